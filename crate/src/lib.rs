@@ -1,1 +1,9 @@
 pub mod syntax;
+pub mod bytecode;
+pub mod compiler;
+pub mod object;
+pub mod fileformat;
+pub mod interp;
+pub mod kernel;
+
+pub use interp::{Outcome, Vm};

@@ -1,0 +1,197 @@
+//! The canonical bytecode: what the compiler emits and what the debugger,
+//! the pc→source map and deoptimization are defined against.
+//!
+//! One enum is the single source of truth for the instruction list; the
+//! [`disassemble`] printer and the interpreter's dispatch both match on it.
+//! Operands are named and small (`Op` is 8 bytes, asserted in tests).
+//! Jump offsets are relative to the pc *after* the jump.
+
+use std::fmt::Write;
+
+/// Binary operations with an inline SmallInteger fast path in the
+/// interpreter (Squeak's "special selectors"). Every one of them falls
+/// back to an ordinary send of its selector when the fast path does not
+/// apply, so redefining e.g. `SmallInteger>>+` is honoured only for the
+/// slow path — exactly as in Squeak, where these are never looked up for
+/// SmallInteger receivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Arith {
+    Add,
+    Sub,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Eq,
+    Ne,
+    Mul,
+    /// `//` (floored division)
+    Div,
+    /// `\\` (floored modulo)
+    Mod,
+    BitAnd,
+    BitOr,
+}
+
+impl Arith {
+    pub fn selector(self) -> &'static str {
+        match self {
+            Arith::Add => "+",
+            Arith::Sub => "-",
+            Arith::Lt => "<",
+            Arith::Gt => ">",
+            Arith::Le => "<=",
+            Arith::Ge => ">=",
+            Arith::Eq => "=",
+            Arith::Ne => "~=",
+            Arith::Mul => "*",
+            Arith::Div => "//",
+            Arith::Mod => "\\\\",
+            Arith::BitAnd => "bitAnd:",
+            Arith::BitOr => "bitOr:",
+        }
+    }
+    pub fn from_selector(s: &str) -> Option<Arith> {
+        Some(match s {
+            "+" => Arith::Add,
+            "-" => Arith::Sub,
+            "<" => Arith::Lt,
+            ">" => Arith::Gt,
+            "<=" => Arith::Le,
+            ">=" => Arith::Ge,
+            "=" => Arith::Eq,
+            "~=" => Arith::Ne,
+            "*" => Arith::Mul,
+            "//" => Arith::Div,
+            "\\\\" => Arith::Mod,
+            "bitAnd:" => Arith::BitAnd,
+            "bitOr:" => Arith::BitOr,
+            _ => return None,
+        })
+    }
+}
+
+/// One canonical instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Push the receiver.
+    PushSelf,
+    /// Push `nil`.
+    PushNil,
+    /// Push `true`.
+    PushTrue,
+    /// Push `false`.
+    PushFalse,
+    /// Push a SmallInteger constant encoded in the instruction.
+    PushInt(i32),
+    /// Push literal `idx` of the code unit's literal frame.
+    PushLit(u16),
+    /// Push the value of a global or class variable: literal `idx` is its
+    /// binding (an Association), whose value is read at run time so that
+    /// redefinitions are seen.
+    PushGlobal(u16),
+    /// Store the top of stack into the binding at literal `idx` (no pop).
+    StoreGlobal(u16),
+    /// Push temporary `idx` of the current frame (arguments first).
+    PushTemp(u16),
+    /// Store top of stack into temporary `idx` (no pop).
+    StoreTemp(u16),
+    /// Pop the top of stack into temporary `idx`.
+    PopTemp(u16),
+    /// Push element `idx` of the temp vector held in temporary `vec`
+    /// (a captured variable that is written after capture).
+    PushRemote { idx: u16, vec: u16 },
+    /// Store top of stack into element `idx` of the temp vector in `vec`.
+    StoreRemote { idx: u16, vec: u16 },
+    /// Push instance variable `idx` of the receiver.
+    PushInstVar(u16),
+    /// Store top of stack into instance variable `idx` (no pop).
+    StoreInstVar(u16),
+    /// Push a context object for the current frame.
+    PushThisContext,
+    /// Pop and discard the top of stack.
+    Pop,
+    /// Duplicate the top of stack.
+    Dup,
+    /// Pop `size` values and push an Array of them (brace arrays), or with
+    /// `size` = 0 and `nils` > 0, push a fresh Array of `nils` nils
+    /// (temp vectors).
+    MakeArray { size: u16, nils: u16 },
+    /// Send literal `sel` (a Symbol) with `argc` arguments.
+    Send { sel: u16, argc: u8 },
+    /// Send to `super`: lookup starts above the method's defining class.
+    SuperSend { sel: u16, argc: u8 },
+    /// Special-selector binary send with a SmallInteger fast path; falls
+    /// back to an ordinary send of the selector.
+    Arith(Arith),
+    /// `==` identity comparison (never sent, as in Squeak).
+    IdentityEq,
+    /// `class` (never sent, as in Squeak).
+    Class,
+    /// Unconditional relative jump; a negative offset is a loop back-edge
+    /// (fuel and interrupts are checked there).
+    Jump(i32),
+    /// Pop; jump if `true`; continue if `false`; otherwise send
+    /// `mustBeBoolean`.
+    JumpIfTrue(i32),
+    /// Pop; jump if `false`; continue if `true`; otherwise send
+    /// `mustBeBoolean`.
+    JumpIfFalse(i32),
+    /// Pop; jump if it is `nil` (used by `ifNil:` inlining).
+    JumpIfNil(i32),
+    /// Pop; jump if it is not `nil`.
+    JumpIfNotNil(i32),
+    /// Return the top of stack from this method (or from a block to its
+    /// caller — the block's "local" return).
+    ReturnTop,
+    /// Return the receiver from this method.
+    ReturnSelf,
+    /// `^expr` inside a block: return from the block's home method
+    /// (non-local return), running `ensure:` blocks on the way. Signals
+    /// `BlockCannotReturn` if the home is gone.
+    NonLocalReturn,
+    /// Push a BlockClosure for nested code unit `block`, capturing the top
+    /// `copied` stack values (popped) as its copied values.
+    MakeClosure { block: u16, copied: u8 },
+}
+
+/// Writes `op` the way the disassembler shows it, with literals resolved
+/// by `lit`.
+pub fn format_op(op: &Op, lit: &dyn Fn(u16) -> String) -> String {
+    match *op {
+        Op::PushLit(i) => format!("PushLit {}", lit(i)),
+        Op::PushGlobal(i) => format!("PushGlobal {}", lit(i)),
+        Op::StoreGlobal(i) => format!("StoreGlobal {}", lit(i)),
+        Op::Send { sel, argc } => format!("Send {} ({} args)", lit(sel), argc),
+        Op::SuperSend { sel, argc } => format!("SuperSend {} ({} args)", lit(sel), argc),
+        Op::Arith(a) => format!("Arith {}", a.selector()),
+        other => format!("{:?}", other),
+    }
+}
+
+/// A listing of `ops` with pc numbers and jump targets.
+pub fn disassemble(ops: &[Op], lit: &dyn Fn(u16) -> String) -> String {
+    let mut s = String::new();
+    for (pc, op) in ops.iter().enumerate() {
+        let target = match *op {
+            Op::Jump(d)
+            | Op::JumpIfTrue(d)
+            | Op::JumpIfFalse(d)
+            | Op::JumpIfNil(d)
+            | Op::JumpIfNotNil(d) => format!("  -> {}", pc as i64 + 1 + d as i64),
+            _ => String::new(),
+        };
+        let _ = writeln!(s, "{:4}  {}{}", pc, format_op(op, lit), target);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn op_is_small() {
+        assert_eq!(std::mem::size_of::<Op>(), 8);
+    }
+}

@@ -1,0 +1,380 @@
+//! The class table: classes and metaclasses, method dictionaries with
+//! versions, class variables and globals.
+//!
+//! Installing a method (accept) replaces the dictionary entry and flushes
+//! the lookup caches between two instructions (LIVE.md R1); frames that
+//! already run the old version keep their own `Rc<Code>` (R3).
+
+use super::Vm;
+use crate::object::{Body, ClassId, Value};
+use std::collections::HashMap;
+
+/// How instances of a class are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Named slots only.
+    Pointers,
+    /// Named slots followed by indexed pointer slots.
+    Indexable,
+    /// Indexed bytes (strings, symbols, byte arrays).
+    Bytes,
+    /// Instances are made only by the VM (SmallInteger, Float, closures…).
+    Special,
+}
+
+pub struct ClassInfo {
+    pub name: String,
+    /// The class object (instance of the metaclass).
+    pub obj: Value,
+    pub superclass: Option<ClassId>,
+    pub is_meta: bool,
+    /// For a class, its metaclass; for a metaclass, its sole instance.
+    pub partner: ClassId,
+    /// All instance variable names, inherited first.
+    pub inst_vars: Vec<String>,
+    pub format: Format,
+    /// selector symbol → CompiledMethod object
+    pub methods: HashMap<Value, Value>,
+    /// Last version number handed out per selector (kept after removal,
+    /// so a re-added method continues the numbering).
+    pub versions: HashMap<String, u32>,
+    /// Class variables: name → binding (Association).
+    pub class_vars: Vec<(String, Value)>,
+    pub category: String,
+    pub comment: String,
+}
+
+impl ClassInfo {
+    /// Instance variables declared by this class itself.
+    pub fn own_inst_vars<'a>(&'a self, vm: &'a Vm) -> &'a [String] {
+        let inherited = self
+            .superclass
+            .map(|s| vm.classes[s as usize].inst_vars.len())
+            .unwrap_or(0);
+        &self.inst_vars[inherited.min(self.inst_vars.len())..]
+    }
+}
+
+impl Vm {
+    /// The class of any value.
+    #[inline(always)]
+    pub fn class_of(&self, v: Value) -> ClassId {
+        if v.is_int() {
+            self.k.small_integer
+        } else if v.is_char() {
+            self.k.character
+        } else {
+            self.heap.get(v).class
+        }
+    }
+
+    pub fn class_named(&self, name: &str) -> Option<ClassId> {
+        let b = self.globals.get(name)?;
+        let v = self.assoc_value(*b);
+        match self.heap.try_get(v).map(|o| &o.body) {
+            Some(Body::Class { id, .. }) => Some(*id),
+            _ => None,
+        }
+    }
+
+    pub fn class_name(&self, c: ClassId) -> &str {
+        &self.classes[c as usize].name
+    }
+
+    /// Superclass chain lookup, uncached.
+    pub fn lookup_uncached(&self, mut class: ClassId, sel: Value) -> Option<Value> {
+        loop {
+            let info = &self.classes[class as usize];
+            if let Some(m) = info.methods.get(&sel) {
+                return Some(*m);
+            }
+            class = info.superclass?;
+        }
+    }
+
+    pub fn inherits_from(&self, mut c: ClassId, ancestor: ClassId) -> bool {
+        loop {
+            if c == ancestor {
+                return true;
+            }
+            match self.classes[c as usize].superclass {
+                Some(s) => c = s,
+                None => return false,
+            }
+        }
+    }
+
+    /// Creates a class and its metaclass (or returns the existing class,
+    /// reshaped if its instance variables changed).
+    pub fn define_class(
+        &mut self,
+        name: &str,
+        superclass: Option<ClassId>,
+        own_ivars: &[String],
+        format: Format,
+        category: &str,
+    ) -> Result<ClassId, String> {
+        if !name.chars().next().is_some_and(|c| c.is_uppercase()) {
+            return Err(format!("class name must be capitalized: {}", name));
+        }
+        let mut all: Vec<String> = superclass
+            .map(|s| self.classes[s as usize].inst_vars.clone())
+            .unwrap_or_default();
+        for iv in own_ivars {
+            if all.contains(iv) {
+                return Err(format!("instance variable '{}' is already defined", iv));
+            }
+            all.push(iv.clone());
+        }
+        if let Some(existing) = self.class_named(name) {
+            self.reshape_class(existing, superclass, all, format)?;
+            self.classes[existing as usize].category = category.to_string();
+            return Ok(existing);
+        }
+        let meta_super = match superclass {
+            Some(s) => Some(self.classes[s as usize].partner),
+            None => Some(self.k.class),
+        };
+        let class_id = self.classes.len() as ClassId;
+        let meta_id = class_id + 1;
+        let meta_ivars = meta_super
+            .map(|s| self.classes[s as usize].inst_vars.clone())
+            .unwrap_or_default();
+        let meta_obj = self.heap.alloc(
+            self.k.metaclass,
+            Body::Class {
+                id: meta_id,
+                slots: vec![],
+            },
+        );
+        let class_obj = self.heap.alloc(
+            meta_id,
+            Body::Class {
+                id: class_id,
+                slots: vec![Value::NIL; meta_ivars.len()],
+            },
+        );
+        self.classes.push(ClassInfo {
+            name: name.to_string(),
+            obj: class_obj,
+            superclass,
+            is_meta: false,
+            partner: meta_id,
+            inst_vars: all,
+            format,
+            methods: HashMap::new(),
+            versions: HashMap::new(),
+            class_vars: vec![],
+            category: category.to_string(),
+            comment: String::new(),
+        });
+        self.classes.push(ClassInfo {
+            name: format!("{} class", name),
+            obj: meta_obj,
+            superclass: meta_super,
+            is_meta: true,
+            partner: class_id,
+            inst_vars: meta_ivars,
+            format: Format::Special,
+            methods: HashMap::new(),
+            versions: HashMap::new(),
+            class_vars: vec![],
+            category: String::new(),
+            comment: String::new(),
+        });
+        self.set_global(name, class_obj);
+        self.flush_caches();
+        Ok(class_id)
+    }
+
+    /// Changes a class's superclass or instance variables. Existing
+    /// instances get nil in new slots (and lose removed ones); subclasses
+    /// are reshaped too. Running methods keep working: their instance
+    /// variable indices refer to the old layout, so we only allow changes
+    /// that keep existing indices (appending), or the method is
+    /// recompiled by the caller.
+    pub fn reshape_class(
+        &mut self,
+        class: ClassId,
+        superclass: Option<ClassId>,
+        all: Vec<String>,
+        format: Format,
+    ) -> Result<(), String> {
+        let old = self.classes[class as usize].inst_vars.clone();
+        let same_super = self.classes[class as usize].superclass == superclass;
+        if old == all && same_super {
+            if self.classes[class as usize].format != Format::Special {
+                self.classes[class as usize].format = format;
+            }
+            return Ok(());
+        }
+        if let Some(s) = superclass {
+            if self.inherits_from(s, class) {
+                return Err("circular class hierarchy".into());
+            }
+        }
+        // map old slot index -> new slot index by name
+        let map: Vec<Option<usize>> = old.iter().map(|n| all.iter().position(|m| m == n)).collect();
+        self.migrate_instances(class, &map, all.len(), old.len());
+        let info = &mut self.classes[class as usize];
+        info.inst_vars = all;
+        info.superclass = superclass;
+        if info.format != Format::Special {
+            info.format = format;
+        }
+        let meta = info.partner;
+        let meta_super = match superclass {
+            Some(s) => self.classes[s as usize].partner,
+            None => self.k.class,
+        };
+        self.classes[meta as usize].superclass = Some(meta_super);
+        // subclasses: recompute their inherited part
+        let subs: Vec<ClassId> = (0..self.classes.len() as ClassId)
+            .filter(|c| !self.classes[*c as usize].is_meta && self.classes[*c as usize].superclass == Some(class))
+            .collect();
+        for s in subs {
+            let own: Vec<String> = self.classes[s as usize].own_inst_vars_by_len(old.len());
+            let mut all2 = self.classes[class as usize].inst_vars.clone();
+            all2.extend(own);
+            let fmt = self.classes[s as usize].format;
+            self.reshape_class(s, Some(class), all2, fmt)?;
+        }
+        // methods compiled against the old layout are recompiled
+        self.recompile_class(class);
+        self.flush_caches();
+        Ok(())
+    }
+
+    fn migrate_instances(&mut self, class: ClassId, map: &[Option<usize>], new_len: usize, old_len: usize) {
+        for o in self.heap.objs.iter_mut() {
+            if o.class != class {
+                continue;
+            }
+            if let Body::Slots(slots) = &mut o.body {
+                let mut fresh = vec![Value::NIL; new_len];
+                for (i, m) in map.iter().enumerate() {
+                    if let (Some(j), Some(v)) = (m, slots.get(i)) {
+                        fresh[*j] = *v;
+                    }
+                }
+                // indexed part follows the named part
+                if slots.len() > old_len {
+                    fresh.extend_from_slice(&slots[old_len..]);
+                }
+                *slots = fresh;
+            }
+        }
+    }
+
+    /// Recompiles every method of `class` from its source (after a
+    /// reshape), keeping versions. Running activations keep old code.
+    fn recompile_class(&mut self, class: ClassId) {
+        let entries: Vec<(Value, Value)> = self.classes[class as usize]
+            .methods
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect();
+        for (_sel, m) in entries {
+            let (src, cat) = match &self.heap.get(m).body {
+                Body::Method(c) => (c.info.source.to_string(), c.info.category.clone()),
+                _ => continue,
+            };
+            // Same source: a recompile is not a new version for the user.
+            let _ = self.compile_and_install(class, &src, &cat, false);
+        }
+    }
+
+    // ----- globals -----
+
+    pub fn assoc_value(&self, assoc: Value) -> Value {
+        match self.heap.try_get(assoc).map(|o| &o.body) {
+            Some(Body::Slots(s)) if s.len() >= 2 => s[1],
+            _ => Value::NIL,
+        }
+    }
+
+    pub fn set_assoc_value(&mut self, assoc: Value, v: Value) {
+        if let Some(Body::Slots(s)) = self.heap.try_get_mut(assoc).map(|o| &mut o.body) {
+            if s.len() >= 2 {
+                s[1] = v;
+            }
+        }
+    }
+
+    pub fn new_assoc(&mut self, key: Value, value: Value) -> Value {
+        self.heap
+            .alloc(self.k.association, Body::Slots(vec![key, value]))
+    }
+
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        if let Some(b) = self.globals.get(name).copied() {
+            self.set_assoc_value(b, v);
+            return;
+        }
+        // adopt an Undeclared binding so earlier compiled references see it
+        let b = match self.undeclared.remove(name) {
+            Some(b) => b,
+            None => {
+                let k = self.intern(name);
+                self.new_assoc(k, Value::NIL)
+            }
+        };
+        self.set_assoc_value(b, v);
+        self.globals.insert(name.to_string(), b);
+    }
+
+    pub fn global(&self, name: &str) -> Option<Value> {
+        self.globals.get(name).map(|b| self.assoc_value(*b))
+    }
+
+    /// The binding a method of `class` sees for `name`: class variables
+    /// (up the superclass chain, from the instance side), then globals,
+    /// then an Undeclared binding for capitalised names.
+    pub fn binding_for(&mut self, class: ClassId, name: &str) -> Option<Value> {
+        let mut c = Some(if self.classes[class as usize].is_meta {
+            self.classes[class as usize].partner
+        } else {
+            class
+        });
+        while let Some(cid) = c {
+            let info = &self.classes[cid as usize];
+            if let Some((_, b)) = info.class_vars.iter().find(|(n, _)| n == name) {
+                return Some(*b);
+            }
+            c = info.superclass;
+        }
+        if let Some(b) = self.globals.get(name) {
+            return Some(*b);
+        }
+        if name.chars().next().is_some_and(|c| c.is_uppercase()) {
+            if let Some(b) = self.undeclared.get(name) {
+                return Some(*b);
+            }
+            let k = self.intern(name);
+            let b = self.new_assoc(k, Value::NIL);
+            self.undeclared.insert(name.to_string(), b);
+            return Some(b);
+        }
+        None
+    }
+
+    pub fn add_class_var(&mut self, class: ClassId, name: &str) {
+        if self.classes[class as usize].class_vars.iter().any(|(n, _)| n == name) {
+            return;
+        }
+        let b = match self.undeclared.remove(name) {
+            Some(b) => b,
+            None => {
+                let k = self.intern(name);
+                self.new_assoc(k, Value::NIL)
+            }
+        };
+        self.classes[class as usize].class_vars.push((name.to_string(), b));
+    }
+}
+
+impl ClassInfo {
+    fn own_inst_vars_by_len(&self, inherited_len: usize) -> Vec<String> {
+        self.inst_vars[inherited_len.min(self.inst_vars.len())..].to_vec()
+    }
+}

@@ -1,0 +1,832 @@
+//! The interpreter loop: `run(fuel)` and everything a send, return,
+//! non-local return or unwind does to the frame stack.
+//!
+//! Every transfer of control edits `Vm::frames`; none calls back into
+//! Rust recursively. After any instruction the loop can stop and later
+//! resume exactly where it was (fuel 1 gives the same result as
+//! unlimited fuel).
+
+use super::frame::{Frame, OnReturn, ProcState, Unwind, UnwindAction};
+use super::prims::{self, PrimResult};
+use super::{CacheEntry, ErrorInfo, Vm, CACHE_SIZE};
+use crate::bytecode::{Arith, Op};
+use crate::object::{Body, ClassId, Closure, Code, Marker, Value};
+use std::rc::Rc;
+
+pub const NO_PROC: usize = usize::MAX;
+
+/// What one call of [`Vm::run`] ended with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The fuel ran out; call `run` again to continue.
+    Yielded,
+    /// A process returned from its bottom frame.
+    Finished { pid: usize, value: Value },
+    /// A process stopped on an unhandled error and is suspended (R9).
+    Error { pid: usize },
+    /// Nothing can run until the host clock reaches `until` (ms).
+    Waiting { until: f64 },
+    /// No process can run.
+    Idle,
+}
+
+/// Headroom above `max_depth` for handling a stack overflow error.
+const OVERFLOW_HEADROOM: usize = 20_000;
+
+impl Vm {
+    /// Runs up to `fuel` instructions of the ready processes.
+    pub fn run(&mut self, fuel: u64) -> Outcome {
+        let mut fuel = fuel;
+        self.wake_sleepers();
+        loop {
+            if let Some(ev) = self.events.pop_front() {
+                return ev;
+            }
+            if self.active == NO_PROC || self.procs[self.active].state != ProcState::Ready {
+                match self.pick_next() {
+                    Some(p) => self.switch_to(p),
+                    None => {
+                        if let Some(until) = self.next_wakeup() {
+                            return Outcome::Waiting { until };
+                        }
+                        return Outcome::Idle;
+                    }
+                }
+            }
+            if fuel == 0 {
+                return Outcome::Yielded;
+            }
+            let before = fuel;
+            self.interpret(&mut fuel);
+            self.insn_count += before - fuel;
+        }
+    }
+
+    /// Runs the active process until fuel runs out or it stops being
+    /// runnable (finished, waiting, errored, or preempted).
+    fn interpret(&mut self, fuel: &mut u64) {
+        'frame: loop {
+            if self.active == NO_PROC || self.procs[self.active].state != ProcState::Ready {
+                return;
+            }
+            if self.frames.is_empty() {
+                return;
+            }
+            if self.heap.needs_gc() {
+                self.collect_garbage();
+                if self.heap.over_limit() {
+                    self.heap.allocated = 0;
+                    self.inject_send(Value::NIL, self.sel.out_of_memory);
+                    continue 'frame;
+                }
+            }
+            let fi = self.frames.len() - 1;
+            let code: Rc<Code> = self.frames[fi].code.clone();
+            let ops: &[Op] = &code.ops;
+            let mut pc = self.frames[fi].pc as usize;
+            let bp = self.frames[fi].bp as usize;
+            let recv = self.frames[fi].receiver;
+            loop {
+                if *fuel == 0 {
+                    self.frames[fi].pc = pc as u32;
+                    return;
+                }
+                *fuel -= 1;
+                let op = match ops.get(pc) {
+                    Some(op) => *op,
+                    None => {
+                        // falling off the end behaves like returning self
+                        self.frames[fi].pc = pc as u32;
+                        self.return_value(recv);
+                        continue 'frame;
+                    }
+                };
+                pc += 1;
+                match op {
+                    Op::PushSelf => self.stack.push(recv),
+                    Op::PushNil => self.stack.push(Value::NIL),
+                    Op::PushTrue => self.stack.push(Value::TRUE),
+                    Op::PushFalse => self.stack.push(Value::FALSE),
+                    Op::PushInt(i) => self.stack.push(Value::small(i as i64)),
+                    Op::PushLit(i) => self.stack.push(code.literals[i as usize]),
+                    Op::PushGlobal(i) => {
+                        let v = self.assoc_value(code.literals[i as usize]);
+                        self.stack.push(v);
+                    }
+                    Op::StoreGlobal(i) => {
+                        let v = self.top();
+                        self.set_assoc_value(code.literals[i as usize], v);
+                    }
+                    Op::PushTemp(i) => {
+                        let v = self.stack[bp + i as usize];
+                        self.stack.push(v);
+                    }
+                    Op::StoreTemp(i) => {
+                        let v = self.top();
+                        self.stack[bp + i as usize] = v;
+                    }
+                    Op::PopTemp(i) => {
+                        let v = self.pop();
+                        self.stack[bp + i as usize] = v;
+                    }
+                    Op::PushRemote { idx, vec } => {
+                        let tv = self.stack[bp + vec as usize];
+                        let v = self.slot(tv, idx as usize);
+                        self.stack.push(v);
+                    }
+                    Op::StoreRemote { idx, vec } => {
+                        let tv = self.stack[bp + vec as usize];
+                        let v = self.top();
+                        self.set_slot(tv, idx as usize, v);
+                    }
+                    Op::PushInstVar(i) => {
+                        let v = self.slot(recv, i as usize);
+                        self.stack.push(v);
+                    }
+                    Op::StoreInstVar(i) => {
+                        let v = self.top();
+                        self.set_slot(recv, i as usize, v);
+                    }
+                    Op::PushThisContext => {
+                        let ctx = self.context_for(fi);
+                        self.stack.push(ctx);
+                    }
+                    Op::Pop => {
+                        self.stack.pop();
+                    }
+                    Op::Dup => {
+                        let v = self.top();
+                        self.stack.push(v);
+                    }
+                    Op::MakeArray { size, nils } => {
+                        let v = if size == 0 {
+                            self.new_array(vec![Value::NIL; nils as usize])
+                        } else {
+                            let n = self.stack.len() - size as usize;
+                            let items = self.stack.split_off(n);
+                            self.new_array(items)
+                        };
+                        self.stack.push(v);
+                    }
+                    Op::Send { sel, argc } => {
+                        self.frames[fi].pc = pc as u32;
+                        self.send(code.literals[sel as usize], argc as usize, None);
+                        continue 'frame;
+                    }
+                    Op::SuperSend { sel, argc } => {
+                        self.frames[fi].pc = pc as u32;
+                        let sup = self.classes[code.info.class as usize].superclass;
+                        match sup {
+                            Some(s) => self.send(code.literals[sel as usize], argc as usize, Some(s)),
+                            None => {
+                                // super of a root class: nothing to find
+                                self.does_not_understand(code.literals[sel as usize], argc as usize, None)
+                            }
+                        }
+                        continue 'frame;
+                    }
+                    Op::Arith(a) => {
+                        let n = self.stack.len();
+                        let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
+                        if x.is_int() && y.is_int() {
+                            if let Some(r) = arith_small(a, x.int_unchecked(), y.int_unchecked()) {
+                                self.stack.truncate(n - 1);
+                                self.stack[n - 2] = r;
+                                continue;
+                            }
+                        }
+                        self.frames[fi].pc = pc as u32;
+                        let sel = self.arith_selector(a);
+                        self.send(sel, 1, None);
+                        continue 'frame;
+                    }
+                    Op::IdentityEq => {
+                        let y = self.pop();
+                        let x = self.pop();
+                        self.stack.push(Value::bool(self.identical(x, y)));
+                    }
+                    Op::Class => {
+                        let x = self.pop();
+                        let c = self.class_of(x);
+                        self.stack.push(self.classes[c as usize].obj);
+                    }
+                    Op::Jump(d) => {
+                        pc = (pc as i64 + d as i64) as usize;
+                        if d < 0 && self.heap.needs_gc() {
+                            self.frames[fi].pc = pc as u32;
+                            continue 'frame;
+                        }
+                    }
+                    Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
+                        let v = self.pop();
+                        let want = matches!(op, Op::JumpIfTrue(_));
+                        if v == Value::TRUE {
+                            if want {
+                                pc = (pc as i64 + d as i64) as usize;
+                            }
+                        } else if v == Value::FALSE {
+                            if !want {
+                                pc = (pc as i64 + d as i64) as usize;
+                            }
+                        } else {
+                            // not a Boolean: send mustBeBoolean (its result
+                            // is treated as the condition's value)
+                            self.frames[fi].pc = (pc - 1) as u32;
+                            self.stack.push(v);
+                            self.frames[fi].pc = pc as u32;
+                            self.non_boolean(v);
+                            continue 'frame;
+                        }
+                    }
+                    Op::JumpIfNil(d) => {
+                        if self.pop() == Value::NIL {
+                            pc = (pc as i64 + d as i64) as usize;
+                        }
+                    }
+                    Op::JumpIfNotNil(d) => {
+                        if self.pop() != Value::NIL {
+                            pc = (pc as i64 + d as i64) as usize;
+                        }
+                    }
+                    Op::ReturnTop => {
+                        self.frames[fi].pc = pc as u32;
+                        let v = self.pop();
+                        self.return_value(v);
+                        continue 'frame;
+                    }
+                    Op::ReturnSelf => {
+                        self.frames[fi].pc = pc as u32;
+                        self.return_value(recv);
+                        continue 'frame;
+                    }
+                    Op::NonLocalReturn => {
+                        self.frames[fi].pc = pc as u32;
+                        let v = self.pop();
+                        self.non_local_return(v);
+                        continue 'frame;
+                    }
+                    Op::MakeClosure { block, copied } => {
+                        let n = self.stack.len() - copied as usize;
+                        let copied = self.stack.split_off(n);
+                        let f = &self.frames[fi];
+                        let c = Closure {
+                            code: code.blocks[block as usize].clone(),
+                            method: f.method,
+                            receiver: f.receiver,
+                            home: f.home,
+                            process: self.procs[self.active].obj,
+                            outer: f.serial,
+                            copied,
+                        };
+                        let v = self
+                            .heap
+                            .alloc(self.k.full_block_closure, Body::Closure(Box::new(c)));
+                        self.stack.push(v);
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn top(&self) -> Value {
+        *self.stack.last().unwrap_or(&Value::NIL)
+    }
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Value {
+        self.stack.pop().unwrap_or(Value::NIL)
+    }
+
+    /// Slot `i` of a pointer object (nil if there is none).
+    #[inline]
+    pub fn slot(&self, obj: Value, i: usize) -> Value {
+        match self.heap.try_get(obj).map(|o| &o.body) {
+            Some(Body::Slots(s)) => s.get(i).copied().unwrap_or(Value::NIL),
+            Some(Body::Class { slots, .. }) => slots.get(i).copied().unwrap_or(Value::NIL),
+            _ => Value::NIL,
+        }
+    }
+
+    #[inline]
+    pub fn set_slot(&mut self, obj: Value, i: usize, v: Value) {
+        match self.heap.try_get_mut(obj).map(|o| &mut o.body) {
+            Some(Body::Slots(s)) => {
+                if let Some(x) = s.get_mut(i) {
+                    *x = v;
+                }
+            }
+            Some(Body::Class { slots, .. }) => {
+                if i >= slots.len() {
+                    slots.resize(i + 1, Value::NIL);
+                }
+                slots[i] = v;
+            }
+            _ => {}
+        }
+    }
+
+    /// `==`: identity, except that Floats compare by bits like Squeak's
+    /// immediate SmallFloat64s do.
+    pub fn identical(&self, x: Value, y: Value) -> bool {
+        if x == y {
+            return true;
+        }
+        match (self.heap.try_get(x), self.heap.try_get(y)) {
+            (Some(a), Some(b)) => match (&a.body, &b.body) {
+                (Body::Float(p), Body::Float(q)) => {
+                    a.class == self.k.small_float && p.to_bits() == q.to_bits()
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn arith_selector(&mut self, a: Arith) -> Value {
+        self.intern(a.selector())
+    }
+
+    // ----- sends -----
+
+    /// Looks up a method through the global cache.
+    #[inline]
+    fn lookup(&mut self, class: ClassId, sel: Value) -> Option<(Value, Rc<Code>)> {
+        let h = ((class as usize).wrapping_mul(31) ^ (sel.bits() as usize >> 3)) & (CACHE_SIZE - 1);
+        let e = &self.cache[h];
+        if e.class == class && e.sel == sel {
+            if let Some(c) = &e.code {
+                return Some((e.method, c.clone()));
+            }
+        }
+        let m = self.lookup_uncached(class, sel)?;
+        let code = self.method_code(m)?;
+        self.cache[h] = CacheEntry {
+            class,
+            sel,
+            method: m,
+            code: Some(code.clone()),
+        };
+        Some((m, code))
+    }
+
+    /// Sends `sel` to the receiver below the top `argc` stack values.
+    pub(crate) fn send(&mut self, sel: Value, argc: usize, lookup_class: Option<ClassId>) {
+        self.send_count += 1;
+        let n = self.stack.len();
+        let recv = self.stack[n - argc - 1];
+        let class = lookup_class.unwrap_or_else(|| self.class_of(recv));
+        match self.lookup(class, sel) {
+            Some((m, code)) => self.invoke(m, code, recv, argc),
+            None => self.does_not_understand(sel, argc, lookup_class),
+        }
+    }
+
+    pub(crate) fn invoke(&mut self, method: Value, code: Rc<Code>, recv: Value, argc: usize) {
+        let prim = code.info.primitive;
+        if prim != 0 {
+            match prims::call(self, prim, argc) {
+                PrimResult::Value(v) => {
+                    let n = self.stack.len();
+                    self.stack.truncate(n - argc - 1);
+                    self.stack.push(v);
+                    return;
+                }
+                PrimResult::Done => return,
+                PrimResult::Fail => {}
+            }
+        }
+        self.activate(method, code, recv, argc);
+    }
+
+    /// Pushes a frame for a method whose receiver and arguments are on
+    /// the stack.
+    pub(crate) fn activate(&mut self, method: Value, code: Rc<Code>, recv: Value, argc: usize) {
+        if self.frames.len() >= self.max_depth && self.depth_exceeded(argc) {
+            return;
+        }
+        let bp = self.stack.len() - argc;
+        for _ in argc..code.num_temps as usize {
+            self.stack.push(Value::NIL);
+        }
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        self.frames.push(Frame {
+            code,
+            pc: 0,
+            bp: bp as u32,
+            receiver: recv,
+            method,
+            closure: Value::NIL,
+            serial,
+            home: serial,
+            on_return: OnReturn::Push,
+        });
+    }
+
+    /// Activates a block closure whose receiver (the closure) and args are
+    /// on the stack. Fails (false) on an argument count mismatch.
+    pub(crate) fn activate_block(&mut self, closure: Value, argc: usize, on_return: OnReturn) -> bool {
+        let (code, method, receiver, home, copied) = match self.heap.try_get(closure).map(|o| &o.body) {
+            Some(Body::Closure(c)) => (c.code.clone(), c.method, c.receiver, c.home, c.copied.clone()),
+            _ => return false,
+        };
+        if code.num_args as usize != argc {
+            return false;
+        }
+        if self.frames.len() >= self.max_depth && self.depth_exceeded(argc) {
+            return true;
+        }
+        let bp = self.stack.len() - argc;
+        self.stack.extend_from_slice(&copied);
+        let used = argc + copied.len();
+        for _ in used..code.num_temps as usize {
+            self.stack.push(Value::NIL);
+        }
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        self.frames.push(Frame {
+            code,
+            pc: 0,
+            bp: bp as u32,
+            receiver,
+            method,
+            closure,
+            serial,
+            home,
+            on_return,
+        });
+        true
+    }
+
+    /// At `max_depth` frames, a send becomes a StackOverflow error
+    /// instead (its value, if resumed, is the send's value). Returns true
+    /// if the send was replaced.
+    #[cold]
+    fn depth_exceeded(&mut self, argc: usize) -> bool {
+        let depth = self.frames.len();
+        if depth == self.max_depth {
+            let n = self.stack.len();
+            self.stack.truncate(n - argc - 1);
+            self.stack.push(Value::NIL);
+            // send without the depth check re-triggering
+            let sel = self.sel.stack_overflow;
+            let class = self.class_of(Value::NIL);
+            if let Some((m, code)) = self.lookup(class, sel) {
+                self.force_activate(m, code, Value::NIL, 0, OnReturn::Push);
+            } else {
+                self.fatal("stack overflow", "StackOverflow");
+            }
+            return true;
+        }
+        if depth > self.max_depth + OVERFLOW_HEADROOM {
+            self.fatal("stack overflow while handling a stack overflow", "StackOverflow");
+            return true;
+        }
+        false
+    }
+
+    fn force_activate(&mut self, method: Value, code: Rc<Code>, recv: Value, argc: usize, on_return: OnReturn) {
+        let bp = self.stack.len() - argc;
+        for _ in argc..code.num_temps as usize {
+            self.stack.push(Value::NIL);
+        }
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        self.frames.push(Frame {
+            code,
+            pc: 0,
+            bp: bp as u32,
+            receiver: recv,
+            method,
+            closure: Value::NIL,
+            serial,
+            home: serial,
+            on_return,
+        });
+    }
+
+    /// Calls `recv sel` between two instructions, discarding its result.
+    pub(crate) fn inject_send(&mut self, recv: Value, sel: Value) {
+        let class = self.class_of(recv);
+        match self.lookup(class, sel) {
+            Some((m, code)) => {
+                self.stack.push(recv);
+                self.force_activate(m, code, recv, 0, OnReturn::Discard);
+            }
+            None => self.fatal("out of memory", "OutOfMemory"),
+        }
+    }
+
+    /// The receiver did not understand: send `doesNotUnderstand:` with a
+    /// Message, or stop the process if even that is missing.
+    pub(crate) fn does_not_understand(&mut self, sel: Value, argc: usize, lookup_class: Option<ClassId>) {
+        let n = self.stack.len();
+        let args = self.stack.split_off(n - argc);
+        let recv = self.top();
+        let args = self.new_array(args);
+        let lc = match lookup_class {
+            Some(c) => self.classes[c as usize].obj,
+            None => {
+                let c = self.class_of(recv);
+                self.classes[c as usize].obj
+            }
+        };
+        let msg = self
+            .heap
+            .alloc(self.k.message, Body::Slots(vec![sel, args, lc]));
+        self.stack.push(msg);
+        let dnu = self.sel.does_not_understand;
+        let class = self.class_of(recv);
+        match self.lookup(class, dnu) {
+            Some((m, code)) => self.invoke(m, code, recv, 1),
+            None => {
+                let name = self.str_of(sel).unwrap_or_default();
+                let cname = self.class_name(class).to_string();
+                self.fatal(&format!("{}>>{}", cname, name), "MessageNotUnderstood");
+            }
+        }
+    }
+
+    fn non_boolean(&mut self, v: Value) {
+        let _ = v;
+        self.send(self.sel.must_be_boolean, 0, None);
+        // the result of mustBeBoolean is left on the stack; the jump that
+        // failed has already been skipped, so treat a returned value as
+        // "condition false" by popping it when the frame resumes.
+        // (Squeak also continues after the conditional jump.)
+        if let Some(f) = self.frames.last_mut() {
+            // a frame was pushed for mustBeBoolean: drop its result
+            f.on_return = OnReturn::Discard;
+        }
+    }
+
+    // ----- returns -----
+
+    /// Returns `v` from the top frame.
+    pub(crate) fn return_value(&mut self, v: Value) {
+        let f = match self.frames.pop() {
+            Some(f) => f,
+            None => return,
+        };
+        self.stack.truncate((f.bp as usize).saturating_sub(1));
+        match f.on_return {
+            OnReturn::Push => self.stack.push(v),
+            OnReturn::Discard => {}
+            OnReturn::ContinueUnwind(u) => {
+                self.continue_unwind(*u);
+                return;
+            }
+        }
+        if self.frames.is_empty() {
+            self.process_finished(v);
+        }
+    }
+
+    fn non_local_return(&mut self, v: Value) {
+        let home = self.frames.last().map(|f| f.home).unwrap_or(0);
+        if self.frames.iter().any(|f| f.serial == home) {
+            self.unwind(home, UnwindAction::ReturnFrom(v));
+        } else {
+            // BlockCannotReturn: `closure cannotReturn: value`
+            let closure = self.frames.last().map(|f| f.closure).unwrap_or(Value::NIL);
+            self.stack.push(closure);
+            self.stack.push(v);
+            let sel = self.sel.cannot_return;
+            self.send(sel, 1, None);
+        }
+    }
+
+    /// Unwinds the active process to the frame with serial `target`,
+    /// running `ensure:`/`ifCurtailed:` blocks on the way, then performs
+    /// `action` there.
+    pub(crate) fn unwind(&mut self, target: u64, action: UnwindAction) {
+        self.continue_unwind(Unwind { target, action });
+    }
+
+    fn continue_unwind(&mut self, u: Unwind) {
+        loop {
+            let top = match self.frames.last() {
+                Some(f) => f,
+                None => {
+                    if matches!(u.action, UnwindAction::Terminate) {
+                        self.process_terminated();
+                    }
+                    return;
+                }
+            };
+            if top.serial == u.target {
+                match u.action {
+                    UnwindAction::ReturnFrom(v) => self.return_value(v),
+                    UnwindAction::Restart => self.restart_top(),
+                    UnwindAction::Terminate => {}
+                }
+                return;
+            }
+            if top.code.info.marker == Marker::Unwind && !top.is_block() {
+                let bp = top.bp as usize;
+                let complete = self.stack.get(bp + 1).copied().unwrap_or(Value::TRUE);
+                if complete.is_nil() {
+                    self.stack[bp + 1] = Value::TRUE;
+                    let block = self.stack[bp];
+                    self.stack.push(block);
+                    if self.activate_block(block, 0, OnReturn::ContinueUnwind(Box::new(u.clone()))) {
+                        return;
+                    }
+                    self.stack.pop();
+                }
+            }
+            let f = self.frames.pop().expect("frame");
+            self.stack.truncate((f.bp as usize).saturating_sub(1));
+        }
+    }
+
+    /// Restarts the top frame at its first instruction with the method
+    /// currently installed for its selector (R8). Blocks restart their own
+    /// code.
+    pub(crate) fn restart_top(&mut self) {
+        let (code, method, bp, recv) = match self.frames.last() {
+            Some(f) => (f.code.clone(), f.method, f.bp as usize, f.receiver),
+            None => return,
+        };
+        let (new_code, new_method) = if code.is_block {
+            (code.clone(), method)
+        } else {
+            let sel = self.intern(&code.info.selector);
+            let class = code.info.class;
+            match self.lookup_uncached(class, sel) {
+                Some(m) => match self.method_code(m) {
+                    Some(c) if c.num_args == code.num_args => (c, m),
+                    _ => (code.clone(), method),
+                },
+                None => (code.clone(), method),
+            }
+        };
+        let _ = recv;
+        let keep = new_code.num_args as usize + new_code.num_copied as usize;
+        self.stack.truncate(bp + keep);
+        for _ in keep..new_code.num_temps as usize {
+            self.stack.push(Value::NIL);
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.code = new_code;
+            f.method = new_method;
+            f.pc = 0;
+        }
+        // a re-entered temp vector must be fresh: the code's prologue
+        // makes it again at pc 0.
+    }
+
+    // ----- contexts -----
+
+    /// A Context object for frame index `fi` of the active process.
+    pub(crate) fn context_for(&mut self, fi: usize) -> Value {
+        let serial = self.frames[fi].serial;
+        let process = self.procs[self.active].obj;
+        self.heap.alloc(self.k.context, Body::Context { process, serial })
+    }
+
+    // ----- process ends -----
+
+    fn process_finished(&mut self, v: Value) {
+        let pid = self.active;
+        if pid == NO_PROC {
+            return;
+        }
+        // the bottom frame's result is on the stack
+        self.stack.clear();
+        let p = &mut self.procs[pid];
+        p.state = ProcState::Finished;
+        p.result = Some(v);
+        self.events.push_back(Outcome::Finished { pid, value: v });
+    }
+
+    fn process_terminated(&mut self) {
+        let pid = self.active;
+        if pid == NO_PROC {
+            return;
+        }
+        self.stack.clear();
+        self.procs[pid].state = ProcState::Terminated;
+    }
+
+    /// Stops the active process with a VM-level error (no Smalltalk
+    /// handler could run). The stack stays inspectable.
+    #[cold]
+    pub(crate) fn fatal(&mut self, message: &str, class_name: &str) {
+        let pid = self.active;
+        if pid == NO_PROC {
+            return;
+        }
+        self.procs[pid].state = ProcState::Errored;
+        self.procs[pid].error = Some(ErrorInfo {
+            exception: Value::NIL,
+            class_name: class_name.to_string(),
+            message: message.to_string(),
+        });
+        self.events.push_back(Outcome::Error { pid });
+    }
+
+    pub fn collect_garbage(&mut self) {
+        let mut roots: Vec<Value> = Vec::new();
+        roots.extend_from_slice(&self.stack);
+        for f in &self.frames {
+            roots.push(f.receiver);
+            roots.push(f.method);
+            roots.push(f.closure);
+            roots.extend_from_slice(&f.code.literals);
+            if let OnReturn::ContinueUnwind(u) = &f.on_return {
+                if let UnwindAction::ReturnFrom(v) = u.action {
+                    roots.push(v);
+                }
+            }
+        }
+        for p in &self.procs {
+            roots.push(p.obj);
+            roots.extend_from_slice(&p.stack);
+            if let Some(r) = p.result {
+                roots.push(r);
+            }
+            if let Some(e) = &p.error {
+                roots.push(e.exception);
+            }
+            for f in &p.frames {
+                roots.push(f.receiver);
+                roots.push(f.method);
+                roots.push(f.closure);
+                roots.extend_from_slice(&f.code.literals);
+                if let OnReturn::ContinueUnwind(u) = &f.on_return {
+                    if let UnwindAction::ReturnFrom(v) = u.action {
+                        roots.push(v);
+                    }
+                }
+            }
+        }
+        for c in &self.classes {
+            roots.push(c.obj);
+            roots.extend(c.methods.keys().copied());
+            roots.extend(c.methods.values().copied());
+            roots.extend(c.class_vars.iter().map(|(_, b)| *b));
+        }
+        roots.extend(self.symbols.values().copied());
+        roots.extend(self.globals.values().copied());
+        roots.extend(self.undeclared.values().copied());
+        roots.extend_from_slice(&self.pinned);
+        for k in self.sem_waiters.keys() {
+            roots.push(Value::obj(*k as u32));
+        }
+        roots.extend([Value::NIL, Value::TRUE, Value::FALSE]);
+        self.flush_caches();
+        self.heap.collect(&roots);
+    }
+}
+
+/// SmallInteger fast paths; `None` means "send the selector instead"
+/// (overflow into LargeInteger, division by zero, inexact division).
+#[inline(always)]
+fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
+    match a {
+        Arith::Add => Value::int(x + y),
+        Arith::Sub => Value::int(x - y),
+        Arith::Mul => x.checked_mul(y).and_then(Value::int),
+        Arith::Lt => Some(Value::bool(x < y)),
+        Arith::Gt => Some(Value::bool(x > y)),
+        Arith::Le => Some(Value::bool(x <= y)),
+        Arith::Ge => Some(Value::bool(x >= y)),
+        Arith::Eq => Some(Value::bool(x == y)),
+        Arith::Ne => Some(Value::bool(x != y)),
+        Arith::Div => {
+            if y == 0 {
+                None
+            } else {
+                Value::int(x.div_euclid(y) - if (x.rem_euclid(y) != 0) && (y < 0) { 1 } else { 0 })
+            }
+        }
+        Arith::Mod => {
+            if y == 0 {
+                None
+            } else {
+                let r = x % y;
+                Value::int(if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r })
+            }
+        }
+        Arith::BitAnd => Value::int(x & y),
+        Arith::BitOr => Value::int(x | y),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn floored_division() {
+        let d = |x, y| arith_small(Arith::Div, x, y).and_then(|v| v.as_int());
+        let m = |x, y| arith_small(Arith::Mod, x, y).and_then(|v| v.as_int());
+        assert_eq!(d(7, 2), Some(3));
+        assert_eq!(d(-7, 2), Some(-4));
+        assert_eq!(d(7, -2), Some(-4));
+        assert_eq!(d(-7, -2), Some(3));
+        assert_eq!(m(-7, 2), Some(1));
+        assert_eq!(m(7, -2), Some(-1));
+        assert_eq!(m(-7, -2), Some(-1));
+    }
+}

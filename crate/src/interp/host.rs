@@ -1,0 +1,435 @@
+//! The host API: what the CLI and the page do to a VM — file in, evaluate,
+//! accept, remove, run, inspect, restart, proceed, terminate.
+//!
+//! Every call here happens between two instructions (LIVE.md R1). None
+//! of them may panic on bad input: they answer a [`HostError`].
+
+use super::exec::NO_PROC;
+use super::frame::{ProcState, UnwindAction};
+use super::sched::USER_PRIORITY;
+use super::{HostError, Outcome, Vm};
+use crate::fileformat::{read_file_in, FileInItem};
+use crate::object::{Body, ClassId, Value};
+use crate::syntax::line_col;
+
+/// An error from evaluating source to completion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvalError {
+    /// `LINE:COL: message` lines, relative to the evaluated text.
+    Compile(String),
+    /// An unhandled Smalltalk error; the process is left suspended.
+    Runtime {
+        pid: usize,
+        class_name: String,
+        message: String,
+        stack: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalError::Compile(s) => write!(f, "{}", s),
+            EvalError::Runtime {
+                class_name,
+                message,
+                stack,
+                ..
+            } => {
+                write!(f, "{}: {}", class_name, message)?;
+                for s in stack {
+                    write!(f, "\n{}", s)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One frame of a process's stack, as the debugger shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameInfo {
+    /// `Foo>>bar` or `[] in Foo>>bar`.
+    pub name: String,
+    pub class_name: String,
+    pub selector: String,
+    pub version: u32,
+    pub is_block: bool,
+    pub pc: usize,
+    /// Byte range in the method source of the current instruction.
+    pub span: (usize, usize),
+    pub source: String,
+    pub receiver: String,
+    /// (name, printString) of arguments and temporaries.
+    pub temps: Vec<(String, String)>,
+}
+
+impl Vm {
+    /// Runs until process `pid` finishes or stops on an error, sleeping
+    /// for Delays. Other processes run too, as scheduled.
+    pub fn run_until_done(&mut self, pid: usize) -> Result<Value, EvalError> {
+        loop {
+            match self.procs[pid].state {
+                ProcState::Finished => return Ok(self.procs[pid].result.unwrap_or(Value::NIL)),
+                ProcState::Errored => return Err(self.runtime_error(pid)),
+                ProcState::Terminated => {
+                    return Err(EvalError::Runtime {
+                        pid,
+                        class_name: "ProcessTerminated".into(),
+                        message: "the process was terminated".into(),
+                        stack: vec![],
+                    })
+                }
+                _ => {}
+            }
+            match self.run(self.slice) {
+                Outcome::Waiting { until } => {
+                    let now = (self.clock)();
+                    if until > now {
+                        std::thread::sleep(std::time::Duration::from_secs_f64((until - now) / 1000.0));
+                    }
+                }
+                Outcome::Idle => {
+                    if !matches!(self.procs[pid].state, ProcState::Finished | ProcState::Errored | ProcState::Terminated) {
+                        return Err(EvalError::Runtime {
+                            pid,
+                            class_name: "Deadlock".into(),
+                            message: "the process is waiting and nothing can wake it".into(),
+                            stack: self.stack_names(pid),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn runtime_error(&mut self, pid: usize) -> EvalError {
+        let (class_name, message) = match &self.procs[pid].error {
+            Some(e) => (e.class_name.clone(), e.message.clone()),
+            None => ("Error".into(), String::new()),
+        };
+        EvalError::Runtime {
+            pid,
+            class_name,
+            message,
+            stack: self.stack_names(pid),
+        }
+    }
+
+    /// `Class>>selector` per frame, innermost first, skipping the
+    /// exception machinery above the frame that signalled.
+    pub fn stack_names(&self, pid: usize) -> Vec<String> {
+        let frames = if pid == self.active { &self.frames } else { &self.procs[pid].frames };
+        frames.iter().rev().map(|f| f.code.print_name()).collect()
+    }
+
+    /// Evaluates a do-it to completion and answers its value.
+    pub fn eval(&mut self, src: &str) -> Result<Value, EvalError> {
+        let m = self
+            .compile_doit(src)
+            .map_err(|e| EvalError::Compile(e.render(src)))?;
+        let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "do-it");
+        self.run_until_done(pid)
+    }
+
+    /// Sends `printString` to `v` and answers the text (or a fallback
+    /// if printing itself fails).
+    pub fn print_string(&mut self, v: Value) -> String {
+        self.pinned.push(v);
+        let r = match self.start_send(v, "printString", &[], USER_PRIORITY) {
+            Some(pid) => match self.run_until_done(pid) {
+                Ok(s) => self.str_of(s).unwrap_or_else(|| "<printString did not answer a String>".into()),
+                Err(e) => {
+                    if let EvalError::Runtime { pid, .. } = e {
+                        self.terminate(pid);
+                    }
+                    format!("<error printing: {}>", e)
+                }
+            },
+            None => "<cannot print>".into(),
+        };
+        self.pinned.pop();
+        r
+    }
+
+    /// Evaluates and prints (the CLI's `eval`).
+    pub fn eval_print(&mut self, src: &str) -> Result<String, EvalError> {
+        let v = self.eval(src)?;
+        Ok(self.print_string(v))
+    }
+
+    /// Files in chunk-format or SOM source. Stops at the first error,
+    /// reported as `NAME:LINE:COL: message`.
+    pub fn file_in(&mut self, name: &str, src: &str) -> Result<(), String> {
+        let items = read_file_in(name, src).map_err(|e| {
+            let (l, c) = line_col(src, e.offset);
+            format!("{}:{}:{}: {}", name, l, c, e.message)
+        })?;
+        for item in items {
+            match item {
+                FileInItem::DoIt { source, offset } => {
+                    let m = self.compile_doit(&source).map_err(|e| {
+                        let err = &e.errors[0];
+                        let (l, c) = line_col(src, offset + err.span.start as usize);
+                        format!("{}:{}:{}: {}", name, l, c, err.message)
+                    })?;
+                    let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "fileIn");
+                    if let Err(e) = self.run_until_done(pid) {
+                        let (l, c) = line_col(src, offset);
+                        return Err(format!("{}:{}:{}: {}", name, l, c, e));
+                    }
+                }
+                FileInItem::Method {
+                    class,
+                    meta,
+                    category,
+                    source,
+                    offset,
+                } => {
+                    let cid = self.resolve_class(&class, meta).ok_or_else(|| {
+                        let (l, c) = line_col(src, offset);
+                        format!("{}:{}:{}: no class named {}", name, l, c, class)
+                    })?;
+                    self.compile_and_install(cid, &source, &category, true).map_err(|e| {
+                        let err = &e.errors[0];
+                        let (l, c) = line_col(src, offset + err.span.start as usize);
+                        format!("{}:{}:{}: {}", name, l, c, err.message)
+                    })?;
+                }
+                FileInItem::ClassDef {
+                    name: cname,
+                    superclass,
+                    inst_vars,
+                    class_inst_vars,
+                    category,
+                    offset,
+                } => {
+                    let sup = if superclass == "nil" {
+                        None
+                    } else {
+                        Some(self.class_named(&superclass).ok_or_else(|| {
+                            let (l, c) = line_col(src, offset);
+                            format!("{}:{}:{}: no class named {}", name, l, c, superclass)
+                        })?)
+                    };
+                    let fmt = match sup {
+                        Some(s) => match self.classes[s as usize].format {
+                            super::classes::Format::Special => super::classes::Format::Pointers,
+                            f => f,
+                        },
+                        None => super::classes::Format::Pointers,
+                    };
+                    let c = self
+                        .define_class(&cname, sup, &inst_vars, fmt, &category)
+                        .map_err(|e| {
+                            let (l, col) = line_col(src, offset);
+                            format!("{}:{}:{}: {}", name, l, col, e)
+                        })?;
+                    if !class_inst_vars.is_empty() {
+                        let meta = self.classes[c as usize].partner;
+                        let msup = self.classes[meta as usize].superclass;
+                        let mut all = msup.map(|s| self.classes[s as usize].inst_vars.clone()).unwrap_or_default();
+                        all.extend(class_inst_vars);
+                        self.reshape_class(meta, msup, all, super::classes::Format::Special)
+                            .map_err(|e| format!("{}: {}", name, e))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A class by name, or its metaclass.
+    pub fn resolve_class(&self, name: &str, meta: bool) -> Option<ClassId> {
+        let c = self.class_named(name)?;
+        Some(if meta { self.classes[c as usize].partner } else { c })
+    }
+
+    /// Accept: compiles `source` and installs it in the class as a new
+    /// version; on a compile error installs nothing (R2).
+    pub fn accept(&mut self, class: &str, meta: bool, source: &str, category: &str) -> Result<u32, HostError> {
+        let cid = self
+            .resolve_class(class, meta)
+            .ok_or_else(|| HostError::NoSuchClass(class.to_string()))?;
+        let m = self
+            .compile_and_install(cid, source, category, true)
+            .map_err(|e| HostError::Compile(e, source.to_string()))?;
+        Ok(self.method_code(m).map(|c| c.info.version).unwrap_or(0))
+    }
+
+    /// Removes a method (R4: later sends fail with doesNotUnderstand:).
+    pub fn remove(&mut self, class: &str, meta: bool, selector: &str) -> Result<(), HostError> {
+        let cid = self
+            .resolve_class(class, meta)
+            .ok_or_else(|| HostError::NoSuchClass(class.to_string()))?;
+        if self.remove_method(cid, selector) {
+            Ok(())
+        } else {
+            Err(HostError::NoSuchMethod(format!("{}>>{}", class, selector)))
+        }
+    }
+
+    /// Starts evaluating `src` as a new process (not run yet).
+    pub fn start(&mut self, src: &str, priority: u8) -> Result<usize, HostError> {
+        let m = self
+            .compile_doit(src)
+            .map_err(|e| HostError::Compile(e, src.to_string()))?;
+        Ok(self.start_method(m, Value::NIL, priority, src))
+    }
+
+    fn check_pid(&self, pid: usize) -> Result<(), HostError> {
+        if pid < self.procs.len() {
+            Ok(())
+        } else {
+            Err(HostError::NoSuchProcess(pid))
+        }
+    }
+
+    /// Pauses a process (it keeps its stack).
+    pub fn pause(&mut self, pid: usize) -> Result<(), HostError> {
+        self.check_pid(pid)?;
+        if self.procs[pid].state == ProcState::Ready {
+            if self.active == pid {
+                self.block_active(ProcState::Suspended);
+            } else {
+                self.procs[pid].state = ProcState::Suspended;
+                for q in self.ready.iter_mut() {
+                    q.retain(|p| *p != pid);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resumes a paused process, or proceeds one stopped on an error (the
+    /// signal answers nil, as Squeak's debugger Proceed does).
+    pub fn resume(&mut self, pid: usize) -> Result<(), HostError> {
+        self.check_pid(pid)?;
+        match self.procs[pid].state {
+            ProcState::Suspended | ProcState::Errored => {
+                self.procs[pid].error = None;
+                self.make_ready(pid);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn terminate_process(&mut self, pid: usize) -> Result<(), HostError> {
+        self.check_pid(pid)?;
+        self.terminate(pid);
+        Ok(())
+    }
+
+    /// Restarts frame `index` (0 = innermost) of a process (R8): unwinds
+    /// the frames above it, running ensure: blocks, and starts it again
+    /// with the method now installed for its selector.
+    pub fn restart_frame(&mut self, pid: usize, index: usize) -> Result<(), HostError> {
+        self.check_pid(pid)?;
+        let n = if pid == self.active { self.frames.len() } else { self.procs[pid].frames.len() };
+        if index >= n {
+            return Err(HostError::NoSuchFrame(index));
+        }
+        let state = self.procs[pid].state.clone();
+        if matches!(state, ProcState::Finished | ProcState::Terminated) {
+            return Err(HostError::Invalid("the process has ended".into()));
+        }
+        if self.active != pid {
+            let prev = self.active;
+            if prev != NO_PROC && self.procs[prev].state == ProcState::Ready {
+                let pr = self.procs[prev].priority as usize;
+                self.save_active();
+                self.ready[pr].push_front(prev);
+            } else {
+                self.save_active();
+            }
+            self.frames = std::mem::take(&mut self.procs[pid].frames);
+            self.stack = std::mem::take(&mut self.procs[pid].stack);
+            self.active = pid;
+        }
+        let serial = self.frames[n - 1 - index].serial;
+        self.unwind(serial, UnwindAction::Restart);
+        self.procs[pid].error = None;
+        if matches!(state, ProcState::Errored | ProcState::Suspended) {
+            // keep it paused: the user presses resume
+            self.block_active(ProcState::Suspended);
+        }
+        Ok(())
+    }
+
+    /// The stack of a process for the debugger, innermost first.
+    pub fn inspect_stack(&mut self, pid: usize) -> Result<Vec<FrameInfo>, HostError> {
+        self.check_pid(pid)?;
+        let frames = if pid == self.active { self.frames.clone() } else { self.procs[pid].frames.clone() };
+        let stack = if pid == self.active { self.stack.clone() } else { self.procs[pid].stack.clone() };
+        let mut out = Vec::new();
+        for f in frames.iter().rev() {
+            let span = f.code.span_at((f.pc as usize).saturating_sub(1));
+            let mut temps = Vec::new();
+            for (i, name) in f.code.temp_names.iter().enumerate() {
+                if name.starts_with('<') {
+                    continue;
+                }
+                let v = stack.get(f.bp as usize + i).copied().unwrap_or(Value::NIL);
+                temps.push((name.clone(), self.quick_print(v)));
+            }
+            out.push(FrameInfo {
+                name: f.code.print_name(),
+                class_name: f.code.info.class_name.clone(),
+                selector: f.code.info.selector.clone(),
+                version: f.code.info.version,
+                is_block: f.code.is_block,
+                pc: f.pc as usize,
+                span: (span.start as usize, span.end as usize),
+                source: f.code.info.source.to_string(),
+                receiver: self.quick_print(f.receiver),
+                temps,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A short description of a value without running Smalltalk code
+    /// (safe to call while a process is suspended anywhere).
+    pub fn quick_print(&self, v: Value) -> String {
+        if let Some(i) = v.as_int() {
+            return i.to_string();
+        }
+        if let Some(c) = v.as_char() {
+            return format!("${}", char::from_u32(c).unwrap_or('?'));
+        }
+        if v == Value::NIL {
+            return "nil".into();
+        }
+        if v == Value::TRUE {
+            return "true".into();
+        }
+        if v == Value::FALSE {
+            return "false".into();
+        }
+        let class = self.class_of(v);
+        let cname = self.classes[class as usize].name.clone();
+        match self.heap.try_get(v).map(|o| &o.body) {
+            Some(Body::Float(f)) => super::prims::format_float(*f),
+            Some(Body::Large(b)) => b.to_string(),
+            Some(Body::Bytes(b)) if class == self.k.byte_symbol => {
+                format!("#{}", b.iter().map(|&c| c as char).collect::<String>())
+            }
+            Some(Body::Bytes(b)) if self.inherits_from(class, self.k.string) => {
+                let s: String = b.iter().map(|&c| c as char).collect();
+                format!("'{}'", s.replace('\'', "''"))
+            }
+            Some(Body::Class { .. }) => cname.trim_end_matches(" class").to_string() + if self.classes[class as usize].is_meta && cname.ends_with(" class class") { " class" } else { "" },
+            _ => {
+                let article = if cname.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
+                format!("{} {}", article, cname)
+            }
+        }
+    }
+
+    /// Takes the Transcript output produced so far.
+    pub fn take_transcript(&mut self) -> String {
+        std::mem::take(&mut self.transcript)
+    }
+}

@@ -1,0 +1,626 @@
+//! The VM: object memory plus classes plus processes, and the
+//! interpreter that runs them in slices of fuel.
+//!
+//! The module face is [`Vm`] with [`Vm::run`], [`Outcome`] and the host
+//! API in [`host`]. The interpreter never recurses in Rust for a
+//! Smalltalk send, block, exception or unwind: all of that is frames in
+//! VM data. Nothing reachable from Smalltalk source may panic.
+
+pub mod classes;
+mod exec;
+pub mod frame;
+pub mod host;
+mod prims;
+mod prims_coll;
+mod prims_num;
+mod prims_sys;
+mod sched;
+
+
+use crate::compiler::{self, ClassContext, CompileError, Env};
+use crate::object::{Body, ClassId, Code, Heap, Value};
+use crate::syntax::ast::{Literal, Pragma};
+use classes::{ClassInfo, Format};
+use frame::{Frame, Process};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+pub use exec::Outcome;
+pub use frame::{ErrorInfo, ProcState};
+
+/// Class ids the VM itself needs to know.
+#[derive(Default, Clone)]
+pub struct Known {
+    pub proto_object: ClassId,
+    pub object: ClassId,
+    pub behavior: ClassId,
+    pub class_description: ClassId,
+    pub class: ClassId,
+    pub metaclass: ClassId,
+    pub undefined_object: ClassId,
+    pub boolean: ClassId,
+    pub true_class: ClassId,
+    pub false_class: ClassId,
+    pub small_integer: ClassId,
+    pub large_positive: ClassId,
+    pub large_negative: ClassId,
+    pub float: ClassId,
+    pub small_float: ClassId,
+    pub boxed_float: ClassId,
+    pub character: ClassId,
+    pub string: ClassId,
+    pub byte_string: ClassId,
+    pub symbol: ClassId,
+    pub byte_symbol: ClassId,
+    pub array: ClassId,
+    pub byte_array: ClassId,
+    pub compiled_method: ClassId,
+    pub block_closure: ClassId,
+    pub full_block_closure: ClassId,
+    pub context: ClassId,
+    pub process: ClassId,
+    pub association: ClassId,
+    pub message: ClassId,
+    pub system_dictionary: ClassId,
+}
+
+/// How the optimizing tier is configured. Until the tier exists, every
+/// mode runs the interpreter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TierMode {
+    Off,
+    On,
+    Eager,
+}
+
+/// One entry of the global method cache.
+#[derive(Clone)]
+struct CacheEntry {
+    class: ClassId,
+    sel: Value,
+    method: Value,
+    code: Option<Rc<Code>>,
+}
+
+pub const CACHE_SIZE: usize = 4096;
+
+pub struct Vm {
+    pub heap: Heap,
+    pub classes: Vec<ClassInfo>,
+    pub k: Known,
+    pub symbols: HashMap<String, Value>,
+    /// Global bindings (Associations) by name.
+    pub globals: HashMap<String, Value>,
+    /// Bindings compiled before their global was defined.
+    pub undeclared: HashMap<String, Value>,
+    // ----- execution state of the active process -----
+    pub frames: Vec<Frame>,
+    pub stack: Vec<Value>,
+    pub active: usize,
+    pub procs: Vec<Process>,
+    /// Ready queues by priority (index = priority, 1..=80).
+    ready: Vec<VecDeque<usize>>,
+    /// Semaphore object index → waiting processes.
+    sem_waiters: HashMap<usize, VecDeque<usize>>,
+    next_serial: u64,
+    cache: Vec<CacheEntry>,
+    /// Transcript output not yet taken by the host.
+    pub transcript: String,
+    /// Maximum frames in one process.
+    pub max_depth: usize,
+    pub tier: TierMode,
+    /// Host clock in milliseconds.
+    pub clock: Box<dyn Fn() -> f64>,
+    /// Values the host holds on to (inspectors, results).
+    pub pinned: Vec<Value>,
+    /// Selectors the VM sends itself.
+    pub sel: Selectors,
+    /// Warnings from compiling the kernel (unknown primitives).
+    pub warnings: Vec<String>,
+    /// Executed instructions (for benchmarks: bytecodes/s).
+    pub insn_count: u64,
+    /// Sends performed (for benchmarks: sends/s).
+    pub send_count: u64,
+    /// Fuel per `run` call in [`Vm::run_until_done`] (1 = pause after
+    /// every instruction; results must not change).
+    pub slice: u64,
+    /// Do-it counter for unique names.
+    doit_counter: u64,
+    /// Processes to report as finished or errored to the host.
+    events: VecDeque<Outcome>,
+}
+
+#[derive(Default, Clone)]
+pub struct Selectors {
+    pub does_not_understand: Value,
+    pub must_be_boolean: Value,
+    pub cannot_return: Value,
+    pub value: Value,
+    pub stack_overflow: Value,
+    pub out_of_memory: Value,
+    pub signal_error: Value,
+}
+
+/// Errors from the host-level API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostError {
+    Compile(CompileError, String),
+    NoSuchClass(String),
+    NoSuchMethod(String),
+    NoSuchProcess(usize),
+    NoSuchFrame(usize),
+    Invalid(String),
+}
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostError::Compile(e, src) => write!(f, "{}", e.render(src)),
+            HostError::NoSuchClass(c) => write!(f, "no class named {}", c),
+            HostError::NoSuchMethod(m) => write!(f, "no method {}", m),
+            HostError::NoSuchProcess(p) => write!(f, "no process {}", p),
+            HostError::NoSuchFrame(p) => write!(f, "no frame {}", p),
+            HostError::Invalid(s) => write!(f, "{}", s),
+        }
+    }
+}
+
+struct VmEnv<'a> {
+    vm: &'a mut Vm,
+}
+
+impl Env for VmEnv<'_> {
+    fn literal(&mut self, lit: &Literal) -> Value {
+        self.vm.literal_value(lit)
+    }
+    fn symbol(&mut self, name: &str) -> Value {
+        self.vm.intern(name)
+    }
+    fn binding(&mut self, class: &ClassContext, name: &str) -> Option<Value> {
+        self.vm.binding_for(class.class_id, name)
+    }
+    fn primitive_index(&self, p: &Pragma) -> Option<u16> {
+        prims::primitive_index(p)
+    }
+}
+
+impl Vm {
+    /// A VM with the kernel loaded.
+    pub fn new() -> Result<Vm, String> {
+        let mut vm = Vm::bare();
+        vm.load_kernel()?;
+        Ok(vm)
+    }
+
+    /// A VM with only the core classes (no kernel source loaded).
+    pub fn bare() -> Vm {
+        let start = std::time::Instant::now();
+        let mut vm = Vm {
+            heap: Heap::new(1 << 30),
+            classes: vec![],
+            k: Known::default(),
+            symbols: HashMap::new(),
+            globals: HashMap::new(),
+            undeclared: HashMap::new(),
+            frames: vec![],
+            stack: vec![],
+            active: exec::NO_PROC,
+            procs: vec![],
+            ready: vec![VecDeque::new(); 81],
+            sem_waiters: HashMap::new(),
+            next_serial: 1,
+            cache: vec![
+                CacheEntry {
+                    class: u32::MAX,
+                    sel: Value::NIL,
+                    method: Value::NIL,
+                    code: None
+                };
+                CACHE_SIZE
+            ],
+            transcript: String::new(),
+            max_depth: 200_000,
+            tier: TierMode::On,
+            clock: Box::new(move || start.elapsed().as_secs_f64() * 1000.0),
+            pinned: vec![],
+            sel: Selectors::default(),
+            warnings: vec![],
+            insn_count: 0,
+            send_count: 0,
+            doit_counter: 0,
+            slice: 1_000_000,
+            events: VecDeque::new(),
+        };
+        vm.bootstrap();
+        vm
+    }
+
+    fn bootstrap(&mut self) {
+        // nil, true, false are objects 0, 1, 2; their classes are fixed
+        // up once the classes exist.
+        for _ in 0..3 {
+            self.heap.alloc(0, Body::Slots(vec![]));
+        }
+        use Format::*;
+        // The first classes are made by hand: Class and Metaclass must
+        // exist before define_class can make metaclasses.
+        let table: &[(&str, Option<&str>, Format, &[&str])] = &[
+            ("ProtoObject", None, Pointers, &[]),
+            ("Object", Some("ProtoObject"), Pointers, &[]),
+            ("Behavior", Some("Object"), Special, &[]),
+            ("ClassDescription", Some("Behavior"), Special, &[]),
+            ("Class", Some("ClassDescription"), Special, &[]),
+            ("Metaclass", Some("ClassDescription"), Special, &[]),
+        ];
+        // placeholder ids: classes at even ids, metaclasses at odd
+        for (i, (name, sup, fmt, _)) in table.iter().enumerate() {
+            let id = (i * 2) as ClassId;
+            let sup_id = sup.map(|s| (table.iter().position(|t| t.0 == s).unwrap_or(0) * 2) as ClassId);
+            self.classes.push(ClassInfo {
+                name: name.to_string(),
+                obj: Value::NIL,
+                superclass: sup_id,
+                is_meta: false,
+                partner: id + 1,
+                inst_vars: vec![],
+                format: *fmt,
+                methods: HashMap::new(),
+                versions: HashMap::new(),
+                class_vars: vec![],
+                category: "Kernel-Classes".into(),
+                comment: String::new(),
+            });
+            self.classes.push(ClassInfo {
+                name: format!("{} class", name),
+                obj: Value::NIL,
+                superclass: None,
+                is_meta: true,
+                partner: id,
+                inst_vars: vec![],
+                format: Special,
+                methods: HashMap::new(),
+                versions: HashMap::new(),
+                class_vars: vec![],
+                category: String::new(),
+                comment: String::new(),
+            });
+        }
+        self.k.proto_object = 0;
+        self.k.object = 2;
+        self.k.behavior = 4;
+        self.k.class_description = 6;
+        self.k.class = 8;
+        self.k.metaclass = 10;
+        for i in 0..table.len() {
+            let id = (i * 2) as ClassId;
+            let meta = id + 1;
+            let meta_super = match self.classes[id as usize].superclass {
+                Some(s) => s + 1,
+                None => self.k.class,
+            };
+            self.classes[meta as usize].superclass = Some(meta_super);
+            let meta_obj = self.heap.alloc(
+                self.k.metaclass,
+                Body::Class {
+                    id: meta,
+                    slots: vec![],
+                },
+            );
+            let obj = self.heap.alloc(
+                meta,
+                Body::Class {
+                    id,
+                    slots: vec![],
+                },
+            );
+            self.classes[meta as usize].obj = meta_obj;
+            self.classes[id as usize].obj = obj;
+        }
+        // symbols need ByteSymbol, globals need Association: make the
+        // rest with define_class, which interns names, so define String
+        // and Symbol classes with a temporary symbol-less path first.
+        let mk = |vm: &mut Vm, name: &str, sup: &str, fmt: Format, ivars: &[&str]| -> ClassId {
+            let sup = vm.find_class_early(sup);
+            let iv: Vec<String> = ivars.iter().map(|s| s.to_string()).collect();
+            vm.define_class_early(name, sup, &iv, fmt)
+        };
+        let c = |vm: &mut Vm, n: &str, s: &str, f: Format, iv: &[&str]| mk(vm, n, s, f, iv);
+        c(self, "Collection", "Object", Pointers, &[]);
+        c(self, "SequenceableCollection", "Collection", Pointers, &[]);
+        c(self, "ArrayedCollection", "SequenceableCollection", Pointers, &[]);
+        self.k.string = c(self, "String", "ArrayedCollection", Bytes, &[]);
+        self.k.byte_string = c(self, "ByteString", "String", Bytes, &[]);
+        self.k.symbol = c(self, "Symbol", "String", Bytes, &[]);
+        self.k.byte_symbol = c(self, "ByteSymbol", "Symbol", Bytes, &[]);
+        c(self, "Magnitude", "Object", Pointers, &[]);
+        c(self, "LookupKey", "Magnitude", Pointers, &["key"]);
+        self.k.association = c(self, "Association", "LookupKey", Pointers, &["value"]);
+        // now names can be interned and globals bound
+        let n = self.classes.len();
+        for i in 0..n {
+            if !self.classes[i].is_meta {
+                let name = self.classes[i].name.clone();
+                let obj = self.classes[i].obj;
+                self.set_global(&name, obj);
+            }
+        }
+        let d = |vm: &mut Vm, n: &str, s: &str, f: Format, iv: &[&str]| -> ClassId {
+            let sup = vm.class_named(s);
+            let iv: Vec<String> = iv.iter().map(|s| s.to_string()).collect();
+            vm.define_class(n, sup, &iv, f, "Kernel").unwrap_or(0)
+        };
+        self.k.undefined_object = d(self, "UndefinedObject", "Object", Pointers, &[]);
+        self.k.boolean = d(self, "Boolean", "Object", Pointers, &[]);
+        self.k.true_class = d(self, "True", "Boolean", Pointers, &[]);
+        self.k.false_class = d(self, "False", "Boolean", Pointers, &[]);
+        d(self, "Number", "Magnitude", Pointers, &[]);
+        d(self, "Integer", "Number", Pointers, &[]);
+        self.k.small_integer = d(self, "SmallInteger", "Integer", Special, &[]);
+        self.k.large_positive = d(self, "LargePositiveInteger", "Integer", Special, &[]);
+        self.k.large_negative = d(self, "LargeNegativeInteger", "LargePositiveInteger", Special, &[]);
+        self.k.float = d(self, "Float", "Number", Special, &[]);
+        self.k.boxed_float = d(self, "BoxedFloat64", "Float", Special, &[]);
+        self.k.small_float = d(self, "SmallFloat64", "Float", Special, &[]);
+        self.k.character = d(self, "Character", "Magnitude", Special, &[]);
+        self.k.array = d(self, "Array", "ArrayedCollection", Indexable, &[]);
+        self.k.byte_array = d(self, "ByteArray", "ArrayedCollection", Bytes, &[]);
+        d(self, "CompiledCode", "Object", Special, &[]);
+        self.k.compiled_method = d(self, "CompiledMethod", "CompiledCode", Special, &[]);
+        self.k.block_closure = d(self, "BlockClosure", "Object", Special, &[]);
+        self.k.full_block_closure = d(self, "FullBlockClosure", "BlockClosure", Special, &[]);
+        self.k.context = d(self, "Context", "Object", Special, &[]);
+        self.k.process = d(self, "Process", "Object", Special, &[]);
+        self.k.message = d(self, "Message", "Object", Pointers, &["selector", "args", "lookupClass"]);
+        self.k.system_dictionary = d(self, "SystemDictionary", "Object", Pointers, &[]);
+        self.heap.objs[0].class = self.k.undefined_object;
+        self.heap.objs[1].class = self.k.true_class;
+        self.heap.objs[2].class = self.k.false_class;
+        let sd = self.heap.alloc(self.k.system_dictionary, Body::Slots(vec![]));
+        self.set_global("Smalltalk", sd);
+        self.sel = Selectors {
+            does_not_understand: self.intern("doesNotUnderstand:"),
+            must_be_boolean: self.intern("mustBeBoolean"),
+            cannot_return: self.intern("cannotReturn:"),
+            value: self.intern("value"),
+            stack_overflow: self.intern("signalStackOverflow"),
+            out_of_memory: self.intern("signalOutOfMemory"),
+            signal_error: self.intern("signalError:"),
+        };
+        for cat in [0usize, 2, 4, 6, 8, 10] {
+            self.classes[cat].category = "Kernel-Classes".into();
+        }
+    }
+
+    fn find_class_early(&self, name: &str) -> Option<ClassId> {
+        self.classes
+            .iter()
+            .position(|c| !c.is_meta && c.name == name)
+            .map(|i| i as ClassId)
+    }
+
+    /// define_class before symbols and globals exist (bootstrap only).
+    fn define_class_early(&mut self, name: &str, sup: Option<ClassId>, own: &[String], fmt: Format) -> ClassId {
+        let mut all: Vec<String> = sup.map(|s| self.classes[s as usize].inst_vars.clone()).unwrap_or_default();
+        all.extend(own.iter().cloned());
+        let id = self.classes.len() as ClassId;
+        let meta_super = sup.map(|s| self.classes[s as usize].partner);
+        let meta_obj = self.heap.alloc(self.k.metaclass, Body::Class { id: id + 1, slots: vec![] });
+        let obj = self.heap.alloc(id + 1, Body::Class { id, slots: vec![] });
+        self.classes.push(ClassInfo {
+            name: name.into(),
+            obj,
+            superclass: sup,
+            is_meta: false,
+            partner: id + 1,
+            inst_vars: all,
+            format: fmt,
+            methods: HashMap::new(),
+            versions: HashMap::new(),
+            class_vars: vec![],
+            category: "Kernel".into(),
+            comment: String::new(),
+        });
+        self.classes.push(ClassInfo {
+            name: format!("{} class", name),
+            obj: meta_obj,
+            superclass: meta_super,
+            is_meta: true,
+            partner: id,
+            inst_vars: vec![],
+            format: Format::Special,
+            methods: HashMap::new(),
+            versions: HashMap::new(),
+            class_vars: vec![],
+            category: String::new(),
+            comment: String::new(),
+        });
+        id
+    }
+
+    /// Interns a symbol.
+    pub fn intern(&mut self, name: &str) -> Value {
+        if let Some(v) = self.symbols.get(name) {
+            return *v;
+        }
+        let v = self
+            .heap
+            .alloc(self.k.byte_symbol, Body::Bytes(latin1(name)));
+        self.symbols.insert(name.to_string(), v);
+        v
+    }
+
+    pub fn new_string(&mut self, s: &str) -> Value {
+        self.heap.alloc(self.k.byte_string, Body::Bytes(latin1(s)))
+    }
+
+    pub fn new_array(&mut self, items: Vec<Value>) -> Value {
+        self.heap.alloc(self.k.array, Body::Slots(items))
+    }
+
+    pub fn new_float(&mut self, f: f64) -> Value {
+        // Squeak's 64-bit SmallFloat64 covers exponents 2^-126..2^127 and 0
+        let e = ((f.to_bits() >> 52) & 0x7FF) as i64;
+        let class = if f == 0.0 || (896..=1151).contains(&e) {
+            self.k.small_float
+        } else {
+            self.k.boxed_float
+        };
+        self.heap.alloc(class, Body::Float(f))
+    }
+
+    /// The object for a compile-time literal.
+    pub fn literal_value(&mut self, lit: &Literal) -> Value {
+        match lit {
+            Literal::Nil => Value::NIL,
+            Literal::True => Value::TRUE,
+            Literal::False => Value::FALSE,
+            Literal::Integer(n) => self.int_from_big(n.clone()),
+            Literal::Float(f) => self.new_float(*f),
+            Literal::Scaled { num, den, scale } => {
+                // built by Smalltalk code at first use would be nicer; the
+                // kernel defines ScaledDecimal; make an instance directly.
+                let n = self.int_from_big(num.clone());
+                let d = self.int_from_big(den.clone());
+                match self.class_named("ScaledDecimal") {
+                    Some(c) => {
+                        let frac = match self.class_named("Fraction") {
+                            Some(fc) => self.heap.alloc(fc, Body::Slots(vec![n, d])),
+                            None => n,
+                        };
+                        self.heap.alloc(c, Body::Slots(vec![frac, Value::small(*scale as i64)]))
+                    }
+                    None => n,
+                }
+            }
+            Literal::Char(c) => Value::char(*c),
+            Literal::String(s) => self.new_string(s),
+            Literal::Symbol(s) => self.intern(s),
+            Literal::Array(items) => {
+                let vals: Vec<Value> = items.iter().map(|i| self.literal_value(i)).collect();
+                self.new_array(vals)
+            }
+            Literal::ByteArray(b) => self.heap.alloc(self.k.byte_array, Body::Bytes(b.clone())),
+        }
+    }
+
+    pub fn class_context(&self, class: ClassId) -> ClassContext {
+        let info = &self.classes[class as usize];
+        ClassContext {
+            class_id: class,
+            class_name: info.name.clone(),
+            inst_vars: info.inst_vars.clone(),
+        }
+    }
+
+    /// Compiles `src` for `class` and installs it (accept). With
+    /// `new_version` false the version number is kept (recompiles).
+    pub fn compile_and_install(
+        &mut self,
+        class: ClassId,
+        src: &str,
+        category: &str,
+        new_version: bool,
+    ) -> Result<Value, CompileError> {
+        let ctx = self.class_context(class);
+        // peek the selector to pick the version number
+        let sel_name = crate::syntax::parse_method(src)
+            .map(|m| m.selector)
+            .map_err(|errors| CompileError { errors })?;
+        let last = self.classes[class as usize]
+            .versions
+            .get(&sel_name)
+            .copied()
+            .unwrap_or(0);
+        let version = if new_version || last == 0 { last + 1 } else { last };
+        let compiled = {
+            let mut env = VmEnv { vm: self };
+            compiler::compile_method(src, &ctx, &mut env, category, version)?
+        };
+        for w in &compiled.warnings {
+            let (l, c) = w.line_col(src);
+            self.warnings
+                .push(format!("{}>>{} {}:{}: {}", ctx.class_name, sel_name, l, c, w.message));
+        }
+        let sel = self.intern(&compiled.selector);
+        let m = self
+            .heap
+            .alloc(self.k.compiled_method, Body::Method(compiled.code));
+        let info = &mut self.classes[class as usize];
+        info.versions.insert(compiled.selector, version);
+        info.methods.insert(sel, m);
+        self.flush_caches();
+        self.method_installed(class, sel);
+        Ok(m)
+    }
+
+    /// Hook for the tier's dependency registry: a method was installed
+    /// or removed.
+    fn method_installed(&mut self, _class: ClassId, _sel: Value) {}
+
+    /// Removes a method; later sends fail with doesNotUnderstand: (R4).
+    pub fn remove_method(&mut self, class: ClassId, selector: &str) -> bool {
+        let sel = self.intern(selector);
+        let removed = self.classes[class as usize].methods.remove(&sel).is_some();
+        if removed {
+            self.flush_caches();
+            self.method_installed(class, sel);
+        }
+        removed
+    }
+
+    pub fn flush_caches(&mut self) {
+        for e in self.cache.iter_mut() {
+            e.class = u32::MAX;
+            e.code = None;
+        }
+    }
+
+    /// Compiles a do-it as a method of UndefinedObject (receiver nil).
+    pub fn compile_doit(&mut self, src: &str) -> Result<Value, CompileError> {
+        let ctx = self.class_context(self.k.undefined_object);
+        let compiled = {
+            let mut env = VmEnv { vm: self };
+            compiler::compile_doit(src, &ctx, &mut env)?
+        };
+        self.doit_counter += 1;
+        Ok(self
+            .heap
+            .alloc(self.k.compiled_method, Body::Method(compiled.code)))
+    }
+
+    pub fn method_code(&self, m: Value) -> Option<Rc<Code>> {
+        match self.heap.try_get(m).map(|o| &o.body) {
+            Some(Body::Method(c)) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    /// Loads the kernel sources compiled into the binary.
+    fn load_kernel(&mut self) -> Result<(), String> {
+        for (name, src) in crate::kernel::SOURCES {
+            self.file_in(name, src)
+                .map_err(|e| format!("kernel {}: {}", name, e))?;
+        }
+        Ok(())
+    }
+
+    pub fn str_of(&self, v: Value) -> Option<String> {
+        match self.heap.try_get(v).map(|o| &o.body) {
+            Some(Body::Bytes(b)) => Some(b.iter().map(|&c| c as char).collect()),
+            _ => None,
+        }
+    }
+}
+
+/// Encodes text as Latin-1 bytes (characters beyond U+00FF become '?').
+pub fn latin1(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| if (c as u32) < 256 { c as u32 as u8 } else { b'?' })
+        .collect()
+}
+
+impl Default for Vm {
+    fn default() -> Self {
+        Vm::bare()
+    }
+}

@@ -1,0 +1,305 @@
+//! Processes and the scheduler, as in Squeak: priorities 1..80, the
+//! highest ready priority runs, `yield` rotates within a priority, a
+//! higher-priority process that becomes ready preempts.
+
+use super::exec::NO_PROC;
+use super::frame::{OnReturn, ProcState, Process, UnwindAction};
+use super::{Outcome, Vm};
+use crate::object::{Body, Value};
+
+/// Squeak's `Processor userSchedulingPriority`.
+pub const USER_PRIORITY: u8 = 40;
+/// Squeak's `Processor userBackgroundPriority`.
+pub const BACKGROUND_PRIORITY: u8 = 30;
+
+impl Vm {
+    /// Creates a process (not yet scheduled) with an empty stack.
+    pub(crate) fn new_process(&mut self, priority: u8, name: &str) -> usize {
+        let pid = self.procs.len();
+        let obj = self
+            .heap
+            .alloc(self.k.process, Body::Process(pid as u32));
+        self.procs.push(Process {
+            obj,
+            priority: priority.clamp(1, 80),
+            state: ProcState::Suspended,
+            frames: vec![],
+            stack: vec![],
+            result: None,
+            error: None,
+            name: name.to_string(),
+        });
+        pid
+    }
+
+    /// Makes `pid` ready; preempts the active process if `pid` has a
+    /// higher priority.
+    pub(crate) fn make_ready(&mut self, pid: usize) {
+        self.procs[pid].state = ProcState::Ready;
+        let pr = self.procs[pid].priority as usize;
+        if !self.ready[pr].contains(&pid) && pid != self.active {
+            self.ready[pr].push_back(pid);
+        }
+        if self.active != NO_PROC
+            && self.active != pid
+            && self.procs[self.active].state == ProcState::Ready
+            && self.procs[pid].priority > self.procs[self.active].priority
+        {
+            // preempt: the active process goes to the front of its queue
+            let a = self.active;
+            let apr = self.procs[a].priority as usize;
+            self.save_active();
+            self.ready[apr].push_front(a);
+        }
+    }
+
+    /// Takes the active process off the CPU (its state is kept).
+    pub(crate) fn save_active(&mut self) {
+        if self.active == NO_PROC {
+            return;
+        }
+        let a = self.active;
+        self.procs[a].frames = std::mem::take(&mut self.frames);
+        self.procs[a].stack = std::mem::take(&mut self.stack);
+        self.active = NO_PROC;
+    }
+
+    pub(crate) fn switch_to(&mut self, pid: usize) {
+        if self.active == pid {
+            return;
+        }
+        self.save_active();
+        for q in self.ready.iter_mut() {
+            q.retain(|p| *p != pid);
+        }
+        self.frames = std::mem::take(&mut self.procs[pid].frames);
+        self.stack = std::mem::take(&mut self.procs[pid].stack);
+        self.active = pid;
+    }
+
+    pub(crate) fn pick_next(&mut self) -> Option<usize> {
+        for pr in (1..self.ready.len()).rev() {
+            while let Some(p) = self.ready[pr].pop_front() {
+                if self.procs[p].state == ProcState::Ready {
+                    return Some(p);
+                }
+            }
+        }
+        None
+    }
+
+    /// `Processor yield`: the active process goes to the back of its
+    /// priority's queue.
+    pub(crate) fn yield_active(&mut self) {
+        let a = self.active;
+        if a == NO_PROC {
+            return;
+        }
+        let pr = self.procs[a].priority as usize;
+        if self.ready[pr].is_empty() {
+            return;
+        }
+        self.save_active();
+        self.ready[pr].push_back(a);
+    }
+
+    /// Blocks the active process in `state` (waiting, sleeping, suspended).
+    pub(crate) fn block_active(&mut self, state: ProcState) {
+        let a = self.active;
+        if a == NO_PROC {
+            return;
+        }
+        self.procs[a].state = state;
+        self.save_active();
+    }
+
+    pub(crate) fn wake_sleepers(&mut self) {
+        let now = (self.clock)();
+        let due: Vec<usize> = self
+            .procs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p.state, ProcState::Sleeping(t) if t <= now))
+            .map(|(i, _)| i)
+            .collect();
+        for p in due {
+            self.make_ready(p);
+        }
+    }
+
+    pub(crate) fn next_wakeup(&self) -> Option<f64> {
+        self.procs
+            .iter()
+            .filter_map(|p| match p.state {
+                ProcState::Sleeping(t) => Some(t),
+                _ => None,
+            })
+            .reduce(f64::min)
+    }
+
+    /// Semaphore>>signal on the semaphore object `sem` (slot 0 holds the
+    /// excess signal count).
+    pub(crate) fn semaphore_signal(&mut self, sem: Value) {
+        let waiter = self
+            .sem_waiters
+            .get_mut(&sem.obj_index())
+            .and_then(|q| q.pop_front());
+        match waiter {
+            Some(p) => {
+                if self.sem_waiters.get(&sem.obj_index()).is_some_and(|q| q.is_empty()) {
+                    self.sem_waiters.remove(&sem.obj_index());
+                }
+                self.make_ready(p);
+            }
+            None => {
+                let n = self.slot(sem, 0).as_int().unwrap_or(0);
+                self.set_slot(sem, 0, Value::small(n + 1));
+            }
+        }
+    }
+
+    /// Semaphore>>wait: consume a signal or block.
+    pub(crate) fn semaphore_wait(&mut self, sem: Value) {
+        let n = self.slot(sem, 0).as_int().unwrap_or(0);
+        if n > 0 {
+            self.set_slot(sem, 0, Value::small(n - 1));
+            return;
+        }
+        let a = self.active;
+        self.sem_waiters.entry(sem.obj_index()).or_default().push_back(a);
+        self.block_active(ProcState::Waiting);
+    }
+
+    /// Starts a process that sends `sel` with `args` to `recv`.
+    pub fn start_send(&mut self, recv: Value, sel: &str, args: &[Value], priority: u8) -> Option<usize> {
+        let selv = self.intern(sel);
+        let class = self.class_of(recv);
+        let m = self.lookup_uncached(class, selv)?;
+        let code = self.method_code(m)?;
+        let pid = self.new_process(priority, sel);
+        let saved = self.active;
+        // build the bottom frame directly in the new process
+        let prev_frames = std::mem::take(&mut self.frames);
+        let prev_stack = std::mem::take(&mut self.stack);
+        self.active = pid;
+        self.stack.push(recv);
+        self.stack.extend_from_slice(args);
+        self.invoke(m, code, recv, args.len());
+        // a primitive may have answered at once
+        if self.frames.is_empty() {
+            let v = self.stack.pop().unwrap_or(Value::NIL);
+            self.procs[pid].state = ProcState::Finished;
+            self.procs[pid].result = Some(v);
+            self.events.push_back(Outcome::Finished { pid, value: v });
+        }
+        self.procs[pid].frames = std::mem::take(&mut self.frames);
+        self.procs[pid].stack = std::mem::take(&mut self.stack);
+        self.frames = prev_frames;
+        self.stack = prev_stack;
+        self.active = saved;
+        if self.procs[pid].state != ProcState::Finished && self.procs[pid].state != ProcState::Errored {
+            self.make_ready(pid);
+        }
+        Some(pid)
+    }
+
+    /// Starts a process that evaluates a compiled do-it method.
+    pub fn start_method(&mut self, method: Value, recv: Value, priority: u8, name: &str) -> usize {
+        let pid = self.new_process(priority, name);
+        if let Some(code) = self.method_code(method) {
+            let mut stack = vec![recv];
+            for _ in 0..code.num_temps {
+                stack.push(Value::NIL);
+            }
+            let serial = self.next_serial;
+            self.next_serial += 1;
+            self.procs[pid].frames.push(super::frame::Frame {
+                code,
+                pc: 0,
+                bp: 1,
+                receiver: recv,
+                method,
+                closure: Value::NIL,
+                serial,
+                home: serial,
+                on_return: OnReturn::Push,
+            });
+            self.procs[pid].stack = stack;
+        }
+        self.make_ready(pid);
+        pid
+    }
+
+    /// Starts a process running a 0-argument block (fork).
+    pub(crate) fn start_block(&mut self, closure: Value, priority: u8) -> usize {
+        let pid = self.new_process(priority, "forked");
+        let saved_frames = std::mem::take(&mut self.frames);
+        let saved_stack = std::mem::take(&mut self.stack);
+        let saved_active = self.active;
+        self.active = pid;
+        self.stack.push(closure);
+        self.activate_block(closure, 0, OnReturn::Push);
+        self.procs[pid].frames = std::mem::take(&mut self.frames);
+        self.procs[pid].stack = std::mem::take(&mut self.stack);
+        self.frames = saved_frames;
+        self.stack = saved_stack;
+        self.active = saved_active;
+        pid
+    }
+
+    /// Terminates a process, running its `ensure:` blocks first.
+    pub fn terminate(&mut self, pid: usize) {
+        if pid >= self.procs.len() {
+            return;
+        }
+        match self.procs[pid].state {
+            ProcState::Finished | ProcState::Terminated => return,
+            _ => {}
+        }
+        for q in self.ready.iter_mut() {
+            q.retain(|p| *p != pid);
+        }
+        for q in self.sem_waiters.values_mut() {
+            q.retain(|p| *p != pid);
+        }
+        let was_active = self.active == pid;
+        if !was_active {
+            self.switch_to_for_unwind(pid);
+        }
+        self.procs[pid].state = ProcState::Ready;
+        self.procs[pid].error = None;
+        // unwind everything, running ensure: blocks, then stop
+        let bottom = self.frames.first().map(|f| f.serial);
+        match bottom {
+            Some(_) => {
+                self.unwind(0, UnwindAction::Terminate);
+                if self.frames.is_empty() {
+                    self.procs[pid].state = ProcState::Terminated;
+                }
+            }
+            None => self.procs[pid].state = ProcState::Terminated,
+        }
+        if !was_active && self.procs[pid].state == ProcState::Ready {
+            // ensure blocks still to run: schedule the process first
+            let pr = self.procs[pid].priority as usize;
+            self.save_active();
+            self.ready[pr].push_front(pid);
+        } else if !was_active {
+            self.save_active();
+        }
+    }
+
+    fn switch_to_for_unwind(&mut self, pid: usize) {
+        let prev = self.active;
+        if prev != NO_PROC && self.procs[prev].state == ProcState::Ready {
+            let pr = self.procs[prev].priority as usize;
+            self.save_active();
+            self.ready[pr].push_front(prev);
+        } else {
+            self.save_active();
+        }
+        self.frames = std::mem::take(&mut self.procs[pid].frames);
+        self.stack = std::mem::take(&mut self.procs[pid].stack);
+        self.active = pid;
+    }
+}

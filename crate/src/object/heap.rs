@@ -1,0 +1,234 @@
+//! The object memory: an arena of [`Obj`] indexed by [`Value`] references,
+//! with a mark-sweep collector.
+//!
+//! Collection only happens at safe points chosen by the interpreter (when
+//! every live value is reachable from a root it passes in), never inside
+//! an allocation; so Rust code may hold `Value`s in locals between
+//! allocations. The mark phase uses an explicit stack — no recursion, so
+//! deep structures cannot overflow the Rust stack.
+
+use super::method::Code;
+use super::value::Value;
+use num_bigint::BigInt;
+use std::rc::Rc;
+
+pub type ClassId = u32;
+
+/// What an object holds.
+#[derive(Debug)]
+pub enum Body {
+    /// A free arena cell; `next` links the free list.
+    Free { next: u32 },
+    /// Named and indexed pointer slots (named first).
+    Slots(Vec<Value>),
+    /// Bytes: strings, symbols, byte arrays.
+    Bytes(Vec<u8>),
+    Float(f64),
+    /// A LargePositiveInteger or LargeNegativeInteger (never in SmallInteger
+    /// range).
+    Large(Box<BigInt>),
+    /// A CompiledMethod.
+    Method(Rc<Code>),
+    Closure(Box<Closure>),
+    /// A context: a reference to a frame of a process, by serial number.
+    Context { process: Value, serial: u64 },
+    /// A class or metaclass; `slots` hold the class-instance variables.
+    Class { id: ClassId, slots: Vec<Value> },
+    /// A Process; the VM-side state lives in the scheduler table.
+    Process(u32),
+}
+
+#[derive(Debug)]
+pub struct Closure {
+    pub code: Rc<Code>,
+    /// The CompiledMethod object the block belongs to.
+    pub method: Value,
+    pub receiver: Value,
+    /// Serial of the home method frame (target of `^` in the block).
+    pub home: u64,
+    /// The process the closure was created in (nil if unknown).
+    pub process: Value,
+    /// Serial of the frame that created the closure (its `outerContext`).
+    pub outer: u64,
+    pub copied: Vec<Value>,
+}
+
+#[derive(Debug)]
+pub struct Obj {
+    pub class: ClassId,
+    pub hash: u32,
+    pub mark: bool,
+    pub body: Body,
+}
+
+/// Approximate bytes an object costs (for the heap limit).
+fn cost(body: &Body) -> usize {
+    32 + match body {
+        Body::Slots(v) => v.len() * 8,
+        Body::Bytes(b) => b.len(),
+        Body::Large(b) => (b.bits() / 8) as usize,
+        Body::Closure(c) => 64 + c.copied.len() * 8,
+        Body::Class { slots, .. } => slots.len() * 8,
+        Body::Method(c) => 64 + c.ops.len() * 8 + c.literals.len() * 8,
+        _ => 0,
+    }
+}
+
+pub struct Heap {
+    pub objs: Vec<Obj>,
+    free: u32,
+    next_hash: u32,
+    /// Bytes allocated since the last collection.
+    pub allocated: usize,
+    /// Estimated live bytes after the last collection.
+    pub live: usize,
+    /// Collect when `allocated` exceeds this.
+    pub threshold: usize,
+    /// Hard limit on live bytes; beyond it allocation fails.
+    pub limit: usize,
+    pub collections: u64,
+}
+
+pub const NO_FREE: u32 = u32::MAX;
+
+impl Heap {
+    pub fn new(limit: usize) -> Heap {
+        Heap {
+            objs: Vec::with_capacity(1 << 16),
+            free: NO_FREE,
+            next_hash: 0x1234,
+            allocated: 0,
+            live: 0,
+            threshold: 8 << 20,
+            limit,
+            collections: 0,
+        }
+    }
+
+    #[inline]
+    pub fn needs_gc(&self) -> bool {
+        self.allocated > self.threshold
+    }
+
+    /// True if live + allocated bytes exceed the hard limit.
+    pub fn over_limit(&self) -> bool {
+        self.live + self.allocated > self.limit
+    }
+
+    pub fn alloc(&mut self, class: ClassId, body: Body) -> Value {
+        self.allocated += cost(&body);
+        // A cheap xorshift gives well-spread identity hashes.
+        let mut h = self.next_hash;
+        h ^= h << 13;
+        h ^= h >> 17;
+        h ^= h << 5;
+        self.next_hash = h;
+        let obj = Obj {
+            class,
+            hash: h & 0x3F_FFFF,
+            mark: false,
+            body,
+        };
+        if self.free != NO_FREE {
+            let idx = self.free;
+            if let Body::Free { next } = self.objs[idx as usize].body {
+                self.free = next;
+            }
+            self.objs[idx as usize] = obj;
+            Value::obj(idx)
+        } else {
+            self.objs.push(obj);
+            Value::obj((self.objs.len() - 1) as u32)
+        }
+    }
+
+    #[inline(always)]
+    pub fn get(&self, v: Value) -> &Obj {
+        &self.objs[v.obj_index()]
+    }
+    /// The object `v` refers to, or `None` for immediates.
+    #[inline]
+    pub fn try_get(&self, v: Value) -> Option<&Obj> {
+        if v.is_obj() {
+            self.objs.get(v.obj_index())
+        } else {
+            None
+        }
+    }
+    #[inline]
+    pub fn try_get_mut(&mut self, v: Value) -> Option<&mut Obj> {
+        if v.is_obj() {
+            self.objs.get_mut(v.obj_index())
+        } else {
+            None
+        }
+    }
+    #[inline(always)]
+    pub fn get_mut(&mut self, v: Value) -> &mut Obj {
+        &mut self.objs[v.obj_index()]
+    }
+
+    /// Mark everything reachable from `roots`, then sweep. `extra` marks
+    /// additional roots given as a callback over a worklist.
+    pub fn collect(&mut self, roots: &[Value]) {
+        let mut stack: Vec<Value> = roots.to_vec();
+        while let Some(v) = stack.pop() {
+            if !v.is_obj() {
+                continue;
+            }
+            let idx = v.obj_index();
+            let obj = match self.objs.get_mut(idx) {
+                Some(o) => o,
+                None => continue,
+            };
+            if obj.mark {
+                continue;
+            }
+            obj.mark = true;
+            match &obj.body {
+                Body::Slots(s) => stack.extend_from_slice(s),
+                Body::Class { slots, .. } => stack.extend_from_slice(slots),
+                Body::Method(code) => push_code_literals(code, &mut stack),
+                Body::Closure(c) => {
+                    stack.push(c.method);
+                    stack.push(c.receiver);
+                    stack.push(c.process);
+                    stack.extend_from_slice(&c.copied);
+                    push_code_literals(&c.code, &mut stack);
+                }
+                Body::Context { process, .. } => stack.push(*process),
+                _ => {}
+            }
+        }
+        // sweep
+        let mut live = 0usize;
+        for i in (0..self.objs.len()).rev() {
+            let o = &mut self.objs[i];
+            if o.mark {
+                o.mark = false;
+                live += cost(&o.body);
+            } else if !matches!(o.body, Body::Free { .. }) {
+                o.body = Body::Free { next: self.free };
+                self.free = i as u32;
+            }
+        }
+        self.live = live;
+        self.allocated = 0;
+        self.threshold = (live / 2).max(8 << 20);
+        self.collections += 1;
+    }
+
+    pub fn count_live(&self) -> usize {
+        self.objs
+            .iter()
+            .filter(|o| !matches!(o.body, Body::Free { .. }))
+            .count()
+    }
+}
+
+fn push_code_literals(code: &Code, stack: &mut Vec<Value>) {
+    stack.extend_from_slice(&code.literals);
+    for b in &code.blocks {
+        push_code_literals(b, stack);
+    }
+}

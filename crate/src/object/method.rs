@@ -1,0 +1,83 @@
+//! Compiled code: [`Code`] units (a method or one of its blocks) and the
+//! per-method [`MethodInfo`] that records selector, class, source and
+//! version.
+//!
+//! Code is immutable once built and shared by `Rc`: a running frame holds
+//! its own `Rc<Code>`, which is what keeps an old version alive while an
+//! activation still runs it (LIVE.md R3).
+
+use super::value::Value;
+use crate::bytecode::Op;
+use crate::syntax::ast::Span;
+use std::rc::Rc;
+
+/// Facts about one accepted method version, shared by its code units.
+#[derive(Debug)]
+pub struct MethodInfo {
+    pub selector: String,
+    /// Name of the class the method was compiled for (`Foo class` for the
+    /// class side).
+    pub class_name: String,
+    /// Class id of the defining class (for `super` lookups).
+    pub class: u32,
+    pub source: Rc<str>,
+    pub category: String,
+    /// 1 for the first accepted version of this selector in this class.
+    pub version: u32,
+    /// Primitive index (0 = none) and its name, for the disassembler.
+    pub primitive: u16,
+    /// Whether the method is marked for the VM: `on:do:` (handler) or
+    /// `ensure:`/`ifCurtailed:` (unwind protection).
+    pub marker: Marker,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marker {
+    None,
+    /// Squeak primitive 199: an exception handler frame (`on:do:`).
+    Handler,
+    /// Squeak primitive 198: an unwind-protect frame (`ensure:`,
+    /// `ifCurtailed:`); temp 0 is the unwind block, temp 1 `complete`.
+    Unwind,
+}
+
+/// One unit of executable code: a method body or a block body.
+#[derive(Debug)]
+pub struct Code {
+    pub ops: Vec<Op>,
+    pub literals: Vec<Value>,
+    /// Nested block code units, referenced by `Op::MakeClosure`.
+    pub blocks: Vec<Rc<Code>>,
+    pub num_args: u16,
+    /// Copied values (blocks only); they follow the arguments.
+    pub num_copied: u16,
+    /// All temporaries including arguments and copied values.
+    pub num_temps: u16,
+    /// Names of temps, for the debugger.
+    pub temp_names: Vec<String>,
+    /// For each pc, the span of source it came from.
+    pub spans: Vec<Span>,
+    pub info: Rc<MethodInfo>,
+    /// True for block code units.
+    pub is_block: bool,
+}
+
+impl Code {
+    /// The source span of the instruction at `pc` (clamped).
+    pub fn span_at(&self, pc: usize) -> Span {
+        if self.spans.is_empty() {
+            return Span::default();
+        }
+        self.spans[pc.min(self.spans.len() - 1)]
+    }
+
+    /// `Foo>>bar` or `[] in Foo>>bar`.
+    pub fn print_name(&self) -> String {
+        let base = format!("{}>>{}", self.info.class_name, self.info.selector);
+        if self.is_block {
+            format!("[] in {}", base)
+        } else {
+            base
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The object model: values, the heap and its collector, compiled code.
+//!
+//! This layer knows nothing about sends or frames. It must never panic on
+//! a well-formed `Value` (one that refers to a live object).
+
+pub mod heap;
+pub mod method;
+pub mod value;
+
+pub use heap::{Body, ClassId, Closure, Heap, Obj};
+pub use method::{Code, Marker, MethodInfo};
+pub use value::Value;

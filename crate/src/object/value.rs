@@ -1,0 +1,148 @@
+//! [`Value`]: one tagged 64-bit word, the unit of every slot and stack cell.
+//!
+//! Encoding (low three bits, as in Squeak's 64-bit Spur format):
+//! - `…000` — reference to a heap object; the index is `bits >> 3`.
+//! - `…001` — SmallInteger; the value is `(bits as i64) >> 3`, so the range
+//!   is Squeak's: `-2^60 .. 2^60-1`.
+//! - `…010` — Character; the code point is `bits >> 3`.
+//!
+//! `nil`, `true` and `false` are the heap objects 0, 1 and 2.
+
+use std::fmt;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Value(u64);
+
+pub const TAG_MASK: u64 = 7;
+pub const TAG_OBJ: u64 = 0;
+pub const TAG_INT: u64 = 1;
+pub const TAG_CHAR: u64 = 2;
+
+/// Largest SmallInteger (Squeak: `SmallInteger maxVal`).
+pub const SMALL_MAX: i64 = (1 << 60) - 1;
+/// Smallest SmallInteger.
+pub const SMALL_MIN: i64 = -(1 << 60);
+
+impl Value {
+    pub const NIL: Value = Value(0);
+    pub const TRUE: Value = Value(1 << 3);
+    pub const FALSE: Value = Value(2 << 3);
+
+    #[inline(always)]
+    pub fn obj(index: u32) -> Value {
+        Value((index as u64) << 3)
+    }
+    /// A SmallInteger, or `None` if `i` is outside the SmallInteger range.
+    #[inline(always)]
+    pub fn int(i: i64) -> Option<Value> {
+        if (SMALL_MIN..=SMALL_MAX).contains(&i) {
+            Some(Value(((i as u64) << 3) | TAG_INT))
+        } else {
+            None
+        }
+    }
+    /// A SmallInteger from a value known to be in range (small constants,
+    /// sizes, indices).
+    #[inline(always)]
+    pub fn small(i: i64) -> Value {
+        debug_assert!((SMALL_MIN..=SMALL_MAX).contains(&i));
+        Value(((i as u64) << 3) | TAG_INT)
+    }
+    #[inline(always)]
+    pub fn char(c: u32) -> Value {
+        Value(((c as u64) << 3) | TAG_CHAR)
+    }
+    #[inline(always)]
+    pub fn bool(b: bool) -> Value {
+        if b {
+            Value::TRUE
+        } else {
+            Value::FALSE
+        }
+    }
+    #[inline(always)]
+    pub fn is_int(self) -> bool {
+        self.0 & TAG_MASK == TAG_INT
+    }
+    #[inline(always)]
+    pub fn is_char(self) -> bool {
+        self.0 & TAG_MASK == TAG_CHAR
+    }
+    #[inline(always)]
+    pub fn is_obj(self) -> bool {
+        self.0 & TAG_MASK == TAG_OBJ
+    }
+    #[inline(always)]
+    pub fn is_nil(self) -> bool {
+        self == Value::NIL
+    }
+    #[inline(always)]
+    pub fn as_int(self) -> Option<i64> {
+        if self.is_int() {
+            Some((self.0 as i64) >> 3)
+        } else {
+            None
+        }
+    }
+    /// The integer of a value known to be a SmallInteger.
+    #[inline(always)]
+    pub fn int_unchecked(self) -> i64 {
+        (self.0 as i64) >> 3
+    }
+    #[inline(always)]
+    pub fn as_char(self) -> Option<u32> {
+        if self.is_char() {
+            Some((self.0 >> 3) as u32)
+        } else {
+            None
+        }
+    }
+    #[inline(always)]
+    pub fn as_obj(self) -> Option<u32> {
+        if self.is_obj() {
+            Some((self.0 >> 3) as u32)
+        } else {
+            None
+        }
+    }
+    #[inline(always)]
+    pub fn obj_index(self) -> usize {
+        (self.0 >> 3) as usize
+    }
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(i) = self.as_int() {
+            write!(f, "{}", i)
+        } else if let Some(c) = self.as_char() {
+            write!(f, "${}", char::from_u32(c).unwrap_or('?'))
+        } else if *self == Value::NIL {
+            write!(f, "nil")
+        } else if *self == Value::TRUE {
+            write!(f, "true")
+        } else if *self == Value::FALSE {
+            write!(f, "false")
+        } else {
+            write!(f, "@{}", self.obj_index())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn encoding() {
+        assert_eq!(Value::int(SMALL_MAX).unwrap().as_int(), Some(SMALL_MAX));
+        assert_eq!(Value::int(SMALL_MIN).unwrap().as_int(), Some(SMALL_MIN));
+        assert!(Value::int(SMALL_MAX + 1).is_none());
+        assert_eq!(Value::int(-5).unwrap().as_int(), Some(-5));
+        assert_eq!(Value::char(0x10FFFF).as_char(), Some(0x10FFFF));
+        assert_eq!(Value::obj(7).as_obj(), Some(7));
+        assert_eq!(std::mem::size_of::<Value>(), 8);
+    }
+}
