@@ -37,11 +37,36 @@ impl std::fmt::Display for EvalError {
                 ..
             } => {
                 write!(f, "{}: {}", class_name, message)?;
-                for s in stack {
+                // deep stacks (runaway recursion) are elided in the middle
+                let n = stack.len();
+                for (i, s) in stack.iter().enumerate() {
+                    if n > 40 && i == 30 {
+                        write!(f, "\n... {} more frames ...", n - 40)?;
+                    }
+                    if n > 40 && (30..n - 10).contains(&i) {
+                        continue;
+                    }
                     write!(f, "\n{}", s)?;
                 }
                 Ok(())
             }
+        }
+    }
+}
+
+/// Why a fileIn stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileInError {
+    /// `FILE:LINE:COL: message` — nothing from this chunk was installed.
+    Compile(String),
+    /// A do-it raised an unhandled error.
+    Runtime(String),
+}
+
+impl std::fmt::Display for FileInError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileInError::Compile(s) | FileInError::Runtime(s) => write!(f, "{}", s),
         }
     }
 }
@@ -161,10 +186,10 @@ impl Vm {
 
     /// Files in chunk-format or SOM source. Stops at the first error,
     /// reported as `NAME:LINE:COL: message`.
-    pub fn file_in(&mut self, name: &str, src: &str) -> Result<(), String> {
+    pub fn file_in(&mut self, name: &str, src: &str) -> Result<(), FileInError> {
         let items = read_file_in(name, src).map_err(|e| {
             let (l, c) = line_col(src, e.offset);
-            format!("{}:{}:{}: {}", name, l, c, e.message)
+            FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, e.message))
         })?;
         for item in items {
             match item {
@@ -172,12 +197,12 @@ impl Vm {
                     let m = self.compile_doit(&source).map_err(|e| {
                         let err = &e.errors[0];
                         let (l, c) = line_col(src, offset + err.span.start as usize);
-                        format!("{}:{}:{}: {}", name, l, c, err.message)
+                        FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
                     })?;
                     let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "fileIn");
                     if let Err(e) = self.run_until_done(pid) {
                         let (l, c) = line_col(src, offset);
-                        return Err(format!("{}:{}:{}: {}", name, l, c, e));
+                        return Err(FileInError::Runtime(format!("{}:{}:{}: {}", name, l, c, e)));
                     }
                 }
                 FileInItem::Method {
@@ -189,12 +214,12 @@ impl Vm {
                 } => {
                     let cid = self.resolve_class(&class, meta).ok_or_else(|| {
                         let (l, c) = line_col(src, offset);
-                        format!("{}:{}:{}: no class named {}", name, l, c, class)
+                        FileInError::Compile(format!("{}:{}:{}: no class named {}", name, l, c, class))
                     })?;
                     self.compile_and_install(cid, &source, &category, true).map_err(|e| {
                         let err = &e.errors[0];
                         let (l, c) = line_col(src, offset + err.span.start as usize);
-                        format!("{}:{}:{}: {}", name, l, c, err.message)
+                        FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
                     })?;
                 }
                 FileInItem::ClassDef {
@@ -210,7 +235,7 @@ impl Vm {
                     } else {
                         Some(self.class_named(&superclass).ok_or_else(|| {
                             let (l, c) = line_col(src, offset);
-                            format!("{}:{}:{}: no class named {}", name, l, c, superclass)
+                            FileInError::Compile(format!("{}:{}:{}: no class named {}", name, l, c, superclass))
                         })?)
                     };
                     let fmt = match sup {
@@ -224,7 +249,7 @@ impl Vm {
                         .define_class(&cname, sup, &inst_vars, fmt, &category)
                         .map_err(|e| {
                             let (l, col) = line_col(src, offset);
-                            format!("{}:{}:{}: {}", name, l, col, e)
+                            FileInError::Compile(format!("{}:{}:{}: {}", name, l, col, e))
                         })?;
                     if !class_inst_vars.is_empty() {
                         let meta = self.classes[c as usize].partner;
@@ -232,7 +257,7 @@ impl Vm {
                         let mut all = msup.map(|s| self.classes[s as usize].inst_vars.clone()).unwrap_or_default();
                         all.extend(class_inst_vars);
                         self.reshape_class(meta, msup, all, super::classes::Format::Special)
-                            .map_err(|e| format!("{}: {}", name, e))?;
+                            .map_err(|e| FileInError::Compile(format!("{}: {}", name, e)))?;
                     }
                 }
             }

@@ -26,6 +26,7 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 pub use exec::Outcome;
+pub use host::{EvalError, FileInError, FrameInfo};
 pub use frame::{ErrorInfo, ProcState};
 
 /// Class ids the VM itself needs to know.
@@ -598,8 +599,7 @@ impl Vm {
     /// Loads the kernel sources compiled into the binary.
     fn load_kernel(&mut self) -> Result<(), String> {
         for (name, src) in crate::kernel::SOURCES {
-            self.file_in(name, src)
-                .map_err(|e| format!("kernel {}: {}", name, e))?;
+            self.file_in(name, src).map_err(|e| format!("kernel {}", e))?;
         }
         Ok(())
     }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test Livetalk has. Installs what it needs first (idempotent),
+# so it works on a fresh machine: see ../shared/TOOLCHAIN.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+command -v cargo >/dev/null || { echo "cargo not found: install Rust with rustup" >&2; exit 1; }
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --all-targets -q -- -D warnings
+
+step "native tests (golden suite under tier off/on/eager and fuel 1, live scripts, unit tests)"
+# A small Rust stack proves the VM never recurses in Rust for Smalltalk calls.
+RUST_MIN_STACK=262144 cargo test -q --workspace 2>&1 | tee target/test-output.txt
+grep -q "test result: ok" target/test-output.txt
+
+step "CLI smoke"
+cargo build -q --release
+out=$(./target/release/livetalk eval '3 + 4')
+[ "$out" = "7" ] || { echo "CLI eval printed '$out'" >&2; exit 1; }
+./target/release/livetalk live crate/tests/live/seed.live >/dev/null
+
+echo
+echo "all tests passed"
