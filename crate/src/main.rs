@@ -9,7 +9,8 @@ use std::process::exit;
 const USAGE: &str = "usage:
   livetalk eval [--tier on|off|eager] [--load FILE]... EXPR
   livetalk run [--tier on|off|eager] FILE...
-  livetalk live SCRIPT";
+  livetalk live SCRIPT
+  livetalk disasm [--load FILE]... Class>>selector";
 
 fn die(code: i32, msg: &str) -> ! {
     eprintln!("{}", msg);
@@ -109,6 +110,19 @@ fn main() {
                     println!("live script passed: {}", rest[0]);
                 }
                 Err(e) => die(1, &e),
+            }
+        }
+        Some("disasm") => {
+            if rest.len() != 1 {
+                die(64, USAGE);
+            }
+            let mut vm = new_vm(tier);
+            for f in &loads {
+                load(&mut vm, f);
+            }
+            match vm.disassemble(&rest[0]) {
+                Ok(s) => print!("{}", s),
+                Err(e) => die(1, &e.to_string()),
             }
         }
         _ => die(64, USAGE),

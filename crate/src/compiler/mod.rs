@@ -76,6 +76,19 @@ pub fn compile_method(
     codegen::generate(&ast, src, ctx, env, category, version, false)
 }
 
+/// Compiles an already parsed method (so a caller that needed the
+/// selector first does not parse twice).
+pub fn compile_parsed(
+    ast: &crate::syntax::ast::Method,
+    src: &str,
+    ctx: &ClassContext,
+    env: &mut dyn Env,
+    category: &str,
+    version: u32,
+) -> Result<Compiled, CompileError> {
+    codegen::generate(ast, src, ctx, env, category, version, false)
+}
+
 /// Compiles a do-it (workspace statements). Undeclared lower-case
 /// variables are declared automatically, as Squeak's workspace does.
 pub fn compile_doit(

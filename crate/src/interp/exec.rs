@@ -57,20 +57,20 @@ impl Vm {
                 return Outcome::Yielded;
             }
             let before = fuel;
-            self.interpret(&mut fuel);
+            fuel = self.interpret(fuel);
             self.insn_count += before - fuel;
         }
     }
 
     /// Runs the active process until fuel runs out or it stops being
     /// runnable (finished, waiting, errored, or preempted).
-    fn interpret(&mut self, fuel: &mut u64) {
+    fn interpret(&mut self, mut fuel: u64) -> u64 {
         'frame: loop {
             if self.active == NO_PROC || self.procs[self.active].state != ProcState::Ready {
-                return;
+                return fuel;
             }
             if self.frames.is_empty() {
-                return;
+                return fuel;
             }
             if self.heap.needs_gc() {
                 self.collect_garbage();
@@ -87,11 +87,11 @@ impl Vm {
             let bp = self.frames[fi].bp as usize;
             let recv = self.frames[fi].receiver;
             loop {
-                if *fuel == 0 {
+                if fuel == 0 {
                     self.frames[fi].pc = pc as u32;
-                    return;
+                    return fuel;
                 }
-                *fuel -= 1;
+                fuel -= 1;
                 let op = match ops.get(pc) {
                     Some(op) => *op,
                     None => {
@@ -170,7 +170,13 @@ impl Vm {
                     }
                     Op::Send { sel, argc } => {
                         self.frames[fi].pc = pc as u32;
+                        let serial = self.frames[fi].serial;
                         self.send(code.literals[sel as usize], argc as usize, None);
+                        // a primitive answered: stay in this frame's loop
+                        if self.same_frame(fi, serial, &code) {
+                            pc = self.frames[fi].pc as usize;
+                            continue;
+                        }
                         continue 'frame;
                     }
                     Op::SuperSend { sel, argc } => {
@@ -196,8 +202,13 @@ impl Vm {
                             }
                         }
                         self.frames[fi].pc = pc as u32;
+                        let serial = self.frames[fi].serial;
                         let sel = self.arith_selector(a);
                         self.send(sel, 1, None);
+                        if self.same_frame(fi, serial, &code) {
+                            pc = self.frames[fi].pc as usize;
+                            continue;
+                        }
                         continue 'frame;
                     }
                     Op::IdentityEq => {
@@ -288,6 +299,20 @@ impl Vm {
         }
     }
 
+    /// True if, after a send, frame `fi` (with this serial and code) is
+    /// still the running top frame of a runnable process — i.e. a
+    /// primitive answered and the interpreter may keep its locals.
+    #[inline(always)]
+    fn same_frame(&self, fi: usize, serial: u64, code: &Rc<Code>) -> bool {
+        self.frames.len() == fi + 1
+            && self.frames[fi].serial == serial
+            && Rc::ptr_eq(&self.frames[fi].code, code)
+            && self.active != NO_PROC
+            && self.procs[self.active].state == ProcState::Ready
+            && !self.heap.needs_gc()
+            && self.events.is_empty()
+    }
+
     #[inline(always)]
     pub(crate) fn top(&self) -> Value {
         *self.stack.last().unwrap_or(&Value::NIL)
@@ -353,7 +378,7 @@ impl Vm {
     fn lookup(&mut self, class: ClassId, sel: Value) -> Option<(Value, Rc<Code>)> {
         let h = ((class as usize).wrapping_mul(31) ^ (sel.bits() as usize >> 3)) & (CACHE_SIZE - 1);
         let e = &self.cache[h];
-        if e.class == class && e.sel == sel {
+        if e.class == class && e.sel == sel && e.epoch == self.cache_epoch {
             if let Some(c) = &e.code {
                 return Some((e.method, c.clone()));
             }
@@ -361,6 +386,7 @@ impl Vm {
         let m = self.lookup_uncached(class, sel)?;
         let code = self.method_code(m)?;
         self.cache[h] = CacheEntry {
+            epoch: self.cache_epoch,
             class,
             sel,
             method: m,
@@ -384,6 +410,9 @@ impl Vm {
     pub(crate) fn invoke(&mut self, method: Value, code: Rc<Code>, recv: Value, argc: usize) {
         let prim = code.info.primitive;
         if prim != 0 {
+            if (prim == 60 || prim == 61) && self.array_access(prim, argc) {
+                return;
+            }
             match prims::call(self, prim, argc) {
                 PrimResult::Value(v) => {
                     let n = self.stack.len();
@@ -396,6 +425,41 @@ impl Vm {
             }
         }
         self.activate(method, code, recv, argc);
+    }
+
+    /// Fast path of `at:` / `at:put:` (primitives 60/61) on an Array
+    /// with an in-bounds SmallInteger index. Answers false to take the
+    /// general primitive path (which also handles the failures).
+    #[inline]
+    fn array_access(&mut self, prim: u16, argc: usize) -> bool {
+        let n = self.stack.len();
+        if argc != prim as usize - 59 || n < argc + 1 {
+            return false;
+        }
+        let r = self.stack[n - argc - 1];
+        let i = match self.stack[n - argc].as_int() {
+            Some(i) if i >= 1 => i as usize - 1,
+            _ => return false,
+        };
+        let array = self.k.array;
+        let obj = match self.heap.try_get_mut(r) {
+            Some(o) if o.class == array => o,
+            _ => return false,
+        };
+        let slots = match &mut obj.body {
+            Body::Slots(s) if i < s.len() => s,
+            _ => return false,
+        };
+        let v = if prim == 60 {
+            slots[i]
+        } else {
+            let v = self.stack[n - 1];
+            slots[i] = v;
+            v
+        };
+        self.stack.truncate(n - argc);
+        self.stack[n - argc - 1] = v;
+        true
     }
 
     /// Pushes a frame for a method whose receiver and arguments are on

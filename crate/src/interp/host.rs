@@ -114,15 +114,18 @@ impl Vm {
                         std::thread::sleep(std::time::Duration::from_secs_f64((until - now) / 1000.0));
                     }
                 }
-                Outcome::Idle => {
-                    if !matches!(self.procs[pid].state, ProcState::Finished | ProcState::Errored | ProcState::Terminated) {
-                        return Err(EvalError::Runtime {
-                            pid,
-                            class_name: "Deadlock".into(),
-                            message: "the process is waiting and nothing can wake it".into(),
-                            stack: self.stack_names(pid),
-                        });
-                    }
+                Outcome::Idle
+                    if !matches!(
+                        self.procs[pid].state,
+                        ProcState::Finished | ProcState::Errored | ProcState::Terminated
+                    ) =>
+                {
+                    return Err(EvalError::Runtime {
+                        pid,
+                        class_name: "Deadlock".into(),
+                        message: "the process is waiting and nothing can wake it".into(),
+                        stack: self.stack_names(pid),
+                    });
                 }
                 _ => {}
             }
@@ -450,6 +453,66 @@ impl Vm {
                 let article = if cname.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
                 format!("{} {}", article, cname)
             }
+        }
+    }
+
+    /// The disassembly of `Class>>selector` (or `Class class>>selector`):
+    /// header, bytecode, literals, and each block's code.
+    pub fn disassemble(&mut self, spec: &str) -> Result<String, HostError> {
+        let (cls, sel) = spec
+            .split_once(">>")
+            .ok_or_else(|| HostError::Invalid("expected Class>>selector".into()))?;
+        let (name, meta) = match cls.trim().strip_suffix(" class") {
+            Some(n) => (n, true),
+            None => (cls.trim(), false),
+        };
+        let cid = self
+            .resolve_class(name, meta)
+            .ok_or_else(|| HostError::NoSuchClass(name.to_string()))?;
+        let selv = self.intern(sel.trim());
+        let m = self.classes[cid as usize]
+            .methods
+            .get(&selv)
+            .copied()
+            .ok_or_else(|| HostError::NoSuchMethod(spec.to_string()))?;
+        let code = self
+            .method_code(m)
+            .ok_or_else(|| HostError::NoSuchMethod(spec.to_string()))?;
+        let mut out = String::new();
+        self.disassemble_code(&code, &mut out);
+        Ok(out)
+    }
+
+    fn disassemble_code(&self, code: &crate::object::Code, out: &mut String) {
+        use std::fmt::Write;
+        let _ = writeln!(
+            out,
+            "{} (v{}) args {} temps {}{}",
+            code.print_name(),
+            code.info.version,
+            code.num_args,
+            code.num_temps,
+            if code.info.primitive != 0 {
+                format!(" primitive {}", super::prims::primitive_name(code.info.primitive))
+            } else {
+                String::new()
+            }
+        );
+        let lit = |i: u16| {
+            let v = match code.literals.get(i as usize) {
+                Some(v) => *v,
+                None => return "?".into(),
+            };
+            // a global's binding shows as its name
+            if self.class_of(v) == self.k.association {
+                return self.str_of(self.slot(v, 0)).unwrap_or_else(|| "?".into());
+            }
+            self.quick_print(v)
+        };
+        out.push_str(&crate::bytecode::disassemble(&code.ops, &lit));
+        for b in &code.blocks {
+            out.push('\n');
+            self.disassemble_code(b, out);
         }
     }
 

@@ -77,6 +77,8 @@ pub enum TierMode {
 /// One entry of the global method cache.
 #[derive(Clone)]
 struct CacheEntry {
+    /// Valid only while equal to `Vm::cache_epoch`.
+    epoch: u32,
     class: ClassId,
     sel: Value,
     method: Value,
@@ -105,6 +107,9 @@ pub struct Vm {
     sem_waiters: HashMap<usize, VecDeque<usize>>,
     next_serial: u64,
     cache: Vec<CacheEntry>,
+    /// Bumped to invalidate every cache entry at once (accept, remove,
+    /// class change, GC).
+    cache_epoch: u32,
     /// Transcript output not yet taken by the host.
     pub transcript: String,
     /// Maximum frames in one process.
@@ -210,8 +215,10 @@ impl Vm {
             ready: vec![VecDeque::new(); 81],
             sem_waiters: HashMap::new(),
             next_serial: 1,
+            cache_epoch: 1,
             cache: vec![
                 CacheEntry {
+                    epoch: 0,
                     class: u32::MAX,
                     sel: Value::NIL,
                     method: Value::NIL,
@@ -524,9 +531,8 @@ impl Vm {
     ) -> Result<Value, CompileError> {
         let ctx = self.class_context(class);
         // peek the selector to pick the version number
-        let sel_name = crate::syntax::parse_method(src)
-            .map(|m| m.selector)
-            .map_err(|errors| CompileError { errors })?;
+        let ast = crate::syntax::parse_method(src).map_err(|errors| CompileError { errors })?;
+        let sel_name = ast.selector.clone();
         let last = self.classes[class as usize]
             .versions
             .get(&sel_name)
@@ -535,7 +541,7 @@ impl Vm {
         let version = if new_version || last == 0 { last + 1 } else { last };
         let compiled = {
             let mut env = VmEnv { vm: self };
-            compiler::compile_method(src, &ctx, &mut env, category, version)?
+            compiler::compile_parsed(&ast, src, &ctx, &mut env, category, version)?
         };
         for w in &compiled.warnings {
             let (l, c) = w.line_col(src);
@@ -570,9 +576,14 @@ impl Vm {
     }
 
     pub fn flush_caches(&mut self) {
-        for e in self.cache.iter_mut() {
-            e.class = u32::MAX;
-            e.code = None;
+        self.cache_epoch = self.cache_epoch.wrapping_add(1);
+        if self.cache_epoch == 0 {
+            // after wrap-around, really clear so no stale entry matches
+            for e in self.cache.iter_mut() {
+                e.class = u32::MAX;
+                e.code = None;
+            }
+            self.cache_epoch = 1;
         }
     }
 

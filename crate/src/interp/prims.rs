@@ -362,8 +362,10 @@ fn float_op(vm: &mut Vm, prim: u16, a: Value, b: Value) -> PrimResult {
     Value(v)
 }
 
-/// Squeak's float print format: shortest digits that read back to the
-/// same float; exponent notation outside 1e-4 .. 1e16.
+/// Squeak's float print format (Float>>absPrintExactlyOn:base:):
+/// shortest digits that read back to the same float; fixed notation
+/// when the decimal exponent is in -4 .. 15, `1.0e16` / `1.0e-5` style
+/// otherwise.
 pub fn format_float(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
@@ -380,7 +382,7 @@ pub fn format_float(f: f64) -> String {
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let sign = if f < 0.0 { "-" } else { "" };
-    if (-5..16).contains(&exp) {
+    if (-4..16).contains(&exp) {
         let n = digits.len() as i32;
         let s = if exp >= 0 {
             let int_len = (exp + 1) as usize;
@@ -506,7 +508,9 @@ pub fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
                 return Fail; // symbols are immutable
             }
             let named = vm.classes[class as usize].inst_vars.len();
-            let is_string = vm.inherits_from(class, vm.k.string);
+            // only byte objects need to know whether they hold characters
+            let is_string = matches!(vm.heap.try_get(r).map(|o| &o.body), Some(Body::Bytes(_)))
+                && vm.inherits_from(class, vm.k.string);
             match vm.heap.try_get_mut(r).map(|o| &mut o.body) {
                 Some(Body::Slots(s)) => match check_index(a0, s.len().saturating_sub(named)) {
                     Some(ix) => {
@@ -714,7 +718,7 @@ pub fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
             Some(c) => Value(Value::small(c as i64)),
             None => Fail,
         },
-        201..=205 | 206 => {
+        201..=206 => {
             let (args_ok, k) = if prim == 206 {
                 let items: Vec<Value> = match vm.heap.try_get(a0).map(|o| &o.body) {
                     Some(Body::Slots(s)) if vm.class_of(a0) == vm.k.array => s.clone(),

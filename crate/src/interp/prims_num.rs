@@ -6,18 +6,235 @@
 
 use super::prims::PrimResult;
 use super::Vm;
-use crate::object::Value;
+use crate::object::{Body, Value};
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, ToPrimitive, Zero};
 
 pub const BASE: u16 = 2000;
 
-pub const NAMED: &[&str] = &[];
+pub const NAMED: &[&str] = &[
+    // Float receiver: {numerator. denominator} of its exact value (reduced)
+    "floatAsExactFraction",
+    // Float receiver: a hash consistent with = for non-integral floats
+    "floatHash",
+    // Integer receiver: a hash consistent with =
+    "intHash",
+    // any receiver: (numerator, denominator) args → correctly rounded Float
+    "ratioAsFloat",
+    // Float receiver: base 10 logarithm
+    "floatLog10",
+    // Float receiver, Float arg: four-quadrant arc tangent (receiver is y)
+    "floatArcTan2",
+    // Float receiver: sign bit set? (distinguishes -0.0)
+    "floatSignBit",
+    // Float receiver: hyperbolic functions
+    "floatSinh",
+    "floatCosh",
+    "floatTanh",
+];
 
 /// Runs named primitive `name` on receiver `r` with `args` (the
 /// receiver and arguments are also still on the stack: `vm.stack[n -
 /// args.len() - 1..]`).
 pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> PrimResult {
-    let _ = (vm, r, args, n);
+    let _ = n;
+    let a0 = args.first().copied().unwrap_or(Value::NIL);
+    let a1 = args.get(1).copied().unwrap_or(Value::NIL);
     match name {
+        "floatAsExactFraction" => {
+            let f = match float_of(vm, r) {
+                Some(f) if f.is_finite() => f,
+                _ => return PrimResult::Fail,
+            };
+            let (num, den) = exact_ratio(f);
+            let nv = vm.int_from_big(num);
+            let dv = vm.int_from_big(den);
+            PrimResult::Value(vm.new_array(vec![nv, dv]))
+        }
+        "floatHash" => match float_of(vm, r) {
+            Some(f) => {
+                let b = f.to_bits();
+                let h = (b ^ (b >> 29) ^ (b >> 47)) & 0x0FFF_FFFF;
+                PrimResult::Value(Value::small(h as i64))
+            }
+            None => PrimResult::Fail,
+        },
+        "intHash" => match vm.to_big(r) {
+            Some(b) => {
+                if let Some(i) = b.to_i64() {
+                    if let Some(v) = Value::int(i) {
+                        return PrimResult::Value(v);
+                    }
+                }
+                let (sign, bytes) = b.to_bytes_le();
+                let mut h: u64 = 0xcbf29ce484222325;
+                for c in bytes {
+                    h ^= c as u64;
+                    h = h.wrapping_mul(0x100000001b3);
+                }
+                if sign == num_bigint::Sign::Minus {
+                    h = !h;
+                }
+                PrimResult::Value(Value::small((h & 0x0FFF_FFFF) as i64))
+            }
+            None => PrimResult::Fail,
+        },
+        "ratioAsFloat" => match (vm.to_big(a0), vm.to_big(a1)) {
+            (Some(p), Some(q)) if !q.is_zero() => {
+                let f = ratio_to_f64(&p, &q);
+                PrimResult::Value(vm.new_float(f))
+            }
+            _ => PrimResult::Fail,
+        },
+        "floatLog10" | "floatSinh" | "floatCosh" | "floatTanh" => match float_of(vm, r) {
+            Some(f) => {
+                let v = match name {
+                    "floatLog10" => f.log10(),
+                    "floatSinh" => f.sinh(),
+                    "floatCosh" => f.cosh(),
+                    _ => f.tanh(),
+                };
+                PrimResult::Value(vm.new_float(v))
+            }
+            None => PrimResult::Fail,
+        },
+        "floatArcTan2" => match (float_of(vm, r), vm.to_float(a0)) {
+            (Some(y), Some(x)) => PrimResult::Value(vm.new_float(y.atan2(x))),
+            _ => PrimResult::Fail,
+        },
+        "floatSignBit" => match float_of(vm, r) {
+            Some(f) => PrimResult::Value(Value::bool(f.is_sign_negative())),
+            None => PrimResult::Fail,
+        },
         _ => PrimResult::Fail,
+    }
+}
+
+/// The f64 held by a Float object (not an Integer).
+fn float_of(vm: &Vm, v: Value) -> Option<f64> {
+    match vm.heap.try_get(v).map(|o| &o.body) {
+        Some(Body::Float(f)) => Some(*f),
+        _ => None,
+    }
+}
+
+/// Exact value of a finite float as a reduced (numerator, denominator).
+fn exact_ratio(f: f64) -> (BigInt, BigInt) {
+    if f == 0.0 {
+        return (BigInt::zero(), BigInt::one());
+    }
+    let bits = f.to_bits();
+    let neg = bits >> 63 != 0;
+    let bexp = ((bits >> 52) & 0x7FF) as i64;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mut mant, mut exp) = if bexp == 0 { (frac, -1074i64) } else { (frac | (1u64 << 52), bexp - 1075) };
+    while mant & 1 == 0 && exp < 0 {
+        mant >>= 1;
+        exp += 1;
+    }
+    let mut num = BigInt::from(mant);
+    let mut den = BigInt::one();
+    if exp >= 0 {
+        num <<= exp as usize;
+    } else {
+        den <<= (-exp) as usize;
+    }
+    if neg {
+        num = -num;
+    }
+    (num, den)
+}
+
+/// p / q correctly rounded to the nearest f64 (ties to even).
+fn ratio_to_f64(p: &BigInt, q: &BigInt) -> f64 {
+    let neg = p.is_negative() != q.is_negative();
+    let mut a = p.abs();
+    let mut b = q.abs();
+    if a.is_zero() {
+        return if neg { -0.0 } else { 0.0 };
+    }
+    // scale so that the quotient has 54 or 55 bits
+    let shift: i64 = 54 - (a.bits() as i64 - b.bits() as i64);
+    if shift > 0 {
+        a <<= shift as usize;
+    } else if shift < 0 {
+        b <<= (-shift) as usize;
+    }
+    let (qt, rm) = a.div_rem(&b);
+    // value = (qt + rm/b) * 2^e
+    let e = -shift;
+    let qbits = qt.bits() as i64;
+    let mut drop = qbits - 53;
+    // subnormals: the lowest kept bit must weigh at least 2^-1074
+    if e + drop < -1074 {
+        drop = -1074 - e;
+    }
+    if drop > qbits + 1 {
+        // far below the smallest subnormal
+        return if neg { -0.0 } else { 0.0 };
+    }
+    let (mut keep, exact_low, half_cmp) = if drop > 0 {
+        let d = drop as usize;
+        let keep: BigInt = &qt >> d;
+        let low: BigInt = &qt - (&keep << d);
+        let half: BigInt = BigInt::one() << (d - 1);
+        (keep, rm.is_zero(), low.cmp(&half))
+    } else {
+        (qt.clone(), rm.is_zero(), std::cmp::Ordering::Less)
+    };
+    use std::cmp::Ordering::*;
+    let round_up = match half_cmp {
+        Greater => true,
+        Equal => !exact_low || keep.is_odd(),
+        Less => false,
+    };
+    if round_up {
+        keep += 1;
+    }
+    let mut exp = e + drop; // value = keep * 2^exp
+    let mut k = keep.to_u64().unwrap_or(u64::MAX);
+    if k >= 1u64 << 53 {
+        k >>= 1;
+        exp += 1;
+    }
+    let bits: u64 = if k < 1u64 << 52 {
+        // subnormal (exp == -1074)
+        k
+    } else {
+        let biased = exp + 52 + 1023;
+        if biased >= 2047 {
+            return if neg { f64::NEG_INFINITY } else { f64::INFINITY };
+        }
+        ((biased as u64) << 52) | (k - (1u64 << 52))
+    };
+    let f = f64::from_bits(bits);
+    if neg {
+        -f
+    } else {
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratio_rounding() {
+        let f = |p: i64, q: i64| ratio_to_f64(&BigInt::from(p), &BigInt::from(q));
+        assert_eq!(f(1, 3), 1.0 / 3.0);
+        assert_eq!(f(1, 10), 0.1);
+        assert_eq!(f(-7, 2), -3.5);
+        assert_eq!(f(2, 3), 2.0 / 3.0);
+        let big = BigInt::from(10).pow(400);
+        assert_eq!(ratio_to_f64(&BigInt::one(), &big), 0.0);
+        assert_eq!(ratio_to_f64(&big, &BigInt::one()), f64::INFINITY);
+        let (n, d) = exact_ratio(0.1);
+        assert_eq!(ratio_to_f64(&n, &d), 0.1);
+        let (n, d) = exact_ratio(5e-324);
+        assert_eq!(ratio_to_f64(&n, &d), 5e-324);
+        let (n, d) = exact_ratio(-1.5e300);
+        assert_eq!(ratio_to_f64(&n, &d), -1.5e300);
     }
 }

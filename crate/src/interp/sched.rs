@@ -9,8 +9,6 @@ use crate::object::{Body, Value};
 
 /// Squeak's `Processor userSchedulingPriority`.
 pub const USER_PRIORITY: u8 = 40;
-/// Squeak's `Processor userBackgroundPriority`.
-pub const BACKGROUND_PRIORITY: u8 = 30;
 
 impl Vm {
     /// Creates a process (not yet scheduled) with an empty stack.

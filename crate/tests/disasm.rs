@@ -1,0 +1,46 @@
+//! The disassembler's listing, with the expectation inline: what the
+//! compiler emits for the seed scenario's loop (inlined whileTrue:,
+//! cascade, global read through its binding).
+
+use livetalk::Vm;
+
+#[test]
+fn seed_loop_listing() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.eval("Object subclass: #Demo instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'X'")
+        .expect("define Demo");
+    vm.accept("Demo", false, "methA: x\n\t[true] whileTrue: [Transcript show: self methB printString; cr]", "demo")
+        .expect("accept");
+    let listing = vm.disassemble("Demo>>methA:").expect("disassemble");
+    let expected = "\
+Demo>>methA: (v1) args 1 temps 1
+   0  PushTrue
+   1  JumpIfFalse(10)  -> 12
+   2  PushGlobal Transcript
+   3  Dup
+   4  PushSelf
+   5  Send #methB (0 args)
+   6  Send #printString (0 args)
+   7  Send #show: (1 args)
+   8  Pop
+   9  Send #cr (0 args)
+  10  Pop
+  11  Jump(-12)  -> 0
+  12  PushNil
+  13  Pop
+  14  ReturnSelf
+";
+    assert_eq!(listing, expected);
+}
+
+#[test]
+fn blocks_and_primitives_are_listed() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.accept("Object", false, "myHash\n\t<primitive: 75>\n\t^ 0", "t").expect("accept");
+    let listing = vm.disassemble("Object>>myHash").expect("disassemble");
+    assert!(listing.starts_with("Object>>myHash (v1) args 0 temps 0 primitive 75\n"), "{}", listing);
+    vm.accept("Object", false, "twice: aBlock\n\t^ [:x | aBlock value: (aBlock value: x)]", "t").expect("accept");
+    let listing = vm.disassemble("Object>>twice:").expect("disassemble");
+    assert!(listing.contains("MakeClosure { block: 0, copied: 1 }"), "{}", listing);
+    assert!(listing.contains("[] in Object>>twice: (v1) args 1 temps 2"), "{}", listing);
+}
