@@ -27,7 +27,7 @@
 //! expect error NAME CLASS        process NAME is stopped on an unhandled error of CLASS
 //! expect state NAME STATE        ready | suspended | errored | finished | terminated | waiting
 //! expect value NAME TEXT         process NAME finished and its value prints as TEXT
-//! expect frame NAME INDEX TEXT   frame INDEX of NAME is TEXT (e.g. `Demo>>methA: v1`)
+//! expect frame NAME TEXT         the stack of NAME has a frame TEXT (e.g. `Demo>>methA: v1`)
 //! ```
 //!
 //! A failed expectation stops the replay with `SCRIPT:LINE: message`.
@@ -270,12 +270,11 @@ pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
                                 }
                             }
                             _ => {
-                                let (idx, text) = what.split_once(' ').unwrap_or((what, ""));
-                                let idx: usize = idx.parse().unwrap_or(0);
                                 let stack = vm.inspect_stack(pid).map_err(|e| e.to_string())?;
-                                let got = stack.get(idx).map(|f| format!("{} v{}", f.name, f.version));
-                                if got.as_deref() != Some(text) {
-                                    fail!("expected frame {} to be {:?}, got {:?}", idx, text, got);
+                                let names: Vec<String> =
+                                    stack.iter().map(|f| format!("{} v{}", f.name, f.version)).collect();
+                                if !names.iter().any(|n| n == what) {
+                                    fail!("expected a frame {:?} in {}, stack is {:?}", what, name, names);
                                 }
                             }
                         }

@@ -786,6 +786,7 @@ impl Vm {
             exception: Value::NIL,
             class_name: class_name.to_string(),
             message: message.to_string(),
+            user_frames: self.frames.len(),
         });
         self.events.push_back(Outcome::Error { pid });
     }

@@ -91,6 +91,9 @@ pub struct ErrorInfo {
     pub class_name: String,
     /// Its messageText / description.
     pub message: String,
+    /// Frames below the exception machinery (`signal` and what it
+    /// called): the stack a user wants to see in an error report.
+    pub user_frames: usize,
 }
 
 pub struct Process {

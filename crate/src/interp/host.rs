@@ -149,7 +149,11 @@ impl Vm {
     /// exception machinery above the frame that signalled.
     pub fn stack_names(&self, pid: usize) -> Vec<String> {
         let frames = if pid == self.active { &self.frames } else { &self.procs[pid].frames };
-        frames.iter().rev().map(|f| f.code.print_name()).collect()
+        let shown = match &self.procs[pid].error {
+            Some(e) if self.procs[pid].state == ProcState::Errored => e.user_frames.min(frames.len()),
+            _ => frames.len(),
+        };
+        frames[..shown].iter().rev().map(|f| f.code.print_name()).collect()
     }
 
     /// Evaluates a do-it to completion and answers its value.
@@ -514,6 +518,59 @@ impl Vm {
             out.push('\n');
             self.disassemble_code(b, out);
         }
+    }
+
+    /// FileOut: the named classes (definitions, comments, class-side
+    /// instance variables and every method, by category) in chunk format,
+    /// which `file_in` reads back to the same classes.
+    pub fn file_out(&self, class_names: &[&str]) -> Result<String, HostError> {
+        use crate::fileformat::{file_out, ClassOut, MethodOut};
+        let mut out = Vec::new();
+        for name in class_names {
+            let cid = self
+                .class_named(name)
+                .ok_or_else(|| HostError::NoSuchClass(name.to_string()))?;
+            let info = &self.classes[cid as usize];
+            let meta = &self.classes[info.partner as usize];
+            let meta_inherited = meta
+                .superclass
+                .map(|s| self.classes[s as usize].inst_vars.len())
+                .unwrap_or(0);
+            let mut methods = Vec::new();
+            for (is_meta, c) in [(false, info), (true, meta)] {
+                let mut ms: Vec<(String, MethodOut)> = c
+                    .methods
+                    .values()
+                    .filter_map(|m| self.method_code(*m))
+                    .map(|code| {
+                        (
+                            code.info.selector.clone(),
+                            MethodOut {
+                                meta: is_meta,
+                                category: code.info.category.clone(),
+                                source: code.info.source.to_string(),
+                            },
+                        )
+                    })
+                    .collect();
+                ms.sort_by(|a, b| (&a.1.category, &a.0).cmp(&(&b.1.category, &b.0)));
+                methods.extend(ms.into_iter().map(|(_, m)| m));
+            }
+            out.push(ClassOut {
+                name: info.name.clone(),
+                superclass: info
+                    .superclass
+                    .map(|s| self.classes[s as usize].name.clone())
+                    .unwrap_or_else(|| "nil".into()),
+                inst_vars: info.own_inst_vars(self).to_vec(),
+                class_vars: info.class_vars.iter().map(|(n, _)| n.clone()).collect(),
+                class_inst_vars: meta.inst_vars[meta_inherited.min(meta.inst_vars.len())..].to_vec(),
+                category: info.category.clone(),
+                comment: if info.comment.is_empty() { None } else { Some(info.comment.clone()) },
+                methods,
+            });
+        }
+        Ok(file_out(&out, &[]))
     }
 
     /// Takes the Transcript output produced so far.

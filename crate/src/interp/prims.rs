@@ -1258,6 +1258,12 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 vm.classes[c as usize].name.clone()
             };
             let message = vm.str_of(a0).unwrap_or_default();
+            // hide `signal` and the handler search above it in reports
+            let user_frames = vm
+                .frames
+                .iter()
+                .position(|f| f.receiver == r && f.code.info.selector.starts_with("signal"))
+                .unwrap_or(vm.frames.len());
             // the primitive answers nil when the process is proceeded
             vm.stack.truncate(n - argc - 1);
             vm.stack.push(Value::NIL);
@@ -1265,6 +1271,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 exception: r,
                 class_name: cname,
                 message,
+                user_frames,
             });
             vm.block_active(ProcState::Errored);
             vm.events.push_back(Outcome::Error { pid });

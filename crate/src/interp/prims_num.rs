@@ -4,6 +4,7 @@
 //! [`super::prims`]: answer a value, fail (the Smalltalk fallback runs),
 //! or `Done`; never panic.
 
+use super::classes::Format;
 use super::prims::PrimResult;
 use super::Vm;
 use crate::object::{Body, Value};
@@ -32,6 +33,8 @@ pub const NAMED: &[&str] = &[
     "floatSinh",
     "floatCosh",
     "floatTanh",
+    // class receiver: are instances indexable (pointers or bytes)?
+    "classIsVariable",
 ];
 
 /// Runs named primitive `name` on receiver `r` with `args` (the
@@ -106,6 +109,16 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
         "floatSignBit" => match float_of(vm, r) {
             Some(f) => PrimResult::Value(Value::bool(f.is_sign_negative())),
             None => PrimResult::Fail,
+        },
+        "classIsVariable" => match vm.heap.try_get(r).map(|o| &o.body) {
+            Some(Body::Class { id, .. }) => {
+                let id = *id as usize;
+                match vm.classes.get(id) {
+                    Some(c) => PrimResult::Value(Value::bool(matches!(c.format, Format::Indexable | Format::Bytes))),
+                    None => PrimResult::Fail,
+                }
+            }
+            _ => PrimResult::Fail,
         },
         _ => PrimResult::Fail,
     }

@@ -7,7 +7,7 @@
 use super::frame::ProcState;
 use super::prims::PrimResult;
 use super::Vm;
-use crate::object::{Body, Value};
+use crate::object::{Body, Marker, Value};
 
 pub const BASE: u16 = 4000;
 
@@ -27,6 +27,7 @@ pub const NAMED: &[&str] = &[
     "processSuspendedContext",
     "bytesFree",
     "transcriptPut",
+    "methodPrimitiveNumber",
 ];
 
 /// (process id, frame index if the frame is still alive) of a Context.
@@ -195,6 +196,18 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             vm.transcript.push_str(&text.replace("\r\n", "\n").replace('\r', "\n"));
             PrimResult::Value(r)
         }
+        "methodPrimitiveNumber" => match vm.method_code(r) {
+            // Squeak's primitive number: marker methods answer 198/199
+            Some(code) => {
+                let p = match code.info.marker {
+                    Marker::Handler => 199,
+                    Marker::Unwind => 198,
+                    _ => code.info.primitive as i64,
+                };
+                PrimResult::Value(Value::small(p))
+            }
+            None => PrimResult::Fail,
+        },
         "sendCount" => PrimResult::Value(Value::small((vm.send_count & 0x0FFF_FFFF_FFFF_FFFF) as i64)),
         "insnCount" => PrimResult::Value(Value::small((vm.insn_count & 0x0FFF_FFFF_FFFF_FFFF) as i64)),
         _ => PrimResult::Fail,

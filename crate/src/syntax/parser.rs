@@ -134,7 +134,12 @@ impl Parser {
 
     #[cold]
     fn unexpected<T>(&mut self, what: &str) -> PResult<T> {
-        let span = self.span();
+        let mut span = self.span();
+        if matches!(self.peek(), Tok::Eof) && self.pos > 0 {
+            // point just after the last token, not at trailing blanks
+            let end = self.prev_span().end as usize;
+            span = Span::new(end, end);
+        }
         let msg = match self.peek().clone() {
             Tok::Error(e) => e,
             Tok::Eof => format!("{} expected, but the source ended", what),

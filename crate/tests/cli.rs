@@ -1,0 +1,94 @@
+//! The `livetalk` command line, run as a user would: output, exit codes
+//! and error formats.
+
+use std::process::Command;
+
+fn livetalk(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_livetalk"))
+        .args(args)
+        .output()
+        .expect("run livetalk");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tmp(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("livetalk-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write tmp file");
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn eval_prints_transcript_then_value() {
+    let (code, out, err) = livetalk(&["eval", "| x | x := 3. Transcript show: 'hi'; cr. x + 4"]);
+    assert_eq!(code, 0, "{}", err);
+    assert_eq!(out, "hi\n7\n");
+}
+
+#[test]
+fn runtime_error_exits_1_with_class_message_and_stack() {
+    let f = tmp("err.st", "Object subclass: #T instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'!\n!T methodsFor: 'x'!\nboom\n\t^ 1/0\n! !\n");
+    let (code, out, err) = livetalk(&["eval", "--load", &f, "T new boom"]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].starts_with("ZeroDivide"), "{}", err);
+    assert!(lines.contains(&"T>>boom"), "{}", err);
+    assert_eq!(lines.last(), Some(&"UndefinedObject>>DoIt"), "{}", err);
+}
+
+#[test]
+fn compile_error_in_file_exits_2_with_position() {
+    let f = tmp("bad.st", "Object subclass: #U instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'U'!\n!U methodsFor: 'x'!\nfoo\n\t^ 3 +\n! !\n");
+    let (code, _, err) = livetalk(&["eval", "--load", &f, "3"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with(&format!("{}:4:7: ", f)), "{}", err);
+}
+
+#[test]
+fn compile_error_in_expression_exits_2() {
+    let (code, _, err) = livetalk(&["eval", "3 + ]"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("<eval>:1:5: "), "{}", err);
+}
+
+#[test]
+fn run_files_in_order() {
+    let a = tmp("a.st", "Smalltalk at: #Counter put: 1!\n");
+    let b = tmp("b.st", "Transcript show: (Smalltalk at: #Counter) printString; cr!\n");
+    let (code, out, err) = livetalk(&["run", &a, &b]);
+    assert_eq!(code, 0, "{}", err);
+    assert_eq!(out, "1\n");
+}
+
+#[test]
+fn tier_flag_is_accepted_and_changes_nothing() {
+    for t in ["on", "off", "eager"] {
+        let (code, out, _) = livetalk(&["eval", "--tier", t, "(1 to: 5) inject: 0 into: [:a :b | a + b]"]);
+        assert_eq!((code, out.as_str()), (0, "15\n"));
+    }
+    let (code, _, _) = livetalk(&["eval", "--tier", "fast", "3"]);
+    assert_eq!(code, 64);
+}
+
+#[test]
+fn live_seed_script_passes() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/live/seed.live");
+    let (code, out, err) = livetalk(&["live", script]);
+    assert_eq!(code, 0, "{}", err);
+    assert!(out.ends_with(&format!("live script passed: {}\n", script)), "{}", out);
+}
+
+#[test]
+fn runaway_recursion_is_a_smalltalk_error() {
+    let f = tmp("rec.st", "Object subclass: #R instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'R'!\n!R methodsFor: 'x'!\ndown: n\n\t^ (self down: n + 1) + 1\n! !\n");
+    let (code, _, err) = livetalk(&["eval", "--load", &f, "R new down: 0"]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("StackOverflow"), "{}", &err[..err.len().min(300)]);
+    assert!(err.lines().count() < 60, "deep stacks are elided");
+}
