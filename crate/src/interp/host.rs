@@ -54,6 +54,35 @@ impl std::fmt::Display for EvalError {
     }
 }
 
+/// A class as the browser lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassSummary {
+    pub name: String,
+    pub superclass: Option<String>,
+    pub category: String,
+    pub inst_vars: Vec<String>,
+    pub class_vars: Vec<String>,
+    pub comment: String,
+}
+
+/// A method as the browser lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodSummary {
+    pub selector: String,
+    pub category: String,
+    /// Version of the installed method (v1 = first accept).
+    pub version: u32,
+}
+
+/// How many frames, in all processes, run a given method version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activation {
+    pub class_name: String,
+    pub selector: String,
+    pub version: u32,
+    pub count: usize,
+}
+
 /// Why a fileIn stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileInError {
@@ -571,6 +600,84 @@ impl Vm {
             });
         }
         Ok(file_out(&out, &[]))
+    }
+
+    /// Every class (not metaclasses), sorted by name.
+    pub fn list_classes(&self) -> Vec<ClassSummary> {
+        let mut out: Vec<ClassSummary> = self
+            .classes
+            .iter()
+            .filter(|c| !c.is_meta)
+            .map(|c| ClassSummary {
+                name: c.name.clone(),
+                superclass: c.superclass.map(|s| self.classes[s as usize].name.clone()),
+                category: c.category.clone(),
+                inst_vars: c.own_inst_vars(self).to_vec(),
+                class_vars: c.class_vars.iter().map(|(n, _)| n.clone()).collect(),
+                comment: c.comment.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// The methods of a class (or its metaclass), sorted by selector.
+    pub fn list_methods(&self, class: &str, meta: bool) -> Result<Vec<MethodSummary>, HostError> {
+        let cid = self
+            .resolve_class(class, meta)
+            .ok_or_else(|| HostError::NoSuchClass(class.to_string()))?;
+        let mut out: Vec<MethodSummary> = self.classes[cid as usize]
+            .methods
+            .values()
+            .filter_map(|m| self.method_code(*m))
+            .map(|c| MethodSummary {
+                selector: c.info.selector.clone(),
+                category: c.info.category.clone(),
+                version: c.info.version,
+            })
+            .collect();
+        out.sort_by(|a, b| a.selector.cmp(&b.selector));
+        Ok(out)
+    }
+
+    /// The source of the installed method.
+    pub fn method_source(&mut self, class: &str, meta: bool, selector: &str) -> Result<String, HostError> {
+        let cid = self
+            .resolve_class(class, meta)
+            .ok_or_else(|| HostError::NoSuchClass(class.to_string()))?;
+        let sel = self.intern(selector);
+        self.classes[cid as usize]
+            .methods
+            .get(&sel)
+            .and_then(|m| self.method_code(*m))
+            .map(|c| c.info.source.to_string())
+            .ok_or_else(|| HostError::NoSuchMethod(format!("{}>>{}", class, selector)))
+    }
+
+    /// Live activations per method version, over all unfinished processes
+    /// (block frames count for their home method). The playground badges
+    /// methods whose old versions are still running.
+    pub fn activations(&self) -> Vec<Activation> {
+        let mut counts: std::collections::BTreeMap<(String, String, u32), usize> = Default::default();
+        for (pid, p) in self.procs.iter().enumerate() {
+            if matches!(p.state, ProcState::Finished | ProcState::Terminated) {
+                continue;
+            }
+            let frames = if pid == self.active { &self.frames } else { &p.frames };
+            for f in frames {
+                let i = &f.code.info;
+                *counts.entry((i.class_name.clone(), i.selector.clone(), i.version)).or_default() += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|((class_name, selector, version), count)| Activation {
+                class_name,
+                selector,
+                version,
+                count,
+            })
+            .collect()
     }
 
     /// Takes the Transcript output produced so far.
