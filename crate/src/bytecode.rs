@@ -154,6 +154,60 @@ pub enum Op {
     /// Push a BlockClosure for nested code unit `block`, capturing the top
     /// `copied` stack values (popped) as its copied values.
     MakeClosure { block: u16, copied: u8 },
+
+    // ----- Optimized forms. They appear only in tier code (see
+    // `crate::tier`), at the pc of the first canonical instruction they
+    // replace, so a frame can switch between canonical and optimized code
+    // at any instruction boundary. When a guard fails, the canonical
+    // instruction at the same pc runs instead. -----
+    /// Optimized variant of `PushTemp a; PushTemp b; Arith op` for
+    /// SmallInteger operands; falls back on another class or overflow.
+    ArithTT { a: u16, b: u16, op: Arith },
+    /// Optimized variant of `PushTemp a; PushInt imm; Arith op` for a
+    /// SmallInteger temp; falls back on another class or overflow.
+    ArithTI { a: u16, imm: i16, op: Arith },
+    /// Fused compare-and-branch: `PushTemp a; PushTemp b; Arith cmp;
+    /// JumpIfFalse` for SmallIntegers; `d` is relative to the pc after the
+    /// four instructions. Falls back on non-SmallIntegers.
+    BranchTT { a: u16, b: u16, op: Arith, d: i16 },
+    /// Fused compare-and-branch: `PushTemp a; PushInt imm; Arith cmp;
+    /// JumpIfFalse`. Falls back on a non-SmallInteger temp.
+    BranchTI { a: u16, imm: i16, op: Arith, d: i16 },
+    /// `PushTemp a; PushInt imm; Arith Add; PopTemp a` (loop counters) for
+    /// a SmallInteger temp; falls back on another class or overflow.
+    IncTemp { a: u16, imm: i16 },
+    /// A send that specializes itself the first time it runs, into
+    /// `SendCached`, `SendMega` or `InlineLeaf` (site `site` holds its
+    /// selector and state).
+    SendAdaptive { site: u16 },
+    /// A send with a monomorphic or polymorphic (up to 4 classes) inline
+    /// cache; a class miss extends the cache or goes megamorphic.
+    SendCached { site: u16 },
+    /// A megamorphic send: the global lookup cache.
+    SendMega { site: u16 },
+    /// An inlined leaf callee (constant, getter, setter, `^self`,
+    /// `^self op k`, global read) behind a receiver-class guard; the
+    /// callee's method is a recorded dependency, so redefining it
+    /// deoptimizes this code. Falls back to the send on a guard miss.
+    InlineLeaf { site: u16 },
+}
+
+impl Op {
+    /// True for instructions only the tier produces.
+    pub fn is_optimized(&self) -> bool {
+        matches!(
+            self,
+            Op::ArithTT { .. }
+                | Op::ArithTI { .. }
+                | Op::BranchTT { .. }
+                | Op::BranchTI { .. }
+                | Op::IncTemp { .. }
+                | Op::SendAdaptive { .. }
+                | Op::SendCached { .. }
+                | Op::SendMega { .. }
+                | Op::InlineLeaf { .. }
+        )
+    }
 }
 
 /// Writes `op` the way the disassembler shows it, with literals resolved
@@ -166,6 +220,11 @@ pub fn format_op(op: &Op, lit: &dyn Fn(u16) -> String) -> String {
         Op::Send { sel, argc } => format!("Send {} ({} args)", lit(sel), argc),
         Op::SuperSend { sel, argc } => format!("SuperSend {} ({} args)", lit(sel), argc),
         Op::Arith(a) => format!("Arith {}", a.selector()),
+        Op::ArithTT { a, b, op } => format!("ArithTT t{} {} t{}", a, op.selector(), b),
+        Op::ArithTI { a, imm, op } => format!("ArithTI t{} {} {}", a, op.selector(), imm),
+        Op::BranchTT { a, b, op, .. } => format!("BranchUnless t{} {} t{}", a, op.selector(), b),
+        Op::BranchTI { a, imm, op, .. } => format!("BranchUnless t{} {} {}", a, op.selector(), imm),
+        Op::IncTemp { a, imm } => format!("IncTemp t{} by {}", a, imm),
         other => format!("{:?}", other),
     }
 }
@@ -180,6 +239,7 @@ pub fn disassemble(ops: &[Op], lit: &dyn Fn(u16) -> String) -> String {
             | Op::JumpIfFalse(d)
             | Op::JumpIfNil(d)
             | Op::JumpIfNotNil(d) => format!("  -> {}", pc as i64 + 1 + d as i64),
+            Op::BranchTT { d, .. } | Op::BranchTI { d, .. } => format!("  -> {}", pc as i64 + 4 + d as i64),
             _ => String::new(),
         };
         let _ = writeln!(s, "{:4}  {}{}", pc, format_op(op, lit), target);

@@ -318,6 +318,7 @@ impl<'a> Gen<'a> {
             spans: u.spans,
             info: self.info.clone(),
             is_block: u.is_block,
+            tier: Default::default(),
         })
     }
 

@@ -10,8 +10,21 @@ use super::frame::{Frame, OnReturn, ProcState, Unwind, UnwindAction};
 use super::prims::{self, PrimResult};
 use super::{CacheEntry, ErrorInfo, Vm, CACHE_SIZE};
 use crate::bytecode::{Arith, Op};
+use super::TierMode;
 use crate::object::{Body, ClassId, Closure, Code, Marker, Value};
+use crate::tier::OptCode;
+use std::cell::Cell;
 use std::rc::Rc;
+
+/// What a tier send did.
+pub(crate) enum TierSend {
+    /// Run the canonical instruction at this pc instead.
+    Fallback,
+    /// Done in place (inlined leaf); continue with the next instruction.
+    Done,
+    /// A send was performed (a frame may have been pushed).
+    Sent,
+}
 
 pub const NO_PROC: usize = usize::MAX;
 
@@ -83,17 +96,23 @@ impl Vm {
             let fi = self.frames.len() - 1;
             let code: Rc<Code> = self.frames[fi].code.clone();
             let ops: &[Op] = &code.ops;
+            let opt: Option<Rc<OptCode>> = self.frames[fi].opt.clone();
+            let opt_ops: Option<&[Cell<Op>]> = opt.as_deref().map(|o| &o.ops[..]);
             let mut pc = self.frames[fi].pc as usize;
             let bp = self.frames[fi].bp as usize;
             let recv = self.frames[fi].receiver;
-            loop {
+            'insn: loop {
                 if fuel == 0 {
                     self.frames[fi].pc = pc as u32;
                     return fuel;
                 }
                 fuel -= 1;
-                let op = match ops.get(pc) {
-                    Some(op) => *op,
+                let fetched = match opt_ops {
+                    Some(o) => o.get(pc).map(Cell::get),
+                    None => ops.get(pc).copied(),
+                };
+                let mut op = match fetched {
+                    Some(op) => op,
                     None => {
                         // falling off the end behaves like returning self
                         self.frames[fi].pc = pc as u32;
@@ -102,6 +121,7 @@ impl Vm {
                     }
                 };
                 pc += 1;
+                'dispatch: loop {
                 match op {
                     Op::PushSelf => self.stack.push(recv),
                     Op::PushNil => self.stack.push(Value::NIL),
@@ -173,9 +193,9 @@ impl Vm {
                         let serial = self.frames[fi].serial;
                         self.send(code.literals[sel as usize], argc as usize, None);
                         // a primitive answered: stay in this frame's loop
-                        if self.same_frame(fi, serial, &code) {
+                        if self.same_frame(fi, serial, &code, &opt) {
                             pc = self.frames[fi].pc as usize;
-                            continue;
+                            continue 'insn;
                         }
                         continue 'frame;
                     }
@@ -198,16 +218,16 @@ impl Vm {
                             if let Some(r) = arith_small(a, x.int_unchecked(), y.int_unchecked()) {
                                 self.stack.truncate(n - 1);
                                 self.stack[n - 2] = r;
-                                continue;
+                                continue 'insn;
                             }
                         }
                         self.frames[fi].pc = pc as u32;
                         let serial = self.frames[fi].serial;
                         let sel = self.arith_selector(a);
                         self.send(sel, 1, None);
-                        if self.same_frame(fi, serial, &code) {
+                        if self.same_frame(fi, serial, &code, &opt) {
                             pc = self.frames[fi].pc as usize;
-                            continue;
+                            continue 'insn;
                         }
                         continue 'frame;
                     }
@@ -223,9 +243,19 @@ impl Vm {
                     }
                     Op::Jump(d) => {
                         pc = (pc as i64 + d as i64) as usize;
-                        if d < 0 && self.heap.needs_gc() {
-                            self.frames[fi].pc = pc as u32;
-                            continue 'frame;
+                        if d < 0 {
+                            if self.heap.needs_gc() {
+                                self.frames[fi].pc = pc as u32;
+                                continue 'frame;
+                            }
+                            // a loop head: on-stack replacement into
+                            // optimized code (R7)
+                            if opt.is_none() && self.tier != TierMode::Off {
+                                self.frames[fi].pc = pc as u32;
+                                if self.tier_backedge(fi) {
+                                    continue 'frame;
+                                }
+                            }
                         }
                     }
                     Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
@@ -294,6 +324,105 @@ impl Vm {
                             .alloc(self.k.full_block_closure, Body::Closure(Box::new(c)));
                         self.stack.push(v);
                     }
+                    // ----- optimized instructions (see crate::tier) -----
+                    Op::ArithTT { a, b, op: aop } => {
+                        let x = self.stack[bp + a as usize];
+                        let y = self.stack[bp + b as usize];
+                        if fuel >= 2 && x.is_int() && y.is_int() {
+                            if let Some(r) = arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
+                                self.stack.push(r);
+                                fuel -= 2;
+                                pc += 2;
+                                continue 'insn;
+                            }
+                        }
+                        op = ops[pc - 1];
+                        continue 'dispatch;
+                    }
+                    Op::ArithTI { a, imm, op: aop } => {
+                        let x = self.stack[bp + a as usize];
+                        if fuel >= 2 && x.is_int() {
+                            if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
+                                self.stack.push(r);
+                                fuel -= 2;
+                                pc += 2;
+                                continue 'insn;
+                            }
+                        }
+                        op = ops[pc - 1];
+                        continue 'dispatch;
+                    }
+                    Op::BranchTT { a, b, op: aop, d } => {
+                        let x = self.stack[bp + a as usize];
+                        let y = self.stack[bp + b as usize];
+                        if fuel >= 3 && x.is_int() && y.is_int() {
+                            if let Some(r) = arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
+                                fuel -= 3;
+                                pc += 3;
+                                if r == Value::FALSE {
+                                    pc = (pc as i64 + d as i64) as usize;
+                                }
+                                continue 'insn;
+                            }
+                        }
+                        op = ops[pc - 1];
+                        continue 'dispatch;
+                    }
+                    Op::BranchTI { a, imm, op: aop, d } => {
+                        let x = self.stack[bp + a as usize];
+                        if fuel >= 3 && x.is_int() {
+                            if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
+                                fuel -= 3;
+                                pc += 3;
+                                if r == Value::FALSE {
+                                    pc = (pc as i64 + d as i64) as usize;
+                                }
+                                continue 'insn;
+                            }
+                        }
+                        op = ops[pc - 1];
+                        continue 'dispatch;
+                    }
+                    Op::IncTemp { a, imm } => {
+                        let x = self.stack[bp + a as usize];
+                        if fuel >= 3 && x.is_int() {
+                            if let Some(r) = Value::int(x.int_unchecked() + imm as i64) {
+                                self.stack[bp + a as usize] = r;
+                                fuel -= 3;
+                                pc += 3;
+                                continue 'insn;
+                            }
+                        }
+                        op = ops[pc - 1];
+                        continue 'dispatch;
+                    }
+                    Op::SendAdaptive { site } | Op::SendCached { site } | Op::SendMega { site } | Op::InlineLeaf { site } => {
+                        let o = match &opt {
+                            Some(o) => o.clone(),
+                            None => {
+                                op = ops[pc - 1];
+                                continue 'dispatch;
+                            }
+                        };
+                        self.frames[fi].pc = pc as u32;
+                        let serial = self.frames[fi].serial;
+                        match self.tier_send(&o, site as usize, pc - 1, op, &mut fuel) {
+                            TierSend::Fallback => {
+                                op = ops[pc - 1];
+                                continue 'dispatch;
+                            }
+                            TierSend::Done => continue 'insn,
+                            TierSend::Sent => {
+                                if self.same_frame(fi, serial, &code, &opt) {
+                                    pc = self.frames[fi].pc as usize;
+                                    continue 'insn;
+                                }
+                                continue 'frame;
+                            }
+                        }
+                    }
+                }
+                break 'dispatch;
                 }
             }
         }
@@ -303,10 +432,15 @@ impl Vm {
     /// still the running top frame of a runnable process — i.e. a
     /// primitive answered and the interpreter may keep its locals.
     #[inline(always)]
-    fn same_frame(&self, fi: usize, serial: u64, code: &Rc<Code>) -> bool {
+    fn same_frame(&self, fi: usize, serial: u64, code: &Rc<Code>, opt: &Option<Rc<OptCode>>) -> bool {
         self.frames.len() == fi + 1
             && self.frames[fi].serial == serial
             && Rc::ptr_eq(&self.frames[fi].code, code)
+            && match (&self.frames[fi].opt, opt) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                _ => false,
+            }
             && self.active != NO_PROC
             && self.procs[self.active].state == ProcState::Ready
             && !self.heap.needs_gc()
@@ -484,7 +618,9 @@ impl Vm {
             serial,
             home: serial,
             on_return: OnReturn::Push,
+            opt: None,
         });
+        self.tier_enter();
     }
 
     /// Activates a block closure whose receiver (the closure) and args are
@@ -518,7 +654,9 @@ impl Vm {
             serial,
             home,
             on_return,
+            opt: None,
         });
+        self.tier_enter();
         true
     }
 
@@ -566,6 +704,7 @@ impl Vm {
             serial,
             home: serial,
             on_return,
+            opt: None,
         });
     }
 
@@ -735,7 +874,9 @@ impl Vm {
             f.code = new_code;
             f.method = new_method;
             f.pc = 0;
+            f.opt = None;
         }
+        self.tier_enter();
         // a re-entered temp vector must be fresh: the code's prologue
         // makes it again at pc 0.
     }
@@ -848,7 +989,7 @@ impl Vm {
 /// SmallInteger fast paths; `None` means "send the selector instead"
 /// (overflow into LargeInteger, division by zero, inexact division).
 #[inline(always)]
-fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
+pub(crate) fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
     match a {
         Arith::Add => Value::int(x + y),
         Arith::Sub => Value::int(x - y),

@@ -57,6 +57,8 @@ pub struct Frame {
     pub home: u64,
     /// What happens to this frame's result when it returns.
     pub on_return: OnReturn,
+    /// Optimized code this frame runs (same pc space as `code`), if any.
+    pub opt: Option<Rc<crate::tier::OptCode>>,
 }
 
 impl Frame {

@@ -15,6 +15,7 @@ mod prims_coll;
 mod prims_num;
 mod prims_sys;
 mod sched;
+mod tiering;
 
 
 use crate::compiler::{self, ClassContext, CompileError, Env};
@@ -130,6 +131,13 @@ pub struct Vm {
     /// Fuel per `run` call in [`Vm::run_until_done`] (1 = pause after
     /// every instruction; results must not change).
     pub slice: u64,
+    /// Tier: calls or back-edges before optimizing (tier `on`).
+    pub tier_threshold: u32,
+    /// Print tier events to stderr as they happen (`--trace-tier`).
+    pub trace_tier: bool,
+    tier_events: Vec<crate::tier::TierEvent>,
+    /// Optimized code that inlined a lookup, by selector.
+    tier_deps: HashMap<Value, Vec<crate::tier::Dependency>>,
     /// Do-it counter for unique names.
     doit_counter: u64,
     /// Processes to report as finished or errored to the host.
@@ -200,7 +208,6 @@ impl Vm {
 
     /// A VM with only the core classes (no kernel source loaded).
     pub fn bare() -> Vm {
-        let start = std::time::Instant::now();
         let mut vm = Vm {
             heap: Heap::new(1 << 30),
             classes: vec![],
@@ -229,7 +236,7 @@ impl Vm {
             transcript: String::new(),
             max_depth: 200_000,
             tier: TierMode::On,
-            clock: Box::new(move || start.elapsed().as_secs_f64() * 1000.0),
+            clock: default_clock(),
             pinned: vec![],
             sel: Selectors::default(),
             warnings: vec![],
@@ -237,6 +244,10 @@ impl Vm {
             send_count: 0,
             doit_counter: 0,
             slice: 1_000_000,
+            tier_threshold: crate::tier::DEFAULT_THRESHOLD,
+            trace_tier: false,
+            tier_events: Vec::new(),
+            tier_deps: HashMap::new(),
             events: VecDeque::new(),
         };
         vm.bootstrap();
@@ -556,13 +567,15 @@ impl Vm {
         info.versions.insert(compiled.selector, version);
         info.methods.insert(sel, m);
         self.flush_caches();
-        self.method_installed(class, sel);
+        self.method_installed(class, sel, false);
         Ok(m)
     }
 
     /// Hook for the tier's dependency registry: a method was installed
     /// or removed.
-    fn method_installed(&mut self, _class: ClassId, _sel: Value) {}
+    fn method_installed(&mut self, class: ClassId, sel: Value, removed: bool) {
+        self.tier_invalidate(class, sel, removed);
+    }
 
     /// Removes a method; later sends fail with doesNotUnderstand: (R4).
     pub fn remove_method(&mut self, class: ClassId, selector: &str) -> bool {
@@ -570,7 +583,7 @@ impl Vm {
         let removed = self.classes[class as usize].methods.remove(&sel).is_some();
         if removed {
             self.flush_caches();
-            self.method_installed(class, sel);
+            self.method_installed(class, sel, true);
         }
         removed
     }
@@ -621,6 +634,20 @@ impl Vm {
             _ => None,
         }
     }
+}
+
+/// The host clock in milliseconds since the VM was made: `Instant`
+/// natively; on wasm32, where `Instant` panics, the browser's `Date.now()`.
+#[cfg(not(target_arch = "wasm32"))]
+fn default_clock() -> Box<dyn Fn() -> f64> {
+    let start = std::time::Instant::now();
+    Box::new(move || start.elapsed().as_secs_f64() * 1000.0)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn default_clock() -> Box<dyn Fn() -> f64> {
+    let start = js_sys::Date::now();
+    Box::new(move || js_sys::Date::now() - start)
 }
 
 /// Encodes text as Latin-1 bytes (characters beyond U+00FF become '?').

@@ -35,6 +35,8 @@ pub const NAMED: &[&str] = &[
     "floatTanh",
     // class receiver: are instances indexable (pointers or bytes)?
     "classIsVariable",
+    // class receiver: #fixed, #variable, #bytes or #special (made by the VM only)
+    "classInstSpec",
 ];
 
 /// Runs named primitive `name` on receiver `r` with `args` (the
@@ -117,6 +119,20 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                     Some(c) => PrimResult::Value(Value::bool(matches!(c.format, Format::Indexable | Format::Bytes))),
                     None => PrimResult::Fail,
                 }
+            }
+            _ => PrimResult::Fail,
+        },
+        "classInstSpec" => match vm.heap.try_get(r).map(|o| &o.body) {
+            Some(Body::Class { id, .. }) => {
+                let id = *id as usize;
+                let name = match vm.classes.get(id).map(|c| c.format) {
+                    Some(Format::Pointers) => "fixed",
+                    Some(Format::Indexable) => "variable",
+                    Some(Format::Bytes) => "bytes",
+                    Some(_) => "special",
+                    None => return PrimResult::Fail,
+                };
+                PrimResult::Value(vm.intern(name))
             }
             _ => PrimResult::Fail,
         },

@@ -28,6 +28,8 @@ pub const NAMED: &[&str] = &[
     "bytesFree",
     "transcriptPut",
     "methodPrimitiveNumber",
+    "ctxHome",
+    "closureOuterContext",
 ];
 
 /// (process id, frame index if the frame is still alive) of a Context.
@@ -40,7 +42,11 @@ fn ctx_frame(vm: &Vm, ctx: Value) -> Option<(usize, Option<usize>)> {
         Some(Body::Process(p)) => *p as usize,
         _ => return None,
     };
-    let frames = if pid == vm.active { &vm.frames } else { &vm.procs.get(pid)?.frames };
+    let frames = if pid == vm.active {
+        &vm.frames
+    } else {
+        &vm.procs.get(pid)?.frames
+    };
     Some((pid, frames.iter().rposition(|f| f.serial == serial)))
 }
 
@@ -101,7 +107,11 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 Some((p, Some(f))) => (p, f),
                 _ => return PrimResult::Fail,
             };
-            let frames = if pid == vm.active { &vm.frames } else { &vm.procs[pid].frames };
+            let frames = if pid == vm.active {
+                &vm.frames
+            } else {
+                &vm.procs[pid].frames
+            };
             let code = frames[fi].code.clone();
             if name == "ctxIsBlock" {
                 return PrimResult::Value(Value::bool(code.is_block));
@@ -172,7 +182,9 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                     (Some(f), st) if st != ProcState::Finished && st != ProcState::Terminated => {
                         let serial = f.serial;
                         let process = p.obj;
-                        let ctx = vm.heap.alloc(vm.k.context, Body::Context { process, serial });
+                        let ctx = vm
+                            .heap
+                            .alloc(vm.k.context, Body::Context { process, serial });
                         PrimResult::Value(ctx)
                     }
                     _ => PrimResult::Value(Value::NIL),
@@ -181,7 +193,10 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             None => PrimResult::Fail,
         },
         "bytesFree" => {
-            let free = vm.heap.limit.saturating_sub(vm.heap.live + vm.heap.allocated);
+            let free = vm
+                .heap
+                .limit
+                .saturating_sub(vm.heap.live + vm.heap.allocated);
             PrimResult::Value(Value::small(free as i64))
         }
         "transcriptPut" => {
@@ -193,7 +208,8 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                     None => return PrimResult::Fail,
                 },
             };
-            vm.transcript.push_str(&text.replace("\r\n", "\n").replace('\r', "\n"));
+            vm.transcript
+                .push_str(&text.replace("\r\n", "\n").replace('\r', "\n"));
             PrimResult::Value(r)
         }
         "methodPrimitiveNumber" => match vm.method_code(r) {
@@ -208,8 +224,55 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             }
             None => PrimResult::Fail,
         },
-        "sendCount" => PrimResult::Value(Value::small((vm.send_count & 0x0FFF_FFFF_FFFF_FFFF) as i64)),
-        "insnCount" => PrimResult::Value(Value::small((vm.insn_count & 0x0FFF_FFFF_FFFF_FFFF) as i64)),
+        "ctxHome" => {
+            // the method activation a block activation belongs to
+            let (pid, fi) = match ctx_frame(vm, r) {
+                Some((p, Some(f))) => (p, f),
+                _ => return PrimResult::Fail,
+            };
+            let frames = if pid == vm.active {
+                &vm.frames
+            } else {
+                &vm.procs[pid].frames
+            };
+            let home = frames[fi].home;
+            if !frames.iter().any(|f| f.serial == home) {
+                return PrimResult::Value(Value::NIL);
+            }
+            let process = vm.procs[pid].obj;
+            let ctx = vm.heap.alloc(
+                vm.k.context,
+                Body::Context {
+                    process,
+                    serial: home,
+                },
+            );
+            PrimResult::Value(ctx)
+        }
+        "closureOuterContext" => {
+            // the activation that created the closure, while it is alive
+            let (process, outer) = match vm.heap.try_get(r).map(|o| &o.body) {
+                Some(Body::Closure(c)) => (c.process, c.outer),
+                _ => return PrimResult::Fail,
+            };
+            let ctx = vm.heap.alloc(
+                vm.k.context,
+                Body::Context {
+                    process,
+                    serial: outer,
+                },
+            );
+            match ctx_frame(vm, ctx) {
+                Some((_, Some(_))) => PrimResult::Value(ctx),
+                _ => PrimResult::Value(Value::NIL),
+            }
+        }
+        "sendCount" => {
+            PrimResult::Value(Value::small((vm.send_count & 0x0FFF_FFFF_FFFF_FFFF) as i64))
+        }
+        "insnCount" => {
+            PrimResult::Value(Value::small((vm.insn_count & 0x0FFF_FFFF_FFFF_FFFF) as i64))
+        }
         _ => PrimResult::Fail,
     }
 }

@@ -221,6 +221,7 @@ impl Vm {
                 serial,
                 home: serial,
                 on_return: OnReturn::Push,
+                opt: None,
             });
             self.procs[pid].stack = stack;
         }

@@ -60,6 +60,8 @@ pub struct Code {
     pub info: Rc<MethodInfo>,
     /// True for block code units.
     pub is_block: bool,
+    /// The optimizing tier's counters and optimized code for this unit.
+    pub tier: std::cell::RefCell<crate::tier::TierInfo>,
 }
 
 impl Code {

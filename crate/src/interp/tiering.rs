@@ -1,0 +1,355 @@
+//! The VM side of the optimizing tier: when to optimize (counters, OSR at
+//! back-edges), how optimized sends run (inline caches, inlined leaves),
+//! and invalidation with deoptimization of running activations.
+//! The tier's data structures and rules are in [`crate::tier`].
+
+use super::exec::{arith_small, TierSend};
+use super::{TierMode, Vm};
+use crate::bytecode::Op;
+use crate::object::{Body, ClassId, Value};
+use crate::tier::{
+    leaf_of, specialize, CacheEntry, Dependency, Leaf, OptCode, TierEvent, MAX_DEOPTS,
+    MAX_GUARD_FAILURES, POLY_MAX,
+};
+use std::rc::Rc;
+
+impl Vm {
+    fn threshold(&self) -> u32 {
+        match self.tier {
+            TierMode::Off => u32::MAX,
+            TierMode::Eager => 0,
+            TierMode::On => self.tier_threshold,
+        }
+    }
+
+    /// Called when a frame is pushed: runs optimized code if the unit has
+    /// it, counts the call otherwise and optimizes when hot.
+    pub(crate) fn tier_enter(&mut self) {
+        if self.tier == TierMode::Off {
+            return;
+        }
+        let threshold = self.threshold();
+        let f = match self.frames.last_mut() {
+            Some(f) => f,
+            None => return,
+        };
+        let code = f.code.clone();
+        let mut t = code.tier.borrow_mut();
+        if let Some(o) = &t.opt {
+            f.opt = Some(o.clone());
+            return;
+        }
+        if t.gave_up {
+            return;
+        }
+        t.counter = t.counter.saturating_add(1);
+        if t.counter > threshold.saturating_add(t.backoff) {
+            let o = Rc::new(specialize(&code));
+            t.opt = Some(o.clone());
+            t.optimizations += 1;
+            t.counter = 0;
+            f.opt = Some(o);
+            drop(t);
+            self.tier_event(TierEvent::Optimized {
+                method: code.print_name(),
+                osr: false,
+            });
+        }
+    }
+
+    /// At a loop back-edge of a canonical frame: count, and switch the
+    /// frame into optimized code when hot (on-stack replacement). Answers
+    /// true if the frame now runs optimized code.
+    pub(crate) fn tier_backedge(&mut self, fi: usize) -> bool {
+        let threshold = self.threshold();
+        let code = self.frames[fi].code.clone();
+        let mut t = code.tier.borrow_mut();
+        if let Some(o) = &t.opt {
+            self.frames[fi].opt = Some(o.clone());
+            return true;
+        }
+        if t.gave_up {
+            return false;
+        }
+        t.counter = t.counter.saturating_add(1);
+        if t.counter <= threshold.saturating_add(t.backoff) {
+            return false;
+        }
+        let o = Rc::new(specialize(&code));
+        t.opt = Some(o.clone());
+        t.optimizations += 1;
+        t.counter = 0;
+        drop(t);
+        self.frames[fi].opt = Some(o);
+        self.tier_event(TierEvent::Optimized {
+            method: code.print_name(),
+            osr: true,
+        });
+        true
+    }
+
+    pub(crate) fn tier_event(&mut self, e: TierEvent) {
+        if self.trace_tier {
+            eprintln!("[tier] {}", e);
+        }
+        if self.tier_events.len() < 10_000 {
+            self.tier_events.push(e);
+        }
+    }
+
+    /// Takes the tier events recorded so far.
+    pub fn take_tier_events(&mut self) -> Vec<TierEvent> {
+        std::mem::take(&mut self.tier_events)
+    }
+
+    /// Runs one of the optimized send instructions at `pc` of `o`.
+    pub(crate) fn tier_send(&mut self, o: &Rc<OptCode>, site: usize, pc: usize, op: Op, fuel: &mut u64) -> TierSend {
+        let s = match o.sites.get(site) {
+            Some(s) => s,
+            None => return TierSend::Fallback,
+        };
+        let (sel, argc) = {
+            let s = s.borrow();
+            (s.sel, s.argc as usize)
+        };
+        let n = self.stack.len();
+        if n < argc + 1 {
+            return TierSend::Fallback;
+        }
+        let recv = self.stack[n - argc - 1];
+        let class = self.class_of(recv);
+        match op {
+            Op::InlineLeaf { .. } => {
+                let (leaf, cost, guard_class) = {
+                    let s = s.borrow();
+                    match (&s.leaf, s.entries.first()) {
+                        (Some((l, c)), Some(e)) => (l.clone(), *c, e.class),
+                        _ => return TierSend::Fallback,
+                    }
+                };
+                if class != guard_class {
+                    self.site_guard_failed(o, site, pc);
+                    return TierSend::Fallback;
+                }
+                // the inlined call must not hide a stack overflow or use
+                // more fuel than is left
+                if self.frames.len() >= self.max_depth || *fuel < cost - 1 {
+                    return TierSend::Fallback;
+                }
+                let v = match leaf {
+                    Leaf::Const(v) => v,
+                    Leaf::Getter(i) => self.slot(recv, i as usize),
+                    Leaf::Setter(i) => {
+                        let arg = self.stack[n - 1];
+                        self.set_slot(recv, i as usize, arg);
+                        recv
+                    }
+                    Leaf::SelfLeaf => recv,
+                    Leaf::SelfArith(aop, k) => match recv.as_int().and_then(|x| arith_small(aop, x, k as i64)) {
+                        Some(v) => v,
+                        None => return TierSend::Fallback,
+                    },
+                    Leaf::Global(b) => self.assoc_value(b),
+                };
+                self.stack.truncate(n - argc - 1);
+                self.stack.push(v);
+                *fuel -= cost - 1;
+                if let Some(f) = self.frames.last_mut() {
+                    f.pc = pc as u32 + 1;
+                }
+                TierSend::Done
+            }
+            Op::SendMega { .. } => {
+                self.send(sel, argc, None);
+                TierSend::Sent
+            }
+            _ => {
+                // SendAdaptive or SendCached: consult the inline cache
+                let epoch = self.cache_epoch;
+                let hit = {
+                    let mut s = s.borrow_mut();
+                    if s.epoch != epoch {
+                        s.entries.clear();
+                        s.epoch = epoch;
+                    }
+                    s.entries.iter().find(|e| e.class == class).map(|e| (e.method, e.code.clone()))
+                };
+                if let Some((m, code)) = hit {
+                    self.send_count += 1;
+                    self.invoke(m, code, recv, argc);
+                    return TierSend::Sent;
+                }
+                let found = self.lookup_uncached(class, sel).and_then(|m| self.method_code(m).map(|c| (m, c)));
+                let (m, code) = match found {
+                    Some(x) => x,
+                    None => {
+                        // doesNotUnderstand: goes the canonical way
+                        o.ops[pc].set(Op::SendMega { site: site as u16 });
+                        return TierSend::Fallback;
+                    }
+                };
+                let first = matches!(op, Op::SendAdaptive { .. });
+                if first {
+                    if let Some((leaf, cost)) = leaf_of(&code) {
+                        if code.num_args as usize == argc {
+                            {
+                                let mut s = s.borrow_mut();
+                                s.entries = vec![CacheEntry { class, method: m, code: code.clone() }];
+                                s.leaf = Some((leaf, cost));
+                            }
+                            o.ops[pc].set(Op::InlineLeaf { site: site as u16 });
+                            let callee = format!("{} v{}", code.print_name(), code.info.version);
+                            o.inlined.borrow_mut().push(callee.clone());
+                            self.tier_deps.entry(sel).or_default().push(Dependency {
+                                class,
+                                sel,
+                                opt: Rc::downgrade(o),
+                            });
+                            let method = o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
+                            self.tier_event(TierEvent::Inlined { method, callee });
+                            return self.tier_send(o, site, pc, Op::InlineLeaf { site: site as u16 }, fuel);
+                        }
+                    }
+                    o.ops[pc].set(Op::SendCached { site: site as u16 });
+                }
+                {
+                    let mut s = s.borrow_mut();
+                    if s.entries.len() < POLY_MAX {
+                        s.entries.push(CacheEntry { class, method: m, code: code.clone() });
+                    } else {
+                        o.ops[pc].set(Op::SendMega { site: site as u16 });
+                    }
+                }
+                self.send_count += 1;
+                self.invoke(m, code, recv, argc);
+                TierSend::Sent
+            }
+        }
+    }
+
+    /// A guard of an inlined leaf missed: count, and despecialize the site
+    /// into an inline-cached send when it keeps missing.
+    fn site_guard_failed(&mut self, o: &Rc<OptCode>, site: usize, pc: usize) {
+        let despecialize = {
+            let mut s = match o.sites.get(site) {
+                Some(s) => s.borrow_mut(),
+                None => return,
+            };
+            s.failures = s.failures.saturating_add(1);
+            s.failures == MAX_GUARD_FAILURES
+        };
+        if despecialize {
+            o.ops[pc].set(Op::SendCached { site: site as u16 });
+            let method = o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
+            self.tier_event(TierEvent::GuardFailed {
+                method,
+                pc,
+                despecialized: true,
+            });
+        }
+    }
+
+    /// A method for `sel` was installed in or removed from `class`:
+    /// invalidate exactly the optimized code that inlined a lookup of `sel`
+    /// that the change affects (receiver class `class` or a subclass),
+    /// deoptimizing every activation running it (R6).
+    pub(crate) fn tier_invalidate(&mut self, class: ClassId, sel: Value, removed: bool) {
+        let mut deps = match self.tier_deps.remove(&sel) {
+            Some(d) => d,
+            None => return,
+        };
+        let mut victims: Vec<Rc<OptCode>> = Vec::new();
+        deps.retain(|d| match d.opt.upgrade() {
+            None => false,
+            Some(o) if !o.valid.get() => false,
+            Some(o) => {
+                if self.inherits_from(d.class, class) {
+                    victims.push(o);
+                    false
+                } else {
+                    true
+                }
+            }
+        });
+        if !deps.is_empty() {
+            self.tier_deps.insert(sel, deps);
+        }
+        let reason = format!(
+            "{}>>{} was {}",
+            self.classes[class as usize].name,
+            self.str_of(sel).unwrap_or_default(),
+            if removed { "removed" } else { "redefined" }
+        );
+        for o in victims {
+            self.deoptimize(&o, &reason);
+        }
+    }
+
+    /// Invalidates `o` and turns every activation running it back into an
+    /// interpreter frame (same pc, same stack: the layouts coincide).
+    pub(crate) fn deoptimize(&mut self, o: &Rc<OptCode>, reason: &str) {
+        if !o.valid.get() {
+            return;
+        }
+        o.valid.set(false);
+        let mut count = 0;
+        let active = self.active;
+        for (pid, p) in self.procs.iter_mut().enumerate() {
+            let frames = if pid == active { &mut self.frames } else { &mut p.frames };
+            for f in frames.iter_mut() {
+                if f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
+                    f.opt = None;
+                    count += 1;
+                }
+            }
+        }
+        let code = match o.code.upgrade() {
+            Some(c) => c,
+            None => return,
+        };
+        let gave_up = {
+            let mut t = code.tier.borrow_mut();
+            if t.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
+                t.opt = None;
+            }
+            t.deopts += 1;
+            t.counter = 0;
+            // exponential backoff before re-optimizing
+            t.backoff = (t.backoff * 2 + self.tier_threshold.max(1)).min(1 << 16);
+            if t.deopts >= MAX_DEOPTS {
+                t.gave_up = true;
+            }
+            t.gave_up
+        };
+        self.tier_event(TierEvent::Deoptimized {
+            method: code.print_name(),
+            activations: count,
+            reason: reason.to_string(),
+        });
+        if gave_up {
+            self.tier_event(TierEvent::GaveUp {
+                method: code.print_name(),
+            });
+        }
+    }
+
+    /// Tier state per optimized method, for the tier panel:
+    /// (method, optimized now?, inlined callees, deopt count).
+    pub fn tier_report(&self) -> Vec<(String, bool, Vec<String>, u32)> {
+        let mut out = Vec::new();
+        for c in &self.classes {
+            for m in c.methods.values() {
+                if let Some(Body::Method(code)) = self.heap.try_get(*m).map(|o| &o.body) {
+                    let t = code.tier.borrow();
+                    if t.optimizations == 0 && t.deopts == 0 {
+                        continue;
+                    }
+                    let inlined = t.opt.as_ref().map(|o| o.inlined.borrow().clone()).unwrap_or_default();
+                    out.push((code.print_name(), t.opt.is_some(), inlined, t.deopts));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}

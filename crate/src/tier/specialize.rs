@@ -1,0 +1,69 @@
+//! The specializer: canonical bytecode to optimized code of the same
+//! length. Patterns were chosen from instruction traces of the benchmarks
+//! and the golden suite (loop counters, compare-and-branch on temps,
+//! temp/constant arithmetic, sends).
+
+use super::{OptCode, Site};
+use crate::bytecode::{Arith, Op};
+use crate::object::{Code, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+fn is_compare(a: Arith) -> bool {
+    matches!(a, Arith::Lt | Arith::Gt | Arith::Le | Arith::Ge | Arith::Eq | Arith::Ne)
+}
+
+/// Builds optimized code for `code`.
+pub fn specialize(code: &Rc<Code>) -> OptCode {
+    let ops = &code.ops;
+    let mut out: Vec<Op> = ops.clone();
+    let mut sites = Vec::new();
+    for i in 0..ops.len() {
+        let w = |k: usize| ops.get(i + k).copied();
+        let fused = match (w(0), w(1), w(2), w(3)) {
+            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), Some(Op::JumpIfFalse(d)))
+                if is_compare(op) && i16::try_from(d).is_ok() =>
+            {
+                Some(Op::BranchTT { a, b, op, d: d as i16 })
+            }
+            (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(op)), Some(Op::JumpIfFalse(d)))
+                if is_compare(op) && i16::try_from(d).is_ok() && i16::try_from(imm).is_ok() =>
+            {
+                Some(Op::BranchTI { a, imm: imm as i16, op, d: d as i16 })
+            }
+            (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(Arith::Add)), Some(Op::PopTemp(c)))
+                if a == c && i16::try_from(imm).is_ok() =>
+            {
+                Some(Op::IncTemp { a, imm: imm as i16 })
+            }
+            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), _) => Some(Op::ArithTT { a, b, op }),
+            (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(op)), _) if i16::try_from(imm).is_ok() => {
+                Some(Op::ArithTI { a, imm: imm as i16, op })
+            }
+            (Some(Op::Send { sel, argc }), _, _, _) if sites.len() < u16::MAX as usize => {
+                sites.push(RefCell::new(Site {
+                    sel: code.literals.get(sel as usize).copied().unwrap_or(Value::NIL),
+                    argc,
+                    epoch: 0,
+                    entries: Vec::new(),
+                    leaf: None,
+                    failures: 0,
+                }));
+                Some(Op::SendAdaptive {
+                    site: (sites.len() - 1) as u16,
+                })
+            }
+            _ => None,
+        };
+        if let Some(f) = fused {
+            out[i] = f;
+        }
+    }
+    OptCode {
+        ops: out.into_iter().map(Cell::new).collect(),
+        sites,
+        valid: Cell::new(true),
+        inlined: RefCell::new(Vec::new()),
+        code: Rc::downgrade(code),
+    }
+}

@@ -1,0 +1,807 @@
+//! The JavaScript face of the VM: one opaque handle, [`LiveVm`], that the
+//! playground page (`www/`) drives between animation frames.
+//!
+//! Everything JS can call is in the single `#[wasm_bindgen] impl` block;
+//! Rust-only helpers are in a plain `impl`. Results cross the boundary as
+//! small structs through serde-wasm-bindgen.
+//!
+//! This module must never panic on JS input and never block: errors are
+//! answered as values (`{ ok: false, error }`), nothing sleeps (a browser
+//! tab cannot), and any Smalltalk code it runs on its own (fileIn do-its)
+//! runs with a fuel limit. Long-running work is a process that the page
+//! runs in slices with [`LiveVm::run`].
+
+use crate::compiler::CompileError;
+use crate::fileformat::{read_file_in, FileInItem};
+use crate::interp::{HostError, Outcome, ProcState, TierMode};
+use crate::object::Value;
+use crate::syntax::line_col;
+use crate::Vm;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet, VecDeque};
+use wasm_bindgen::prelude::*;
+
+/// Priority of the program started with Run (Squeak's user priority).
+const PROGRAM_PRIORITY: u8 = 40;
+/// Workspace do-its and print-its run above the program, so that they
+/// finish while an endless loop runs (processes of one priority are not
+/// time-sliced).
+const WORKSPACE_PRIORITY: u8 = 50;
+/// FileIn do-its run above everything the user started.
+const FILE_IN_PRIORITY: u8 = 70;
+/// Instructions a fileIn do-it may take before it is stopped, so that a
+/// do-it that never ends cannot freeze the page.
+const FILE_IN_FUEL: u64 = 20_000_000;
+/// Fuel per `Vm::run` call inside a synchronous fileIn.
+const FILE_IN_CHUNK: u64 = 100_000;
+/// Category given to a method accepted in the page for the first time.
+const NEW_METHOD_CATEGORY: &str = "as yet unclassified";
+
+/// The answer to a command: `{ ok: true, ... }` or `{ ok: false, error }`.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Reply {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pid: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorReport>,
+}
+
+/// An error as the page shows it. Compile errors carry their position:
+/// 1-based line and column (in characters), and `start..end` in UTF-16
+/// code units of the submitted text (what a JS string index means).
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ErrorReport {
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    col: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<usize>,
+}
+
+/// Something that happened to a process during [`LiveVm::run`].
+#[derive(Serialize, Clone, Debug)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+enum Event {
+    /// The process returned from its bottom frame.
+    #[serde(rename_all = "camelCase")]
+    Finished { pid: usize, value: String },
+    /// A print-it finished: `text` is the printString of its value.
+    #[serde(rename_all = "camelCase")]
+    Printed { pid: usize, text: String },
+    /// The process stopped on an unhandled error and is suspended (R9).
+    #[serde(rename_all = "camelCase")]
+    Error {
+        pid: usize,
+        error_class: String,
+        message: String,
+    },
+}
+
+/// What one [`LiveVm::run`] call did.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunReport {
+    /// `yielded` (fuel ran out, more to do), `waiting` (only Delays are
+    /// pending; see `until`) or `idle` (nothing can run).
+    status: &'static str,
+    /// For `waiting`: the VM clock (ms) at which a sleeper wakes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<f64>,
+    /// Instructions executed by this call.
+    executed: f64,
+    /// The VM clock (ms) when the call ended.
+    now: f64,
+    events: Vec<Event>,
+    /// Transcript output produced since the last call.
+    output: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClassSummary {
+    name: String,
+    superclass: Option<String>,
+    category: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MethodSummary {
+    selector: String,
+    version: u32,
+    category: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MethodSource {
+    selector: String,
+    version: u32,
+    category: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Temp {
+    name: String,
+    value: String,
+}
+
+/// One frame for the debugger, innermost first.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FrameSnapshot {
+    /// Index for [`LiveVm::restart`] (0 = innermost frame of the whole
+    /// stack, including hidden exception machinery).
+    index: usize,
+    name: String,
+    class_name: String,
+    selector: String,
+    version: u32,
+    is_block: bool,
+    source: String,
+    /// The current statement, as a UTF-16 range of `source`.
+    start: usize,
+    end: usize,
+    receiver: String,
+    temps: Vec<Temp>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StackSnapshot {
+    ok: bool,
+    pid: usize,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_class: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    frames: Vec<FrameSnapshot>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProcessSnapshot {
+    pid: usize,
+    name: String,
+    state: &'static str,
+    priority: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_class: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionCount {
+    version: u32,
+    activations: usize,
+}
+
+/// A Livetalk VM with the kernel loaded, driven from JavaScript.
+#[wasm_bindgen]
+pub struct LiveVm {
+    vm: Vm,
+    /// Events not yet reported by `run`.
+    pending: VecDeque<Event>,
+    /// Workspace processes whose value should be printed.
+    want_print: HashSet<usize>,
+    /// printString process → the workspace process it prints for.
+    printing: HashMap<usize, usize>,
+    /// Processes the host runs itself (fileIn do-its): not reported.
+    hidden: HashSet<usize>,
+}
+
+#[wasm_bindgen]
+impl LiveVm {
+    /// Makes a VM and loads the kernel.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<LiveVm, JsError> {
+        console_error_panic_hook::set_once();
+        let vm = Vm::new().map_err(|e| JsError::new(&e))?;
+        Ok(LiveVm {
+            vm,
+            pending: VecDeque::new(),
+            want_print: HashSet::new(),
+            printing: HashMap::new(),
+            hidden: HashSet::new(),
+        })
+    }
+
+    /// Files in chunk-format (or SOM) source. Do-its run to completion
+    /// with a fuel limit; one that waits on a Delay or runs too long is
+    /// stopped and reported as an error. Stops at the first error.
+    #[wasm_bindgen(js_name = fileIn)]
+    pub fn file_in(&mut self, name: &str, source: &str) -> JsValue {
+        to_js(&self.file_in_inner(name, source))
+    }
+
+    /// Accept: compiles `source` and installs it in `class` (its
+    /// metaclass if `meta`) as a new version. A compile error installs
+    /// nothing and is answered with its position (R2).
+    pub fn accept(&mut self, class: &str, meta: bool, source: &str) -> JsValue {
+        let category = self.category_of(class, meta, source);
+        let reply = match self.vm.accept(class, meta, source, &category) {
+            Ok(version) => Reply {
+                ok: true,
+                version: Some(version),
+                ..Reply::default()
+            },
+            Err(e) => failure(host_error(e)),
+        };
+        to_js(&reply)
+    }
+
+    /// Removes a method: later sends fail with doesNotUnderstand: (R4).
+    pub fn remove(&mut self, class: &str, meta: bool, selector: &str) -> JsValue {
+        to_js(&match self.vm.remove(class, meta, selector) {
+            Ok(()) => ok(),
+            Err(e) => failure(host_error(e)),
+        })
+    }
+
+    /// Starts `expr` as the program process (not run until `run`).
+    pub fn start(&mut self, expr: &str) -> JsValue {
+        to_js(&match self.vm.start(expr, PROGRAM_PRIORITY) {
+            Ok(pid) => Reply {
+                ok: true,
+                pid: Some(pid),
+                ..Reply::default()
+            },
+            Err(e) => failure(host_error(e)),
+        })
+    }
+
+    /// Starts a workspace do-it (or, with `print`, a print-it) as a
+    /// process above the program's priority. Its result arrives as a
+    /// `finished` (or `printed`) event from `run`.
+    pub fn evaluate(&mut self, source: &str, print: bool) -> JsValue {
+        to_js(&match self.vm.start(source, WORKSPACE_PRIORITY) {
+            Ok(pid) => {
+                if print {
+                    self.want_print.insert(pid);
+                }
+                Reply {
+                    ok: true,
+                    pid: Some(pid),
+                    ..Reply::default()
+                }
+            }
+            Err(e) => failure(host_error(e)),
+        })
+    }
+
+    /// Runs at most `fuel` instructions of the ready processes and
+    /// reports what happened, with the Transcript output produced.
+    pub fn run(&mut self, fuel: f64) -> JsValue {
+        let fuel = clamp_fuel(fuel);
+        let start = self.vm.insn_count;
+        let mut status = "yielded";
+        let mut until = None;
+        loop {
+            let used = self.vm.insn_count - start;
+            if used >= fuel {
+                break;
+            }
+            match self.vm.run(fuel - used) {
+                Outcome::Yielded => break,
+                Outcome::Waiting { until: t } => {
+                    status = "waiting";
+                    until = Some(t);
+                    break;
+                }
+                Outcome::Idle => {
+                    status = "idle";
+                    break;
+                }
+                ev => self.note(ev),
+            }
+        }
+        let report = RunReport {
+            status,
+            until,
+            executed: (self.vm.insn_count - start) as f64,
+            now: (self.vm.clock)(),
+            events: self.pending.drain(..).collect(),
+            output: self.vm.take_transcript(),
+        };
+        to_js(&report)
+    }
+
+    /// Pauses a process; it keeps its stack.
+    pub fn pause(&mut self, pid: u32) -> JsValue {
+        let r = self.vm.pause(pid as usize);
+        to_js(&result(r))
+    }
+
+    /// Resumes a paused process, or proceeds one stopped on an error
+    /// (the failed operation answers nil, as Squeak's Proceed does).
+    pub fn resume(&mut self, pid: u32) -> JsValue {
+        let r = self.vm.resume(pid as usize);
+        to_js(&result(r))
+    }
+
+    /// Terminates a process, running its `ensure:` blocks.
+    pub fn terminate(&mut self, pid: u32) -> JsValue {
+        let r = self.vm.terminate_process(pid as usize);
+        to_js(&result(r))
+    }
+
+    /// Restarts frame `frame` (an `index` from `stack`) of a process with
+    /// the method now installed for its selector (R8). A process stopped
+    /// on an error stays suspended until `resume`.
+    pub fn restart(&mut self, pid: u32, frame: u32) -> JsValue {
+        let r = self.vm.restart_frame(pid as usize, frame as usize);
+        to_js(&result(r))
+    }
+
+    /// Takes the Transcript output not yet reported.
+    #[wasm_bindgen(js_name = takeTranscript)]
+    pub fn take_transcript(&mut self) -> String {
+        self.vm.take_transcript()
+    }
+
+    /// `off`, `on` or `eager`.
+    #[wasm_bindgen(js_name = setTier)]
+    pub fn set_tier(&mut self, mode: &str) -> JsValue {
+        let m = match mode {
+            "off" => TierMode::Off,
+            "on" => TierMode::On,
+            "eager" => TierMode::Eager,
+            other => return to_js(&failure(message(format!("unknown tier mode {}", other)))),
+        };
+        self.vm.tier = m;
+        to_js(&ok())
+    }
+
+    /// Every class (not metaclasses), sorted by name.
+    pub fn classes(&self) -> JsValue {
+        let mut out: Vec<ClassSummary> = self
+            .vm
+            .classes
+            .iter()
+            .filter(|c| !c.is_meta)
+            .map(|c| ClassSummary {
+                name: c.name.clone(),
+                superclass: c.superclass.map(|s| self.vm.classes[s as usize].name.clone()),
+                category: c.category.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        to_js(&out)
+    }
+
+    /// The methods of a class (or its metaclass), sorted by selector;
+    /// `null` if there is no such class.
+    pub fn methods(&self, class: &str, meta: bool) -> JsValue {
+        let Some(cid) = self.vm.resolve_class(class, meta) else {
+            return JsValue::NULL;
+        };
+        let mut out: Vec<MethodSummary> = self.vm.classes[cid as usize]
+            .methods
+            .values()
+            .filter_map(|m| self.vm.method_code(*m))
+            .map(|c| MethodSummary {
+                selector: c.info.selector.clone(),
+                version: c.info.version,
+                category: c.info.category.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.selector.cmp(&b.selector));
+        to_js(&out)
+    }
+
+    /// The installed source and version of a method, or `null`.
+    #[wasm_bindgen(js_name = methodSource)]
+    pub fn method_source(&self, class: &str, meta: bool, selector: &str) -> JsValue {
+        let Some(cid) = self.vm.resolve_class(class, meta) else {
+            return JsValue::NULL;
+        };
+        let found = self.vm.classes[cid as usize]
+            .methods
+            .values()
+            .filter_map(|m| self.vm.method_code(*m))
+            .find(|c| c.info.selector == selector);
+        match found {
+            Some(c) => to_js(&MethodSource {
+                selector: c.info.selector.clone(),
+                version: c.info.version,
+                category: c.info.category.clone(),
+                source: c.info.source.to_string(),
+            }),
+            None => JsValue::NULL,
+        }
+    }
+
+    /// The stack of a process for the debugger, innermost first. For a
+    /// process stopped on an error, the exception machinery above the
+    /// frame that signalled is left out.
+    pub fn stack(&mut self, pid: u32) -> JsValue {
+        to_js(&self.stack_inner(pid as usize))
+    }
+
+    /// The processes that have not ended.
+    pub fn processes(&self) -> JsValue {
+        let out: Vec<ProcessSnapshot> = self
+            .vm
+            .procs
+            .iter()
+            .enumerate()
+            .filter(|(pid, p)| {
+                !matches!(p.state, ProcState::Finished | ProcState::Terminated) && !self.hidden.contains(pid)
+            })
+            .map(|(pid, p)| ProcessSnapshot {
+                pid,
+                name: p.name.clone(),
+                state: state_name(&p.state),
+                priority: p.priority,
+                error_class: p.error.as_ref().map(|e| e.class_name.clone()),
+            })
+            .collect();
+        to_js(&out)
+    }
+
+    /// How many live activations run each version of a method (R3: old
+    /// activations finish old code), by version.
+    #[wasm_bindgen(js_name = activeVersions)]
+    pub fn active_versions(&self, class: &str, meta: bool, selector: &str) -> JsValue {
+        let class_name = if meta { format!("{} class", class) } else { class.to_string() };
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for (pid, p) in self.vm.procs.iter().enumerate() {
+            if matches!(p.state, ProcState::Finished | ProcState::Terminated) {
+                continue;
+            }
+            let frames = if pid == self.vm.active { &self.vm.frames } else { &p.frames };
+            for f in frames.iter().filter(|f| !f.code.is_block) {
+                if f.code.info.selector == selector && f.code.info.class_name == class_name {
+                    *counts.entry(f.code.info.version).or_default() += 1;
+                }
+            }
+        }
+        let mut out: Vec<VersionCount> = counts
+            .into_iter()
+            .map(|(version, activations)| VersionCount { version, activations })
+            .collect();
+        out.sort_by_key(|v| v.version);
+        to_js(&out)
+    }
+
+    /// Instructions executed since the VM was made.
+    #[wasm_bindgen(js_name = instructionCount)]
+    pub fn instruction_count(&self) -> f64 {
+        self.vm.insn_count as f64
+    }
+}
+
+impl LiveVm {
+    fn file_in_inner(&mut self, name: &str, src: &str) -> Reply {
+        let items = match read_file_in(name, src) {
+            Ok(items) => items,
+            Err(e) => return failure(at(src, e.offset, e.offset, &e.message)),
+        };
+        // Without do-its nothing runs Smalltalk code: the VM's own fileIn
+        // is safe (it would sleep for a Delay in a do-it; a tab cannot).
+        if !items.iter().any(|i| matches!(i, FileInItem::DoIt { .. })) {
+            return match self.vm.file_in(name, src) {
+                Ok(()) => ok(),
+                Err(e) => failure(message(e.to_string())),
+            };
+        }
+        for item in items {
+            match item {
+                FileInItem::DoIt { source, offset } => {
+                    let m = match self.vm.compile_doit(&source) {
+                        Ok(m) => m,
+                        Err(e) => return failure(compile_error_at(&e, &source, src, offset)),
+                    };
+                    let pid = self.vm.start_method(m, Value::NIL, FILE_IN_PRIORITY, "fileIn");
+                    self.hidden.insert(pid);
+                    if let Err(msg) = self.run_to_end(pid) {
+                        let (l, c) = line_col(src, offset);
+                        return failure(ErrorReport {
+                            message: format!("{}:{}:{}: {}", name, l, c, msg),
+                            line: Some(l),
+                            col: Some(c),
+                            start: Some(utf16_index(src, offset)),
+                            end: Some(utf16_index(src, offset)),
+                        });
+                    }
+                }
+                FileInItem::Method {
+                    class,
+                    meta,
+                    category,
+                    source,
+                    offset,
+                } => {
+                    let Some(cid) = self.vm.resolve_class(&class, meta) else {
+                        return failure(at(src, offset, offset, &format!("no class named {}", class)));
+                    };
+                    if let Err(e) = self.vm.compile_and_install(cid, &source, &category, true) {
+                        return failure(compile_error_at(&e, &source, src, offset));
+                    }
+                }
+                FileInItem::ClassDef { offset, .. } => {
+                    // only SOM files have these, and they have no do-its
+                    return failure(at(src, offset, offset, "a SOM class among chunk-format do-its"));
+                }
+            }
+        }
+        ok()
+    }
+
+    /// Runs process `pid` (high priority) until it ends, within
+    /// [`FILE_IN_FUEL`]. Events of other processes are kept for `run`.
+    fn run_to_end(&mut self, pid: usize) -> Result<(), String> {
+        let start = self.vm.insn_count;
+        loop {
+            match &self.vm.procs[pid].state {
+                ProcState::Finished => return Ok(()),
+                ProcState::Errored => {
+                    let (c, m) = match &self.vm.procs[pid].error {
+                        Some(e) => (e.class_name.clone(), e.message.clone()),
+                        None => ("Error".into(), String::new()),
+                    };
+                    self.vm.terminate(pid);
+                    return Err(format!("{}: {}", c, m));
+                }
+                ProcState::Terminated => return Err("the do-it was terminated".into()),
+                ProcState::Sleeping(_) => {
+                    self.vm.terminate(pid);
+                    return Err("a fileIn do-it cannot wait on a Delay in the browser".into());
+                }
+                _ => {}
+            }
+            if self.vm.insn_count - start >= FILE_IN_FUEL {
+                self.vm.terminate(pid);
+                return Err(format!("the do-it did not finish within {} instructions", FILE_IN_FUEL));
+            }
+            match self.vm.run(FILE_IN_CHUNK) {
+                Outcome::Yielded => {}
+                Outcome::Waiting { .. } | Outcome::Idle => {
+                    if matches!(self.vm.procs[pid].state, ProcState::Ready) {
+                        continue;
+                    }
+                    if matches!(self.vm.procs[pid].state, ProcState::Sleeping(_)) {
+                        continue; // reported above
+                    }
+                    self.vm.terminate(pid);
+                    return Err("the do-it is waiting and nothing can wake it".into());
+                }
+                ev => self.note(ev),
+            }
+        }
+    }
+
+    /// Turns a process outcome into an event for the page, chaining a
+    /// printString process for print-its.
+    fn note(&mut self, ev: Outcome) {
+        match ev {
+            Outcome::Finished { pid, value } => {
+                if self.hidden.remove(&pid) {
+                    return;
+                }
+                if let Some(orig) = self.printing.remove(&pid) {
+                    let text = self
+                        .vm
+                        .str_of(value)
+                        .unwrap_or_else(|| "<printString did not answer a String>".into());
+                    self.pending.push_back(Event::Printed { pid: orig, text });
+                } else if self.want_print.remove(&pid) {
+                    match self.vm.start_send(value, "printString", &[], WORKSPACE_PRIORITY) {
+                        Some(p) => {
+                            self.printing.insert(p, pid);
+                        }
+                        None => {
+                            let text = self.vm.quick_print(value);
+                            self.pending.push_back(Event::Printed { pid, text });
+                        }
+                    }
+                } else {
+                    let value = self.vm.quick_print(value);
+                    self.pending.push_back(Event::Finished { pid, value });
+                }
+            }
+            Outcome::Error { pid } => {
+                if self.hidden.contains(&pid) {
+                    return; // run_to_end sees the state
+                }
+                let (error_class, message) = match self.vm.procs.get(pid).and_then(|p| p.error.as_ref()) {
+                    Some(e) => (e.class_name.clone(), e.message.clone()),
+                    None => ("Error".into(), String::new()),
+                };
+                if let Some(orig) = self.printing.remove(&pid) {
+                    self.vm.terminate(pid);
+                    let text = format!("<error printing: {}: {}>", error_class, message);
+                    self.pending.push_back(Event::Printed { pid: orig, text });
+                } else {
+                    self.want_print.remove(&pid);
+                    self.pending.push_back(Event::Error {
+                        pid,
+                        error_class,
+                        message,
+                    });
+                }
+            }
+            Outcome::Yielded | Outcome::Waiting { .. } | Outcome::Idle => {}
+        }
+    }
+
+    fn stack_inner(&mut self, pid: usize) -> StackSnapshot {
+        let frames = match self.vm.inspect_stack(pid) {
+            Ok(f) => f,
+            Err(_) => {
+                return StackSnapshot {
+                    ok: false,
+                    pid,
+                    state: "none",
+                    error_class: None,
+                    message: Some(format!("no process {}", pid)),
+                    frames: vec![],
+                }
+            }
+        };
+        let p = &self.vm.procs[pid];
+        // innermost first: skip the frames of the exception machinery
+        let hidden = match &p.error {
+            Some(e) if p.state == ProcState::Errored => frames.len().saturating_sub(e.user_frames),
+            _ => 0,
+        };
+        let snapshot = frames
+            .into_iter()
+            .enumerate()
+            .skip(hidden)
+            .map(|(index, f)| FrameSnapshot {
+                index,
+                start: utf16_index(&f.source, f.span.0),
+                end: utf16_index(&f.source, f.span.1),
+                name: f.name,
+                class_name: f.class_name,
+                selector: f.selector,
+                version: f.version,
+                is_block: f.is_block,
+                source: f.source,
+                receiver: f.receiver,
+                temps: f.temps.into_iter().map(|(name, value)| Temp { name, value }).collect(),
+            })
+            .collect();
+        StackSnapshot {
+            ok: true,
+            pid,
+            state: state_name(&p.state),
+            error_class: p.error.as_ref().map(|e| e.class_name.clone()),
+            message: p.error.as_ref().map(|e| e.message.clone()),
+            frames: snapshot,
+        }
+    }
+
+    /// The category of the method `source` would replace, so an accept
+    /// keeps it; new methods get [`NEW_METHOD_CATEGORY`].
+    fn category_of(&self, class: &str, meta: bool, source: &str) -> String {
+        let selector = match crate::syntax::parse_method(source) {
+            Ok(ast) => ast.selector,
+            Err(_) => return NEW_METHOD_CATEGORY.into(),
+        };
+        self.vm
+            .resolve_class(class, meta)
+            .and_then(|cid| {
+                self.vm.classes[cid as usize]
+                    .methods
+                    .values()
+                    .filter_map(|m| self.vm.method_code(*m))
+                    .find(|c| c.info.selector == selector)
+                    .map(|c| c.info.category.clone())
+            })
+            .unwrap_or_else(|| NEW_METHOD_CATEGORY.into())
+    }
+}
+
+fn to_js<T: Serialize>(v: &T) -> JsValue {
+    // Serializing these plain structs cannot fail; answer undefined if
+    // it ever does rather than trap.
+    serde_wasm_bindgen::to_value(v).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn ok() -> Reply {
+    Reply {
+        ok: true,
+        ..Reply::default()
+    }
+}
+
+fn failure(error: ErrorReport) -> Reply {
+    Reply {
+        ok: false,
+        error: Some(error),
+        ..Reply::default()
+    }
+}
+
+fn message(message: String) -> ErrorReport {
+    ErrorReport {
+        message,
+        ..ErrorReport::default()
+    }
+}
+
+fn result(r: Result<(), HostError>) -> Reply {
+    match r {
+        Ok(()) => ok(),
+        Err(e) => failure(host_error(e)),
+    }
+}
+
+fn host_error(e: HostError) -> ErrorReport {
+    match e {
+        HostError::Compile(c, src) => compile_error_at(&c, &src, &src, 0),
+        other => message(other.to_string()),
+    }
+}
+
+/// The first error of a compile of `source`, which starts at byte
+/// `offset` of `whole` (the text the page shows).
+fn compile_error_at(e: &CompileError, source: &str, whole: &str, offset: usize) -> ErrorReport {
+    match e.errors.first() {
+        Some(err) => {
+            let start = offset + (err.span.start as usize).min(source.len());
+            let end = offset + (err.span.end as usize).clamp(err.span.start as usize, source.len());
+            let more = e.errors.len() - 1;
+            let mut report = at(whole, start, end, &err.message);
+            if more > 0 {
+                report.message.push_str(&format!(" (and {} more)", more));
+            }
+            report
+        }
+        None => message("compile error".into()),
+    }
+}
+
+fn at(src: &str, start: usize, end: usize, msg: &str) -> ErrorReport {
+    let (line, col) = line_col(src, start);
+    ErrorReport {
+        message: msg.to_string(),
+        line: Some(line),
+        col: Some(col),
+        start: Some(utf16_index(src, start)),
+        end: Some(utf16_index(src, end.max(start))),
+    }
+}
+
+/// A byte offset of `s` as a UTF-16 index (a JS string index).
+fn utf16_index(s: &str, byte: usize) -> usize {
+    let mut b = byte.min(s.len());
+    while !s.is_char_boundary(b) {
+        b -= 1;
+    }
+    s[..b].encode_utf16().count()
+}
+
+fn clamp_fuel(fuel: f64) -> u64 {
+    if fuel.is_nan() || fuel < 1.0 {
+        1
+    } else {
+        fuel.min(1e9) as u64
+    }
+}
+
+fn state_name(s: &ProcState) -> &'static str {
+    match s {
+        ProcState::Ready => "ready",
+        ProcState::Suspended => "suspended",
+        ProcState::Errored => "errored",
+        ProcState::Waiting => "waiting",
+        ProcState::Sleeping(_) => "sleeping",
+        ProcState::Finished => "finished",
+        ProcState::Terminated => "terminated",
+    }
+}

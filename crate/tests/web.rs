@@ -1,0 +1,296 @@
+//! The JS-facing API (`crate/src/wasm.rs`) in a real browser:
+//! `wasm-pack test --headless --chrome crate`. Natively this file is empty.
+//!
+//! The seed scenario of LIVE.md runs here exactly as the page drives it:
+//! accept between slices of `run(fuel)`, read the Transcript from the
+//! run reports, inspect stacks, proceed and restart.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Reflect};
+use livetalk::wasm::LiveVm;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SEED: &str = include_str!("live/seed.st");
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn ok(v: &JsValue) -> bool {
+    get(v, "ok").as_bool() == Some(true)
+}
+
+fn num(v: &JsValue, key: &str) -> f64 {
+    get(v, key).as_f64().unwrap_or(f64::NAN)
+}
+
+fn text(v: &JsValue, key: &str) -> String {
+    get(v, key).as_string().unwrap_or_default()
+}
+
+/// Everything several `run` calls reported.
+#[derive(Default, Debug)]
+struct Ran {
+    output: String,
+    /// (kind, pid, text): text is the value, printString or error class.
+    events: Vec<(String, usize, String)>,
+}
+
+fn run(vm: &mut LiveVm, fuel: f64, times: usize) -> Ran {
+    let mut ran = Ran::default();
+    for _ in 0..times {
+        let r = vm.run(fuel);
+        ran.output.push_str(&text(&r, "output"));
+        for e in Array::from(&get(&r, "events")).iter() {
+            let kind = text(&e, "kind");
+            let t = match kind.as_str() {
+                "finished" => text(&e, "value"),
+                "printed" => text(&e, "text"),
+                _ => text(&e, "errorClass"),
+            };
+            ran.events.push((kind, num(&e, "pid") as usize, t));
+        }
+    }
+    ran
+}
+
+/// Runs one instruction at a time until the output ends a line, so that
+/// an accept lands between two calls of `methB`'s caller's lines.
+fn run_to_line_end(vm: &mut LiveVm) {
+    for _ in 0..100_000 {
+        if text(&vm.run(1.0), "output").ends_with('\n') {
+            return;
+        }
+    }
+    panic!("no line ended");
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().filter(|l| !l.is_empty()).collect()
+}
+
+fn seeded() -> (LiveVm, usize) {
+    let mut vm = LiveVm::new().expect("kernel loads");
+    assert!(ok(&vm.file_in("seed.st", SEED)), "seed files in");
+    let r = vm.start("Demo new methA: 0");
+    assert!(ok(&r));
+    (vm, num(&r, "pid") as usize)
+}
+
+fn frame_names(vm: &mut LiveVm, pid: usize) -> Vec<String> {
+    let s = vm.stack(pid as u32);
+    assert!(ok(&s));
+    Array::from(&get(&s, "frames"))
+        .iter()
+        .map(|f| format!("{} v{}", text(&f, "name"), num(&f, "version")))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn seed_scenario_accept_methb_changes_the_output() {
+    let (mut vm, pid) = seeded();
+    let before = run(&mut vm, 5_000.0, 4);
+    assert!(!lines(&before.output).is_empty());
+    assert!(lines(&before.output).iter().all(|l| *l == "1"), "{:?}", before.output);
+    run_to_line_end(&mut vm);
+    let r = vm.accept("Demo", false, "methB\n\t^ 2");
+    assert!(ok(&r));
+    assert_eq!(num(&r, "version"), 2.0);
+    let after = run(&mut vm, 5_000.0, 4);
+    let ls = lines(&after.output);
+    assert!(!ls.is_empty());
+    assert!(ls.iter().all(|l| *l == "2"), "{:?}", after.output);
+    assert!(frame_names(&mut vm, pid).contains(&"Demo>>methA: v1".to_string()));
+}
+
+#[wasm_bindgen_test]
+fn accepting_methA_leaves_the_running_activation_alone_until_restart() {
+    let (mut vm, pid) = seeded();
+    run(&mut vm, 5_000.0, 2);
+    let r = vm.accept(
+        "Demo",
+        false,
+        "methA: x\n\t[true] whileTrue: [Transcript show: 'new ', self methB printString; cr]",
+    );
+    assert!(ok(&r));
+    assert_eq!(num(&r, "version"), 2.0);
+    run_to_line_end(&mut vm);
+    let after = run(&mut vm, 5_000.0, 4);
+    assert!(lines(&after.output).iter().all(|l| *l == "1"), "{:?}", after.output);
+    // the badge data: one activation still runs v1
+    let versions = Array::from(&vm.active_versions("Demo", false, "methA:"));
+    assert_eq!(versions.length(), 1);
+    assert_eq!(num(&versions.get(0), "version"), 1.0);
+    assert_eq!(num(&versions.get(0), "activations"), 1.0);
+    // R8: restart the frame, and it runs the new code
+    let s = vm.stack(pid as u32);
+    let index = Array::from(&get(&s, "frames"))
+        .iter()
+        .find(|f| text(f, "name") == "Demo>>methA:")
+        .map(|f| num(&f, "index"))
+        .expect("a methA: frame");
+    assert!(ok(&vm.restart(pid as u32, index as u32)));
+    run_to_line_end(&mut vm);
+    let restarted = run(&mut vm, 5_000.0, 4);
+    let ls = lines(&restarted.output);
+    assert!(!ls.is_empty() && ls.iter().all(|l| *l == "new 1"), "{:?}", restarted.output);
+    assert!(frame_names(&mut vm, pid).contains(&"Demo>>methA: v2".to_string()));
+}
+
+#[wasm_bindgen_test]
+fn a_compile_error_has_a_position_and_changes_nothing() {
+    let (mut vm, _) = seeded();
+    run(&mut vm, 5_000.0, 2);
+    let r = vm.accept("Demo", false, "methB\n\t^ 3 + + ");
+    assert!(!ok(&r));
+    let e = get(&r, "error");
+    assert_eq!(num(&e, "line"), 2.0);
+    assert!(num(&e, "col") >= 2.0);
+    assert!(!text(&e, "message").is_empty());
+    // the UTF-16 start index points into line 2
+    assert!(num(&e, "start") >= 6.0);
+    let src = vm.method_source("Demo", false, "methB");
+    assert_eq!(num(&src, "version"), 1.0);
+    run_to_line_end(&mut vm);
+    let after = run(&mut vm, 5_000.0, 3);
+    assert!(lines(&after.output).iter().all(|l| *l == "1"));
+    // an unknown class is an error value, not a trap
+    assert!(!ok(&vm.accept("NoSuchClass", false, "foo ^ 1")));
+}
+
+#[wasm_bindgen_test]
+fn a_runtime_error_suspends_and_proceeds_after_a_fix() {
+    let (mut vm, pid) = seeded();
+    run(&mut vm, 5_000.0, 2);
+    assert!(ok(&vm.accept("Demo", false, "methB\n\t^ 1 / 0")));
+    let ran = run(&mut vm, 5_000.0, 3);
+    assert!(
+        ran.events.iter().any(|(k, p, c)| k == "error" && *p == pid && c == "ZeroDivide"),
+        "{:?}",
+        ran.events
+    );
+    let s = vm.stack(pid as u32);
+    assert_eq!(text(&s, "state"), "errored");
+    let frames = Array::from(&get(&s, "frames"));
+    // the innermost shown frame is user code, not the exception machinery
+    let names: Vec<String> = frames.iter().map(|f| text(&f, "name")).collect();
+    assert!(names.iter().any(|n| n == "Demo>>methB"), "{:?}", names);
+    assert!(names.iter().any(|n| n == "Demo>>methA:"), "{:?}", names);
+    let mb = frames.iter().find(|f| text(f, "name") == "Demo>>methB").unwrap();
+    assert_eq!(num(&mb, "version"), 2.0);
+    assert_eq!(text(&mb, "receiver"), "a Demo");
+    assert!(num(&mb, "end") > num(&mb, "start"));
+    // the process stays stopped
+    assert!(run(&mut vm, 5_000.0, 2).output.is_empty());
+    // fix and proceed: the failed division answers nil, later calls see v3
+    assert!(ok(&vm.accept("Demo", false, "methB\n\t^ 3")));
+    assert!(ok(&vm.resume(pid as u32)));
+    let after = run(&mut vm, 5_000.0, 3);
+    let ls = lines(&after.output);
+    assert!(ls.len() > 2 && ls[1..].iter().all(|l| *l == "3"), "{:?}", after.output);
+}
+
+#[wasm_bindgen_test]
+fn print_it_runs_while_the_loop_runs() {
+    let (mut vm, _) = seeded();
+    run(&mut vm, 5_000.0, 2);
+    let r = vm.evaluate("| a | a := 3. a + 4", true);
+    assert!(ok(&r));
+    let wpid = num(&r, "pid") as usize;
+    let ran = run(&mut vm, 5_000.0, 4);
+    assert!(
+        ran.events.iter().any(|(k, p, t)| k == "printed" && *p == wpid && t == "7"),
+        "{:?}",
+        ran.events
+    );
+    // the loop kept going
+    assert!(lines(&ran.output).iter().all(|l| *l == "1") && !ran.output.is_empty());
+    // a do-it reports its value without printString
+    let r = vm.evaluate("#(1 $a 'b') size", false);
+    let d = num(&r, "pid") as usize;
+    let ran = run(&mut vm, 5_000.0, 2);
+    assert!(ran.events.iter().any(|(k, p, t)| k == "finished" && *p == d && t == "3"));
+    // a compile error in the workspace
+    let r = vm.evaluate("3 +", true);
+    assert!(!ok(&r));
+    assert_eq!(num(&get(&r, "error"), "line"), 1.0);
+}
+
+#[wasm_bindgen_test]
+fn pause_resume_terminate() {
+    let (mut vm, pid) = seeded();
+    run(&mut vm, 5_000.0, 1);
+    assert!(ok(&vm.pause(pid as u32)));
+    vm.run(1_000.0);
+    let r = vm.run(1_000.0);
+    assert_eq!(text(&r, "status"), "idle");
+    assert!(text(&r, "output").is_empty());
+    assert!(ok(&vm.resume(pid as u32)));
+    assert!(!run(&mut vm, 5_000.0, 1).output.is_empty());
+    assert!(ok(&vm.terminate(pid as u32)));
+    vm.run(1_000.0);
+    assert_eq!(text(&vm.run(1_000.0), "status"), "idle");
+}
+
+#[wasm_bindgen_test]
+fn bad_input_answers_errors_and_never_traps() {
+    let mut vm = LiveVm::new().unwrap();
+    assert!(!ok(&vm.pause(9999)));
+    assert!(!ok(&vm.resume(9999)));
+    assert!(!ok(&vm.terminate(9999)));
+    assert!(!ok(&vm.restart(9999, 0)));
+    assert!(!ok(&vm.stack(9999)));
+    assert!(!ok(&vm.set_tier("sideways")));
+    assert!(ok(&vm.set_tier("eager")));
+    assert!(!ok(&vm.start("(")));
+    assert!(!ok(&vm.remove("Object", false, "noSuchSelector")));
+    assert!(vm.methods("NoSuchClass", false).is_null());
+    assert!(vm.method_source("Object", false, "noSuchSelector").is_null());
+    let r = vm.run(f64::NAN);
+    assert_eq!(text(&r, "status"), "idle");
+    let r = vm.run(-5.0);
+    assert_eq!(text(&r, "status"), "idle");
+    // a fileIn do-it that never ends is stopped, not a frozen page
+    let r = vm.file_in("loop.st", "[true] whileTrue: []!");
+    assert!(!ok(&r));
+    assert!(text(&get(&r, "error"), "message").contains("did not finish"));
+    // one that waits on a Delay cannot sleep in a tab
+    let r = vm.file_in("wait.st", "(Delay forMilliseconds: 5) wait!");
+    assert!(!ok(&r));
+    // a compile error in a fileIn is positioned in the file
+    let r = vm.file_in("bad.st", "3 + 4!\n3 +!");
+    assert!(!ok(&r));
+    assert_eq!(num(&get(&r, "error"), "line"), 2.0);
+    // non-ASCII source and Transcript text
+    assert!(ok(&vm.file_in("ok.st", "Transcript show: 'héllo'; cr!")));
+    assert_eq!(vm.take_transcript(), "héllo\n");
+}
+
+#[wasm_bindgen_test]
+fn snapshots_of_classes_and_methods() {
+    let (vm, _) = seeded();
+    let classes = Array::from(&vm.classes());
+    assert!(classes.iter().any(|c| text(&c, "name") == "Demo"));
+    let methods = Array::from(&vm.methods("Demo", false));
+    let sels: Vec<String> = methods.iter().map(|m| text(&m, "selector")).collect();
+    assert_eq!(sels, vec!["methA:", "methB"]);
+    let src = vm.method_source("Demo", false, "methB");
+    assert!(text(&src, "source").contains("^ 1"));
+    assert_eq!(text(&src, "category"), "demo");
+    let procs = Array::from(&vm.processes());
+    assert_eq!(procs.length(), 1);
+    assert_eq!(text(&procs.get(0), "state"), "ready");
+}
+
+#[wasm_bindgen_test]
+fn a_delay_reports_waiting_with_a_wake_time() {
+    let mut vm = LiveVm::new().unwrap();
+    let r = vm.start("(Delay forMilliseconds: 30) wait. Transcript show: 'woke'");
+    assert!(ok(&r));
+    let first = vm.run(10_000.0);
+    assert_eq!(text(&first, "status"), "waiting");
+    assert!(num(&first, "until") > num(&first, "now"));
+}
