@@ -44,6 +44,9 @@ struct Reply {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<u32>,
+    /// For accept: the selector of the method installed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selector: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pid: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,11 +233,13 @@ impl LiveVm {
     /// metaclass if `meta`) as a new version. A compile error installs
     /// nothing and is answered with its position (R2).
     pub fn accept(&mut self, class: &str, meta: bool, source: &str) -> JsValue {
-        let category = self.category_of(class, meta, source);
+        let selector = crate::syntax::parse_method(source).ok().map(|ast| ast.selector);
+        let category = self.category_of(class, meta, selector.as_deref());
         let reply = match self.vm.accept(class, meta, source, &category) {
             Ok(version) => Reply {
                 ok: true,
                 version: Some(version),
+                selector,
                 ..Reply::default()
             },
             Err(e) => failure(host_error(e)),
@@ -685,12 +690,11 @@ impl LiveVm {
         }
     }
 
-    /// The category of the method `source` would replace, so an accept
+    /// The category of the method `selector` would replace, so an accept
     /// keeps it; new methods get [`NEW_METHOD_CATEGORY`].
-    fn category_of(&self, class: &str, meta: bool, source: &str) -> String {
-        let selector = match crate::syntax::parse_method(source) {
-            Ok(ast) => ast.selector,
-            Err(_) => return NEW_METHOD_CATEGORY.into(),
+    fn category_of(&self, class: &str, meta: bool, selector: Option<&str>) -> String {
+        let Some(selector) = selector else {
+            return NEW_METHOD_CATEGORY.into();
         };
         self.vm
             .resolve_class(class, meta)

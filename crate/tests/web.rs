@@ -107,7 +107,7 @@ fn seed_scenario_accept_methb_changes_the_output() {
 }
 
 #[wasm_bindgen_test]
-fn accepting_methA_leaves_the_running_activation_alone_until_restart() {
+fn accepting_meth_a_leaves_the_running_activation_alone_until_restart() {
     let (mut vm, pid) = seeded();
     run(&mut vm, 5_000.0, 2);
     let r = vm.accept(

@@ -1,0 +1,21 @@
+// Screen-reader announcements through two aria-live regions: polite for
+// status, assertive for errors.
+
+import { byId } from './dom.js';
+
+export class Announcer {
+  constructor() {
+    this.polite = byId('announce-polite');
+    this.alert = byId('announce-alert');
+  }
+
+  /** Announces `message`; `{ urgent: true }` interrupts. */
+  say(message, { urgent = false } = {}) {
+    const region = urgent ? this.alert : this.polite;
+    // clear first so that the same text twice is announced twice
+    region.textContent = '';
+    requestAnimationFrame(() => {
+      region.textContent = message;
+    });
+  }
+}

@@ -1,0 +1,150 @@
+// The debugger pane (LIVE.md R9): when a process stops on an unhandled
+// error it stays suspended; this shows its stack, innermost first, with
+// each frame's method and version, source with the current statement
+// marked, receiver and temporaries. Proceed, Restart frame (R8) and
+// Terminate act between two slices.
+
+import { el, byId } from './dom.js';
+
+export class DebuggerPane {
+  constructor(vm, { announcer, wake, onClosed }) {
+    this.vm = vm;
+    this.announcer = announcer;
+    this.wake = wake;
+    this.onClosed = onClosed || (() => {});
+    this.root = byId('debugger');
+    this.title = byId('debugger-title');
+    this.errorEl = byId('debugger-error');
+    this.framesEl = byId('frames');
+    this.sourceEl = byId('frame-source');
+    this.varsEl = byId('frame-vars');
+    this.pid = null;
+    this.frames = [];
+    this.selected = 0;
+    this.queue = []; // further errored processes, shown in turn
+    byId('dbg-proceed').addEventListener('click', () => this.proceed());
+    byId('dbg-restart').addEventListener('click', () => this.restart());
+    byId('dbg-terminate').addEventListener('click', () => this.terminate());
+    this.framesEl.addEventListener('keydown', (ev) => this.keys(ev));
+  }
+
+  get isOpen() {
+    return this.pid !== null;
+  }
+
+  /** Shows process `pid`, stopped on `errorClass`. */
+  open(pid, errorClass, message) {
+    if (this.pid !== null && this.pid !== pid) {
+      if (!this.queue.some((q) => q.pid === pid)) this.queue.push({ pid, errorClass, message });
+      return;
+    }
+    this.pid = pid;
+    this.errorClass = errorClass;
+    this.message = message;
+    this.load();
+    this.root.hidden = false;
+    const innermost = this.frames[0] ? ` in ${this.frames[0].name}` : '';
+    this.announcer.say(`${errorClass}${innermost}: ${message}. The process is suspended; the debugger shows its stack.`, {
+      urgent: true,
+    });
+  }
+
+  load() {
+    const snap = this.vm.stack(this.pid);
+    this.frames = snap.ok ? snap.frames : [];
+    this.title.textContent = `Debugger — process ${this.pid}`;
+    this.errorEl.textContent = `${this.errorClass}: ${this.message}`;
+    this.framesEl.replaceChildren(
+      ...this.frames.map((f, i) =>
+        el(
+          'li',
+          {},
+          el('button', {
+            class: 'frame',
+            text: `${f.name} v${f.version}`,
+            attrs: { type: 'button', 'aria-pressed': 'false', 'data-index': i },
+            on: { click: () => this.select(i) },
+          }),
+        ),
+      ),
+    );
+    this.select(Math.min(this.selected, Math.max(0, this.frames.length - 1)), false);
+  }
+
+  select(i, focus = true) {
+    this.selected = i;
+    const buttons = this.framesEl.querySelectorAll('button.frame');
+    buttons.forEach((b, j) => b.setAttribute('aria-pressed', String(j === i)));
+    if (focus && buttons[i]) buttons[i].focus();
+    const f = this.frames[i];
+    if (!f) {
+      this.sourceEl.replaceChildren();
+      this.varsEl.replaceChildren();
+      return;
+    }
+    const src = f.source;
+    const start = Math.min(f.start, src.length);
+    const end = Math.min(Math.max(f.end, start), src.length);
+    this.sourceEl.replaceChildren(
+      document.createTextNode(src.slice(0, start)),
+      el('mark', { text: src.slice(start, end), attrs: { 'aria-label': 'current statement' } }),
+      document.createTextNode(src.slice(end)),
+    );
+    const row = (name, value) => el('tr', {}, el('th', { text: name, attrs: { scope: 'row' } }), el('td', { text: value }));
+    this.varsEl.replaceChildren(row('self', f.receiver), ...f.temps.map((t) => row(t.name, t.value)));
+  }
+
+  keys(ev) {
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      ev.preventDefault();
+      const d = ev.key === 'ArrowDown' ? 1 : -1;
+      this.select(Math.min(this.frames.length - 1, Math.max(0, this.selected + d)));
+    }
+  }
+
+  /** Proceed: the failed operation answers nil and the process goes on. */
+  proceed() {
+    if (this.pid === null) return;
+    this.vm.resume(this.pid);
+    this.close('proceeded');
+  }
+
+  /** Restart the selected frame with the method installed now, then go on. */
+  restart() {
+    if (this.pid === null) return;
+    const f = this.frames[this.selected];
+    if (!f) return;
+    const r = this.vm.restart(this.pid, f.index);
+    if (!r.ok) {
+      this.announcer.say(`Cannot restart: ${r.error.message}`, { urgent: true });
+      return;
+    }
+    this.vm.resume(this.pid);
+    this.close(`restarted ${f.name}`);
+  }
+
+  terminate() {
+    if (this.pid === null) return;
+    this.vm.terminate(this.pid);
+    this.close('terminated');
+  }
+
+  /** Forget `pid` if it is shown or queued (it was stopped elsewhere). */
+  forget(pid) {
+    this.queue = this.queue.filter((q) => q.pid !== pid);
+    if (this.pid === pid) this.close(null);
+  }
+
+  close(action) {
+    const pid = this.pid;
+    this.pid = null;
+    this.frames = [];
+    this.selected = 0;
+    this.root.hidden = true;
+    if (action) this.announcer.say(`Process ${pid} ${action}.`);
+    this.onClosed(pid, action);
+    this.wake();
+    const next = this.queue.shift();
+    if (next) this.open(next.pid, next.errorClass, next.message);
+  }
+}

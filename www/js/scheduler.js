@@ -1,0 +1,105 @@
+// Time slices: runs the VM inside requestAnimationFrame, a few
+// milliseconds per frame, so an endless Smalltalk loop never freezes the
+// page (LIVE.md, "Time slices"). Accept, pause, restart and stop happen
+// between two calls of vm.run(fuel), i.e. between two instructions.
+//
+// Fuel (instructions per vm.run call) adapts to the measured speed: each
+// call aims at CALL_TARGET_MS and calls repeat until the frame's budget is
+// spent. The browser then paints and handles input.
+//
+// Background tabs: browsers stop animation frames in hidden tabs, so the
+// VM pauses there and continues where it was when the tab is shown again.
+// Delays measure wall-clock time, so one that expired while hidden fires
+// at the first frame back.
+
+/** VM time per animation frame (ms); the rest of the ~16 ms is the page's. */
+export const BUDGET_MS = 8;
+const CALL_TARGET_MS = 2;
+const MIN_FUEL = 1_000;
+const MAX_FUEL = 50_000_000;
+
+export class SliceRunner {
+  /**
+   * @param vm        a LiveVm
+   * @param onReport  called with each vm.run report ({status, events, output, ...})
+   * @param onFrame   called once per frame after the slices (render here)
+   */
+  constructor(vm, { onReport, onFrame }) {
+    this.vm = vm;
+    this.onReport = onReport;
+    this.onFrame = onFrame;
+    this.rate = 20_000; // instructions per ms; corrected after the first call
+    this.scheduled = false;
+    this.stats = {
+      frames: 0,
+      lastFrameMs: 0,
+      maxFrameMs: 0,
+      overBudget: 0, // frames whose VM time exceeded BUDGET_MS + 2 ms
+      callsLastFrame: 0,
+      fuelLastFrame: 0,
+      insnPerMs: 0,
+      status: 'idle',
+      // samples of VM time per frame (ms), newest last, for tests and the footer
+      recent: [],
+    };
+    this.tick = this.tick.bind(this);
+  }
+
+  /** Makes sure a frame is scheduled (after start, resume, evaluate...). */
+  wake() {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      requestAnimationFrame(this.tick);
+    }
+  }
+
+  tick() {
+    this.scheduled = false;
+    const t0 = performance.now();
+    let status = 'yielded';
+    let calls = 0;
+    let executed = 0;
+    let lastCallMs = 0;
+    while (true) {
+      const fuel = Math.min(MAX_FUEL, Math.max(MIN_FUEL, Math.round(this.rate * CALL_TARGET_MS)));
+      const c0 = performance.now();
+      const report = this.vm.run(fuel);
+      const c1 = performance.now();
+      lastCallMs = c1 - c0;
+      calls += 1;
+      executed += report.executed;
+      if (report.executed >= MIN_FUEL && lastCallMs > 0.2) {
+        // smooth, but follow slowdowns (GC, printString-heavy code) fast
+        const measured = report.executed / lastCallMs;
+        this.rate = measured < this.rate ? measured : 0.8 * this.rate + 0.2 * measured;
+      }
+      this.onReport(report);
+      status = report.status;
+      if (status !== 'yielded') break;
+      // stop if one more call of the same length would overrun the budget
+      if (c1 - t0 + lastCallMs > BUDGET_MS) break;
+    }
+    const spent = performance.now() - t0;
+    const s = this.stats;
+    s.frames += 1;
+    s.lastFrameMs = spent;
+    s.maxFrameMs = Math.max(s.maxFrameMs, spent);
+    if (spent > BUDGET_MS + 2) s.overBudget += 1;
+    s.callsLastFrame = calls;
+    s.fuelLastFrame = executed;
+    s.insnPerMs = this.rate;
+    s.status = status;
+    s.recent.push(spent);
+    if (s.recent.length > 600) s.recent.shift();
+    this.onFrame(this.stats);
+    // 'waiting' (a Delay) polls once per frame; 'idle' sleeps until wake()
+    if (status !== 'idle') this.wake();
+  }
+
+  /** Forget the maximum so far (tests measure a window). */
+  resetStats() {
+    this.stats.maxFrameMs = 0;
+    this.stats.overBudget = 0;
+    this.stats.recent = [];
+  }
+}
