@@ -53,8 +53,13 @@ if [ ${#missing[@]} -eq 0 ]; then
   say "binaryen, chromium, chromium-driver: present"
 else
   say "apt-get install ${missing[*]}"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+  log=$(mktemp)
+  if ! { $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "setup-web: apt-get failed (full log: $log)" >&2
+    exit 1
+  fi
+  rm -f "$log"
 fi
 
 # 5. the e2e driver (never `npx playwright install`: it downloads browsers)

@@ -168,6 +168,7 @@ async function boot() {
     resetStats: () => runner.resetStats(),
     transcript: () => transcript.text(),
     program: () => (program ? { ...program } : null),
+    __vm: vm,
   };
 }
 

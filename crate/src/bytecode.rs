@@ -173,6 +173,12 @@ pub enum Op {
     /// Fused compare-and-branch: `PushTemp a; PushInt imm; Arith cmp;
     /// JumpIfFalse`. Falls back on a non-SmallInteger temp.
     BranchTI { a: u16, imm: i16, op: Arith, d: i16 },
+    /// Optimized variant of `PushSelf; PushInt imm; Arith op` for a
+    /// SmallInteger receiver; falls back on another class or overflow.
+    ArithSI { imm: i16, op: Arith },
+    /// Fused compare-and-branch: `PushSelf; PushInt imm; Arith cmp;
+    /// JumpIfFalse` for a SmallInteger receiver.
+    BranchSI { imm: i16, op: Arith, d: i16 },
     /// `PushTemp a; PushInt imm; Arith Add; PopTemp a` (loop counters) for
     /// a SmallInteger temp; falls back on another class or overflow.
     IncTemp { a: u16, imm: i16 },
@@ -202,6 +208,8 @@ impl Op {
                 | Op::BranchTT { .. }
                 | Op::BranchTI { .. }
                 | Op::IncTemp { .. }
+                | Op::ArithSI { .. }
+                | Op::BranchSI { .. }
                 | Op::SendAdaptive { .. }
                 | Op::SendCached { .. }
                 | Op::SendMega { .. }
@@ -225,6 +233,8 @@ pub fn format_op(op: &Op, lit: &dyn Fn(u16) -> String) -> String {
         Op::BranchTT { a, b, op, .. } => format!("BranchUnless t{} {} t{}", a, op.selector(), b),
         Op::BranchTI { a, imm, op, .. } => format!("BranchUnless t{} {} {}", a, op.selector(), imm),
         Op::IncTemp { a, imm } => format!("IncTemp t{} by {}", a, imm),
+        Op::ArithSI { imm, op } => format!("ArithSI self {} {}", op.selector(), imm),
+        Op::BranchSI { imm, op, .. } => format!("BranchUnless self {} {}", op.selector(), imm),
         other => format!("{:?}", other),
     }
 }
@@ -239,7 +249,9 @@ pub fn disassemble(ops: &[Op], lit: &dyn Fn(u16) -> String) -> String {
             | Op::JumpIfFalse(d)
             | Op::JumpIfNil(d)
             | Op::JumpIfNotNil(d) => format!("  -> {}", pc as i64 + 1 + d as i64),
-            Op::BranchTT { d, .. } | Op::BranchTI { d, .. } => format!("  -> {}", pc as i64 + 4 + d as i64),
+            Op::BranchTT { d, .. } | Op::BranchTI { d, .. } | Op::BranchSI { d, .. } => {
+                format!("  -> {}", pc as i64 + 4 + d as i64)
+            }
             _ => String::new(),
         };
         let _ = writeln!(s, "{:4}  {}{}", pc, format_op(op, lit), target);

@@ -103,6 +103,8 @@ struct RunReport {
     executed: f64,
     /// The VM clock (ms) when the call ended.
     now: f64,
+    /// Garbage collections since the VM was made.
+    collections: f64,
     events: Vec<Event>,
     /// Transcript output produced since the last call.
     output: String,
@@ -317,6 +319,7 @@ impl LiveVm {
             until,
             executed: (self.vm.insn_count - start) as f64,
             now: (self.vm.clock)(),
+            collections: self.vm.heap.collections as f64,
             events: self.pending.drain(..).collect(),
             output: self.vm.take_transcript(),
         };

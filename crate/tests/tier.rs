@@ -18,7 +18,7 @@ fn seed_session(tier: TierMode) -> (String, Vec<String>) {
     let pid = vm.start("Demo new methA: 0", 40).expect("start");
     let mut out = String::new();
     let mut events = Vec::new();
-    let mut step = |vm: &mut Vm, fuel: u64, out: &mut String, events: &mut Vec<String>| {
+    let step = |vm: &mut Vm, fuel: u64, out: &mut String, events: &mut Vec<String>| {
         vm.run(fuel);
         out.push_str(&vm.take_transcript());
         events.extend(vm.take_tier_events().iter().map(|e| e.to_string()));

@@ -383,6 +383,32 @@ impl Vm {
                         op = ops[pc - 1];
                         continue 'dispatch;
                     }
+                    Op::ArithSI { imm, op: aop } => {
+                        if fuel >= 2 && recv.is_int() {
+                            if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64) {
+                                self.stack.push(r);
+                                fuel -= 2;
+                                pc += 2;
+                                continue 'insn;
+                            }
+                        }
+                        op = ops[pc - 1];
+                        continue 'dispatch;
+                    }
+                    Op::BranchSI { imm, op: aop, d } => {
+                        if fuel >= 3 && recv.is_int() {
+                            if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64) {
+                                fuel -= 3;
+                                pc += 3;
+                                if r == Value::FALSE {
+                                    pc = (pc as i64 + d as i64) as usize;
+                                }
+                                continue 'insn;
+                            }
+                        }
+                        op = ops[pc - 1];
+                        continue 'dispatch;
+                    }
                     Op::IncTemp { a, imm } => {
                         let x = self.stack[bp + a as usize];
                         if fuel >= 3 && x.is_int() {

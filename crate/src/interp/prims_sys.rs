@@ -15,12 +15,10 @@ pub const NAMED: &[&str] = &[
     "ctxReceiverPut",
     "ctxEqual",
     "ctxHash",
-    "ctxPrintString",
     "processName",
     "processNameSet",
     "processState",
     "newProcess",
-    "processIdentity",
     "sendCount",
     "insnCount",
     "ctxIsBlock",
@@ -102,7 +100,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             Some((_, serial)) => PrimResult::Value(Value::small((serial & 0x0FFF_FFFF) as i64)),
             None => PrimResult::Fail,
         },
-        "ctxPrintString" | "ctxIsBlock" => {
+        "ctxIsBlock" => {
             let (pid, fi) = match ctx_frame(vm, r) {
                 Some((p, Some(f))) => (p, f),
                 _ => return PrimResult::Fail,
@@ -112,12 +110,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             } else {
                 &vm.procs[pid].frames
             };
-            let code = frames[fi].code.clone();
-            if name == "ctxIsBlock" {
-                return PrimResult::Value(Value::bool(code.is_block));
-            }
-            let s = code.print_name();
-            PrimResult::Value(vm.new_string(&s))
+            PrimResult::Value(Value::bool(frames[fi].code.is_block))
         }
         "processName" => match process_id(vm, r) {
             Some(pid) => {
@@ -168,18 +161,16 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             vm.procs[pid].state = ProcState::Suspended;
             PrimResult::Value(vm.procs[pid].obj)
         }
-        "processIdentity" => match process_id(vm, r) {
-            Some(pid) => PrimResult::Value(Value::small(pid as i64)),
-            None => PrimResult::Fail,
-        },
         "processSuspendedContext" => match process_id(vm, r) {
             Some(pid) => {
                 if pid == vm.active {
                     return PrimResult::Value(Value::NIL);
                 }
                 let p = &vm.procs[pid];
-                match (p.frames.last(), p.state.clone()) {
-                    (Some(f), st) if st != ProcState::Finished && st != ProcState::Terminated => {
+                match p.frames.last() {
+                    Some(f)
+                        if p.state != ProcState::Finished && p.state != ProcState::Terminated =>
+                    {
                         let serial = f.serial;
                         let process = p.obj;
                         let ctx = vm

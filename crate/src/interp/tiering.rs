@@ -108,9 +108,13 @@ impl Vm {
             Some(s) => s,
             None => return TierSend::Fallback,
         };
-        let (sel, argc) = {
+        let (sel, argc, leaf) = {
             let s = s.borrow();
-            (s.sel, s.argc as usize)
+            let leaf = match (&s.leaf, s.entries.first()) {
+                (Some((l, c)), Some(e)) => Some((*l, *c, e.class)),
+                _ => None,
+            };
+            (s.sel, s.argc as usize, leaf)
         };
         let n = self.stack.len();
         if n < argc + 1 {
@@ -120,12 +124,9 @@ impl Vm {
         let class = self.class_of(recv);
         match op {
             Op::InlineLeaf { .. } => {
-                let (leaf, cost, guard_class) = {
-                    let s = s.borrow();
-                    match (&s.leaf, s.entries.first()) {
-                        (Some((l, c)), Some(e)) => (l.clone(), *c, e.class),
-                        _ => return TierSend::Fallback,
-                    }
+                let (leaf, cost, guard_class) = match leaf {
+                    Some(x) => x,
+                    None => return TierSend::Fallback,
                 };
                 if class != guard_class {
                     self.site_guard_failed(o, site, pc);
@@ -150,6 +151,24 @@ impl Vm {
                         None => return TierSend::Fallback,
                     },
                     Leaf::Global(b) => self.assoc_value(b),
+                    Leaf::ArrayAt | Leaf::ArrayAtPut => {
+                        // guard: an Array (no named slots) and an index in bounds
+                        let i = match self.stack[n - argc].as_int() {
+                            Some(i) if i >= 1 && class == self.k.array => i as usize - 1,
+                            _ => return TierSend::Fallback,
+                        };
+                        let val = self.stack[n - 1];
+                        let slots = match self.heap.try_get_mut(recv).map(|o| &mut o.body) {
+                            Some(Body::Slots(s)) if i < s.len() => s,
+                            _ => return TierSend::Fallback,
+                        };
+                        if matches!(leaf, Leaf::ArrayAt) {
+                            slots[i]
+                        } else {
+                            slots[i] = val;
+                            val
+                        }
+                    }
                 };
                 self.stack.truncate(n - argc - 1);
                 self.stack.push(v);

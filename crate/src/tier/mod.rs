@@ -60,7 +60,7 @@ pub struct TierInfo {
 }
 
 /// What an inlined leaf does instead of the send.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Leaf {
     /// `^ constant`
     Const(Value),
@@ -74,6 +74,10 @@ pub enum Leaf {
     SelfArith(crate::bytecode::Arith, i32),
     /// `^ Global` (the binding is read at run time)
     Global(Value),
+    /// Primitive 60 (`at:`) on an Array, behind a bounds guard.
+    ArrayAt,
+    /// Primitive 61 (`at:put:`) on an Array, behind a bounds guard.
+    ArrayAtPut,
 }
 
 #[derive(Clone, Debug)]
@@ -163,6 +167,12 @@ impl std::fmt::Display for TierEvent {
 /// (the send plus the callee's instructions).
 pub fn leaf_of(code: &Code) -> Option<(Leaf, u64)> {
     use crate::bytecode::Op::*;
+    match (code.info.primitive, code.num_args) {
+        // the primitive answers without a frame: the send is the cost
+        (60, 1) => return Some((Leaf::ArrayAt, 1)),
+        (61, 2) => return Some((Leaf::ArrayAtPut, 1)),
+        _ => {}
+    }
     if code.info.primitive != 0
         || code.info.marker != crate::object::Marker::None
         || code.is_block

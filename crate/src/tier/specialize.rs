@@ -18,7 +18,7 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
     let ops = &code.ops;
     let mut out: Vec<Op> = ops.clone();
     let mut sites = Vec::new();
-    for i in 0..ops.len() {
+    for (i, slot) in out.iter_mut().enumerate() {
         let w = |k: usize| ops.get(i + k).copied();
         let fused = match (w(0), w(1), w(2), w(3)) {
             (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), Some(Op::JumpIfFalse(d)))
@@ -36,7 +36,15 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
             {
                 Some(Op::IncTemp { a, imm: imm as i16 })
             }
+            (Some(Op::PushSelf), Some(Op::PushInt(imm)), Some(Op::Arith(op)), Some(Op::JumpIfFalse(d)))
+                if is_compare(op) && i16::try_from(d).is_ok() && i16::try_from(imm).is_ok() =>
+            {
+                Some(Op::BranchSI { imm: imm as i16, op, d: d as i16 })
+            }
             (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), _) => Some(Op::ArithTT { a, b, op }),
+            (Some(Op::PushSelf), Some(Op::PushInt(imm)), Some(Op::Arith(op)), _) if i16::try_from(imm).is_ok() => {
+                Some(Op::ArithSI { imm: imm as i16, op })
+            }
             (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(op)), _) if i16::try_from(imm).is_ok() => {
                 Some(Op::ArithTI { a, imm: imm as i16, op })
             }
@@ -56,7 +64,7 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
             _ => None,
         };
         if let Some(f) = fused {
-            out[i] = f;
+            *slot = f;
         }
     }
     OptCode {
