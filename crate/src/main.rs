@@ -7,19 +7,20 @@ use std::io::Write;
 use std::process::exit;
 
 const USAGE: &str = "usage:
-  livetalk eval [--tier on|off|eager] [--load FILE]... EXPR
-  livetalk run [--tier on|off|eager] FILE...
+  livetalk eval [--tier on|off|eager] [--trace-tier] [--load FILE]... EXPR
+  livetalk run [--tier on|off|eager] [--trace-tier] FILE...
   livetalk live SCRIPT
-  livetalk disasm [--load FILE]... Class>>selector";
+  livetalk disasm [--load FILE]... [--run EXPR] Class>>selector";
 
 fn die(code: i32, msg: &str) -> ! {
     eprintln!("{}", msg);
     exit(code)
 }
 
-fn new_vm(tier: TierMode) -> Vm {
+fn new_vm(tier: TierMode, trace: bool) -> Vm {
     let mut vm = Vm::new().unwrap_or_else(|e| die(3, &format!("kernel failed to load: {}", e)));
     vm.tier = tier;
+    vm.trace_tier = trace;
     vm
 }
 
@@ -45,7 +46,9 @@ fn load(vm: &mut Vm, file: &str) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut tier = TierMode::On;
+    let mut trace = false;
     let mut loads = vec![];
+    let mut runs: Vec<String> = vec![];
     let mut rest = vec![];
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
@@ -58,6 +61,11 @@ fn main() {
                     _ => die(64, "--tier takes on, off or eager"),
                 }
             }
+            "--trace-tier" => trace = true,
+            "--run" => match it.next() {
+                Some(e) => runs.push(e.clone()),
+                None => die(64, "--run takes an expression"),
+            },
             "--load" => match it.next() {
                 Some(f) => loads.push(f.clone()),
                 None => die(64, "--load takes a file"),
@@ -70,7 +78,7 @@ fn main() {
             if rest.len() != 1 {
                 die(64, USAGE);
             }
-            let mut vm = new_vm(tier);
+            let mut vm = new_vm(tier, trace);
             for f in &loads {
                 load(&mut vm, f);
             }
@@ -93,7 +101,7 @@ fn main() {
             if rest.is_empty() {
                 die(64, USAGE);
             }
-            let mut vm = new_vm(tier);
+            let mut vm = new_vm(tier, trace);
             for f in loads.iter().chain(rest.iter()) {
                 load(&mut vm, f);
             }
@@ -102,7 +110,7 @@ fn main() {
             if rest.len() != 1 {
                 die(64, USAGE);
             }
-            let mut vm = new_vm(tier);
+            let mut vm = new_vm(tier, trace);
             let src = std::fs::read_to_string(&rest[0]).unwrap_or_else(|e| die(2, &format!("{}: {}", rest[0], e)));
             match livetalk::live_script::replay(&mut vm, &rest[0], &src) {
                 Ok(out) => {
@@ -116,9 +124,15 @@ fn main() {
             if rest.len() != 1 {
                 die(64, USAGE);
             }
-            let mut vm = new_vm(tier);
+            let mut vm = new_vm(tier, trace);
             for f in &loads {
                 load(&mut vm, f);
+            }
+            // warm up so the listing shows the tier's code too
+            for e in &runs {
+                if let Err(err) = vm.eval(e) {
+                    die(1, &err.to_string());
+                }
             }
             match vm.disassemble(&rest[0]) {
                 Ok(s) => print!("{}", s),

@@ -543,6 +543,20 @@ impl Vm {
             self.quick_print(v)
         };
         out.push_str(&crate::bytecode::disassemble(&code.ops, &lit));
+        // the tier's code, through the same printer (same pc space)
+        let t = code.tier.borrow();
+        if let Some(o) = &t.opt {
+            let ops: Vec<crate::bytecode::Op> = o.ops.iter().map(|c| c.get()).collect();
+            let inlined = o.inlined.borrow();
+            let _ = writeln!(
+                out,
+                "optimized (deopts {}{}):",
+                t.deopts,
+                if inlined.is_empty() { String::new() } else { format!(", inlined {}", inlined.join(", ")) }
+            );
+            out.push_str(&crate::bytecode::disassemble(&ops, &lit));
+        }
+        drop(t);
         for b in &code.blocks {
             out.push('\n');
             self.disassemble_code(b, out);
