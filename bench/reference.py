@@ -17,7 +17,7 @@ def benchmark(n):
         flags = [True] * (size + 1)  # 1-based like the Smalltalk Array
         for i in range(1, size + 1):
             if flags[i]:
-                prime = i + i + 3
+                prime = i + 1  # as in Squeak's Integer>>benchmark
                 k = i + prime
                 while k <= size:
                     flags[k] = False

@@ -1,61 +1,115 @@
-//! Benchmarks: Squeak's `benchFib` and `benchmark` (sieve) on the VM,
-//! with CPython running the same algorithms in the same run
-//! (`bench/reference.py`). Prints sends/s, bytecodes/s and ratios.
+//! Benchmarks, as programs that print figures (not timed tests):
 //!
-//! `cargo run --release --example bench [FIB_N SIEVE_N]`
+//! - Squeak's `benchFib` (send-heavy) and `benchmark` (the sieve,
+//!   bytecode-heavy), tinyBenchmarks-style sends/s and bytecodes/s;
+//! - a send-heavy object benchmark (`bench/objects.st`);
+//! - each with the tier off and on, and CPython 3.11 running the same
+//!   algorithms (`bench/*.py`) in the same run;
+//! - accept-to-effect with 1000 optimized frames on the stack.
+//!
+//! `cargo run --release --example bench [FIB_N SIEVE_N OBJECTS_N]`
 
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 use std::process::Command;
 use std::time::Instant;
 
-fn run_vm(tier: TierMode, expr: &str) -> (String, f64, u64, u64) {
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+fn vm(tier: TierMode) -> Vm {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = tier;
+    let objects = std::fs::read_to_string(format!("{}/bench/objects.st", ROOT)).expect("bench/objects.st");
+    vm.file_in("objects.st", &objects).expect("objects.st loads");
+    vm
+}
+
+/// (printString of the result, ms, bytecodes, sends)
+fn run_vm(tier: TierMode, expr: &str) -> (String, f64, u64, u64) {
+    let mut vm = vm(tier);
     let (i0, s0) = (vm.insn_count, vm.send_count);
     let t = Instant::now();
     let v = vm.eval(expr).expect("benchmark runs");
     let ms = t.elapsed().as_secs_f64() * 1000.0;
-    let (i1, s1) = (vm.insn_count, vm.send_count);
-    (vm.print_string(v), ms, i1 - i0, s1 - s0)
+    (vm.print_string(v), ms, vm.insn_count - i0, vm.send_count - s0)
 }
 
-fn run_python(which: &str, n: u32) -> Option<(String, f64)> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/reference.py");
-    let out = Command::new("python3").arg(root).arg(which).arg(n.to_string()).output().ok()?;
+fn run_python(args: &[&str]) -> Option<(String, f64)> {
+    let out = Command::new("python3").args(args).output().ok()?;
     let s = String::from_utf8_lossy(&out.stdout);
     let mut it = s.split_whitespace();
     Some((it.next()?.to_string(), it.next()?.parse().ok()?))
 }
 
+fn accept_to_effect() -> (f64, usize) {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = TierMode::Eager;
+    vm.eval("Object subclass: #Deep instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'Bench'")
+        .expect("class");
+    vm.accept("Deep", false, "leaf\n\t^ 1", "b").expect("leaf");
+    vm.accept("Deep", false, "down: n\n\t^ n = 0\n\t\tifTrue: [[true] whileTrue: [self leaf]]\n\t\tifFalse: [self leaf + (self down: n - 1)]", "b")
+        .expect("down:");
+    let pid = vm.start("Deep new down: 1000", 40).expect("start");
+    vm.run(2_000_000);
+    let depth = vm.inspect_stack(pid).map(|s| s.len()).unwrap_or(0);
+    vm.take_tier_events();
+    let t = Instant::now();
+    vm.accept("Deep", false, "leaf\n\t^ 2", "b").expect("accept");
+    vm.run(100); // the next call of leaf
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let deopted = vm
+        .take_tier_events()
+        .iter()
+        .filter_map(|e| match e {
+            livetalk::tier::TierEvent::Deoptimized { activations, .. } => Some(*activations),
+            _ => None,
+        })
+        .sum::<usize>();
+    let _ = depth;
+    (ms, deopted)
+}
+
 fn main() {
     let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let fib_n = *args.first().unwrap_or(&27);
-    let sieve_n = *args.get(1).unwrap_or(&20);
-    println!("Livetalk benchmarks (single run; ratios > 1 mean Livetalk is faster)\n");
-    for (name, expr, py, n) in [
-        ("benchFib", format!("{} benchFib", fib_n), "fib", fib_n),
-        ("benchmark (sieve)", format!("{} benchmark", sieve_n), "sieve", sieve_n),
-    ] {
+    let sieve_n = *args.get(1).unwrap_or(&100);
+    let obj_n = *args.get(2).unwrap_or(&300_000);
+    println!("Livetalk benchmarks — one run each; ratios > 1 mean the first is faster\n");
+    let reference = format!("{}/bench/reference.py", ROOT);
+    let objects = format!("{}/bench/objects.py", ROOT);
+    let cases: Vec<(&str, String, Vec<String>)> = vec![
+        ("benchFib", format!("{} benchFib", fib_n), vec![reference.clone(), "fib".into(), fib_n.to_string()]),
+        ("benchmark (sieve)", format!("{} benchmark", sieve_n), vec![reference, "sieve".into(), sieve_n.to_string()]),
+        ("objects (send-heavy)", format!("BenchScheduler new run: {}", obj_n), vec![objects, obj_n.to_string()]),
+    ];
+    for (name, expr, py) in cases {
         let (v_off, ms_off, insns, sends) = run_vm(TierMode::Off, &expr);
         let (v_on, ms_on, _, _) = run_vm(TierMode::On, &expr);
-        assert_eq!(v_off, v_on, "tier changed the result");
         println!("{} — {}", name, expr);
         println!(
-            "  interpreter: {:8.1} ms  result {}  {:.1}M bytecodes/s  {:.1}M sends/s",
+            "  tier off : {:8.1} ms   {:6.1}M bytecodes/s  {:6.1}M sends/s   result {}",
             ms_off,
-            v_off,
             insns as f64 / ms_off / 1000.0,
-            sends as f64 / ms_off / 1000.0
+            sends as f64 / ms_off / 1000.0,
+            v_off
         );
-        println!("  tier on:     {:8.1} ms  (tier on / off speedup {:.2}x)", ms_on, ms_off / ms_on);
-        match run_python(py, n) {
-            Some((r, ms)) => {
-                let same = if r == v_off { "same result" } else { "DIFFERENT result" };
-                println!("  CPython:     {:8.1} ms  result {} ({})  Livetalk/CPython speed ratio {:.2}x", ms, r, same, ms / ms_on);
-            }
-            None => println!("  CPython: not available"),
+        println!("  tier on  : {:8.1} ms   tier on/off speedup {:.2}x   result {}", ms_on, ms_off / ms_on, v_on);
+        if v_on != v_off {
+            println!("  !! the tier changed the result");
+        }
+        let py_args: Vec<&str> = py.iter().map(|s| s.as_str()).collect();
+        match run_python(&py_args) {
+            Some((r, ms)) => println!(
+                "  CPython  : {:8.1} ms   Livetalk(off)/CPython {:.2}x   Livetalk(on)/CPython {:.2}x   {}",
+                ms,
+                ms / ms_off,
+                ms / ms_on,
+                if r == v_off { "same result" } else { "DIFFERENT RESULT" }
+            ),
+            None => println!("  CPython  : not available"),
         }
         println!();
     }
+    let (ms, n) = accept_to_effect();
+    println!("accept-to-effect with 1000 optimized frames: {:.3} ms ({} activations deoptimized)", ms, n);
 }
