@@ -34,6 +34,12 @@ const FILE_IN_PRIORITY: u8 = 70;
 const FILE_IN_FUEL: u64 = 20_000_000;
 /// Fuel per `Vm::run` call inside a synchronous fileIn.
 const FILE_IN_CHUNK: u64 = 100_000;
+/// The page collects garbage itself, between two `run` calls, once this
+/// many bytes were allocated. The VM's own trigger (8 MiB) lets the heap
+/// table grow to a few hundred thousand objects, and sweeping those takes
+/// tens of milliseconds in wasm, more than a frame's budget; collecting
+/// early keeps every pause short at the same total cost.
+const HOST_GC_BYTES: usize = 1 << 20;
 /// Category given to a method accepted in the page for the first time.
 const NEW_METHOD_CATEGORY: &str = "as yet unclassified";
 
@@ -292,6 +298,9 @@ impl LiveVm {
     /// reports what happened, with the Transcript output produced.
     pub fn run(&mut self, fuel: f64) -> JsValue {
         let fuel = clamp_fuel(fuel);
+        if self.vm.heap.allocated > HOST_GC_BYTES {
+            self.vm.collect_garbage();
+        }
         let start = self.vm.insn_count;
         let mut status = "yielded";
         let mut until = None;

@@ -92,3 +92,33 @@ fn runaway_recursion_is_a_smalltalk_error() {
     assert!(err.starts_with("StackOverflow"), "{}", &err[..err.len().min(300)]);
     assert!(err.lines().count() < 60, "deep stacks are elided");
 }
+
+#[test]
+fn som_class_files_load() {
+    let f = tmp(
+        "Counter.som",
+        "Counter = (\n  | count |\n  increment = ( count := (count ifNil: [0]) + 1. ^ self )\n  count = ( ^ count )\n  ----\n  | made |\n  new = ( made := (made ifNil: [0]) + 1. ^ super new )\n  made = ( ^ made )\n)\n",
+    );
+    let (code, out, err) = livetalk(&["eval", "--load", &f, "Counter new increment; increment; count"]);
+    assert_eq!(code, 0, "{}", err);
+    assert_eq!(out, "2\n");
+    let (code, out, err) = livetalk(&["eval", "--load", &f, "Counter new. Counter new. Counter made"]);
+    assert_eq!(code, 0, "{}", err);
+    assert_eq!(out, "2\n");
+}
+
+#[test]
+fn disassembler_shows_canonical_and_optimized_code() {
+    let (code, out, err) = livetalk(&["disasm", "--tier", "eager", "--run", "10 benchFib", "Integer>>benchFib"]);
+    assert_eq!(code, 0, "{}", err);
+    assert!(out.starts_with("Integer>>benchFib (v1) args 0 temps 0\n"), "{}", out);
+    assert!(out.contains("\noptimized (deopts 0"), "{}", out);
+    assert!(out.contains("BranchUnless self < 2"), "{}", out);
+}
+
+#[test]
+fn trace_tier_prints_events() {
+    let (code, _, err) = livetalk(&["eval", "--trace-tier", "--tier", "eager", "3 benchFib"]);
+    assert_eq!(code, 0, "{}", err);
+    assert!(err.contains("[tier] optimized Integer>>benchFib"), "{}", err);
+}

@@ -646,7 +646,9 @@ impl Vm {
             on_return: OnReturn::Push,
             opt: None,
         });
-        self.tier_enter();
+        if self.tier != TierMode::Off {
+            self.tier_enter();
+        }
     }
 
     /// Activates a block closure whose receiver (the closure) and args are
@@ -682,7 +684,9 @@ impl Vm {
             on_return,
             opt: None,
         });
-        self.tier_enter();
+        if self.tier != TierMode::Off {
+            self.tier_enter();
+        }
         true
     }
 
@@ -902,7 +906,9 @@ impl Vm {
             f.pc = 0;
             f.opt = None;
         }
-        self.tier_enter();
+        if self.tier != TierMode::Off {
+            self.tier_enter();
+        }
         // a re-entered temp vector must be fresh: the code's prologue
         // makes it again at pc 0.
     }
