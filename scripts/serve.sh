@@ -28,12 +28,21 @@ port="${PORT:-8000}"
 python3 -m http.server --bind 127.0.0.1 --directory www "$port" >/dev/null 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 50); do
-  curl -fs -o /dev/null "http://127.0.0.1:$port/" && break
-  sleep 0.1
-done
+# the Content-Type of a URL once the server answers ('' if it never does)
+content_type() {
+  python3 - "$1" <<'PY'
+import sys, time, urllib.request
+for _ in range(50):
+    try:
+        with urllib.request.urlopen(sys.argv[1]) as r:
+            print(r.headers.get("Content-Type", ""))
+            break
+    except OSError:
+        time.sleep(0.1)
+PY
+}
 # browsers compile wasm in a stream only when it is served as application/wasm
-type=$(curl -fsI "http://127.0.0.1:$port/pkg/livetalk_bg.wasm" | tr -d '\r' | awk -F': ' 'tolower($1)=="content-type"{print $2}')
+type=$(content_type "http://127.0.0.1:$port/pkg/livetalk_bg.wasm")
 if [ "$type" != "application/wasm" ]; then
   echo "[serve] warning: .wasm is served as '$type', not application/wasm" >&2
 fi

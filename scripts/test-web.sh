@@ -13,7 +13,7 @@ step "web toolchain"
 bash scripts/setup-web.sh
 
 step "wasm API tests (wasm-pack test --headless --chrome, crate/tests/web.rs)"
-wasm-pack --log-level warn test --headless --chrome crate -- --test web
+wasm-pack --log-level warn test --headless --chrome crate --test web
 
 step "build the playground"
 bash scripts/serve.sh --build-only
@@ -23,8 +23,13 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 python3 -m http.server --bind 127.0.0.1 --directory www "$port" >target/web-server.log 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  curl -fs -o /dev/null "http://127.0.0.1:$port/" && break
-  sleep 0.1
-done
+python3 - "http://127.0.0.1:$port/" <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        urllib.request.urlopen(sys.argv[1]).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+PY
 (cd tests && BASE_URL="http://127.0.0.1:$port/" node e2e.mjs)

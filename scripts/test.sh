@@ -28,5 +28,14 @@ out=$(./target/release/livetalk eval '3 + 4')
 [ "$out" = "7" ] || { echo "CLI eval printed '$out'" >&2; exit 1; }
 ./target/release/livetalk live crate/tests/live/seed.live >/dev/null
 
+# ----- web (issue 4): the wasm API in headless Chromium, the playground build,
+# and the browser end-to-end tests. Installs its own toolchain (setup-web.sh).
+if [ "${SKIP_WEB:-}" = 1 ]; then
+  step "web tests skipped (SKIP_WEB=1)"
+else
+  step "web tests (scripts/test-web.sh)"
+  bash scripts/test-web.sh
+fi
+
 echo
 echo "all tests passed"

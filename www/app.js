@@ -16,8 +16,8 @@ const BADGE_REFRESH_MS = 250;
 const STATS_REFRESH_MS = 250;
 
 async function boot() {
-  const times = {};
   const t0 = performance.now();
+  const times = { start: t0 };
   await init();
   times.wasm = performance.now() - t0;
   const t1 = performance.now();
@@ -40,7 +40,7 @@ async function boot() {
   // the program started with Run: null, or { pid, state }
   let program = null;
 
-  const runner = new SliceRunner(vm, { onReport, onFrame });
+  const runner = new SliceRunner(vm, { onReport, onFrame, onCrash });
   const wake = () => runner.wake();
 
   const browsers = DEMO_BROWSERS.map(
@@ -57,6 +57,8 @@ async function boot() {
       if (program && program.pid === pid && action) {
         setProgram(action === 'terminated' ? 'stopped' : 'running');
       }
+      if (action === 'terminated') workspace.forget(pid);
+      refreshBadges();
     },
   });
   const workspace = new Workspace(vm, byId('workspace'), byId('workspace-result'), { announcer, wake });
@@ -92,13 +94,22 @@ async function boot() {
     }
   }
 
+  function onCrash(err) {
+    console.error(err);
+    for (const b of Object.values(buttons)) b.disabled = true;
+    runState.textContent = `the VM stopped with an internal error (${err && err.message ? err.message : err}); reload the page`;
+    document.documentElement.dataset.program = 'crashed';
+    announcer.say(runState.textContent, { urgent: true });
+  }
+
   let lastBadges = 0;
   let lastStats = 0;
   const statsEl = byId('stats');
   function onFrame(stats) {
     transcript.render();
     const now = performance.now();
-    if (now - lastBadges > BADGE_REFRESH_MS) {
+    // also on the last frame before the loop sleeps (a process stopped)
+    if (now - lastBadges > BADGE_REFRESH_MS || stats.status !== 'yielded') {
       lastBadges = now;
       refreshBadges();
     }
@@ -134,6 +145,12 @@ async function boot() {
     announcer.say(`Running ${exprInput.value}`);
     wake();
   });
+  const tierSelect = byId('tier');
+  vm.setTier(tierSelect.value);
+  tierSelect.addEventListener('change', () => {
+    const r = vm.setTier(tierSelect.value);
+    announcer.say(r.ok ? `Tier ${tierSelect.value}.` : r.error.message);
+  });
   buttons.pause.addEventListener('click', () => {
     if (!program) return;
     vm.pause(program.pid);
@@ -168,7 +185,6 @@ async function boot() {
     resetStats: () => runner.resetStats(),
     transcript: () => transcript.text(),
     program: () => (program ? { ...program } : null),
-    __vm: vm,
   };
 }
 

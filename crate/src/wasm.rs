@@ -40,6 +40,10 @@ const FILE_IN_CHUNK: u64 = 100_000;
 /// tens of milliseconds in wasm, more than a frame's budget; collecting
 /// early keeps every pause short at the same total cost.
 const HOST_GC_BYTES: usize = 1 << 20;
+/// A stack snapshot shows this many innermost frames...
+const STACK_INNER: usize = 50;
+/// ...and this many outermost ones.
+const STACK_OUTER: usize = 10;
 /// Category given to a method accepted in the page for the first time.
 const NEW_METHOD_CATEGORY: &str = "as yet unclassified";
 
@@ -179,6 +183,9 @@ struct StackSnapshot {
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<String>,
     frames: Vec<FrameSnapshot>,
+    /// Frames left out between the innermost and the outermost ones shown
+    /// (a runaway recursion has hundreds of thousands).
+    elided: usize,
 }
 
 #[derive(Serialize)]
@@ -241,7 +248,9 @@ impl LiveVm {
     /// metaclass if `meta`) as a new version. A compile error installs
     /// nothing and is answered with its position (R2).
     pub fn accept(&mut self, class: &str, meta: bool, source: &str) -> JsValue {
-        let selector = crate::syntax::parse_method(source).ok().map(|ast| ast.selector);
+        let selector = crate::syntax::parse_method(source)
+            .ok()
+            .map(|ast| ast.selector);
         let category = self.category_of(class, meta, selector.as_deref());
         let reply = match self.vm.accept(class, meta, source, &category) {
             Ok(version) => Reply {
@@ -390,7 +399,9 @@ impl LiveVm {
             .filter(|c| !c.is_meta)
             .map(|c| ClassSummary {
                 name: c.name.clone(),
-                superclass: c.superclass.map(|s| self.vm.classes[s as usize].name.clone()),
+                superclass: c
+                    .superclass
+                    .map(|s| self.vm.classes[s as usize].name.clone()),
                 category: c.category.clone(),
             })
             .collect();
@@ -443,7 +454,7 @@ impl LiveVm {
     /// The stack of a process for the debugger, innermost first. For a
     /// process stopped on an error, the exception machinery above the
     /// frame that signalled is left out.
-    pub fn stack(&mut self, pid: u32) -> JsValue {
+    pub fn stack(&self, pid: u32) -> JsValue {
         to_js(&self.stack_inner(pid as usize))
     }
 
@@ -455,7 +466,8 @@ impl LiveVm {
             .iter()
             .enumerate()
             .filter(|(pid, p)| {
-                !matches!(p.state, ProcState::Finished | ProcState::Terminated) && !self.hidden.contains(pid)
+                !matches!(p.state, ProcState::Finished | ProcState::Terminated)
+                    && !self.hidden.contains(pid)
             })
             .map(|(pid, p)| ProcessSnapshot {
                 pid,
@@ -472,13 +484,21 @@ impl LiveVm {
     /// activations finish old code), by version.
     #[wasm_bindgen(js_name = activeVersions)]
     pub fn active_versions(&self, class: &str, meta: bool, selector: &str) -> JsValue {
-        let class_name = if meta { format!("{} class", class) } else { class.to_string() };
+        let class_name = if meta {
+            format!("{} class", class)
+        } else {
+            class.to_string()
+        };
         let mut counts: HashMap<u32, usize> = HashMap::new();
         for (pid, p) in self.vm.procs.iter().enumerate() {
             if matches!(p.state, ProcState::Finished | ProcState::Terminated) {
                 continue;
             }
-            let frames = if pid == self.vm.active { &self.vm.frames } else { &p.frames };
+            let frames = if pid == self.vm.active {
+                &self.vm.frames
+            } else {
+                &p.frames
+            };
             for f in frames.iter().filter(|f| !f.code.is_block) {
                 if f.code.info.selector == selector && f.code.info.class_name == class_name {
                     *counts.entry(f.code.info.version).or_default() += 1;
@@ -487,7 +507,10 @@ impl LiveVm {
         }
         let mut out: Vec<VersionCount> = counts
             .into_iter()
-            .map(|(version, activations)| VersionCount { version, activations })
+            .map(|(version, activations)| VersionCount {
+                version,
+                activations,
+            })
             .collect();
         out.sort_by_key(|v| v.version);
         to_js(&out)
@@ -521,7 +544,9 @@ impl LiveVm {
                         Ok(m) => m,
                         Err(e) => return failure(compile_error_at(&e, &source, src, offset)),
                     };
-                    let pid = self.vm.start_method(m, Value::NIL, FILE_IN_PRIORITY, "fileIn");
+                    let pid = self
+                        .vm
+                        .start_method(m, Value::NIL, FILE_IN_PRIORITY, "fileIn");
                     self.hidden.insert(pid);
                     if let Err(msg) = self.run_to_end(pid) {
                         let (l, c) = line_col(src, offset);
@@ -542,7 +567,12 @@ impl LiveVm {
                     offset,
                 } => {
                     let Some(cid) = self.vm.resolve_class(&class, meta) else {
-                        return failure(at(src, offset, offset, &format!("no class named {}", class)));
+                        return failure(at(
+                            src,
+                            offset,
+                            offset,
+                            &format!("no class named {}", class),
+                        ));
                     };
                     if let Err(e) = self.vm.compile_and_install(cid, &source, &category, true) {
                         return failure(compile_error_at(&e, &source, src, offset));
@@ -550,7 +580,12 @@ impl LiveVm {
                 }
                 FileInItem::ClassDef { offset, .. } => {
                     // only SOM files have these, and they have no do-its
-                    return failure(at(src, offset, offset, "a SOM class among chunk-format do-its"));
+                    return failure(at(
+                        src,
+                        offset,
+                        offset,
+                        "a SOM class among chunk-format do-its",
+                    ));
                 }
             }
         }
@@ -581,7 +616,10 @@ impl LiveVm {
             }
             if self.vm.insn_count - start >= FILE_IN_FUEL {
                 self.vm.terminate(pid);
-                return Err(format!("the do-it did not finish within {} instructions", FILE_IN_FUEL));
+                return Err(format!(
+                    "the do-it did not finish within {} instructions",
+                    FILE_IN_FUEL
+                ));
             }
             match self.vm.run(FILE_IN_CHUNK) {
                 Outcome::Yielded => {}
@@ -615,7 +653,10 @@ impl LiveVm {
                         .unwrap_or_else(|| "<printString did not answer a String>".into());
                     self.pending.push_back(Event::Printed { pid: orig, text });
                 } else if self.want_print.remove(&pid) {
-                    match self.vm.start_send(value, "printString", &[], WORKSPACE_PRIORITY) {
+                    match self
+                        .vm
+                        .start_send(value, "printString", &[], WORKSPACE_PRIORITY)
+                    {
                         Some(p) => {
                             self.printing.insert(p, pid);
                         }
@@ -633,10 +674,11 @@ impl LiveVm {
                 if self.hidden.contains(&pid) {
                     return; // run_to_end sees the state
                 }
-                let (error_class, message) = match self.vm.procs.get(pid).and_then(|p| p.error.as_ref()) {
-                    Some(e) => (e.class_name.clone(), e.message.clone()),
-                    None => ("Error".into(), String::new()),
-                };
+                let (error_class, message) =
+                    match self.vm.procs.get(pid).and_then(|p| p.error.as_ref()) {
+                        Some(e) => (e.class_name.clone(), e.message.clone()),
+                        None => ("Error".into(), String::new()),
+                    };
                 if let Some(orig) = self.printing.remove(&pid) {
                     self.vm.terminate(pid);
                     let text = format!("<error printing: {}: {}>", error_class, message);
@@ -654,42 +696,70 @@ impl LiveVm {
         }
     }
 
-    fn stack_inner(&mut self, pid: usize) -> StackSnapshot {
-        let frames = match self.vm.inspect_stack(pid) {
-            Ok(f) => f,
-            Err(_) => {
-                return StackSnapshot {
-                    ok: false,
-                    pid,
-                    state: "none",
-                    error_class: None,
-                    message: Some(format!("no process {}", pid)),
-                    frames: vec![],
-                }
-            }
+    /// The debugger's view of a stack: like [`Vm::inspect_stack`], but it
+    /// prints only the frames it shows. `inspect_stack` prints every frame,
+    /// which takes hundreds of milliseconds for the 200 000 frames of a
+    /// runaway recursion; the page must not stall that long.
+    fn stack_inner(&self, pid: usize) -> StackSnapshot {
+        let Some(p) = self.vm.procs.get(pid) else {
+            return StackSnapshot {
+                ok: false,
+                pid,
+                state: "none",
+                error_class: None,
+                message: Some(format!("no process {}", pid)),
+                frames: vec![],
+                elided: 0,
+            };
         };
-        let p = &self.vm.procs[pid];
+        let (frames, stack) = if pid == self.vm.active {
+            (&self.vm.frames, &self.vm.stack)
+        } else {
+            (&p.frames, &p.stack)
+        };
+        let n = frames.len();
         // innermost first: skip the frames of the exception machinery
         let hidden = match &p.error {
-            Some(e) if p.state == ProcState::Errored => frames.len().saturating_sub(e.user_frames),
+            Some(e) if p.state == ProcState::Errored => n.saturating_sub(e.user_frames),
             _ => 0,
         };
-        let snapshot = frames
-            .into_iter()
-            .enumerate()
-            .skip(hidden)
-            .map(|(index, f)| FrameSnapshot {
-                index,
-                start: utf16_index(&f.source, f.span.0),
-                end: utf16_index(&f.source, f.span.1),
-                name: f.name,
-                class_name: f.class_name,
-                selector: f.selector,
-                version: f.version,
-                is_block: f.is_block,
-                source: f.source,
-                receiver: f.receiver,
-                temps: f.temps.into_iter().map(|(name, value)| Temp { name, value }).collect(),
+        let shown = n - hidden.min(n);
+        let elided = shown.saturating_sub(STACK_INNER + STACK_OUTER);
+        let snapshot = (hidden..n)
+            .filter(|index| {
+                let i = index - hidden;
+                elided == 0 || i < STACK_INNER || i >= STACK_INNER + elided
+            })
+            .map(|index| {
+                let f = &frames[n - 1 - index];
+                let source = f.code.info.source.to_string();
+                let span = f.code.span_at((f.pc as usize).saturating_sub(1));
+                let temps = f
+                    .code
+                    .temp_names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, name)| !name.starts_with('<'))
+                    .map(|(i, name)| Temp {
+                        name: name.clone(),
+                        value: self.vm.quick_print(
+                            stack.get(f.bp as usize + i).copied().unwrap_or(Value::NIL),
+                        ),
+                    })
+                    .collect();
+                FrameSnapshot {
+                    index,
+                    start: utf16_index(&source, span.start as usize),
+                    end: utf16_index(&source, span.end as usize),
+                    name: f.code.print_name(),
+                    class_name: f.code.info.class_name.clone(),
+                    selector: f.code.info.selector.clone(),
+                    version: f.code.info.version,
+                    is_block: f.code.is_block,
+                    source,
+                    receiver: self.vm.quick_print(f.receiver),
+                    temps,
+                }
             })
             .collect();
         StackSnapshot {
@@ -699,6 +769,7 @@ impl LiveVm {
             error_class: p.error.as_ref().map(|e| e.class_name.clone()),
             message: p.error.as_ref().map(|e| e.message.clone()),
             frames: snapshot,
+            elided,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Golden Smalltalk scripts with inline expectations, run under every
-//! configuration: tier off/on/eager and fuel 1.
+//! configuration: tier off/on/eager, fuel 1, and a deopt storm (eager tier,
+//! every frame deoptimized after every 13 instructions).
 //!
 //! A golden file (`tests/golden/**/*.st`) is a chunk-format fileIn. Each
 //! do-it chunk may carry expectations in comments:
@@ -26,13 +27,17 @@ pub struct Config {
     pub name: &'static str,
     pub tier: TierMode,
     pub slice: u64,
+    /// Deoptimize every frame after each slice (a deopt storm).
+    pub storm: bool,
 }
 
 pub const CONFIGS: &[Config] = &[
-    Config { name: "tier-off", tier: TierMode::Off, slice: 1_000_000 },
-    Config { name: "tier-on", tier: TierMode::On, slice: 1_000_000 },
-    Config { name: "tier-eager", tier: TierMode::Eager, slice: 1_000_000 },
-    Config { name: "fuel-1", tier: TierMode::On, slice: 1 },
+    Config { name: "tier-off", tier: TierMode::Off, slice: 1_000_000, storm: false },
+    Config { name: "tier-on", tier: TierMode::On, slice: 1_000_000, storm: false },
+    Config { name: "tier-eager", tier: TierMode::Eager, slice: 1_000_000, storm: false },
+    Config { name: "fuel-1", tier: TierMode::On, slice: 1, storm: false },
+    // slices of 13 instructions (a prime, so the deopt points move around)
+    Config { name: "deopt-storm", tier: TierMode::Eager, slice: 13, storm: true },
 ];
 
 fn unescape(s: &str) -> String {
@@ -67,6 +72,7 @@ pub fn run_file(path: &Path, cfg: Config) -> Vec<String> {
     let mut vm = Vm::new().expect("kernel loads");
     vm.tier = cfg.tier;
     vm.slice = cfg.slice;
+    vm.deopt_storm = cfg.storm;
     let items = match read_chunks(&src) {
         Ok(i) => i,
         Err(e) => return vec![format!("{}: fileIn error {}", path.display(), e.message)],

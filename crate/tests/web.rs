@@ -94,7 +94,11 @@ fn seed_scenario_accept_methb_changes_the_output() {
     let (mut vm, pid) = seeded();
     let before = run(&mut vm, 5_000.0, 4);
     assert!(!lines(&before.output).is_empty());
-    assert!(lines(&before.output).iter().all(|l| *l == "1"), "{:?}", before.output);
+    assert!(
+        lines(&before.output).iter().all(|l| *l == "1"),
+        "{:?}",
+        before.output
+    );
     run_to_line_end(&mut vm);
     let r = vm.accept("Demo", false, "methB\n\t^ 2");
     assert!(ok(&r));
@@ -119,7 +123,11 @@ fn accepting_meth_a_leaves_the_running_activation_alone_until_restart() {
     assert_eq!(num(&r, "version"), 2.0);
     run_to_line_end(&mut vm);
     let after = run(&mut vm, 5_000.0, 4);
-    assert!(lines(&after.output).iter().all(|l| *l == "1"), "{:?}", after.output);
+    assert!(
+        lines(&after.output).iter().all(|l| *l == "1"),
+        "{:?}",
+        after.output
+    );
     // the badge data: one activation still runs v1
     let versions = Array::from(&vm.active_versions("Demo", false, "methA:"));
     assert_eq!(versions.length(), 1);
@@ -136,7 +144,11 @@ fn accepting_meth_a_leaves_the_running_activation_alone_until_restart() {
     run_to_line_end(&mut vm);
     let restarted = run(&mut vm, 5_000.0, 4);
     let ls = lines(&restarted.output);
-    assert!(!ls.is_empty() && ls.iter().all(|l| *l == "new 1"), "{:?}", restarted.output);
+    assert!(
+        !ls.is_empty() && ls.iter().all(|l| *l == "new 1"),
+        "{:?}",
+        restarted.output
+    );
     assert!(frame_names(&mut vm, pid).contains(&"Demo>>methA: v2".to_string()));
 }
 
@@ -168,7 +180,9 @@ fn a_runtime_error_suspends_and_proceeds_after_a_fix() {
     assert!(ok(&vm.accept("Demo", false, "methB\n\t^ 1 / 0")));
     let ran = run(&mut vm, 5_000.0, 3);
     assert!(
-        ran.events.iter().any(|(k, p, c)| k == "error" && *p == pid && c == "ZeroDivide"),
+        ran.events
+            .iter()
+            .any(|(k, p, c)| k == "error" && *p == pid && c == "ZeroDivide"),
         "{:?}",
         ran.events
     );
@@ -179,7 +193,10 @@ fn a_runtime_error_suspends_and_proceeds_after_a_fix() {
     let names: Vec<String> = frames.iter().map(|f| text(&f, "name")).collect();
     assert!(names.iter().any(|n| n == "Demo>>methB"), "{:?}", names);
     assert!(names.iter().any(|n| n == "Demo>>methA:"), "{:?}", names);
-    let mb = frames.iter().find(|f| text(f, "name") == "Demo>>methB").unwrap();
+    let mb = frames
+        .iter()
+        .find(|f| text(f, "name") == "Demo>>methB")
+        .unwrap();
     assert_eq!(num(&mb, "version"), 2.0);
     assert_eq!(text(&mb, "receiver"), "a Demo");
     assert!(num(&mb, "end") > num(&mb, "start"));
@@ -190,7 +207,11 @@ fn a_runtime_error_suspends_and_proceeds_after_a_fix() {
     assert!(ok(&vm.resume(pid as u32)));
     let after = run(&mut vm, 5_000.0, 3);
     let ls = lines(&after.output);
-    assert!(ls.len() > 2 && ls[1..].iter().all(|l| *l == "3"), "{:?}", after.output);
+    assert!(
+        ls.len() > 2 && ls[1..].iter().all(|l| *l == "3"),
+        "{:?}",
+        after.output
+    );
 }
 
 #[wasm_bindgen_test]
@@ -202,7 +223,9 @@ fn print_it_runs_while_the_loop_runs() {
     let wpid = num(&r, "pid") as usize;
     let ran = run(&mut vm, 5_000.0, 4);
     assert!(
-        ran.events.iter().any(|(k, p, t)| k == "printed" && *p == wpid && t == "7"),
+        ran.events
+            .iter()
+            .any(|(k, p, t)| k == "printed" && *p == wpid && t == "7"),
         "{:?}",
         ran.events
     );
@@ -212,7 +235,10 @@ fn print_it_runs_while_the_loop_runs() {
     let r = vm.evaluate("#(1 $a 'b') size", false);
     let d = num(&r, "pid") as usize;
     let ran = run(&mut vm, 5_000.0, 2);
-    assert!(ran.events.iter().any(|(k, p, t)| k == "finished" && *p == d && t == "3"));
+    assert!(ran
+        .events
+        .iter()
+        .any(|(k, p, t)| k == "finished" && *p == d && t == "3"));
     // a compile error in the workspace
     let r = vm.evaluate("3 +", true);
     assert!(!ok(&r));
@@ -248,7 +274,9 @@ fn bad_input_answers_errors_and_never_traps() {
     assert!(!ok(&vm.start("(")));
     assert!(!ok(&vm.remove("Object", false, "noSuchSelector")));
     assert!(vm.methods("NoSuchClass", false).is_null());
-    assert!(vm.method_source("Object", false, "noSuchSelector").is_null());
+    assert!(vm
+        .method_source("Object", false, "noSuchSelector")
+        .is_null());
     let r = vm.run(f64::NAN);
     assert_eq!(text(&r, "status"), "idle");
     let r = vm.run(-5.0);
@@ -293,4 +321,45 @@ fn a_delay_reports_waiting_with_a_wake_time() {
     let first = vm.run(10_000.0);
     assert_eq!(text(&first, "status"), "waiting");
     assert!(num(&first, "until") > num(&first, "now"));
+}
+
+#[wasm_bindgen_test]
+fn a_runaway_recursion_shows_a_short_stack() {
+    let (mut vm, pid) = seeded();
+    assert!(ok(&vm.accept("Demo", false, "methB\n\t^ self methB")));
+    let mut stopped = false;
+    for _ in 0..200 {
+        let r = run(&mut vm, 100_000.0, 1);
+        if r.events.iter().any(|(k, p, _)| k == "error" && *p == pid) {
+            stopped = true;
+            break;
+        }
+    }
+    assert!(stopped, "the recursion ends in an error");
+    let s = vm.stack(pid as u32);
+    let frames = Array::from(&get(&s, "frames"));
+    assert_eq!(frames.length(), 60);
+    assert!(num(&s, "elided") > 1000.0);
+    // indexes stay those of the whole stack, for restart
+    let last = frames.get(59);
+    assert!(num(&last, "index") > num(&s, "elided"));
+    assert_eq!(text(&last, "name"), "UndefinedObject>>DoIt");
+}
+
+#[wasm_bindgen_test]
+fn the_seed_scenario_is_the_same_with_the_tier_eager() {
+    let (mut vm, pid) = seeded();
+    assert!(ok(&vm.set_tier("eager")));
+    run(&mut vm, 5_000.0, 20);
+    run_to_line_end(&mut vm);
+    assert!(ok(&vm.accept("Demo", false, "methB\n\t^ 2")));
+    let after = run(&mut vm, 5_000.0, 4);
+    let ls = lines(&after.output);
+    assert!(
+        !ls.is_empty() && ls.iter().all(|l| *l == "2"),
+        "{:?}",
+        after.output
+    );
+    // the debugger shows real frames, whatever the tier did
+    assert!(frame_names(&mut vm, pid).contains(&"Demo>>methA: v1".to_string()));
 }

@@ -12,10 +12,11 @@ export class Announcer {
   /** Announces `message`; `{ urgent: true }` interrupts. */
   say(message, { urgent = false } = {}) {
     const region = urgent ? this.alert : this.polite;
-    // clear first so that the same text twice is announced twice
+    // clear first so that the same text twice is announced twice (a
+    // timeout, not a frame: frames stop in background tabs)
     region.textContent = '';
-    requestAnimationFrame(() => {
+    setTimeout(() => {
       region.textContent = message;
-    });
+    }, 30);
   }
 }

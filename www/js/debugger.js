@@ -53,9 +53,11 @@ export class DebuggerPane {
     const snap = this.vm.stack(this.pid);
     this.frames = snap.ok ? snap.frames : [];
     this.title.textContent = `Debugger — process ${this.pid}`;
-    this.errorEl.textContent = `${this.errorClass}: ${this.message}`;
-    this.framesEl.replaceChildren(
-      ...this.frames.map((f, i) =>
+    const msg = this.message && this.message !== this.errorClass ? `: ${this.message}` : '';
+    this.errorEl.textContent = `${this.errorClass}${msg}`;
+    const items = [];
+    this.frames.forEach((f, i) => {
+      items.push(
         el(
           'li',
           {},
@@ -66,8 +68,14 @@ export class DebuggerPane {
             on: { click: () => this.select(i) },
           }),
         ),
-      ),
-    );
+      );
+      const next = this.frames[i + 1];
+      if (next && next.index > f.index + 1) {
+        // a runaway recursion: the snapshot leaves out the middle
+        items.push(el('li', { class: 'elided', text: `… ${next.index - f.index - 1} more frames …` }));
+      }
+    });
+    this.framesEl.replaceChildren(...items);
     this.select(Math.min(this.selected, Math.max(0, this.frames.length - 1)), false);
   }
 

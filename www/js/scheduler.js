@@ -24,11 +24,15 @@ export class SliceRunner {
    * @param onReport  called with each vm.run report ({status, events, output, ...})
    * @param onFrame   called once per frame after the slices (render here)
    */
-  constructor(vm, { onReport, onFrame }) {
+  constructor(vm, { onReport, onFrame, onCrash }) {
     this.vm = vm;
     this.onReport = onReport;
     this.onFrame = onFrame;
-    this.rate = 20_000; // instructions per ms; corrected after the first call
+    this.onCrash = onCrash || ((err) => console.error(err));
+    this.crashed = null;
+    // instructions per ms: start low (wasm runs in its baseline tier for
+    // the first calls) and let the measurements raise it
+    this.rate = 5_000;
     this.scheduled = false;
     this.stats = {
       frames: 0,
@@ -39,6 +43,8 @@ export class SliceRunner {
       fuelLastFrame: 0,
       insnPerMs: 0,
       status: 'idle',
+      executed: 0, // instructions since resetStats()
+      vmMs: 0, // VM time since resetStats()
       // samples of VM time per frame (ms), newest last, for tests and the footer
       recent: [],
     };
@@ -47,7 +53,7 @@ export class SliceRunner {
 
   /** Makes sure a frame is scheduled (after start, resume, evaluate...). */
   wake() {
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.crashed) {
       this.scheduled = true;
       requestAnimationFrame(this.tick);
     }
@@ -63,7 +69,15 @@ export class SliceRunner {
     while (true) {
       const fuel = Math.min(MAX_FUEL, Math.max(MIN_FUEL, Math.round(this.rate * CALL_TARGET_MS)));
       const c0 = performance.now();
-      const report = this.vm.run(fuel);
+      let report;
+      try {
+        report = this.vm.run(fuel);
+      } catch (err) {
+        // a trap in the VM (a bug: the VM must not panic); stop for good
+        this.crashed = err;
+        this.onCrash(err);
+        return;
+      }
       const c1 = performance.now();
       lastCallMs = c1 - c0;
       calls += 1;
@@ -85,6 +99,8 @@ export class SliceRunner {
     s.lastFrameMs = spent;
     s.maxFrameMs = Math.max(s.maxFrameMs, spent);
     if (spent > BUDGET_MS + 2) s.overBudget += 1;
+    s.executed += executed;
+    s.vmMs += spent;
     s.callsLastFrame = calls;
     s.fuelLastFrame = executed;
     s.insnPerMs = this.rate;
@@ -101,5 +117,7 @@ export class SliceRunner {
     this.stats.maxFrameMs = 0;
     this.stats.overBudget = 0;
     this.stats.recent = [];
+    this.stats.executed = 0;
+    this.stats.vmMs = 0;
   }
 }

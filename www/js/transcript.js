@@ -2,7 +2,7 @@
 // lines cannot grow the DOM without bound. Rendered once per frame as a
 // single text node.
 
-const MAX_LINES = 1_000;
+const MAX_LINES = 500;
 
 export class TranscriptPane {
   constructor(pre) {

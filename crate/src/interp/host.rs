@@ -136,7 +136,11 @@ impl Vm {
                 }
                 _ => {}
             }
-            match self.run(self.slice) {
+            let outcome = self.run(self.slice);
+            if self.deopt_storm {
+                self.deopt_all_frames();
+            }
+            match outcome {
                 Outcome::Waiting { until } => {
                     let now = (self.clock)();
                     if until > now {

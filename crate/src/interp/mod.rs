@@ -88,6 +88,10 @@ struct CacheEntry {
 
 pub const CACHE_SIZE: usize = 4096;
 
+/// Default limit on live heap bytes; beyond it allocation ends in an
+/// `OutOfMemory` error (a browser tab should not grow without bound).
+pub const DEFAULT_HEAP_LIMIT: usize = 256 << 20;
+
 pub struct Vm {
     pub heap: Heap,
     pub classes: Vec<ClassInfo>,
@@ -104,6 +108,8 @@ pub struct Vm {
     pub procs: Vec<Process>,
     /// Ready queues by priority (index = priority, 1..=80).
     ready: Vec<VecDeque<usize>>,
+    /// Processes sleeping on a Delay.
+    sleepers: Vec<usize>,
     /// Semaphore object index → waiting processes.
     sem_waiters: HashMap<usize, VecDeque<usize>>,
     next_serial: u64,
@@ -131,6 +137,9 @@ pub struct Vm {
     /// Fuel per `run` call in [`Vm::run_until_done`] (1 = pause after
     /// every instruction; results must not change).
     pub slice: u64,
+    /// Testing: deoptimize every frame after each slice of
+    /// [`Vm::run_until_done`] (a "deopt storm").
+    pub deopt_storm: bool,
     /// Tier: calls or back-edges before optimizing (tier `on`).
     pub tier_threshold: u32,
     /// Print tier events to stderr as they happen (`--trace-tier`).
@@ -209,7 +218,7 @@ impl Vm {
     /// A VM with only the core classes (no kernel source loaded).
     pub fn bare() -> Vm {
         let mut vm = Vm {
-            heap: Heap::new(1 << 30),
+            heap: Heap::new(DEFAULT_HEAP_LIMIT),
             classes: vec![],
             k: Known::default(),
             symbols: HashMap::new(),
@@ -221,6 +230,7 @@ impl Vm {
             procs: vec![],
             ready: vec![VecDeque::new(); 81],
             sem_waiters: HashMap::new(),
+            sleepers: Vec::new(),
             next_serial: 1,
             cache_epoch: 1,
             cache: vec![
@@ -245,6 +255,7 @@ impl Vm {
             doit_counter: 0,
             slice: 1_000_000,
             tier_threshold: crate::tier::DEFAULT_THRESHOLD,
+            deopt_storm: false,
             trace_tier: false,
             tier_events: Vec::new(),
             tier_deps: HashMap::new(),

@@ -37,6 +37,10 @@ pub const NAMED: &[&str] = &[
     "classIsVariable",
     // class receiver: #fixed, #variable, #bytes or #special (made by the VM only)
     "classInstSpec",
+    // Integer receiver: Miller-Rabin (deterministic below 3.3e24)
+    "intIsProbablyPrime",
+    // Float receiver, base arg: shortest digits that read back exactly
+    "floatPrintBase",
 ];
 
 /// Runs named primitive `name` on receiver `r` with `args` (the
@@ -116,7 +120,10 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             Some(Body::Class { id, .. }) => {
                 let id = *id as usize;
                 match vm.classes.get(id) {
-                    Some(c) => PrimResult::Value(Value::bool(matches!(c.format, Format::Indexable | Format::Bytes))),
+                    Some(c) => PrimResult::Value(Value::bool(matches!(
+                        c.format,
+                        Format::Indexable | Format::Bytes
+                    ))),
                     None => PrimResult::Fail,
                 }
             }
@@ -136,8 +143,194 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             }
             _ => PrimResult::Fail,
         },
+        "intIsProbablyPrime" => match vm.to_big(r) {
+            Some(n) => PrimResult::Value(Value::bool(is_probably_prime(&n))),
+            None => PrimResult::Fail,
+        },
+        "floatPrintBase" => match (float_of(vm, r), a0.as_int()) {
+            (Some(f), Some(b)) if (2..=36).contains(&b) => {
+                let text = format_float_base(f, b as u32);
+                PrimResult::Value(vm.new_string(&text))
+            }
+            _ => PrimResult::Fail,
+        },
         _ => PrimResult::Fail,
     }
+}
+
+/// Squeak's Float printing in any base (Float>>absPrintExactlyOn:base:,
+/// the Burger & Dybvig free-format algorithm with exact integers): the
+/// shortest digits that read back to the same float; fixed notation when
+/// the point falls within -3 .. 16 digits, `1.0e16` style otherwise (the
+/// exponent in decimal).
+pub fn format_float_base(f: f64, base: u32) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
+    }
+    let sign = if f < 0.0 { "-" } else { "" };
+    let v = f.abs();
+    let bits = v.to_bits();
+    let bexp = ((bits >> 52) & 0x7FF) as i64;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mant, e) = if bexp == 0 {
+        (frac, -1074i64)
+    } else {
+        (frac | (1u64 << 52), bexp - 1075)
+    };
+    let round = mant % 2 == 0;
+    let big_b = BigInt::from(base);
+    let f_big = BigInt::from(mant);
+    let boundary = mant == 1u64 << 52;
+    let (mut r, mut s, mut m_plus, mut m_minus);
+    if e >= 0 {
+        let be = BigInt::one() << (e as usize);
+        if !boundary {
+            r = &f_big * &be * 2;
+            s = BigInt::from(2);
+            m_plus = be.clone();
+            m_minus = be;
+        } else {
+            let be1 = &be * 2;
+            r = &f_big * &be1 * 2;
+            s = BigInt::from(4);
+            m_plus = be1;
+            m_minus = be;
+        }
+    } else if e == -1074 || !boundary {
+        r = &f_big * 2;
+        s = (BigInt::one() << ((-e) as usize)) * 2;
+        m_plus = BigInt::one();
+        m_minus = BigInt::one();
+    } else {
+        r = &f_big * 4;
+        s = (BigInt::one() << ((1 - e) as usize)) * 2;
+        m_plus = BigInt::from(2);
+        m_minus = BigInt::one();
+    }
+    let mut k = (v.log2() / (base as f64).log2() - 1e-10).ceil() as i64;
+    if k >= 0 {
+        s *= big_b.pow(k as u32);
+    } else {
+        let scale = big_b.pow((-k) as u32);
+        r *= &scale;
+        m_plus *= &scale;
+        m_minus *= &scale;
+    }
+    let high = |r: &BigInt, m_plus: &BigInt, s: &BigInt| {
+        let t = r + m_plus;
+        t > *s || (round && t == *s)
+    };
+    if high(&r, &m_plus, &s) {
+        k += 1;
+    } else {
+        r *= &big_b;
+        m_plus *= &big_b;
+        m_minus *= &big_b;
+    }
+    let mut digits: Vec<u32> = Vec::new();
+    loop {
+        let (d, rem) = r.div_rem(&s);
+        r = rem;
+        let mut d = d.to_u32().unwrap_or(0);
+        let tc1 = r < m_minus || (round && r == m_minus);
+        let tc2 = high(&r, &m_plus, &s);
+        if !(tc1 || tc2) {
+            digits.push(d);
+            r *= &big_b;
+            m_plus *= &big_b;
+            m_minus *= &big_b;
+            if digits.len() > 1100 {
+                break;
+            }
+            continue;
+        }
+        if tc2 && (!tc1 || &r * 2 >= s) {
+            d += 1;
+        }
+        digits.push(d);
+        break;
+    }
+    let ds: String = digits
+        .iter()
+        .map(|&d| {
+            std::char::from_digit(d, 36)
+                .unwrap_or('?')
+                .to_ascii_uppercase()
+        })
+        .collect();
+    let body = if (-3..=16).contains(&k) {
+        if k <= 0 {
+            format!("0.{}{}", "0".repeat((-k) as usize), ds)
+        } else {
+            let k = k as usize;
+            if ds.len() <= k {
+                format!("{}{}.0", ds, "0".repeat(k - ds.len()))
+            } else {
+                format!("{}.{}", &ds[..k], &ds[k..])
+            }
+        }
+    } else {
+        let rest = if ds.len() > 1 { &ds[1..] } else { "0" };
+        format!("{}.{}e{}", &ds[..1], rest, k - 1)
+    };
+    format!("{}{}", sign, body)
+}
+
+/// Miller-Rabin with the first prime bases: exact for n < 3.3e24, and
+/// wrong with probability below 4^-20 beyond.
+fn is_probably_prime(n: &BigInt) -> bool {
+    const BASES: [u32; 20] = [
+        2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71,
+    ];
+    let two = BigInt::from(2);
+    if n < &two {
+        return false;
+    }
+    for &p in BASES.iter() {
+        let p = BigInt::from(p);
+        if n == &p {
+            return true;
+        }
+        if (n % &p).is_zero() {
+            return false;
+        }
+    }
+    let one = BigInt::one();
+    let n1 = n - &one;
+    let mut d = n1.clone();
+    let mut s = 0u64;
+    while d.is_even() {
+        d >>= 1;
+        s += 1;
+    }
+    'bases: for &a in BASES.iter() {
+        let mut x = BigInt::from(a).modpow(&d, n);
+        if x == one || x == n1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = (&x * &x) % n;
+            if x == n1 {
+                continue 'bases;
+            }
+        }
+        return false;
+    }
+    true
 }
 
 /// The f64 held by a Float object (not an Integer).
@@ -157,7 +350,11 @@ fn exact_ratio(f: f64) -> (BigInt, BigInt) {
     let neg = bits >> 63 != 0;
     let bexp = ((bits >> 52) & 0x7FF) as i64;
     let frac = bits & ((1u64 << 52) - 1);
-    let (mut mant, mut exp) = if bexp == 0 { (frac, -1074i64) } else { (frac | (1u64 << 52), bexp - 1075) };
+    let (mut mant, mut exp) = if bexp == 0 {
+        (frac, -1074i64)
+    } else {
+        (frac | (1u64 << 52), bexp - 1075)
+    };
     while mant & 1 == 0 && exp < 0 {
         mant >>= 1;
         exp += 1;
@@ -233,7 +430,11 @@ fn ratio_to_f64(p: &BigInt, q: &BigInt) -> f64 {
     } else {
         let biased = exp + 52 + 1023;
         if biased >= 2047 {
-            return if neg { f64::NEG_INFINITY } else { f64::INFINITY };
+            return if neg {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
         }
         ((biased as u64) << 52) | (k - (1u64 << 52))
     };
@@ -265,5 +466,62 @@ mod tests {
         assert_eq!(ratio_to_f64(&n, &d), 5e-324);
         let (n, d) = exact_ratio(-1.5e300);
         assert_eq!(ratio_to_f64(&n, &d), -1.5e300);
+    }
+
+    #[test]
+    fn float_printing_agrees_with_base_10_printer() {
+        let mut x: u64 = 0x9E3779B97F4A7C15;
+        let mut samples = vec![
+            0.1,
+            100.0,
+            1e16,
+            1e15,
+            1e-4,
+            1e-5,
+            5e-324,
+            1.7976931348623157e308,
+            2.5,
+            1.0 / 3.0,
+            123456789.0,
+            0.3,
+            2f64.powi(60),
+        ];
+        for _ in 0..20000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_finite() {
+                samples.push(f);
+            }
+        }
+        for f in samples {
+            assert_eq!(
+                format_float_base(f, 10),
+                crate::interp::prims::format_float(f),
+                "{:e}",
+                f
+            );
+        }
+        assert_eq!(format_float_base(2.5, 2), "10.1");
+        assert_eq!(format_float_base(255.5, 16), "FF.8");
+        assert_eq!(format_float_base(-0.75, 2), "-0.11");
+    }
+
+    #[test]
+    fn primality() {
+        let p = |n: i64| is_probably_prime(&BigInt::from(n));
+        let primes: Vec<i64> = (0..60).filter(|&n| p(n)).collect();
+        assert_eq!(
+            primes,
+            vec![2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59]
+        );
+        assert!(p(7919));
+        assert!(!p(3215031751)); // strong pseudoprime to 2, 3, 5, 7
+        assert!(p(2305843009213693951)); // 2^61 - 1
+        assert!(!p(-7));
+        let m89 = (BigInt::one() << 89usize) - 1;
+        assert!(is_probably_prime(&m89));
+        assert!(!is_probably_prime(&(&m89 + 2)));
     }
 }

@@ -107,28 +107,40 @@ impl Vm {
         if a == NO_PROC {
             return;
         }
+        if matches!(state, ProcState::Sleeping(_)) && !self.sleepers.contains(&a) {
+            self.sleepers.push(a);
+        }
         self.procs[a].state = state;
         self.save_active();
     }
 
     pub(crate) fn wake_sleepers(&mut self) {
+        // only processes blocked on a Delay are in `sleepers`
+        if self.sleepers.is_empty() {
+            return;
+        }
         let now = (self.clock)();
-        let due: Vec<usize> = self
-            .procs
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| matches!(p.state, ProcState::Sleeping(t) if t <= now))
-            .map(|(i, _)| i)
-            .collect();
+        let mut due = Vec::new();
+        self.sleepers.retain(|&p| {
+            let procs = &self.procs;
+            match procs[p].state {
+                ProcState::Sleeping(t) if t <= now => {
+                    due.push(p);
+                    false
+                }
+                ProcState::Sleeping(_) => true,
+                _ => false,
+            }
+        });
         for p in due {
             self.make_ready(p);
         }
     }
 
     pub(crate) fn next_wakeup(&self) -> Option<f64> {
-        self.procs
+        self.sleepers
             .iter()
-            .filter_map(|p| match p.state {
+            .filter_map(|&p| match self.procs[p].state {
                 ProcState::Sleeping(t) => Some(t),
                 _ => None,
             })

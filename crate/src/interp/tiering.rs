@@ -352,6 +352,23 @@ impl Vm {
         }
     }
 
+    /// Moves the innermost activations out of optimized code (testing: "deopt
+    /// storms" force deoptimization at arbitrary instruction boundaries;
+    /// the optimized code stays valid and is re-entered at the next call
+    /// or loop head).
+    pub fn deopt_all_frames(&mut self) -> usize {
+        // the innermost frames of the running process are where the
+        // deoptimization points move; walking a 100,000-frame stack after
+        // every slice would make storms quadratic
+        let mut n = 0;
+        for f in self.frames.iter_mut().rev().take(8) {
+            if f.opt.take().is_some() {
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Tier state per optimized method, for the tier panel:
     /// (method, optimized now?, inlined callees, deopt count).
     pub fn tier_report(&self) -> Vec<(String, bool, Vec<String>, u32)> {
