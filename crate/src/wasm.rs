@@ -40,6 +40,8 @@ const FILE_IN_CHUNK: u64 = 100_000;
 /// tens of milliseconds in wasm, more than a frame's budget; collecting
 /// early keeps every pause short at the same total cost.
 const HOST_GC_BYTES: usize = 1 << 20;
+/// ...scaled up for deep stacks: bytes allocated per frame on the stacks.
+const HOST_GC_BYTES_PER_FRAME: usize = 64;
 /// A stack snapshot shows this many innermost frames...
 const STACK_INNER: usize = 50;
 /// ...and this many outermost ones.
@@ -307,7 +309,7 @@ impl LiveVm {
     /// reports what happened, with the Transcript output produced.
     pub fn run(&mut self, fuel: f64) -> JsValue {
         let fuel = clamp_fuel(fuel);
-        if self.vm.heap.allocated > HOST_GC_BYTES {
+        if self.vm.heap.allocated > self.host_gc_bytes() {
             self.vm.collect_garbage();
         }
         let start = self.vm.insn_count;
@@ -694,6 +696,16 @@ impl LiveVm {
             }
             Outcome::Yielded | Outcome::Waiting { .. } | Outcome::Idle => {}
         }
+    }
+
+    /// When the page collects: after [`HOST_GC_BYTES`], or later while
+    /// the stacks are deep, since every collection scans every frame (a
+    /// 200 000-frame runaway recursion costs ~20 ms natively per
+    /// collection); then the VM's own trigger decides.
+    fn host_gc_bytes(&self) -> usize {
+        let frames =
+            self.vm.frames.len() + self.vm.procs.iter().map(|p| p.frames.len()).sum::<usize>();
+        HOST_GC_BYTES.max(frames * HOST_GC_BYTES_PER_FRAME)
     }
 
     /// The debugger's view of a stack: like [`Vm::inspect_stack`], but it

@@ -183,16 +183,24 @@ impl Vm {
                 TierSend::Sent
             }
             _ => {
-                // SendAdaptive or SendCached: consult the inline cache
+                // SendAdaptive or SendCached: consult the inline cache; a hit
+                // only reads the site
                 let epoch = self.cache_epoch;
                 let hit = {
-                    let mut s = s.borrow_mut();
-                    if s.epoch != epoch {
-                        s.entries.clear();
-                        s.epoch = epoch;
+                    let r = s.borrow();
+                    if r.epoch == epoch {
+                        r.entries.iter().find(|e| e.class == class).map(|e| (e.method, e.code.clone()))
+                    } else {
+                        None
                     }
-                    s.entries.iter().find(|e| e.class == class).map(|e| (e.method, e.code.clone()))
                 };
+                if hit.is_none() {
+                    let mut w = s.borrow_mut();
+                    if w.epoch != epoch {
+                        w.entries.clear();
+                        w.epoch = epoch;
+                    }
+                }
                 if let Some((m, code)) = hit {
                     self.send_count += 1;
                     self.invoke(m, code, recv, argc);
