@@ -116,7 +116,7 @@ async function boot() {
     if (now - lastStats > STATS_REFRESH_MS) {
       lastStats = now;
       statsEl.textContent =
-        `VM ${stats.lastFrameMs.toFixed(1)} ms/frame (budget ${BUDGET_MS} ms, max ${stats.maxFrameMs.toFixed(1)})` +
+        `VM ${stats.lastFrameMs.toFixed(1)} ms/frame (budget ${stats.budget.toFixed(1)} of ${BUDGET_MS} ms, max ${stats.maxFrameMs.toFixed(1)})` +
         ` · ${(stats.fuelLastFrame / 1000).toFixed(0)}k instructions/frame` +
         ` · ${(stats.insnPerMs / 1000).toFixed(1)}M instructions/s · ${stats.status}`;
     }

@@ -14,6 +14,10 @@
 
 /** VM time per animation frame (ms); the rest of the ~16 ms is the page's. */
 export const BUDGET_MS = 8;
+/** When frames come late (a busy machine, heavy rendering), the VM's share
+ * shrinks down to this, and grows back once frames are on time again. */
+const MIN_BUDGET_MS = 3;
+const LATE_FRAME_MS = 25;
 const CALL_TARGET_MS = 2;
 const MIN_FUEL = 1_000;
 const MAX_FUEL = 50_000_000;
@@ -34,6 +38,8 @@ export class SliceRunner {
     // the first calls) and let the measurements raise it
     this.rate = 5_000;
     this.scheduled = false;
+    this.budget = BUDGET_MS;
+    this.lastFrameTime = null;
     this.stats = {
       frames: 0,
       lastFrameMs: 0,
@@ -59,9 +65,16 @@ export class SliceRunner {
     }
   }
 
-  tick() {
+  tick(frameTime) {
     this.scheduled = false;
     const t0 = performance.now();
+    if (this.lastFrameTime !== null) {
+      const late = frameTime - this.lastFrameTime > LATE_FRAME_MS;
+      this.budget = late
+        ? Math.max(MIN_BUDGET_MS, this.budget * 0.7)
+        : Math.min(BUDGET_MS, this.budget + 0.25);
+    }
+    this.lastFrameTime = frameTime;
     let status = 'yielded';
     let calls = 0;
     let executed = 0;
@@ -91,7 +104,7 @@ export class SliceRunner {
       status = report.status;
       if (status !== 'yielded') break;
       // stop if one more call of the same length would overrun the budget
-      if (c1 - t0 + lastCallMs > BUDGET_MS) break;
+      if (c1 - t0 + lastCallMs > this.budget) break;
     }
     const spent = performance.now() - t0;
     const s = this.stats;
@@ -108,8 +121,10 @@ export class SliceRunner {
     s.recent.push(spent);
     if (s.recent.length > 600) s.recent.shift();
     this.onFrame(this.stats);
+    s.budget = this.budget;
     // 'waiting' (a Delay) polls once per frame; 'idle' sleeps until wake()
     if (status !== 'idle') this.wake();
+    else this.lastFrameTime = null; // the next frame after a pause is not late
   }
 
   /** Forget the maximum so far (tests measure a window). */
