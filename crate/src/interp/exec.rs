@@ -645,6 +645,7 @@ impl Vm {
             home: serial,
             on_return: OnReturn::Push,
             opt: None,
+            ctx: Value::NIL,
         });
         if self.tier != TierMode::Off {
             self.tier_enter();
@@ -683,6 +684,7 @@ impl Vm {
             home,
             on_return,
             opt: None,
+            ctx: Value::NIL,
         });
         if self.tier != TierMode::Off {
             self.tier_enter();
@@ -735,6 +737,7 @@ impl Vm {
             home: serial,
             on_return,
             opt: None,
+            ctx: Value::NIL,
         });
     }
 
@@ -917,9 +920,14 @@ impl Vm {
 
     /// A Context object for frame index `fi` of the active process.
     pub(crate) fn context_for(&mut self, fi: usize) -> Value {
+        if self.frames[fi].ctx != Value::NIL {
+            return self.frames[fi].ctx;
+        }
         let serial = self.frames[fi].serial;
         let process = self.procs[self.active].obj;
-        self.heap.alloc(self.k.context, Body::Context { process, serial })
+        let ctx = self.heap.alloc(self.k.context, Body::Context { process, serial });
+        self.frames[fi].ctx = ctx;
+        ctx
     }
 
     // ----- process ends -----
@@ -971,6 +979,7 @@ impl Vm {
             roots.push(f.receiver);
             roots.push(f.method);
             roots.push(f.closure);
+            roots.push(f.ctx);
             roots.extend_from_slice(&f.code.literals);
             if let OnReturn::ContinueUnwind(u) = &f.on_return {
                 if let UnwindAction::ReturnFrom(v) = u.action {
@@ -991,6 +1000,7 @@ impl Vm {
                 roots.push(f.receiver);
                 roots.push(f.method);
                 roots.push(f.closure);
+                roots.push(f.ctx);
                 roots.extend_from_slice(&f.code.literals);
                 if let OnReturn::ContinueUnwind(u) = &f.on_return {
                     if let UnwindAction::ReturnFrom(v) = u.action {

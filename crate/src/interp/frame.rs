@@ -59,6 +59,10 @@ pub struct Frame {
     pub on_return: OnReturn,
     /// Optimized code this frame runs (same pc space as `code`), if any.
     pub opt: Option<Rc<crate::tier::OptCode>>,
+    /// The Context object for this frame once Smalltalk asked for one
+    /// (`thisContext`, `sender`), so the same frame is always the same
+    /// object (`thisContext == thisContext`).
+    pub ctx: Value,
 }
 
 impl Frame {

@@ -241,9 +241,24 @@ impl Vm {
         Some((pid, frames.iter().rposition(|f| f.serial == serial)))
     }
 
-    fn new_context(&mut self, pid: usize, serial: u64) -> Value {
+    /// The Context object of frame `serial` of process `pid` (the same
+    /// object each time while the frame lives).
+    pub(crate) fn new_context(&mut self, pid: usize, serial: u64) -> Value {
+        let active = self.active;
+        let frames = if pid == active { &mut self.frames } else { &mut self.procs[pid].frames };
+        let fi = frames.iter().rposition(|f| f.serial == serial);
+        if let Some(fi) = fi {
+            if frames[fi].ctx != Value::NIL {
+                return frames[fi].ctx;
+            }
+        }
         let process = self.procs[pid].obj;
-        self.heap.alloc(self.k.context, Body::Context { process, serial })
+        let ctx = self.heap.alloc(self.k.context, Body::Context { process, serial });
+        if let Some(fi) = fi {
+            let frames = if pid == active { &mut self.frames } else { &mut self.procs[pid].frames };
+            frames[fi].ctx = ctx;
+        }
+        ctx
     }
 
     fn process_id(&self, v: Value) -> Option<usize> {
@@ -336,9 +351,14 @@ fn float_op(vm: &mut Vm, prim: u16, a: Value, b: Value) -> PrimResult {
         Some(x) if vm.is_float(a) => x,
         _ => return Fail,
     };
-    let y = match vm.to_float(b) {
-        Some(y) => y,
-        None => return Fail,
+    // a LargeInteger argument fails, so the Smalltalk fallback compares
+    // exactly (Squeak's rule); SmallIntegers convert exactly enough
+    let y = match vm.heap.try_get(b).map(|o| &o.body) {
+        Some(Body::Large(_)) => return Fail,
+        _ => match vm.to_float(b) {
+            Some(y) => y,
+            None => return Fail,
+        },
     };
     let v = match prim {
         41 => vm.new_float(x + y),

@@ -172,11 +172,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                         if p.state != ProcState::Finished && p.state != ProcState::Terminated =>
                     {
                         let serial = f.serial;
-                        let process = p.obj;
-                        let ctx = vm
-                            .heap
-                            .alloc(vm.k.context, Body::Context { process, serial });
-                        PrimResult::Value(ctx)
+                        PrimResult::Value(vm.new_context(pid, serial))
                     }
                     _ => PrimResult::Value(Value::NIL),
                 }
@@ -230,15 +226,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
             if !frames.iter().any(|f| f.serial == home) {
                 return PrimResult::Value(Value::NIL);
             }
-            let process = vm.procs[pid].obj;
-            let ctx = vm.heap.alloc(
-                vm.k.context,
-                Body::Context {
-                    process,
-                    serial: home,
-                },
-            );
-            PrimResult::Value(ctx)
+            PrimResult::Value(vm.new_context(pid, home))
         }
         "closureOuterContext" => {
             // the activation that created the closure, while it is alive
@@ -246,16 +234,18 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 Some(Body::Closure(c)) => (c.process, c.outer),
                 _ => return PrimResult::Fail,
             };
-            let ctx = vm.heap.alloc(
-                vm.k.context,
-                Body::Context {
-                    process,
-                    serial: outer,
-                },
-            );
-            match ctx_frame(vm, ctx) {
-                Some((_, Some(_))) => PrimResult::Value(ctx),
-                _ => PrimResult::Value(Value::NIL),
+            let pid = match vm.heap.try_get(process).map(|o| &o.body) {
+                Some(Body::Process(p)) => *p as usize,
+                _ => return PrimResult::Value(Value::NIL),
+            };
+            let alive = pid < vm.procs.len()
+                && (if pid == vm.active { &vm.frames } else { &vm.procs[pid].frames })
+                    .iter()
+                    .any(|f| f.serial == outer);
+            if alive {
+                PrimResult::Value(vm.new_context(pid, outer))
+            } else {
+                PrimResult::Value(Value::NIL)
             }
         }
         "sendCount" => {

@@ -234,6 +234,7 @@ impl Vm {
                 home: serial,
                 on_return: OnReturn::Push,
                 opt: None,
+                ctx: Value::NIL,
             });
             self.procs[pid].stack = stack;
         }
