@@ -19,8 +19,10 @@ const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 fn vm(tier: TierMode) -> Vm {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = tier;
-    let objects = std::fs::read_to_string(format!("{}/bench/objects.st", ROOT)).expect("bench/objects.st");
-    vm.file_in("objects.st", &objects).expect("objects.st loads");
+    let objects =
+        std::fs::read_to_string(format!("{}/bench/objects.st", ROOT)).expect("bench/objects.st");
+    vm.file_in("objects.st", &objects)
+        .expect("objects.st loads");
     vm
 }
 
@@ -31,7 +33,12 @@ fn run_vm(tier: TierMode, expr: &str) -> (String, f64, u64, u64) {
     let t = Instant::now();
     let v = vm.eval(expr).expect("benchmark runs");
     let ms = t.elapsed().as_secs_f64() * 1000.0;
-    (vm.print_string(v), ms, vm.insn_count - i0, vm.send_count - s0)
+    (
+        vm.print_string(v),
+        ms,
+        vm.insn_count - i0,
+        vm.send_count - s0,
+    )
 }
 
 fn run_python(args: &[&str]) -> Option<(String, f64)> {
@@ -54,7 +61,8 @@ fn accept_to_effect() -> (f64, usize) {
     let depth = vm.inspect_stack(pid).map(|s| s.len()).unwrap_or(0);
     vm.take_tier_events();
     let t = Instant::now();
-    vm.accept("Deep", false, "leaf\n\t^ 2", "b").expect("accept");
+    vm.accept("Deep", false, "leaf\n\t^ 2", "b")
+        .expect("accept");
     vm.run(100); // the next call of leaf
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     let deopted = vm
@@ -70,7 +78,10 @@ fn accept_to_effect() -> (f64, usize) {
 }
 
 fn main() {
-    let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<u32> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let fib_n = *args.first().unwrap_or(&27);
     let sieve_n = *args.get(1).unwrap_or(&100);
     let obj_n = *args.get(2).unwrap_or(&300_000);
@@ -78,9 +89,21 @@ fn main() {
     let reference = format!("{}/bench/reference.py", ROOT);
     let objects = format!("{}/bench/objects.py", ROOT);
     let cases: Vec<(&str, String, Vec<String>)> = vec![
-        ("benchFib", format!("{} benchFib", fib_n), vec![reference.clone(), "fib".into(), fib_n.to_string()]),
-        ("benchmark (sieve)", format!("{} benchmark", sieve_n), vec![reference, "sieve".into(), sieve_n.to_string()]),
-        ("objects (send-heavy)", format!("BenchScheduler new run: {}", obj_n), vec![objects, obj_n.to_string()]),
+        (
+            "benchFib",
+            format!("{} benchFib", fib_n),
+            vec![reference.clone(), "fib".into(), fib_n.to_string()],
+        ),
+        (
+            "benchmark (sieve)",
+            format!("{} benchmark", sieve_n),
+            vec![reference, "sieve".into(), sieve_n.to_string()],
+        ),
+        (
+            "objects (send-heavy)",
+            format!("BenchScheduler new run: {}", obj_n),
+            vec![objects, obj_n.to_string()],
+        ),
     ];
     for (name, expr, py) in cases {
         let (v_off, ms_off, insns, sends) = run_vm(TierMode::Off, &expr);
@@ -93,7 +116,12 @@ fn main() {
             sends as f64 / ms_off / 1000.0,
             v_off
         );
-        println!("  tier on  : {:8.1} ms   tier on/off speedup {:.2}x   result {}", ms_on, ms_off / ms_on, v_on);
+        println!(
+            "  tier on  : {:8.1} ms   tier on/off speedup {:.2}x   result {}",
+            ms_on,
+            ms_off / ms_on,
+            v_on
+        );
         if v_on != v_off {
             println!("  !! the tier changed the result");
         }
@@ -111,5 +139,8 @@ fn main() {
         println!();
     }
     let (ms, n) = accept_to_effect();
-    println!("accept-to-effect with 1000 optimized frames: {:.3} ms ({} activations deoptimized)", ms, n);
+    println!(
+        "accept-to-effect with 1000 optimized frames: {:.3} ms ({} activations deoptimized)",
+        ms, n
+    );
 }

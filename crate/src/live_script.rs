@@ -44,7 +44,10 @@ fn unescape(s: &str) -> String {
 /// Replays `script` (read from `path`, used for relative loads and error
 /// messages). Answers the Transcript output of the whole session.
 pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
-    let base = Path::new(path).parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    let base = Path::new(path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
     let lines: Vec<&str> = script.lines().collect();
     let mut procs: HashMap<String, usize> = HashMap::new();
     let mut out = String::new(); // since last drain
@@ -130,7 +133,11 @@ pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
                 }
                 let class = words.first().copied().unwrap_or("");
                 let meta = words.get(1) == Some(&"class");
-                let want_pos = if cmd == "accept-fail" { words.get(words.len().saturating_sub(2)).copied() } else { None };
+                let want_pos = if cmd == "accept-fail" {
+                    words.get(words.len().saturating_sub(2)).copied()
+                } else {
+                    None
+                };
                 let start = i;
                 let mut src = String::new();
                 i += 1;
@@ -243,7 +250,13 @@ pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
                             "error" => {
                                 let got = p.error.as_ref().map(|e| e.class_name.clone());
                                 if p.state != ProcState::Errored || got.as_deref() != Some(what) {
-                                    fail!("expected {} to stop on {}, got {:?} {:?}", name, what, p.state, got);
+                                    fail!(
+                                        "expected {} to stop on {}, got {:?} {:?}",
+                                        name,
+                                        what,
+                                        p.state,
+                                        got
+                                    );
                                 }
                             }
                             "state" => {
@@ -271,10 +284,17 @@ pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
                             }
                             _ => {
                                 let stack = vm.inspect_stack(pid).map_err(|e| e.to_string())?;
-                                let names: Vec<String> =
-                                    stack.iter().map(|f| format!("{} v{}", f.name, f.version)).collect();
+                                let names: Vec<String> = stack
+                                    .iter()
+                                    .map(|f| format!("{} v{}", f.name, f.version))
+                                    .collect();
                                 if !names.iter().any(|n| n == what) {
-                                    fail!("expected a frame {:?} in {}, stack is {:?}", what, name, names);
+                                    fail!(
+                                        "expected a frame {:?} in {}, stack is {:?}",
+                                        what,
+                                        name,
+                                        names
+                                    );
                                 }
                             }
                         }

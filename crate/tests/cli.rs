@@ -60,7 +60,10 @@ fn compile_error_in_expression_exits_2() {
 #[test]
 fn run_files_in_order() {
     let a = tmp("a.st", "Smalltalk at: #Counter put: 1!\n");
-    let b = tmp("b.st", "Transcript show: (Smalltalk at: #Counter) printString; cr!\n");
+    let b = tmp(
+        "b.st",
+        "Transcript show: (Smalltalk at: #Counter) printString; cr!\n",
+    );
     let (code, out, err) = livetalk(&["run", &a, &b]);
     assert_eq!(code, 0, "{}", err);
     assert_eq!(out, "1\n");
@@ -69,7 +72,12 @@ fn run_files_in_order() {
 #[test]
 fn tier_flag_is_accepted_and_changes_nothing() {
     for t in ["on", "off", "eager"] {
-        let (code, out, _) = livetalk(&["eval", "--tier", t, "(1 to: 5) inject: 0 into: [:a :b | a + b]"]);
+        let (code, out, _) = livetalk(&[
+            "eval",
+            "--tier",
+            t,
+            "(1 to: 5) inject: 0 into: [:a :b | a + b]",
+        ]);
         assert_eq!((code, out.as_str()), (0, "15\n"));
     }
     let (code, _, _) = livetalk(&["eval", "--tier", "fast", "3"]);
@@ -81,7 +89,11 @@ fn live_seed_script_passes() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/live/seed.live");
     let (code, out, err) = livetalk(&["live", script]);
     assert_eq!(code, 0, "{}", err);
-    assert!(out.ends_with(&format!("live script passed: {}\n", script)), "{}", out);
+    assert!(
+        out.ends_with(&format!("live script passed: {}\n", script)),
+        "{}",
+        out
+    );
 }
 
 #[test]
@@ -89,7 +101,11 @@ fn runaway_recursion_is_a_smalltalk_error() {
     let f = tmp("rec.st", "Object subclass: #R instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'R'!\n!R methodsFor: 'x'!\ndown: n\n\t^ (self down: n + 1) + 1\n! !\n");
     let (code, _, err) = livetalk(&["eval", "--load", &f, "R new down: 0"]);
     assert_eq!(code, 1);
-    assert!(err.starts_with("StackOverflow"), "{}", &err[..err.len().min(300)]);
+    assert!(
+        err.starts_with("StackOverflow"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
     assert!(err.lines().count() < 60, "deep stacks are elided");
 }
 
@@ -99,19 +115,40 @@ fn som_class_files_load() {
         "Counter.som",
         "Counter = (\n  | count |\n  increment = ( count := (count ifNil: [0]) + 1. ^ self )\n  count = ( ^ count )\n  ----\n  | made |\n  new = ( made := (made ifNil: [0]) + 1. ^ super new )\n  made = ( ^ made )\n)\n",
     );
-    let (code, out, err) = livetalk(&["eval", "--load", &f, "Counter new increment; increment; count"]);
+    let (code, out, err) = livetalk(&[
+        "eval",
+        "--load",
+        &f,
+        "Counter new increment; increment; count",
+    ]);
     assert_eq!(code, 0, "{}", err);
     assert_eq!(out, "2\n");
-    let (code, out, err) = livetalk(&["eval", "--load", &f, "Counter new. Counter new. Counter made"]);
+    let (code, out, err) = livetalk(&[
+        "eval",
+        "--load",
+        &f,
+        "Counter new. Counter new. Counter made",
+    ]);
     assert_eq!(code, 0, "{}", err);
     assert_eq!(out, "2\n");
 }
 
 #[test]
 fn disassembler_shows_canonical_and_optimized_code() {
-    let (code, out, err) = livetalk(&["disasm", "--tier", "eager", "--run", "10 benchFib", "Integer>>benchFib"]);
+    let (code, out, err) = livetalk(&[
+        "disasm",
+        "--tier",
+        "eager",
+        "--run",
+        "10 benchFib",
+        "Integer>>benchFib",
+    ]);
     assert_eq!(code, 0, "{}", err);
-    assert!(out.starts_with("Integer>>benchFib (v1) args 0 temps 0\n"), "{}", out);
+    assert!(
+        out.starts_with("Integer>>benchFib (v1) args 0 temps 0\n"),
+        "{}",
+        out
+    );
     assert!(out.contains("\noptimized (deopts 0"), "{}", out);
     assert!(out.contains("BranchUnless self < 2"), "{}", out);
 }
@@ -120,5 +157,9 @@ fn disassembler_shows_canonical_and_optimized_code() {
 fn trace_tier_prints_events() {
     let (code, _, err) = livetalk(&["eval", "--trace-tier", "--tier", "eager", "3 benchFib"]);
     assert_eq!(code, 0, "{}", err);
-    assert!(err.contains("[tier] optimized Integer>>benchFib"), "{}", err);
+    assert!(
+        err.contains("[tier] optimized Integer>>benchFib"),
+        "{}",
+        err
+    );
 }

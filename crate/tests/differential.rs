@@ -41,13 +41,28 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
         return atom(r);
     }
     match r.below(8) {
-        0 | 1 => format!("({} {} {})", expr(r, me, depth - 1), r.pick(&["+", "-", "*", "//", "\\\\"]), expr(r, me, depth - 1)),
-        2 => format!("({} max: {})", expr(r, me, depth - 1), expr(r, me, depth - 1)),
+        0 | 1 => format!(
+            "({} {} {})",
+            expr(r, me, depth - 1),
+            r.pick(&["+", "-", "*", "//", "\\\\"]),
+            expr(r, me, depth - 1)
+        ),
+        2 => format!(
+            "({} max: {})",
+            expr(r, me, depth - 1),
+            expr(r, me, depth - 1)
+        ),
         3 if me > 0 => {
             let callee = r.below(me as u64);
             format!("(self m{}: {})", callee, expr(r, me, depth - 1))
         }
-        4 => format!("(({} < {}) ifTrue: [{}] ifFalse: [{}])", expr(r, me, 0), expr(r, me, 0), expr(r, me, depth - 1), expr(r, me, depth - 1)),
+        4 => format!(
+            "(({} < {}) ifTrue: [{}] ifFalse: [{}])",
+            expr(r, me, 0),
+            expr(r, me, 0),
+            expr(r, me, depth - 1),
+            expr(r, me, depth - 1)
+        ),
         5 => "self leaf".into(),
         6 => "self getV".into(),
         _ => atom(r),
@@ -58,10 +73,20 @@ fn method(r: &mut Rng, i: usize) -> String {
     let mut s = format!("m{}: a\n\t| b |\n\tb := {}.\n", i, expr(r, i, 2));
     for _ in 0..1 + r.below(3) {
         match r.below(5) {
-            0 => s.push_str(&format!("\t1 to: {} do: [:k | b := b + k + {}].\n", r.below(12), expr(r, i, 1))),
+            0 => s.push_str(&format!(
+                "\t1 to: {} do: [:k | b := b + k + {}].\n",
+                r.below(12),
+                expr(r, i, 1)
+            )),
             1 => s.push_str(&format!("\tv := {}.\n", expr(r, i, 1))),
-            2 => s.push_str(&format!("\tTranscript show: {} printString; cr.\n", expr(r, i, 2))),
-            3 => s.push_str(&format!("\t[b > 50] whileTrue: [b := b - {}].\n", 7 + r.below(5))),
+            2 => s.push_str(&format!(
+                "\tTranscript show: {} printString; cr.\n",
+                expr(r, i, 2)
+            )),
+            3 => s.push_str(&format!(
+                "\t[b > 50] whileTrue: [b := b - {}].\n",
+                7 + r.below(5)
+            )),
             _ => s.push_str(&format!("\tb := {}.\n", expr(r, i, 2))),
         }
     }
@@ -78,13 +103,21 @@ fn run(tier: TierMode, methods: &[String], schedule: &[(u64, Action)]) -> Vec<St
     vm.eval(CLASS).expect("class");
     vm.accept("Gen", false, "leaf\n\t^ 3", "g").expect("leaf");
     vm.accept("Gen", false, "getV\n\t^ v", "g").expect("getV");
-    vm.accept("Gen", false, "initialize\n\tv := 0", "g").expect("init");
+    vm.accept("Gen", false, "initialize\n\tv := 0", "g")
+        .expect("init");
     for m in methods {
-        vm.accept("Gen", false, m, "g").expect("generated method compiles");
+        vm.accept("Gen", false, m, "g")
+            .expect("generated method compiles");
     }
     let last = methods.len() - 1;
     let pid = vm
-        .start(&format!("| g | g := Gen new. 1 to: 3 do: [:i | g m{}: i]. g getV", last), 40)
+        .start(
+            &format!(
+                "| g | g := Gen new. 1 to: 3 do: [:i | g m{}: i]. g getV",
+                last
+            ),
+            40,
+        )
         .expect("start");
     let mut log = Vec::new();
     for (fuel, action) in schedule {
@@ -92,12 +125,20 @@ fn run(tier: TierMode, methods: &[String], schedule: &[(u64, Action)]) -> Vec<St
         log.push(vm.take_transcript());
         match action {
             Action::None => {}
-            Action::Accept(src) => log.push(format!("accept {:?}", vm.accept("Gen", false, src, "g").is_ok())),
-            Action::Remove(sel) => log.push(format!("remove {:?}", vm.remove("Gen", false, sel).is_ok())),
+            Action::Accept(src) => log.push(format!(
+                "accept {:?}",
+                vm.accept("Gen", false, src, "g").is_ok()
+            )),
+            Action::Remove(sel) => {
+                log.push(format!("remove {:?}", vm.remove("Gen", false, sel).is_ok()))
+            }
             Action::Restart(k) => {
                 let depth = vm.inspect_stack(pid).map(|s| s.len()).unwrap_or(0);
                 if depth > 0 {
-                    log.push(format!("restart {:?}", vm.restart_frame(pid, (*k as usize) % depth).is_ok()));
+                    log.push(format!(
+                        "restart {:?}",
+                        vm.restart_frame(pid, (*k as usize) % depth).is_ok()
+                    ));
                     let _ = vm.resume(pid);
                 }
             }
@@ -105,7 +146,10 @@ fn run(tier: TierMode, methods: &[String], schedule: &[(u64, Action)]) -> Vec<St
     }
     // finish: bounded
     for _ in 0..200 {
-        if matches!(vm.procs[pid].state, ProcState::Finished | ProcState::Errored | ProcState::Terminated) {
+        if matches!(
+            vm.procs[pid].state,
+            ProcState::Finished | ProcState::Errored | ProcState::Terminated
+        ) {
             break;
         }
         vm.run(100_000);
@@ -114,7 +158,9 @@ fn run(tier: TierMode, methods: &[String], schedule: &[(u64, Action)]) -> Vec<St
     let p = &vm.procs[pid];
     let end = match (&p.state, p.result, &p.error) {
         (ProcState::Finished, Some(v), _) => format!("value {}", vm.quick_print(v)),
-        (ProcState::Errored, _, Some(e)) => format!("error {} {}", e.class_name, vm.stack_names(pid).join("/")),
+        (ProcState::Errored, _, Some(e)) => {
+            format!("error {} {}", e.class_name, vm.stack_names(pid).join("/"))
+        }
         (s, _, _) => format!("state {:?}", s),
     };
     log.push(end);
@@ -131,7 +177,10 @@ enum Action {
 
 #[test]
 fn tier_modes_agree_on_random_programs_and_accept_schedules() {
-    let rounds: u64 = std::env::var("DIFF_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let rounds: u64 = std::env::var("DIFF_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
     let mut r = Rng(0xD1FF_5EED_1234_5678);
     let mut checked = 0;
     for round in 0..rounds {
@@ -161,7 +210,8 @@ fn tier_modes_agree_on_random_programs_and_accept_schedules() {
         for tier in [TierMode::On, TierMode::Eager] {
             let other = run(tier, &methods, &schedule);
             assert_eq!(
-                off, other,
+                off,
+                other,
                 "round {}: tier {:?} differs\nmethods:\n{}\nschedule: {:?}",
                 round,
                 tier,

@@ -9,8 +9,13 @@ fn seed_loop_listing() {
     let mut vm = Vm::new().expect("kernel");
     vm.eval("Object subclass: #Demo instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'X'")
         .expect("define Demo");
-    vm.accept("Demo", false, "methA: x\n\t[true] whileTrue: [Transcript show: self methB printString; cr]", "demo")
-        .expect("accept");
+    vm.accept(
+        "Demo",
+        false,
+        "methA: x\n\t[true] whileTrue: [Transcript show: self methB printString; cr]",
+        "demo",
+    )
+    .expect("accept");
     let listing = vm.disassemble("Demo>>methA:").expect("disassemble");
     let expected = "\
 Demo>>methA: (v1) args 1 temps 1
@@ -36,11 +41,30 @@ Demo>>methA: (v1) args 1 temps 1
 #[test]
 fn blocks_and_primitives_are_listed() {
     let mut vm = Vm::new().expect("kernel");
-    vm.accept("Object", false, "myHash\n\t<primitive: 75>\n\t^ 0", "t").expect("accept");
+    vm.accept("Object", false, "myHash\n\t<primitive: 75>\n\t^ 0", "t")
+        .expect("accept");
     let listing = vm.disassemble("Object>>myHash").expect("disassemble");
-    assert!(listing.starts_with("Object>>myHash (v1) args 0 temps 0 primitive 75\n"), "{}", listing);
-    vm.accept("Object", false, "twice: aBlock\n\t^ [:x | aBlock value: (aBlock value: x)]", "t").expect("accept");
+    assert!(
+        listing.starts_with("Object>>myHash (v1) args 0 temps 0 primitive 75\n"),
+        "{}",
+        listing
+    );
+    vm.accept(
+        "Object",
+        false,
+        "twice: aBlock\n\t^ [:x | aBlock value: (aBlock value: x)]",
+        "t",
+    )
+    .expect("accept");
     let listing = vm.disassemble("Object>>twice:").expect("disassemble");
-    assert!(listing.contains("MakeClosure { block: 0, copied: 1 }"), "{}", listing);
-    assert!(listing.contains("[] in Object>>twice: (v1) args 1 temps 2"), "{}", listing);
+    assert!(
+        listing.contains("MakeClosure { block: 0, copied: 1 }"),
+        "{}",
+        listing
+    );
+    assert!(
+        listing.contains("[] in Object>>twice: (v1) args 1 temps 2"),
+        "{}",
+        listing
+    );
 }

@@ -50,7 +50,11 @@ fn file_out_round_trips() {
     let second = b.file_out(&["Shape", "Circle"]).expect("file out again");
     assert_eq!(first, second);
     assert!(first.contains("Shape subclass: #Circle"), "{}", first);
-    assert!(first.contains("!Shape class methodsFor: 'counting'!"), "{}", first);
+    assert!(
+        first.contains("!Shape class methodsFor: 'counting'!"),
+        "{}",
+        first
+    );
     assert!(first.contains("'hey!!'"), "bangs stay escaped: {}", first);
     let v = b.eval_print("(Circle new radius: 2; area) printString , ' ' , Shape new shout , ' ' , Shape count printString").expect("eval");
     assert_eq!(v, "'(1420/113) hey! 0'");

@@ -20,11 +20,64 @@ impl Rng {
 }
 
 const PIECES: &[&str] = &[
-    "foo", "bar:", "x", ":=", "^", "[", "]", "(", ")", "{", "}", "#(", "#[", "'str'", "''", "$a", "$",
-    "#sym", "#at:put:", "16r1F", "1.5e2", "-3", "2r", "1e", "3.14s2", ".", ";", "|", ":x", "self",
-    "super", "thisContext", "nil", "true", "<primitive: 60>", "<", ">", "+", "-", "\"c\"", "\"", "!",
-    "!!", "ifTrue:", "whileTrue:", "to:", "do:", "[:i | i]", "\n", " ", "\t", "é", "ü", "🙂",
-    "1000000000000000000000000", "#(1 #(2) $a)", "thisContext sender", "Object subclass: #Z",
+    "foo",
+    "bar:",
+    "x",
+    ":=",
+    "^",
+    "[",
+    "]",
+    "(",
+    ")",
+    "{",
+    "}",
+    "#(",
+    "#[",
+    "'str'",
+    "''",
+    "$a",
+    "$",
+    "#sym",
+    "#at:put:",
+    "16r1F",
+    "1.5e2",
+    "-3",
+    "2r",
+    "1e",
+    "3.14s2",
+    ".",
+    ";",
+    "|",
+    ":x",
+    "self",
+    "super",
+    "thisContext",
+    "nil",
+    "true",
+    "<primitive: 60>",
+    "<",
+    ">",
+    "+",
+    "-",
+    "\"c\"",
+    "\"",
+    "!",
+    "!!",
+    "ifTrue:",
+    "whileTrue:",
+    "to:",
+    "do:",
+    "[:i | i]",
+    "\n",
+    " ",
+    "\t",
+    "é",
+    "ü",
+    "🙂",
+    "1000000000000000000000000",
+    "#(1 #(2) $a)",
+    "thisContext sender",
+    "Object subclass: #Z",
 ];
 
 fn random_source(rng: &mut Rng) -> String {
@@ -70,7 +123,10 @@ fn mutate(src: &str, rng: &mut Rng) -> String {
 fn no_input_panics() {
     let mut vm = Vm::new().expect("kernel");
     let mut rng = Rng(0x9E3779B97F4A7C15);
-    let seeds: Vec<String> = livetalk::kernel::SOURCES.iter().map(|(_, s)| s.to_string()).collect();
+    let seeds: Vec<String> = livetalk::kernel::SOURCES
+        .iter()
+        .map(|(_, s)| s.to_string())
+        .collect();
     let obj = vm.class_named("Object").expect("Object");
     for round in 0..3000 {
         let src = if round % 2 == 0 {

@@ -32,12 +32,37 @@ pub struct Config {
 }
 
 pub const CONFIGS: &[Config] = &[
-    Config { name: "tier-off", tier: TierMode::Off, slice: 1_000_000, storm: false },
-    Config { name: "tier-on", tier: TierMode::On, slice: 1_000_000, storm: false },
-    Config { name: "tier-eager", tier: TierMode::Eager, slice: 1_000_000, storm: false },
-    Config { name: "fuel-1", tier: TierMode::On, slice: 1, storm: false },
+    Config {
+        name: "tier-off",
+        tier: TierMode::Off,
+        slice: 1_000_000,
+        storm: false,
+    },
+    Config {
+        name: "tier-on",
+        tier: TierMode::On,
+        slice: 1_000_000,
+        storm: false,
+    },
+    Config {
+        name: "tier-eager",
+        tier: TierMode::Eager,
+        slice: 1_000_000,
+        storm: false,
+    },
+    Config {
+        name: "fuel-1",
+        tier: TierMode::On,
+        slice: 1,
+        storm: false,
+    },
     // slices of 13 instructions (a prime, so the deopt points move around)
-    Config { name: "deopt-storm", tier: TierMode::Eager, slice: 13, storm: true },
+    Config {
+        name: "deopt-storm",
+        tier: TierMode::Eager,
+        slice: 13,
+        storm: true,
+    },
 ];
 
 fn unescape(s: &str) -> String {
@@ -94,35 +119,62 @@ pub fn run_file(path: &Path, cfg: Config) -> Vec<String> {
                                 fails.push(format!("{}: expected {:?}, got {:?}", here, text, got));
                             }
                         }
-                        ("expect", Err(e)) => fails.push(format!("{}: expected {:?}, got error {}", here, text, e)),
+                        ("expect", Err(e)) => {
+                            fails.push(format!("{}: expected {:?}, got error {}", here, text, e))
+                        }
                         ("expect error", r) => match r {
-                            Err(EvalError::Runtime { class_name, message, .. }) => {
+                            Err(EvalError::Runtime {
+                                class_name,
+                                message,
+                                ..
+                            }) => {
                                 let (want_class, want_msg) = match text.split_once(": ") {
                                     Some((c, m)) => (c, Some(m)),
                                     None => (text.as_str(), None),
                                 };
-                                if class_name != want_class || want_msg.is_some_and(|m| m != message) {
-                                    fails.push(format!("{}: expected error {:?}, got {}: {}", here, text, class_name, message));
+                                if class_name != want_class
+                                    || want_msg.is_some_and(|m| m != message)
+                                {
+                                    fails.push(format!(
+                                        "{}: expected error {:?}, got {}: {}",
+                                        here, text, class_name, message
+                                    ));
                                 }
                             }
-                            Err(e) => fails.push(format!("{}: expected error {:?}, got {}", here, text, e)),
+                            Err(e) => fails
+                                .push(format!("{}: expected error {:?}, got {}", here, text, e)),
                             Ok(v) => {
                                 let got = vm.print_string(*v);
-                                fails.push(format!("{}: expected error {:?}, got value {}", here, text, got))
+                                fails.push(format!(
+                                    "{}: expected error {:?}, got value {}",
+                                    here, text, got
+                                ))
                             }
                         },
                         ("expect transcript", _) => {
                             if transcript != unescape(text) {
-                                fails.push(format!("{}: expected transcript {:?}, got {:?}", here, unescape(text), transcript));
+                                fails.push(format!(
+                                    "{}: expected transcript {:?}, got {:?}",
+                                    here,
+                                    unescape(text),
+                                    transcript
+                                ));
                             }
                         }
                         ("expect compile error", r) => match r {
                             Err(EvalError::Compile(msg)) => {
                                 if !msg.starts_with(&format!("{}:", text)) {
-                                    fails.push(format!("{}: expected compile error at {}, got {}", here, text, msg));
+                                    fails.push(format!(
+                                        "{}: expected compile error at {}, got {}",
+                                        here, text, msg
+                                    ));
                                 }
                             }
-                            other => fails.push(format!("{}: expected compile error, got {:?}", here, other.as_ref().map(|_| "a value"))),
+                            other => fails.push(format!(
+                                "{}: expected compile error, got {:?}",
+                                here,
+                                other.as_ref().map(|_| "a value")
+                            )),
                         },
                         (k, _) => fails.push(format!("{}: unknown expectation kind {:?}", here, k)),
                     }
@@ -136,10 +188,22 @@ pub fn run_file(path: &Path, cfg: Config) -> Vec<String> {
                     vm.terminate(pid);
                 }
             }
-            FileInItem::Method { class, meta, category, source, offset } => {
+            FileInItem::Method {
+                class,
+                meta,
+                category,
+                source,
+                offset,
+            } => {
                 let (line, _) = livetalk::syntax::line_col(&src, offset);
                 if let Err(e) = vm.accept(&class, meta, &source, &category) {
-                    fails.push(format!("{}:{} [{}]: method does not compile: {}", path.display(), line, cfg.name, e));
+                    fails.push(format!(
+                        "{}:{} [{}]: method does not compile: {}",
+                        path.display(),
+                        line,
+                        cfg.name,
+                        e
+                    ));
                 }
             }
             FileInItem::ClassDef { .. } => fails.push("golden files use chunk format".into()),
@@ -191,5 +255,11 @@ fn golden_suite() {
     if !wish.is_empty() {
         eprintln!("wishlist (not failing): {} expectations unmet", wish.len());
     }
-    assert!(failures.is_empty(), "{} golden failures in {} runs:\n{}", failures.len(), count, failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden failures in {} runs:\n{}",
+        failures.len(),
+        count,
+        failures.join("\n")
+    );
 }

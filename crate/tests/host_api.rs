@@ -29,7 +29,11 @@ fn vm() -> Vm {
 #[test]
 fn lists_classes_methods_sources_and_versions() {
     let mut vm = vm();
-    let demo = vm.list_classes().into_iter().find(|c| c.name == "Demo").expect("Demo listed");
+    let demo = vm
+        .list_classes()
+        .into_iter()
+        .find(|c| c.name == "Demo")
+        .expect("Demo listed");
     assert_eq!(demo.superclass.as_deref(), Some("Object"));
     assert_eq!(demo.inst_vars, vec!["count".to_string()]);
     let ms = vm.list_methods("Demo", false).expect("methods");
@@ -38,10 +42,16 @@ fn lists_classes_methods_sources_and_versions() {
     assert!(ms.iter().all(|m| m.version == 1));
     assert_eq!(vm.accept("Demo", false, "methB\n\t^ 2", "demo"), Ok(2));
     assert_eq!(vm.accept("Demo", false, "methB\n\t^ 3", "demo"), Ok(3));
-    assert_eq!(vm.method_source("Demo", false, "methB").expect("source"), "methB\n\t^ 3");
+    assert_eq!(
+        vm.method_source("Demo", false, "methB").expect("source"),
+        "methB\n\t^ 3"
+    );
     // a failed accept changes nothing: same source, same version
     assert!(vm.accept("Demo", false, "methB\n\t^ 3 +", "demo").is_err());
-    assert_eq!(vm.method_source("Demo", false, "methB").expect("source"), "methB\n\t^ 3");
+    assert_eq!(
+        vm.method_source("Demo", false, "methB").expect("source"),
+        "methB\n\t^ 3"
+    );
     assert_eq!(vm.list_methods("Demo", false).expect("m")[1].version, 3);
     // removal then re-adding continues the numbering
     vm.remove("Demo", false, "methB").expect("remove");
@@ -55,10 +65,14 @@ fn activations_show_old_versions_still_running() {
     let mut vm = vm();
     let pid = vm.start("Demo new methA: 0", 40).expect("start");
     vm.run(500);
-    vm.accept("Demo", false, "methA: x\n\t^ 7", "demo").expect("accept");
+    vm.accept("Demo", false, "methA: x\n\t^ 7", "demo")
+        .expect("accept");
     let acts = vm.activations();
     assert!(
-        acts.iter().any(|a| a.class_name == "Demo" && a.selector == "methA:" && a.version == 1 && a.count == 1),
+        acts.iter().any(|a| a.class_name == "Demo"
+            && a.selector == "methA:"
+            && a.version == 1
+            && a.count == 1),
         "{:?}",
         acts
     );
@@ -85,12 +99,23 @@ fn inspect_stack_maps_pc_to_source_with_temps() {
     assert_eq!(a.name, "Demo>>methA:");
     assert_eq!(a.version, 1);
     assert_eq!(a.receiver, "a Demo");
-    assert!(a.temps.contains(&("x".to_string(), "41".to_string())), "{:?}", a.temps);
-    assert!(a.temps.contains(&("local".to_string(), "42".to_string())), "{:?}", a.temps);
+    assert!(
+        a.temps.contains(&("x".to_string(), "41".to_string())),
+        "{:?}",
+        a.temps
+    );
+    assert!(
+        a.temps.contains(&("local".to_string(), "42".to_string())),
+        "{:?}",
+        a.temps
+    );
     // the current instruction of methA: is the send of methB
     let text = &a.source[a.span.0..a.span.1];
     assert_eq!(text, "methB");
-    assert_eq!(st.last().map(|f| f.name.as_str()), Some("UndefinedObject>>DoIt"));
+    assert_eq!(
+        st.last().map(|f| f.name.as_str()),
+        Some("UndefinedObject>>DoIt")
+    );
 }
 
 #[test]

@@ -53,7 +53,10 @@ fn run_bounded(vm: &mut Vm, src: &str) {
             Outcome::Waiting { .. } => break,
             _ => {}
         }
-        if matches!(vm.procs[pid].state, ProcState::Finished | ProcState::Errored | ProcState::Terminated) {
+        if matches!(
+            vm.procs[pid].state,
+            ProcState::Finished | ProcState::Errored | ProcState::Terminated
+        ) {
             break;
         }
     }

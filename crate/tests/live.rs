@@ -19,7 +19,12 @@ fn live_scripts() {
     let mut failures = vec![];
     for s in &scripts {
         let src = std::fs::read_to_string(s).expect("read script");
-        for (tier, slice) in [(TierMode::Off, 1_000_000), (TierMode::On, 1_000_000), (TierMode::Eager, 1_000_000), (TierMode::On, 1)] {
+        for (tier, slice) in [
+            (TierMode::Off, 1_000_000),
+            (TierMode::On, 1_000_000),
+            (TierMode::Eager, 1_000_000),
+            (TierMode::On, 1),
+        ] {
             let mut vm = Vm::new().expect("kernel");
             vm.tier = tier;
             vm.slice = slice;

@@ -25,12 +25,18 @@ fn seed_session(tier: TierMode) -> (String, Vec<String>) {
     };
     step(&mut vm, 20_000, &mut out, &mut events);
     events.push("-- accept methB".into());
-    vm.accept("Demo", false, "methB\n\t^ 2", "demo").expect("accept");
+    vm.accept("Demo", false, "methB\n\t^ 2", "demo")
+        .expect("accept");
     events.extend(vm.take_tier_events().iter().map(|e| e.to_string()));
     step(&mut vm, 20_000, &mut out, &mut events);
     events.push("-- accept methA:".into());
-    vm.accept("Demo", false, "methA: x\n\t[true] whileTrue: [Transcript show: 'new'; cr]", "demo")
-        .expect("accept");
+    vm.accept(
+        "Demo",
+        false,
+        "methA: x\n\t[true] whileTrue: [Transcript show: 'new'; cr]",
+        "demo",
+    )
+    .expect("accept");
     events.extend(vm.take_tier_events().iter().map(|e| e.to_string()));
     step(&mut vm, 20_000, &mut out, &mut events);
     vm.terminate_process(pid).expect("terminate");
@@ -41,14 +47,29 @@ fn seed_session(tier: TierMode) -> (String, Vec<String>) {
 fn seed_scenario_with_the_tier_on() {
     let (out_on, events) = seed_session(TierMode::On);
     let (out_off, events_off) = seed_session(TierMode::Off);
-    assert!(events_off.iter().all(|e| e.starts_with("--")), "tier off makes no events: {:?}", events_off);
+    assert!(
+        events_off.iter().all(|e| e.starts_with("--")),
+        "tier off makes no events: {:?}",
+        events_off
+    );
     // R5: the tier is invisible — same output for the same schedule
     assert_eq!(out_on, out_off);
-    let accept_b = events.iter().position(|e| e == "-- accept methB").expect("marker");
+    let accept_b = events
+        .iter()
+        .position(|e| e == "-- accept methB")
+        .expect("marker");
     let before = &events[..accept_b];
     let after = &events[accept_b + 1..];
-    assert!(before.contains(&"optimized Demo>>methA: at loop head (OSR)".to_string()), "{:#?}", events);
-    assert!(before.contains(&"inlined Demo>>methB v1 into Demo>>methA:".to_string()), "{:#?}", events);
+    assert!(
+        before.contains(&"optimized Demo>>methA: at loop head (OSR)".to_string()),
+        "{:#?}",
+        events
+    );
+    assert!(
+        before.contains(&"inlined Demo>>methB v1 into Demo>>methA:".to_string()),
+        "{:#?}",
+        events
+    );
     // the accept deoptimizes the running activation at once ...
     assert_eq!(
         after.first().map(String::as_str),
@@ -57,12 +78,23 @@ fn seed_scenario_with_the_tier_on() {
         events
     );
     // ... and OSR re-optimizes the loop with the new methB inlined (R7)
-    assert!(after.contains(&"optimized Demo>>methA: at loop head (OSR)".to_string()), "{:#?}", events);
-    assert!(after.contains(&"inlined Demo>>methB v2 into Demo>>methA:".to_string()), "{:#?}", events);
+    assert!(
+        after.contains(&"optimized Demo>>methA: at loop head (OSR)".to_string()),
+        "{:#?}",
+        events
+    );
+    assert!(
+        after.contains(&"inlined Demo>>methB v2 into Demo>>methA:".to_string()),
+        "{:#?}",
+        events
+    );
     // the new value appears on the very next call: no 1 after the first 2
     let lines: Vec<&str> = out_on.lines().collect();
     let first_two = lines.iter().position(|l| *l == "2").expect("2 appears");
-    assert!(lines[first_two..].iter().all(|l| *l == "2"), "old value after the accept");
+    assert!(
+        lines[first_two..].iter().all(|l| *l == "2"),
+        "old value after the accept"
+    );
     // accepting methA: changes nothing for the running activation (R3)
     assert!(!out_on.contains("new"));
 }
@@ -72,7 +104,13 @@ fn eager_tier_gives_the_same_results() {
     let (out_eager, events) = seed_session(TierMode::Eager);
     let (out_off, _) = seed_session(TierMode::Off);
     assert_eq!(out_eager, out_off);
-    assert!(events.iter().any(|e| e.starts_with("optimized Demo>>methA:")), "{:#?}", events);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("optimized Demo>>methA:")),
+        "{:#?}",
+        events
+    );
 }
 
 #[test]
@@ -91,5 +129,8 @@ fn removing_an_inlined_method_deoptimizes_and_fails_next_send() {
         ev
     );
     vm.run(5_000);
-    assert_eq!(vm.procs[pid].error.as_ref().map(|e| e.class_name.as_str()), Some("MessageNotUnderstood"));
+    assert_eq!(
+        vm.procs[pid].error.as_ref().map(|e| e.class_name.as_str()),
+        Some("MessageNotUnderstood")
+    );
 }

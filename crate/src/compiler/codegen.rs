@@ -152,7 +152,12 @@ fn auto_declare(m: &mut Method, ctx: &ClassContext, base: usize) {
             }
             Expr::Cascade { first, rest, .. } => {
                 walk_e(&first.receiver, decl, used);
-                for a in first.message.args.iter().chain(rest.iter().flat_map(|m| m.args.iter())) {
+                for a in first
+                    .message
+                    .args
+                    .iter()
+                    .chain(rest.iter().flat_map(|m| m.args.iter()))
+                {
                     walk_e(a, decl, used);
                 }
             }
@@ -182,7 +187,11 @@ fn auto_declare(m: &mut Method, ctx: &ClassContext, base: usize) {
     walk_s(&m.body, &mut decl, &mut used);
     let mut n = 0;
     for u in used {
-        let lower = u.name.chars().next().is_some_and(|c| c.is_lowercase() || c == '_');
+        let lower = u
+            .name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_lowercase() || c == '_');
         if lower
             && !decl.contains(&u.name)
             && !SPECIALS.contains(&u.name.as_str())
@@ -260,7 +269,12 @@ impl<'a> Gen<'a> {
         for f in &free {
             u.copied.insert(f.clone(), next);
             u.temp_names.push(match f {
-                Free::Value(k) => self.a.decls.get(k).map(|d| d.name.clone()).unwrap_or_default(),
+                Free::Value(k) => self
+                    .a
+                    .decls
+                    .get(k)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
                 Free::Vector(_) => "<temp vector>".into(),
             });
             next += 1;
@@ -414,7 +428,10 @@ impl<'a> Gen<'a> {
                 self.emit(Op::PushNil, span);
                 self.emit(Op::ReturnTop, span);
             } else {
-                self.emit(Op::ReturnSelf, Span::new(span.end as usize, span.end as usize));
+                self.emit(
+                    Op::ReturnSelf,
+                    Span::new(span.end as usize, span.end as usize),
+                );
             }
         }
     }
@@ -564,7 +581,10 @@ impl<'a> Gen<'a> {
             match u.copied.get(&Free::Value(k)) {
                 Some(t) => Some(Slot::Temp(*t)),
                 None => {
-                    self.err(format!("internal: variable '{}' not captured", d.name), span);
+                    self.err(
+                        format!("internal: variable '{}' not captured", d.name),
+                        span,
+                    );
                     None
                 }
             }
@@ -829,7 +849,14 @@ impl<'a> Gen<'a> {
             "and:" | "or:" => {
                 self.expr(&s.receiver);
                 let and = m.selector == "and:";
-                let j = self.emit(if and { Op::JumpIfFalse(0) } else { Op::JumpIfTrue(0) }, sp);
+                let j = self.emit(
+                    if and {
+                        Op::JumpIfFalse(0)
+                    } else {
+                        Op::JumpIfTrue(0)
+                    },
+                    sp,
+                );
                 self.inline_block(&args[0], false);
                 let end = self.emit(Op::Jump(0), sp);
                 self.patch(j);
@@ -843,9 +870,23 @@ impl<'a> Gen<'a> {
                 if args.is_empty() {
                     let at = self.unit().ops.len();
                     let d = top as i32 - at as i32 - 1;
-                    self.emit(if t { Op::JumpIfTrue(d) } else { Op::JumpIfFalse(d) }, sp);
+                    self.emit(
+                        if t {
+                            Op::JumpIfTrue(d)
+                        } else {
+                            Op::JumpIfFalse(d)
+                        },
+                        sp,
+                    );
                 } else {
-                    let exit = self.emit(if t { Op::JumpIfFalse(0) } else { Op::JumpIfTrue(0) }, sp);
+                    let exit = self.emit(
+                        if t {
+                            Op::JumpIfFalse(0)
+                        } else {
+                            Op::JumpIfTrue(0)
+                        },
+                        sp,
+                    );
                     self.inline_block(&args[0], false);
                     self.emit(Op::Pop, sp);
                     self.jump_back(top, sp);
@@ -919,7 +960,9 @@ impl<'a> Gen<'a> {
                     (&args[1], 1i64)
                 } else {
                     let st = match &args[1] {
-                        Expr::Literal(Literal::Integer(n), _) => i64::try_from(n.clone()).unwrap_or(1),
+                        Expr::Literal(Literal::Integer(n), _) => {
+                            i64::try_from(n.clone()).unwrap_or(1)
+                        }
                         _ => 1,
                     };
                     (&args[2], st)

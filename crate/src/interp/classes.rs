@@ -214,7 +214,10 @@ impl Vm {
             }
         }
         // map old slot index -> new slot index by name
-        let map: Vec<Option<usize>> = old.iter().map(|n| all.iter().position(|m| m == n)).collect();
+        let map: Vec<Option<usize>> = old
+            .iter()
+            .map(|n| all.iter().position(|m| m == n))
+            .collect();
         self.migrate_instances(class, &map, all.len(), old.len());
         let info = &mut self.classes[class as usize];
         info.inst_vars = all;
@@ -230,7 +233,10 @@ impl Vm {
         self.classes[meta as usize].superclass = Some(meta_super);
         // subclasses: recompute their inherited part
         let subs: Vec<ClassId> = (0..self.classes.len() as ClassId)
-            .filter(|c| !self.classes[*c as usize].is_meta && self.classes[*c as usize].superclass == Some(class))
+            .filter(|c| {
+                !self.classes[*c as usize].is_meta
+                    && self.classes[*c as usize].superclass == Some(class)
+            })
             .collect();
         for s in subs {
             let own: Vec<String> = self.classes[s as usize].own_inst_vars_by_len(old.len());
@@ -245,7 +251,13 @@ impl Vm {
         Ok(())
     }
 
-    fn migrate_instances(&mut self, class: ClassId, map: &[Option<usize>], new_len: usize, old_len: usize) {
+    fn migrate_instances(
+        &mut self,
+        class: ClassId,
+        map: &[Option<usize>],
+        new_len: usize,
+        old_len: usize,
+    ) {
         for o in self.heap.objs.iter_mut() {
             if o.class != class {
                 continue;
@@ -359,7 +371,11 @@ impl Vm {
     }
 
     pub fn add_class_var(&mut self, class: ClassId, name: &str) {
-        if self.classes[class as usize].class_vars.iter().any(|(n, _)| n == name) {
+        if self.classes[class as usize]
+            .class_vars
+            .iter()
+            .any(|(n, _)| n == name)
+        {
             return;
         }
         let b = match self.undeclared.remove(name) {
@@ -369,7 +385,9 @@ impl Vm {
                 self.new_assoc(k, Value::NIL)
             }
         };
-        self.classes[class as usize].class_vars.push((name.to_string(), b));
+        self.classes[class as usize]
+            .class_vars
+            .push((name.to_string(), b));
     }
 }
 

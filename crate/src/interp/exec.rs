@@ -8,9 +8,9 @@
 
 use super::frame::{Frame, OnReturn, ProcState, Unwind, UnwindAction};
 use super::prims::{self, PrimResult};
+use super::TierMode;
 use super::{CacheEntry, ErrorInfo, Vm, CACHE_SIZE};
 use crate::bytecode::{Arith, Op};
-use super::TierMode;
 use crate::object::{Body, ClassId, Closure, Code, Marker, Value};
 use crate::tier::OptCode;
 use std::cell::Cell;
@@ -122,333 +122,350 @@ impl Vm {
                 };
                 pc += 1;
                 'dispatch: loop {
-                match op {
-                    Op::PushSelf => self.stack.push(recv),
-                    Op::PushNil => self.stack.push(Value::NIL),
-                    Op::PushTrue => self.stack.push(Value::TRUE),
-                    Op::PushFalse => self.stack.push(Value::FALSE),
-                    Op::PushInt(i) => self.stack.push(Value::small(i as i64)),
-                    Op::PushLit(i) => self.stack.push(code.literals[i as usize]),
-                    Op::PushGlobal(i) => {
-                        let v = self.assoc_value(code.literals[i as usize]);
-                        self.stack.push(v);
-                    }
-                    Op::StoreGlobal(i) => {
-                        let v = self.top();
-                        self.set_assoc_value(code.literals[i as usize], v);
-                    }
-                    Op::PushTemp(i) => {
-                        let v = self.stack[bp + i as usize];
-                        self.stack.push(v);
-                    }
-                    Op::StoreTemp(i) => {
-                        let v = self.top();
-                        self.stack[bp + i as usize] = v;
-                    }
-                    Op::PopTemp(i) => {
-                        let v = self.pop();
-                        self.stack[bp + i as usize] = v;
-                    }
-                    Op::PushRemote { idx, vec } => {
-                        let tv = self.stack[bp + vec as usize];
-                        let v = self.slot(tv, idx as usize);
-                        self.stack.push(v);
-                    }
-                    Op::StoreRemote { idx, vec } => {
-                        let tv = self.stack[bp + vec as usize];
-                        let v = self.top();
-                        self.set_slot(tv, idx as usize, v);
-                    }
-                    Op::PushInstVar(i) => {
-                        let v = self.slot(recv, i as usize);
-                        self.stack.push(v);
-                    }
-                    Op::StoreInstVar(i) => {
-                        let v = self.top();
-                        self.set_slot(recv, i as usize, v);
-                    }
-                    Op::PushThisContext => {
-                        let ctx = self.context_for(fi);
-                        self.stack.push(ctx);
-                    }
-                    Op::Pop => {
-                        self.stack.pop();
-                    }
-                    Op::Dup => {
-                        let v = self.top();
-                        self.stack.push(v);
-                    }
-                    Op::MakeArray { size, nils } => {
-                        let v = if size == 0 {
-                            self.new_array(vec![Value::NIL; nils as usize])
-                        } else {
-                            let n = self.stack.len() - size as usize;
-                            let items = self.stack.split_off(n);
-                            self.new_array(items)
-                        };
-                        self.stack.push(v);
-                    }
-                    Op::Send { sel, argc } => {
-                        self.frames[fi].pc = pc as u32;
-                        let serial = self.frames[fi].serial;
-                        self.send(code.literals[sel as usize], argc as usize, None);
-                        // a primitive answered: stay in this frame's loop
-                        if self.same_frame(fi, serial, &code, &opt) {
-                            pc = self.frames[fi].pc as usize;
-                            continue 'insn;
+                    match op {
+                        Op::PushSelf => self.stack.push(recv),
+                        Op::PushNil => self.stack.push(Value::NIL),
+                        Op::PushTrue => self.stack.push(Value::TRUE),
+                        Op::PushFalse => self.stack.push(Value::FALSE),
+                        Op::PushInt(i) => self.stack.push(Value::small(i as i64)),
+                        Op::PushLit(i) => self.stack.push(code.literals[i as usize]),
+                        Op::PushGlobal(i) => {
+                            let v = self.assoc_value(code.literals[i as usize]);
+                            self.stack.push(v);
                         }
-                        continue 'frame;
-                    }
-                    Op::SuperSend { sel, argc } => {
-                        self.frames[fi].pc = pc as u32;
-                        let sup = self.classes[code.info.class as usize].superclass;
-                        match sup {
-                            Some(s) => self.send(code.literals[sel as usize], argc as usize, Some(s)),
-                            None => {
-                                // super of a root class: nothing to find
-                                self.does_not_understand(code.literals[sel as usize], argc as usize, None)
-                            }
+                        Op::StoreGlobal(i) => {
+                            let v = self.top();
+                            self.set_assoc_value(code.literals[i as usize], v);
                         }
-                        continue 'frame;
-                    }
-                    Op::Arith(a) => {
-                        let n = self.stack.len();
-                        let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
-                        if x.is_int() && y.is_int() {
-                            if let Some(r) = arith_small(a, x.int_unchecked(), y.int_unchecked()) {
-                                self.stack.truncate(n - 1);
-                                self.stack[n - 2] = r;
+                        Op::PushTemp(i) => {
+                            let v = self.stack[bp + i as usize];
+                            self.stack.push(v);
+                        }
+                        Op::StoreTemp(i) => {
+                            let v = self.top();
+                            self.stack[bp + i as usize] = v;
+                        }
+                        Op::PopTemp(i) => {
+                            let v = self.pop();
+                            self.stack[bp + i as usize] = v;
+                        }
+                        Op::PushRemote { idx, vec } => {
+                            let tv = self.stack[bp + vec as usize];
+                            let v = self.slot(tv, idx as usize);
+                            self.stack.push(v);
+                        }
+                        Op::StoreRemote { idx, vec } => {
+                            let tv = self.stack[bp + vec as usize];
+                            let v = self.top();
+                            self.set_slot(tv, idx as usize, v);
+                        }
+                        Op::PushInstVar(i) => {
+                            let v = self.slot(recv, i as usize);
+                            self.stack.push(v);
+                        }
+                        Op::StoreInstVar(i) => {
+                            let v = self.top();
+                            self.set_slot(recv, i as usize, v);
+                        }
+                        Op::PushThisContext => {
+                            let ctx = self.context_for(fi);
+                            self.stack.push(ctx);
+                        }
+                        Op::Pop => {
+                            self.stack.pop();
+                        }
+                        Op::Dup => {
+                            let v = self.top();
+                            self.stack.push(v);
+                        }
+                        Op::MakeArray { size, nils } => {
+                            let v = if size == 0 {
+                                self.new_array(vec![Value::NIL; nils as usize])
+                            } else {
+                                let n = self.stack.len() - size as usize;
+                                let items = self.stack.split_off(n);
+                                self.new_array(items)
+                            };
+                            self.stack.push(v);
+                        }
+                        Op::Send { sel, argc } => {
+                            self.frames[fi].pc = pc as u32;
+                            let serial = self.frames[fi].serial;
+                            self.send(code.literals[sel as usize], argc as usize, None);
+                            // a primitive answered: stay in this frame's loop
+                            if self.same_frame(fi, serial, &code, &opt) {
+                                pc = self.frames[fi].pc as usize;
                                 continue 'insn;
                             }
+                            continue 'frame;
                         }
-                        self.frames[fi].pc = pc as u32;
-                        let serial = self.frames[fi].serial;
-                        let sel = self.arith_selector(a);
-                        self.send(sel, 1, None);
-                        if self.same_frame(fi, serial, &code, &opt) {
-                            pc = self.frames[fi].pc as usize;
-                            continue 'insn;
+                        Op::SuperSend { sel, argc } => {
+                            self.frames[fi].pc = pc as u32;
+                            let sup = self.classes[code.info.class as usize].superclass;
+                            match sup {
+                                Some(s) => {
+                                    self.send(code.literals[sel as usize], argc as usize, Some(s))
+                                }
+                                None => {
+                                    // super of a root class: nothing to find
+                                    self.does_not_understand(
+                                        code.literals[sel as usize],
+                                        argc as usize,
+                                        None,
+                                    )
+                                }
+                            }
+                            continue 'frame;
                         }
-                        continue 'frame;
-                    }
-                    Op::IdentityEq => {
-                        let y = self.pop();
-                        let x = self.pop();
-                        self.stack.push(Value::bool(self.identical(x, y)));
-                    }
-                    Op::Class => {
-                        let x = self.pop();
-                        let c = self.class_of(x);
-                        self.stack.push(self.classes[c as usize].obj);
-                    }
-                    Op::Jump(d) => {
-                        pc = (pc as i64 + d as i64) as usize;
-                        if d < 0 {
-                            if self.heap.needs_gc() {
+                        Op::Arith(a) => {
+                            let n = self.stack.len();
+                            let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
+                            if x.is_int() && y.is_int() {
+                                if let Some(r) =
+                                    arith_small(a, x.int_unchecked(), y.int_unchecked())
+                                {
+                                    self.stack.truncate(n - 1);
+                                    self.stack[n - 2] = r;
+                                    continue 'insn;
+                                }
+                            }
+                            self.frames[fi].pc = pc as u32;
+                            let serial = self.frames[fi].serial;
+                            let sel = self.arith_selector(a);
+                            self.send(sel, 1, None);
+                            if self.same_frame(fi, serial, &code, &opt) {
+                                pc = self.frames[fi].pc as usize;
+                                continue 'insn;
+                            }
+                            continue 'frame;
+                        }
+                        Op::IdentityEq => {
+                            let y = self.pop();
+                            let x = self.pop();
+                            self.stack.push(Value::bool(self.identical(x, y)));
+                        }
+                        Op::Class => {
+                            let x = self.pop();
+                            let c = self.class_of(x);
+                            self.stack.push(self.classes[c as usize].obj);
+                        }
+                        Op::Jump(d) => {
+                            pc = (pc as i64 + d as i64) as usize;
+                            if d < 0 {
+                                if self.heap.needs_gc() {
+                                    self.frames[fi].pc = pc as u32;
+                                    continue 'frame;
+                                }
+                                // a loop head: on-stack replacement into
+                                // optimized code (R7)
+                                if opt.is_none() && self.tier != TierMode::Off {
+                                    self.frames[fi].pc = pc as u32;
+                                    if self.tier_backedge(fi) {
+                                        continue 'frame;
+                                    }
+                                }
+                            }
+                        }
+                        Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
+                            let v = self.pop();
+                            let want = matches!(op, Op::JumpIfTrue(_));
+                            if v == Value::TRUE {
+                                if want {
+                                    pc = (pc as i64 + d as i64) as usize;
+                                }
+                            } else if v == Value::FALSE {
+                                if !want {
+                                    pc = (pc as i64 + d as i64) as usize;
+                                }
+                            } else {
+                                // not a Boolean: send mustBeBoolean (its result
+                                // is treated as the condition's value)
+                                self.frames[fi].pc = (pc - 1) as u32;
+                                self.stack.push(v);
                                 self.frames[fi].pc = pc as u32;
+                                self.non_boolean(v);
                                 continue 'frame;
                             }
-                            // a loop head: on-stack replacement into
-                            // optimized code (R7)
-                            if opt.is_none() && self.tier != TierMode::Off {
-                                self.frames[fi].pc = pc as u32;
-                                if self.tier_backedge(fi) {
+                        }
+                        Op::JumpIfNil(d) => {
+                            if self.pop() == Value::NIL {
+                                pc = (pc as i64 + d as i64) as usize;
+                            }
+                        }
+                        Op::JumpIfNotNil(d) => {
+                            if self.pop() != Value::NIL {
+                                pc = (pc as i64 + d as i64) as usize;
+                            }
+                        }
+                        Op::ReturnTop => {
+                            self.frames[fi].pc = pc as u32;
+                            let v = self.pop();
+                            self.return_value(v);
+                            continue 'frame;
+                        }
+                        Op::ReturnSelf => {
+                            self.frames[fi].pc = pc as u32;
+                            self.return_value(recv);
+                            continue 'frame;
+                        }
+                        Op::NonLocalReturn => {
+                            self.frames[fi].pc = pc as u32;
+                            let v = self.pop();
+                            self.non_local_return(v);
+                            continue 'frame;
+                        }
+                        Op::MakeClosure { block, copied } => {
+                            let n = self.stack.len() - copied as usize;
+                            let copied = self.stack.split_off(n);
+                            let f = &self.frames[fi];
+                            let c = Closure {
+                                code: code.blocks[block as usize].clone(),
+                                method: f.method,
+                                receiver: f.receiver,
+                                home: f.home,
+                                process: self.procs[self.active].obj,
+                                outer: f.serial,
+                                copied,
+                            };
+                            let v = self
+                                .heap
+                                .alloc(self.k.full_block_closure, Body::Closure(Box::new(c)));
+                            self.stack.push(v);
+                        }
+                        // ----- optimized instructions (see crate::tier) -----
+                        Op::ArithTT { a, b, op: aop } => {
+                            let x = self.stack[bp + a as usize];
+                            let y = self.stack[bp + b as usize];
+                            if fuel >= 2 && x.is_int() && y.is_int() {
+                                if let Some(r) =
+                                    arith_small(aop, x.int_unchecked(), y.int_unchecked())
+                                {
+                                    self.stack.push(r);
+                                    fuel -= 2;
+                                    pc += 2;
+                                    continue 'insn;
+                                }
+                            }
+                            op = ops[pc - 1];
+                            continue 'dispatch;
+                        }
+                        Op::ArithTI { a, imm, op: aop } => {
+                            let x = self.stack[bp + a as usize];
+                            if fuel >= 2 && x.is_int() {
+                                if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
+                                    self.stack.push(r);
+                                    fuel -= 2;
+                                    pc += 2;
+                                    continue 'insn;
+                                }
+                            }
+                            op = ops[pc - 1];
+                            continue 'dispatch;
+                        }
+                        Op::BranchTT { a, b, op: aop, d } => {
+                            let x = self.stack[bp + a as usize];
+                            let y = self.stack[bp + b as usize];
+                            if fuel >= 3 && x.is_int() && y.is_int() {
+                                if let Some(r) =
+                                    arith_small(aop, x.int_unchecked(), y.int_unchecked())
+                                {
+                                    fuel -= 3;
+                                    pc += 3;
+                                    if r == Value::FALSE {
+                                        pc = (pc as i64 + d as i64) as usize;
+                                    }
+                                    continue 'insn;
+                                }
+                            }
+                            op = ops[pc - 1];
+                            continue 'dispatch;
+                        }
+                        Op::BranchTI { a, imm, op: aop, d } => {
+                            let x = self.stack[bp + a as usize];
+                            if fuel >= 3 && x.is_int() {
+                                if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
+                                    fuel -= 3;
+                                    pc += 3;
+                                    if r == Value::FALSE {
+                                        pc = (pc as i64 + d as i64) as usize;
+                                    }
+                                    continue 'insn;
+                                }
+                            }
+                            op = ops[pc - 1];
+                            continue 'dispatch;
+                        }
+                        Op::ArithSI { imm, op: aop } => {
+                            if fuel >= 2 && recv.is_int() {
+                                if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64)
+                                {
+                                    self.stack.push(r);
+                                    fuel -= 2;
+                                    pc += 2;
+                                    continue 'insn;
+                                }
+                            }
+                            op = ops[pc - 1];
+                            continue 'dispatch;
+                        }
+                        Op::BranchSI { imm, op: aop, d } => {
+                            if fuel >= 3 && recv.is_int() {
+                                if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64)
+                                {
+                                    fuel -= 3;
+                                    pc += 3;
+                                    if r == Value::FALSE {
+                                        pc = (pc as i64 + d as i64) as usize;
+                                    }
+                                    continue 'insn;
+                                }
+                            }
+                            op = ops[pc - 1];
+                            continue 'dispatch;
+                        }
+                        Op::IncTemp { a, imm } => {
+                            let x = self.stack[bp + a as usize];
+                            if fuel >= 3 && x.is_int() {
+                                if let Some(r) = Value::int(x.int_unchecked() + imm as i64) {
+                                    self.stack[bp + a as usize] = r;
+                                    fuel -= 3;
+                                    pc += 3;
+                                    continue 'insn;
+                                }
+                            }
+                            op = ops[pc - 1];
+                            continue 'dispatch;
+                        }
+                        Op::SendAdaptive { site }
+                        | Op::SendCached { site }
+                        | Op::SendMega { site }
+                        | Op::InlineLeaf { site } => {
+                            let o = match &opt {
+                                Some(o) => o.clone(),
+                                None => {
+                                    op = ops[pc - 1];
+                                    continue 'dispatch;
+                                }
+                            };
+                            self.frames[fi].pc = pc as u32;
+                            let serial = self.frames[fi].serial;
+                            match self.tier_send(&o, site as usize, pc - 1, op, &mut fuel) {
+                                TierSend::Fallback => {
+                                    op = ops[pc - 1];
+                                    continue 'dispatch;
+                                }
+                                TierSend::Done => continue 'insn,
+                                TierSend::Sent => {
+                                    if self.same_frame(fi, serial, &code, &opt) {
+                                        pc = self.frames[fi].pc as usize;
+                                        continue 'insn;
+                                    }
                                     continue 'frame;
                                 }
                             }
                         }
                     }
-                    Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
-                        let v = self.pop();
-                        let want = matches!(op, Op::JumpIfTrue(_));
-                        if v == Value::TRUE {
-                            if want {
-                                pc = (pc as i64 + d as i64) as usize;
-                            }
-                        } else if v == Value::FALSE {
-                            if !want {
-                                pc = (pc as i64 + d as i64) as usize;
-                            }
-                        } else {
-                            // not a Boolean: send mustBeBoolean (its result
-                            // is treated as the condition's value)
-                            self.frames[fi].pc = (pc - 1) as u32;
-                            self.stack.push(v);
-                            self.frames[fi].pc = pc as u32;
-                            self.non_boolean(v);
-                            continue 'frame;
-                        }
-                    }
-                    Op::JumpIfNil(d) => {
-                        if self.pop() == Value::NIL {
-                            pc = (pc as i64 + d as i64) as usize;
-                        }
-                    }
-                    Op::JumpIfNotNil(d) => {
-                        if self.pop() != Value::NIL {
-                            pc = (pc as i64 + d as i64) as usize;
-                        }
-                    }
-                    Op::ReturnTop => {
-                        self.frames[fi].pc = pc as u32;
-                        let v = self.pop();
-                        self.return_value(v);
-                        continue 'frame;
-                    }
-                    Op::ReturnSelf => {
-                        self.frames[fi].pc = pc as u32;
-                        self.return_value(recv);
-                        continue 'frame;
-                    }
-                    Op::NonLocalReturn => {
-                        self.frames[fi].pc = pc as u32;
-                        let v = self.pop();
-                        self.non_local_return(v);
-                        continue 'frame;
-                    }
-                    Op::MakeClosure { block, copied } => {
-                        let n = self.stack.len() - copied as usize;
-                        let copied = self.stack.split_off(n);
-                        let f = &self.frames[fi];
-                        let c = Closure {
-                            code: code.blocks[block as usize].clone(),
-                            method: f.method,
-                            receiver: f.receiver,
-                            home: f.home,
-                            process: self.procs[self.active].obj,
-                            outer: f.serial,
-                            copied,
-                        };
-                        let v = self
-                            .heap
-                            .alloc(self.k.full_block_closure, Body::Closure(Box::new(c)));
-                        self.stack.push(v);
-                    }
-                    // ----- optimized instructions (see crate::tier) -----
-                    Op::ArithTT { a, b, op: aop } => {
-                        let x = self.stack[bp + a as usize];
-                        let y = self.stack[bp + b as usize];
-                        if fuel >= 2 && x.is_int() && y.is_int() {
-                            if let Some(r) = arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
-                                self.stack.push(r);
-                                fuel -= 2;
-                                pc += 2;
-                                continue 'insn;
-                            }
-                        }
-                        op = ops[pc - 1];
-                        continue 'dispatch;
-                    }
-                    Op::ArithTI { a, imm, op: aop } => {
-                        let x = self.stack[bp + a as usize];
-                        if fuel >= 2 && x.is_int() {
-                            if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
-                                self.stack.push(r);
-                                fuel -= 2;
-                                pc += 2;
-                                continue 'insn;
-                            }
-                        }
-                        op = ops[pc - 1];
-                        continue 'dispatch;
-                    }
-                    Op::BranchTT { a, b, op: aop, d } => {
-                        let x = self.stack[bp + a as usize];
-                        let y = self.stack[bp + b as usize];
-                        if fuel >= 3 && x.is_int() && y.is_int() {
-                            if let Some(r) = arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
-                                fuel -= 3;
-                                pc += 3;
-                                if r == Value::FALSE {
-                                    pc = (pc as i64 + d as i64) as usize;
-                                }
-                                continue 'insn;
-                            }
-                        }
-                        op = ops[pc - 1];
-                        continue 'dispatch;
-                    }
-                    Op::BranchTI { a, imm, op: aop, d } => {
-                        let x = self.stack[bp + a as usize];
-                        if fuel >= 3 && x.is_int() {
-                            if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
-                                fuel -= 3;
-                                pc += 3;
-                                if r == Value::FALSE {
-                                    pc = (pc as i64 + d as i64) as usize;
-                                }
-                                continue 'insn;
-                            }
-                        }
-                        op = ops[pc - 1];
-                        continue 'dispatch;
-                    }
-                    Op::ArithSI { imm, op: aop } => {
-                        if fuel >= 2 && recv.is_int() {
-                            if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64) {
-                                self.stack.push(r);
-                                fuel -= 2;
-                                pc += 2;
-                                continue 'insn;
-                            }
-                        }
-                        op = ops[pc - 1];
-                        continue 'dispatch;
-                    }
-                    Op::BranchSI { imm, op: aop, d } => {
-                        if fuel >= 3 && recv.is_int() {
-                            if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64) {
-                                fuel -= 3;
-                                pc += 3;
-                                if r == Value::FALSE {
-                                    pc = (pc as i64 + d as i64) as usize;
-                                }
-                                continue 'insn;
-                            }
-                        }
-                        op = ops[pc - 1];
-                        continue 'dispatch;
-                    }
-                    Op::IncTemp { a, imm } => {
-                        let x = self.stack[bp + a as usize];
-                        if fuel >= 3 && x.is_int() {
-                            if let Some(r) = Value::int(x.int_unchecked() + imm as i64) {
-                                self.stack[bp + a as usize] = r;
-                                fuel -= 3;
-                                pc += 3;
-                                continue 'insn;
-                            }
-                        }
-                        op = ops[pc - 1];
-                        continue 'dispatch;
-                    }
-                    Op::SendAdaptive { site } | Op::SendCached { site } | Op::SendMega { site } | Op::InlineLeaf { site } => {
-                        let o = match &opt {
-                            Some(o) => o.clone(),
-                            None => {
-                                op = ops[pc - 1];
-                                continue 'dispatch;
-                            }
-                        };
-                        self.frames[fi].pc = pc as u32;
-                        let serial = self.frames[fi].serial;
-                        match self.tier_send(&o, site as usize, pc - 1, op, &mut fuel) {
-                            TierSend::Fallback => {
-                                op = ops[pc - 1];
-                                continue 'dispatch;
-                            }
-                            TierSend::Done => continue 'insn,
-                            TierSend::Sent => {
-                                if self.same_frame(fi, serial, &code, &opt) {
-                                    pc = self.frames[fi].pc as usize;
-                                    continue 'insn;
-                                }
-                                continue 'frame;
-                            }
-                        }
-                    }
-                }
-                break 'dispatch;
+                    break 'dispatch;
                 }
             }
         }
@@ -458,7 +475,13 @@ impl Vm {
     /// still the running top frame of a runnable process — i.e. a
     /// primitive answered and the interpreter may keep its locals.
     #[inline(always)]
-    fn same_frame(&self, fi: usize, serial: u64, code: &Rc<Code>, opt: &Option<Rc<OptCode>>) -> bool {
+    fn same_frame(
+        &self,
+        fi: usize,
+        serial: u64,
+        code: &Rc<Code>,
+        opt: &Option<Rc<OptCode>>,
+    ) -> bool {
         self.frames.len() == fi + 1
             && self.frames[fi].serial == serial
             && Rc::ptr_eq(&self.frames[fi].code, code)
@@ -654,11 +677,23 @@ impl Vm {
 
     /// Activates a block closure whose receiver (the closure) and args are
     /// on the stack. Fails (false) on an argument count mismatch.
-    pub(crate) fn activate_block(&mut self, closure: Value, argc: usize, on_return: OnReturn) -> bool {
-        let (code, method, receiver, home, copied) = match self.heap.try_get(closure).map(|o| &o.body) {
-            Some(Body::Closure(c)) => (c.code.clone(), c.method, c.receiver, c.home, c.copied.clone()),
-            _ => return false,
-        };
+    pub(crate) fn activate_block(
+        &mut self,
+        closure: Value,
+        argc: usize,
+        on_return: OnReturn,
+    ) -> bool {
+        let (code, method, receiver, home, copied) =
+            match self.heap.try_get(closure).map(|o| &o.body) {
+                Some(Body::Closure(c)) => (
+                    c.code.clone(),
+                    c.method,
+                    c.receiver,
+                    c.home,
+                    c.copied.clone(),
+                ),
+                _ => return false,
+            };
         if code.num_args as usize != argc {
             return false;
         }
@@ -713,13 +748,23 @@ impl Vm {
             return true;
         }
         if depth > self.max_depth + OVERFLOW_HEADROOM {
-            self.fatal("stack overflow while handling a stack overflow", "StackOverflow");
+            self.fatal(
+                "stack overflow while handling a stack overflow",
+                "StackOverflow",
+            );
             return true;
         }
         false
     }
 
-    fn force_activate(&mut self, method: Value, code: Rc<Code>, recv: Value, argc: usize, on_return: OnReturn) {
+    fn force_activate(
+        &mut self,
+        method: Value,
+        code: Rc<Code>,
+        recv: Value,
+        argc: usize,
+        on_return: OnReturn,
+    ) {
         let bp = self.stack.len() - argc;
         for _ in argc..code.num_temps as usize {
             self.stack.push(Value::NIL);
@@ -755,7 +800,12 @@ impl Vm {
 
     /// The receiver did not understand: send `doesNotUnderstand:` with a
     /// Message, or stop the process if even that is missing.
-    pub(crate) fn does_not_understand(&mut self, sel: Value, argc: usize, lookup_class: Option<ClassId>) {
+    pub(crate) fn does_not_understand(
+        &mut self,
+        sel: Value,
+        argc: usize,
+        lookup_class: Option<ClassId>,
+    ) {
         let n = self.stack.len();
         let args = self.stack.split_off(n - argc);
         let recv = self.top();
@@ -865,7 +915,8 @@ impl Vm {
                     self.stack[bp + 1] = Value::TRUE;
                     let block = self.stack[bp];
                     self.stack.push(block);
-                    if self.activate_block(block, 0, OnReturn::ContinueUnwind(Box::new(u.clone()))) {
+                    if self.activate_block(block, 0, OnReturn::ContinueUnwind(Box::new(u.clone())))
+                    {
                         return;
                     }
                     self.stack.pop();
@@ -925,7 +976,9 @@ impl Vm {
         }
         let serial = self.frames[fi].serial;
         let process = self.procs[self.active].obj;
-        let ctx = self.heap.alloc(self.k.context, Body::Context { process, serial });
+        let ctx = self
+            .heap
+            .alloc(self.k.context, Body::Context { process, serial });
         self.frames[fi].ctx = ctx;
         ctx
     }
@@ -1046,7 +1099,14 @@ pub(crate) fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
             if y == 0 {
                 None
             } else {
-                Value::int(x.div_euclid(y) - if (x.rem_euclid(y) != 0) && (y < 0) { 1 } else { 0 })
+                Value::int(
+                    x.div_euclid(y)
+                        - if (x.rem_euclid(y) != 0) && (y < 0) {
+                            1
+                        } else {
+                            0
+                        },
+                )
             }
         }
         Arith::Mod => {
@@ -1054,7 +1114,11 @@ pub(crate) fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
                 None
             } else {
                 let r = x % y;
-                Value::int(if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r })
+                Value::int(if r != 0 && ((r < 0) != (y < 0)) {
+                    r + y
+                } else {
+                    r
+                })
             }
         }
         Arith::BitAnd => Value::int(x & y),

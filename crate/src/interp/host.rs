@@ -144,7 +144,9 @@ impl Vm {
                 Outcome::Waiting { until } => {
                     let now = (self.clock)();
                     if until > now {
-                        std::thread::sleep(std::time::Duration::from_secs_f64((until - now) / 1000.0));
+                        std::thread::sleep(std::time::Duration::from_secs_f64(
+                            (until - now) / 1000.0,
+                        ));
                     }
                 }
                 Outcome::Idle
@@ -181,12 +183,22 @@ impl Vm {
     /// `Class>>selector` per frame, innermost first, skipping the
     /// exception machinery above the frame that signalled.
     pub fn stack_names(&self, pid: usize) -> Vec<String> {
-        let frames = if pid == self.active { &self.frames } else { &self.procs[pid].frames };
+        let frames = if pid == self.active {
+            &self.frames
+        } else {
+            &self.procs[pid].frames
+        };
         let shown = match &self.procs[pid].error {
-            Some(e) if self.procs[pid].state == ProcState::Errored => e.user_frames.min(frames.len()),
+            Some(e) if self.procs[pid].state == ProcState::Errored => {
+                e.user_frames.min(frames.len())
+            }
             _ => frames.len(),
         };
-        frames[..shown].iter().rev().map(|f| f.code.print_name()).collect()
+        frames[..shown]
+            .iter()
+            .rev()
+            .map(|f| f.code.print_name())
+            .collect()
     }
 
     /// Evaluates a do-it to completion and answers its value.
@@ -204,7 +216,9 @@ impl Vm {
         self.pinned.push(v);
         let r = match self.start_send(v, "printString", &[], USER_PRIORITY) {
             Some(pid) => match self.run_until_done(pid) {
-                Ok(s) => self.str_of(s).unwrap_or_else(|| "<printString did not answer a String>".into()),
+                Ok(s) => self
+                    .str_of(s)
+                    .unwrap_or_else(|| "<printString did not answer a String>".into()),
                 Err(e) => {
                     if let EvalError::Runtime { pid, .. } = e {
                         self.terminate(pid);
@@ -254,13 +268,17 @@ impl Vm {
                 } => {
                     let cid = self.resolve_class(&class, meta).ok_or_else(|| {
                         let (l, c) = line_col(src, offset);
-                        FileInError::Compile(format!("{}:{}:{}: no class named {}", name, l, c, class))
+                        FileInError::Compile(format!(
+                            "{}:{}:{}: no class named {}",
+                            name, l, c, class
+                        ))
                     })?;
-                    self.compile_and_install(cid, &source, &category, true).map_err(|e| {
-                        let err = &e.errors[0];
-                        let (l, c) = line_col(src, offset + err.span.start as usize);
-                        FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
-                    })?;
+                    self.compile_and_install(cid, &source, &category, true)
+                        .map_err(|e| {
+                            let err = &e.errors[0];
+                            let (l, c) = line_col(src, offset + err.span.start as usize);
+                            FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
+                        })?;
                 }
                 FileInItem::ClassDef {
                     name: cname,
@@ -275,7 +293,10 @@ impl Vm {
                     } else {
                         Some(self.class_named(&superclass).ok_or_else(|| {
                             let (l, c) = line_col(src, offset);
-                            FileInError::Compile(format!("{}:{}:{}: no class named {}", name, l, c, superclass))
+                            FileInError::Compile(format!(
+                                "{}:{}:{}: no class named {}",
+                                name, l, c, superclass
+                            ))
                         })?)
                     };
                     let fmt = match sup {
@@ -294,7 +315,9 @@ impl Vm {
                     if !class_inst_vars.is_empty() {
                         let meta = self.classes[c as usize].partner;
                         let msup = self.classes[meta as usize].superclass;
-                        let mut all = msup.map(|s| self.classes[s as usize].inst_vars.clone()).unwrap_or_default();
+                        let mut all = msup
+                            .map(|s| self.classes[s as usize].inst_vars.clone())
+                            .unwrap_or_default();
                         all.extend(class_inst_vars);
                         self.reshape_class(meta, msup, all, super::classes::Format::Special)
                             .map_err(|e| FileInError::Compile(format!("{}: {}", name, e)))?;
@@ -308,12 +331,22 @@ impl Vm {
     /// A class by name, or its metaclass.
     pub fn resolve_class(&self, name: &str, meta: bool) -> Option<ClassId> {
         let c = self.class_named(name)?;
-        Some(if meta { self.classes[c as usize].partner } else { c })
+        Some(if meta {
+            self.classes[c as usize].partner
+        } else {
+            c
+        })
     }
 
     /// Accept: compiles `source` and installs it in the class as a new
     /// version; on a compile error installs nothing (R2).
-    pub fn accept(&mut self, class: &str, meta: bool, source: &str, category: &str) -> Result<u32, HostError> {
+    pub fn accept(
+        &mut self,
+        class: &str,
+        meta: bool,
+        source: &str,
+        category: &str,
+    ) -> Result<u32, HostError> {
         let cid = self
             .resolve_class(class, meta)
             .ok_or_else(|| HostError::NoSuchClass(class.to_string()))?;
@@ -392,7 +425,11 @@ impl Vm {
     /// with the method now installed for its selector.
     pub fn restart_frame(&mut self, pid: usize, index: usize) -> Result<(), HostError> {
         self.check_pid(pid)?;
-        let n = if pid == self.active { self.frames.len() } else { self.procs[pid].frames.len() };
+        let n = if pid == self.active {
+            self.frames.len()
+        } else {
+            self.procs[pid].frames.len()
+        };
         if index >= n {
             return Err(HostError::NoSuchFrame(index));
         }
@@ -426,8 +463,16 @@ impl Vm {
     /// The stack of a process for the debugger, innermost first.
     pub fn inspect_stack(&mut self, pid: usize) -> Result<Vec<FrameInfo>, HostError> {
         self.check_pid(pid)?;
-        let frames = if pid == self.active { self.frames.clone() } else { self.procs[pid].frames.clone() };
-        let stack = if pid == self.active { self.stack.clone() } else { self.procs[pid].stack.clone() };
+        let frames = if pid == self.active {
+            self.frames.clone()
+        } else {
+            self.procs[pid].frames.clone()
+        };
+        let stack = if pid == self.active {
+            self.stack.clone()
+        } else {
+            self.procs[pid].stack.clone()
+        };
         let mut out = Vec::new();
         for f in frames.iter().rev() {
             let span = f.code.span_at((f.pc as usize).saturating_sub(1));
@@ -485,9 +530,20 @@ impl Vm {
                 let s: String = b.iter().map(|&c| c as char).collect();
                 format!("'{}'", s.replace('\'', "''"))
             }
-            Some(Body::Class { .. }) => cname.trim_end_matches(" class").to_string() + if self.classes[class as usize].is_meta && cname.ends_with(" class class") { " class" } else { "" },
+            Some(Body::Class { .. }) => {
+                cname.trim_end_matches(" class").to_string()
+                    + if self.classes[class as usize].is_meta && cname.ends_with(" class class") {
+                        " class"
+                    } else {
+                        ""
+                    }
+            }
             _ => {
-                let article = if cname.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
+                let article = if cname.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                    "an"
+                } else {
+                    "a"
+                };
                 format!("{} {}", article, cname)
             }
         }
@@ -530,7 +586,10 @@ impl Vm {
             code.num_args,
             code.num_temps,
             if code.info.primitive != 0 {
-                format!(" primitive {}", super::prims::primitive_name(code.info.primitive))
+                format!(
+                    " primitive {}",
+                    super::prims::primitive_name(code.info.primitive)
+                )
             } else {
                 String::new()
             }
@@ -556,7 +615,11 @@ impl Vm {
                 out,
                 "optimized (deopts {}{}):",
                 t.deopts,
-                if inlined.is_empty() { String::new() } else { format!(", inlined {}", inlined.join(", ")) }
+                if inlined.is_empty() {
+                    String::new()
+                } else {
+                    format!(", inlined {}", inlined.join(", "))
+                }
             );
             out.push_str(&crate::bytecode::disassemble(&ops, &lit));
         }
@@ -611,9 +674,14 @@ impl Vm {
                     .unwrap_or_else(|| "nil".into()),
                 inst_vars: info.own_inst_vars(self).to_vec(),
                 class_vars: info.class_vars.iter().map(|(n, _)| n.clone()).collect(),
-                class_inst_vars: meta.inst_vars[meta_inherited.min(meta.inst_vars.len())..].to_vec(),
+                class_inst_vars: meta.inst_vars[meta_inherited.min(meta.inst_vars.len())..]
+                    .to_vec(),
                 category: info.category.clone(),
-                comment: if info.comment.is_empty() { None } else { Some(info.comment.clone()) },
+                comment: if info.comment.is_empty() {
+                    None
+                } else {
+                    Some(info.comment.clone())
+                },
                 methods,
             });
         }
@@ -659,7 +727,12 @@ impl Vm {
     }
 
     /// The source of the installed method.
-    pub fn method_source(&mut self, class: &str, meta: bool, selector: &str) -> Result<String, HostError> {
+    pub fn method_source(
+        &mut self,
+        class: &str,
+        meta: bool,
+        selector: &str,
+    ) -> Result<String, HostError> {
         let cid = self
             .resolve_class(class, meta)
             .ok_or_else(|| HostError::NoSuchClass(class.to_string()))?;
@@ -676,15 +749,22 @@ impl Vm {
     /// (block frames count for their home method). The playground badges
     /// methods whose old versions are still running.
     pub fn activations(&self) -> Vec<Activation> {
-        let mut counts: std::collections::BTreeMap<(String, String, u32), usize> = Default::default();
+        let mut counts: std::collections::BTreeMap<(String, String, u32), usize> =
+            Default::default();
         for (pid, p) in self.procs.iter().enumerate() {
             if matches!(p.state, ProcState::Finished | ProcState::Terminated) {
                 continue;
             }
-            let frames = if pid == self.active { &self.frames } else { &p.frames };
+            let frames = if pid == self.active {
+                &self.frames
+            } else {
+                &p.frames
+            };
             for f in frames {
                 let i = &f.code.info;
-                *counts.entry((i.class_name.clone(), i.selector.clone(), i.version)).or_default() += 1;
+                *counts
+                    .entry((i.class_name.clone(), i.selector.clone(), i.version))
+                    .or_default() += 1;
             }
         }
         counts

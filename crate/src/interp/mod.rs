@@ -17,7 +17,6 @@ mod prims_sys;
 mod sched;
 mod tiering;
 
-
 use crate::compiler::{self, ClassContext, CompileError, Env};
 use crate::object::{Body, ClassId, Code, Heap, Value};
 use crate::syntax::ast::{Literal, Pragma};
@@ -27,8 +26,8 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 pub use exec::Outcome;
-pub use host::{EvalError, FileInError, FrameInfo};
 pub use frame::{ErrorInfo, ProcState};
+pub use host::{EvalError, FileInError, FrameInfo};
 
 /// Class ids the VM itself needs to know.
 #[derive(Default, Clone)]
@@ -285,7 +284,8 @@ impl Vm {
         // placeholder ids: classes at even ids, metaclasses at odd
         for (i, (name, sup, fmt, _)) in table.iter().enumerate() {
             let id = (i * 2) as ClassId;
-            let sup_id = sup.map(|s| (table.iter().position(|t| t.0 == s).unwrap_or(0) * 2) as ClassId);
+            let sup_id =
+                sup.map(|s| (table.iter().position(|t| t.0 == s).unwrap_or(0) * 2) as ClassId);
             self.classes.push(ClassInfo {
                 name: name.to_string(),
                 obj: Value::NIL,
@@ -336,13 +336,7 @@ impl Vm {
                     slots: vec![],
                 },
             );
-            let obj = self.heap.alloc(
-                meta,
-                Body::Class {
-                    id,
-                    slots: vec![],
-                },
-            );
+            let obj = self.heap.alloc(meta, Body::Class { id, slots: vec![] });
             self.classes[meta as usize].obj = meta_obj;
             self.classes[id as usize].obj = obj;
         }
@@ -357,7 +351,13 @@ impl Vm {
         let c = |vm: &mut Vm, n: &str, s: &str, f: Format, iv: &[&str]| mk(vm, n, s, f, iv);
         c(self, "Collection", "Object", Pointers, &[]);
         c(self, "SequenceableCollection", "Collection", Pointers, &[]);
-        c(self, "ArrayedCollection", "SequenceableCollection", Pointers, &[]);
+        c(
+            self,
+            "ArrayedCollection",
+            "SequenceableCollection",
+            Pointers,
+            &[],
+        );
         self.k.string = c(self, "String", "ArrayedCollection", Bytes, &[]);
         self.k.byte_string = c(self, "ByteString", "String", Bytes, &[]);
         self.k.symbol = c(self, "Symbol", "String", Bytes, &[]);
@@ -387,7 +387,13 @@ impl Vm {
         d(self, "Integer", "Number", Pointers, &[]);
         self.k.small_integer = d(self, "SmallInteger", "Integer", Special, &[]);
         self.k.large_positive = d(self, "LargePositiveInteger", "Integer", Special, &[]);
-        self.k.large_negative = d(self, "LargeNegativeInteger", "LargePositiveInteger", Special, &[]);
+        self.k.large_negative = d(
+            self,
+            "LargeNegativeInteger",
+            "LargePositiveInteger",
+            Special,
+            &[],
+        );
         self.k.float = d(self, "Float", "Number", Special, &[]);
         self.k.boxed_float = d(self, "BoxedFloat64", "Float", Special, &[]);
         self.k.small_float = d(self, "SmallFloat64", "Float", Special, &[]);
@@ -400,12 +406,20 @@ impl Vm {
         self.k.full_block_closure = d(self, "FullBlockClosure", "BlockClosure", Special, &[]);
         self.k.context = d(self, "Context", "Object", Special, &[]);
         self.k.process = d(self, "Process", "Object", Special, &[]);
-        self.k.message = d(self, "Message", "Object", Pointers, &["selector", "args", "lookupClass"]);
+        self.k.message = d(
+            self,
+            "Message",
+            "Object",
+            Pointers,
+            &["selector", "args", "lookupClass"],
+        );
         self.k.system_dictionary = d(self, "SystemDictionary", "Object", Pointers, &[]);
         self.heap.objs[0].class = self.k.undefined_object;
         self.heap.objs[1].class = self.k.true_class;
         self.heap.objs[2].class = self.k.false_class;
-        let sd = self.heap.alloc(self.k.system_dictionary, Body::Slots(vec![]));
+        let sd = self
+            .heap
+            .alloc(self.k.system_dictionary, Body::Slots(vec![]));
         self.set_global("Smalltalk", sd);
         self.sel = Selectors {
             does_not_understand: self.intern("doesNotUnderstand:"),
@@ -429,12 +443,26 @@ impl Vm {
     }
 
     /// define_class before symbols and globals exist (bootstrap only).
-    fn define_class_early(&mut self, name: &str, sup: Option<ClassId>, own: &[String], fmt: Format) -> ClassId {
-        let mut all: Vec<String> = sup.map(|s| self.classes[s as usize].inst_vars.clone()).unwrap_or_default();
+    fn define_class_early(
+        &mut self,
+        name: &str,
+        sup: Option<ClassId>,
+        own: &[String],
+        fmt: Format,
+    ) -> ClassId {
+        let mut all: Vec<String> = sup
+            .map(|s| self.classes[s as usize].inst_vars.clone())
+            .unwrap_or_default();
         all.extend(own.iter().cloned());
         let id = self.classes.len() as ClassId;
         let meta_super = sup.map(|s| self.classes[s as usize].partner);
-        let meta_obj = self.heap.alloc(self.k.metaclass, Body::Class { id: id + 1, slots: vec![] });
+        let meta_obj = self.heap.alloc(
+            self.k.metaclass,
+            Body::Class {
+                id: id + 1,
+                slots: vec![],
+            },
+        );
         let obj = self.heap.alloc(id + 1, Body::Class { id, slots: vec![] });
         self.classes.push(ClassInfo {
             name: name.into(),
@@ -517,7 +545,8 @@ impl Vm {
                             Some(fc) => self.heap.alloc(fc, Body::Slots(vec![n, d])),
                             None => n,
                         };
-                        self.heap.alloc(c, Body::Slots(vec![frac, Value::small(*scale as i64)]))
+                        self.heap
+                            .alloc(c, Body::Slots(vec![frac, Value::small(*scale as i64)]))
                     }
                     None => n,
                 }
@@ -560,15 +589,21 @@ impl Vm {
             .get(&sel_name)
             .copied()
             .unwrap_or(0);
-        let version = if new_version || last == 0 { last + 1 } else { last };
+        let version = if new_version || last == 0 {
+            last + 1
+        } else {
+            last
+        };
         let compiled = {
             let mut env = VmEnv { vm: self };
             compiler::compile_parsed(&ast, src, &ctx, &mut env, category, version)?
         };
         for w in &compiled.warnings {
             let (l, c) = w.line_col(src);
-            self.warnings
-                .push(format!("{}>>{} {}:{}: {}", ctx.class_name, sel_name, l, c, w.message));
+            self.warnings.push(format!(
+                "{}>>{} {}:{}: {}",
+                ctx.class_name, sel_name, l, c, w.message
+            ));
         }
         let sel = self.intern(&compiled.selector);
         let m = self
@@ -634,7 +669,8 @@ impl Vm {
     /// Loads the kernel sources compiled into the binary.
     fn load_kernel(&mut self) -> Result<(), String> {
         for (name, src) in crate::kernel::SOURCES {
-            self.file_in(name, src).map_err(|e| format!("kernel {}", e))?;
+            self.file_in(name, src)
+                .map_err(|e| format!("kernel {}", e))?;
         }
         Ok(())
     }
@@ -664,7 +700,13 @@ fn default_clock() -> Box<dyn Fn() -> f64> {
 /// Encodes text as Latin-1 bytes (characters beyond U+00FF become '?').
 pub fn latin1(s: &str) -> Vec<u8> {
     s.chars()
-        .map(|c| if (c as u32) < 256 { c as u32 as u8 } else { b'?' })
+        .map(|c| {
+            if (c as u32) < 256 {
+                c as u32 as u8
+            } else {
+                b'?'
+            }
+        })
         .collect()
 }
 

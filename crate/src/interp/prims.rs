@@ -134,7 +134,9 @@ pub fn primitive_index(p: &Pragma) -> Option<u16> {
             }
         }
         Pragma::NamedPrimitive(name, _) => {
-            let find = |list: &[&str], base: u16| list.iter().position(|n| n == name).map(|i| base + i as u16);
+            let find = |list: &[&str], base: u16| {
+                list.iter().position(|n| n == name).map(|i| base + i as u16)
+            };
             find(NAMED, NAMED_BASE)
                 .or_else(|| find(super::prims_num::NAMED, super::prims_num::BASE))
                 .or_else(|| find(super::prims_coll::NAMED, super::prims_coll::BASE))
@@ -152,7 +154,10 @@ pub fn primitive_name(i: u16) -> String {
     ];
     for (base, list) in ext {
         if i >= base {
-            return list.get((i - base) as usize).map(|s| s.to_string()).unwrap_or_default();
+            return list
+                .get((i - base) as usize)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
         }
     }
     if i >= NAMED_BASE {
@@ -245,7 +250,11 @@ impl Vm {
     /// object each time while the frame lives).
     pub(crate) fn new_context(&mut self, pid: usize, serial: u64) -> Value {
         let active = self.active;
-        let frames = if pid == active { &mut self.frames } else { &mut self.procs[pid].frames };
+        let frames = if pid == active {
+            &mut self.frames
+        } else {
+            &mut self.procs[pid].frames
+        };
         let fi = frames.iter().rposition(|f| f.serial == serial);
         if let Some(fi) = fi {
             if frames[fi].ctx != Value::NIL {
@@ -253,9 +262,15 @@ impl Vm {
             }
         }
         let process = self.procs[pid].obj;
-        let ctx = self.heap.alloc(self.k.context, Body::Context { process, serial });
+        let ctx = self
+            .heap
+            .alloc(self.k.context, Body::Context { process, serial });
         if let Some(fi) = fi {
-            let frames = if pid == active { &mut self.frames } else { &mut self.procs[pid].frames };
+            let frames = if pid == active {
+                &mut self.frames
+            } else {
+                &mut self.procs[pid].frames
+            };
             frames[fi].ctx = ctx;
         }
         ctx
@@ -391,10 +406,18 @@ pub fn format_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // Rust's `{:e}` gives the shortest round-trip digits
     let e = format!("{:e}", f.abs());
@@ -467,7 +490,9 @@ pub fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
                 let v = if t.abs() < 1e18 {
                     vm.int_from_i128(t as i128)
                 } else {
-                    match num_bigint::BigInt::from_signed_bytes_le(&[]).checked_add(&float_to_big(t)) {
+                    match num_bigint::BigInt::from_signed_bytes_le(&[])
+                        .checked_add(&float_to_big(t))
+                    {
                         Some(b) => vm.int_from_big(b),
                         None => return Fail,
                     }
@@ -481,7 +506,9 @@ pub fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
             None => Fail,
         },
         53 => match vm.to_float(r) {
-            Some(f) if f != 0.0 && f.is_finite() => Value(Value::small(f.abs().log2().floor() as i64)),
+            Some(f) if f != 0.0 && f.is_finite() => {
+                Value(Value::small(f.abs().log2().floor() as i64))
+            }
             _ => Fail,
         },
         55..=59 => match vm.to_float(r) {
@@ -768,21 +795,37 @@ pub fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
             }
         }
         p if p >= super::prims_sys::BASE => {
-            let name = super::prims_sys::NAMED.get((p - super::prims_sys::BASE) as usize).copied().unwrap_or("");
+            let name = super::prims_sys::NAMED
+                .get((p - super::prims_sys::BASE) as usize)
+                .copied()
+                .unwrap_or("");
             let args: Vec<Value> = vm.stack[n - argc..].to_vec();
             super::prims_sys::call(vm, name, r, &args, n)
         }
         p if p >= super::prims_coll::BASE => {
-            let name = super::prims_coll::NAMED.get((p - super::prims_coll::BASE) as usize).copied().unwrap_or("");
+            let name = super::prims_coll::NAMED
+                .get((p - super::prims_coll::BASE) as usize)
+                .copied()
+                .unwrap_or("");
             let args: Vec<Value> = vm.stack[n - argc..].to_vec();
             super::prims_coll::call(vm, name, r, &args, n)
         }
         p if p >= super::prims_num::BASE => {
-            let name = super::prims_num::NAMED.get((p - super::prims_num::BASE) as usize).copied().unwrap_or("");
+            let name = super::prims_num::NAMED
+                .get((p - super::prims_num::BASE) as usize)
+                .copied()
+                .unwrap_or("");
             let args: Vec<Value> = vm.stack[n - argc..].to_vec();
             super::prims_num::call(vm, name, r, &args, n)
         }
-        p if p >= NAMED_BASE => named(vm, NAMED.get((p - NAMED_BASE) as usize).copied().unwrap_or(""), r, argc, [a0, a1, a2, a3], n),
+        p if p >= NAMED_BASE => named(
+            vm,
+            NAMED.get((p - NAMED_BASE) as usize).copied().unwrap_or(""),
+            r,
+            argc,
+            [a0, a1, a2, a3],
+            n,
+        ),
         _ => Fail,
     }
 }
@@ -792,7 +835,11 @@ fn float_to_big(f: f64) -> BigInt {
     let bits = f.to_bits();
     let neg = bits >> 63 != 0;
     let exp = ((bits >> 52) & 0x7FF) as i64;
-    let mant = if exp == 0 { (bits & ((1 << 52) - 1)) << 1 } else { (bits & ((1 << 52) - 1)) | (1 << 52) };
+    let mant = if exp == 0 {
+        (bits & ((1 << 52) - 1)) << 1
+    } else {
+        (bits & ((1 << 52) - 1)) | (1 << 52)
+    };
     let e = exp - 1075;
     let mut b = BigInt::from(mant);
     if e > 0 {
@@ -831,7 +878,11 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             None => Fail,
         },
         "intPrintBase" => {
-            let base = if argc > 0 { a0.as_int().unwrap_or(10) } else { 10 };
+            let base = if argc > 0 {
+                a0.as_int().unwrap_or(10)
+            } else {
+                10
+            };
             if !(2..=36).contains(&base) {
                 return Fail;
             }
@@ -944,7 +995,11 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             // a0 name, a1 ivars, a2 classvars, a3 category, plus format
             // in the selector's receiver: handled in Smalltalk, passing
             // the format name as 5th arg via the stack.
-            let sup = if r == Value::NIL { None } else { vm.class_id_of(r) };
+            let sup = if r == Value::NIL {
+                None
+            } else {
+                vm.class_id_of(r)
+            };
             if r != Value::NIL && sup.is_none() {
                 return Fail;
             }
@@ -965,7 +1020,11 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 .map(String::from)
                 .collect();
             let category = vm.str_of(a3).unwrap_or_default();
-            let fmt_name = if argc > 4 { vm.str_of(vm.stack[n - argc + 4]).unwrap_or_default() } else { String::new() };
+            let fmt_name = if argc > 4 {
+                vm.str_of(vm.stack[n - argc + 4]).unwrap_or_default()
+            } else {
+                String::new()
+            };
             let format = match fmt_name.as_str() {
                 "variable" => Format::Indexable,
                 "bytes" => Format::Bytes,
@@ -1003,7 +1062,9 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 .map(String::from)
                 .collect();
             let sup = vm.classes[meta as usize].superclass;
-            let mut all = sup.map(|s| vm.classes[s as usize].inst_vars.clone()).unwrap_or_default();
+            let mut all = sup
+                .map(|s| vm.classes[s as usize].inst_vars.clone())
+                .unwrap_or_default();
             all.extend(names);
             match vm.reshape_class(meta, sup, all, Format::Special) {
                 Ok(()) => Value(r),
@@ -1026,10 +1087,17 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 Some(s) => s,
                 None => return Fail,
             };
-            let cat = if argc > 1 { vm.str_of(a1).unwrap_or_default() } else { "as yet unclassified".into() };
+            let cat = if argc > 1 {
+                vm.str_of(a1).unwrap_or_default()
+            } else {
+                "as yet unclassified".into()
+            };
             match vm.compile_and_install(class, &src, &cat, true) {
                 Ok(m) => {
-                    let sel = vm.method_code(m).map(|c| c.info.selector.clone()).unwrap_or_default();
+                    let sel = vm
+                        .method_code(m)
+                        .map(|c| c.info.selector.clone())
+                        .unwrap_or_default();
                     Value(vm.intern(&sel))
                 }
                 Err(e) => {
@@ -1058,7 +1126,9 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             None => Fail,
         },
         "classIncludesSelector" => match vm.class_id_of(r) {
-            Some(c) => Value(Value::bool(vm.classes[c as usize].methods.contains_key(&a0))),
+            Some(c) => Value(Value::bool(
+                vm.classes[c as usize].methods.contains_key(&a0),
+            )),
             None => Fail,
         },
         "classLookup" => match vm.class_id_of(r) {
@@ -1066,7 +1136,13 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             None => Fail,
         },
         "classMethodAt" => match vm.class_id_of(r) {
-            Some(c) => Value(vm.classes[c as usize].methods.get(&a0).copied().unwrap_or(Value::NIL)),
+            Some(c) => Value(
+                vm.classes[c as usize]
+                    .methods
+                    .get(&a0)
+                    .copied()
+                    .unwrap_or(Value::NIL),
+            ),
             None => Fail,
         },
         "classInstVarNames" => match vm.class_id_of(r) {
@@ -1079,7 +1155,11 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
         },
         "classVarNames" => match vm.class_id_of(r) {
             Some(c) => {
-                let names: Vec<String> = vm.classes[c as usize].class_vars.iter().map(|(n, _)| n.clone()).collect();
+                let names: Vec<String> = vm.classes[c as usize]
+                    .class_vars
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .collect();
                 Value(vm.symbol_list(names))
             }
             None => Fail,
@@ -1121,7 +1201,9 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 let subs: Vec<Value> = vm
                     .classes
                     .iter()
-                    .filter(|k| k.superclass == Some(c) && k.is_meta == vm.classes[c as usize].is_meta)
+                    .filter(|k| {
+                        k.superclass == Some(c) && k.is_meta == vm.classes[c as usize].is_meta
+                    })
                     .map(|k| k.obj)
                     .collect();
                 Value(vm.new_array(subs))
@@ -1147,7 +1229,13 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             None => Fail,
         },
         "classVersion" => match (vm.class_id_of(r), vm.str_of(a0)) {
-            (Some(c), Some(s)) => Value(Value::small(vm.classes[c as usize].versions.get(&s).copied().unwrap_or(0) as i64)),
+            (Some(c), Some(s)) => Value(Value::small(
+                vm.classes[c as usize]
+                    .versions
+                    .get(&s)
+                    .copied()
+                    .unwrap_or(0) as i64,
+            )),
             _ => Fail,
         },
         "methodSource" | "methodSelector" | "methodClass" | "methodPrimitive" => {
@@ -1162,15 +1250,18 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 _ => Value(Value::small(code.info.primitive as i64)),
             }
         }
-        "closureMethod" | "closureReceiver" | "numArgs" => match vm.heap.try_get(r).map(|o| &o.body) {
-            Some(Body::Closure(c)) => Value(match name {
-                "closureMethod" => c.method,
-                "closureReceiver" => c.receiver,
-                _ => Value::small(c.code.num_args as i64),
-            }),
-            _ => Fail,
-        },
-        "ctxSender" | "ctxReceiver" | "ctxMethod" | "ctxPrintName" | "ctxIsDead" | "ctxSelector" | "ctxPc" => {
+        "closureMethod" | "closureReceiver" | "numArgs" => {
+            match vm.heap.try_get(r).map(|o| &o.body) {
+                Some(Body::Closure(c)) => Value(match name {
+                    "closureMethod" => c.method,
+                    "closureReceiver" => c.receiver,
+                    _ => Value::small(c.code.num_args as i64),
+                }),
+                _ => Fail,
+            }
+        }
+        "ctxSender" | "ctxReceiver" | "ctxMethod" | "ctxPrintName" | "ctxIsDead"
+        | "ctxSelector" | "ctxPc" => {
             let (pid, fi) = match vm.ctx_frame(r) {
                 Some(x) => x,
                 None => return Fail,
@@ -1182,7 +1273,11 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 Some(f) => f,
                 None => return Value(Value::NIL),
             };
-            let frames = if pid == vm.active { &vm.frames } else { &vm.procs[pid].frames };
+            let frames = if pid == vm.active {
+                &vm.frames
+            } else {
+                &vm.procs[pid].frames
+            };
             let f = &frames[fi];
             match name {
                 "ctxSender" => {
@@ -1260,7 +1355,11 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 Some((_, None)) => return Value(Value::NIL),
                 None => return Fail,
             };
-            let frames = if pid == vm.active { &vm.frames } else { &vm.procs[pid].frames };
+            let frames = if pid == vm.active {
+                &vm.frames
+            } else {
+                &vm.procs[pid].frames
+            };
             let found = frames[..=fi]
                 .iter()
                 .rposition(|f| f.code.info.marker == Marker::Handler && !f.code.is_block)
@@ -1299,13 +1398,16 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
         }
         "fork" => {
             // aBlock forkAt: priority (or fork: a0 nil)
-            let pr = a0.as_int().map(|p| p.clamp(1, 80) as u8).unwrap_or_else(|| {
-                if vm.active < vm.procs.len() {
-                    vm.procs[vm.active].priority
-                } else {
-                    USER_PRIORITY
-                }
-            });
+            let pr = a0
+                .as_int()
+                .map(|p| p.clamp(1, 80) as u8)
+                .unwrap_or_else(|| {
+                    if vm.active < vm.procs.len() {
+                        vm.procs[vm.active].priority
+                    } else {
+                        USER_PRIORITY
+                    }
+                });
             let nargs = match vm.heap.try_get(r).map(|o| &o.body) {
                 Some(Body::Closure(c)) => c.code.num_args,
                 _ => return Fail,
@@ -1333,7 +1435,8 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 Value(Value::NIL)
             }
         }
-        "processTerminate" | "processSuspend" | "processResume" | "processPriority" | "processPrioritySet" => {
+        "processTerminate" | "processSuspend" | "processResume" | "processPriority"
+        | "processPrioritySet" => {
             let pid = match vm.process_id(r) {
                 Some(p) if p < vm.procs.len() => p,
                 _ => return Fail,
@@ -1409,7 +1512,8 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             (Some(x), Some(y)) => {
                 let ca = vm.class_of(r);
                 let cb = vm.class_of(a0);
-                let both_text = vm.inherits_from(ca, vm.k.string) == vm.inherits_from(cb, vm.k.string);
+                let both_text =
+                    vm.inherits_from(ca, vm.k.string) == vm.inherits_from(cb, vm.k.string);
                 Value(Value::bool(both_text && x == y))
             }
             (Some(_), None) => Value(Value::FALSE),
@@ -1445,23 +1549,33 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
         }
         "concat" => {
             let rc = vm.class_of(r);
-            let out = match (vm.heap.try_get(r).map(|o| &o.body), vm.heap.try_get(a0).map(|o| &o.body)) {
+            let out = match (
+                vm.heap.try_get(r).map(|o| &o.body),
+                vm.heap.try_get(a0).map(|o| &o.body),
+            ) {
                 (Some(Body::Bytes(x)), Some(Body::Bytes(y))) => {
                     let mut v = x.clone();
                     v.extend_from_slice(y);
                     Body::Bytes(v)
                 }
-                (Some(Body::Slots(x)), Some(Body::Slots(y))) if vm.classes[rc as usize].inst_vars.is_empty() && vm.class_of(a0) == rc => {
+                (Some(Body::Slots(x)), Some(Body::Slots(y)))
+                    if vm.classes[rc as usize].inst_vars.is_empty() && vm.class_of(a0) == rc =>
+                {
                     let mut v = x.clone();
                     v.extend_from_slice(y);
                     Body::Slots(v)
                 }
                 _ => return Fail,
             };
-            let class = if rc == vm.k.byte_symbol { vm.k.byte_string } else { rc };
+            let class = if rc == vm.k.byte_symbol {
+                vm.k.byte_string
+            } else {
+                rc
+            };
             Value(vm.heap.alloc(class, out))
         }
-        "floatTruncated" | "floatFloorLog10" | "floatCos" | "floatTan" | "floatArcSin" | "floatArcCos" | "floatIsNaN" | "floatIsInfinite" => {
+        "floatTruncated" | "floatFloorLog10" | "floatCos" | "floatTan" | "floatArcSin"
+        | "floatArcCos" | "floatIsNaN" | "floatIsInfinite" => {
             let f = match vm.to_float(r) {
                 Some(f) => f,
                 None => return Fail,

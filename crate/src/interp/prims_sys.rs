@@ -239,9 +239,13 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 _ => return PrimResult::Value(Value::NIL),
             };
             let alive = pid < vm.procs.len()
-                && (if pid == vm.active { &vm.frames } else { &vm.procs[pid].frames })
-                    .iter()
-                    .any(|f| f.serial == outer);
+                && (if pid == vm.active {
+                    &vm.frames
+                } else {
+                    &vm.procs[pid].frames
+                })
+                .iter()
+                .any(|f| f.serial == outer);
             if alive {
                 PrimResult::Value(vm.new_context(pid, outer))
             } else {

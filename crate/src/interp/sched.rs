@@ -14,9 +14,7 @@ impl Vm {
     /// Creates a process (not yet scheduled) with an empty stack.
     pub(crate) fn new_process(&mut self, priority: u8, name: &str) -> usize {
         let pid = self.procs.len();
-        let obj = self
-            .heap
-            .alloc(self.k.process, Body::Process(pid as u32));
+        let obj = self.heap.alloc(self.k.process, Body::Process(pid as u32));
         self.procs.push(Process {
             obj,
             priority: priority.clamp(1, 80),
@@ -156,7 +154,11 @@ impl Vm {
             .and_then(|q| q.pop_front());
         match waiter {
             Some(p) => {
-                if self.sem_waiters.get(&sem.obj_index()).is_some_and(|q| q.is_empty()) {
+                if self
+                    .sem_waiters
+                    .get(&sem.obj_index())
+                    .is_some_and(|q| q.is_empty())
+                {
                     self.sem_waiters.remove(&sem.obj_index());
                 }
                 self.make_ready(p);
@@ -176,12 +178,21 @@ impl Vm {
             return;
         }
         let a = self.active;
-        self.sem_waiters.entry(sem.obj_index()).or_default().push_back(a);
+        self.sem_waiters
+            .entry(sem.obj_index())
+            .or_default()
+            .push_back(a);
         self.block_active(ProcState::Waiting);
     }
 
     /// Starts a process that sends `sel` with `args` to `recv`.
-    pub fn start_send(&mut self, recv: Value, sel: &str, args: &[Value], priority: u8) -> Option<usize> {
+    pub fn start_send(
+        &mut self,
+        recv: Value,
+        sel: &str,
+        args: &[Value],
+        priority: u8,
+    ) -> Option<usize> {
         let selv = self.intern(sel);
         let class = self.class_of(recv);
         let m = self.lookup_uncached(class, selv)?;
@@ -207,7 +218,9 @@ impl Vm {
         self.frames = prev_frames;
         self.stack = prev_stack;
         self.active = saved;
-        if self.procs[pid].state != ProcState::Finished && self.procs[pid].state != ProcState::Errored {
+        if self.procs[pid].state != ProcState::Finished
+            && self.procs[pid].state != ProcState::Errored
+        {
             self.make_ready(pid);
         }
         Some(pid)

@@ -103,7 +103,14 @@ impl Vm {
     }
 
     /// Runs one of the optimized send instructions at `pc` of `o`.
-    pub(crate) fn tier_send(&mut self, o: &Rc<OptCode>, site: usize, pc: usize, op: Op, fuel: &mut u64) -> TierSend {
+    pub(crate) fn tier_send(
+        &mut self,
+        o: &Rc<OptCode>,
+        site: usize,
+        pc: usize,
+        op: Op,
+        fuel: &mut u64,
+    ) -> TierSend {
         let s = match o.sites.get(site) {
             Some(s) => s,
             None => return TierSend::Fallback,
@@ -146,10 +153,12 @@ impl Vm {
                         recv
                     }
                     Leaf::SelfLeaf => recv,
-                    Leaf::SelfArith(aop, k) => match recv.as_int().and_then(|x| arith_small(aop, x, k as i64)) {
-                        Some(v) => v,
-                        None => return TierSend::Fallback,
-                    },
+                    Leaf::SelfArith(aop, k) => {
+                        match recv.as_int().and_then(|x| arith_small(aop, x, k as i64)) {
+                            Some(v) => v,
+                            None => return TierSend::Fallback,
+                        }
+                    }
                     Leaf::Global(b) => self.assoc_value(b),
                     Leaf::ArrayAt | Leaf::ArrayAtPut => {
                         // guard: an Array (no named slots) and an index in bounds
@@ -189,7 +198,10 @@ impl Vm {
                 let hit = {
                     let r = s.borrow();
                     if r.epoch == epoch {
-                        r.entries.iter().find(|e| e.class == class).map(|e| (e.method, e.code.clone()))
+                        r.entries
+                            .iter()
+                            .find(|e| e.class == class)
+                            .map(|e| (e.method, e.code.clone()))
                     } else {
                         None
                     }
@@ -206,7 +218,9 @@ impl Vm {
                     self.invoke(m, code, recv, argc);
                     return TierSend::Sent;
                 }
-                let found = self.lookup_uncached(class, sel).and_then(|m| self.method_code(m).map(|c| (m, c)));
+                let found = self
+                    .lookup_uncached(class, sel)
+                    .and_then(|m| self.method_code(m).map(|c| (m, c)));
                 let (m, code) = match found {
                     Some(x) => x,
                     None => {
@@ -221,7 +235,11 @@ impl Vm {
                         if code.num_args as usize == argc {
                             {
                                 let mut s = s.borrow_mut();
-                                s.entries = vec![CacheEntry { class, method: m, code: code.clone() }];
+                                s.entries = vec![CacheEntry {
+                                    class,
+                                    method: m,
+                                    code: code.clone(),
+                                }];
                                 s.leaf = Some((leaf, cost));
                             }
                             o.ops[pc].set(Op::InlineLeaf { site: site as u16 });
@@ -232,9 +250,16 @@ impl Vm {
                                 sel,
                                 opt: Rc::downgrade(o),
                             });
-                            let method = o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
+                            let method =
+                                o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
                             self.tier_event(TierEvent::Inlined { method, callee });
-                            return self.tier_send(o, site, pc, Op::InlineLeaf { site: site as u16 }, fuel);
+                            return self.tier_send(
+                                o,
+                                site,
+                                pc,
+                                Op::InlineLeaf { site: site as u16 },
+                                fuel,
+                            );
                         }
                     }
                     o.ops[pc].set(Op::SendCached { site: site as u16 });
@@ -242,7 +267,11 @@ impl Vm {
                 {
                     let mut s = s.borrow_mut();
                     if s.entries.len() < POLY_MAX {
-                        s.entries.push(CacheEntry { class, method: m, code: code.clone() });
+                        s.entries.push(CacheEntry {
+                            class,
+                            method: m,
+                            code: code.clone(),
+                        });
                     } else {
                         o.ops[pc].set(Op::SendMega { site: site as u16 });
                     }
@@ -322,7 +351,11 @@ impl Vm {
         let mut count = 0;
         let active = self.active;
         for (pid, p) in self.procs.iter_mut().enumerate() {
-            let frames = if pid == active { &mut self.frames } else { &mut p.frames };
+            let frames = if pid == active {
+                &mut self.frames
+            } else {
+                &mut p.frames
+            };
             for f in frames.iter_mut() {
                 if f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
                     f.opt = None;
@@ -388,7 +421,11 @@ impl Vm {
                     if t.optimizations == 0 && t.deopts == 0 {
                         continue;
                     }
-                    let inlined = t.opt.as_ref().map(|o| o.inlined.borrow().clone()).unwrap_or_default();
+                    let inlined = t
+                        .opt
+                        .as_ref()
+                        .map(|o| o.inlined.borrow().clone())
+                        .unwrap_or_default();
                     out.push((code.print_name(), t.opt.is_some(), inlined, t.deopts));
                 }
             }

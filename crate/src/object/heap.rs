@@ -18,7 +18,9 @@ pub type ClassId = u32;
 #[derive(Debug)]
 pub enum Body {
     /// A free arena cell; `next` links the free list.
-    Free { next: u32 },
+    Free {
+        next: u32,
+    },
     /// Named and indexed pointer slots (named first).
     Slots(Vec<Value>),
     /// Bytes: strings, symbols, byte arrays.
@@ -31,9 +33,15 @@ pub enum Body {
     Method(Rc<Code>),
     Closure(Box<Closure>),
     /// A context: a reference to a frame of a process, by serial number.
-    Context { process: Value, serial: u64 },
+    Context {
+        process: Value,
+        serial: u64,
+    },
     /// A class or metaclass; `slots` hold the class-instance variables.
-    Class { id: ClassId, slots: Vec<Value> },
+    Class {
+        id: ClassId,
+        slots: Vec<Value>,
+    },
     /// A Process; the VM-side state lives in the scheduler table.
     Process(u32),
 }

@@ -188,7 +188,8 @@ impl<'a> Lexer<'a> {
                 while self.peek().is_some_and(is_binary_char) {
                     // `x--1`? Squeak reads `--` as one selector only when not
                     // followed by a digit; keep `-` before a digit separate.
-                    if self.peek() == Some('-') && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())
+                    if self.peek() == Some('-')
+                        && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())
                     {
                         break;
                     }
@@ -201,10 +202,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn ident_rest(&mut self) {
-        while self
-            .peek()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        {
+        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
             self.bump();
         }
     }
@@ -278,7 +276,9 @@ impl<'a> Lexer<'a> {
 
     fn digits(&mut self, radix: u32) -> String {
         let s = self.pos;
-        while self.peek().is_some_and(|c| c.is_digit(radix) || (radix > 10 && c.is_ascii_uppercase() && c.is_digit(36))) {
+        while self.peek().is_some_and(|c| {
+            c.is_digit(radix) || (radix > 10 && c.is_ascii_uppercase() && c.is_digit(36))
+        }) {
             self.bump();
         }
         self.src[s..self.pos].to_string()
@@ -316,7 +316,11 @@ impl<'a> Lexer<'a> {
             }
         }
         let mut frac = String::new();
-        if self.peek() == Some('.') && self.peek_at(1).is_some_and(|c| c.is_digit(radix) && (radix <= 10 || !c.is_ascii_lowercase())) {
+        if self.peek() == Some('.')
+            && self
+                .peek_at(1)
+                .is_some_and(|c| c.is_digit(radix) && (radix <= 10 || !c.is_ascii_lowercase()))
+        {
             self.bump();
             frac = self.digits(radix);
         }

@@ -337,7 +337,8 @@ impl Parser {
                         while self.eat(&Tok::Dot) {}
                         if self.peek() != close && !matches!(self.peek(), Tok::Eof) {
                             let span = self.span();
-                            let _: PResult<()> = self.error("unreachable statement after return", span);
+                            let _: PResult<()> =
+                                self.error("unreachable statement after return", span);
                             self.sync(close);
                         }
                     }
@@ -743,7 +744,17 @@ impl Parser {
                     }
                     items.push(Literal::Symbol(s));
                 }
-                Tok::Binary(b) if !(b == "-" && matches!(self.peek_at(1), Tok::Integer(_) | Tok::Float(_) | Tok::Scaled{..}) && self.toks[(self.pos+1).min(self.toks.len()-1)].span.start == self.span().end) => {
+                Tok::Binary(b)
+                    if !(b == "-"
+                        && matches!(
+                            self.peek_at(1),
+                            Tok::Integer(_) | Tok::Float(_) | Tok::Scaled { .. }
+                        )
+                        && self.toks[(self.pos + 1).min(self.toks.len() - 1)]
+                            .span
+                            .start
+                            == self.span().end) =>
+                {
                     self.advance();
                     items.push(Literal::Symbol(b));
                 }
@@ -767,7 +778,15 @@ impl Parser {
                     self.advance();
                     items.push(self.byte_array()?);
                 }
-                Tok::LBrace | Tok::RBrace | Tok::RBracket | Tok::Caret | Tok::Dot | Tok::Semi | Tok::Colon | Tok::Assign | Tok::BlockParam(_) => {
+                Tok::LBrace
+                | Tok::RBrace
+                | Tok::RBracket
+                | Tok::Caret
+                | Tok::Dot
+                | Tok::Semi
+                | Tok::Colon
+                | Tok::Assign
+                | Tok::BlockParam(_) => {
                     // Squeak reads stray punctuation inside a literal
                     // array as symbols; keep the common ones.
                     let sp = self.span();

@@ -126,11 +126,27 @@ pub struct Dependency {
 /// `--trace-tier`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TierEvent {
-    Optimized { method: String, osr: bool },
-    Inlined { method: String, callee: String },
-    GuardFailed { method: String, pc: usize, despecialized: bool },
-    Deoptimized { method: String, activations: usize, reason: String },
-    GaveUp { method: String },
+    Optimized {
+        method: String,
+        osr: bool,
+    },
+    Inlined {
+        method: String,
+        callee: String,
+    },
+    GuardFailed {
+        method: String,
+        pc: usize,
+        despecialized: bool,
+    },
+    Deoptimized {
+        method: String,
+        activations: usize,
+        reason: String,
+    },
+    GaveUp {
+        method: String,
+    },
 }
 
 impl std::fmt::Display for TierEvent {
@@ -140,15 +156,25 @@ impl std::fmt::Display for TierEvent {
             TierEvent::Optimized { method, osr: true } => {
                 write!(f, "optimized {} at loop head (OSR)", method)
             }
-            TierEvent::Inlined { method, callee } => write!(f, "inlined {} into {}", callee, method),
-            TierEvent::GuardFailed { method, pc, despecialized } => {
+            TierEvent::Inlined { method, callee } => {
+                write!(f, "inlined {} into {}", callee, method)
+            }
+            TierEvent::GuardFailed {
+                method,
+                pc,
+                despecialized,
+            } => {
                 write!(f, "guard failed in {} at pc {}", method, pc)?;
                 if *despecialized {
                     write!(f, " (site despecialized)")?;
                 }
                 Ok(())
             }
-            TierEvent::Deoptimized { method, activations, reason } => write!(
+            TierEvent::Deoptimized {
+                method,
+                activations,
+                reason,
+            } => write!(
                 f,
                 "deoptimized {} activation{} of {}: {}",
                 activations,

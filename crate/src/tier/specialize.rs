@@ -10,7 +10,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 fn is_compare(a: Arith) -> bool {
-    matches!(a, Arith::Lt | Arith::Gt | Arith::Le | Arith::Ge | Arith::Eq | Arith::Ne)
+    matches!(
+        a,
+        Arith::Lt | Arith::Gt | Arith::Le | Arith::Ge | Arith::Eq | Arith::Ne
+    )
 }
 
 /// Builds optimized code for `code`.
@@ -21,36 +24,75 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
     for (i, slot) in out.iter_mut().enumerate() {
         let w = |k: usize| ops.get(i + k).copied();
         let fused = match (w(0), w(1), w(2), w(3)) {
-            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), Some(Op::JumpIfFalse(d)))
-                if is_compare(op) && i16::try_from(d).is_ok() =>
+            (
+                Some(Op::PushTemp(a)),
+                Some(Op::PushTemp(b)),
+                Some(Op::Arith(op)),
+                Some(Op::JumpIfFalse(d)),
+            ) if is_compare(op) && i16::try_from(d).is_ok() => Some(Op::BranchTT {
+                a,
+                b,
+                op,
+                d: d as i16,
+            }),
+            (
+                Some(Op::PushTemp(a)),
+                Some(Op::PushInt(imm)),
+                Some(Op::Arith(op)),
+                Some(Op::JumpIfFalse(d)),
+            ) if is_compare(op) && i16::try_from(d).is_ok() && i16::try_from(imm).is_ok() => {
+                Some(Op::BranchTI {
+                    a,
+                    imm: imm as i16,
+                    op,
+                    d: d as i16,
+                })
+            }
+            (
+                Some(Op::PushTemp(a)),
+                Some(Op::PushInt(imm)),
+                Some(Op::Arith(Arith::Add)),
+                Some(Op::PopTemp(c)),
+            ) if a == c && i16::try_from(imm).is_ok() => Some(Op::IncTemp { a, imm: imm as i16 }),
+            (
+                Some(Op::PushSelf),
+                Some(Op::PushInt(imm)),
+                Some(Op::Arith(op)),
+                Some(Op::JumpIfFalse(d)),
+            ) if is_compare(op) && i16::try_from(d).is_ok() && i16::try_from(imm).is_ok() => {
+                Some(Op::BranchSI {
+                    imm: imm as i16,
+                    op,
+                    d: d as i16,
+                })
+            }
+            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), _) => {
+                Some(Op::ArithTT { a, b, op })
+            }
+            (Some(Op::PushSelf), Some(Op::PushInt(imm)), Some(Op::Arith(op)), _)
+                if i16::try_from(imm).is_ok() =>
             {
-                Some(Op::BranchTT { a, b, op, d: d as i16 })
+                Some(Op::ArithSI {
+                    imm: imm as i16,
+                    op,
+                })
             }
-            (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(op)), Some(Op::JumpIfFalse(d)))
-                if is_compare(op) && i16::try_from(d).is_ok() && i16::try_from(imm).is_ok() =>
+            (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(op)), _)
+                if i16::try_from(imm).is_ok() =>
             {
-                Some(Op::BranchTI { a, imm: imm as i16, op, d: d as i16 })
-            }
-            (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(Arith::Add)), Some(Op::PopTemp(c)))
-                if a == c && i16::try_from(imm).is_ok() =>
-            {
-                Some(Op::IncTemp { a, imm: imm as i16 })
-            }
-            (Some(Op::PushSelf), Some(Op::PushInt(imm)), Some(Op::Arith(op)), Some(Op::JumpIfFalse(d)))
-                if is_compare(op) && i16::try_from(d).is_ok() && i16::try_from(imm).is_ok() =>
-            {
-                Some(Op::BranchSI { imm: imm as i16, op, d: d as i16 })
-            }
-            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), _) => Some(Op::ArithTT { a, b, op }),
-            (Some(Op::PushSelf), Some(Op::PushInt(imm)), Some(Op::Arith(op)), _) if i16::try_from(imm).is_ok() => {
-                Some(Op::ArithSI { imm: imm as i16, op })
-            }
-            (Some(Op::PushTemp(a)), Some(Op::PushInt(imm)), Some(Op::Arith(op)), _) if i16::try_from(imm).is_ok() => {
-                Some(Op::ArithTI { a, imm: imm as i16, op })
+                Some(Op::ArithTI {
+                    a,
+                    imm: imm as i16,
+                    op,
+                })
             }
             (Some(Op::Send { sel, argc }), _, _, _) if sites.len() < u16::MAX as usize => {
                 sites.push(RefCell::new(Site {
-                    sel: code.literals.get(sel as usize).copied().unwrap_or(Value::NIL),
+                    sel: code
+                        .literals
+                        .get(sel as usize)
+                        .copied()
+                        .unwrap_or(Value::NIL),
                     argc,
                     epoch: 0,
                     entries: Vec::new(),
