@@ -651,25 +651,7 @@ impl Vm {
         if self.frames.len() >= self.max_depth && self.depth_exceeded(argc) {
             return;
         }
-        let bp = self.stack.len() - argc;
-        for _ in argc..code.num_temps as usize {
-            self.stack.push(Value::NIL);
-        }
-        let serial = self.next_serial;
-        self.next_serial += 1;
-        self.frames.push(Frame {
-            code,
-            pc: 0,
-            bp: bp as u32,
-            receiver: recv,
-            method,
-            closure: Value::NIL,
-            serial,
-            home: serial,
-            on_return: OnReturn::Push,
-            opt: None,
-            ctx: Value::NIL,
-        });
+        self.push_method_frame(method, code, recv, argc, OnReturn::Push);
         if self.tier != TierMode::Off {
             self.tier_enter();
         }
@@ -741,7 +723,7 @@ impl Vm {
             let sel = self.sel.stack_overflow;
             let class = self.class_of(Value::NIL);
             if let Some((m, code)) = self.lookup(class, sel) {
-                self.force_activate(m, code, Value::NIL, 0, OnReturn::Push);
+                self.push_method_frame(m, code, Value::NIL, 0, OnReturn::Push);
             } else {
                 self.fatal("stack overflow", "StackOverflow");
             }
@@ -757,7 +739,9 @@ impl Vm {
         false
     }
 
-    fn force_activate(
+    /// Pushes a method frame (no depth check): temps after the arguments
+    /// already on the stack are nil.
+    pub(crate) fn push_method_frame(
         &mut self,
         method: Value,
         code: Rc<Code>,
@@ -792,7 +776,7 @@ impl Vm {
         match self.lookup(class, sel) {
             Some((m, code)) => {
                 self.stack.push(recv);
-                self.force_activate(m, code, recv, 0, OnReturn::Discard);
+                self.push_method_frame(m, code, recv, 0, OnReturn::Discard);
             }
             None => self.fatal("out of memory", "OutOfMemory"),
         }

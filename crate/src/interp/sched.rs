@@ -230,26 +230,13 @@ impl Vm {
     pub fn start_method(&mut self, method: Value, recv: Value, priority: u8, name: &str) -> usize {
         let pid = self.new_process(priority, name);
         if let Some(code) = self.method_code(method) {
-            let mut stack = vec![recv];
-            for _ in 0..code.num_temps {
-                stack.push(Value::NIL);
-            }
-            let serial = self.next_serial;
-            self.next_serial += 1;
-            self.procs[pid].frames.push(super::frame::Frame {
-                code,
-                pc: 0,
-                bp: 1,
-                receiver: recv,
-                method,
-                closure: Value::NIL,
-                serial,
-                home: serial,
-                on_return: OnReturn::Push,
-                opt: None,
-                ctx: Value::NIL,
-            });
-            self.procs[pid].stack = stack;
+            // build the bottom frame in the new process's own stacks
+            let saved_frames = std::mem::take(&mut self.frames);
+            let saved_stack = std::mem::take(&mut self.stack);
+            self.stack.push(recv);
+            self.push_method_frame(method, code, recv, 0, OnReturn::Push);
+            self.procs[pid].frames = std::mem::replace(&mut self.frames, saved_frames);
+            self.procs[pid].stack = std::mem::replace(&mut self.stack, saved_stack);
         }
         self.make_ready(pid);
         pid
