@@ -49,6 +49,7 @@ export class SliceRunner {
       fuelLastFrame: 0,
       insnPerMs: 0,
       status: 'idle',
+      budget: BUDGET_MS, // the VM's share of the current frame (ms)
       executed: 0, // instructions since resetStats()
       vmMs: 0, // VM time since resetStats()
       // samples of VM time per frame (ms), newest last, for tests and the footer
@@ -100,7 +101,11 @@ export class SliceRunner {
         const measured = report.executed / lastCallMs;
         this.rate = measured < this.rate ? measured : 0.8 * this.rate + 0.2 * measured;
       }
-      this.onReport(report);
+      try {
+        this.onReport(report);
+      } catch (err) {
+        console.error(err); // as for onFrame below
+      }
       status = report.status;
       if (status !== 'yielded') break;
       // stop if one more call of the same length would overrun the budget
@@ -120,8 +125,13 @@ export class SliceRunner {
     s.status = status;
     s.recent.push(spent);
     if (s.recent.length > 600) s.recent.shift();
-    this.onFrame(this.stats);
     s.budget = this.budget;
+    try {
+      this.onFrame(this.stats);
+    } catch (err) {
+      // a bug in a pane must not stop the program
+      console.error(err);
+    }
     // 'waiting' (a Delay) polls once per frame; 'idle' sleeps until wake()
     if (status !== 'idle') this.wake();
     else this.lastFrameTime = null; // the next frame after a pause is not late

@@ -45,6 +45,34 @@ pub struct ClassInfo {
 }
 
 impl ClassInfo {
+    /// A class (or metaclass) with no methods or class variables yet.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: impl Into<String>,
+        obj: Value,
+        superclass: Option<ClassId>,
+        is_meta: bool,
+        partner: ClassId,
+        inst_vars: Vec<String>,
+        format: Format,
+        category: &str,
+    ) -> ClassInfo {
+        ClassInfo {
+            name: name.into(),
+            obj,
+            superclass,
+            is_meta,
+            partner,
+            inst_vars,
+            format,
+            methods: HashMap::new(),
+            versions: HashMap::new(),
+            class_vars: vec![],
+            category: category.to_string(),
+            comment: String::new(),
+        }
+    }
+
     /// Instance variables declared by this class itself.
     pub fn own_inst_vars<'a>(&'a self, vm: &'a Vm) -> &'a [String] {
         let inherited = self
@@ -154,34 +182,19 @@ impl Vm {
                 slots: vec![Value::NIL; meta_ivars.len()],
             },
         );
-        self.classes.push(ClassInfo {
-            name: name.to_string(),
-            obj: class_obj,
-            superclass,
-            is_meta: false,
-            partner: meta_id,
-            inst_vars: all,
-            format,
-            methods: HashMap::new(),
-            versions: HashMap::new(),
-            class_vars: vec![],
-            category: category.to_string(),
-            comment: String::new(),
-        });
-        self.classes.push(ClassInfo {
-            name: format!("{} class", name),
-            obj: meta_obj,
-            superclass: meta_super,
-            is_meta: true,
-            partner: class_id,
-            inst_vars: meta_ivars,
-            format: Format::Special,
-            methods: HashMap::new(),
-            versions: HashMap::new(),
-            class_vars: vec![],
-            category: String::new(),
-            comment: String::new(),
-        });
+        self.classes.push(ClassInfo::new(
+            name, class_obj, superclass, false, meta_id, all, format, category,
+        ));
+        self.classes.push(ClassInfo::new(
+            format!("{} class", name),
+            meta_obj,
+            meta_super,
+            true,
+            class_id,
+            meta_ivars,
+            Format::Special,
+            "",
+        ));
         self.set_global(name, class_obj);
         self.flush_caches();
         Ok(class_id)

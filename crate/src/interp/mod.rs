@@ -286,34 +286,26 @@ impl Vm {
             let id = (i * 2) as ClassId;
             let sup_id =
                 sup.map(|s| (table.iter().position(|t| t.0 == s).unwrap_or(0) * 2) as ClassId);
-            self.classes.push(ClassInfo {
-                name: name.to_string(),
-                obj: Value::NIL,
-                superclass: sup_id,
-                is_meta: false,
-                partner: id + 1,
-                inst_vars: vec![],
-                format: *fmt,
-                methods: HashMap::new(),
-                versions: HashMap::new(),
-                class_vars: vec![],
-                category: "Kernel-Classes".into(),
-                comment: String::new(),
-            });
-            self.classes.push(ClassInfo {
-                name: format!("{} class", name),
-                obj: Value::NIL,
-                superclass: None,
-                is_meta: true,
-                partner: id,
-                inst_vars: vec![],
-                format: Special,
-                methods: HashMap::new(),
-                versions: HashMap::new(),
-                class_vars: vec![],
-                category: String::new(),
-                comment: String::new(),
-            });
+            self.classes.push(ClassInfo::new(
+                name.to_string(),
+                Value::NIL,
+                sup_id,
+                false,
+                id + 1,
+                vec![],
+                *fmt,
+                "Kernel-Classes",
+            ));
+            self.classes.push(ClassInfo::new(
+                format!("{} class", name),
+                Value::NIL,
+                None,
+                true,
+                id,
+                vec![],
+                Special,
+                "",
+            ));
         }
         self.k.proto_object = 0;
         self.k.object = 2;
@@ -464,34 +456,26 @@ impl Vm {
             },
         );
         let obj = self.heap.alloc(id + 1, Body::Class { id, slots: vec![] });
-        self.classes.push(ClassInfo {
-            name: name.into(),
+        self.classes.push(ClassInfo::new(
+            name,
             obj,
-            superclass: sup,
-            is_meta: false,
-            partner: id + 1,
-            inst_vars: all,
-            format: fmt,
-            methods: HashMap::new(),
-            versions: HashMap::new(),
-            class_vars: vec![],
-            category: "Kernel".into(),
-            comment: String::new(),
-        });
-        self.classes.push(ClassInfo {
-            name: format!("{} class", name),
-            obj: meta_obj,
-            superclass: meta_super,
-            is_meta: true,
-            partner: id,
-            inst_vars: vec![],
-            format: Format::Special,
-            methods: HashMap::new(),
-            versions: HashMap::new(),
-            class_vars: vec![],
-            category: String::new(),
-            comment: String::new(),
-        });
+            sup,
+            false,
+            id + 1,
+            all,
+            fmt,
+            "Kernel",
+        ));
+        self.classes.push(ClassInfo::new(
+            format!("{} class", name),
+            meta_obj,
+            meta_super,
+            true,
+            id,
+            vec![],
+            Format::Special,
+            "",
+        ));
         id
     }
 
