@@ -1013,16 +1013,7 @@ impl Vm {
         let mut roots: Vec<Value> = Vec::new();
         roots.extend_from_slice(&self.stack);
         for f in &self.frames {
-            roots.push(f.receiver);
-            roots.push(f.method);
-            roots.push(f.closure);
-            roots.push(f.ctx);
-            roots.extend_from_slice(&f.code.literals);
-            if let OnReturn::ContinueUnwind(u) = &f.on_return {
-                if let UnwindAction::ReturnFrom(v) = u.action {
-                    roots.push(v);
-                }
-            }
+            frame_roots(f, &mut roots);
         }
         for p in &self.procs {
             roots.push(p.obj);
@@ -1034,16 +1025,7 @@ impl Vm {
                 roots.push(e.exception);
             }
             for f in &p.frames {
-                roots.push(f.receiver);
-                roots.push(f.method);
-                roots.push(f.closure);
-                roots.push(f.ctx);
-                roots.extend_from_slice(&f.code.literals);
-                if let OnReturn::ContinueUnwind(u) = &f.on_return {
-                    if let UnwindAction::ReturnFrom(v) = u.action {
-                        roots.push(v);
-                    }
-                }
+                frame_roots(f, &mut roots);
             }
         }
         for c in &self.classes {
@@ -1062,6 +1044,17 @@ impl Vm {
         roots.extend([Value::NIL, Value::TRUE, Value::FALSE]);
         self.flush_caches();
         self.heap.collect(&roots);
+    }
+}
+
+/// The values a frame keeps alive.
+fn frame_roots(f: &Frame, roots: &mut Vec<Value>) {
+    roots.extend([f.receiver, f.method, f.closure, f.ctx]);
+    roots.extend_from_slice(&f.code.literals);
+    if let OnReturn::ContinueUnwind(u) = &f.on_return {
+        if let UnwindAction::ReturnFrom(v) = u.action {
+            roots.push(v);
+        }
     }
 }
 

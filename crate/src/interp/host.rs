@@ -4,7 +4,6 @@
 //! Every call here happens between two instructions (LIVE.md R1). None
 //! of them may panic on bad input: they answer a [`HostError`].
 
-use super::exec::NO_PROC;
 use super::frame::{ProcState, UnwindAction};
 use super::sched::USER_PRIORITY;
 use super::{HostError, Outcome, Vm};
@@ -438,17 +437,7 @@ impl Vm {
             return Err(HostError::Invalid("the process has ended".into()));
         }
         if self.active != pid {
-            let prev = self.active;
-            if prev != NO_PROC && self.procs[prev].state == ProcState::Ready {
-                let pr = self.procs[prev].priority as usize;
-                self.save_active();
-                self.ready[pr].push_front(prev);
-            } else {
-                self.save_active();
-            }
-            self.frames = std::mem::take(&mut self.procs[pid].frames);
-            self.stack = std::mem::take(&mut self.procs[pid].stack);
-            self.active = pid;
+            self.switch_to_for_unwind(pid);
         }
         let serial = self.frames[n - 1 - index].serial;
         self.unwind(serial, UnwindAction::Restart);

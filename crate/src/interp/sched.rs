@@ -301,7 +301,9 @@ impl Vm {
         }
     }
 
-    fn switch_to_for_unwind(&mut self, pid: usize) {
+    /// Makes `pid` the active process right now (to unwind or restart
+    /// it), putting a runnable active process back at the front of its queue.
+    pub(crate) fn switch_to_for_unwind(&mut self, pid: usize) {
         let prev = self.active;
         if prev != NO_PROC && self.procs[prev].state == ProcState::Ready {
             let pr = self.procs[prev].priority as usize;
