@@ -1,12 +1,12 @@
-pub mod syntax;
-pub mod tier;
 pub mod bytecode;
 pub mod compiler;
-pub mod object;
 pub mod fileformat;
 pub mod interp;
 pub mod kernel;
 pub mod live_script;
+pub mod object;
+pub mod syntax;
+pub mod tier;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -1011,9 +1011,10 @@ impl Vm {
 
     pub fn collect_garbage(&mut self) {
         let mut roots: Vec<Value> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         roots.extend_from_slice(&self.stack);
         for f in &self.frames {
-            frame_roots(f, &mut roots);
+            frame_roots(f, &mut roots, &mut seen);
         }
         for p in &self.procs {
             roots.push(p.obj);
@@ -1025,7 +1026,7 @@ impl Vm {
                 roots.push(e.exception);
             }
             for f in &p.frames {
-                frame_roots(f, &mut roots);
+                frame_roots(f, &mut roots, &mut seen);
             }
         }
         for c in &self.classes {
@@ -1047,10 +1048,18 @@ impl Vm {
     }
 }
 
-/// The values a frame keeps alive.
-fn frame_roots(f: &Frame, roots: &mut Vec<Value>) {
+/// The values a frame keeps alive. A code unit's literals are pushed once
+/// per collection, not once per frame (deep recursion has 100,000s of
+/// frames of the same method).
+fn frame_roots(
+    f: &Frame,
+    roots: &mut Vec<Value>,
+    seen: &mut std::collections::HashSet<*const Code>,
+) {
     roots.extend([f.receiver, f.method, f.closure, f.ctx]);
-    roots.extend_from_slice(&f.code.literals);
+    if seen.insert(Rc::as_ptr(&f.code)) {
+        roots.extend_from_slice(&f.code.literals);
+    }
     if let OnReturn::ContinueUnwind(u) = &f.on_return {
         if let UnwindAction::ReturnFrom(v) = u.action {
             roots.push(v);

@@ -143,6 +143,16 @@ impl Vm {
                 Outcome::Waiting { until } => {
                     let now = (self.clock)();
                     if until > now {
+                        // a page cannot block: its host runs slices per
+                        // animation frame instead of calling this
+                        #[cfg(target_arch = "wasm32")]
+                        return Err(EvalError::Runtime {
+                            pid,
+                            class_name: "WouldBlock".into(),
+                            message: "the process waits on a Delay; run it in slices".into(),
+                            stack: self.stack_names(pid),
+                        });
+                        #[cfg(not(target_arch = "wasm32"))]
                         std::thread::sleep(std::time::Duration::from_secs_f64(
                             (until - now) / 1000.0,
                         ));
