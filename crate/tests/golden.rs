@@ -227,8 +227,21 @@ fn golden_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Rust stack for the suite: small, to prove that Smalltalk recursion
+/// (100,000 nested sends in `vm/limits.st`) never recurses in Rust.
+const SMALL_STACK: usize = 512 * 1024;
+
 #[test]
 fn golden_suite() {
+    std::thread::Builder::new()
+        .stack_size(SMALL_STACK)
+        .spawn(golden_suite_on_small_stack)
+        .expect("spawn")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
+fn golden_suite_on_small_stack() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut files = vec![];
     golden_files(&root, &mut files);
