@@ -3,7 +3,8 @@
 // page, in order (each step starts from the state the previous one left):
 // run the demo, accept methB, accept methA:, a syntax error, a runtime
 // error fixed and proceeded, a frame restarted, print-it in the
-// workspace, inert HTML, responsiveness, stop.
+// workspace, inert HTML, responsiveness, stop. The tier panel test then
+// runs the seed scenario again on a fresh page of its own.
 //
 //   BASE_URL=http://127.0.0.1:8000/ node e2e.mjs     (scripts/test-web.sh does this)
 //
@@ -406,6 +407,107 @@ async function main() {
     await page.waitForTimeout(200);
     assert.equal(await page.evaluate(() => window.livetalk.transcript()), t2);
     assert.ok(await page.isEnabled('#run'));
+  });
+
+  await test('the Tier pane shows optimize, inline, deopt on accept and re-optimization (R6, R7)', async () => {
+    // a fresh page: the seed demo from the start, methB at v1
+    const tp = await context.newPage();
+    tp.on('pageerror', (e) => problems.push(`tier page error: ${e.message}`));
+    tp.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`tier page console error: ${m.text()}`);
+    });
+    try {
+      await tp.goto(BASE);
+      await tp.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+      // the pane is labelled and holds the mode select
+      assert.equal(await tp.locator('#tier-pane').getAttribute('aria-labelledby'), 'tier-title');
+      assert.equal(await tp.locator('#tier-pane #tier').inputValue(), 'on');
+      assert.equal(await tp.locator('#tier-status').getAttribute('aria-live'), 'polite');
+      assert.equal(await tp.locator('#tier-log li').count(), 0, 'nothing logged before the program runs');
+      const log = () => tp.evaluate(() => window.livetalk.tierLog());
+      const shown = () => tp.locator('#tier-log .tier-text').allTextContents();
+      const waitForLog = (pred, what, timeout = 5000) =>
+        tp
+          .waitForFunction(pred, null, { polling: 100, timeout })
+          .catch(async (e) => assert.fail(`${what}: ${e.message.split('\n')[0]}; log: ${JSON.stringify(await log())}`));
+      const row = (method) => tp.locator('#tier-methods tr').filter({ has: tp.locator('th', { hasText: method }) });
+
+      await tp.focus('#expr');
+      await tp.keyboard.press('Enter');
+      await waitForLines(tp, '1', 3);
+      await waitForLog(
+        () =>
+          [...document.querySelectorAll('#tier-log .tier-text')].some(
+            (li) => li.textContent === 'inlined Demo>>methB v1 into Demo>>methA:',
+          ),
+        'methB v1 inlined into methA:',
+      );
+      let texts = await shown();
+      assert.ok(texts.includes('optimized Demo>>methA: at loop head (OSR)'), texts.join(' | '));
+      assert.ok(
+        texts.indexOf('optimized Demo>>methA: at loop head (OSR)') < texts.indexOf('inlined Demo>>methB v1 into Demo>>methA:'),
+        texts.join(' | '),
+      );
+      await row('Demo>>methA:').locator('.tier-inlined', { hasText: 'Demo>>methB v1' }).waitFor({ timeout: 2000 });
+      assert.equal(await row('Demo>>methA:').locator('.tier-state').textContent(), 'optimized');
+      assert.equal(await row('Demo>>methA:').locator('.tier-deopts').textContent(), '0');
+
+      // accept a new methB: the optimized loop is deoptimized, then optimized again with it inlined
+      await accept(tp, 'Demo>>methB', 'methB\n\t^ 7');
+      const v = await browser(tp, 'Demo>>methB').locator('.version').textContent();
+      assert.equal(v, 'v2');
+      await waitForLines(tp, '7', 3);
+      const deopt = 'deoptimized 1 activation of Demo>>methA:: Demo>>methB was redefined';
+      const reinlined = `inlined Demo>>methB ${v} into Demo>>methA:`;
+      await tp
+        .waitForFunction(
+          ({ deopt, reinlined }) => {
+            const t = [...document.querySelectorAll('#tier-log .tier-text')].map((li) => li.textContent);
+            const d = t.indexOf(deopt);
+            return d >= 0 && t.indexOf(reinlined, d) > d;
+          },
+          { deopt, reinlined },
+          { polling: 100, timeout: 5000 },
+        )
+        .catch(async (e) => assert.fail(`deopt then re-inline: ${e.message.split('\n')[0]}; log: ${JSON.stringify(await log())}`));
+      texts = await shown();
+      const d = texts.indexOf(deopt);
+      assert.ok(
+        texts.slice(d).includes('optimized Demo>>methA: at loop head (OSR)'),
+        `re-optimized at the loop head after the deopt: ${texts.join(' | ')}`,
+      );
+      assert.ok(
+        (await tp.locator('#tier-log li.is-deoptimized').count()) >= 1,
+        'the deoptimization is marked in the log',
+      );
+      // announced politely
+      await tp.waitForFunction((deopt) => document.getElementById('tier-status').textContent.includes(deopt), deopt, {
+        timeout: 3000,
+      });
+      // the table: methA: optimized again with the new callee, one deopt
+      await row('Demo>>methA:').locator('.tier-inlined', { hasText: `Demo>>methB ${v}` }).waitFor({ timeout: 2000 });
+      assert.equal(await row('Demo>>methA:').locator('.tier-state').textContent(), 'optimized');
+      assert.equal(await row('Demo>>methA:').locator('.tier-inlined').textContent(), `Demo>>methB ${v}`);
+      assert.equal(await row('Demo>>methA:').locator('.tier-deopts').textContent(), '1');
+      await tp.locator('#tier-pane').screenshot({ path: join(ARTIFACTS, 'tier-pane.png') });
+
+      // the log is capped, and Clear empties it (keyboard: Tab to it, Enter)
+      assert.ok((await tp.locator('#tier-log li').count()) <= 200);
+      await tp.focus('#tier');
+      await tp.keyboard.press('Tab');
+      assert.equal(await tp.evaluate(() => document.activeElement.id), 'tier-clear');
+      await tp.keyboard.press('Enter');
+      assert.equal(await tp.locator('#tier-log li').count(), 0);
+      assert.deepEqual(await log(), []);
+      // the table shows state, not history: it stays
+      assert.equal(await row('Demo>>methA:').locator('.tier-state').textContent(), 'optimized');
+      // rendered as text only
+      assert.equal(await tp.locator('#tier-pane td *, #tier-pane tbody th *, #tier-log .tier-text *').count(), 0);
+      await tp.click('#stop');
+      assert.equal(await tp.textContent('#run-state'), 'stopped');
+    } finally {
+      await tp.close();
+    }
   });
 
   await test('no page errors', async () => {

@@ -10,6 +10,7 @@ import { TranscriptPane } from './js/transcript.js';
 import { CodeBrowser } from './js/browser.js';
 import { DebuggerPane } from './js/debugger.js';
 import { Workspace } from './js/workspace.js';
+import { TierPane } from './js/tier.js';
 import { DEMO_SOURCE, DEMO_BROWSERS } from './js/demo.js';
 
 const BADGE_REFRESH_MS = 250;
@@ -45,7 +46,15 @@ async function boot() {
 
   const browsers = DEMO_BROWSERS.map(
     ([className, meta, selector]) =>
-      new CodeBrowser(vm, { className, meta, selector }, { announcer, onAccepted: () => refreshBadges() }),
+      new CodeBrowser(vm, { className, meta, selector }, {
+        announcer,
+        onAccepted: () => {
+          refreshBadges();
+          // a deoptimization caused by the accept is reported by the next
+          // run: make sure one comes even while nothing runs
+          wake();
+        },
+      }),
   );
   const browsersEl = byId('browsers');
   for (const b of browsers) browsersEl.append(b.root);
@@ -65,6 +74,7 @@ async function boot() {
   byId('do-it').addEventListener('click', () => workspace.evaluate(false));
   byId('print-it').addEventListener('click', () => workspace.evaluate(true));
   byId('transcript-clear').addEventListener('click', () => transcript.clear());
+  const tierPane = new TierPane(vm, { announcer });
 
   function setProgram(state, detail = '') {
     if (program) program.state = state;
@@ -79,6 +89,7 @@ async function boot() {
 
   function onReport(report) {
     transcript.append(report.output);
+    tierPane.handle(report.tierEvents);
     for (const ev of report.events) {
       if (program && ev.pid === program.pid) {
         if (ev.kind === 'finished') {
@@ -107,6 +118,7 @@ async function boot() {
   const statsEl = byId('stats');
   function onFrame(stats) {
     transcript.render();
+    tierPane.render(stats.status !== 'yielded');
     const now = performance.now();
     // also on the last frame before the loop sleeps (a process stopped)
     if (now - lastBadges > BADGE_REFRESH_MS || stats.status !== 'yielded') {
@@ -145,12 +157,6 @@ async function boot() {
     announcer.say(`Running ${exprInput.value}`);
     wake();
   });
-  const tierSelect = byId('tier');
-  vm.setTier(tierSelect.value);
-  tierSelect.addEventListener('change', () => {
-    const r = vm.setTier(tierSelect.value);
-    announcer.say(r.ok ? `Tier ${tierSelect.value}.` : r.error.message);
-  });
   buttons.pause.addEventListener('click', () => {
     if (!program) return;
     vm.pause(program.pid);
@@ -185,6 +191,7 @@ async function boot() {
     resetStats: () => runner.resetStats(),
     transcript: () => transcript.text(),
     program: () => (program ? { ...program } : null),
+    tierLog: () => tierPane.texts(),
   };
 }
 

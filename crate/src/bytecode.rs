@@ -129,6 +129,14 @@ pub enum Op {
     IdentityEq,
     /// `class` (never sent, as in Squeak).
     Class,
+    /// Special send of `at:` (Squeak's special selector): indexes an Array
+    /// directly while `Array>>at:` resolves to the primitive; otherwise,
+    /// and when the index is out of bounds, an ordinary send.
+    At,
+    /// Special send of `at:put:`: stores into an Array directly while
+    /// `Array>>at:put:` resolves to the primitive; otherwise an ordinary
+    /// send.
+    AtPut,
     /// Unconditional relative jump; a negative offset is a loop back-edge
     /// (fuel and interrupts are checked there).
     Jump(i32),

@@ -16,6 +16,7 @@ use crate::fileformat::{read_file_in, FileInItem};
 use crate::interp::{HostError, Outcome, ProcState, TierMode};
 use crate::object::Value;
 use crate::syntax::line_col;
+use crate::tier::TierEvent;
 use crate::Vm;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -118,8 +119,55 @@ struct RunReport {
     /// Garbage collections since the VM was made.
     collections: f64,
     events: Vec<Event>,
+    /// What the optimizing tier did since the last call (including
+    /// deoptimizations caused by an accept in between), oldest first.
+    tier_events: Vec<TierEventReport>,
     /// Transcript output produced since the last call.
     output: String,
+}
+
+/// One event of the optimizing tier, for the page's event log.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TierEventReport {
+    /// `optimized`, `inlined`, `deoptimized`, `guardFailed` or `gaveUp`.
+    kind: &'static str,
+    /// The method the event is about, e.g. `Demo>>methA:`.
+    method: String,
+    /// The whole event as the CLI's `--trace-tier` prints it.
+    text: String,
+}
+
+impl TierEventReport {
+    fn new(e: &TierEvent) -> TierEventReport {
+        let (kind, method) = match e {
+            TierEvent::Optimized { method, .. } => ("optimized", method),
+            TierEvent::Inlined { method, .. } => ("inlined", method),
+            TierEvent::GuardFailed { method, .. } => ("guardFailed", method),
+            TierEvent::Deoptimized { method, .. } => ("deoptimized", method),
+            TierEvent::GaveUp { method } => ("gaveUp", method),
+        };
+        TierEventReport {
+            kind,
+            method: method.clone(),
+            text: e.to_string(),
+        }
+    }
+}
+
+/// The tier state of one method, for the page's tier panel.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TierMethod {
+    /// e.g. `Demo>>methA:`.
+    method: String,
+    /// Optimized code exists now (otherwise it runs interpreted).
+    optimized: bool,
+    /// The callees inlined into the current optimized code, e.g.
+    /// `Demo>>methB v2`.
+    inlined: Vec<String>,
+    /// Deoptimizations of this method so far.
+    deopts: u32,
 }
 
 #[derive(Serialize)]
@@ -228,7 +276,9 @@ impl LiveVm {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Result<LiveVm, JsError> {
         console_error_panic_hook::set_once();
-        let vm = Vm::new().map_err(|e| JsError::new(&e))?;
+        let mut vm = Vm::new().map_err(|e| JsError::new(&e))?;
+        // what the tier did while the kernel loaded is not the user's
+        vm.take_tier_events();
         Ok(LiveVm {
             vm,
             pending: VecDeque::new(),
@@ -341,6 +391,12 @@ impl LiveVm {
             now: (self.vm.clock)(),
             collections: self.vm.heap.collections as f64,
             events: self.pending.drain(..).collect(),
+            tier_events: self
+                .vm
+                .take_tier_events()
+                .iter()
+                .map(TierEventReport::new)
+                .collect(),
             output: self.vm.take_transcript(),
         };
         to_js(&report)
@@ -390,6 +446,25 @@ impl LiveVm {
         };
         self.vm.tier = m;
         to_js(&ok())
+    }
+
+    /// The tier panel: every installed method the tier has optimized or
+    /// deoptimized, sorted by name, as `{ method, optimized, inlined,
+    /// deopts }`.
+    #[wasm_bindgen(js_name = tierReport)]
+    pub fn tier_report(&self) -> JsValue {
+        let out: Vec<TierMethod> = self
+            .vm
+            .tier_report()
+            .into_iter()
+            .map(|(method, optimized, inlined, deopts)| TierMethod {
+                method,
+                optimized,
+                inlined,
+                deopts,
+            })
+            .collect();
+        to_js(&out)
     }
 
     /// Every class (not metaclasses), sorted by name.

@@ -363,3 +363,120 @@ fn the_seed_scenario_is_the_same_with_the_tier_eager() {
     // the debugger shows real frames, whatever the tier did
     assert!(frame_names(&mut vm, pid).contains(&"Demo>>methA: v1".to_string()));
 }
+
+/// The tier events of `times` calls of `run`, as (kind, method, text).
+fn tier_events(vm: &mut LiveVm, fuel: f64, times: usize) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for _ in 0..times {
+        let r = vm.run(fuel);
+        for e in Array::from(&get(&r, "tierEvents")).iter() {
+            out.push((text(&e, "kind"), text(&e, "method"), text(&e, "text")));
+        }
+    }
+    out
+}
+
+/// `tierReport()` as (method, optimized, inlined, deopts).
+fn tier_report(vm: &LiveVm) -> Vec<(String, bool, Vec<String>, u32)> {
+    Array::from(&vm.tier_report())
+        .iter()
+        .map(|m| {
+            let inlined = Array::from(&get(&m, "inlined"))
+                .iter()
+                .map(|c| c.as_string().unwrap_or_default())
+                .collect();
+            (
+                text(&m, "method"),
+                get(&m, "optimized").as_bool() == Some(true),
+                inlined,
+                num(&m, "deopts") as u32,
+            )
+        })
+        .collect()
+}
+
+fn report_of(vm: &LiveVm, method: &str) -> Option<(bool, Vec<String>, u32)> {
+    tier_report(vm)
+        .into_iter()
+        .find(|(m, ..)| m == method)
+        .map(|(_, o, i, d)| (o, i, d))
+}
+
+#[wasm_bindgen_test]
+fn the_tier_panel_sees_optimize_inline_deopt_and_reoptimize() {
+    let (mut vm, _pid) = seeded();
+    assert!(ok(&vm.set_tier("off")));
+    assert!(tier_events(&mut vm, 5_000.0, 20).is_empty());
+    assert_eq!(report_of(&vm, "Demo>>methA:"), None);
+
+    assert!(ok(&vm.set_tier("on")));
+    let log = tier_events(&mut vm, 5_000.0, 40);
+    let texts: Vec<&str> = log.iter().map(|(_, _, t)| t.as_str()).collect();
+    assert!(
+        texts.contains(&"optimized Demo>>methA: at loop head (OSR)"),
+        "{:?}",
+        texts
+    );
+    assert!(
+        texts.contains(&"inlined Demo>>methB v1 into Demo>>methA:"),
+        "{:?}",
+        texts
+    );
+    assert!(log
+        .iter()
+        .any(|(k, m, _)| k == "optimized" && m == "Demo>>methA:"));
+    assert_eq!(
+        report_of(&vm, "Demo>>methA:"),
+        Some((true, vec!["Demo>>methB v1".to_string()], 0))
+    );
+
+    // the accept deoptimizes; the event comes back with the next run
+    run_to_line_end(&mut vm);
+    assert!(ok(&vm.accept("Demo", false, "methB\n\t^ 2")));
+    assert_eq!(
+        report_of(&vm, "Demo>>methA:"),
+        Some((false, vec![], 1)),
+        "interpreted right after the accept"
+    );
+    let mut log = tier_events(&mut vm, 1.0, 1);
+    assert_eq!(
+        log.first()
+            .map(|(k, m, t)| (k.as_str(), m.as_str(), t.as_str())),
+        Some((
+            "deoptimized",
+            "Demo>>methA:",
+            "deoptimized 1 activation of Demo>>methA:: Demo>>methB was redefined"
+        )),
+        "{:?}",
+        log
+    );
+    // optimization comes back at the loop head, inlining the new methB (R7)
+    for _ in 0..200 {
+        if log
+            .iter()
+            .any(|(_, _, t)| t == "inlined Demo>>methB v2 into Demo>>methA:")
+        {
+            break;
+        }
+        log.extend(tier_events(&mut vm, 5_000.0, 1));
+    }
+    let texts: Vec<&str> = log.iter().map(|(_, _, t)| t.as_str()).collect();
+    let deopt = texts.iter().position(|t| t.starts_with("deoptimized"));
+    let reinlined = texts
+        .iter()
+        .position(|t| *t == "inlined Demo>>methB v2 into Demo>>methA:");
+    assert!(
+        matches!((deopt, reinlined), (Some(d), Some(i)) if d < i),
+        "{:?}",
+        texts
+    );
+    assert_eq!(
+        report_of(&vm, "Demo>>methA:"),
+        Some((true, vec!["Demo>>methB v2".to_string()], 1))
+    );
+    // the report is sorted by method name
+    let names: Vec<String> = tier_report(&vm).into_iter().map(|(m, ..)| m).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+}

@@ -791,6 +791,14 @@ impl<'a> Gen<'a> {
                     self.emit(Op::IdentityEq, span);
                     return;
                 }
+                if m.selector == "at:" {
+                    self.emit(Op::At, span);
+                    return;
+                }
+            }
+            if m.args.len() == 2 && m.selector == "at:put:" {
+                self.emit(Op::AtPut, span);
+                return;
             }
             if m.args.is_empty() && m.selector == "class" {
                 self.emit(Op::Class, span);

@@ -239,6 +239,24 @@ impl Vm {
                             }
                             continue 'frame;
                         }
+                        Op::At | Op::AtPut => {
+                            let (prim, argc, sel) = if matches!(op, Op::At) {
+                                (60, 1, self.sel.at)
+                            } else {
+                                (61, 2, self.sel.at_put)
+                            };
+                            if self.array_prims_plain() && self.array_access(prim, argc) {
+                                continue 'insn;
+                            }
+                            self.frames[fi].pc = pc as u32;
+                            let serial = self.frames[fi].serial;
+                            self.send(sel, argc, None);
+                            if self.same_frame(fi, serial, &code, &opt) {
+                                pc = self.frames[fi].pc as usize;
+                                continue 'insn;
+                            }
+                            continue 'frame;
+                        }
                         Op::IdentityEq => {
                             let y = self.pop();
                             let x = self.pop();
@@ -608,6 +626,26 @@ impl Vm {
             }
         }
         self.activate(method, code, recv, argc);
+    }
+
+    /// True while Array's `at:` and `at:put:` are the primitives, so the
+    /// special instructions may bypass the send (R5: a redefinition is
+    /// seen at once, since installing either selector resets the answer).
+    #[inline]
+    fn array_prims_plain(&mut self) -> bool {
+        if let Some(b) = self.array_prims {
+            return b;
+        }
+        let array = self.k.array;
+        let prim_of = |vm: &Vm, sel: Value| {
+            vm.lookup_uncached(array, sel)
+                .and_then(|m| vm.method_code(m))
+                .map(|c| c.info.primitive)
+        };
+        let b =
+            prim_of(self, self.sel.at) == Some(60) && prim_of(self, self.sel.at_put) == Some(61);
+        self.array_prims = Some(b);
+        b
     }
 
     /// Fast path of `at:` / `at:put:` (primitives 60/61) on an Array

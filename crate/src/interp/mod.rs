@@ -136,6 +136,10 @@ pub struct Vm {
     /// Fuel per `run` call in [`Vm::run_until_done`] (1 = pause after
     /// every instruction; results must not change).
     pub slice: u64,
+    /// Whether `Array>>at:` and `at:put:` resolve to primitives 60 and 61
+    /// (the special `At`/`AtPut` instructions may then index directly);
+    /// `None` until computed, reset when either selector is (re)defined.
+    array_prims: Option<bool>,
     /// Testing: deoptimize every frame after each slice of
     /// [`Vm::run_until_done`] (a "deopt storm").
     pub deopt_storm: bool,
@@ -161,6 +165,8 @@ pub struct Selectors {
     pub stack_overflow: Value,
     pub out_of_memory: Value,
     pub signal_error: Value,
+    pub at: Value,
+    pub at_put: Value,
 }
 
 /// Errors from the host-level API.
@@ -255,6 +261,7 @@ impl Vm {
             slice: 1_000_000,
             tier_threshold: crate::tier::DEFAULT_THRESHOLD,
             deopt_storm: false,
+            array_prims: None,
             trace_tier: false,
             tier_events: Vec::new(),
             tier_deps: HashMap::new(),
@@ -421,6 +428,8 @@ impl Vm {
             stack_overflow: self.intern("signalStackOverflow"),
             out_of_memory: self.intern("signalOutOfMemory"),
             signal_error: self.intern("signalError:"),
+            at: self.intern("at:"),
+            at_put: self.intern("at:put:"),
         };
         for cat in [0usize, 2, 4, 6, 8, 10] {
             self.classes[cat].category = "Kernel-Classes".into();
@@ -604,6 +613,9 @@ impl Vm {
     /// Hook for the tier's dependency registry: a method was installed
     /// or removed.
     fn method_installed(&mut self, class: ClassId, sel: Value, removed: bool) {
+        if sel == self.sel.at || sel == self.sel.at_put {
+            self.array_prims = None;
+        }
         self.tier_invalidate(class, sel, removed);
     }
 
