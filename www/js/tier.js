@@ -73,8 +73,6 @@ export class TierPane {
     }
     if (this.entries.length > MAX_LOG) this.entries.splice(0, this.entries.length - MAX_LOG);
     if (this.fresh.length > MAX_LOG) this.fresh.splice(0, this.fresh.length - MAX_LOG);
-    // the table follows the events at the next render
-    this.lastTable = -Infinity;
   }
 
   /**
