@@ -397,27 +397,26 @@ fn float_op(vm: &mut Vm, prim: u16, a: Value, b: Value) -> PrimResult {
     Value(v)
 }
 
+/// How Squeak prints NaN, the infinities and the zeros (any base).
+pub fn special_float(f: f64) -> Option<&'static str> {
+    if f.is_nan() {
+        Some("NaN")
+    } else if f.is_infinite() {
+        Some(if f > 0.0 { "Infinity" } else { "-Infinity" })
+    } else if f == 0.0 {
+        Some(if f.is_sign_negative() { "-0.0" } else { "0.0" })
+    } else {
+        None
+    }
+}
+
 /// Squeak's float print format (Float>>absPrintExactlyOn:base:):
 /// shortest digits that read back to the same float; fixed notation
 /// when the decimal exponent is in -4 .. 15, `1.0e16` / `1.0e-5` style
 /// otherwise.
 pub fn format_float(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
+    if let Some(s) = special_float(f) {
+        return s.into();
     }
     // Rust's `{:e}` gives the shortest round-trip digits
     let e = format!("{:e}", f.abs());

@@ -164,22 +164,8 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
 /// the point falls within -3 .. 16 digits, `1.0e16` style otherwise (the
 /// exponent in decimal).
 pub fn format_float_base(f: f64, base: u32) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
+    if let Some(s) = super::prims::special_float(f) {
+        return s.into();
     }
     let sign = if f < 0.0 { "-" } else { "" };
     let v = f.abs();
