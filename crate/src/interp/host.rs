@@ -192,11 +192,7 @@ impl Vm {
     /// `Class>>selector` per frame, innermost first, skipping the
     /// exception machinery above the frame that signalled.
     pub fn stack_names(&self, pid: usize) -> Vec<String> {
-        let frames = if pid == self.active {
-            &self.frames
-        } else {
-            &self.procs[pid].frames
-        };
+        let frames = self.frames_of(pid);
         let shown = match &self.procs[pid].error {
             Some(e) if self.procs[pid].state == ProcState::Errored => {
                 e.user_frames.min(frames.len())

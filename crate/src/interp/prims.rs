@@ -1272,11 +1272,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 Some(f) => f,
                 None => return Value(Value::NIL),
             };
-            let frames = if pid == vm.active {
-                &vm.frames
-            } else {
-                &vm.procs[pid].frames
-            };
+            let frames = vm.frames_of(pid);
             let f = &frames[fi];
             match name {
                 "ctxSender" => {
@@ -1354,11 +1350,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 Some((_, None)) => return Value(Value::NIL),
                 None => return Fail,
             };
-            let frames = if pid == vm.active {
-                &vm.frames
-            } else {
-                &vm.procs[pid].frames
-            };
+            let frames = vm.frames_of(pid);
             let found = frames[..=fi]
                 .iter()
                 .rposition(|f| f.code.info.marker == Marker::Handler && !f.code.is_block)

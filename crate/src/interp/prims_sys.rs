@@ -105,11 +105,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 Some((p, Some(f))) => (p, f),
                 _ => return PrimResult::Fail,
             };
-            let frames = if pid == vm.active {
-                &vm.frames
-            } else {
-                &vm.procs[pid].frames
-            };
+            let frames = vm.frames_of(pid);
             PrimResult::Value(Value::bool(frames[fi].code.is_block))
         }
         "processName" => match process_id(vm, r) {
@@ -217,11 +213,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 Some((p, Some(f))) => (p, f),
                 _ => return PrimResult::Fail,
             };
-            let frames = if pid == vm.active {
-                &vm.frames
-            } else {
-                &vm.procs[pid].frames
-            };
+            let frames = vm.frames_of(pid);
             let home = frames[fi].home;
             if !frames.iter().any(|f| f.serial == home) {
                 return PrimResult::Value(Value::NIL);
@@ -238,14 +230,8 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 Some(Body::Process(p)) => *p as usize,
                 _ => return PrimResult::Value(Value::NIL),
             };
-            let alive = pid < vm.procs.len()
-                && (if pid == vm.active {
-                    &vm.frames
-                } else {
-                    &vm.procs[pid].frames
-                })
-                .iter()
-                .any(|f| f.serial == outer);
+            let alive =
+                pid < vm.procs.len() && (vm.frames_of(pid)).iter().any(|f| f.serial == outer);
             if alive {
                 PrimResult::Value(vm.new_context(pid, outer))
             } else {

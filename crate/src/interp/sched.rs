@@ -11,6 +11,15 @@ use crate::object::{Body, Value};
 pub const USER_PRIORITY: u8 = 40;
 
 impl Vm {
+    /// The frames of process `pid` (the VM's own while it is active).
+    pub(crate) fn frames_of(&self, pid: usize) -> &[super::frame::Frame] {
+        if pid == self.active {
+            &self.frames
+        } else {
+            &self.procs[pid].frames
+        }
+    }
+
     /// Creates a process (not yet scheduled) with an empty stack.
     pub(crate) fn new_process(&mut self, priority: u8, name: &str) -> usize {
         let pid = self.procs.len();
