@@ -5,6 +5,7 @@ pub mod interp;
 pub mod kernel;
 pub mod live_script;
 pub mod object;
+pub mod share;
 pub mod syntax;
 pub mod tier;
 #[cfg(target_arch = "wasm32")]

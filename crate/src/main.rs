@@ -2,7 +2,7 @@
 
 use livetalk::interp::host::{EvalError, FileInError};
 use livetalk::interp::TierMode;
-use livetalk::Vm;
+use livetalk::{Outcome, Vm};
 use std::io::Write;
 use std::process::exit;
 
@@ -10,7 +10,15 @@ const USAGE: &str = "usage:
   livetalk eval [--tier on|off|eager] [--trace-tier] [--load FILE]... EXPR
   livetalk run [--tier on|off|eager] [--trace-tier] FILE...
   livetalk live SCRIPT
-  livetalk disasm [--load FILE]... [--run EXPR] Class>>selector";
+  livetalk disasm [--load FILE]... [--run EXPR] Class>>selector
+  livetalk share [--tier on|off|eager] [--load FILE]... [--run EXPR] CLASS...
+  livetalk open LINK [--run]";
+
+/// Instructions `open --run` lets the run expression take before it
+/// stops it (the seed demo loops forever).
+const OPEN_RUN_FUEL: u64 = 1_000_000;
+/// ...or this much wall-clock time (a program may wait on Delays).
+const OPEN_RUN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn die(code: i32, msg: &str) -> ! {
     eprintln!("{}", msg);
@@ -50,6 +58,8 @@ fn main() {
     let mut loads = vec![];
     let mut runs: Vec<String> = vec![];
     let mut rest = vec![];
+    let mut run_flag = false;
+    let is_open = args.first().map(|s| s.as_str()) == Some("open");
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -62,6 +72,7 @@ fn main() {
                 }
             }
             "--trace-tier" => trace = true,
+            "--run" if is_open => run_flag = true,
             "--run" => match it.next() {
                 Some(e) => runs.push(e.clone()),
                 None => die(64, "--run takes an expression"),
@@ -140,6 +151,117 @@ fn main() {
                 Err(e) => die(1, &e.to_string()),
             }
         }
+        Some("share") => {
+            if rest.is_empty() || runs.len() > 1 {
+                die(64, USAGE);
+            }
+            let mut vm = new_vm(tier, trace);
+            for f in &loads {
+                load(&mut vm, f);
+            }
+            let names: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
+            let tier_name = match tier {
+                TierMode::Off => "off",
+                TierMode::On => "on",
+                TierMode::Eager => "eager",
+            };
+            let run = runs.first().map(|s| s.as_str()).unwrap_or("");
+            match livetalk::share::capture(&vm, &names, run, tier_name) {
+                Ok(ws) => println!("{}", livetalk::share::encode(&ws)),
+                Err(e) => die(1, &e),
+            }
+        }
+        Some("open") => {
+            if rest.len() != 1 {
+                die(64, USAGE);
+            }
+            let ws = livetalk::share::decode(&rest[0]).unwrap_or_else(|e| die(2, &e.to_string()));
+            let mut vm = new_vm(tier, trace);
+            if let Err(e) = livetalk::share::restore(&mut vm, &ws) {
+                die(2, &format!("cannot restore the workspace: {}", e));
+            }
+            flush(&mut vm);
+            let names: Vec<&str> = ws.classes.iter().map(|c| c.name.as_str()).collect();
+            println!("classes: {} ({})", ws.classes.len(), names.join(", "));
+            println!("methods: {}", ws.methods.len());
+            for m in &ws.methods {
+                let sel = livetalk::syntax::parse_method(&m.source)
+                    .map(|a| a.selector)
+                    .unwrap_or_else(|_| "?".into());
+                let side = if m.meta { " class" } else { "" };
+                println!("  {}{}>>{}", m.class, side, sel);
+            }
+            println!("tier: {}", ws.settings.tier);
+            println!("run: {}", ws.run);
+            if run_flag {
+                open_run(&mut vm, &ws.run);
+            }
+        }
         _ => die(64, USAGE),
+    }
+}
+
+/// Runs a link's run expression for at most [`OPEN_RUN_FUEL`]
+/// instructions, printing Transcript output as it comes.
+fn open_run(vm: &mut Vm, expr: &str) {
+    if expr.trim().is_empty() {
+        die(2, "the link has no run expression");
+    }
+    let pid = match vm.start(expr, 40) {
+        Ok(pid) => pid,
+        Err(e) => die(2, &e.to_string()),
+    };
+    let start = vm.insn_count;
+    let started = std::time::Instant::now();
+    let mut at_line_start = true;
+    let mut flush = |vm: &mut Vm| {
+        let t = vm.take_transcript();
+        if !t.is_empty() {
+            at_line_start = t.ends_with('\n');
+            print!("{}", t);
+            let _ = std::io::stdout().flush();
+        }
+        at_line_start
+    };
+    loop {
+        let used = vm.insn_count - start;
+        if used >= OPEN_RUN_FUEL || started.elapsed() > OPEN_RUN_TIME {
+            if !flush(vm) {
+                println!();
+            }
+            println!(
+                "-- stopped after {} instructions (open --run is bounded)",
+                used
+            );
+            return;
+        }
+        let outcome = vm.run((OPEN_RUN_FUEL - used).min(10_000));
+        flush(vm);
+        match outcome {
+            Outcome::Finished { pid: p, value } if p == pid => {
+                let s = vm.print_string(value);
+                flush(vm);
+                println!("{}", s);
+                return;
+            }
+            Outcome::Error { pid: p } if p == pid => {
+                let msg = vm
+                    .run_until_done(pid)
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                die(1, &msg)
+            }
+            Outcome::Waiting { until } => {
+                let now = (vm.clock)();
+                if until > now {
+                    std::thread::sleep(std::time::Duration::from_millis(
+                        (until - now).min(1000.0) as u64
+                    ));
+                }
+            }
+            Outcome::Idle => die(1, "the run expression stopped (no process can run)"),
+            _ => {}
+        }
     }
 }

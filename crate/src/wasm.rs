@@ -257,6 +257,39 @@ struct VersionCount {
 }
 
 /// A Livetalk VM with the kernel loaded, driven from JavaScript.
+/// The answer to `shareLink` and `openLink`.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ShareReply {
+    ok: bool,
+    /// For shareLink: the fragment, `#v1/...`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<String>,
+    /// For openLink: the run expression (not started).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<String>,
+    /// For openLink: the tier setting, applied to the VM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tier: Option<String>,
+    /// For openLink: the classes defined, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classes: Option<Vec<String>>,
+    /// For openLink: how many methods were accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    methods: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorReport>,
+}
+
+impl ShareReply {
+    fn error(msg: String) -> ShareReply {
+        ShareReply {
+            error: Some(message(msg)),
+            ..ShareReply::default()
+        }
+    }
+}
+
 #[wasm_bindgen]
 pub struct LiveVm {
     vm: Vm,
@@ -446,6 +479,58 @@ impl LiveVm {
         };
         self.vm.tier = m;
         to_js(&ok())
+    }
+
+    /// A share link (`#v1/...`) for the named classes (definitions and
+    /// all their methods), the run expression and the tier setting:
+    /// `{ ok, link }` or `{ ok: false, error }`.
+    #[wasm_bindgen(js_name = shareLink)]
+    pub fn share_link(&self, classes: Vec<String>, run: &str, tier: &str) -> JsValue {
+        let names: Vec<&str> = classes.iter().map(|s| s.as_str()).collect();
+        to_js(&match crate::share::capture(&self.vm, &names, run, tier) {
+            Ok(ws) => ShareReply {
+                ok: true,
+                link: Some(crate::share::encode(&ws)),
+                ..ShareReply::default()
+            },
+            Err(e) => ShareReply::error(e),
+        })
+    }
+
+    /// Opens a share link: defines its classes and accepts its methods
+    /// into this VM and applies its tier setting, but runs nothing (the
+    /// page starts `run` when the user presses Run). Answers `{ ok, run,
+    /// tier, classes, methods }` or `{ ok: false, error }`.
+    #[wasm_bindgen(js_name = openLink)]
+    pub fn open_link(&mut self, link: &str) -> JsValue {
+        let ws = match crate::share::decode(link) {
+            Ok(ws) => ws,
+            Err(e) => return to_js(&ShareReply::error(e.to_string())),
+        };
+        let defs = match crate::share::definitions(&ws) {
+            Ok(d) => d,
+            Err(e) => return to_js(&ShareReply::error(e)),
+        };
+        let r = self.file_in_inner("share link", &defs);
+        if let Some(e) = r.error {
+            return to_js(&ShareReply::error(e.message));
+        }
+        if let Err(e) = crate::share::accept_methods(&mut self.vm, &ws) {
+            return to_js(&ShareReply::error(e));
+        }
+        self.vm.tier = match ws.settings.tier.as_str() {
+            "off" => TierMode::Off,
+            "eager" => TierMode::Eager,
+            _ => TierMode::On,
+        };
+        to_js(&ShareReply {
+            ok: true,
+            run: Some(ws.run.clone()),
+            tier: Some(ws.settings.tier.clone()),
+            classes: Some(ws.classes.iter().map(|c| c.name.clone()).collect()),
+            methods: Some(ws.methods.len()),
+            ..ShareReply::default()
+        })
     }
 
     /// The tier panel: every installed method the tier has optimized or
