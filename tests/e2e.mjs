@@ -4,7 +4,8 @@
 // run the demo, accept methB, accept methA:, a syntax error, a runtime
 // error fixed and proceeded, a frame restarted, print-it in the
 // workspace, inert HTML, responsiveness, stop. The tier panel test then
-// runs the seed scenario again on a fresh page of its own.
+// runs the seed scenario again on a fresh page of its own, and the share
+// link test shares from a fresh page and opens the links in a new context.
 //
 //   BASE_URL=http://127.0.0.1:8000/ node e2e.mjs     (scripts/test-web.sh does this)
 //
@@ -507,6 +508,109 @@ async function main() {
       assert.equal(await tp.textContent('#run-state'), 'stopped');
     } finally {
       await tp.close();
+    }
+  });
+
+  await test('Share makes a link that restores the workspace without running it; bad and hostile links are safe', async () => {
+    const watch = (pg, what) => {
+      pg.on('pageerror', (e) => problems.push(`${what} page error: ${e.message}`));
+      pg.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`${what} console error: ${m.text()}`);
+      });
+      const dialogs = [];
+      pg.on('dialog', (d) => {
+        dialogs.push(d.message());
+        d.dismiss().catch(() => {});
+      });
+      return dialogs;
+    };
+    const ready = (pg) =>
+      pg.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+    const sp = await context.newPage();
+    watch(sp, 'share');
+    const other = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      await sp.goto(BASE);
+      await ready(sp);
+      assert.ok(await sp.locator('#share-out').isHidden());
+      await accept(sp, 'Demo>>methB', 'methB\n\t^ 42');
+      assert.equal(await browser(sp, 'Demo>>methB').locator('.version').textContent(), 'v2');
+      await sp.fill('#expr', 'Demo new methA: 7');
+      // keyboard: the Share button is reachable and works with Enter
+      await sp.focus('#share');
+      await sp.keyboard.press('Enter');
+      await sp.locator('#share-out').waitFor({ state: 'visible' });
+      const url = await sp.inputValue('#share-link');
+      assert.match(url, /#v1\//);
+      assert.equal(await sp.getAttribute('#share-link', 'readonly'), '');
+      assert.equal(await sp.evaluate(() => location.hash), url.slice(url.indexOf('#')));
+      assert.ok(await sp.locator('#share-warning').isHidden(), 'a short link has no warning');
+      assert.equal(await sp.evaluate(() => window.livetalk.transcript()), '', 'sharing runs nothing');
+
+      // open it in a fresh context: restored, nothing runs until Run
+      const np = await other.newPage();
+      const dialogs = watch(np, 'opened link');
+      await np.goto(url);
+      await ready(np);
+      assert.match(await browser(np, 'Demo>>methB').locator('textarea').inputValue(), /\^ 42/);
+      assert.match(await browser(np, 'Demo>>methA:').locator('textarea').inputValue(), /whileTrue/);
+      assert.equal(await np.inputValue('#expr'), 'Demo new methA: 7');
+      assert.equal(await np.inputValue('#tier'), 'on');
+      await np.waitForTimeout(300);
+      assert.equal(await np.evaluate(() => window.livetalk.transcript()), '', 'nothing runs before Run');
+      assert.equal(await np.evaluate(() => window.livetalk.program()), null);
+      await np.click('#run');
+      await waitForLines(np, '42', 3);
+      await np.click('#stop');
+
+      // a garbage link: a visible, announced error and the default demo
+      const gp = await other.newPage();
+      watch(gp, 'garbage link');
+      await gp.goto(`${BASE}#v1/%%%not-a-link!!`);
+      await ready(gp);
+      await gp.locator('#share-status').waitFor({ state: 'visible' });
+      assert.match(await gp.textContent('#share-status'), /could not be opened/);
+      await gp.waitForFunction(() => /could not be opened/.test(document.getElementById('announce-alert').textContent));
+      assert.match(await browser(gp, 'Demo>>methB').locator('textarea').inputValue(), /\^ 1\s*$/);
+      assert.equal(await gp.inputValue('#expr'), 'Demo new methA: 0');
+      await gp.click('#run');
+      await waitForLines(gp, '1', 3);
+      await gp.click('#stop');
+
+      // HTML and script in a method source stay text
+      const payload = `methB\n\t"<img src=x onerror=alert(1)><script>alert(2)</script>"\n\t^ '<b id="xss">x</b>'`;
+      await accept(sp, 'Demo>>methB', payload);
+      assert.equal(await browser(sp, 'Demo>>methB').locator('.version').textContent(), 'v3');
+      await sp.click('#share');
+      await sp.waitForFunction((old) => document.getElementById('share-link').value !== old, url);
+      const evil = await sp.inputValue('#share-link');
+      const hp = await other.newPage();
+      const hostileDialogs = watch(hp, 'hostile link');
+      await hp.goto(evil);
+      await ready(hp);
+      assert.equal(await browser(hp, 'Demo>>methB').locator('textarea').inputValue(), payload);
+      await hp.waitForTimeout(300);
+      const injected = await hp.evaluate(() => ({
+        elements: document.querySelectorAll('img, b, #xss, body script').length,
+      }));
+      assert.deepEqual(injected, { elements: 0 });
+      assert.deepEqual([...dialogs, ...hostileDialogs], []);
+
+      // a link over ~8,000 characters is shared with a visible, announced warning
+      let seed = 1;
+      const noise = Array.from({ length: 12000 }, () => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(seed / 65536) % 36];
+      }).join('');
+      await accept(sp, 'Demo>>methB', `methB\n\t"${noise}"\n\t^ 42`);
+      await sp.click('#share');
+      await sp.locator('#share-warning').waitFor({ state: 'visible' });
+      assert.ok((await sp.inputValue('#share-link')).length > 8000);
+      assert.match(await sp.textContent('#share-warning'), /characters long/);
+      await sp.waitForFunction(() => /Warning: This link is/.test(document.getElementById('announce-alert').textContent));
+    } finally {
+      await sp.close();
+      await other.close();
     }
   });
 

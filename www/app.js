@@ -12,6 +12,7 @@ import { DebuggerPane } from './js/debugger.js';
 import { Workspace } from './js/workspace.js';
 import { TierPane } from './js/tier.js';
 import { DEMO_SOURCE, DEMO_BROWSERS } from './js/demo.js';
+import { SharePane, hashLink, openLink } from './js/share.js';
 
 const BADGE_REFRESH_MS = 250;
 const STATS_REFRESH_MS = 250;
@@ -22,10 +23,32 @@ async function boot() {
   await init();
   times.wasm = performance.now() - t0;
   const t1 = performance.now();
-  const vm = new LiveVm();
+  let vm = new LiveVm();
   times.kernel = performance.now() - t1;
-  const demo = vm.fileIn('Demo.st', DEMO_SOURCE);
-  if (!demo.ok) throw new Error(`the demo did not file in: ${demo.error.message}`);
+
+  // a share link in the hash replaces the demo: restored, not run
+  const link = hashLink();
+  let opened = null;
+  let linkError = null;
+  if (link) {
+    const r = openLink(vm, link);
+    if (r.ok) {
+      opened = r;
+    } else {
+      linkError = r.message;
+      // the failed link may have changed the VM half-way: start afresh
+      try {
+        vm.free();
+      } catch {
+        // already gone
+      }
+      vm = new LiveVm();
+    }
+  }
+  if (!opened) {
+    const demo = vm.fileIn('Demo.st', DEMO_SOURCE);
+    if (!demo.ok) throw new Error(`the demo did not file in: ${demo.error.message}`);
+  }
 
   const announcer = new Announcer();
   const transcript = new TranscriptPane(byId('transcript'));
@@ -74,7 +97,26 @@ async function boot() {
   byId('do-it').addEventListener('click', () => workspace.evaluate(false));
   byId('print-it').addEventListener('click', () => workspace.evaluate(true));
   byId('transcript-clear').addEventListener('click', () => transcript.clear());
+  if (opened) {
+    exprInput.value = opened.run;
+    const tierSelect = byId('tier');
+    if ([...tierSelect.options].some((o) => o.value === opened.tier)) tierSelect.value = opened.tier;
+  }
   const tierPane = new TierPane(vm, { announcer });
+  const sharePane = new SharePane(vm, {
+    announcer,
+    classes: () => [...new Set(browsers.map((b) => b.className))],
+    run: () => exprInput.value,
+    tier: () => tierPane.select.value,
+  });
+  if (linkError) {
+    sharePane.showStatus(`The share link could not be opened (${linkError}); showing the demo instead.`, true);
+  } else if (opened) {
+    sharePane.showStatus(
+      `Opened a share link: ${opened.classes.join(', ') || 'no classes'}, ${opened.methods} method${opened.methods === 1 ? '' : 's'}. Press Run to start ${opened.run}.`,
+      false,
+    );
+  }
 
   function setProgram(state, detail = '') {
     if (program) program.state = state;
