@@ -1,19 +1,8 @@
 //! The `livetalk` command line, run as a user would: output, exit codes
 //! and error formats.
 
-use std::process::Command;
-
-fn livetalk(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_livetalk"))
-        .args(args)
-        .output()
-        .expect("run livetalk");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::livetalk;
 
 fn tmp(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("livetalk-cli-{}", std::process::id()));

@@ -6,18 +6,8 @@
 
 use livetalk::Vm;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+mod common;
+use common::Rng;
 
 const PIECES: &[&str] = &[
     "foo",
@@ -81,11 +71,11 @@ const PIECES: &[&str] = &[
 ];
 
 fn random_source(rng: &mut Rng) -> String {
-    let n = rng.below(40);
+    let n = rng.index(40);
     let mut s = String::new();
     for _ in 0..n {
-        s.push_str(PIECES[rng.below(PIECES.len())]);
-        if rng.below(3) == 0 {
+        s.push_str(PIECES[rng.index(PIECES.len())]);
+        if rng.index(3) == 0 {
             s.push(' ');
         }
     }
@@ -98,20 +88,20 @@ fn mutate(src: &str, rng: &mut Rng) -> String {
         return String::new();
     }
     let mut out = chars.clone();
-    for _ in 0..1 + rng.below(4) {
-        let i = rng.below(out.len().max(1));
-        match rng.below(3) {
+    for _ in 0..1 + rng.index(4) {
+        let i = rng.index(out.len().max(1));
+        match rng.index(3) {
             0 if !out.is_empty() => {
                 out.remove(i.min(out.len() - 1));
             }
             1 => {
-                let piece = PIECES[rng.below(PIECES.len())];
+                let piece = PIECES[rng.index(PIECES.len())];
                 for (k, c) in piece.chars().enumerate() {
                     out.insert((i + k).min(out.len()), c);
                 }
             }
             _ => {
-                let j = rng.below(out.len().max(1));
+                let j = rng.index(out.len().max(1));
                 out.truncate(i.max(j).min(out.len()));
             }
         }
@@ -132,11 +122,11 @@ fn no_input_panics() {
         let src = if round % 2 == 0 {
             random_source(&mut rng)
         } else {
-            let seed = &seeds[rng.below(seeds.len())];
+            let seed = &seeds[rng.index(seeds.len())];
             // a window of a kernel file, mutated
             let chars: Vec<char> = seed.chars().collect();
-            let a = rng.below(chars.len());
-            let b = (a + rng.below(400)).min(chars.len());
+            let a = rng.index(chars.len());
+            let b = (a + rng.index(400)).min(chars.len());
             mutate(&chars[a..b].iter().collect::<String>(), &mut rng)
         };
         let _ = livetalk::syntax::parse_method(&src);

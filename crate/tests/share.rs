@@ -3,7 +3,8 @@
 
 use livetalk::share::{self, ClassDef, MethodDef, Settings, ShareError, Workspace};
 use livetalk::Vm;
-use std::process::Command;
+mod common;
+use common::livetalk;
 
 const SEED: &str = include_str!("live/seed.st");
 
@@ -283,18 +284,6 @@ fn random_input_never_panics() {
         };
         let _ = share::decode(&link);
     }
-}
-
-fn livetalk(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_livetalk"))
-        .args(args)
-        .output()
-        .expect("run livetalk");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
