@@ -6,6 +6,7 @@
 //! resume exactly where it was (fuel 1 gives the same result as
 //! unlimited fuel).
 
+use super::fast::{self, Exit, FastFrame};
 use super::frame::{Frame, OnReturn, ProcState, Unwind, UnwindAction};
 use super::prims::{self, PrimResult};
 use super::TierMode;
@@ -77,6 +78,9 @@ impl Vm {
 
     /// Runs the active process until fuel runs out or it stops being
     /// runnable (finished, waiting, errored, or preempted).
+    ///
+    /// Loops run in the fast loop (`fast.rs`), entered at a back-edge;
+    /// everything else runs here.
     fn interpret(&mut self, mut fuel: u64) -> u64 {
         'frame: loop {
             if self.active == NO_PROC || self.procs[self.active].state != ProcState::Ready {
@@ -101,26 +105,71 @@ impl Vm {
             let mut pc = self.frames[fi].pc as usize;
             let bp = self.frames[fi].bp as usize;
             let recv = self.frames[fi].receiver;
+            // Set at a loop's back-edge: the loop runs in the fast loop
+            // until an instruction it does not handle. Straight-line code
+            // between sends stays here, where entering costs nothing.
+            let mut fast_next = false;
             'insn: loop {
-                if fuel == 0 {
-                    self.frames[fi].pc = pc as u32;
-                    return fuel;
-                }
-                fuel -= 1;
-                let fetched = match opt_ops {
-                    Some(o) => o.get(pc).map(Cell::get),
-                    None => ops.get(pc).copied(),
-                };
-                let mut op = match fetched {
-                    Some(op) => op,
-                    None => {
-                        // falling off the end behaves like returning self
+                let mut op = if fast_next {
+                    fast_next = false;
+                    let ff = FastFrame {
+                        ops,
+                        literals: &code.literals,
+                        receiver: recv,
+                        bp,
+                        backedge_exit: opt.is_none() && self.tier != TierMode::Off,
+                        array_plain: self.array_prims_plain(),
+                        array_class: self.k.array,
+                    };
+                    let exit = match opt_ops {
+                        Some(o) => {
+                            fast::run(o, &ff, &mut self.heap, &mut self.stack, &mut pc, &mut fuel)
+                        }
+                        None => fast::run(
+                            ops,
+                            &ff,
+                            &mut self.heap,
+                            &mut self.stack,
+                            &mut pc,
+                            &mut fuel,
+                        ),
+                    };
+                    match exit {
+                        Exit::Slow(op) => op,
+                        Exit::Fuel => {
+                            self.frames[fi].pc = pc as u32;
+                            return fuel;
+                        }
+                        Exit::End => {
+                            // falling off the end behaves like returning self
+                            self.frames[fi].pc = pc as u32;
+                            self.return_value(recv);
+                            continue 'frame;
+                        }
+                    }
+                } else {
+                    if fuel == 0 {
                         self.frames[fi].pc = pc as u32;
-                        self.return_value(recv);
-                        continue 'frame;
+                        return fuel;
+                    }
+                    fuel -= 1;
+                    let fetched = match opt_ops {
+                        Some(o) => o.get(pc).map(Cell::get),
+                        None => ops.get(pc).copied(),
+                    };
+                    match fetched {
+                        Some(op) => {
+                            pc += 1;
+                            op
+                        }
+                        None => {
+                            // falling off the end behaves like returning self
+                            self.frames[fi].pc = pc as u32;
+                            self.return_value(recv);
+                            continue 'frame;
+                        }
                     }
                 };
-                pc += 1;
                 'dispatch: loop {
                     match op {
                         Op::PushSelf => self.stack.push(recv),
@@ -146,7 +195,7 @@ impl Vm {
                             self.stack[bp + i as usize] = v;
                         }
                         Op::PopTemp(i) => {
-                            let v = self.pop();
+                            let v = self.stack.pop().unwrap_or(Value::NIL);
                             self.stack[bp + i as usize] = v;
                         }
                         Op::PushRemote { idx, vec } => {
@@ -245,7 +294,15 @@ impl Vm {
                             } else {
                                 (61, 2, self.sel.at_put)
                             };
-                            if self.array_prims_plain() && self.array_access(prim, argc) {
+                            if self.array_prims_plain()
+                                && fast::array_access(
+                                    &mut self.heap,
+                                    self.k.array,
+                                    &mut self.stack,
+                                    prim,
+                                    argc,
+                                )
+                            {
                                 continue 'insn;
                             }
                             self.frames[fi].pc = pc as u32;
@@ -258,12 +315,12 @@ impl Vm {
                             continue 'frame;
                         }
                         Op::IdentityEq => {
-                            let y = self.pop();
-                            let x = self.pop();
+                            let y = self.stack.pop().unwrap_or(Value::NIL);
+                            let x = self.stack.pop().unwrap_or(Value::NIL);
                             self.stack.push(Value::bool(self.identical(x, y)));
                         }
                         Op::Class => {
-                            let x = self.pop();
+                            let x = self.stack.pop().unwrap_or(Value::NIL);
                             let c = self.class_of(x);
                             self.stack.push(self.classes[c as usize].obj);
                         }
@@ -282,10 +339,11 @@ impl Vm {
                                         continue 'frame;
                                     }
                                 }
+                                fast_next = true;
                             }
                         }
                         Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
-                            let v = self.pop();
+                            let v = self.stack.pop().unwrap_or(Value::NIL);
                             let want = matches!(op, Op::JumpIfTrue(_));
                             if v == Value::TRUE {
                                 if want {
@@ -298,7 +356,6 @@ impl Vm {
                             } else {
                                 // not a Boolean: send mustBeBoolean (its result
                                 // is treated as the condition's value)
-                                self.frames[fi].pc = (pc - 1) as u32;
                                 self.stack.push(v);
                                 self.frames[fi].pc = pc as u32;
                                 self.non_boolean(v);
@@ -306,18 +363,18 @@ impl Vm {
                             }
                         }
                         Op::JumpIfNil(d) => {
-                            if self.pop() == Value::NIL {
+                            if self.stack.pop().unwrap_or(Value::NIL) == Value::NIL {
                                 pc = (pc as i64 + d as i64) as usize;
                             }
                         }
                         Op::JumpIfNotNil(d) => {
-                            if self.pop() != Value::NIL {
+                            if self.stack.pop().unwrap_or(Value::NIL) != Value::NIL {
                                 pc = (pc as i64 + d as i64) as usize;
                             }
                         }
                         Op::ReturnTop => {
+                            let v = self.stack.pop().unwrap_or(Value::NIL);
                             self.frames[fi].pc = pc as u32;
-                            let v = self.pop();
                             self.return_value(v);
                             continue 'frame;
                         }
@@ -327,8 +384,8 @@ impl Vm {
                             continue 'frame;
                         }
                         Op::NonLocalReturn => {
+                            let v = self.stack.pop().unwrap_or(Value::NIL);
                             self.frames[fi].pc = pc as u32;
-                            let v = self.pop();
                             self.non_local_return(v);
                             continue 'frame;
                         }
@@ -472,7 +529,9 @@ impl Vm {
                                     op = ops[pc - 1];
                                     continue 'dispatch;
                                 }
-                                TierSend::Done => continue 'insn,
+                                TierSend::Done => {
+                                    continue 'insn;
+                                }
                                 TierSend::Sent => {
                                     if self.same_frame(fi, serial, &code, &opt) {
                                         pc = self.frames[fi].pc as usize;
@@ -518,19 +577,11 @@ impl Vm {
     pub(crate) fn top(&self) -> Value {
         *self.stack.last().unwrap_or(&Value::NIL)
     }
-    #[inline(always)]
-    pub(crate) fn pop(&mut self) -> Value {
-        self.stack.pop().unwrap_or(Value::NIL)
-    }
 
     /// Slot `i` of a pointer object (nil if there is none).
     #[inline]
     pub fn slot(&self, obj: Value, i: usize) -> Value {
-        match self.heap.try_get(obj).map(|o| &o.body) {
-            Some(Body::Slots(s)) => s.get(i).copied().unwrap_or(Value::NIL),
-            Some(Body::Class { slots, .. }) => slots.get(i).copied().unwrap_or(Value::NIL),
-            _ => Value::NIL,
-        }
+        fast::slot(&self.heap, obj, i)
     }
 
     #[inline]
@@ -648,39 +699,10 @@ impl Vm {
         b
     }
 
-    /// Fast path of `at:` / `at:put:` (primitives 60/61) on an Array
-    /// with an in-bounds SmallInteger index. Answers false to take the
-    /// general primitive path (which also handles the failures).
+    /// Fast path of `at:` / `at:put:` (primitives 60/61) on `self.stack`.
     #[inline]
     fn array_access(&mut self, prim: u16, argc: usize) -> bool {
-        let n = self.stack.len();
-        if argc != prim as usize - 59 || n < argc + 1 {
-            return false;
-        }
-        let r = self.stack[n - argc - 1];
-        let i = match self.stack[n - argc].as_int() {
-            Some(i) if i >= 1 => i as usize - 1,
-            _ => return false,
-        };
-        let array = self.k.array;
-        let obj = match self.heap.try_get_mut(r) {
-            Some(o) if o.class == array => o,
-            _ => return false,
-        };
-        let slots = match &mut obj.body {
-            Body::Slots(s) if i < s.len() => s,
-            _ => return false,
-        };
-        let v = if prim == 60 {
-            slots[i]
-        } else {
-            let v = self.stack[n - 1];
-            slots[i] = v;
-            v
-        };
-        self.stack.truncate(n - argc);
-        self.stack[n - argc - 1] = v;
-        true
+        fast::array_access(&mut self.heap, self.k.array, &mut self.stack, prim, argc)
     }
 
     /// Pushes a frame for a method whose receiver and arguments are on

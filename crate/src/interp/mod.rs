@@ -8,6 +8,7 @@
 
 pub mod classes;
 mod exec;
+mod fast;
 pub mod frame;
 pub mod host;
 mod prims;
