@@ -24,6 +24,11 @@ step "native tests (golden suite under tier off/on/eager and fuel 1, live script
 cargo test -q --workspace 2>&1 | tee target/test-output.txt
 grep -q "test result: ok" target/test-output.txt
 
+step "fuzz targets build (crate/fuzz: compile, file_in, differential)"
+# a separate workspace with its own lock file; building it keeps the
+# targets from rotting (running them needs nightly: see the README)
+cargo build -q --manifest-path crate/fuzz/Cargo.toml
+
 step "CLI smoke"
 cargo build -q --release
 out=$(./target/release/livetalk eval '3 + 4')

@@ -1,0 +1,205 @@
+//! The differential checker of the tier (issue 3, like wasmi's
+//! `fuzz/differential.rs`): random terminating programs, run under a
+//! random schedule of fuel slices, accepts (identical re-accepts and real
+//! changes), removals and frame restarts; tier off, on and eager must
+//! produce identical Transcripts, values and errors.
+//!
+//! Shared by `tests/differential.rs` (a fixed-seed slice) and the fuzz
+//! target `fuzz/fuzz_targets/differential.rs` (seeds from the fuzzer).
+
+use super::Rng;
+use livetalk::interp::{ProcState, TierMode};
+use livetalk::Vm;
+
+/// An expression over the temps `a b` and the instance variable `v`,
+/// calling only methods with a smaller index (so programs terminate).
+fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
+    let atom = |r: &mut Rng| -> String {
+        match r.below(6) {
+            0 => format!("{}", r.below(20) as i64 - 5),
+            1 => "a".into(),
+            2 => "b".into(),
+            3 => "v".into(),
+            4 => "1000000000000000000".into(),
+            _ => format!("{}", r.below(3)),
+        }
+    };
+    if depth == 0 {
+        return atom(r);
+    }
+    match r.below(8) {
+        0 | 1 => format!(
+            "({} {} {})",
+            expr(r, me, depth - 1),
+            r.pick(&["+", "-", "*", "//", "\\\\"]),
+            expr(r, me, depth - 1)
+        ),
+        2 => format!(
+            "({} max: {})",
+            expr(r, me, depth - 1),
+            expr(r, me, depth - 1)
+        ),
+        3 if me > 0 => {
+            let callee = r.below(me as u64);
+            format!("(self m{}: {})", callee, expr(r, me, depth - 1))
+        }
+        4 => format!(
+            "(({} < {}) ifTrue: [{}] ifFalse: [{}])",
+            expr(r, me, 0),
+            expr(r, me, 0),
+            expr(r, me, depth - 1),
+            expr(r, me, depth - 1)
+        ),
+        5 => "self leaf".into(),
+        6 => "self getV".into(),
+        _ => atom(r),
+    }
+}
+
+fn method(r: &mut Rng, i: usize) -> String {
+    let mut s = format!("m{}: a\n\t| b |\n\tb := {}.\n", i, expr(r, i, 2));
+    for _ in 0..1 + r.below(3) {
+        match r.below(5) {
+            0 => s.push_str(&format!(
+                "\t1 to: {} do: [:k | b := b + k + {}].\n",
+                r.below(12),
+                expr(r, i, 1)
+            )),
+            1 => s.push_str(&format!("\tv := {}.\n", expr(r, i, 1))),
+            2 => s.push_str(&format!(
+                "\tTranscript show: {} printString; cr.\n",
+                expr(r, i, 2)
+            )),
+            3 => s.push_str(&format!(
+                "\t[b > 50] whileTrue: [b := b - {}].\n",
+                7 + r.below(5)
+            )),
+            _ => s.push_str(&format!("\tb := {}.\n", expr(r, i, 2))),
+        }
+    }
+    s.push_str("\t^ b");
+    s
+}
+
+const CLASS: &str = "Object subclass: #Gen instanceVariableNames: 'v' classVariableNames: '' poolDictionaries: '' category: 'Diff'";
+
+/// Runs one program under one tier mode with the given action schedule.
+fn run(tier: TierMode, methods: &[String], schedule: &[(u64, Action)]) -> Vec<String> {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = tier;
+    vm.eval(CLASS).expect("class");
+    vm.accept("Gen", false, "leaf\n\t^ 3", "g").expect("leaf");
+    vm.accept("Gen", false, "getV\n\t^ v", "g").expect("getV");
+    vm.accept("Gen", false, "initialize\n\tv := 0", "g")
+        .expect("init");
+    for m in methods {
+        vm.accept("Gen", false, m, "g")
+            .expect("generated method compiles");
+    }
+    let last = methods.len() - 1;
+    let pid = vm
+        .start(
+            &format!(
+                "| g | g := Gen new. 1 to: 3 do: [:i | g m{}: i]. g getV",
+                last
+            ),
+            40,
+        )
+        .expect("start");
+    let mut log = Vec::new();
+    for (fuel, action) in schedule {
+        vm.run(*fuel);
+        log.push(vm.take_transcript());
+        match action {
+            Action::None => {}
+            Action::Accept(src) => log.push(format!(
+                "accept {:?}",
+                vm.accept("Gen", false, src, "g").is_ok()
+            )),
+            Action::Remove(sel) => {
+                log.push(format!("remove {:?}", vm.remove("Gen", false, sel).is_ok()))
+            }
+            Action::Restart(k) => {
+                let depth = vm.inspect_stack(pid).map(|s| s.len()).unwrap_or(0);
+                if depth > 0 {
+                    log.push(format!(
+                        "restart {:?}",
+                        vm.restart_frame(pid, (*k as usize) % depth).is_ok()
+                    ));
+                    let _ = vm.resume(pid);
+                }
+            }
+        }
+    }
+    // finish: bounded
+    for _ in 0..200 {
+        if matches!(
+            vm.procs[pid].state,
+            ProcState::Finished | ProcState::Errored | ProcState::Terminated
+        ) {
+            break;
+        }
+        vm.run(100_000);
+    }
+    log.push(vm.take_transcript());
+    let p = &vm.procs[pid];
+    let end = match (&p.state, p.result, &p.error) {
+        (ProcState::Finished, Some(v), _) => format!("value {}", vm.quick_print(v)),
+        (ProcState::Errored, _, Some(e)) => {
+            format!("error {} {}", e.class_name, vm.stack_names(pid).join("/"))
+        }
+        (s, _, _) => format!("state {:?}", s),
+    };
+    log.push(end);
+    log
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    None,
+    Accept(String),
+    Remove(String),
+    Restart(u64),
+}
+
+/// One round: a random program and schedule from `r`, run under every
+/// tier mode. `Err` describes the first difference.
+pub fn check_round(r: &mut Rng) -> Result<(), String> {
+    let n = 2 + r.below(4) as usize;
+    let methods: Vec<String> = (0..n).map(|i| method(r, i)).collect();
+    let mut schedule = Vec::new();
+    for _ in 0..1 + r.below(6) {
+        let fuel = 1 + r.below(3000);
+        let action = match r.below(8) {
+            0 | 1 => {
+                // identical re-accept
+                let i = r.below(n as u64) as usize;
+                Action::Accept(methods[i].clone())
+            }
+            2 | 3 => {
+                let i = r.below(n as u64) as usize;
+                Action::Accept(method(r, i))
+            }
+            4 => Action::Accept(format!("leaf\n\t^ {}", r.below(9))),
+            5 => Action::Remove(r.pick(&["leaf", "getV"]).to_string()),
+            6 => Action::Restart(r.below(5)),
+            _ => Action::None,
+        };
+        schedule.push((fuel, action));
+    }
+    let off = run(TierMode::Off, &methods, &schedule);
+    for tier in [TierMode::On, TierMode::Eager] {
+        let other = run(tier, &methods, &schedule);
+        if off != other {
+            return Err(format!(
+                "tier {:?} differs\noff:   {:?}\nother: {:?}\nmethods:\n{}\nschedule: {:?}",
+                tier,
+                off,
+                other,
+                methods.join("\n---\n"),
+                schedule
+            ));
+        }
+    }
+    Ok(())
+}
