@@ -6,7 +6,7 @@
 //! resume exactly where it was (fuel 1 gives the same result as
 //! unlimited fuel).
 
-use super::fast::{self, Exit, FastFrame};
+use super::fast::{self, Exit};
 use super::frame::{Frame, OnReturn, ProcState, Unwind, UnwindAction};
 use super::prims::{self, PrimResult};
 use super::TierMode;
@@ -79,8 +79,9 @@ impl Vm {
     /// Runs the active process until fuel runs out or it stops being
     /// runnable (finished, waiting, errored, or preempted).
     ///
-    /// Loops run in the fast loop (`fast.rs`), entered at a back-edge;
-    /// everything else runs here.
+    /// Each time round `'frame`, the fast loop (`fast.rs`) runs first; it
+    /// hands back the instructions it leaves to this loop, which runs them
+    /// (and whatever follows, up to the next send, return or back-edge).
     fn interpret(&mut self, mut fuel: u64) -> u64 {
         'frame: loop {
             if self.active == NO_PROC || self.procs[self.active].state != ProcState::Ready {
@@ -97,6 +98,13 @@ impl Vm {
                     continue 'frame;
                 }
             }
+            // the fast loop runs until an instruction needs this one
+            let first = match fast::run(self, &mut fuel) {
+                Exit::Fuel => return fuel,
+                Exit::Frame => continue 'frame,
+                Exit::Slow(op) => op,
+            };
+            let mut first = Some(first);
             let fi = self.frames.len() - 1;
             let code: Rc<Code> = self.frames[fi].code.clone();
             let ops: &[Op] = &code.ops;
@@ -105,57 +113,15 @@ impl Vm {
             let mut pc = self.frames[fi].pc as usize;
             let bp = self.frames[fi].bp as usize;
             let recv = self.frames[fi].receiver;
-            // Set at a loop's back-edge: the loop runs in the fast loop
-            // until an instruction it does not handle. Straight-line code
-            // between sends stays here, where entering costs nothing.
-            let mut fast_next = false;
             'insn: loop {
                 // The instruction is matched through a reference, so each
-                // arm loads just its own operands (a copied `Op` is
-                // reassembled from its packed bytes first: measured ~9
-                // instructions per dispatch). Optimized code lives in
+                // arm loads just its own operands. Optimized code lives in
                 // `Cell`s, so it is copied into `held` first.
                 let held: Op;
-                let mut cur: &Op = if fast_next {
-                    fast_next = false;
-                    let ff = FastFrame {
-                        ops,
-                        literals: &code.literals,
-                        receiver: recv,
-                        bp,
-                        backedge_exit: opt.is_none() && self.tier != TierMode::Off,
-                        array_plain: self.array_prims_plain(),
-                        array_class: self.k.array,
-                    };
-                    let exit = match opt_ops {
-                        Some(o) => {
-                            fast::run(o, &ff, &mut self.heap, &mut self.stack, &mut pc, &mut fuel)
-                        }
-                        None => fast::run(
-                            ops,
-                            &ff,
-                            &mut self.heap,
-                            &mut self.stack,
-                            &mut pc,
-                            &mut fuel,
-                        ),
-                    };
-                    match exit {
-                        Exit::Slow(op) => {
-                            held = op;
-                            &held
-                        }
-                        Exit::Fuel => {
-                            self.frames[fi].pc = pc as u32;
-                            return fuel;
-                        }
-                        Exit::End => {
-                            // falling off the end behaves like returning self
-                            self.frames[fi].pc = pc as u32;
-                            self.return_value(recv);
-                            continue 'frame;
-                        }
-                    }
+                let mut cur: &Op = if let Some(op) = first.take() {
+                    // handed back by the fast loop, fetched and charged
+                    held = op;
+                    &held
                 } else {
                     if fuel == 0 {
                         self.frames[fi].pc = pc as u32;
@@ -354,7 +320,9 @@ impl Vm {
                                         continue 'frame;
                                     }
                                 }
-                                fast_next = true;
+                                // back to the fast loop
+                                self.frames[fi].pc = pc as u32;
+                                continue 'frame;
                             }
                         }
                         Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
@@ -588,6 +556,16 @@ impl Vm {
             && self.events.is_empty()
     }
 
+    /// True if the active process may keep running without the general
+    /// loop looking first (no process switch, collection or event due).
+    #[inline(always)]
+    pub(super) fn runnable_here(&self) -> bool {
+        self.active != NO_PROC
+            && self.procs[self.active].state == ProcState::Ready
+            && !self.heap.needs_gc()
+            && self.events.is_empty()
+    }
+
     #[inline(always)]
     pub(crate) fn top(&self) -> Value {
         *self.stack.last().unwrap_or(&Value::NIL)
@@ -642,7 +620,7 @@ impl Vm {
 
     /// Looks up a method through the global cache.
     #[inline]
-    fn lookup(&mut self, class: ClassId, sel: Value) -> Option<(Value, Rc<Code>)> {
+    pub(super) fn lookup(&mut self, class: ClassId, sel: Value) -> Option<(Value, Rc<Code>)> {
         let h = ((class as usize).wrapping_mul(31) ^ (sel.bits() as usize >> 3)) & (CACHE_SIZE - 1);
         let e = &self.cache[h];
         if e.class == class && e.sel == sel && e.epoch == self.cache_epoch {
@@ -698,7 +676,7 @@ impl Vm {
     /// special instructions may bypass the send (R5: a redefinition is
     /// seen at once, since installing either selector resets the answer).
     #[inline]
-    fn array_prims_plain(&mut self) -> bool {
+    pub(super) fn array_prims_plain(&mut self) -> bool {
         if let Some(b) = self.array_prims {
             return b;
         }

@@ -18,83 +18,63 @@
 //! expects. The general loop can run every instruction itself, so the
 //! set handled here is purely a speed choice.
 
-use super::exec::arith_small;
+use super::exec::{arith_small, TierSend};
+use super::frame::{Frame, OnReturn};
+use super::{TierMode, Vm};
 use crate::bytecode::Op;
-use crate::object::{Body, ClassId, Heap, Value};
-use std::cell::Cell;
+use crate::object::{Body, ClassId, Code, Heap, Value};
+use crate::tier::OptCode;
+use std::rc::Rc;
 
-/// Where the instructions come from: canonical bytecode, or the tier's
-/// rewritten copy of it (same length and pc space).
-pub(super) trait Fetch<'a>: Copy {
-    fn fetch(self, pc: usize) -> Option<&'a Op>;
-}
-
-impl<'a> Fetch<'a> for &'a [Op] {
-    #[inline(always)]
-    fn fetch(self, pc: usize) -> Option<&'a Op> {
-        self.get(pc)
-    }
-}
-
-impl<'a> Fetch<'a> for &'a [Cell<Op>] {
-    #[inline(always)]
-    fn fetch(self, pc: usize) -> Option<&'a Op> {
-        // SAFETY: the fast loop never writes optimized code (only the
-        // tier's send instructions do, in the general loop), so no
-        // write can happen while this reference is used.
-        self.get(pc).map(|c| unsafe { &*c.as_ptr() })
-    }
-}
-
-/// What the fast loop stopped on.
+/// What the fast loop stopped on. In every case the frames and the
+/// operand stack are back in the VM, and each frame's `pc` is current.
 pub(super) enum Exit {
-    /// Run this instruction in the general loop (already fetched and
-    /// charged; `pc` is past it).
+    /// Run this instruction in the general loop, in the top frame (it has
+    /// been fetched and charged; the frame's `pc` is past it).
     Slow(Op),
-    /// The fuel ran out before the instruction at `pc`.
+    /// The fuel ran out.
     Fuel,
-    /// `pc` is past the last instruction.
-    End,
+    /// Something the general loop must look at happened (the frame ran
+    /// off its end, a primitive switched processes, a collection is
+    /// due): it starts again from the top frame.
+    Frame,
 }
 
-/// The parts of a frame and of the VM the fast loop reads.
-pub(super) struct FastFrame<'a> {
-    /// The canonical instructions (what a failed tier guard re-runs).
-    pub ops: &'a [Op],
-    pub literals: &'a [Value],
-    pub receiver: Value,
-    /// Index in the operand stack of temp 0.
-    pub bp: usize,
-    /// Backward jumps go to the general loop (a loop head where the tier
-    /// may replace the frame's code: on-stack replacement).
-    pub backedge_exit: bool,
-    /// Array's `at:`/`at:put:` are the primitives (see
-    /// `Vm::array_prims_plain`), so `At`/`AtPut` may skip the send.
-    pub array_plain: bool,
-    pub array_class: ClassId,
-}
-
-/// Runs instructions from `code` starting at `*pc` until one needs the
-/// general loop, the fuel runs out, or the code ends.
+/// Runs the active process's top frame, and the frames it calls and
+/// returns to, until an instruction needs the general loop or the fuel
+/// runs out. The caller guarantees a runnable process with a frame.
 #[inline(never)]
-pub(super) fn run<'a, F: Fetch<'a>>(
-    code: F,
-    f: &FastFrame,
-    heap: &mut Heap,
-    stack: &mut Vec<Value>,
-    pc_io: &mut usize,
-    fuel_io: &mut u64,
-) -> Exit {
-    // locals, so that they live in registers
-    let mut st = std::mem::take(stack);
-    let mut pc = *pc_io;
+pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
+    // the operand stack is a local, so its length stays in a register;
+    // it goes back into the VM before anything that uses `vm.stack`
+    let mut st = std::mem::take(&mut vm.stack);
     let mut fuel = *fuel_io;
-    let bp = f.bp;
-    let recv = f.receiver;
+    let tier_on = vm.tier != TierMode::Off;
+    let array_class = vm.k.array;
+    let mut array_plain = vm.array_prims_plain();
+    // the running frame, in locals
+    let mut fi;
+    let mut code: Rc<Code>;
+    let mut opt: Option<Rc<OptCode>>;
+    let mut pc;
+    let mut bp;
+    let mut recv;
+    macro_rules! load_top {
+        () => {{
+            fi = vm.frames.len() - 1;
+            let f = &vm.frames[fi];
+            code = f.code.clone();
+            opt = f.opt.clone();
+            pc = f.pc as usize;
+            bp = f.bp as usize;
+            recv = f.receiver;
+        }};
+    }
+    load_top!();
     macro_rules! leave {
         ($e:expr) => {{
-            *stack = st;
-            *pc_io = pc;
+            vm.stack = st;
+            vm.frames[fi].pc = pc as u32;
             *fuel_io = fuel;
             return $e;
         }};
@@ -109,34 +89,192 @@ pub(super) fn run<'a, F: Fetch<'a>>(
     // canonical in the optimized code).
     macro_rules! unfuse {
         () => {
-            match f.ops.get(pc - 1) {
+            match code.ops.get(pc - 1) {
                 Some(&Op::PushTemp(i)) => match st.get(bp + i as usize) {
                     Some(&v) => st.push(v),
                     None => leave!(Exit::Slow(Op::PushTemp(i))),
                 },
                 Some(&Op::PushSelf) => st.push(recv),
                 Some(&other) => leave!(Exit::Slow(other)),
-                None => leave!(Exit::End),
+                None => leave!(Exit::Frame),
             }
         };
+    }
+    // Sends `selector` to the receiver under the top `argc` values: finds
+    // the method (through `cached`, an inline cache's hit, or the global
+    // lookup cache) and, if it has no primitive, pushes its frame and
+    // carries on in it. Anything else is the general loop's, which runs
+    // the instruction at `pc - 1` again from the start.
+    macro_rules! send {
+        ($op:expr, $selector:expr, $argc:expr, $cached:expr) => {{
+            let argc: usize = $argc;
+            let n = st.len();
+            let r = match n.checked_sub(argc + 1) {
+                Some(i) => st[i],
+                None => leave!(Exit::Slow($op)),
+            };
+            let found: Option<(Value, Rc<Code>)> = match $cached {
+                Some(hit) => Some(hit),
+                None => {
+                    let class = vm.class_of(r);
+                    vm.lookup(class, $selector)
+                }
+            };
+            let (method, callee) = match found {
+                Some(x) => x,
+                None => leave!(Exit::Slow($op)),
+            };
+            if callee.info.primitive != 0
+                || vm.frames.len() >= vm.max_depth
+                || callee.num_args as usize != argc
+            {
+                leave!(Exit::Slow($op));
+            }
+            vm.send_count += 1;
+            vm.frames[fi].pc = pc as u32;
+            let new_bp = n - argc;
+            st.resize(new_bp + (callee.num_temps as usize).max(argc), Value::NIL);
+            let serial = vm.next_serial;
+            vm.next_serial += 1;
+            vm.frames.push(Frame {
+                code: callee,
+                pc: 0,
+                bp: new_bp as u32,
+                receiver: r,
+                method,
+                closure: Value::NIL,
+                serial,
+                home: serial,
+                on_return: OnReturn::Push,
+                opt: None,
+                ctx: Value::NIL,
+            });
+            if tier_on {
+                vm.tier_enter();
+            }
+            load_top!();
+        }};
+    }
+    // A tier send site the fast paths do not cover: `Vm::tier_send`
+    // (inline-cache misses, first executions, inlined leaves).
+    macro_rules! tier_send {
+        ($op:expr, $site:expr) => {{
+            let (op, site): (Op, u16) = ($op, $site);
+            let o = match &opt {
+                Some(o) => o.clone(),
+                None => leave!(Exit::Slow(op)),
+            };
+            vm.stack = std::mem::take(&mut st);
+            vm.frames[fi].pc = pc as u32;
+            let result = vm.tier_send(&o, site as usize, pc - 1, op, &mut fuel);
+            st = std::mem::take(&mut vm.stack);
+            // a primitive may have redefined at:/at:put: (R5)
+            array_plain = vm.array_prims_plain();
+            match result {
+                TierSend::Fallback => match code.ops.get(pc - 1) {
+                    Some(&canonical) => leave!(Exit::Slow(canonical)),
+                    None => leave!(Exit::Frame),
+                },
+                TierSend::Done => {}
+                TierSend::Sent => {
+                    // a primitive answered, or frames were pushed or
+                    // popped; a primitive may also have redefined a
+                    // method and deoptimized this frame (R6): carry on
+                    // in whatever frame is on top now, reloaded
+                    if vm.frames.is_empty() || !vm.runnable_here() {
+                        vm.stack = st;
+                        *fuel_io = fuel;
+                        return Exit::Frame;
+                    }
+                    load_top!();
+                }
+            }
+        }};
     }
     loop {
         if fuel == 0 {
             leave!(Exit::Fuel);
         }
-        let op = match code.fetch(pc) {
-            Some(op) => op,
-            None => leave!(Exit::End),
+        // Matched through a reference, so each arm loads only its own
+        // operands (a copied `Op` is first reassembled from its packed
+        // bytes). Optimized code lives in `Cell`s and is copied.
+        // falling off the end behaves like returning self
+        let held: Op;
+        let op: &Op = match &opt {
+            Some(o) => match o.ops.get(pc) {
+                Some(c) => {
+                    held = c.get();
+                    &held
+                }
+                None => &Op::ReturnSelf,
+            },
+            None => code.ops.get(pc).unwrap_or(&Op::ReturnSelf),
         };
         fuel -= 1;
         pc += 1;
         match *op {
+            Op::PushGlobal(i) => match code.literals.get(i as usize) {
+                Some(&assoc) => {
+                    let v = vm.assoc_value(assoc);
+                    st.push(v);
+                }
+                None => leave!(Exit::Slow(*op)),
+            },
+            // ----- sends and returns -----
+            // A send to a method without a primitive pushes its frame
+            // here and carries on in it; a return to a caller frame pops
+            // and carries on in the caller. Everything else (primitives,
+            // doesNotUnderstand:, the depth limit, unwinding, the end of
+            // a process) is the general loop's.
+            Op::Send { sel, argc } => {
+                let selector = match code.literals.get(sel as usize) {
+                    Some(&s) => s,
+                    None => leave!(Exit::Slow(*op)),
+                };
+                send!(*op, selector, argc as usize, None);
+            }
+            Op::ReturnTop | Op::ReturnSelf => {
+                let v = if matches!(*op, Op::ReturnTop) {
+                    match st.pop() {
+                        Some(v) => v,
+                        None => leave!(Exit::Slow(*op)),
+                    }
+                } else {
+                    recv
+                };
+                if fi == 0 || !matches!(vm.frames[fi].on_return, OnReturn::Push) || bp == 0 {
+                    if matches!(*op, Op::ReturnTop) {
+                        st.push(v);
+                    }
+                    leave!(Exit::Slow(*op));
+                }
+                vm.frames.pop();
+                st.truncate(bp - 1);
+                st.push(v);
+                load_top!();
+            }
+            // The tier's send sites: a megamorphic one is an ordinary send;
+            // an inline cache's hit skips the lookup. Misses, the first
+            // execution and inlined leaves go through `Vm::tier_send`.
+            Op::SendMega { .. } => match code.ops.get(pc - 1) {
+                Some(&Op::Send { sel, argc }) => match code.literals.get(sel as usize) {
+                    Some(&selector) => send!(*op, selector, argc as usize, None),
+                    None => leave!(Exit::Slow(*op)),
+                },
+                Some(&other) => leave!(Exit::Slow(other)),
+                None => leave!(Exit::Frame),
+            },
+            Op::SendCached { site } => match cache_hit(vm, &opt, site as usize, &st) {
+                Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
+                None => tier_send!(*op, site),
+            },
+            Op::SendAdaptive { site } | Op::InlineLeaf { site } => tier_send!(*op, site),
             Op::PushSelf => st.push(recv),
             Op::PushNil => st.push(Value::NIL),
             Op::PushTrue => st.push(Value::TRUE),
             Op::PushFalse => st.push(Value::FALSE),
             Op::PushInt(i) => st.push(Value::small(i as i64)),
-            Op::PushLit(i) => match f.literals.get(i as usize) {
+            Op::PushLit(i) => match code.literals.get(i as usize) {
                 Some(&v) => st.push(v),
                 None => leave!(Exit::Slow(*op)),
             },
@@ -163,16 +301,16 @@ pub(super) fn run<'a, F: Fetch<'a>>(
                 st.truncate(n - 1);
             }
             Op::PushInstVar(i) => {
-                let v = slot(heap, recv, i as usize);
+                let v = slot(&vm.heap, recv, i as usize);
                 st.push(v);
             }
             Op::StoreInstVar(i) => match st.last() {
-                Some(&v) if set_plain_slot(heap, recv, i as usize, v) => {}
+                Some(&v) if set_plain_slot(&mut vm.heap, recv, i as usize, v) => {}
                 _ => leave!(Exit::Slow(*op)),
             },
             Op::PushRemote { idx, vec } => match st.get(bp + vec as usize) {
                 Some(&tv) => {
-                    let v = slot(heap, tv, idx as usize);
+                    let v = slot(&vm.heap, tv, idx as usize);
                     st.push(v);
                 }
                 None => leave!(Exit::Slow(*op)),
@@ -182,7 +320,7 @@ pub(super) fn run<'a, F: Fetch<'a>>(
                     (Some(&tv), Some(&v)) => (tv, v),
                     _ => leave!(Exit::Slow(*op)),
                 };
-                if !set_plain_slot(heap, tv, idx as usize, v) {
+                if !set_plain_slot(&mut vm.heap, tv, idx as usize, v) {
                     leave!(Exit::Slow(*op));
                 }
             }
@@ -216,7 +354,7 @@ pub(super) fn run<'a, F: Fetch<'a>>(
                 } else {
                     (61, 2)
                 };
-                if !(f.array_plain && array_access(heap, f.array_class, &mut st, prim, argc)) {
+                if !(array_plain && array_access(&mut vm.heap, array_class, &mut st, prim, argc)) {
                     leave!(Exit::Slow(*op));
                 }
             }
@@ -235,7 +373,7 @@ pub(super) fn run<'a, F: Fetch<'a>>(
                 st.truncate(n - 1);
             }
             Op::Jump(d) => {
-                if d < 0 && (f.backedge_exit || heap.needs_gc()) {
+                if d < 0 && ((tier_on && opt.is_none()) || vm.heap.needs_gc()) {
                     leave!(Exit::Slow(*op));
                 }
                 jump!(d);
@@ -368,6 +506,26 @@ pub(super) fn run<'a, F: Fetch<'a>>(
             _ => leave!(Exit::Slow(*op)),
         }
     }
+}
+
+/// The inline cache of send site `site` of `opt`, for the receiver on
+/// `st`: (selector, argument count, the cached method) on a hit.
+#[inline(always)]
+fn cache_hit(
+    vm: &Vm,
+    opt: &Option<Rc<OptCode>>,
+    site: usize,
+    st: &[Value],
+) -> Option<(Value, usize, (Value, Rc<Code>))> {
+    let s = opt.as_ref()?.sites.get(site)?.borrow();
+    if s.epoch != vm.cache_epoch {
+        return None;
+    }
+    let argc = s.argc as usize;
+    let r = *st.get(st.len().checked_sub(argc + 1)?)?;
+    let class = vm.class_of(r);
+    let e = s.entries.iter().find(|e| e.class == class)?;
+    Some((s.sel, argc, (e.method, e.code.clone())))
 }
 
 /// Slot `i` of a pointer object (nil if there is none).
