@@ -718,15 +718,11 @@ impl Vm {
         argc: usize,
         on_return: OnReturn,
     ) -> bool {
-        let (code, method, receiver, home, copied) =
+        let (code, method, receiver, home, ncopied) =
             match self.heap.try_get(closure).map(|o| &o.body) {
-                Some(Body::Closure(c)) => (
-                    c.code.clone(),
-                    c.method,
-                    c.receiver,
-                    c.home,
-                    c.copied.clone(),
-                ),
+                Some(Body::Closure(c)) => {
+                    (c.code.clone(), c.method, c.receiver, c.home, c.copied.len())
+                }
                 _ => return false,
             };
         if code.num_args as usize != argc {
@@ -736,8 +732,12 @@ impl Vm {
             return true;
         }
         let bp = self.stack.len() - argc;
-        self.stack.extend_from_slice(&copied);
-        let used = argc + copied.len();
+        // the copied values go straight from the closure onto the stack
+        // (no intermediate Vec: a block call allocates nothing)
+        if let Some(Body::Closure(c)) = self.heap.try_get(closure).map(|o| &o.body) {
+            self.stack.extend_from_slice(&c.copied);
+        }
+        let used = argc + ncopied;
         for _ in used..code.num_temps as usize {
             self.stack.push(Value::NIL);
         }

@@ -22,7 +22,7 @@ use super::exec::{arith_small, TierSend};
 use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
 use crate::bytecode::Op;
-use crate::object::{Body, ClassId, Code, Heap, Value};
+use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
 use crate::tier::OptCode;
 use std::rc::Rc;
 
@@ -56,6 +56,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     let mut fi;
     let mut code: Rc<Code>;
     let mut opt: Option<Rc<OptCode>>;
+    let mut ops: Ops;
     let mut pc;
     let mut bp;
     let mut recv;
@@ -65,6 +66,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             let f = &vm.frames[fi];
             code = f.code.clone();
             opt = f.opt.clone();
+            ops = Ops::of(&code, &opt);
             pc = f.pc as usize;
             bp = f.bp as usize;
             recv = f.receiver;
@@ -100,6 +102,21 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         };
     }
+    // After a primitive or a general send: a primitive answered, or
+    // frames were pushed or popped, or the process stopped; a primitive
+    // may also have redefined a method and deoptimized this frame (R6).
+    // Carries on in whatever frame is on top now, reloaded, or lets the
+    // general loop look first.
+    macro_rules! after_call {
+        () => {{
+            if vm.frames.is_empty() || !vm.runnable_here() {
+                vm.stack = st;
+                *fuel_io = fuel;
+                return Exit::Frame;
+            }
+            load_top!();
+        }};
+    }
     // Sends `selector` to the receiver under the top `argc` values: finds
     // the method (through `cached`, an inline cache's hit, or the global
     // lookup cache) and, if it has no primitive, pushes its frame and
@@ -124,14 +141,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 Some(x) => x,
                 None => leave!(Exit::Slow($op)),
             };
-            if callee.info.primitive != 0
-                || vm.frames.len() >= vm.max_depth
-                || callee.num_args as usize != argc
-            {
+            if callee.num_args as usize != argc {
                 leave!(Exit::Slow($op));
             }
             vm.send_count += 1;
             vm.frames[fi].pc = pc as u32;
+            if callee.info.primitive != 0 || vm.frames.len() >= vm.max_depth {
+                // a primitive (or the depth limit): the general send,
+                // then carry on in whatever frame is on top
+                vm.stack = std::mem::take(&mut st);
+                vm.invoke(method, callee, r, argc);
+                st = std::mem::take(&mut vm.stack);
+                // a primitive may have redefined at:/at:put: (R5)
+                array_plain = vm.array_prims_plain();
+                after_call!();
+                continue;
+            }
             let new_bp = n - argc;
             st.resize(new_bp + (callee.num_temps as usize).max(argc), Value::NIL);
             let serial = vm.next_serial;
@@ -176,18 +201,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     None => leave!(Exit::Frame),
                 },
                 TierSend::Done => {}
-                TierSend::Sent => {
-                    // a primitive answered, or frames were pushed or
-                    // popped; a primitive may also have redefined a
-                    // method and deoptimized this frame (R6): carry on
-                    // in whatever frame is on top now, reloaded
-                    if vm.frames.is_empty() || !vm.runnable_here() {
-                        vm.stack = st;
-                        *fuel_io = fuel;
-                        return Exit::Frame;
-                    }
-                    load_top!();
-                }
+                TierSend::Sent => after_call!(),
             }
         }};
     }
@@ -197,18 +211,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         }
         // Matched through a reference, so each arm loads only its own
         // operands (a copied `Op` is first reassembled from its packed
-        // bytes). Optimized code lives in `Cell`s and is copied.
-        // falling off the end behaves like returning self
-        let held: Op;
-        let op: &Op = match &opt {
-            Some(o) => match o.ops.get(pc) {
-                Some(c) => {
-                    held = c.get();
-                    &held
-                }
-                None => &Op::ReturnSelf,
-            },
-            None => code.ops.get(pc).unwrap_or(&Op::ReturnSelf),
+        // bytes). Falling off the end behaves like returning self (the
+        // general loop's `ReturnSelf`, charged like an instruction).
+        let op: &Op = match ops.get(pc) {
+            Some(op) => op,
+            None => {
+                fuel -= 1;
+                leave!(Exit::Slow(Op::ReturnSelf));
+            }
         };
         fuel -= 1;
         pc += 1;
@@ -503,7 +513,81 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
                 _ => unfuse!(),
             },
-            _ => leave!(Exit::Slow(*op)),
+            Op::MakeClosure { block, copied } => {
+                let (n, block) = match (
+                    st.len().checked_sub(copied as usize),
+                    code.blocks.get(block as usize),
+                ) {
+                    (Some(n), Some(b)) => (n, b.clone()),
+                    _ => leave!(Exit::Slow(*op)),
+                };
+                let f = &vm.frames[fi];
+                let c = Closure {
+                    code: block,
+                    method: f.method,
+                    receiver: f.receiver,
+                    home: f.home,
+                    process: vm.procs[vm.active].obj,
+                    outer: f.serial,
+                    copied: st.split_off(n),
+                };
+                let v = vm
+                    .heap
+                    .alloc(vm.k.full_block_closure, Body::Closure(Box::new(c)));
+                st.push(v);
+                if vm.heap.needs_gc() {
+                    // the general loop collects before the next instruction
+                    leave!(Exit::Frame);
+                }
+            }
+            Op::StoreGlobal(_)
+            | Op::PushThisContext
+            | Op::MakeArray { .. }
+            | Op::SuperSend { .. }
+            | Op::Class
+            | Op::NonLocalReturn => leave!(Exit::Slow(*op)),
+        }
+    }
+}
+
+/// The running frame's instructions: its canonical code, or the tier's
+/// optimized copy (`Cell<Op>` has `Op`'s layout), as one slice-like view
+/// so that fetching does not ask which.
+#[derive(Clone, Copy)]
+struct Ops {
+    ptr: *const Op,
+    len: usize,
+}
+
+impl Ops {
+    /// The view of `opt` if there is optimized code, else of `code`. The
+    /// caller keeps both `Rc`s alive for as long as it uses the view.
+    #[inline(always)]
+    fn of(code: &Code, opt: &Option<Rc<OptCode>>) -> Ops {
+        match opt {
+            Some(o) => Ops {
+                ptr: o.ops.as_ptr() as *const Op,
+                len: o.ops.len(),
+            },
+            None => Ops {
+                ptr: code.ops.as_ptr(),
+                len: code.ops.len(),
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn get<'a>(self, pc: usize) -> Option<&'a Op> {
+        if pc < self.len {
+            // SAFETY: in bounds of a Vec that is never resized and that
+            // the caller's `Rc<Code>`/`Rc<OptCode>` keeps alive (`of`).
+            // `Cell<Op>` is `repr(transparent)` over `Op`. Optimized code
+            // is written only inside `Vm::tier_send`, and the loop copies
+            // what it needs from an instruction before calling that, so
+            // no reference from here is used across a write.
+            Some(unsafe { &*self.ptr.add(pc) })
+        } else {
+            None
         }
     }
 }
