@@ -190,6 +190,18 @@ pub enum Op {
     /// `PushTemp a; PushInt imm; Arith Add; PopTemp a` (loop counters) for
     /// a SmallInteger temp; falls back on another class or overflow.
     IncTemp { a: u16, imm: i16 },
+    /// `PushTemp a; PushTemp b; Arith op; PopTemp c` (`c := a op b`) for
+    /// SmallIntegers; falls back on another class or overflow.
+    SetTT { c: u16, a: u16, b: u16, op: Arith },
+    /// `PushTemp a; PushInt imm; Arith op; PopTemp c` (`c := a op imm`)
+    /// for a SmallInteger temp; falls back on another class or overflow.
+    SetTI { c: u16, a: u16, imm: i16, op: Arith },
+    /// `PushTemp a; PushTemp b`: both temps in one dispatch (CPython's
+    /// `LOAD_FAST__LOAD_FAST`). Has no guard.
+    PushTT { a: u16, b: u16 },
+    /// `AtPut; Pop` (an `at:put:` statement) on an Array with an
+    /// in-bounds SmallInteger index; otherwise runs `AtPut`.
+    AtPutPop,
     /// A send that specializes itself the first time it runs, into
     /// `SendCached`, `SendMega` or `InlineLeaf` (site `site` holds its
     /// selector and state).
@@ -216,6 +228,10 @@ impl Op {
                 | Op::BranchTT { .. }
                 | Op::BranchTI { .. }
                 | Op::IncTemp { .. }
+                | Op::SetTT { .. }
+                | Op::SetTI { .. }
+                | Op::PushTT { .. }
+                | Op::AtPutPop
                 | Op::ArithSI { .. }
                 | Op::BranchSI { .. }
                 | Op::SendAdaptive { .. }
@@ -241,6 +257,12 @@ pub fn format_op(op: &Op, lit: &dyn Fn(u16) -> String) -> String {
         Op::BranchTT { a, b, op, .. } => format!("BranchUnless t{} {} t{}", a, op.selector(), b),
         Op::BranchTI { a, imm, op, .. } => format!("BranchUnless t{} {} {}", a, op.selector(), imm),
         Op::IncTemp { a, imm } => format!("IncTemp t{} by {}", a, imm),
+        Op::SetTT { c, a, b, op } => format!("SetTT t{} := t{} {} t{}", c, a, op.selector(), b),
+        Op::SetTI { c, a, imm, op } => {
+            format!("SetTI t{} := t{} {} {}", c, a, op.selector(), imm)
+        }
+        Op::PushTT { a, b } => format!("PushTT t{} t{}", a, b),
+        Op::AtPutPop => "AtPutPop".to_string(),
         Op::ArithSI { imm, op } => format!("ArithSI self {} {}", op.selector(), imm),
         Op::BranchSI { imm, op, .. } => format!("BranchUnless self {} {}", op.selector(), imm),
         other => format!("{:?}", other),

@@ -68,3 +68,46 @@ fn blocks_and_primitives_are_listed() {
         listing
     );
 }
+
+/// The tier's fused instructions for a typical loop (tier eager: optimized
+/// at the first call), listed after the bytecode.
+#[test]
+fn optimized_loop_listing() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = livetalk::interp::TierMode::Eager;
+    vm.accept(
+        "Object",
+        false,
+        "fill: a step: s\n\t| i |\n\ti := 1.\n\t[i <= a size] whileTrue: [a at: i put: i. i := i + s].\n\t^ a",
+        "t",
+    )
+    .expect("accept");
+    vm.eval("nil fill: (Array new: 5) step: 2").expect("run");
+    let listing = vm.disassemble("Object>>fill:step:").expect("disassemble");
+    let optimized = &listing[listing.find("optimized").expect("optimized code listed")..];
+    let expected = "\
+optimized (deopts 0):
+   0  PushInt(1)
+   1  PopTemp(2)
+   2  PushTT t2 t0
+   3  PushTemp(0)
+   4  SendCached { site: 0 }
+   5  Arith <=
+   6  JumpIfFalse(10)  -> 17
+   7  PushTT t0 t2
+   8  PushTT t2 t2
+   9  PushTemp(2)
+  10  AtPutPop
+  11  Pop
+  12  SetTT t2 := t2 + t1
+  13  PushTemp(1)
+  14  Arith +
+  15  PopTemp(2)
+  16  Jump(-15)  -> 2
+  17  PushNil
+  18  Pop
+  19  PushTemp(0)
+  20  ReturnTop
+";
+    assert_eq!(optimized, expected, "{}", listing);
+}

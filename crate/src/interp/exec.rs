@@ -494,6 +494,12 @@ impl Vm {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }
+                        // the fast loop runs these; here, the canonical
+                        // sequence does the same
+                        Op::SetTT { .. } | Op::SetTI { .. } | Op::PushTT { .. } | Op::AtPutPop => {
+                            cur = &ops[pc - 1];
+                            continue 'dispatch;
+                        }
                         Op::SendAdaptive { site }
                         | Op::SendCached { site }
                         | Op::SendMega { site }

@@ -513,6 +513,61 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
                 _ => unfuse!(),
             },
+            Op::SetTT { c, a, b, op: aop } => {
+                match (st.get(bp + a as usize), st.get(bp + b as usize)) {
+                    (Some(&x), Some(&y))
+                        if fuel >= 3
+                            && x.is_int()
+                            && y.is_int()
+                            && bp + (c as usize) < st.len() =>
+                    {
+                        match arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
+                            Some(r) => {
+                                st[bp + c as usize] = r;
+                                fuel -= 3;
+                                pc += 3;
+                            }
+                            None => unfuse!(),
+                        }
+                    }
+                    _ => unfuse!(),
+                }
+            }
+            Op::SetTI { c, a, imm, op: aop } => match st.get(bp + a as usize) {
+                Some(&x) if fuel >= 3 && x.is_int() && bp + (c as usize) < st.len() => {
+                    match arith_small(aop, x.int_unchecked(), imm as i64) {
+                        Some(r) => {
+                            st[bp + c as usize] = r;
+                            fuel -= 3;
+                            pc += 3;
+                        }
+                        None => unfuse!(),
+                    }
+                }
+                _ => unfuse!(),
+            },
+            Op::PushTT { a, b } => match (st.get(bp + a as usize), st.get(bp + b as usize)) {
+                (Some(&x), Some(&y)) if fuel >= 1 => {
+                    st.push(x);
+                    st.push(y);
+                    fuel -= 1;
+                    pc += 1;
+                }
+                _ => unfuse!(),
+            },
+            Op::AtPutPop => {
+                if fuel >= 1
+                    && array_plain
+                    && array_access(&mut vm.heap, array_class, &mut st, 61, 2)
+                {
+                    st.pop();
+                    fuel -= 1;
+                    pc += 1;
+                } else {
+                    // the canonical AtPut (the send, or its failure)
+                    leave!(Exit::Slow(Op::AtPut));
+                }
+            }
             Op::MakeClosure { block, copied } => {
                 let (n, block) = match (
                     st.len().checked_sub(copied as usize),

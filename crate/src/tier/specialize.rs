@@ -1,7 +1,8 @@
 //! The specializer: canonical bytecode to optimized code of the same
 //! length. Patterns were chosen from instruction traces of the benchmarks
 //! and the golden suite (loop counters, compare-and-branch on temps,
-//! temp/constant arithmetic, sends).
+//! temp/constant arithmetic and assignment, pairs of temp pushes,
+//! `at:put:` statements, sends).
 
 use super::{OptCode, Site};
 use crate::bytecode::{Arith, Op};
@@ -66,6 +67,23 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
                     d: d as i16,
                 })
             }
+            (
+                Some(Op::PushTemp(a)),
+                Some(Op::PushTemp(b)),
+                Some(Op::Arith(op)),
+                Some(Op::PopTemp(c)),
+            ) => Some(Op::SetTT { c, a, b, op }),
+            (
+                Some(Op::PushTemp(a)),
+                Some(Op::PushInt(imm)),
+                Some(Op::Arith(op)),
+                Some(Op::PopTemp(c)),
+            ) if i16::try_from(imm).is_ok() => Some(Op::SetTI {
+                c,
+                a,
+                imm: imm as i16,
+                op,
+            }),
             (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), Some(Op::Arith(op)), _) => {
                 Some(Op::ArithTT { a, b, op })
             }
@@ -86,6 +104,8 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
                     op,
                 })
             }
+            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), _, _) => Some(Op::PushTT { a, b }),
+            (Some(Op::AtPut), Some(Op::Pop), _, _) => Some(Op::AtPutPop),
             (Some(Op::Send { sel, argc }), _, _, _) if sites.len() < u16::MAX as usize => {
                 sites.push(RefCell::new(Site {
                     sel: code
