@@ -663,7 +663,11 @@ fn cache_hit(
     let argc = s.argc as usize;
     let r = *st.get(st.len().checked_sub(argc + 1)?)?;
     let class = vm.class_of(r);
-    let e = s.entries.iter().find(|e| e.class == class)?;
+    // most sites are monomorphic: the first entry is checked first
+    let e = match s.entries.first() {
+        Some(e) if e.class == class => e,
+        _ => s.entries.iter().find(|e| e.class == class)?,
+    };
     Some((s.sel, argc, (e.method, e.code.clone())))
 }
 

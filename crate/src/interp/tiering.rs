@@ -33,8 +33,9 @@ impl Vm {
             Some(f) => f,
             None => return,
         };
-        let code = f.code.clone();
-        let mut t = code.tier.borrow_mut();
+        // the common case (optimized code exists) borrows the frame's
+        // code in place: no Rc clone per call
+        let mut t = f.code.tier.borrow_mut();
         if let Some(o) = &t.opt {
             f.opt = Some(o.clone());
             return;
@@ -44,6 +45,9 @@ impl Vm {
         }
         t.counter = t.counter.saturating_add(1);
         if t.counter > threshold.saturating_add(t.backoff) {
+            drop(t);
+            let code = f.code.clone();
+            let mut t = code.tier.borrow_mut();
             let o = Rc::new(specialize(&code));
             t.opt = Some(o.clone());
             t.optimizations += 1;
