@@ -7,7 +7,8 @@
 //!   algorithms (`bench/*.py`) in the same run;
 //! - accept-to-effect with 1000 optimized frames on the stack.
 //!
-//! `cargo run --release --example bench [FIB_N SIEVE_N OBJECTS_N]`
+//! `cargo run --release --example bench [FIB_N SIEVE_N OBJECTS_N]`;
+//! each figure is the median of `BENCH_RUNS` (default 5) rounds.
 
 use livetalk::interp::TierMode;
 use livetalk::Vm;
@@ -48,6 +49,11 @@ fn run_python(args: &[&str]) -> Option<(String, f64)> {
     Some((it.next()?.to_string(), it.next()?.parse().ok()?))
 }
 
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[xs.len() / 2]
+}
+
 fn accept_to_effect() -> (f64, usize) {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = TierMode::Eager;
@@ -85,7 +91,7 @@ fn main() {
     let fib_n = *args.first().unwrap_or(&27);
     let sieve_n = *args.get(1).unwrap_or(&100);
     let obj_n = *args.get(2).unwrap_or(&300_000);
-    println!("Livetalk benchmarks — one run each; ratios > 1 mean the first is faster\n");
+    println!("Livetalk benchmarks — ratios > 1 mean the first is faster\n");
     let reference = format!("{}/bench/reference.py", ROOT);
     let objects = format!("{}/bench/objects.py", ROOT);
     let cases: Vec<(&str, String, Vec<String>)> = vec![
@@ -105,9 +111,34 @@ fn main() {
             vec![objects, obj_n.to_string()],
         ),
     ];
+    // Each case runs `runs` rounds (tier off, tier on, CPython, in turn, so
+    // they share the machine's noise) and reports medians.
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    println!("medians of {} rounds (BENCH_RUNS=n to change)\n", runs);
     for (name, expr, py) in cases {
-        let (v_off, ms_off, insns, sends) = run_vm(TierMode::Off, &expr);
-        let (v_on, ms_on, _, _) = run_vm(TierMode::On, &expr);
+        let py_args: Vec<&str> = py.iter().map(|s| s.as_str()).collect();
+        let (mut offs, mut ons, mut pys) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut v_off, mut v_on, mut v_py) = (String::new(), String::new(), None);
+        let (mut insns, mut sends) = (0, 0);
+        for _ in 0..runs {
+            let (v, ms, i, s) = run_vm(TierMode::Off, &expr);
+            offs.push(ms);
+            v_off = v;
+            insns = i;
+            sends = s;
+            let (v, ms, _, _) = run_vm(TierMode::On, &expr);
+            ons.push(ms);
+            v_on = v;
+            if let Some((r, ms)) = run_python(&py_args) {
+                pys.push(ms);
+                v_py = Some(r);
+            }
+        }
+        let (ms_off, ms_on) = (median(&mut offs), median(&mut ons));
         println!("{} — {}", name, expr);
         println!(
             "  tier off : {:8.1} ms   {:6.1}M bytecodes/s  {:6.1}M sends/s   result {}",
@@ -125,15 +156,17 @@ fn main() {
         if v_on != v_off {
             println!("  !! the tier changed the result");
         }
-        let py_args: Vec<&str> = py.iter().map(|s| s.as_str()).collect();
-        match run_python(&py_args) {
-            Some((r, ms)) => println!(
-                "  CPython  : {:8.1} ms   Livetalk(off)/CPython {:.2}x   Livetalk(on)/CPython {:.2}x   {}",
-                ms,
-                ms / ms_off,
-                ms / ms_on,
-                if r == v_off { "same result" } else { "DIFFERENT RESULT" }
-            ),
+        match v_py {
+            Some(r) => {
+                let ms = median(&mut pys);
+                println!(
+                    "  CPython  : {:8.1} ms   Livetalk(off)/CPython {:.2}x   Livetalk(on)/CPython {:.2}x   {}",
+                    ms,
+                    ms / ms_off,
+                    ms / ms_on,
+                    if r == v_off { "same result" } else { "DIFFERENT RESULT" }
+                )
+            }
             None => println!("  CPython  : not available"),
         }
         println!();
