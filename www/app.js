@@ -13,6 +13,7 @@ import { Workspace } from './js/workspace.js';
 import { TierPane } from './js/tier.js';
 import { DEMO_SOURCE, DEMO_BROWSERS } from './js/demo.js';
 import { SharePane, hashLink, openLink } from './js/share.js';
+import { CanvasPane } from './js/canvas.js';
 
 const BADGE_REFRESH_MS = 250;
 const STATS_REFRESH_MS = 250;
@@ -52,6 +53,8 @@ async function boot() {
 
   const announcer = new Announcer();
   const transcript = new TranscriptPane(byId('transcript'));
+  const canvasPane = new CanvasPane(byId('canvas'), byId('canvas-status'));
+  byId('canvas-clear').addEventListener('click', () => canvasPane.clear());
   const runState = byId('run-state');
   const exprInput = byId('expr');
   const buttons = {
@@ -160,6 +163,7 @@ async function boot() {
   const statsEl = byId('stats');
   function onFrame(stats) {
     transcript.render();
+    canvasPane.paint(vm.takeDrawing(), stats.status === 'yielded');
     tierPane.render(stats.status !== 'yielded');
     const now = performance.now();
     // also on the last frame before the loop sleeps (a process stopped)
@@ -234,6 +238,7 @@ async function boot() {
     transcript: () => transcript.text(),
     program: () => (program ? { ...program } : null),
     tierLog: () => tierPane.texts(),
+    canvas: () => ({ commands: canvasPane.commands, last: canvasPane.last.map((c) => ({ ...c })) }),
   };
 }
 

@@ -256,7 +256,14 @@ struct VersionCount {
     activations: usize,
 }
 
-/// A Livetalk VM with the kernel loaded, driven from JavaScript.
+/// What `takeDrawing` answers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DrawingReport {
+    commands: Vec<crate::interp::prims_draw::DrawCmd>,
+    dropped: f64,
+}
+
 /// The answer to `shareLink` and `openLink`.
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -290,6 +297,7 @@ impl ShareReply {
     }
 }
 
+/// A Livetalk VM with the kernel loaded, driven from JavaScript.
 #[wasm_bindgen]
 pub struct LiveVm {
     vm: Vm,
@@ -466,6 +474,19 @@ impl LiveVm {
     #[wasm_bindgen(js_name = takeTranscript)]
     pub fn take_transcript(&mut self) -> String {
         self.vm.take_transcript()
+    }
+
+    /// Takes the Canvas drawing commands not yet taken, oldest first:
+    /// `{ commands: [{ op: 'clear' | 'color' | 'fillRect' | 'fillCircle' |
+    /// 'line' | 'text', ... }], dropped }`. `dropped` counts commands lost
+    /// because the bounded buffer was full since the last take.
+    #[wasm_bindgen(js_name = takeDrawing)]
+    pub fn take_drawing(&mut self) -> JsValue {
+        let dropped = self.vm.drawing.dropped as f64;
+        to_js(&DrawingReport {
+            commands: self.vm.drawing.take(),
+            dropped,
+        })
     }
 
     /// `off`, `on` or `eager`.

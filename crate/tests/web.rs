@@ -480,3 +480,39 @@ fn the_tier_panel_sees_optimize_inline_deopt_and_reoptimize() {
     sorted.sort();
     assert_eq!(names, sorted);
 }
+
+// ----- the playground features of issue 4 -----
+
+#[wasm_bindgen_test]
+fn take_drawing_answers_the_canvas_commands_once() {
+    let mut vm = LiveVm::new().unwrap();
+    let r = vm.start("Canvas clear; color: 'Blue'; fillRectX: 1 y: 2 width: 3 height: 4. Canvas text: '<b>x</b>' x: 5 y: 6. Canvas lineFromX: 0 y: 0 toX: 9 y: 9; fillCircleX: 1 y: 1 radius: 2");
+    assert!(ok(&r));
+    let ran = run(&mut vm, 100_000.0, 2);
+    assert_eq!(ran.events.first().map(|e| e.0.as_str()), Some("finished"));
+    let d = vm.take_drawing();
+    assert_eq!(num(&d, "dropped"), 0.0);
+    let cmds: Vec<JsValue> = Array::from(&get(&d, "commands")).iter().collect();
+    let ops: Vec<String> = cmds.iter().map(|c| text(c, "op")).collect();
+    assert_eq!(
+        ops,
+        ["clear", "color", "fillRect", "text", "line", "fillCircle"]
+    );
+    assert_eq!(text(&cmds[1], "color"), "blue");
+    assert_eq!(num(&cmds[2], "w"), 3.0);
+    assert_eq!(num(&cmds[2], "h"), 4.0);
+    assert_eq!(text(&cmds[3], "text"), "<b>x</b>");
+    assert_eq!(num(&cmds[4], "x2"), 9.0);
+    assert_eq!(num(&cmds[5], "r"), 2.0);
+    let again = vm.take_drawing();
+    assert_eq!(Array::from(&get(&again, "commands")).length(), 0);
+    // a bad colour is an error of the process, not a trap
+    let r = vm.start("Canvas color: 'javascript:alert(1)'");
+    let pid = num(&r, "pid") as usize;
+    let ran = run(&mut vm, 100_000.0, 2);
+    assert!(
+        ran.events.contains(&("error".into(), pid, "Error".into())),
+        "{:?}",
+        ran.events
+    );
+}

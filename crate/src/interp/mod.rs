@@ -12,6 +12,7 @@ pub mod frame;
 pub mod host;
 mod prims;
 mod prims_coll;
+pub mod prims_draw;
 mod prims_num;
 mod prims_sys;
 mod sched;
@@ -118,6 +119,9 @@ pub struct Vm {
     cache_epoch: u32,
     /// Transcript output not yet taken by the host.
     pub transcript: String,
+    /// Canvas drawing commands not yet taken by the host (bounded:
+    /// see [`prims_draw::Drawing`]).
+    pub drawing: prims_draw::Drawing,
     /// Maximum frames in one process.
     pub max_depth: usize,
     pub tier: TierMode,
@@ -249,6 +253,7 @@ impl Vm {
                 CACHE_SIZE
             ],
             transcript: String::new(),
+            drawing: prims_draw::Drawing::default(),
             max_depth: 200_000,
             tier: TierMode::On,
             clock: default_clock(),
