@@ -28,7 +28,7 @@ use std::rc::Rc;
 
 pub use exec::Outcome;
 pub use frame::{ErrorInfo, ProcState};
-pub use host::{EvalError, FileInError, FrameInfo};
+pub use host::{EvalError, FileInError, FrameInfo, StepMode, StepOutcome};
 
 /// Class ids the VM itself needs to know.
 #[derive(Default, Clone)]
