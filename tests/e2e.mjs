@@ -6,6 +6,11 @@
 // workspace, inert HTML, responsiveness, stop. The tier panel test then
 // runs the seed scenario again on a fresh page of its own, and the share
 // link test shares from a fresh page and opens the links in a new context.
+// Then the class browser (lists, class side, New method, New class,
+// several browsers), method history with diff and revert, export and
+// import of a .st file, autosave and reload (and bad entries), editing in
+// the debugger, and Step / Step into with the live highlight, each in a
+// fresh context (autosave shares localStorage within one).
 //
 //   BASE_URL=http://127.0.0.1:8000/ node e2e.mjs     (scripts/test-web.sh does this)
 //
