@@ -6,6 +6,11 @@
 // workspace, inert HTML, responsiveness, stop. The tier panel test then
 // runs the seed scenario again on a fresh page of its own, and the share
 // link test shares from a fresh page and opens the links in a new context.
+// Then the class browser (lists, class side, New method, New class,
+// several browsers), method history with diff and revert, export and
+// import of a .st file, autosave and reload (and bad entries), editing in
+// the debugger, and Step / Step into with the live highlight, each in a
+// fresh context (autosave shares localStorage within one).
 //
 //   BASE_URL=http://127.0.0.1:8000/ node e2e.mjs     (scripts/test-web.sh does this)
 //
@@ -14,7 +19,7 @@
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +41,7 @@ const LAUNCH = {
 };
 const BUDGET_MS = 8; // www/js/scheduler.js
 const LONG_TASK_MS = 50;
+const SLICE_SLACK_MS = 2; // the threshold of the scheduler's own overBudget count
 
 let passed = 0;
 let failed = 0;
@@ -91,6 +97,22 @@ async function waitForLines(page, text, n = 3, timeout = 5000) {
 
 const frames = (page) => page.evaluate(() => window.livetalk.stats.frames);
 
+/** The [r, g, b, a] of one pixel of the Canvas pane. */
+const pixel = (page, x, y) =>
+  page.evaluate(([x, y]) => [...document.getElementById('canvas').getContext('2d').getImageData(x, y, 1, 1).data], [x, y]);
+
+/** Waits until pixel (x, y) of the Canvas is painted (alpha > 0) or not. */
+async function waitForPixel(page, x, y, painted, timeout = 3000) {
+  await page.waitForFunction(
+    ([x, y, painted]) => {
+      const a = document.getElementById('canvas').getContext('2d').getImageData(x, y, 1, 1).data[3];
+      return painted ? a > 0 : a === 0;
+    },
+    [x, y, painted],
+    { polling: 'raf', timeout },
+  );
+}
+
 /** Measures a 5 s window of the running loop while typing into an editor. */
 async function responsiveness(page, attempt) {
   await page.evaluate(() => {
@@ -131,6 +153,11 @@ async function responsiveness(page, attempt) {
   assert.ok(await browser(page, 'Demo>>methB').locator('.modified').isVisible());
   await waitForLines(page, 'new 6', 5);
   assert.ok(q(0.5) <= BUDGET_MS + 1, `median slice ${q(0.5)} ms`);
+  // "no slice over the budget": the scheduler fits each call into what is
+  // left of the frame's budget, so 95% of frames stay within it plus the
+  // timer's and the last call's slack; single frames still overrun when
+  // the OS preempts the renderer or a collection runs (max is reported)
+  assert.ok(q(0.95) <= BUDGET_MS + SLICE_SLACK_MS, `95th percentile slice ${q(0.95)} ms`);
   assert.ok(fps >= 20, `only ${fps.toFixed(1)} frames/s`);
   const long = r.longTasks.filter((t) => t.duration > LONG_TASK_MS).map((t) => Math.round(t.duration));
   assert.deepEqual(long, [], `long tasks over ${LONG_TASK_MS} ms: ${long.join(', ')}`);
@@ -186,6 +213,14 @@ async function main() {
     await page.keyboard.press('Enter');
     await waitForLines(page, '1', 5);
     assert.equal(await page.textContent('#run-state'), 'running');
+    // the demo draws methB as a bar: 40 px per unit from x = 20, hue 60 per unit
+    await waitForPixel(page, 40, 130, true);
+    await waitForPixel(page, 80, 130, false);
+    const [r, g, b] = await pixel(page, 40, 130);
+    assert.ok(r > 150 && g > 150 && b < 80, `methB = 1 is drawn yellow (hue 60): ${r},${g},${b}`);
+    const drawn = await page.evaluate(() => window.livetalk.canvas());
+    assert.ok(drawn.commands > 0);
+    assert.ok(drawn.last.some((c) => c.op === 'text' && c.text === 'methB = 1'), JSON.stringify(drawn.last));
     assert.ok(await page.isDisabled('#run'));
     assert.ok(await page.isEnabled('#pause'));
   });
@@ -217,6 +252,11 @@ async function main() {
     measured.framesUntilNewOutput = await page.evaluate(() => window.__framesUntil2);
     assert.ok(measured.framesUntilNewOutput <= 2, `took ${measured.framesUntilNewOutput} frames`);
     await waitForLines(page, '2', 5);
+    // ...and the picture: the bar is twice as long, and green-yellow (hue 120)
+    await waitForPixel(page, 80, 130, true);
+    await waitForPixel(page, 120, 130, false);
+    const [r, g] = await pixel(page, 40, 130);
+    assert.ok(g > r + 50, `methB = 2 is drawn green (hue 120): ${await pixel(page, 40, 130)}`);
     const b = browser(page, 'Demo>>methB');
     assert.equal(await b.locator('.version').textContent(), 'v2');
     assert.ok(await b.locator('.modified').isHidden());
@@ -296,7 +336,7 @@ async function main() {
     const still = await page.evaluate(() => window.livetalk.transcript());
     await page.waitForTimeout(200);
     assert.equal(await page.evaluate(() => window.livetalk.transcript()), still);
-    await page.screenshot({ path: join(ARTIFACTS, 'playground.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
     // fix, then proceed: the division answers nil once, later calls see v6
     await accept(page, 'Demo>>methB', 'methB\n\t^ 5');
     assert.equal(await browser(page, 'Demo>>methB').locator('.version').textContent(), 'v6');
@@ -411,8 +451,9 @@ async function main() {
   });
 
   await test('the Tier pane shows optimize, inline, deopt on accept and re-optimization (R6, R7)', async () => {
-    // a fresh page: the seed demo from the start, methB at v1
-    const tp = await context.newPage();
+    // a fresh page in a fresh context (no autosave): the seed demo from the start, methB at v1
+    const tierContext = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const tp = await tierContext.newPage();
     tp.on('pageerror', (e) => problems.push(`tier page error: ${e.message}`));
     tp.on('console', (m) => {
       if (m.type() === 'error') problems.push(`tier page console error: ${m.text()}`);
@@ -488,7 +529,10 @@ async function main() {
       // the table: methA: optimized again with the new callee, one deopt
       await row('Demo>>methA:').locator('.tier-inlined', { hasText: `Demo>>methB ${v}` }).waitFor({ timeout: 2000 });
       assert.equal(await row('Demo>>methA:').locator('.tier-state').textContent(), 'optimized');
-      assert.equal(await row('Demo>>methA:').locator('.tier-inlined').textContent(), `Demo>>methB ${v}`);
+      // (the demo's methA: also inlines leaves of the kernel, e.g. Number>>isNumber)
+      const inlinedNow = (await row('Demo>>methA:').locator('.tier-inlined').textContent()).split(', ');
+      assert.ok(inlinedNow.includes(`Demo>>methB ${v}`), inlinedNow.join(', '));
+      assert.ok(!inlinedNow.includes('Demo>>methB v1'), inlinedNow.join(', '));
       assert.equal(await row('Demo>>methA:').locator('.tier-deopts').textContent(), '1');
       await tp.locator('#tier-pane').screenshot({ path: join(ARTIFACTS, 'tier-pane.png') });
 
@@ -507,7 +551,7 @@ async function main() {
       await tp.click('#stop');
       assert.equal(await tp.textContent('#run-state'), 'stopped');
     } finally {
-      await tp.close();
+      await tierContext.close();
     }
   });
 
@@ -526,7 +570,8 @@ async function main() {
     };
     const ready = (pg) =>
       pg.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
-    const sp = await context.newPage();
+    const shareContext = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const sp = await shareContext.newPage();
     watch(sp, 'share');
     const other = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
     try {
@@ -609,10 +654,311 @@ async function main() {
       assert.match(await sp.textContent('#share-warning'), /characters long/);
       await sp.waitForFunction(() => /Warning: This link is/.test(document.getElementById('announce-alert').textContent));
     } finally {
-      await sp.close();
+      await shareContext.close();
       await other.close();
     }
   });
+
+  // ----- issue 4: browsers, history, autosave, files, debugger editing, step, live highlight -----
+  // One fresh context for the browser, history, autosave and export tests
+  // (they share its localStorage, in order); others get their own.
+  const featureContext = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1100 }, acceptDownloads: true });
+  const fp = await featureContext.newPage();
+  fp.on('pageerror', (e) => problems.push(`feature page error: ${e.message}`));
+  fp.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`feature page console error: ${m.text()}`);
+  });
+  const ready = (pg) => pg.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+  const nthBrowser = (pg, i) => pg.locator('section.browser').nth(i);
+  const printIt = async (pg, expr) => {
+    await pg.locator('#workspace').fill(expr);
+    await pg.locator('#workspace').press('Control+p');
+    await pg.waitForFunction(() => !/…$/.test(document.getElementById('workspace-result').textContent));
+    return pg.textContent('#workspace-result');
+  };
+
+  await test('class browser: class and method lists, class side, several browsers, New method, New class', async () => {
+    await fp.goto(BASE);
+    await ready(fp);
+    const b0 = nthBrowser(fp, 0);
+    assert.equal(await b0.locator('select.class-list').inputValue(), 'Demo');
+    assert.deepEqual(await b0.locator('select.method-list option').allTextContents(), ['methA:  v1', 'methB  v1']);
+    assert.equal(await b0.locator('select.method-list').getAttribute('aria-label'), 'Methods of Demo');
+    // choosing a method loads its source
+    await b0.locator('select.method-list').selectOption('methB');
+    assert.equal(await b0.locator('h2').textContent(), 'Demo>>methB');
+    assert.match(await b0.locator('textarea').inputValue(), /\^ 1/);
+    await b0.locator('select.method-list').selectOption('methA:');
+    assert.equal(await b0.locator('h2').textContent(), 'Demo>>methA:');
+    // a third browser, side by side, on the class definition
+    await fp.click('#new-browser');
+    assert.equal(await fp.locator('section.browser').count(), 3);
+    const b2 = nthBrowser(fp, 2);
+    assert.equal(await b2.locator('h2').textContent(), 'Demo (class definition)');
+    assert.match(await b2.locator('textarea').inputValue(), /^Object subclass: #Demo/);
+    const boxes = await fp.locator('section.browser').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+    assert.equal(boxes[0], boxes[1], 'browsers sit side by side');
+    // the class side: no methods yet; New method, accept
+    await b2.locator('input[type=checkbox]').check();
+    assert.equal(await b2.locator('select.method-list option').count(), 0);
+    await b2.locator('button.new-method').click();
+    assert.equal(await b2.locator('h2').textContent(), 'Demo class>>(new method)');
+    assert.match(await b2.locator('textarea').inputValue(), /messageSelectorAndArgumentNames/);
+    await b2.locator('textarea').fill('answer\n\t^ 42');
+    await b2.locator('textarea').press('Control+s');
+    assert.equal(await b2.locator('h2').textContent(), 'Demo class>>answer');
+    assert.equal(await b2.locator('.version').textContent(), 'v1');
+    assert.deepEqual(await b2.locator('select.method-list option').allTextContents(), ['answer  v1']);
+    assert.equal(await printIt(fp, 'Demo answer'), '42');
+    // New class: a compile error first, then the definition; every browser lists it
+    await b2.locator('button.new-class').click();
+    assert.equal(await b2.locator('h2').textContent(), 'New class');
+    assert.match(await b2.locator('textarea').inputValue(), /^Object subclass: #NameOfSubclass\n\tinstanceVariableNames: ''\n\tclassVariableNames: ''\n\tpackage: 'Demo'$/);
+    await b2.locator('textarea').fill("Object subclass: #Counter\n\tinstanceVariableNames: 'n' +\n\tclassVariableNames: ''\n\tpackage: 'Demo'");
+    await b2.locator('textarea').press('Control+s');
+    assert.match(await b2.locator('.compile-error').textContent(), /^Line 3, column \d+: /);
+    assert.equal(await b0.locator('select.class-list option', { hasText: /^Counter$/ }).count(), 0);
+    await b2.locator('textarea').fill("Object subclass: #Counter\n\tinstanceVariableNames: 'n'\n\tclassVariableNames: ''\n\tpackage: 'Demo'");
+    await b2.locator('textarea').press('Control+s');
+    assert.equal(await b2.locator('h2').textContent(), 'Counter (class definition)');
+    for (let i = 0; i < 3; i++) assert.equal(await nthBrowser(fp, i).locator('select.class-list option', { hasText: /^Counter$/ }).count(), 1);
+    await b2.locator('button.new-method').click();
+    await b2.locator('textarea').fill('bump\n\tn := (n ifNil: [0]) + 1.\n\t^ n');
+    await b2.locator('textarea').press('Control+s');
+    assert.equal(await b2.locator('h2').textContent(), 'Counter>>bump');
+    await fp.waitForFunction(() => /Accepted Counter>>bump as version 1/.test(document.getElementById('announce-polite').textContent));
+    assert.equal(await printIt(fp, 'Counter new bump; bump'), '2');
+    // close it from the keyboard; focus moves to a neighbour, not lost
+    await b2.locator('button.close').focus();
+    await fp.keyboard.press('Enter');
+    assert.equal(await fp.locator('section.browser').count(), 2);
+    assert.notEqual(await fp.evaluate(() => document.activeElement.tagName), 'BODY');
+  });
+
+  await test('versions: history, diff against the installed version, one-click revert', async () => {
+    const b1 = nthBrowser(fp, 1);
+    assert.equal(await b1.locator('h2').textContent(), 'Demo>>methB');
+    await b1.locator('textarea').fill('methB\n\t^ 2');
+    await b1.locator('textarea').press('Control+s');
+    await b1.locator('textarea').fill('methB\n\t"<img src=x onerror=window.__xss=3>"\n\t^ 3');
+    await b1.locator('textarea').press('Control+s');
+    assert.equal(await b1.locator('.version').textContent(), 'v3');
+    await b1.locator('button.history-button').click();
+    assert.equal(await b1.locator('button.history-button').getAttribute('aria-expanded'), 'true');
+    assert.deepEqual(await b1.locator('.history-version').allTextContents(), ['v3 (installed)', 'v2', 'v1']);
+    // the newest older version is chosen first
+    assert.equal(await b1.locator('.history-version[aria-pressed=true]').textContent(), 'v2');
+    await b1.locator('.history-version', { hasText: /^v1$/ }).click();
+    assert.deepEqual(await b1.locator('.diff span').allTextContents(), [
+      '  methB',
+      '- \t^ 1',
+      '- ', // the demo's fileIn left a newline at the end
+      '+ \t"<img src=x onerror=window.__xss=3>"',
+      '+ \t^ 3',
+    ]);
+    assert.match(await b1.locator('.history-caption').textContent(), /from v1 to the installed v3: 4 lines/);
+    assert.equal(await fp.locator('.diff span *, .history img').count(), 0, 'the diff is text');
+    await b1.locator('button.revert').click();
+    assert.equal(await b1.locator('.version').textContent(), 'v4');
+    assert.equal(await b1.locator('textarea').inputValue(), 'methB\n\t^ 1\n');
+    assert.ok(await b1.locator('.modified').isHidden());
+    assert.equal((await b1.locator('.history-version').allTextContents())[0], 'v4 (installed)');
+    assert.equal(await printIt(fp, 'Demo new methB'), '1');
+    assert.equal(await fp.evaluate(() => window.__xss), undefined);
+    await b1.locator('button.history-button').click();
+    assert.ok(await b1.locator('.history').isHidden());
+  });
+
+  await test('export downloads a .st fileOut; import files it in; a bad file changes nothing', async () => {
+    const [download] = await Promise.all([fp.waitForEvent('download'), fp.click('#export')]);
+    assert.equal(download.suggestedFilename(), 'livetalk-workspace.st');
+    const path = join(ARTIFACTS, 'workspace.st');
+    await download.saveAs(path);
+    const text = readFileSync(path, 'utf8');
+    assert.match(text, /Object subclass: #Demo/);
+    assert.match(text, /Object subclass: #Counter/);
+    assert.match(text, /!Demo class methodsFor: 'as yet unclassified'!\nanswer\n\t\^ 42!/);
+    assert.match(text, /bump\n\tn := \(n ifNil: \[0\]\) \+ 1\./);
+    const ic = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const ip = await ic.newPage();
+      ip.on('pageerror', (e) => problems.push(`import page error: ${e.message}`));
+      await ip.goto(BASE);
+      await ready(ip);
+      const b0 = nthBrowser(ip, 0);
+      assert.equal(await b0.locator('select.class-list option', { hasText: /^Counter$/ }).count(), 0);
+      // a bad file: the class definition is fine, a method is not
+      const bad = "Object subclass: #Bad\n\tinstanceVariableNames: ''\n\tclassVariableNames: ''\n\tpackage: 'X'!\n\n!Bad methodsFor: 'x'!\nfoo\n\t^ ^ 1\n! !\n";
+      await ip.setInputFiles('#import-file', { name: 'bad.st', mimeType: 'text/plain', buffer: Buffer.from(bad) });
+      await ip.locator('#files-status.is-error').waitFor();
+      assert.match(await ip.textContent('#files-status'), /^Import of bad\.st failed at line 8, column \d+: .*Nothing was changed\.$/);
+      await ip.waitForFunction(() => /Import of bad\.st failed/.test(document.getElementById('announce-alert').textContent));
+      assert.equal(await b0.locator('select.class-list option', { hasText: /^Bad$/ }).count(), 0);
+      assert.equal(await printIt(ip, 'Smalltalk includesKey: #Bad'), 'false');
+      // the exported file
+      await ip.setInputFiles('#import-file', path);
+      await ip.waitForFunction(() => /^Imported workspace\.st/.test(document.getElementById('files-status').textContent));
+      assert.equal(await b0.locator('select.class-list option', { hasText: /^Counter$/ }).count(), 1);
+      assert.equal(await printIt(ip, 'Counter new bump; bump; bump'), '3');
+      assert.equal(await printIt(ip, 'Demo answer'), '42');
+    } finally {
+      await ic.close();
+    }
+  });
+
+  await test('autosave: a reload restores classes, editors (unaccepted text too), expression and tier, and runs nothing', async () => {
+    const b0 = nthBrowser(fp, 0);
+    const saves = await fp.evaluate(() => window.livetalk.saves());
+    await fp.selectOption('#tier', 'off'); // saved at once
+    await fp.waitForFunction((n) => window.livetalk.saves() > n, saves, { timeout: 3000 });
+    await b0.locator('textarea').fill('methA: x\n\t"a draft, not accepted"\n\t^ x'); // saved soon after
+    await fp.fill('#expr', 'Demo new methA: 5');
+    await fp.waitForTimeout(500); // the debounce after the last keystroke
+    const saved = await fp.evaluate(() => JSON.parse(localStorage.getItem('livetalk.autosave.v1')));
+    assert.equal(saved.schema, 1);
+    await fp.reload();
+    await ready(fp);
+    assert.equal(await fp.locator('section.browser').count(), 2);
+    assert.equal(await nthBrowser(fp, 0).locator('h2').textContent(), 'Demo>>methA:');
+    assert.equal(await nthBrowser(fp, 0).locator('textarea').inputValue(), 'methA: x\n\t"a draft, not accepted"\n\t^ x');
+    assert.ok(await nthBrowser(fp, 0).locator('.modified').isVisible());
+    // the sources are restored, as new versions of a fresh VM
+    assert.equal(await nthBrowser(fp, 1).locator('.version').textContent(), 'v1');
+    assert.equal(await nthBrowser(fp, 1).locator('textarea').inputValue(), 'methB\n\t^ 1\n');
+    assert.equal(await fp.inputValue('#expr'), 'Demo new methA: 5');
+    assert.equal(await fp.inputValue('#tier'), 'off');
+    assert.match(await fp.textContent('#autosave-status'), /^Restored the autosaved workspace/);
+    assert.equal(await nthBrowser(fp, 0).locator('select.class-list option', { hasText: /^Counter$/ }).count(), 1);
+    await fp.waitForTimeout(300);
+    assert.equal(await fp.evaluate(() => window.livetalk.program()), null, 'nothing runs');
+    assert.equal(await fp.evaluate(() => window.livetalk.transcript()), '');
+    assert.equal(await printIt(fp, 'Counter new bump'), '1');
+    assert.equal(await printIt(fp, 'Demo answer'), '42');
+    assert.equal(await printIt(fp, 'Demo new methB'), '1');
+  });
+
+  await test('autosave: a share link wins; a corrupt or unknown entry shows a notice and the demo', async () => {
+    // a link made now, then a later autosave: opening the link shows the link
+    const b1 = nthBrowser(fp, 1);
+    await b1.locator('textarea').fill('methB\n\t^ 77');
+    await b1.locator('textarea').press('Control+s');
+    await fp.click('#share');
+    const url = await fp.inputValue('#share-link');
+    await b1.locator('textarea').fill('methB\n\t^ 88');
+    await b1.locator('textarea').press('Control+s');
+    await fp.evaluate(() => history.replaceState(null, '', location.pathname));
+    await fp.goto(url);
+    await fp.reload(); // a same-document hash change does not reload
+    await ready(fp);
+    assert.match(await nthBrowser(fp, 1).locator('textarea').inputValue(), /\^ 77/);
+    for (const [value, why] of [
+      ['{not json', /not valid JSON/],
+      ['{"schema": 99, "link": "#v1/x"}', /unknown schema version 99/],
+      ['{"schema": 1, "link": "#v1/AAAA", "browsers": [], "kernelMethods": [], "run": "", "tier": "on", "workspace": ""}', /damaged/],
+    ]) {
+      await fp.goto(BASE);
+      await ready(fp);
+      // a save still pending (debounced edits) is flushed when the page goes
+      await fp.waitForFunction(() => !window.livetalk.savePending());
+      await fp.evaluate((v) => localStorage.setItem('livetalk.autosave.v1', v), value);
+      await fp.reload();
+      await ready(fp);
+      await fp
+        .locator('#autosave-status.is-error')
+        .waitFor({ timeout: 5000 })
+        .catch(async (e) => assert.fail(`${value}: ${e.message.split('\n')[0]}; status: ${await fp.textContent('#autosave-status')}`));
+      assert.match(await fp.textContent('#autosave-status'), why);
+      await fp.waitForFunction(() => /could not be restored/.test(document.getElementById('announce-alert').textContent));
+      assert.match(await browser(fp, 'Demo>>methB').locator('textarea').inputValue(), /\^ 1\s*$/);
+      assert.equal(await fp.inputValue('#expr'), 'Demo new methA: 0');
+    }
+    assert.equal(await fp.evaluate(() => localStorage.getItem('livetalk.autosave.v1.bad')), '{"schema": 1, "link": "#v1/AAAA", "browsers": [], "kernelMethods": [], "run": "", "tier": "on", "workspace": ""}');
+  });
+
+  await test('edit a method in the debugger, accept, restart the frame: fixed output (R3, R8)', async () => {
+    const dc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1100 } });
+    try {
+      const dp = await dc.newPage();
+      dp.on('pageerror', (e) => problems.push(`debugger page error: ${e.message}`));
+      await dp.goto(BASE);
+      await ready(dp);
+      await dp.click('#run');
+      await waitForLines(dp, '1', 3);
+      await accept(dp, 'Demo>>methB', 'methB\n\t^ 1 / 0');
+      await dp.locator('#debugger').waitFor({ state: 'visible' });
+      await dp.locator('#frames button', { hasText: 'Demo>>methB v2' }).click();
+      const edit = dp.locator('#frame-edit');
+      assert.equal(await edit.inputValue(), 'methB\n\t^ 1 / 0');
+      // a compile error installs nothing
+      await edit.fill('methB\n\t^ 7 +');
+      await edit.press('Control+s');
+      assert.match(await dp.textContent('#frame-edit-status'), /^Line 2, column \d+: .*nothing was installed/);
+      assert.equal(await edit.getAttribute('aria-invalid'), 'true');
+      assert.equal(await browser(dp, 'Demo>>methB').locator('.version').textContent(), 'v2');
+      await edit.fill('methB\n\t^ 7');
+      await edit.press('Control+s');
+      assert.match(await dp.textContent('#frame-edit-status'), /^Accepted Demo>>methB as v3\. This frame still runs v2/);
+      // the browser shows the new version; the frame list still the old one
+      assert.equal(await browser(dp, 'Demo>>methB').locator('.version').textContent(), 'v3');
+      assert.equal(await browser(dp, 'Demo>>methB').locator('textarea').inputValue(), 'methB\n\t^ 7');
+      assert.ok(await dp.locator('#frames button', { hasText: 'Demo>>methB v2' }).isVisible());
+      await dp.click('#dbg-restart');
+      assert.ok(await dp.locator('#debugger').isHidden());
+      await waitForLines(dp, '7', 5);
+      await waitForPixel(dp, 290, 130, true); // 7 * 40 px long from x = 20
+      await dp.click('#stop');
+    } finally {
+      await dc.close();
+    }
+  });
+
+  await test('Step and Step into a paused program; the running statement is highlighted live', async () => {
+    const sc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1100 } });
+    try {
+      const st = await sc.newPage();
+      st.on('pageerror', (e) => problems.push(`step page error: ${e.message}`));
+      await st.goto(BASE);
+      await ready(st);
+      assert.ok(await st.isDisabled('#step'));
+      await st.click('#run');
+      await waitForLines(st, '1', 3);
+      // live: the browser on methA: marks the statement running now
+      const a = browser(st, 'Demo>>methA:');
+      await a.locator('.live').waitFor({ state: 'visible', timeout: 3000 });
+      assert.match(await a.locator('.live').textContent(), /^running lines? \d/);
+      assert.ok(await a.locator('.live-line').isVisible());
+      assert.equal(await a.locator('.live *').count(), 0);
+      await st.click('#pause');
+      assert.ok(await st.isEnabled('#step'));
+      // step (over) until the program stands in methA: itself
+      for (let i = 0; i < 40 && !/^paused at Demo>>methA:/.test(await st.textContent('#run-state')); i++) await st.click('#step');
+      assert.match(await st.textContent('#run-state'), /^paused at Demo>>methA:/);
+      // step to `b := self methB`, then into methB
+      for (let i = 0; i < 10 && !/line 5$/.test(await a.locator('.live').textContent()); i++) await st.click('#step');
+      assert.equal(await a.locator('.live').textContent(), 'paused at line 5');
+      await st.click('#step-into');
+      assert.match(await st.textContent('#run-state'), /^paused at Demo>>methB/);
+      const b = browser(st, 'Demo>>methB');
+      assert.equal(await b.locator('.live').textContent(), 'paused at line 2');
+      // over the Transcript line: exactly one more line of output
+      await st.click('#step'); // back in methA:, after the send
+      await st.click('#step');
+      assert.match(await a.locator('.live').textContent(), /^paused at line 6/);
+      await st.click('#transcript-clear');
+      await st.click('#step');
+      await st.waitForTimeout(100);
+      assert.equal(await st.evaluate(() => window.livetalk.transcript()), '1\n', 'exactly one line printed');
+      await st.waitForFunction(() => /^Stepped to Demo>>methA:/.test(document.getElementById('announce-polite').textContent));
+      await st.click('#resume');
+      await waitForLines(st, '1', 5);
+      await st.click('#stop');
+      await a.locator('.live').waitFor({ state: 'hidden' });
+    } finally {
+      await sc.close();
+    }
+  });
+
+  await featureContext.close();
 
   await test('no page errors', async () => {
     assert.deepEqual(problems, []);

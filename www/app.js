@@ -13,6 +13,10 @@ import { Workspace } from './js/workspace.js';
 import { TierPane } from './js/tier.js';
 import { DEMO_SOURCE, DEMO_BROWSERS } from './js/demo.js';
 import { SharePane, hashLink, openLink } from './js/share.js';
+import { CanvasPane } from './js/canvas.js';
+import { toggleHistory, showHistory } from './js/history.js';
+import { Autosaver, readAutosave, restoreInto, setAside } from './js/autosave.js';
+import { FilesPane } from './js/files.js';
 
 const BADGE_REFRESH_MS = 250;
 const STATS_REFRESH_MS = 250;
@@ -26,32 +30,53 @@ async function boot() {
   let vm = new LiveVm();
   times.kernel = performance.now() - t1;
 
-  // a share link in the hash replaces the demo: restored, not run
+  const fresh = () => {
+    // a failed restore may have changed the VM half-way: start afresh
+    try {
+      vm.free();
+    } catch {
+      // already gone
+    }
+    vm = new LiveVm();
+  };
+  // a share link in the hash replaces the demo and the autosave: restored, not run
   const link = hashLink();
   let opened = null;
   let linkError = null;
+  let restored = null;
+  let restoreError = null;
   if (link) {
     const r = openLink(vm, link);
     if (r.ok) {
       opened = r;
     } else {
       linkError = r.message;
-      // the failed link may have changed the VM half-way: start afresh
-      try {
-        vm.free();
-      } catch {
-        // already gone
+      fresh();
+    }
+  } else {
+    const saved = readAutosave();
+    if (saved && saved.ok) {
+      const r = restoreInto(vm, saved.data);
+      if (r.ok) {
+        restored = saved.data;
+      } else {
+        restoreError = r.message;
+        setAside();
+        fresh();
       }
-      vm = new LiveVm();
+    } else if (saved) {
+      restoreError = saved.message;
     }
   }
-  if (!opened) {
+  if (!opened && !restored) {
     const demo = vm.fileIn('Demo.st', DEMO_SOURCE);
     if (!demo.ok) throw new Error(`the demo did not file in: ${demo.error.message}`);
   }
 
   const announcer = new Announcer();
   const transcript = new TranscriptPane(byId('transcript'));
+  const canvasPane = new CanvasPane(byId('canvas'), byId('canvas-status'));
+  byId('canvas-clear').addEventListener('click', () => canvasPane.clear());
   const runState = byId('run-state');
   const exprInput = byId('expr');
   const buttons = {
@@ -59,6 +84,8 @@ async function boot() {
     pause: byId('pause'),
     resume: byId('resume'),
     stop: byId('stop'),
+    step: byId('step'),
+    stepInto: byId('step-into'),
   };
 
   // the program started with Run: null, or { pid, state }
@@ -67,20 +94,60 @@ async function boot() {
   const runner = new SliceRunner(vm, { onReport, onFrame, onCrash });
   const wake = () => runner.wake();
 
-  const browsers = DEMO_BROWSERS.map(
-    ([className, meta, selector]) =>
-      new CodeBrowser(vm, { className, meta, selector }, {
-        announcer,
-        onAccepted: () => {
-          refreshBadges();
-          // a deoptimization caused by the accept is reported by the next
-          // run: make sure one comes even while nothing runs
-          wake();
-        },
-      }),
-  );
   const browsersEl = byId('browsers');
-  for (const b of browsers) browsersEl.append(b.root);
+  const browsers = [];
+  let autosave = null;
+  const saveSoon = () => autosave && autosave.soon();
+  const saveNow = () => autosave && autosave.now();
+  function openBrowser(spec) {
+    const b = new CodeBrowser(vm, spec, {
+      announcer,
+      onAccepted: (br) => {
+        refreshBadges();
+        if (!br.historyEl.hidden) showHistory(vm, br, announcer);
+        for (const o of browsers) if (o !== br) o.refreshMethods();
+        saveNow();
+        // a deoptimization caused by the accept is reported by the next
+        // run: make sure one comes even while nothing runs
+        wake();
+      },
+      onDefined: () => {
+        for (const o of browsers) o.refreshClasses();
+        saveNow();
+      },
+      onChanged: saveSoon,
+      onClose: closeBrowser,
+      onHistory: (br) => toggleHistory(vm, br, announcer),
+    });
+    browsers.push(b);
+    browsersEl.append(b.root);
+    return b;
+  }
+  function closeBrowser(b) {
+    const i = browsers.indexOf(b);
+    if (i < 0) return;
+    browsers.splice(i, 1);
+    b.root.remove();
+    announcer.say(`Closed the browser on ${b.title}.`);
+    const next = browsers[Math.min(i, browsers.length - 1)];
+    if (next) next.acceptBtn.focus();
+    else byId('new-browser').focus();
+    saveNow();
+  }
+  let specs = DEMO_BROWSERS.map(([className, meta, selector]) => ({ className, meta, selector }));
+  if (restored) {
+    specs = restored.browsers;
+  } else if (opened && !opened.classes.includes('Demo')) {
+    specs = opened.classes.slice(0, 2).map((className) => ({ className, meta: false, mode: 'class' }));
+  }
+  for (const spec of specs) openBrowser(spec);
+  byId('new-browser').addEventListener('click', () => {
+    const last = browsers[browsers.length - 1];
+    const b = openBrowser({ className: last ? last.className : 'Demo', meta: false, mode: 'class' });
+    b.classList.focus();
+    announcer.say(`Opened a new browser on ${b.title}.`);
+    saveNow();
+  });
 
   const debuggerPane = new DebuggerPane(vm, {
     announcer,
@@ -92,20 +159,32 @@ async function boot() {
       if (action === 'terminated') workspace.forget(pid);
       refreshBadges();
     },
+    onAccepted: (className, meta, selector) => {
+      // browsers on that method show the new version (unless being edited)
+      for (const b of browsers) {
+        if (b.mode === 'method' && b.className === className && b.meta === meta && b.selector === selector && !b.modified) b.load();
+        else b.refreshMethods();
+      }
+      refreshBadges();
+      saveNow();
+      wake();
+    },
   });
   const workspace = new Workspace(vm, byId('workspace'), byId('workspace-result'), { announcer, wake });
   byId('do-it').addEventListener('click', () => workspace.evaluate(false));
   byId('print-it').addEventListener('click', () => workspace.evaluate(true));
   byId('transcript-clear').addEventListener('click', () => transcript.clear());
-  if (opened) {
-    exprInput.value = opened.run;
+  const setup = opened || restored;
+  if (setup) {
+    exprInput.value = setup.run;
     const tierSelect = byId('tier');
-    if ([...tierSelect.options].some((o) => o.value === opened.tier)) tierSelect.value = opened.tier;
+    if ([...tierSelect.options].some((o) => o.value === setup.tier)) tierSelect.value = setup.tier;
   }
+  if (restored) byId('workspace').value = restored.workspace;
   const tierPane = new TierPane(vm, { announcer });
   const sharePane = new SharePane(vm, {
     announcer,
-    classes: () => [...new Set(browsers.map((b) => b.className))],
+    classes: () => vm.workspaceClasses(),
     run: () => exprInput.value,
     tier: () => tierPane.select.value,
   });
@@ -118,6 +197,44 @@ async function boot() {
     );
   }
 
+  const autosaveStatus = byId('autosave-status');
+  function notice(text, isError) {
+    autosaveStatus.textContent = text;
+    autosaveStatus.hidden = !text;
+    autosaveStatus.classList.toggle('is-error', !!isError);
+    if (text) announcer.say(text, { urgent: !!isError });
+  }
+  if (restoreError) {
+    notice(`The autosaved workspace could not be restored (${restoreError}); showing the demo instead.`, true);
+  } else if (restored) {
+    notice(`Restored the autosaved workspace (saved ${restored.savedAt || 'earlier'}). Nothing runs until you press Run.`, false);
+  }
+  autosave = new Autosaver(vm, {
+    snapshot: () => ({
+      browsers: browsers.map((b) => b.state()),
+      run: exprInput.value,
+      tier: tierPane.select.value,
+      workspace: byId('workspace').value,
+    }),
+    onError: (text) => notice(text, true),
+  });
+  exprInput.addEventListener('input', saveSoon);
+  byId('workspace').addEventListener('input', saveSoon);
+  tierPane.select.addEventListener('change', saveNow);
+  window.addEventListener('pagehide', () => autosave.flush());
+
+  const files = new FilesPane(vm, {
+    announcer,
+    onImported: () => {
+      for (const b of browsers) {
+        b.refreshClasses();
+        b.refreshMethods();
+      }
+      refreshBadges();
+      saveNow();
+    },
+  });
+
   function setProgram(state, detail = '') {
     if (program) program.state = state;
     const alive = program && ['running', 'paused', 'error'].includes(state);
@@ -125,6 +242,9 @@ async function boot() {
     buttons.pause.disabled = !(alive && state === 'running');
     buttons.resume.disabled = !(alive && state === 'paused');
     buttons.stop.disabled = !alive;
+    buttons.step.disabled = !(alive && state === 'paused');
+    buttons.stepInto.disabled = buttons.step.disabled;
+    if (!alive) showLive(null);
     runState.textContent = detail ? `${state}: ${detail}` : state;
     document.documentElement.dataset.program = state;
   }
@@ -160,6 +280,8 @@ async function boot() {
   const statsEl = byId('stats');
   function onFrame(stats) {
     transcript.render();
+    canvasPane.paint(vm.takeDrawing(), stats.status === 'yielded');
+    if (program && program.state === 'running') sampleLive('running');
     tierPane.render(stats.status !== 'yielded');
     const now = performance.now();
     // also on the last frame before the loop sleeps (a process stopped)
@@ -176,8 +298,53 @@ async function boot() {
     }
   }
 
+  // Live highlight: once per frame, where the program is (its innermost
+  // frames), marked in the browsers showing those methods.
+  function showLive(frames, label = 'running') {
+    for (const b of browsers) {
+      if (!frames || !b.isMethod) {
+        b.showLive(null);
+        continue;
+      }
+      const f = frames.find((x) => x.className === b.className && x.meta === b.meta && x.selector === b.selector);
+      b.showLive(f ? { start: f.start, end: f.end, version: f.version, label } : null);
+    }
+  }
+  function sampleLive(label) {
+    if (!program || !['running', 'paused'].includes(program.state)) return null;
+    const frames = vm.livePosition(program.pid);
+    showLive(frames, label);
+    return frames;
+  }
+
+  function step(into) {
+    if (!program || program.state !== 'paused') return;
+    const r = vm.step(program.pid, into);
+    if (!r.ok) {
+      announcer.say(`Cannot step: ${r.error.message}`, { urgent: true });
+      return;
+    }
+    wake(); // deliver output and events
+    if (r.outcome === 'finished' || r.outcome === 'error') return; // reported by the next run
+    if (r.outcome === 'blocked') {
+      setProgram('running', 'waiting');
+      announcer.say('The program waits (a Delay or a Semaphore); it goes on by itself.');
+      return;
+    }
+    const frames = sampleLive('paused at');
+    const top = frames && frames[0];
+    const where = top ? `${top.className}${top.meta ? ' class' : ''}>>${top.selector}` : 'the next statement';
+    const limit = r.outcome === 'limit' ? ' (the statement did not end within the step limit)' : '';
+    runState.textContent = `paused at ${where}${limit}`;
+    announcer.say(`Stepped to ${where}${limit}.`);
+  }
+  buttons.step.addEventListener('click', () => step(false));
+  buttons.stepInto.addEventListener('click', () => step(true));
+
   function refreshBadges() {
-    for (const b of browsers) b.showActivations(vm.activeVersions(b.className, b.meta, b.selector));
+    for (const b of browsers) {
+      b.showActivations(b.isMethod ? vm.activeVersions(b.className, b.meta, b.selector) : []);
+    }
   }
 
   byId('run-form').addEventListener('submit', (ev) => {
@@ -203,6 +370,7 @@ async function boot() {
     if (!program) return;
     vm.pause(program.pid);
     setProgram('paused');
+    sampleLive('paused at');
     announcer.say('Paused.');
   });
   buttons.resume.addEventListener('click', () => {
@@ -234,6 +402,10 @@ async function boot() {
     transcript: () => transcript.text(),
     program: () => (program ? { ...program } : null),
     tierLog: () => tierPane.texts(),
+    canvas: () => ({ commands: canvasPane.commands, last: canvasPane.last.map((c) => ({ ...c })) }),
+    saves: () => autosave.saves,
+    savePending: () => autosave.timer !== null,
+    exportText: () => files.exportFile(),
   };
 }
 

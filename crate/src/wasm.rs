@@ -256,7 +256,80 @@ struct VersionCount {
     activations: usize,
 }
 
-/// A Livetalk VM with the kernel loaded, driven from JavaScript.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryEntry {
+    version: u32,
+    source: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KernelChange {
+    class_name: String,
+    meta: bool,
+    selector: String,
+    category: String,
+    source: String,
+    version: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TextReply {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorReport>,
+}
+
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct DefineReply {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorReport>,
+}
+
+/// The statements of a method version, as byte spans of its source.
+type Statements = std::rc::Rc<Vec<(u32, u32)>>;
+
+/// Frames `livePosition` answers.
+const LIVE_FRAMES: usize = 8;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LiveFrame {
+    class_name: String,
+    meta: bool,
+    selector: String,
+    version: u32,
+    is_block: bool,
+    start: usize,
+    end: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepReply {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorReport>,
+}
+
+/// What `takeDrawing` answers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DrawingReport {
+    commands: Vec<crate::interp::prims_draw::DrawCmd>,
+    dropped: f64,
+}
+
 /// The answer to `shareLink` and `openLink`.
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -290,6 +363,7 @@ impl ShareReply {
     }
 }
 
+/// A Livetalk VM with the kernel loaded, driven from JavaScript.
 #[wasm_bindgen]
 pub struct LiveVm {
     vm: Vm,
@@ -301,6 +375,16 @@ pub struct LiveVm {
     printing: HashMap<usize, usize>,
     /// Processes the host runs itself (fileIn do-its): not reported.
     hidden: HashSet<usize>,
+    /// The classes the kernel defined (everything else is the user's).
+    kernel_classes: HashSet<String>,
+    /// The version of every kernel method after the kernel loaded, by
+    /// (class, selector): a different version is a change of the user's.
+    kernel_versions: HashMap<(String, String), u32>,
+    /// Method history: (class name, selector) → (version, source), oldest
+    /// first, as seen by `accept` and `methodHistory`.
+    history: HashMap<(String, String), Vec<(u32, String)>>,
+    /// Statement spans per method version, for `livePosition`.
+    stmt_cache: HashMap<(String, String, u32), Statements>,
 }
 
 #[wasm_bindgen]
@@ -312,12 +396,38 @@ impl LiveVm {
         let mut vm = Vm::new().map_err(|e| JsError::new(&e))?;
         // what the tier did while the kernel loaded is not the user's
         vm.take_tier_events();
+        let kernel_classes = vm
+            .classes
+            .iter()
+            .filter(|c| !c.is_meta)
+            .map(|c| c.name.clone())
+            .collect();
+        let kernel_versions = vm
+            .classes
+            .iter()
+            .flat_map(|c| {
+                c.methods
+                    .values()
+                    .filter_map(|m| vm.method_code(*m))
+                    .map(|code| {
+                        (
+                            (c.name.clone(), code.info.selector.clone()),
+                            code.info.version,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         Ok(LiveVm {
             vm,
             pending: VecDeque::new(),
             want_print: HashSet::new(),
             printing: HashMap::new(),
             hidden: HashSet::new(),
+            kernel_classes,
+            kernel_versions,
+            history: HashMap::new(),
+            stmt_cache: HashMap::new(),
         })
     }
 
@@ -337,16 +447,135 @@ impl LiveVm {
             .ok()
             .map(|ast| ast.selector);
         let category = self.category_of(class, meta, selector.as_deref());
+        if let Some(sel) = &selector {
+            // the version being replaced joins the history first
+            self.note_history(class, meta, sel);
+        }
         let reply = match self.vm.accept(class, meta, source, &category) {
-            Ok(version) => Reply {
-                ok: true,
-                version: Some(version),
-                selector,
-                ..Reply::default()
-            },
+            Ok(version) => {
+                if let Some(sel) = &selector {
+                    self.note_history(class, meta, sel);
+                }
+                Reply {
+                    ok: true,
+                    version: Some(version),
+                    selector,
+                    ..Reply::default()
+                }
+            }
             Err(e) => failure(host_error(e)),
         };
         to_js(&reply)
+    }
+
+    /// The versions of a method this page has seen, oldest first, as
+    /// `[{ version, source }]`, the installed one last (empty if there is
+    /// no such method). Versions installed by other means (a fileIn, a
+    /// `compile:` send) appear once they were installed at an accept or a
+    /// call of this.
+    #[wasm_bindgen(js_name = methodHistory)]
+    pub fn method_history(&mut self, class: &str, meta: bool, selector: &str) -> JsValue {
+        self.note_history(class, meta, selector);
+        let key = (side_name(class, meta), selector.to_string());
+        let out: Vec<HistoryEntry> = self
+            .history
+            .get(&key)
+            .map(|h| {
+                h.iter()
+                    .map(|(version, source)| HistoryEntry {
+                        version: *version,
+                        source: source.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        to_js(&out)
+    }
+
+    /// "New class": evaluates a class definition such as `Object subclass:
+    /// #Foo instanceVariableNames: '' classVariableNames: '' package:
+    /// 'Demo'` (any expression that answers a class), within a fuel
+    /// limit. Answers `{ ok, name }` or `{ ok: false, error }` (a compile
+    /// error with its position).
+    #[wasm_bindgen(js_name = defineClass)]
+    pub fn define_class(&mut self, source: &str) -> JsValue {
+        to_js(&self.define_class_inner(source))
+    }
+
+    /// The definition of a class as the browser shows it (the chunk
+    /// format's `subclass:` message), or `null`.
+    #[wasm_bindgen(js_name = classDefinition)]
+    pub fn class_definition(&self, name: &str) -> JsValue {
+        let Ok(text) = self.vm.file_out(&[name]) else {
+            return JsValue::NULL;
+        };
+        // the first chunk is the definition
+        let def = text.split("!\n").next().unwrap_or("").replace("!!", "!");
+        JsValue::from_str(def.trim_end())
+    }
+
+    /// The classes the user defined (not the kernel's), superclasses
+    /// first.
+    #[wasm_bindgen(js_name = workspaceClasses)]
+    pub fn workspace_classes(&self) -> Vec<String> {
+        self.user_classes()
+    }
+
+    /// Methods of kernel classes the user accepted (changed or added), as
+    /// `[{ className, meta, selector, category, source, version }]`.
+    #[wasm_bindgen(js_name = changedKernelMethods)]
+    pub fn changed_kernel_methods(&self) -> JsValue {
+        to_js(&self.kernel_changes())
+    }
+
+    /// Export: the user's classes (definitions and every method) and the
+    /// kernel methods the user changed, as a chunk-format `.st` file that
+    /// `importFile` (or `livetalk run`) reads back: `{ ok, text }`.
+    #[wasm_bindgen(js_name = exportWorkspace)]
+    pub fn export_workspace(&self) -> JsValue {
+        to_js(&match self.export_text() {
+            Ok(text) => TextReply {
+                ok: true,
+                text: Some(text),
+                error: None,
+            },
+            Err(e) => TextReply {
+                ok: false,
+                text: None,
+                error: Some(message(e)),
+            },
+        })
+    }
+
+    /// Import: files in a chunk-format `.st` file. It is first tried in a
+    /// scratch VM holding this workspace, so that a bad file (a syntax or
+    /// compile error, an unknown class, a failing do-it) changes nothing:
+    /// `{ ok: false, error }` with the error's line and column in the
+    /// file. Answers `{ ok: true }` once everything is installed.
+    #[wasm_bindgen(js_name = importFile)]
+    pub fn import_file(&mut self, name: &str, text: &str) -> JsValue {
+        if let Err(e) = read_file_in(name, text) {
+            return to_js(&failure(at(text, e.offset, e.offset, &e.message)));
+        }
+        let trial = (|| -> Result<(), ErrorReport> {
+            let mut scratch =
+                LiveVm::new().map_err(|_| message("cannot make a scratch VM".into()))?;
+            let here = self.export_text().map_err(message)?;
+            if let Some(e) = scratch.file_in_inner("workspace", &here).error {
+                return Err(message(format!(
+                    "the workspace itself does not file in: {}",
+                    e.message
+                )));
+            }
+            match scratch.file_in_inner(name, text).error {
+                Some(e) => Err(e),
+                None => Ok(()),
+            }
+        })();
+        if let Err(e) = trial {
+            return to_js(&failure(e));
+        }
+        to_js(&self.file_in_inner(name, text))
     }
 
     /// Removes a method: later sends fail with doesNotUnderstand: (R4).
@@ -462,10 +691,103 @@ impl LiveVm {
         to_js(&result(r))
     }
 
+    /// Step: runs paused process `pid` to the next statement of its top
+    /// frame (over sends; with `into`, stopping in a callee too), or until
+    /// the frame returns. Answers `{ ok, outcome }`, `outcome` one of
+    /// `stopped`, `finished`, `error`, `blocked` (waits on a Delay or
+    /// Semaphore; no longer paused), `limit` (the statement ran over the
+    /// step limit; paused where it got to). Output and events come with
+    /// the next `run`.
+    pub fn step(&mut self, pid: u32, into: bool) -> JsValue {
+        let mode = if into {
+            crate::interp::StepMode::Into
+        } else {
+            crate::interp::StepMode::Over
+        };
+        to_js(&match self.vm.step(pid as usize, mode) {
+            Ok(o) => StepReply {
+                ok: true,
+                outcome: Some(match o {
+                    crate::interp::StepOutcome::Stopped => "stopped",
+                    crate::interp::StepOutcome::Finished => "finished",
+                    crate::interp::StepOutcome::Error => "error",
+                    crate::interp::StepOutcome::Blocked => "blocked",
+                    crate::interp::StepOutcome::Limit => "limit",
+                }),
+                error: None,
+            },
+            Err(e) => StepReply {
+                ok: false,
+                outcome: None,
+                error: Some(host_error(e)),
+            },
+        })
+    }
+
+    /// Live highlight: where process `pid` is, sampled between slices:
+    /// its innermost frames (at most 8), innermost first, as `{ className,
+    /// meta, selector, version, isBlock, start, end }` with the statement
+    /// each is at (the top frame: the one its next instruction belongs to)
+    /// as a UTF-16 range of the method source; `null` for a process that
+    /// has ended. Cheap: no printing, statements cached per version.
+    #[wasm_bindgen(js_name = livePosition)]
+    pub fn live_position(&mut self, pid: u32) -> JsValue {
+        let pid = pid as usize;
+        let Some(p) = self.vm.procs.get(pid) else {
+            return JsValue::NULL;
+        };
+        if matches!(p.state, ProcState::Finished | ProcState::Terminated) {
+            return JsValue::NULL;
+        }
+        if self.stmt_cache.len() > 2000 {
+            self.stmt_cache.clear();
+        }
+        let frames = self.vm.frames_of(pid);
+        let mut out = Vec::new();
+        for (i, f) in frames.iter().rev().take(LIVE_FRAMES).enumerate() {
+            let info = &f.code.info;
+            let key = (info.class_name.clone(), info.selector.clone(), info.version);
+            let stmts = self
+                .stmt_cache
+                .entry(key)
+                .or_insert_with(|| std::rc::Rc::new(crate::interp::host::code_statements(&f.code)))
+                .clone();
+            let (s, e) = Vm::frame_statement(f, &stmts, i == 0);
+            let source = &info.source;
+            let (class_name, meta) = match info.class_name.strip_suffix(" class") {
+                Some(c) => (c.to_string(), true),
+                None => (info.class_name.clone(), false),
+            };
+            out.push(LiveFrame {
+                class_name,
+                meta,
+                selector: info.selector.clone(),
+                version: info.version,
+                is_block: f.code.is_block,
+                start: utf16_index(source, s as usize),
+                end: utf16_index(source, e as usize),
+            });
+        }
+        to_js(&out)
+    }
+
     /// Takes the Transcript output not yet reported.
     #[wasm_bindgen(js_name = takeTranscript)]
     pub fn take_transcript(&mut self) -> String {
         self.vm.take_transcript()
+    }
+
+    /// Takes the Canvas drawing commands not yet taken, oldest first:
+    /// `{ commands: [{ op: 'clear' | 'color' | 'fillRect' | 'fillCircle' |
+    /// 'line' | 'text', ... }], dropped }`. `dropped` counts commands lost
+    /// because the bounded buffer was full since the last take.
+    #[wasm_bindgen(js_name = takeDrawing)]
+    pub fn take_drawing(&mut self) -> JsValue {
+        let dropped = self.vm.drawing.dropped as f64;
+        to_js(&DrawingReport {
+            commands: self.vm.drawing.take(),
+            dropped,
+        })
     }
 
     /// `off`, `on` or `eager`.
@@ -685,7 +1007,138 @@ impl LiveVm {
     }
 }
 
+/// Versions kept per method in the history.
+const MAX_HISTORY: usize = 100;
+
 impl LiveVm {
+    /// Adds the installed version of a method to its history (once).
+    fn note_history(&mut self, class: &str, meta: bool, selector: &str) {
+        let Some(cid) = self.vm.resolve_class(class, meta) else {
+            return;
+        };
+        let found = self.vm.classes[cid as usize]
+            .methods
+            .values()
+            .filter_map(|m| self.vm.method_code(*m))
+            .find(|c| c.info.selector == selector);
+        let Some(code) = found else {
+            return;
+        };
+        let h = self
+            .history
+            .entry((side_name(class, meta), selector.to_string()))
+            .or_default();
+        let v = code.info.version;
+        if h.last().map(|(last, _)| *last) != Some(v) {
+            h.retain(|(old, _)| *old != v);
+            h.push((v, code.info.source.to_string()));
+            if h.len() > MAX_HISTORY {
+                h.remove(0);
+            }
+        }
+    }
+
+    fn define_class_inner(&mut self, source: &str) -> DefineReply {
+        let fail = |error: ErrorReport| DefineReply {
+            error: Some(error),
+            ..DefineReply::default()
+        };
+        let m = match self.vm.compile_doit(source) {
+            Ok(m) => m,
+            Err(e) => return fail(compile_error_at(&e, source, source, 0)),
+        };
+        let pid = self
+            .vm
+            .start_method(m, Value::NIL, FILE_IN_PRIORITY, "define class");
+        self.hidden.insert(pid);
+        if let Err(msg) = self.run_to_end(pid) {
+            return fail(message(msg));
+        }
+        let value = self.vm.procs[pid].result.unwrap_or(Value::NIL);
+        let name = match self.vm.heap.try_get(value).map(|o| &o.body) {
+            Some(crate::object::Body::Class { id, .. })
+                if !self.vm.classes[*id as usize].is_meta =>
+            {
+                self.vm.classes[*id as usize].name.clone()
+            }
+            _ => {
+                return fail(message(format!(
+                    "a class definition must answer a class, not {}",
+                    self.vm.quick_print(value)
+                )))
+            }
+        };
+        DefineReply {
+            ok: true,
+            name: Some(name),
+            error: None,
+        }
+    }
+
+    /// Non-kernel classes in definition order (a superclass is defined,
+    /// and so numbered, before its subclasses).
+    fn user_classes(&self) -> Vec<String> {
+        self.vm
+            .classes
+            .iter()
+            .filter(|c| !c.is_meta && !self.kernel_classes.contains(&c.name))
+            .filter(|c| self.vm.class_named(&c.name).is_some())
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    fn kernel_changes(&self) -> Vec<KernelChange> {
+        let mut out = Vec::new();
+        for c in &self.vm.classes {
+            let base = c.name.strip_suffix(" class").unwrap_or(&c.name);
+            if !self.kernel_classes.contains(base) {
+                continue;
+            }
+            let mut ms: Vec<KernelChange> = c
+                .methods
+                .values()
+                .filter_map(|m| self.vm.method_code(*m))
+                .filter(|code| {
+                    self.kernel_versions
+                        .get(&(c.name.clone(), code.info.selector.clone()))
+                        != Some(&code.info.version)
+                })
+                .map(|code| KernelChange {
+                    class_name: base.to_string(),
+                    meta: c.is_meta,
+                    selector: code.info.selector.clone(),
+                    category: code.info.category.clone(),
+                    source: code.info.source.to_string(),
+                    version: code.info.version,
+                })
+                .collect();
+            ms.sort_by(|a, b| a.selector.cmp(&b.selector));
+            out.extend(ms);
+        }
+        out
+    }
+
+    /// The export file: the user's classes, then changed kernel methods.
+    fn export_text(&self) -> Result<String, String> {
+        let names = self.user_classes();
+        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let mut out = String::from(
+            "\"A Livetalk workspace: the classes defined in the playground and the kernel methods changed there. File it in with Import, or livetalk run FILE.\"!\n\n",
+        );
+        out.push_str(&self.vm.file_out(&refs).map_err(|e| e.to_string())?);
+        for m in self.kernel_changes() {
+            let side = if m.meta { " class" } else { "" };
+            out.push_str(&format!(
+                "!{}{} methodsFor: '{}'!\n{}!\n !\n\n",
+                m.class_name,
+                side,
+                m.category.replace('\'', "''").replace('!', "!!"),
+                m.source.replace('!', "!!")
+            ));
+        }
+        Ok(out)
+    }
+
     fn file_in_inner(&mut self, name: &str, src: &str) -> Reply {
         let items = match read_file_in(name, src) {
             Ok(items) => items,
@@ -1043,6 +1496,15 @@ fn utf16_index(s: &str, byte: usize) -> usize {
         b -= 1;
     }
     s[..b].encode_utf16().count()
+}
+
+/// `Foo` or `Foo class`: how method infos name a class.
+fn side_name(class: &str, meta: bool) -> String {
+    if meta {
+        format!("{} class", class)
+    } else {
+        class.to_string()
+    }
 }
 
 fn clamp_fuel(fuel: f64) -> u64 {

@@ -480,3 +480,207 @@ fn the_tier_panel_sees_optimize_inline_deopt_and_reoptimize() {
     sorted.sort();
     assert_eq!(names, sorted);
 }
+
+// ----- the playground features of issue 4 -----
+
+#[wasm_bindgen_test]
+fn take_drawing_answers_the_canvas_commands_once() {
+    let mut vm = LiveVm::new().unwrap();
+    let r = vm.start("Canvas clear; color: 'Blue'; fillRectX: 1 y: 2 width: 3 height: 4. Canvas text: '<b>x</b>' x: 5 y: 6. Canvas lineFromX: 0 y: 0 toX: 9 y: 9; fillCircleX: 1 y: 1 radius: 2");
+    assert!(ok(&r));
+    let ran = run(&mut vm, 100_000.0, 2);
+    assert_eq!(ran.events.first().map(|e| e.0.as_str()), Some("finished"));
+    let d = vm.take_drawing();
+    assert_eq!(num(&d, "dropped"), 0.0);
+    let cmds: Vec<JsValue> = Array::from(&get(&d, "commands")).iter().collect();
+    let ops: Vec<String> = cmds.iter().map(|c| text(c, "op")).collect();
+    assert_eq!(
+        ops,
+        ["clear", "color", "fillRect", "text", "line", "fillCircle"]
+    );
+    assert_eq!(text(&cmds[1], "color"), "blue");
+    assert_eq!(num(&cmds[2], "w"), 3.0);
+    assert_eq!(num(&cmds[2], "h"), 4.0);
+    assert_eq!(text(&cmds[3], "text"), "<b>x</b>");
+    assert_eq!(num(&cmds[4], "x2"), 9.0);
+    assert_eq!(num(&cmds[5], "r"), 2.0);
+    let again = vm.take_drawing();
+    assert_eq!(Array::from(&get(&again, "commands")).length(), 0);
+    // a bad colour is an error of the process, not a trap
+    let r = vm.start("Canvas color: 'javascript:alert(1)'");
+    let pid = num(&r, "pid") as usize;
+    let ran = run(&mut vm, 100_000.0, 2);
+    assert!(
+        ran.events.contains(&("error".into(), pid, "Error".into())),
+        "{:?}",
+        ran.events
+    );
+}
+
+fn strings(v: &JsValue) -> Vec<String> {
+    Array::from(v)
+        .iter()
+        .filter_map(|s| s.as_string())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn history_keeps_every_accepted_version_with_its_source() {
+    let (mut vm, _) = seeded();
+    assert!(ok(&vm.accept("Demo", false, "methB\n\t^ 2")));
+    assert!(ok(&vm.accept("Demo", false, "methB\n\t^ 3")));
+    let h: Vec<(f64, String)> = Array::from(&vm.method_history("Demo", false, "methB"))
+        .iter()
+        .map(|e| (num(&e, "version"), text(&e, "source")))
+        .collect();
+    assert_eq!(h.len(), 3, "{:?}", h);
+    assert_eq!(h[0].0, 1.0);
+    assert!(h[0].1.contains("^ 1"));
+    assert_eq!((h[1].0, h[1].1.as_str()), (2.0, "methB\n\t^ 2"));
+    assert_eq!((h[2].0, h[2].1.as_str()), (3.0, "methB\n\t^ 3"));
+    // a revert is an accept of the old source: a new version
+    let r = vm.accept("Demo", false, &h[0].1);
+    assert_eq!(num(&r, "version"), 4.0);
+    assert_eq!(
+        Array::from(&vm.method_history("Demo", false, "methB")).length(),
+        4
+    );
+    assert_eq!(
+        Array::from(&vm.method_history("Demo", false, "nope")).length(),
+        0
+    );
+}
+
+#[wasm_bindgen_test]
+fn new_classes_are_defined_listed_exported_and_imported() {
+    let mut vm = LiveVm::new().unwrap();
+    assert!(strings(&JsValue::from(
+        vm.workspace_classes()
+            .into_iter()
+            .map(JsValue::from)
+            .collect::<Array>()
+    ))
+    .is_empty());
+    let r = vm.define_class("Object subclass: #Counter\n\tinstanceVariableNames: 'n'\n\tclassVariableNames: ''\n\tpackage: 'Demo'");
+    assert!(ok(&r));
+    assert_eq!(text(&r, "name"), "Counter");
+    let bad = vm.define_class("Object subclass: #Oops\n\tinstanceVariableNames: 'n' +");
+    assert!(!ok(&bad));
+    assert_eq!(num(&get(&bad, "error"), "line"), 2.0);
+    assert!(
+        !ok(&vm.define_class("3 + 4")),
+        "a definition must answer a class"
+    );
+    let def = vm.class_definition("Counter").as_string().unwrap();
+    assert!(
+        def.starts_with("Object subclass: #Counter\n\tinstanceVariableNames: 'n'"),
+        "{}",
+        def
+    );
+    assert!(vm.class_definition("NoSuchClass").is_null());
+    assert!(ok(&vm.accept(
+        "Counter",
+        false,
+        "bump\n\tn := (n ifNil: [0]) + 1.\n\t^ n"
+    )));
+    assert!(ok(&vm.accept("Integer", false, "double\n\t^ self * 2")));
+    assert_eq!(vm.workspace_classes(), vec!["Counter".to_string()]);
+    let changed = Array::from(&vm.changed_kernel_methods());
+    assert_eq!(changed.length(), 1);
+    assert_eq!(text(&changed.get(0), "className"), "Integer");
+    assert_eq!(text(&changed.get(0), "selector"), "double");
+    let export = vm.export_workspace();
+    assert!(ok(&export));
+    let file = text(&export, "text");
+    assert!(file.contains("Object subclass: #Counter"), "{}", file);
+    assert!(
+        file.contains("!Integer methodsFor: 'as yet unclassified'!\ndouble"),
+        "{}",
+        file
+    );
+
+    // into a fresh VM: a bad file changes nothing, the export files in
+    let mut other = LiveVm::new().unwrap();
+    let broken = format!(
+        "{}\n!Counter methodsFor: 'x'!\nbroken\n\t^ ^ 1\n! !\n",
+        file
+    );
+    let line = broken.lines().position(|l| l == "\t^ ^ 1").unwrap() + 1;
+    let r = other.import_file("broken.st", &broken);
+    assert!(!ok(&r));
+    assert_eq!(num(&get(&r, "error"), "line"), line as f64);
+    assert!(other.workspace_classes().is_empty(), "nothing was defined");
+    assert_eq!(Array::from(&other.changed_kernel_methods()).length(), 0);
+    let r = other.import_file(
+        "doit.st",
+        "Object subclass: #Y\n\tinstanceVariableNames: ''\n\tclassVariableNames: ''\n\tpackage: 'X'!\n\n3 + !\n",
+    );
+    assert!(!ok(&r), "a do-it with a syntax error");
+    assert_eq!(num(&get(&r, "error"), "line"), 6.0);
+    assert!(other.workspace_classes().is_empty(), "Y was not defined");
+    let r = other.import_file("workspace.st", &file);
+    assert!(ok(&r), "{:?}", text(&get(&r, "error"), "message"));
+    assert_eq!(other.workspace_classes(), vec!["Counter".to_string()]);
+    let p = other.evaluate("(Counter new bump; bump) + 3 double", true);
+    let ran = run(&mut other, 100_000.0, 3);
+    assert!(
+        ran.events
+            .contains(&("printed".into(), num(&p, "pid") as usize, "8".into())),
+        "{:?}",
+        ran.events
+    );
+}
+
+#[wasm_bindgen_test]
+fn step_and_live_position_of_the_seed_loop() {
+    let (mut vm, pid) = seeded();
+    run(&mut vm, 5_000.0, 3);
+    let live = Array::from(&vm.live_position(pid as u32));
+    assert!(live.length() >= 1);
+    let names: Vec<String> = live.iter().map(|f| text(&f, "selector")).collect();
+    assert!(names.contains(&"methA:".to_string()), "{:?}", names);
+    assert!(ok(&vm.pause(pid as u32)));
+    // step (over) until the top frame is methA:, then it stays there
+    let top = |vm: &mut LiveVm| {
+        let l = Array::from(&vm.live_position(pid as u32));
+        let f = l.get(0);
+        (
+            text(&f, "selector"),
+            num(&f, "start") as usize,
+            num(&f, "end") as usize,
+        )
+    };
+    for _ in 0..50 {
+        if top(&mut vm).0 == "methA:" {
+            break;
+        }
+        let r = vm.step(pid as u32, false);
+        assert_eq!(text(&r, "outcome"), "stopped");
+    }
+    assert_eq!(top(&mut vm).0, "methA:");
+    let src = "methA: x\n\t[true] whileTrue: [Transcript show: self methB printString; cr]";
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        assert_eq!(text(&vm.step(pid as u32, false), "outcome"), "stopped");
+        let (sel, s, e) = top(&mut vm);
+        assert_eq!(sel, "methA:");
+        seen.push(src[s..e].to_string());
+    }
+    assert!(seen.contains(&"true".to_string()), "{:?}", seen);
+    assert!(
+        seen.contains(&"Transcript show: self methB printString; cr".to_string()),
+        "{:?}",
+        seen
+    );
+    // into methB
+    while top(&mut vm).1 != src.find("Transcript").unwrap() {
+        vm.step(pid as u32, false);
+    }
+    vm.step(pid as u32, true); // into `show:`'s argument: methB is sent first
+    assert_eq!(top(&mut vm).0, "methB");
+    // only paused processes step; bad pids answer errors
+    assert!(ok(&vm.resume(pid as u32)));
+    assert!(!ok(&vm.step(pid as u32, false)));
+    assert!(!ok(&vm.step(999, false)));
+    assert!(vm.live_position(999).is_null());
+}

@@ -3,15 +3,31 @@
 // each frame's method and version, source with the current statement
 // marked, receiver and temporaries. Proceed, Restart frame (R8) and
 // Terminate act between two slices.
+//
+// The selected frame's method can be edited and accepted right here: that
+// installs a new version (the frame keeps running its own version, R3);
+// Restart frame then runs the new one (R8).
 
-import { el, byId } from './dom.js';
+import { el, byId, isShortcut } from './dom.js';
 
 export class DebuggerPane {
-  constructor(vm, { announcer, wake, onClosed }) {
+  constructor(vm, { announcer, wake, onClosed, onAccepted }) {
     this.vm = vm;
     this.announcer = announcer;
     this.wake = wake;
     this.onClosed = onClosed || (() => {});
+    this.onAccepted = onAccepted || (() => {});
+    this.editBox = this.constructor.editParts();
+    byId('dbg-accept').addEventListener('click', () => this.acceptEdit());
+    this.editBox.textarea.addEventListener('keydown', (ev) => {
+      if (isShortcut(ev, 's')) {
+        ev.preventDefault();
+        this.acceptEdit();
+      }
+    });
+    this.editBox.textarea.addEventListener('input', () => {
+      this.editBox.textarea.removeAttribute('aria-invalid');
+    });
     this.root = byId('debugger');
     this.title = byId('debugger-title');
     this.errorEl = byId('debugger-error');
@@ -26,6 +42,47 @@ export class DebuggerPane {
     byId('dbg-restart').addEventListener('click', () => this.restart());
     byId('dbg-terminate').addEventListener('click', () => this.terminate());
     this.framesEl.addEventListener('keydown', (ev) => this.keys(ev));
+  }
+
+  static editParts() {
+    return {
+      wrap: byId('frame-edit').parentElement,
+      textarea: byId('frame-edit'),
+      status: byId('frame-edit-status'),
+    };
+  }
+
+  /** The class (and side) and source a frame's method is edited as; null for do-its. */
+  editTarget(f) {
+    if (!f || f.version === 0) return null;
+    const meta = f.className.endsWith(' class');
+    return { className: meta ? f.className.slice(0, -6) : f.className, meta, selector: f.selector };
+  }
+
+  /** Accepts the edited source of the selected frame's method. */
+  acceptEdit() {
+    const f = this.frames[this.selected];
+    const t = this.editTarget(f);
+    const { textarea, status } = this.editBox;
+    if (!t) return false;
+    const r = this.vm.accept(t.className, t.meta, textarea.value);
+    if (!r.ok) {
+      const e = r.error;
+      const where = e.line ? `Line ${e.line}, column ${e.col}: ` : '';
+      status.textContent = `${where}${e.message} — nothing was installed.`;
+      status.classList.add('is-error');
+      textarea.setAttribute('aria-invalid', 'true');
+      if (e.start !== undefined) textarea.setSelectionRange(e.start, Math.max(e.start, e.end ?? e.start));
+      this.announcer.say(`Compile error. ${where}${e.message}. Nothing was installed.`, { urgent: true });
+      return false;
+    }
+    const name = `${f.className}>>${r.selector || t.selector}`;
+    status.classList.remove('is-error');
+    status.textContent = `Accepted ${name} as v${r.version}. This frame still runs v${f.version}: Restart frame runs v${r.version}.`;
+    this.announcer.say(status.textContent);
+    this.editedFor = `${f.index}:${f.version}`;
+    this.onAccepted(t.className, t.meta, r.selector || t.selector);
+    return true;
   }
 
   get isOpen() {
@@ -98,6 +155,18 @@ export class DebuggerPane {
       el('mark', { text: src.slice(start, end), attrs: { 'aria-label': 'current statement' } }),
       document.createTextNode(src.slice(end)),
     );
+    const t = this.editTarget(f);
+    this.editBox.wrap.hidden = !t;
+    const key = `${f.index}:${f.version}`;
+    if (t && this.editedFor !== key) {
+      // the installed source of the method, which may be newer than the frame's
+      const m = this.vm.methodSource(t.className, t.meta, t.selector);
+      this.editBox.textarea.value = m ? m.source : src;
+      this.editBox.status.textContent = m && m.version !== f.version ? `Installed: v${m.version}; this frame runs v${f.version}.` : '';
+      this.editBox.status.classList.remove('is-error');
+      this.editBox.textarea.removeAttribute('aria-invalid');
+      this.editedFor = key;
+    }
     const row = (name, value) => el('tr', {}, el('th', { text: name, attrs: { scope: 'row' } }), el('td', { text: value }));
     this.varsEl.replaceChildren(row('self', f.receiver), ...f.temps.map((t) => row(t.name, t.value)));
   }
@@ -145,6 +214,7 @@ export class DebuggerPane {
 
   close(action) {
     const pid = this.pid;
+    this.editedFor = null;
     this.pid = null;
     this.frames = [];
     this.selected = 0;

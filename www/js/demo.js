@@ -1,5 +1,6 @@
 // The seed demo of LIVE.md, preloaded into the page: methA: loops forever
-// printing what methB answers.
+// printing what methB answers, and drawing it as a bar whose length and
+// colour come from methB, so that editing methB changes the picture too.
 
 export const DEMO_SOURCE = `"The seed scenario of LIVE.md: methA: loops forever calling methB."!
 
@@ -11,7 +12,16 @@ Object subclass: #Demo
 
 !Demo methodsFor: 'demo'!
 methA: x
-	[true] whileTrue: [Transcript show: self methB printString; cr]
+	"Forever: show what methB answers in the Transcript and, when it is a number, draw it as a bar whose length and colour come from it."
+	| b |
+	[true] whileTrue: [
+		b := self methB.
+		Transcript show: b printString; cr.
+		Canvas clear; color: '#222222'; text: 'methB = ', b printString x: 20 y: 90.
+		b isNumber ifTrue: [
+			Canvas
+				color: 'hsl(', (b * 60) printString, ' 70% 45%)';
+				fillRectX: 20 y: 100 width: (((b * 40) max: 0) min: 360) height: 60]]
 !
 methB
 	^ 1

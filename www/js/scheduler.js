@@ -4,8 +4,9 @@
 // between two calls of vm.run(fuel), i.e. between two instructions.
 //
 // Fuel (instructions per vm.run call) adapts to the measured speed: each
-// call aims at CALL_TARGET_MS and calls repeat until the frame's budget is
-// spent. The browser then paints and handles input.
+// call aims at CALL_TARGET_MS, or at a share (FIT) of what is left of the
+// frame's budget when that is less, and calls repeat until less than
+// MIN_CALL_MS is left. The browser then paints and handles input.
 //
 // Background tabs: browsers stop animation frames in hidden tabs, so the
 // VM pauses there and continues where it was when the tab is shown again.
@@ -19,6 +20,10 @@ export const BUDGET_MS = 8;
 const MIN_BUDGET_MS = 3;
 const LATE_FRAME_MS = 25;
 const CALL_TARGET_MS = 2;
+/** No call for less than this (ms): the frame ends instead. */
+const MIN_CALL_MS = 0.4;
+/** A call may take this share of the time left in the budget. */
+const FIT = 0.75;
 const MIN_FUEL = 1_000;
 const MAX_FUEL = 50_000_000;
 
@@ -81,7 +86,13 @@ export class SliceRunner {
     let executed = 0;
     let lastCallMs = 0;
     while (true) {
-      const fuel = Math.min(MAX_FUEL, Math.max(MIN_FUEL, Math.round(this.rate * CALL_TARGET_MS)));
+      // fit the call into what is left of the budget (with a margin for
+      // the variance of the measured rate), so the last call of a frame
+      // does not overrun it
+      const left = this.budget - (performance.now() - t0);
+      if (calls > 0 && left < MIN_CALL_MS) break;
+      const ms = Math.min(CALL_TARGET_MS, left * FIT);
+      const fuel = Math.min(MAX_FUEL, Math.max(MIN_FUEL, Math.round(this.rate * ms)));
       const c0 = performance.now();
       let report;
       try {
@@ -96,7 +107,7 @@ export class SliceRunner {
       lastCallMs = c1 - c0;
       calls += 1;
       executed += report.executed;
-      if (report.executed >= MIN_FUEL && lastCallMs > 0.2) {
+      if (report.executed >= MIN_FUEL && lastCallMs > 1) {
         // smooth, but follow slowdowns (GC, printString-heavy code) fast
         const measured = report.executed / lastCallMs;
         this.rate = measured < this.rate ? measured : 0.8 * this.rate + 0.2 * measured;
@@ -108,8 +119,6 @@ export class SliceRunner {
       }
       status = report.status;
       if (status !== 'yielded') break;
-      // stop if one more call of the same length would overrun the budget
-      if (c1 - t0 + lastCallMs > this.budget) break;
     }
     const spent = performance.now() - t0;
     const s = this.stats;

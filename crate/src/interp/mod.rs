@@ -13,6 +13,7 @@ pub mod frame;
 pub mod host;
 mod prims;
 mod prims_coll;
+pub mod prims_draw;
 mod prims_num;
 mod prims_sys;
 mod sched;
@@ -28,7 +29,7 @@ use std::rc::Rc;
 
 pub use exec::Outcome;
 pub use frame::{ErrorInfo, ProcState};
-pub use host::{EvalError, FileInError, FrameInfo};
+pub use host::{EvalError, FileInError, FrameInfo, StepMode, StepOutcome};
 
 /// Class ids the VM itself needs to know.
 #[derive(Default, Clone)]
@@ -119,6 +120,9 @@ pub struct Vm {
     cache_epoch: u32,
     /// Transcript output not yet taken by the host.
     pub transcript: String,
+    /// Canvas drawing commands not yet taken by the host (bounded:
+    /// see [`prims_draw::Drawing`]).
+    pub drawing: prims_draw::Drawing,
     /// Maximum frames in one process.
     pub max_depth: usize,
     pub tier: TierMode,
@@ -250,6 +254,7 @@ impl Vm {
                 CACHE_SIZE
             ],
             transcript: String::new(),
+            drawing: prims_draw::Drawing::default(),
             max_depth: 200_000,
             tier: TierMode::On,
             clock: default_clock(),

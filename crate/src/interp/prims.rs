@@ -114,6 +114,13 @@ const NAMED: &[&str] = &[
     "classNamed",
     "classVersion",
     "intFromString",
+    // the Canvas drawing protocol (prims_draw.rs)
+    "drawClear",
+    "drawColor",
+    "drawFillRect",
+    "drawFillCircle",
+    "drawLine",
+    "drawText",
 ];
 pub const NAMED_BASE: u16 = 1000;
 
@@ -1597,6 +1604,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             _ => Fail,
         },
         "printFloatExact" => Fail,
+        n if super::prims_draw::NAMES.contains(&n) => super::prims_draw::call(vm, n, r, a),
         "basicIdentityHash" => {
             if r.is_obj() {
                 Value(Value::small(vm.heap.get(r).hash as i64))
