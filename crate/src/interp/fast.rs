@@ -21,7 +21,7 @@
 use super::exec::{arith_small, TierSend};
 use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
-use crate::bytecode::Op;
+use crate::bytecode::{Arith, Op};
 use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
 use crate::tier::OptCode;
 use std::rc::Rc;
@@ -99,6 +99,37 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 Some(&Op::PushSelf) => st.push(recv),
                 Some(&other) => leave!(Exit::Slow(other)),
                 None => leave!(Exit::Frame),
+            }
+        };
+    }
+    // Operands of the fused instructions: a temp, or a constant.
+    macro_rules! temp {
+        ($i:expr) => {
+            st.get(bp + $i as usize).copied()
+        };
+    }
+    macro_rules! int {
+        ($k:expr) => {
+            Some(Value::small($k as i64))
+        };
+    }
+    // A fused SmallInteger operation standing for `$n + 1` canonical
+    // instructions: `$then` gets the result; a non-SmallInteger operand,
+    // an overflow or too little fuel runs the first instruction instead.
+    macro_rules! fused {
+        ($x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
+            match ($x, $y) {
+                (Some(x), Some(y)) if fuel >= $n && x.is_int() && y.is_int() => {
+                    match arith_small($aop, x.int_unchecked(), y.int_unchecked()) {
+                        Some($r) => {
+                            fuel -= $n;
+                            pc += $n;
+                            $then;
+                        }
+                        None => unfuse!(),
+                    }
+                }
+                _ => unfuse!(),
             }
         };
     }
@@ -413,139 +444,37 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // when its guard fails, or the fuel cannot cover the whole
             // sequence, the sequence's first instruction runs instead.
             Op::ArithTT { a, b, op: aop } => {
-                match (st.get(bp + a as usize), st.get(bp + b as usize)) {
-                    (Some(&x), Some(&y)) if fuel >= 2 && x.is_int() && y.is_int() => {
-                        match arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
-                            Some(r) => {
-                                st.push(r);
-                                fuel -= 2;
-                                pc += 2;
-                            }
-                            None => unfuse!(),
-                        }
-                    }
-                    _ => unfuse!(),
-                }
+                fused!(temp!(a), temp!(b), aop, 2, |r| st.push(r))
             }
-            Op::ArithTI { a, imm, op: aop } => match st.get(bp + a as usize) {
-                Some(&x) if fuel >= 2 && x.is_int() => {
-                    match arith_small(aop, x.int_unchecked(), imm as i64) {
-                        Some(r) => {
-                            st.push(r);
-                            fuel -= 2;
-                            pc += 2;
-                        }
-                        None => unfuse!(),
-                    }
-                }
-                _ => unfuse!(),
-            },
-            Op::ArithSI { imm, op: aop } => {
-                match (fuel >= 2 && recv.is_int())
-                    .then(|| arith_small(aop, recv.int_unchecked(), imm as i64))
-                    .flatten()
-                {
-                    Some(r) => {
-                        st.push(r);
-                        fuel -= 2;
-                        pc += 2;
-                    }
-                    None => unfuse!(),
-                }
-            }
+            Op::ArithTI { a, imm, op: aop } => fused!(temp!(a), int!(imm), aop, 2, |r| st.push(r)),
+            Op::ArithSI { imm, op: aop } => fused!(Some(recv), int!(imm), aop, 2, |r| st.push(r)),
             Op::BranchTT { a, b, op: aop, d } => {
-                match (st.get(bp + a as usize), st.get(bp + b as usize)) {
-                    (Some(&x), Some(&y)) if fuel >= 3 && x.is_int() && y.is_int() => {
-                        match arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
-                            Some(r) => {
-                                fuel -= 3;
-                                pc += 3;
-                                if r == Value::FALSE {
-                                    jump!(d);
-                                }
-                            }
-                            None => unfuse!(),
-                        }
-                    }
-                    _ => unfuse!(),
-                }
+                fused!(temp!(a), temp!(b), aop, 3, |r| if r == Value::FALSE {
+                    jump!(d)
+                })
             }
-            Op::BranchTI { a, imm, op: aop, d } => match st.get(bp + a as usize) {
-                Some(&x) if fuel >= 3 && x.is_int() => {
-                    match arith_small(aop, x.int_unchecked(), imm as i64) {
-                        Some(r) => {
-                            fuel -= 3;
-                            pc += 3;
-                            if r == Value::FALSE {
-                                jump!(d);
-                            }
-                        }
-                        None => unfuse!(),
-                    }
-                }
-                _ => unfuse!(),
-            },
+            Op::BranchTI { a, imm, op: aop, d } => {
+                fused!(temp!(a), int!(imm), aop, 3, |r| if r == Value::FALSE {
+                    jump!(d)
+                })
+            }
             Op::BranchSI { imm, op: aop, d } => {
-                match (fuel >= 3 && recv.is_int())
-                    .then(|| arith_small(aop, recv.int_unchecked(), imm as i64))
-                    .flatten()
-                {
-                    Some(r) => {
-                        fuel -= 3;
-                        pc += 3;
-                        if r == Value::FALSE {
-                            jump!(d);
-                        }
-                    }
-                    None => unfuse!(),
-                }
+                fused!(Some(recv), int!(imm), aop, 3, |r| if r == Value::FALSE {
+                    jump!(d)
+                })
             }
-            Op::IncTemp { a, imm } => match st.get(bp + a as usize) {
-                Some(&x) if fuel >= 3 && x.is_int() => {
-                    match Value::int(x.int_unchecked() + imm as i64) {
-                        Some(r) => {
-                            st[bp + a as usize] = r;
-                            fuel -= 3;
-                            pc += 3;
-                        }
-                        None => unfuse!(),
-                    }
-                }
-                _ => unfuse!(),
-            },
-            Op::SetTT { c, a, b, op: aop } => {
-                match (st.get(bp + a as usize), st.get(bp + b as usize)) {
-                    (Some(&x), Some(&y))
-                        if fuel >= 3
-                            && x.is_int()
-                            && y.is_int()
-                            && bp + (c as usize) < st.len() =>
-                    {
-                        match arith_small(aop, x.int_unchecked(), y.int_unchecked()) {
-                            Some(r) => {
-                                st[bp + c as usize] = r;
-                                fuel -= 3;
-                                pc += 3;
-                            }
-                            None => unfuse!(),
-                        }
-                    }
-                    _ => unfuse!(),
-                }
+            Op::IncTemp { a, imm } => {
+                fused!(temp!(a), int!(imm), Arith::Add, 3, |r| st
+                    [bp + a as usize] =
+                    r)
             }
-            Op::SetTI { c, a, imm, op: aop } => match st.get(bp + a as usize) {
-                Some(&x) if fuel >= 3 && x.is_int() && bp + (c as usize) < st.len() => {
-                    match arith_small(aop, x.int_unchecked(), imm as i64) {
-                        Some(r) => {
-                            st[bp + c as usize] = r;
-                            fuel -= 3;
-                            pc += 3;
-                        }
-                        None => unfuse!(),
-                    }
-                }
-                _ => unfuse!(),
-            },
+            Op::SetTT { c, a, b, op: aop } if bp + (c as usize) < st.len() => {
+                fused!(temp!(a), temp!(b), aop, 3, |r| st[bp + c as usize] = r)
+            }
+            Op::SetTI { c, a, imm, op: aop } if bp + (c as usize) < st.len() => {
+                fused!(temp!(a), int!(imm), aop, 3, |r| st[bp + c as usize] = r)
+            }
+            Op::SetTT { .. } | Op::SetTI { .. } => unfuse!(),
             Op::PushTT { a, b } => match (st.get(bp + a as usize), st.get(bp + b as usize)) {
                 (Some(&x), Some(&y)) if fuel >= 1 => {
                     st.push(x);

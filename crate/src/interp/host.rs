@@ -992,16 +992,8 @@ impl Vm {
                 break StepOutcome::Stopped;
             }
         };
-        if self.procs[pid].state == ProcState::Ready {
-            if self.active == pid {
-                self.block_active(ProcState::Suspended);
-            } else {
-                self.procs[pid].state = ProcState::Suspended;
-                for q in self.ready.iter_mut() {
-                    q.retain(|p| *p != pid);
-                }
-            }
-        }
+        // pid was checked on entry
+        let _ = self.pause(pid);
         // put the others back, with what became ready or asleep meanwhile
         let during = std::mem::replace(&mut self.ready, saved_ready);
         for (pr, q) in during.into_iter().enumerate() {

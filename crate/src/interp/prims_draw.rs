@@ -24,16 +24,6 @@ pub const MAX_COORD: f64 = 1.0e6;
 /// Longest colour string accepted.
 const MAX_COLOR_LEN: usize = 64;
 
-/// The primitive names, as `<primitive: 'drawClear'>` names them.
-pub const NAMES: &[&str] = &[
-    "drawClear",
-    "drawColor",
-    "drawFillRect",
-    "drawFillCircle",
-    "drawLine",
-    "drawText",
-];
-
 /// One drawing command, in canvas pixels.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(target_arch = "wasm32", derive(serde::Serialize))]
