@@ -23,7 +23,7 @@ use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
 use crate::bytecode::{Arith, Op};
 use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
-use crate::tier::OptCode;
+use crate::tier::{Leaf, OptCode};
 use std::rc::Rc;
 
 /// What the fast loop stopped on. In every case the frames and the
@@ -309,7 +309,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
                 None => tier_send!(*op, site),
             },
-            Op::SendAdaptive { site } | Op::InlineLeaf { site } => tier_send!(*op, site),
+            Op::InlineLeaf { site } => match inline_leaf(vm, &opt, site as usize, &mut st, fuel) {
+                Some(cost) => fuel -= cost - 1,
+                None => tier_send!(*op, site),
+            },
+            Op::SendAdaptive { site } => tier_send!(*op, site),
             Op::PushSelf => st.push(recv),
             Op::PushNil => st.push(Value::NIL),
             Op::PushTrue => st.push(Value::TRUE),
@@ -574,6 +578,52 @@ impl Ops {
             None
         }
     }
+}
+
+/// An inlined leaf (`InlineLeaf`) in place, for the common leaves:
+/// answers the fuel it costs, having replaced receiver and arguments
+/// with its value, or `None` (nothing changed) when `Vm::tier_send` must
+/// decide: a guard miss (it counts them), too little fuel, the depth
+/// limit, or a leaf kind handled only there.
+#[inline(always)]
+fn inline_leaf(
+    vm: &mut Vm,
+    opt: &Option<Rc<OptCode>>,
+    site: usize,
+    st: &mut Vec<Value>,
+    fuel: u64,
+) -> Option<u64> {
+    let (leaf, cost, class, argc) = {
+        let s = opt.as_ref()?.sites.get(site)?.borrow();
+        let (leaf, cost) = s.leaf?;
+        (leaf, cost, s.entries.first()?.class, s.argc as usize)
+    };
+    if fuel < cost - 1 || vm.frames.len() >= vm.max_depth {
+        return None;
+    }
+    let n = st.len();
+    let r = *st.get(n.checked_sub(argc + 1)?)?;
+    if vm.class_of(r) != class {
+        return None;
+    }
+    let v = match leaf {
+        Leaf::Const(v) => v,
+        Leaf::Getter(i) => slot(&vm.heap, r, i as usize),
+        Leaf::Setter(i) => {
+            let arg = *st.last()?;
+            if !set_plain_slot(&mut vm.heap, r, i as usize, arg) {
+                return None;
+            }
+            r
+        }
+        Leaf::SelfLeaf => r,
+        Leaf::SelfArith(aop, k) => r.as_int().and_then(|x| arith_small(aop, x, k as i64))?,
+        Leaf::Global(b) => vm.assoc_value(b),
+        Leaf::ArrayAt | Leaf::ArrayAtPut => return None,
+    };
+    st.truncate(n - argc - 1);
+    st.push(v);
+    Some(cost)
 }
 
 /// The inline cache of send site `site` of `opt`, for the receiver on
