@@ -134,3 +134,82 @@ fn removing_an_inlined_method_deoptimizes_and_fails_next_send() {
         Some("MessageNotUnderstood")
     );
 }
+
+/// A straight-line arithmetic helper with arguments (`^ x * k + count`) is
+/// inlined; its redefinition deoptimizes the caller and is seen at the
+/// next call (R5, R6); a Float argument or a zero divisor takes the real
+/// send, with the same answers and errors as the interpreter.
+#[test]
+fn straight_line_helpers_are_inlined_and_redefinable() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Helper instanceVariableNames: 'count' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k + 1", "t")
+            .expect("scale");
+        vm.accept(
+            "Helper",
+            false,
+            "sum: n\n\t| s |\n\ts := 0.\n\t1 to: n do: [:i | s := s + (self scale: i by: 3)].\n\t^ s",
+            "t",
+        )
+        .expect("sum");
+        let mut out = vec![vm.eval("Helper new sum: 100").map(|v| vm.print_string(v))];
+        let events: Vec<String> = vm
+            .take_tier_events()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k - 1", "t")
+            .expect("redefine");
+        out.push(vm.eval("Helper new sum: 100").map(|v| vm.print_string(v)));
+        out.push(
+            vm.eval("Helper new scale: 1.5 by: 2")
+                .map(|v| vm.print_string(v)),
+        );
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x // k", "t")
+            .expect("redefine");
+        out.push(vm.eval("Helper new sum: 10").map(|v| vm.print_string(v)));
+        out.push(
+            vm.eval("Helper new scale: 7 by: 0")
+                .map(|v| vm.print_string(v)),
+        );
+        let out: Vec<String> = out
+            .into_iter()
+            .map(|r| match r {
+                Ok(s) => s,
+                Err(e) => format!("error {}", e),
+            })
+            .collect();
+        (
+            out,
+            events,
+            vm.take_tier_events()
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let (off, _, _) = run(TierMode::Off);
+    let (eager, before, after) = run(TierMode::Eager);
+    assert_eq!(off, eager);
+    assert_eq!(off[0], "15250");
+    assert_eq!(off[1], "15050");
+    assert_eq!(off[2], "2.0");
+    assert!(
+        before
+            .iter()
+            .any(|e| e.starts_with("inlined Helper>>scale:by: v1 into Helper>>sum:")),
+        "{:#?}",
+        before
+    );
+    assert!(
+        after
+            .iter()
+            .any(|e| e.contains("deoptimized") && e.contains("Helper>>scale:by: was redefined")),
+        "{:#?}",
+        after
+    );
+    assert!(off[4].contains("ZeroDivide"), "{}", off[4]);
+}

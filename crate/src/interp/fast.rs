@@ -593,17 +593,16 @@ fn inline_leaf(
     st: &mut Vec<Value>,
     fuel: u64,
 ) -> Option<u64> {
-    let (leaf, cost, class, argc) = {
-        let s = opt.as_ref()?.sites.get(site)?.borrow();
-        let (leaf, cost) = s.leaf?;
-        (leaf, cost, s.entries.first()?.class, s.argc as usize)
-    };
+    let s = opt.as_ref()?.sites.get(site)?.borrow();
+    let (leaf, cost) = s.leaf?;
+    let entry = s.entries.first()?;
+    let argc = s.argc as usize;
     if fuel < cost - 1 || vm.frames.len() >= vm.max_depth {
         return None;
     }
     let n = st.len();
     let r = *st.get(n.checked_sub(argc + 1)?)?;
-    if vm.class_of(r) != class {
+    if vm.class_of(r) != entry.class {
         return None;
     }
     let v = match leaf {
@@ -619,6 +618,7 @@ fn inline_leaf(
         Leaf::SelfLeaf => r,
         Leaf::SelfArith(aop, k) => r.as_int().and_then(|x| arith_small(aop, x, k as i64))?,
         Leaf::Global(b) => vm.assoc_value(b),
+        Leaf::Straight => vm.eval_straight(&entry.code, r, &st[n - argc..])?,
         Leaf::ArrayAt | Leaf::ArrayAtPut => return None,
     };
     st.truncate(n - argc - 1);

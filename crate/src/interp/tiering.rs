@@ -6,7 +6,7 @@
 use super::exec::{arith_small, TierSend};
 use super::{TierMode, Vm};
 use crate::bytecode::Op;
-use crate::object::{Body, ClassId, Value};
+use crate::object::{Body, ClassId, Code, Value};
 use crate::tier::{
     leaf_of, specialize, CacheEntry, Dependency, Leaf, OptCode, TierEvent, MAX_DEOPTS,
     MAX_GUARD_FAILURES, POLY_MAX,
@@ -106,6 +106,41 @@ impl Vm {
         std::mem::take(&mut self.tier_events)
     }
 
+    /// Evaluates a straight-line leaf (`tier::straight_ops`) of `code` for
+    /// `recv` and `args` without a frame; `None` means "send instead"
+    /// (an operand that is not a SmallInteger, an overflow, a zero
+    /// divisor). The leaf has no side effects, so giving up is safe.
+    pub(super) fn eval_straight(&self, code: &Code, recv: Value, args: &[Value]) -> Option<Value> {
+        let mut st = [Value::NIL; crate::tier::STRAIGHT_DEPTH];
+        let mut sp = 0usize;
+        for op in &code.ops {
+            let v = match *op {
+                Op::PushSelf => recv,
+                Op::PushNil => Value::NIL,
+                Op::PushTrue => Value::TRUE,
+                Op::PushFalse => Value::FALSE,
+                Op::PushInt(k) => Value::small(k as i64),
+                Op::PushInstVar(i) => self.slot(recv, i as usize),
+                Op::PushTemp(i) => *args.get(i as usize)?,
+                Op::PushLit(k) => *code.literals.get(k as usize)?,
+                Op::Arith(a) => {
+                    let (x, y) = (*st.get(sp.checked_sub(2)?)?, *st.get(sp - 1)?);
+                    if !(x.is_int() && y.is_int()) {
+                        return None;
+                    }
+                    st[sp - 2] = arith_small(a, x.int_unchecked(), y.int_unchecked())?;
+                    sp -= 1;
+                    continue;
+                }
+                Op::ReturnTop if sp == 1 => return Some(st[0]),
+                _ => return None,
+            };
+            *st.get_mut(sp)? = v;
+            sp += 1;
+        }
+        None
+    }
+
     /// Runs one of the optimized send instructions at `pc` of `o`.
     pub(crate) fn tier_send(
         &mut self,
@@ -122,7 +157,7 @@ impl Vm {
         let (sel, argc, leaf) = {
             let s = s.borrow();
             let leaf = match (&s.leaf, s.entries.first()) {
-                (Some((l, c)), Some(e)) => Some((*l, *c, e.class)),
+                (Some((l, c)), Some(e)) => Some((*l, *c, e.class, e.code.clone())),
                 _ => None,
             };
             (s.sel, s.argc as usize, leaf)
@@ -135,7 +170,7 @@ impl Vm {
         let class = self.class_of(recv);
         match op {
             Op::InlineLeaf { .. } => {
-                let (leaf, cost, guard_class) = match leaf {
+                let (leaf, cost, guard_class, callee) = match leaf {
                     Some(x) => x,
                     None => return TierSend::Fallback,
                 };
@@ -164,6 +199,12 @@ impl Vm {
                         }
                     }
                     Leaf::Global(b) => self.assoc_value(b),
+                    Leaf::Straight => {
+                        match self.eval_straight(&callee, recv, &self.stack[n - argc..]) {
+                            Some(v) => v,
+                            None => return TierSend::Fallback,
+                        }
+                    }
                     Leaf::ArrayAt | Leaf::ArrayAtPut => {
                         // guard: an Array (no named slots) and an index in bounds
                         let i = match self.stack[n - argc].as_int() {

@@ -78,6 +78,44 @@ pub enum Leaf {
     ArrayAt,
     /// Primitive 61 (`at:put:`) on an Array, behind a bounds guard.
     ArrayAtPut,
+    /// A straight-line expression over the receiver, the arguments,
+    /// instance variables and constants with SmallInteger arithmetic
+    /// (`^ x * 2 + count`), evaluated in place from the cached method's
+    /// bytecode (see `straight_ops`); any other class of operand, an
+    /// overflow or a zero divisor makes the real send happen instead.
+    Straight,
+}
+
+/// Longest straight-line leaf inlined, in instructions.
+pub const STRAIGHT_MAX: usize = 16;
+/// Deepest operand stack a straight-line leaf may use.
+pub const STRAIGHT_DEPTH: usize = 8;
+
+/// True if `code` is a straight-line leaf: pushes of self, arguments,
+/// instance variables and constants, and SmallInteger arithmetic, ending
+/// in one `ReturnTop`, within `STRAIGHT_MAX` instructions and
+/// `STRAIGHT_DEPTH` operands. Nothing in it has a side effect, so giving
+/// up half-way (and sending instead) is always safe.
+pub fn straight_ops(code: &Code) -> bool {
+    use crate::bytecode::Op::*;
+    let ops = &code.ops;
+    if ops.len() < 2 || ops.len() > STRAIGHT_MAX || ops.last() != Some(&ReturnTop) {
+        return false;
+    }
+    let mut depth = 0usize;
+    for op in &ops[..ops.len() - 1] {
+        match op {
+            PushSelf | PushNil | PushTrue | PushFalse | PushInt(_) | PushInstVar(_) => depth += 1,
+            PushTemp(i) if (*i as usize) < code.num_args as usize => depth += 1,
+            PushLit(k) if (*k as usize) < code.literals.len() => depth += 1,
+            Arith(_) if depth >= 2 => depth -= 1,
+            _ => return false,
+        }
+        if depth > STRAIGHT_DEPTH {
+            return false;
+        }
+    }
+    depth == 1
 }
 
 #[derive(Clone, Debug)]
@@ -217,6 +255,7 @@ pub fn leaf_of(code: &Code) -> Option<(Leaf, u64)> {
         ([PushTemp(0), StoreInstVar(i), Pop, ReturnSelf], 1) => Leaf::Setter(*i),
         ([PushSelf, PushInt(k), Arith(op), ReturnTop], 0) => Leaf::SelfArith(*op, *k),
         ([PushGlobal(k), ReturnTop], 0) => Leaf::Global(*code.literals.get(*k as usize)?),
+        _ if straight_ops(code) => Leaf::Straight,
         _ => return None,
     };
     Some((leaf, 1 + code.ops.len() as u64))
