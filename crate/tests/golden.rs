@@ -29,6 +29,10 @@ pub struct Config {
     pub slice: u64,
     /// Deoptimize every frame after each slice (a deopt storm).
     pub storm: bool,
+    /// Run the interpreter's fast loop (off: the general loop runs
+    /// every instruction, so both loops are checked against the same
+    /// expectations).
+    pub fast: bool,
 }
 
 pub const CONFIGS: &[Config] = &[
@@ -37,24 +41,28 @@ pub const CONFIGS: &[Config] = &[
         tier: TierMode::Off,
         slice: 1_000_000,
         storm: false,
+        fast: true,
     },
     Config {
         name: "tier-on",
         tier: TierMode::On,
         slice: 1_000_000,
         storm: false,
+        fast: true,
     },
     Config {
         name: "tier-eager",
         tier: TierMode::Eager,
         slice: 1_000_000,
         storm: false,
+        fast: true,
     },
     Config {
         name: "fuel-1",
         tier: TierMode::On,
         slice: 1,
         storm: false,
+        fast: true,
     },
     // slices of 13 instructions (a prime, so the deopt points move around)
     Config {
@@ -62,6 +70,15 @@ pub const CONFIGS: &[Config] = &[
         tier: TierMode::Eager,
         slice: 13,
         storm: true,
+        fast: true,
+    },
+    // everything in the general loop (exec.rs), tier on, small slices
+    Config {
+        name: "general-loop",
+        tier: TierMode::On,
+        slice: 7,
+        storm: false,
+        fast: false,
     },
 ];
 
@@ -98,6 +115,7 @@ pub fn run_file(path: &Path, cfg: Config) -> Vec<String> {
     vm.tier = cfg.tier;
     vm.slice = cfg.slice;
     vm.deopt_storm = cfg.storm;
+    vm.fast_loop = cfg.fast;
     let items = match read_chunks(&src) {
         Ok(i) => i,
         Err(e) => return vec![format!("{}: fileIn error {}", path.display(), e.message)],

@@ -99,12 +99,15 @@ impl Vm {
                 }
             }
             // the fast loop runs until an instruction needs this one
-            let first = match fast::run(self, &mut fuel) {
-                Exit::Fuel => return fuel,
-                Exit::Frame => continue 'frame,
-                Exit::Slow(op) => op,
+            let mut first = if self.fast_loop {
+                match fast::run(self, &mut fuel) {
+                    Exit::Fuel => return fuel,
+                    Exit::Frame => continue 'frame,
+                    Exit::Slow(op) => Some(op),
+                }
+            } else {
+                None
             };
-            let mut first = Some(first);
             let fi = self.frames.len() - 1;
             let code: Rc<Code> = self.frames[fi].code.clone();
             let ops: &[Op] = &code.ops;

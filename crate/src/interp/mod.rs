@@ -148,6 +148,9 @@ pub struct Vm {
     /// Testing: deoptimize every frame after each slice of
     /// [`Vm::run_until_done`] (a "deopt storm").
     pub deopt_storm: bool,
+    /// Run the fast loop (`fast.rs`); off, every instruction runs in the
+    /// general loop, which the golden suite checks gives the same results.
+    pub fast_loop: bool,
     /// Tier: calls or back-edges before optimizing (tier `on`).
     pub tier_threshold: u32,
     /// Print tier events to stderr as they happen (`--trace-tier`).
@@ -267,6 +270,7 @@ impl Vm {
             slice: 1_000_000,
             tier_threshold: crate::tier::DEFAULT_THRESHOLD,
             deopt_storm: false,
+            fast_loop: true,
             array_prims: None,
             trace_tier: false,
             tier_events: Vec::new(),
