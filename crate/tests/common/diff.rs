@@ -2,7 +2,8 @@
 //! `fuzz/differential.rs`): random terminating programs, run under a
 //! random schedule of fuel slices, accepts (identical re-accepts and real
 //! changes), removals and frame restarts; tier off, on and eager must
-//! produce identical Transcripts, values and errors.
+//! produce identical Transcripts, values and errors, with the
+//! interpreter's fast loop on and off.
 //!
 //! Shared by `tests/differential.rs` (a fixed-seed slice) and the fuzz
 //! target `fuzz/fuzz_targets/differential.rs` (seeds from the fuzzer).
@@ -84,9 +85,14 @@ fn method(r: &mut Rng, i: usize) -> String {
 const CLASS: &str = "Object subclass: #Gen instanceVariableNames: 'v' classVariableNames: '' poolDictionaries: '' category: 'Diff'";
 
 /// Runs one program under one tier mode with the given action schedule.
-fn run(tier: TierMode, methods: &[String], schedule: &[(u64, Action)]) -> Vec<String> {
+fn run(
+    (tier, fast): (TierMode, bool),
+    methods: &[String],
+    schedule: &[(u64, Action)],
+) -> Vec<String> {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = tier;
+    vm.fast_loop = fast;
     vm.eval(CLASS).expect("class");
     vm.accept("Gen", false, "leaf\n\t^ 3", "g").expect("leaf");
     vm.accept("Gen", false, "getV\n\t^ v", "g").expect("getV");
@@ -187,13 +193,20 @@ pub fn check_round(r: &mut Rng) -> Result<(), String> {
         };
         schedule.push((fuel, action));
     }
-    let off = run(TierMode::Off, &methods, &schedule);
-    for tier in [TierMode::On, TierMode::Eager] {
-        let other = run(tier, &methods, &schedule);
+    // the reference: tier off in the general loop alone
+    let off = run((TierMode::Off, false), &methods, &schedule);
+    for mode in [
+        (TierMode::Off, true),
+        (TierMode::On, true),
+        (TierMode::Eager, true),
+        (TierMode::Eager, false),
+    ] {
+        let other = run(mode, &methods, &schedule);
         if off != other {
             return Err(format!(
-                "tier {:?} differs\noff:   {:?}\nother: {:?}\nmethods:\n{}\nschedule: {:?}",
-                tier,
+                "tier {:?} (fast loop {}) differs\noff:   {:?}\nother: {:?}\nmethods:\n{}\nschedule: {:?}",
+                mode.0,
+                mode.1,
                 off,
                 other,
                 methods.join("\n---\n"),
