@@ -60,7 +60,26 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
 fn method(r: &mut Rng, i: usize) -> String {
     let mut s = format!("m{}: a\n\t| b |\n\tb := {}.\n", i, expr(r, i, 2));
     for _ in 0..1 + r.below(3) {
-        match r.below(5) {
+        match r.below(9) {
+            // real blocks (frames), a non-local return out of one,
+            // ensure: and an exception handler: the paths the fast loop
+            // hands to the general loop
+            5 => s.push_str(&format!(
+                "\t#(3 1 4 1 5) do: [:e | b := b + (e * {})].\n",
+                expr(r, i, 1)
+            )),
+            6 => s.push_str(&format!(
+                "\t#(1 2 3) do: [:e | e > {} ifTrue: [^ b + e]].\n",
+                r.below(4)
+            )),
+            7 => s.push_str(&format!(
+                "\tb := [b + {}] ensure: [Transcript show: 'e'; cr].\n",
+                expr(r, i, 1)
+            )),
+            8 => s.push_str(&format!(
+                "\tb := [b // {}] on: ZeroDivide do: [:ex | ex return: -1].\n",
+                expr(r, i, 0)
+            )),
             0 => s.push_str(&format!(
                 "\t1 to: {} do: [:k | b := b + k + {}].\n",
                 r.below(12),
