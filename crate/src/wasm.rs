@@ -620,7 +620,26 @@ impl LiveVm {
     /// Runs at most `fuel` instructions of the ready processes and
     /// reports what happened, with the Transcript output produced.
     pub fn run(&mut self, fuel: f64) -> JsValue {
-        let fuel = clamp_fuel(fuel);
+        self.run_report(clamp_fuel(fuel), None)
+    }
+
+    /// Like `run`, and also stops once `ms` milliseconds have passed on
+    /// the VM clock (`performance.now()`): the VM reads the clock every
+    /// few thousand instructions, so a time slice ends on time whatever
+    /// the code does (a fuel estimate cannot follow code whose speed
+    /// changes). A report's `now` is that clock.
+    #[wasm_bindgen(js_name = runFor)]
+    pub fn run_for(&mut self, ms: f64, fuel: f64) -> JsValue {
+        let ms = if ms.is_nan() {
+            0.0
+        } else {
+            ms.clamp(0.0, 60_000.0)
+        };
+        let deadline = (self.vm.clock)() + ms;
+        self.run_report(clamp_fuel(fuel), Some(deadline))
+    }
+
+    fn run_report(&mut self, fuel: u64, deadline: Option<f64>) -> JsValue {
         if self.vm.heap.allocated > self.host_gc_bytes() {
             self.vm.collect_garbage();
         }
@@ -632,7 +651,11 @@ impl LiveVm {
             if used >= fuel {
                 break;
             }
-            match self.vm.run(fuel - used) {
+            let outcome = match deadline {
+                Some(d) => self.vm.run_until(fuel - used, d),
+                None => self.vm.run(fuel - used),
+            };
+            match outcome {
                 Outcome::Yielded => break,
                 Outcome::Waiting { until: t } => {
                     status = "waiting";
@@ -643,7 +666,12 @@ impl LiveVm {
                     status = "idle";
                     break;
                 }
-                ev => self.note(ev),
+                ev => {
+                    self.note(ev);
+                    if deadline.is_some_and(|d| (self.vm.clock)() >= d) {
+                        break;
+                    }
+                }
             }
         }
         let report = RunReport {

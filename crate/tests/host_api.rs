@@ -132,3 +132,33 @@ fn pause_resume_and_terminate() {
     assert!(vm.pause(999).is_err());
     assert!(vm.restart_frame(pid, 0).is_err());
 }
+
+/// `run_until` ends a slice at the clock's deadline, reading the clock
+/// every `CLOCK_CHECK` instructions, and still never exceeds its fuel.
+#[test]
+fn run_until_stops_at_the_deadline_or_the_fuel() {
+    use livetalk::interp::{Outcome, CLOCK_CHECK};
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let mut vm = vm();
+    // a fake clock: each reading is one millisecond later
+    let t = Rc::new(Cell::new(0.0));
+    let tc = t.clone();
+    vm.clock = Box::new(move || {
+        tc.set(tc.get() + 1.0);
+        tc.get()
+    });
+    vm.start("Demo new methA: 0", 40).expect("start");
+    let i0 = vm.insn_count;
+    assert_eq!(vm.run_until(u64::MAX, t.get() + 5.0), Outcome::Yielded);
+    let used = vm.insn_count - i0;
+    assert!(
+        (CLOCK_CHECK..=6 * CLOCK_CHECK).contains(&used),
+        "{} instructions before a 5 ms deadline",
+        used
+    );
+    // a far deadline: the fuel is the bound
+    let i0 = vm.insn_count;
+    assert_eq!(vm.run_until(10_000, 1e12), Outcome::Yielded);
+    assert_eq!(vm.insn_count - i0, 10_000);
+}

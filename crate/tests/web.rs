@@ -684,3 +684,20 @@ fn step_and_live_position_of_the_seed_loop() {
     assert!(!ok(&vm.step(999, false)));
     assert!(vm.live_position(999).is_null());
 }
+
+/// `runFor(ms, fuel)` ends the slice by the clock: an endless loop given
+/// 5 ms returns within a few milliseconds, having run instructions;
+/// given a small fuel it stops at the fuel instead.
+#[wasm_bindgen_test]
+fn run_for_ends_slices_by_the_clock() {
+    let (mut vm, _pid) = seeded();
+    vm.run_for(5.0, 1e9); // warm up (wasm tiers up its code)
+    let t0 = js_sys::Date::now();
+    let r = vm.run_for(5.0, 1e9);
+    let took = js_sys::Date::now() - t0;
+    assert_eq!(text(&r, "status"), "yielded");
+    assert!(num(&r, "executed") > 1_000.0, "{}", num(&r, "executed"));
+    assert!(took < 40.0, "a 5 ms slice took {} ms", took);
+    let r = vm.run_for(1_000.0, 2_000.0);
+    assert_eq!(num(&r, "executed"), 2_000.0);
+}

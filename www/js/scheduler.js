@@ -1,12 +1,16 @@
 // Time slices: runs the VM inside requestAnimationFrame, a few
 // milliseconds per frame, so an endless Smalltalk loop never freezes the
 // page (LIVE.md, "Time slices"). Accept, pause, restart and stop happen
-// between two calls of vm.run(fuel), i.e. between two instructions.
+// between two calls of the VM, i.e. between two instructions.
 //
-// Fuel (instructions per vm.run call) adapts to the measured speed: each
-// call aims at CALL_TARGET_MS, or at a share (FIT) of what is left of the
-// frame's budget when that is less, and calls repeat until less than
-// MIN_CALL_MS is left. The browser then paints and handles input.
+// Each frame gives the VM what is left of its budget through
+// vm.runFor(ms, fuel): the VM reads the clock (performance.now()) every
+// few thousand instructions and stops at the deadline, so a slice ends on
+// time even when the code's speed changes (printString-heavy code runs
+// far fewer instructions per ms than a counting loop). A call also ends
+// at a process event (finished, error), after which the frame goes on
+// with another call while time is left. The browser then paints and
+// handles input.
 //
 // Background tabs: browsers stop animation frames in hidden tabs, so the
 // VM pauses there and continues where it was when the tab is shown again.
@@ -19,12 +23,11 @@ export const BUDGET_MS = 8;
  * shrinks down to this, and grows back once frames are on time again. */
 const MIN_BUDGET_MS = 3;
 const LATE_FRAME_MS = 25;
-const CALL_TARGET_MS = 2;
 /** No call for less than this (ms): the frame ends instead. */
 const MIN_CALL_MS = 0.4;
-/** A call may take this share of the time left in the budget. */
-const FIT = 0.75;
-const MIN_FUEL = 1_000;
+/** Kept back from each call for handling its report (Transcript, events). */
+const REPORT_MS = 0.5;
+/** What a call may not exceed in instructions (a bound, not an estimate). */
 const MAX_FUEL = 50_000_000;
 
 export class SliceRunner {
@@ -39,8 +42,7 @@ export class SliceRunner {
     this.onFrame = onFrame;
     this.onCrash = onCrash || ((err) => console.error(err));
     this.crashed = null;
-    // instructions per ms: start low (wasm runs in its baseline tier for
-    // the first calls) and let the measurements raise it
+    // instructions per ms, measured (shown in the footer)
     this.rate = 5_000;
     this.scheduled = false;
     this.budget = BUDGET_MS;
@@ -86,17 +88,12 @@ export class SliceRunner {
     let executed = 0;
     let lastCallMs = 0;
     while (true) {
-      // fit the call into what is left of the budget (with a margin for
-      // the variance of the measured rate), so the last call of a frame
-      // does not overrun it
       const left = this.budget - (performance.now() - t0);
       if (calls > 0 && left < MIN_CALL_MS) break;
-      const ms = Math.min(CALL_TARGET_MS, left * FIT);
-      const fuel = Math.min(MAX_FUEL, Math.max(MIN_FUEL, Math.round(this.rate * ms)));
       const c0 = performance.now();
       let report;
       try {
-        report = this.vm.run(fuel);
+        report = this.vm.runFor(Math.max(left - REPORT_MS, 0), MAX_FUEL);
       } catch (err) {
         // a trap in the VM (a bug: the VM must not panic); stop for good
         this.crashed = err;
@@ -107,10 +104,10 @@ export class SliceRunner {
       lastCallMs = c1 - c0;
       calls += 1;
       executed += report.executed;
-      if (report.executed >= MIN_FUEL && lastCallMs > 1) {
-        // smooth, but follow slowdowns (GC, printString-heavy code) fast
+      if (report.executed > 0 && lastCallMs > 1) {
+        // the speed, for the footer (slices no longer depend on it)
         const measured = report.executed / lastCallMs;
-        this.rate = measured < this.rate ? measured : 0.8 * this.rate + 0.2 * measured;
+        this.rate = 0.8 * this.rate + 0.2 * measured;
       }
       try {
         this.onReport(report);

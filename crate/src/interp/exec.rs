@@ -44,10 +44,31 @@ pub enum Outcome {
     Idle,
 }
 
+/// Instructions between two readings of the clock in [`Vm::run_until`].
+pub const CLOCK_CHECK: u64 = 4096;
+
 /// Headroom above `max_depth` for handling a stack overflow error.
 const OVERFLOW_HEADROOM: usize = 20_000;
 
 impl Vm {
+    /// Like [`Vm::run`], and also stops (`Yielded`) once the host clock
+    /// reads `deadline` (ms) or later; the clock is read every
+    /// [`CLOCK_CHECK`] instructions. A host that slices time by the clock
+    /// (the playground) gets slices that end on time even when the speed
+    /// of the code changes, which a fuel estimate cannot promise.
+    pub fn run_until(&mut self, fuel: u64, deadline: f64) -> Outcome {
+        let mut left = fuel;
+        loop {
+            let start = self.insn_count;
+            let out = self.run(left.min(CLOCK_CHECK));
+            let used = self.insn_count - start;
+            left = left.saturating_sub(used);
+            if out != Outcome::Yielded || left == 0 || used == 0 || (self.clock)() >= deadline {
+                return out;
+            }
+        }
+    }
+
     /// Runs up to `fuel` instructions of the ready processes.
     pub fn run(&mut self, fuel: u64) -> Outcome {
         let mut fuel = fuel;

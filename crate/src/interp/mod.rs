@@ -27,7 +27,7 @@ use frame::{Frame, Process};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-pub use exec::Outcome;
+pub use exec::{Outcome, CLOCK_CHECK};
 pub use frame::{ErrorInfo, ProcState};
 pub use host::{EvalError, FileInError, FrameInfo, StepMode, StepOutcome};
 
@@ -690,7 +690,7 @@ impl Vm {
 }
 
 /// The host clock in milliseconds since the VM was made: `Instant`
-/// natively; on wasm32, where `Instant` panics, the browser's `Date.now()`.
+/// natively (on wasm32, where `Instant` panics, see below).
 #[cfg(not(target_arch = "wasm32"))]
 fn default_clock() -> Box<dyn Fn() -> f64> {
     let start = std::time::Instant::now();
@@ -698,9 +698,24 @@ fn default_clock() -> Box<dyn Fn() -> f64> {
 }
 
 #[cfg(target_arch = "wasm32")]
+mod host_clock {
+    use wasm_bindgen::prelude::*;
+    #[wasm_bindgen]
+    extern "C" {
+        /// `performance.now()`: monotonic, sub-millisecond (pages and
+        /// workers both have a global `performance`).
+        #[wasm_bindgen(js_namespace = performance, js_name = now)]
+        pub fn performance_now() -> f64;
+    }
+}
+
+/// The host clock in milliseconds since the VM was made:
+/// `performance.now()`, so that time slices (`run_until`) can end within
+/// a fraction of a millisecond of their deadline.
+#[cfg(target_arch = "wasm32")]
 fn default_clock() -> Box<dyn Fn() -> f64> {
-    let start = js_sys::Date::now();
-    Box::new(move || js_sys::Date::now() - start)
+    let start = host_clock::performance_now();
+    Box::new(move || host_clock::performance_now() - start)
 }
 
 /// Encodes text as Latin-1 bytes (characters beyond U+00FF become '?').
