@@ -88,12 +88,13 @@ export class SliceRunner {
     let executed = 0;
     let lastCallMs = 0;
     while (true) {
-      const left = this.budget - (performance.now() - t0);
+      // the VM's share of what is left, less the time its report takes
+      const left = this.budget - REPORT_MS - (performance.now() - t0);
       if (calls > 0 && left < MIN_CALL_MS) break;
       const c0 = performance.now();
       let report;
       try {
-        report = this.vm.runFor(Math.max(left - REPORT_MS, 0), MAX_FUEL);
+        report = this.vm.runFor(Math.max(left, 0), MAX_FUEL);
       } catch (err) {
         // a trap in the VM (a bug: the VM must not panic); stop for good
         this.crashed = err;
