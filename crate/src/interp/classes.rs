@@ -261,6 +261,8 @@ impl Vm {
         // methods compiled against the old layout are recompiled
         self.recompile_class(class);
         self.flush_caches();
+        // optimized code that inlined lookups through the old shape
+        self.tier_invalidate_hierarchy(class);
         Ok(())
     }
 

@@ -625,6 +625,8 @@ fn inline_leaf(
     };
     st.truncate(n - argc - 1);
     st.push(v);
+    // counted as the send it stands for (`Time primSendCount`)
+    vm.send_count += 1;
     Some(cost)
 }
 

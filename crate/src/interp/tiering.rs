@@ -227,6 +227,9 @@ impl Vm {
                 self.stack.truncate(n - argc - 1);
                 self.stack.push(v);
                 *fuel -= cost - 1;
+                // the send happened, as far as a program can tell
+                // (`Time primSendCount` counts it with the tier off)
+                self.send_count += 1;
                 if let Some(f) = self.frames.last_mut() {
                     f.pc = pc as u32 + 1;
                 }
@@ -381,6 +384,42 @@ impl Vm {
             self.str_of(sel).unwrap_or_default(),
             if removed { "removed" } else { "redefined" }
         );
+        for o in victims {
+            self.deoptimize(&o, &reason);
+        }
+    }
+
+    /// The hierarchy at `class` changed shape (its superclass or its
+    /// instance variables): invalidates every piece of optimized code that
+    /// inlined a lookup for `class`, its metaclass or a subclass, whatever
+    /// the selector, since what those lookups find, and the slots getters
+    /// and setters read, may have moved (R6).
+    pub(crate) fn tier_invalidate_hierarchy(&mut self, class: ClassId) {
+        let meta = self.classes[class as usize].partner;
+        let mut victims: Vec<Rc<OptCode>> = Vec::new();
+        let sels: Vec<Value> = self.tier_deps.keys().copied().collect();
+        for sel in sels {
+            let mut deps = match self.tier_deps.remove(&sel) {
+                Some(d) => d,
+                None => continue,
+            };
+            deps.retain(|d| match d.opt.upgrade() {
+                None => false,
+                Some(o) if !o.valid.get() => false,
+                Some(o) => {
+                    if self.inherits_from(d.class, class) || self.inherits_from(d.class, meta) {
+                        victims.push(o);
+                        false
+                    } else {
+                        true
+                    }
+                }
+            });
+            if !deps.is_empty() {
+                self.tier_deps.insert(sel, deps);
+            }
+        }
+        let reason = format!("{} was redefined", self.classes[class as usize].name);
         for o in victims {
             self.deoptimize(&o, &reason);
         }
