@@ -155,41 +155,28 @@ fn straight_line_helpers_are_inlined_and_redefinable() {
             "t",
         )
         .expect("sum");
-        let mut out = vec![vm.eval("Helper new sum: 100").map(|v| vm.print_string(v))];
-        let events: Vec<String> = vm
-            .take_tier_events()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
-        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k - 1", "t")
-            .expect("redefine");
-        out.push(vm.eval("Helper new sum: 100").map(|v| vm.print_string(v)));
-        out.push(
-            vm.eval("Helper new scale: 1.5 by: 2")
-                .map(|v| vm.print_string(v)),
-        );
-        vm.accept("Helper", false, "scale: x by: k\n\t^ x // k", "t")
-            .expect("redefine");
-        out.push(vm.eval("Helper new sum: 10").map(|v| vm.print_string(v)));
-        out.push(
-            vm.eval("Helper new scale: 7 by: 0")
-                .map(|v| vm.print_string(v)),
-        );
-        let out: Vec<String> = out
-            .into_iter()
-            .map(|r| match r {
-                Ok(s) => s,
-                Err(e) => format!("error {}", e),
-            })
-            .collect();
-        (
-            out,
-            events,
+        // an expression's printString, or its error
+        let show = |vm: &mut Vm, expr: &str| match vm.eval(expr) {
+            Ok(v) => vm.print_string(v),
+            Err(e) => format!("error {}", e),
+        };
+        let events = |vm: &mut Vm| -> Vec<String> {
             vm.take_tier_events()
                 .iter()
                 .map(|e| e.to_string())
-                .collect::<Vec<_>>(),
-        )
+                .collect()
+        };
+        let mut out = vec![show(&mut vm, "Helper new sum: 100")];
+        let before = events(&mut vm);
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k - 1", "t")
+            .expect("redefine");
+        out.push(show(&mut vm, "Helper new sum: 100"));
+        out.push(show(&mut vm, "Helper new scale: 1.5 by: 2"));
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x // k", "t")
+            .expect("redefine");
+        out.push(show(&mut vm, "Helper new sum: 10"));
+        out.push(show(&mut vm, "Helper new scale: 7 by: 0"));
+        (out, before, events(&mut vm))
     };
     let (off, _, _) = run(TierMode::Off);
     let (eager, before, after) = run(TierMode::Eager);

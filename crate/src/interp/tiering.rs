@@ -358,25 +358,9 @@ impl Vm {
     /// that the change affects (receiver class `class` or a subclass),
     /// deoptimizing every activation running it (R6).
     pub(crate) fn tier_invalidate(&mut self, class: ClassId, sel: Value, removed: bool) {
-        let mut deps = match self.tier_deps.remove(&sel) {
-            Some(d) => d,
-            None => return,
-        };
-        let mut victims: Vec<Rc<OptCode>> = Vec::new();
-        deps.retain(|d| match d.opt.upgrade() {
-            None => false,
-            Some(o) if !o.valid.get() => false,
-            Some(o) => {
-                if self.inherits_from(d.class, class) {
-                    victims.push(o);
-                    false
-                } else {
-                    true
-                }
-            }
-        });
-        if !deps.is_empty() {
-            self.tier_deps.insert(sel, deps);
+        let victims = self.take_dependents(sel, |vm, c| vm.inherits_from(c, class));
+        if victims.is_empty() {
+            return;
         }
         let reason = format!(
             "{}>>{} was {}",
@@ -389,6 +373,37 @@ impl Vm {
         }
     }
 
+    /// Takes out of the registry, under `sel`, the dependencies on a
+    /// receiver class that `hit` selects (dropping dead ones on the way)
+    /// and answers the optimized code that recorded them.
+    fn take_dependents(
+        &mut self,
+        sel: Value,
+        hit: impl Fn(&Vm, ClassId) -> bool,
+    ) -> Vec<Rc<OptCode>> {
+        let mut deps = match self.tier_deps.remove(&sel) {
+            Some(d) => d,
+            None => return Vec::new(),
+        };
+        let mut victims = Vec::new();
+        deps.retain(|d| match d.opt.upgrade() {
+            None => false,
+            Some(o) if !o.valid.get() => false,
+            Some(o) => {
+                if hit(self, d.class) {
+                    victims.push(o);
+                    false
+                } else {
+                    true
+                }
+            }
+        });
+        if !deps.is_empty() {
+            self.tier_deps.insert(sel, deps);
+        }
+        victims
+    }
+
     /// The hierarchy at `class` changed shape (its superclass or its
     /// instance variables): invalidates every piece of optimized code that
     /// inlined a lookup for `class`, its metaclass or a subclass, whatever
@@ -399,25 +414,12 @@ impl Vm {
         let mut victims: Vec<Rc<OptCode>> = Vec::new();
         let sels: Vec<Value> = self.tier_deps.keys().copied().collect();
         for sel in sels {
-            let mut deps = match self.tier_deps.remove(&sel) {
-                Some(d) => d,
-                None => continue,
-            };
-            deps.retain(|d| match d.opt.upgrade() {
-                None => false,
-                Some(o) if !o.valid.get() => false,
-                Some(o) => {
-                    if self.inherits_from(d.class, class) || self.inherits_from(d.class, meta) {
-                        victims.push(o);
-                        false
-                    } else {
-                        true
-                    }
-                }
-            });
-            if !deps.is_empty() {
-                self.tier_deps.insert(sel, deps);
-            }
+            victims.extend(self.take_dependents(sel, |vm, c| {
+                vm.inherits_from(c, class) || vm.inherits_from(c, meta)
+            }));
+        }
+        if victims.is_empty() {
+            return;
         }
         let reason = format!("{} was redefined", self.classes[class as usize].name);
         for o in victims {
