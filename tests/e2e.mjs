@@ -141,6 +141,8 @@ async function responsiveness(page, attempt) {
     sliceMedianMs: +q(0.5).toFixed(2),
     sliceP95Ms: +q(0.95).toFixed(2),
     sliceMaxMs: +r.stats.maxFrameMs.toFixed(2),
+    // the same, counting only the time inside vm.runFor
+    vmSliceMaxMs: +r.stats.maxVmMs.toFixed(2),
     framesOverBudgetPlus2ms: r.stats.overBudget,
     framesMeasured: recent.length,
     instructionsPerSecondOfVmTime: Math.round((r.stats.executed / r.stats.vmMs) * 1000),
