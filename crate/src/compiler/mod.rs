@@ -73,7 +73,7 @@ pub fn compile_method(
     version: u32,
 ) -> Result<Compiled, CompileError> {
     let ast = syntax::parse_method(src).map_err(|errors| CompileError { errors })?;
-    codegen::generate(&ast, src, ctx, env, category, version, false)
+    compile_parsed(&ast, src, ctx, env, category, version)
 }
 
 /// Compiles an already parsed method (so a caller that needed the

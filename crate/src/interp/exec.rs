@@ -415,112 +415,20 @@ impl Vm {
                             self.stack.push(v);
                         }
                         // ----- optimized instructions (see crate::tier) -----
-                        Op::ArithTT { a, b, op: aop } => {
-                            let x = self.stack[bp + a as usize];
-                            let y = self.stack[bp + b as usize];
-                            if fuel >= 2 && x.is_int() && y.is_int() {
-                                if let Some(r) =
-                                    arith_small(aop, x.int_unchecked(), y.int_unchecked())
-                                {
-                                    self.stack.push(r);
-                                    fuel -= 2;
-                                    pc += 2;
-                                    continue 'insn;
-                                }
-                            }
-                            cur = &ops[pc - 1];
-                            continue 'dispatch;
-                        }
-                        Op::ArithTI { a, imm, op: aop } => {
-                            let x = self.stack[bp + a as usize];
-                            if fuel >= 2 && x.is_int() {
-                                if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
-                                    self.stack.push(r);
-                                    fuel -= 2;
-                                    pc += 2;
-                                    continue 'insn;
-                                }
-                            }
-                            cur = &ops[pc - 1];
-                            continue 'dispatch;
-                        }
-                        Op::BranchTT { a, b, op: aop, d } => {
-                            let x = self.stack[bp + a as usize];
-                            let y = self.stack[bp + b as usize];
-                            if fuel >= 3 && x.is_int() && y.is_int() {
-                                if let Some(r) =
-                                    arith_small(aop, x.int_unchecked(), y.int_unchecked())
-                                {
-                                    fuel -= 3;
-                                    pc += 3;
-                                    if r == Value::FALSE {
-                                        pc = (pc as i64 + d as i64) as usize;
-                                    }
-                                    continue 'insn;
-                                }
-                            }
-                            cur = &ops[pc - 1];
-                            continue 'dispatch;
-                        }
-                        Op::BranchTI { a, imm, op: aop, d } => {
-                            let x = self.stack[bp + a as usize];
-                            if fuel >= 3 && x.is_int() {
-                                if let Some(r) = arith_small(aop, x.int_unchecked(), imm as i64) {
-                                    fuel -= 3;
-                                    pc += 3;
-                                    if r == Value::FALSE {
-                                        pc = (pc as i64 + d as i64) as usize;
-                                    }
-                                    continue 'insn;
-                                }
-                            }
-                            cur = &ops[pc - 1];
-                            continue 'dispatch;
-                        }
-                        Op::ArithSI { imm, op: aop } => {
-                            if fuel >= 2 && recv.is_int() {
-                                if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64)
-                                {
-                                    self.stack.push(r);
-                                    fuel -= 2;
-                                    pc += 2;
-                                    continue 'insn;
-                                }
-                            }
-                            cur = &ops[pc - 1];
-                            continue 'dispatch;
-                        }
-                        Op::BranchSI { imm, op: aop, d } => {
-                            if fuel >= 3 && recv.is_int() {
-                                if let Some(r) = arith_small(aop, recv.int_unchecked(), imm as i64)
-                                {
-                                    fuel -= 3;
-                                    pc += 3;
-                                    if r == Value::FALSE {
-                                        pc = (pc as i64 + d as i64) as usize;
-                                    }
-                                    continue 'insn;
-                                }
-                            }
-                            cur = &ops[pc - 1];
-                            continue 'dispatch;
-                        }
-                        Op::IncTemp { a, imm } => {
-                            let x = self.stack[bp + a as usize];
-                            if fuel >= 3 && x.is_int() {
-                                if let Some(r) = Value::int(x.int_unchecked() + imm as i64) {
-                                    self.stack[bp + a as usize] = r;
-                                    fuel -= 3;
-                                    pc += 3;
-                                    continue 'insn;
-                                }
-                            }
-                            cur = &ops[pc - 1];
-                            continue 'dispatch;
-                        }
-                        // the fast loop runs these; here, the canonical
-                        // sequence does the same
-                        Op::SetTT { .. } | Op::SetTI { .. } | Op::PushTT { .. } | Op::AtPutPop => {
+                        // The fused SmallInteger instructions are the fast
+                        // loop's; here the canonical sequence they stand for
+                        // runs instead (same result, same fuel).
+                        Op::ArithTT { .. }
+                        | Op::ArithTI { .. }
+                        | Op::ArithSI { .. }
+                        | Op::BranchTT { .. }
+                        | Op::BranchTI { .. }
+                        | Op::BranchSI { .. }
+                        | Op::IncTemp { .. }
+                        | Op::SetTT { .. }
+                        | Op::SetTI { .. }
+                        | Op::PushTT { .. }
+                        | Op::AtPutPop => {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }
