@@ -6,6 +6,7 @@
 //! Operands are named and small (`Op` is 8 bytes, asserted in tests).
 //! Jump offsets are relative to the pc *after* the jump.
 
+use crate::object::Value;
 use std::fmt::Write;
 
 /// Binary operations with an inline SmallInteger fast path in the
@@ -202,6 +203,24 @@ pub enum Op {
     /// `AtPut; Pop` (an `at:put:` statement) on an Array with an
     /// in-bounds SmallInteger index; otherwise runs `AtPut`.
     AtPutPop,
+    /// `PushTemp a; PushTemp b; <push constant>; AtPut; Pop` (`a at: b
+    /// put: k` as a statement, `k` being `nil`, `true`, `false` or a
+    /// small integer: see [`konst`]) on an Array with an in-bounds
+    /// SmallInteger index; otherwise runs `PushTemp a`.
+    AtPutTTK { a: u16, b: u16, kind: u8, imm: i16 },
+    /// `PushTemp a; PushTemp b; At; JumpIfFalse d` (`(a at: b) ifTrue:`)
+    /// on an Array with an in-bounds SmallInteger index and a Boolean
+    /// element; `d` is relative to the pc after the four instructions.
+    /// Otherwise runs `PushTemp a`.
+    BranchAtTT { a: u16, b: u16, d: i16 },
+    /// A loop's back-edge `Jump d` whose target is a `BranchTT` with
+    /// operands `a op b`: jumps and runs the loop test in one dispatch,
+    /// going on into the body (true), or to the test's `JumpIfFalse`
+    /// with `false` pushed (false: the loop's exit). With non-SmallInteger
+    /// operands, or too little fuel for the whole test, it only jumps.
+    JumpBranchTT { a: u16, b: u16, op: Arith, d: i16 },
+    /// The same for a target `BranchTI` (`a op imm`).
+    JumpBranchTI { a: u16, imm: i16, op: Arith, d: i16 },
     /// A send that specializes itself the first time it runs, into
     /// `SendCached`, `SendMega` or `InlineLeaf` (site `site` holds its
     /// selector and state).
@@ -232,6 +251,10 @@ impl Op {
                 | Op::SetTI { .. }
                 | Op::PushTT { .. }
                 | Op::AtPutPop
+                | Op::AtPutTTK { .. }
+                | Op::BranchAtTT { .. }
+                | Op::JumpBranchTT { .. }
+                | Op::JumpBranchTI { .. }
                 | Op::ArithSI { .. }
                 | Op::BranchSI { .. }
                 | Op::SendAdaptive { .. }
@@ -239,6 +262,28 @@ impl Op {
                 | Op::SendMega { .. }
                 | Op::InlineLeaf { .. }
         )
+    }
+}
+
+/// The constant an `AtPutTTK` stores: `kind` 0 is `nil`, 1 `true`, 2
+/// `false`, and anything else the SmallInteger `imm`.
+pub fn konst(kind: u8, imm: i16) -> Value {
+    match kind {
+        0 => Value::NIL,
+        1 => Value::TRUE,
+        2 => Value::FALSE,
+        _ => Value::small(imm as i64),
+    }
+}
+
+/// The `AtPutTTK` encoding (kind, imm) of a canonical constant push.
+pub fn konst_of(op: Op) -> Option<(u8, i16)> {
+    match op {
+        Op::PushNil => Some((0, 0)),
+        Op::PushTrue => Some((1, 0)),
+        Op::PushFalse => Some((2, 0)),
+        Op::PushInt(i) => i16::try_from(i).ok().map(|i| (3, i)),
+        _ => None,
     }
 }
 
@@ -263,6 +308,16 @@ pub fn format_op(op: &Op, lit: &dyn Fn(u16) -> String) -> String {
         }
         Op::PushTT { a, b } => format!("PushTT t{} t{}", a, b),
         Op::AtPutPop => "AtPutPop".to_string(),
+        Op::AtPutTTK { a, b, kind, imm } => {
+            format!("AtPutTTK t{} at: t{} put: {:?}", a, b, konst(kind, imm))
+        }
+        Op::BranchAtTT { a, b, .. } => format!("BranchUnless t{} at: t{}", a, b),
+        Op::JumpBranchTT { a, b, op, .. } => {
+            format!("JumpBranch t{} {} t{}", a, op.selector(), b)
+        }
+        Op::JumpBranchTI { a, imm, op, .. } => {
+            format!("JumpBranch t{} {} {}", a, op.selector(), imm)
+        }
         Op::ArithSI { imm, op } => format!("ArithSI self {} {}", op.selector(), imm),
         Op::BranchSI { imm, op, .. } => format!("BranchUnless self {} {}", op.selector(), imm),
         other => format!("{:?}", other),
@@ -279,8 +334,12 @@ pub fn disassemble(ops: &[Op], lit: &dyn Fn(u16) -> String) -> String {
             | Op::JumpIfFalse(d)
             | Op::JumpIfNil(d)
             | Op::JumpIfNotNil(d) => format!("  -> {}", pc as i64 + 1 + d as i64),
-            Op::BranchTT { d, .. } | Op::BranchTI { d, .. } | Op::BranchSI { d, .. } => {
-                format!("  -> {}", pc as i64 + 4 + d as i64)
+            Op::BranchTT { d, .. }
+            | Op::BranchTI { d, .. }
+            | Op::BranchSI { d, .. }
+            | Op::BranchAtTT { d, .. } => format!("  -> {}", pc as i64 + 4 + d as i64),
+            Op::JumpBranchTT { d, .. } | Op::JumpBranchTI { d, .. } => {
+                format!("  -> {}", pc as i64 + 1 + d as i64)
             }
             _ => String::new(),
         };

@@ -111,3 +111,64 @@ optimized (deopts 0):
 ";
     assert_eq!(optimized, expected, "{}", listing);
 }
+
+/// The sieve's shape: `(flags at: i) ifTrue: [flags at: i put: false …]`
+/// inside `to:do:`. The test and the store are one instruction each
+/// (`BranchAtTT`, `AtPutTTK`), and the loop's back-edge runs the loop
+/// test too (`JumpBranch`), so an iteration that skips the body is three
+/// dispatches.
+#[test]
+fn optimized_sieve_listing() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = livetalk::interp::TierMode::Eager;
+    vm.accept(
+        "Object",
+        false,
+        "mark: flags upTo: n\n\t| count |\n\tcount := 0.\n\t1 to: n do: [:i | (flags at: i) ifTrue: [flags at: i put: false. count := count + 1]].\n\t^ count",
+        "t",
+    )
+    .expect("accept");
+    vm.eval("nil mark: (Array new: 3 withAll: true) upTo: 3")
+        .expect("run");
+    let listing = vm.disassemble("Object>>mark:upTo:").expect("disassemble");
+    let optimized = &listing[listing.find("optimized").expect("optimized code listed")..];
+    let expected = "\
+optimized (deopts 0):
+   0  PushInt(0)
+   1  PopTemp(2)
+   2  PushInt(1)
+   3  Dup
+   4  PopTemp(3)
+   5  PushTemp(1)
+   6  PopTemp(4)
+   7  BranchUnless t3 <= t4  -> 32
+   8  PushTemp(4)
+   9  Arith <=
+  10  JumpIfFalse(21)  -> 32
+  11  BranchUnless t0 at: t3  -> 25
+  12  PushTemp(3)
+  13  At
+  14  JumpIfFalse(10)  -> 25
+  15  AtPutTTK t0 at: t3 put: false
+  16  PushTemp(3)
+  17  PushFalse
+  18  AtPutPop
+  19  Pop
+  20  ArithTI t2 + 1
+  21  PushInt(1)
+  22  Arith +
+  23  StoreTemp(2)
+  24  Jump(1)  -> 26
+  25  PushNil
+  26  Pop
+  27  IncTemp t3 by 1
+  28  PushInt(1)
+  29  Arith +
+  30  PopTemp(3)
+  31  JumpBranch t3 <= t4  -> 7
+  32  Pop
+  33  PushTemp(2)
+  34  ReturnTop
+";
+    assert_eq!(optimized, expected, "{}", listing);
+}

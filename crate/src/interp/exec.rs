@@ -428,7 +428,11 @@ impl Vm {
                         | Op::SetTT { .. }
                         | Op::SetTI { .. }
                         | Op::PushTT { .. }
-                        | Op::AtPutPop => {
+                        | Op::AtPutPop
+                        | Op::AtPutTTK { .. }
+                        | Op::BranchAtTT { .. }
+                        | Op::JumpBranchTT { .. }
+                        | Op::JumpBranchTI { .. } => {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }

@@ -21,7 +21,7 @@
 use super::exec::{arith_small, TierSend};
 use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
-use crate::bytecode::{Arith, Op};
+use crate::bytecode::{konst, Arith, Op};
 use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
 use crate::tier::{Leaf, OptCode};
 use std::rc::Rc;
@@ -132,6 +132,35 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 _ => unfuse!(),
             }
         };
+    }
+    // A loop back-edge that also runs the loop test at its target
+    // (`JumpBranchTT/TI`): into the body when it holds, else to the
+    // test's `JumpIfFalse` with `false` pushed; when the operands are not
+    // SmallIntegers or the fuel cannot cover the test, only the jump.
+    macro_rules! jump_branch {
+        ($op:expr, $d:expr, $x:expr, $y:expr, $aop:expr) => {{
+            if vm.heap.needs_gc() {
+                // the general loop collects at a back-edge
+                leave!(Exit::Slow($op));
+            }
+            jump!($d);
+            if let (Some(x), Some(y)) = ($x, $y) {
+                if fuel >= 4 && x.is_int() && y.is_int() {
+                    match arith_small($aop, x.int_unchecked(), y.int_unchecked()) {
+                        Some(Value::TRUE) => {
+                            fuel -= 4;
+                            pc += 4;
+                        }
+                        Some(Value::FALSE) => {
+                            st.push(Value::FALSE);
+                            fuel -= 3;
+                            pc += 3;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }};
     }
     // After a primitive or a general send: a primitive answered, or
     // frames were pushed or popped, or the process stopped; a primitive
@@ -501,6 +530,38 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     leave!(Exit::Slow(Op::AtPut));
                 }
             }
+            Op::AtPutTTK { a, b, kind, imm } => match (temp!(a), temp!(b)) {
+                (Some(r), Some(i)) if fuel >= 4 && array_plain => {
+                    match array_cell(&mut vm.heap, array_class, r, i) {
+                        Some(cell) => {
+                            *cell = konst(kind, imm);
+                            fuel -= 4;
+                            pc += 4;
+                        }
+                        None => unfuse!(),
+                    }
+                }
+                _ => unfuse!(),
+            },
+            Op::BranchAtTT { a, b, d } => match (temp!(a), temp!(b)) {
+                (Some(r), Some(i)) if fuel >= 3 && array_plain => {
+                    match array_cell(&mut vm.heap, array_class, r, i).map(|c| *c) {
+                        Some(v) if v == Value::TRUE || v == Value::FALSE => {
+                            fuel -= 3;
+                            pc += 3;
+                            if v == Value::FALSE {
+                                jump!(d);
+                            }
+                        }
+                        _ => unfuse!(),
+                    }
+                }
+                _ => unfuse!(),
+            },
+            Op::JumpBranchTT { a, b, op: aop, d } => jump_branch!(*op, d, temp!(a), temp!(b), aop),
+            Op::JumpBranchTI { a, imm, op: aop, d } => {
+                jump_branch!(*op, d, temp!(a), int!(imm), aop)
+            }
             Op::MakeClosure { block, copied } => {
                 let (n, block) = match (
                     st.len().checked_sub(copied as usize),
@@ -677,6 +738,21 @@ fn set_plain_slot(heap: &mut Heap, obj: Value, i: usize, v: Value) -> bool {
             None => false,
         },
         _ => false,
+    }
+}
+
+/// The cell of Array `r` at SmallInteger index `i` (1-based), if `r`
+/// is an Array and `i` is in bounds.
+#[inline(always)]
+fn array_cell(heap: &mut Heap, array: ClassId, r: Value, i: Value) -> Option<&mut Value> {
+    let i = i.as_int()?.checked_sub(1)?;
+    let obj = heap.try_get_mut(r)?;
+    if obj.class != array {
+        return None;
+    }
+    match &mut obj.body {
+        Body::Slots(s) => s.get_mut(usize::try_from(i).ok()?),
+        _ => None,
     }
 }
 

@@ -5,7 +5,7 @@
 //! `at:put:` statements, sends).
 
 use super::{OptCode, Site};
-use crate::bytecode::{Arith, Op};
+use crate::bytecode::{konst_of, Arith, Op};
 use crate::object::{Code, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -24,6 +24,23 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
     let mut sites = Vec::new();
     for (i, slot) in out.iter_mut().enumerate() {
         let w = |k: usize| ops.get(i + k).copied();
+        // `a at: b put: k` statements (five instructions)
+        if let (
+            Some(Op::PushTemp(a)),
+            Some(Op::PushTemp(b)),
+            Some(k),
+            Some(Op::AtPut),
+            Some(Op::Pop),
+        ) = (w(0), w(1), w(2).and_then(konst_of), w(3), w(4))
+        {
+            *slot = Op::AtPutTTK {
+                a,
+                b,
+                kind: k.0,
+                imm: k.1,
+            };
+            continue;
+        }
         let fused = match (w(0), w(1), w(2), w(3)) {
             (
                 Some(Op::PushTemp(a)),
@@ -104,6 +121,12 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
                     op,
                 })
             }
+            (
+                Some(Op::PushTemp(a)),
+                Some(Op::PushTemp(b)),
+                Some(Op::At),
+                Some(Op::JumpIfFalse(d)),
+            ) if i16::try_from(d).is_ok() => Some(Op::BranchAtTT { a, b, d: d as i16 }),
             (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), _, _) => Some(Op::PushTT { a, b }),
             (Some(Op::AtPut), Some(Op::Pop), _, _) => Some(Op::AtPutPop),
             (Some(Op::Send { sel, argc }), _, _, _) if sites.len() < u16::MAX as usize => {
@@ -127,6 +150,25 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
         };
         if let Some(f) = fused {
             *slot = f;
+        }
+    }
+    // Loop back-edges whose target is a fused loop test run the test too
+    // (the loop is rotated: one dispatch per iteration fewer).
+    for i in 0..out.len() {
+        if let Op::Jump(d) = out[i] {
+            let target = (i as i64 + 1 + d as i64) as usize;
+            let rotated = match (i16::try_from(d), out.get(target)) {
+                (Ok(d), Some(&Op::BranchTT { a, b, op, .. })) if d < 0 => {
+                    Some(Op::JumpBranchTT { a, b, op, d })
+                }
+                (Ok(d), Some(&Op::BranchTI { a, imm, op, .. })) if d < 0 => {
+                    Some(Op::JumpBranchTI { a, imm, op, d })
+                }
+                _ => None,
+            };
+            if let Some(r) = rotated {
+                out[i] = r;
+            }
         }
     }
     OptCode {
