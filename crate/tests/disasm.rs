@@ -31,9 +31,7 @@ Demo>>methA: (v1) args 1 temps 1
    9  Send #cr (0 args)
   10  Pop
   11  Jump(-12)  -> 0
-  12  PushNil
-  13  Pop
-  14  ReturnSelf
+  12  ReturnSelf
 ";
     assert_eq!(listing, expected);
 }
@@ -104,10 +102,8 @@ optimized (deopts 0):
   14  Arith +
   15  PopTemp(2)
   16  Jump(-15)  -> 2
-  17  PushNil
-  18  Pop
-  19  PushTemp(0)
-  20  ReturnTop
+  17  PushTemp(0)
+  18  ReturnTop
 ";
     assert_eq!(optimized, expected, "{}", listing);
 }
@@ -137,38 +133,33 @@ optimized (deopts 0):
    0  PushInt(0)
    1  PopTemp(2)
    2  PushInt(1)
-   3  Dup
-   4  PopTemp(3)
-   5  PushTemp(1)
-   6  PopTemp(4)
-   7  BranchUnless t3 <= t4  -> 32
-   8  PushTemp(4)
-   9  Arith <=
-  10  JumpIfFalse(21)  -> 32
-  11  BranchUnless t0 at: t3  -> 25
-  12  PushTemp(3)
-  13  At
-  14  JumpIfFalse(10)  -> 25
-  15  AtPutTTK t0 at: t3 put: false
-  16  PushTemp(3)
-  17  PushFalse
-  18  AtPutPop
-  19  Pop
-  20  ArithTI t2 + 1
-  21  PushInt(1)
-  22  Arith +
-  23  StoreTemp(2)
-  24  Jump(1)  -> 26
-  25  PushNil
-  26  Pop
-  27  IncTemp t3 by 1
-  28  PushInt(1)
-  29  Arith +
-  30  PopTemp(3)
-  31  JumpBranch t3 <= t4  -> 7
-  32  Pop
-  33  PushTemp(2)
-  34  ReturnTop
+   3  PopTemp(3)
+   4  PushTemp(1)
+   5  PopTemp(4)
+   6  BranchUnless t3 <= t4  -> 28
+   7  PushTemp(4)
+   8  Arith <=
+   9  JumpIfFalse(18)  -> 28
+  10  BranchUnless t0 at: t3  -> 23
+  11  PushTemp(3)
+  12  At
+  13  JumpIfFalse(9)  -> 23
+  14  AtPutTTK t0 at: t3 put: false
+  15  PushTemp(3)
+  16  PushFalse
+  17  AtPutPop
+  18  Pop
+  19  IncTemp t2 by 1
+  20  PushInt(1)
+  21  Arith +
+  22  PopTemp(2)
+  23  IncTemp t3 by 1
+  24  PushInt(1)
+  25  Arith +
+  26  PopTemp(3)
+  27  JumpBranch t3 <= t4  -> 6
+  28  PushTemp(2)
+  29  ReturnTop
 ";
     assert_eq!(optimized, expected, "{}", listing);
 }

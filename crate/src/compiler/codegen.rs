@@ -414,12 +414,12 @@ impl<'a> Gen<'a> {
                     self.emit(Op::ReturnTop, *sp);
                 }
                 Stmt::Expr(e) => {
-                    self.expr(e);
                     if self.doit && i + 1 == n {
+                        self.expr(e);
                         self.emit(Op::ReturnTop, e.span());
                         return;
                     }
-                    self.emit(Op::Pop, e.span());
+                    self.effect(e);
                 }
             }
         }
@@ -441,10 +441,13 @@ impl<'a> Gen<'a> {
     }
 
     /// Statements of a block whose value is left on the stack (inlined or
-    /// real; real blocks add the return).
-    fn block_stmts(&mut self, body: &[Stmt], span: Span) {
+    /// real; real blocks add the return), or, with `effect`, of an inlined
+    /// block whose value is not used: nothing is left.
+    fn block_stmts(&mut self, body: &[Stmt], span: Span, effect: bool) {
         if body.is_empty() {
-            self.emit(Op::PushNil, span);
+            if !effect {
+                self.emit(Op::PushNil, span);
+            }
             return;
         }
         let n = body.len();
@@ -458,17 +461,13 @@ impl<'a> Gen<'a> {
                         Op::ReturnTop
                     };
                     self.emit(op, *sp);
-                    if i + 1 == n {
+                    if i + 1 == n && !effect {
                         // keep the stack shape for the code after it
                         self.emit(Op::PushNil, *sp);
                     }
                 }
-                Stmt::Expr(e) => {
-                    self.expr(e);
-                    if i + 1 < n {
-                        self.emit(Op::Pop, e.span());
-                    }
-                }
+                Stmt::Expr(e) if i + 1 < n || effect => self.effect(e),
+                Stmt::Expr(e) => self.expr(e),
             }
         }
     }
@@ -477,11 +476,20 @@ impl<'a> Gen<'a> {
     /// stack. `param_from_stack`: the block's single parameter is popped
     /// from the stack first (ifNotNil: [:x | ...]).
     fn inline_block(&mut self, e: &Expr, param_from_stack: bool) {
+        self.inline_block_as(e, param_from_stack, false)
+    }
+
+    /// [`Gen::inline_block`], or with `effect`, for its effect only.
+    fn inline_block_as(&mut self, e: &Expr, param_from_stack: bool, effect: bool) {
         let b = match e {
             Expr::Block(b) => b,
             other => {
                 // not a block (shouldn't happen: callers check)
-                self.expr(other);
+                if effect {
+                    self.effect(other);
+                } else {
+                    self.expr(other);
+                }
                 return;
             }
         };
@@ -506,7 +514,7 @@ impl<'a> Gen<'a> {
             self.store_decl(t.span.start, t.span);
             self.emit(Op::Pop, t.span);
         }
-        self.block_stmts(&b.body, b.span);
+        self.block_stmts(&b.body, b.span, effect);
         self.unit().levels.pop();
     }
 
@@ -520,7 +528,7 @@ impl<'a> Gen<'a> {
             .map(|i| (i.name.clone(), i.span.start))
             .collect();
         self.unit().levels.push(level);
-        self.block_stmts(&b.body, b.span);
+        self.block_stmts(&b.body, b.span, false);
         let end = Span::new(b.span.end as usize, b.span.end as usize);
         self.emit(Op::ReturnTop, end);
         let code = self.end_unit();
@@ -824,11 +832,64 @@ impl<'a> Gen<'a> {
         self.message(&s.message, is_super);
     }
 
+    /// Compiles `e` for its effect only: nothing is left on the stack.
+    /// Inlined conditionals and loops in statement position push no value
+    /// just to pop it again, as Squeak's compiler does (`emitForEffect:`);
+    /// anything else is compiled as a value and popped.
+    fn effect(&mut self, e: &Expr) {
+        match e {
+            Expr::Send(s) if inlined_blocks(s).is_some() => self.inlined_send_as(s, true),
+            _ => {
+                self.expr(e);
+                self.emit(Op::Pop, e.span());
+            }
+        }
+    }
+
     fn inlined_send(&mut self, s: &Send) {
+        self.inlined_send_as(s, false)
+    }
+
+    /// An inlined control message: its value left on the stack, or with
+    /// `effect` nothing (see [`Gen::effect`]).
+    fn inlined_send_as(&mut self, s: &Send, effect: bool) {
         let m = &s.message;
         let sp = m.sel_span;
         let args = &m.args;
         match m.selector.as_str() {
+            "ifTrue:" | "ifFalse:" if effect => {
+                self.expr(&s.receiver);
+                let j = self.emit(
+                    if m.selector == "ifTrue:" {
+                        Op::JumpIfFalse(0)
+                    } else {
+                        Op::JumpIfTrue(0)
+                    },
+                    sp,
+                );
+                self.inline_block_as(&args[0], false, true);
+                self.patch(j);
+            }
+            "ifTrue:ifFalse:" | "ifFalse:ifTrue:" if effect => {
+                self.expr(&s.receiver);
+                let (on_true, on_false) = if m.selector == "ifTrue:ifFalse:" {
+                    (&args[0], &args[1])
+                } else {
+                    (&args[1], &args[0])
+                };
+                let j = self.emit(Op::JumpIfFalse(0), sp);
+                self.inline_block_as(on_true, false, true);
+                let end = self.emit(Op::Jump(0), sp);
+                self.patch(j);
+                self.inline_block_as(on_false, false, true);
+                self.patch(end);
+            }
+            "ifNil:" | "ifNotNil:" | "ifNil:ifNotNil:" | "ifNotNil:ifNil:" | "and:" | "or:"
+                if effect =>
+            {
+                self.inlined_send_as(s, false);
+                self.emit(Op::Pop, sp);
+            }
             "ifTrue:" | "ifFalse:" | "ifTrue:ifFalse:" | "ifFalse:ifTrue:" => {
                 self.expr(&s.receiver);
                 let (on_true, on_false) = match m.selector.as_str() {
@@ -895,20 +956,22 @@ impl<'a> Gen<'a> {
                         },
                         sp,
                     );
-                    self.inline_block(&args[0], false);
-                    self.emit(Op::Pop, sp);
+                    self.inline_block_as(&args[0], false, true);
                     self.jump_back(top, sp);
                     self.patch(exit);
                 }
-                self.emit(Op::PushNil, sp);
+                if !effect {
+                    self.emit(Op::PushNil, sp);
+                }
             }
             "repeat" => {
                 let top = self.here();
-                self.inline_block(&s.receiver, false);
-                self.emit(Op::Pop, sp);
+                self.inline_block_as(&s.receiver, false, true);
                 self.jump_back(top, sp);
                 self.here();
-                self.emit(Op::PushNil, sp);
+                if !effect {
+                    self.emit(Op::PushNil, sp);
+                }
             }
             "ifNil:" => {
                 self.expr(&s.receiver);
@@ -945,7 +1008,14 @@ impl<'a> Gen<'a> {
                 let count = self.hidden_temp("<count>");
                 let i = self.hidden_temp("<i>");
                 self.expr(&s.receiver);
-                self.emit(Op::StoreTemp(count), sp);
+                self.emit(
+                    if effect {
+                        Op::PopTemp(count)
+                    } else {
+                        Op::StoreTemp(count)
+                    },
+                    sp,
+                );
                 self.emit(Op::PushInt(1), sp);
                 self.emit(Op::PopTemp(i), sp);
                 let top = self.here();
@@ -953,15 +1023,15 @@ impl<'a> Gen<'a> {
                 self.emit(Op::PushTemp(count), sp);
                 self.emit(Op::Arith(Arith::Le), sp);
                 let exit = self.emit(Op::JumpIfFalse(0), sp);
-                self.inline_block(&args[0], false);
-                self.emit(Op::Pop, sp);
+                self.inline_block_as(&args[0], false, true);
                 self.emit(Op::PushTemp(i), sp);
                 self.emit(Op::PushInt(1), sp);
                 self.emit(Op::Arith(Arith::Add), sp);
                 self.emit(Op::PopTemp(i), sp);
                 self.jump_back(top, sp);
                 self.patch(exit);
-                // the receiver stays on the stack as the value
+                // the receiver stays on the stack as the value (unless
+                // for effect)
             }
             "to:do:" | "to:by:do:" => {
                 let (block, step) = if m.selector == "to:do:" {
@@ -981,9 +1051,12 @@ impl<'a> Gen<'a> {
                 };
                 let var = b.params[0].span.start;
                 let limit = self.hidden_temp("<limit>");
-                // receiver (start) stays on the stack as the value
+                // receiver (start) stays on the stack as the value,
+                // unless for effect
                 self.expr(&s.receiver);
-                self.emit(Op::Dup, sp);
+                if !effect {
+                    self.emit(Op::Dup, sp);
+                }
                 // the loop variable belongs to the block's level
                 let level = vec![(b.params[0].name.clone(), var)];
                 self.unit().levels.push(level);
@@ -1003,8 +1076,7 @@ impl<'a> Gen<'a> {
                     body: b.body.clone(),
                     span: b.span,
                 };
-                self.inline_block(&Expr::Block(Box::new(body)), false);
-                self.emit(Op::Pop, sp);
+                self.inline_block_as(&Expr::Block(Box::new(body)), false, true);
                 self.load_decl(var, sp);
                 if let Ok(st) = i32::try_from(step) {
                     self.emit(Op::PushInt(st), sp);
