@@ -123,9 +123,14 @@ struct RunReport {
     gc_last_ms: f64,
     /// The longest collection since the VM was made (ms).
     gc_max_ms: f64,
-    /// The call ended early because a due collection did not fit before
-    /// its deadline: the next call starts with it, so give that one a
-    /// whole slice (the next frame's).
+    /// How far past its deadline the VM's work ended (ms, VM clock; 0 when
+    /// on time or without a deadline): the longest stretch between two
+    /// readings of the clock, a collection that took longer than expected,
+    /// or the OS running something else.
+    late_ms: f64,
+    /// A due collection did not fit before the call's deadline: the next
+    /// call starts with it, so give that one a whole slice (the next
+    /// frame's).
     gc_deferred: bool,
     events: Vec<Event>,
     /// What the optimizing tier did since the last call (including
@@ -650,8 +655,9 @@ impl LiveVm {
 
     /// Collections: the page's collection point is [`Self::host_gc_bytes`];
     /// with a deadline, `run_until` collects where it fits before the
-    /// deadline, or ends the call early (`gcDeferred`) so that the next
-    /// call starts with it.
+    /// deadline, or puts the collection off to the next call (`gcDeferred`;
+    /// the call then also ends after a process event, instead of running
+    /// on with what is left of its time).
     fn run_report(&mut self, fuel: u64, deadline: Option<f64>) -> JsValue {
         self.vm.heap.soft_threshold = self.host_gc_bytes();
         if deadline.is_none() {
@@ -682,17 +688,21 @@ impl LiveVm {
                 }
                 ev => {
                     self.note(ev);
-                    if deadline.is_some_and(|d| (self.vm.clock)() >= d) {
+                    // a put-off collection waits for the next call
+                    if self.vm.heap.gc_deferred || deadline.is_some_and(|d| (self.vm.clock)() >= d)
+                    {
                         break;
                     }
                 }
             }
         }
+        let now = (self.vm.clock)();
         let report = RunReport {
             status,
             until,
             executed: (self.vm.insn_count - start) as f64,
-            now: (self.vm.clock)(),
+            now,
+            late_ms: deadline.map_or(0.0, |d| (now - d).max(0.0)),
             collections: self.vm.heap.collections as f64,
             gc_last_ms: self.vm.heap.gc_last_ms,
             gc_max_ms: self.vm.heap.gc_max_ms,

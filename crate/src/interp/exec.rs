@@ -60,12 +60,12 @@ impl Vm {
     /// Collections are slice-aware: at the start and at every clock
     /// reading, a due collection ([`Heap::gc_due`](crate::object::Heap::gc_due))
     /// runs only if it is expected to end before `deadline`
-    /// ([`Vm::collect_if_due`]); if not, the call ends early (`Yielded`,
-    /// `heap.gc_deferred` set) and the next call starts with it.
+    /// ([`Vm::collect_if_due`]). If not, it is put off (`heap.gc_deferred`)
+    /// and the call runs on to its deadline without collecting (unless the
+    /// interpreter's own trigger, [`Heap::needs_gc`](crate::object::Heap::needs_gc),
+    /// is reached); the next call starts with the collection.
     pub fn run_until(&mut self, fuel: u64, deadline: f64) -> Outcome {
-        if !self.collect_if_due(Some(deadline)) {
-            return Outcome::Yielded;
-        }
+        let mut put_off = !self.collect_if_due(Some(deadline));
         let mut left = fuel;
         loop {
             let start = self.insn_count;
@@ -75,8 +75,8 @@ impl Vm {
             if out != Outcome::Yielded || left == 0 || used == 0 || (self.clock)() >= deadline {
                 return out;
             }
-            if !self.collect_if_due(Some(deadline)) {
-                return Outcome::Yielded;
+            if !put_off {
+                put_off = !self.collect_if_due(Some(deadline));
             }
         }
     }
@@ -87,9 +87,10 @@ impl Vm {
     /// when it must not wait: it was already put off once since the last
     /// collection, or the interpreter's own trigger has been reached.
     /// Otherwise puts it off (`heap.gc_deferred`, `heap.gc_deferrals`) and
-    /// answers false: the caller should end its slice, so that the next
-    /// one, which has its whole budget, starts with the collection. A
-    /// collection is thus put off at most once, by one call.
+    /// answers false: the caller should not call again before its next
+    /// slice (the next call collects, whatever its deadline), so that a
+    /// slice with its whole budget starts with the collection. A
+    /// collection is thus put off at most once.
     ///
     /// Near the heap limit (live plus allocated bytes past half of it) it
     /// does nothing and leaves collecting to the interpreter, which signals
