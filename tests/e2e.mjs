@@ -143,10 +143,14 @@ async function responsiveness(page, attempt) {
     sliceMaxMs: +r.stats.maxFrameMs.toFixed(2),
     // the same, counting only the time inside vm.runFor
     vmSliceMaxMs: +r.stats.maxVmMs.toFixed(2),
+    // ...and inside the page's handling of the reports (Transcript, events)
+    reportMaxMs: +r.stats.maxReportMs.toFixed(2),
     // the most one vm.runFor call ran past the time it was given
     callOverrunMaxMs: +r.stats.maxCallOverrunMs.toFixed(2),
     // ...of which inside the VM, on its own clock
     vmLateMaxMs: +r.stats.maxLateMs.toFixed(2),
+    // ...in calls in which a collection ran
+    vmLateMaxWithGcMs: +r.stats.maxLateGcMs.toFixed(2),
     overrunMarginMs: +r.stats.margin.toFixed(2),
     // garbage collections in the window, and the longest (VM clock)
     gcCount: r.stats.gcCount,

@@ -71,6 +71,8 @@ export class SliceRunner {
       maxCallOverrunMs: 0,
       // ...of which inside the VM (its report's lateMs)
       maxLateMs: 0,
+      maxLateGcMs: 0, // ...the same for calls in which a collection ran
+      maxReportMs: 0, // the longest time one frame spent in onReport
       collections: 0, // garbage collections since the VM was made
       gcCount: 0, // collections since resetStats()
       gcMaxMs: 0, // the longest of those (ms, timed by the VM)
@@ -114,6 +116,7 @@ export class SliceRunner {
     let executed = 0;
     let lastCallMs = 0;
     let inVm = 0; // time inside vm.runFor this frame
+    let inReport = 0; // time inside onReport this frame
     while (true) {
       // the VM's share of what is left, less the time its report takes
       // and less the margin for its overrun
@@ -141,6 +144,7 @@ export class SliceRunner {
       st.maxLateMs = Math.max(st.maxLateMs, report.lateMs);
       this.margin = Math.min(MAX_MARGIN_MS, Math.max(overrun, this.margin * MARGIN_DECAY));
       if (report.collections !== st.collections) {
+        st.maxLateGcMs = Math.max(st.maxLateGcMs, report.lateMs);
         // one collection per call at most, in practice; count them all
         st.gcCount += Math.max(0, report.collections - st.collections);
         st.gcMaxMs = Math.max(st.gcMaxMs, report.gcLastMs);
@@ -157,6 +161,7 @@ export class SliceRunner {
       } catch (err) {
         console.error(err); // as for onFrame below
       }
+      inReport += performance.now() - c1;
       status = report.status;
       if (status !== 'yielded') break;
       if (report.gcDeferred) {
@@ -171,6 +176,7 @@ export class SliceRunner {
     s.lastFrameMs = spent;
     s.maxFrameMs = Math.max(s.maxFrameMs, spent);
     s.maxVmMs = Math.max(s.maxVmMs, inVm);
+    s.maxReportMs = Math.max(s.maxReportMs, inReport);
     if (spent > BUDGET_MS + 2) s.overBudget += 1;
     s.executed += executed;
     s.vmMs += spent;
@@ -199,6 +205,8 @@ export class SliceRunner {
     this.stats.maxVmMs = 0;
     this.stats.maxCallOverrunMs = 0;
     this.stats.maxLateMs = 0;
+    this.stats.maxLateGcMs = 0;
+    this.stats.maxReportMs = 0;
     this.stats.gcCount = 0;
     this.stats.gcMaxMs = 0;
     this.stats.gcMs = 0;
