@@ -35,9 +35,9 @@ const FILE_IN_PRIORITY: u8 = 70;
 const FILE_IN_FUEL: u64 = 20_000_000;
 /// Fuel per `Vm::run` call inside a synchronous fileIn.
 const FILE_IN_CHUNK: u64 = 100_000;
-/// The page collects garbage itself, at a slice boundary where the
-/// collection fits before the call's deadline (`Vm::collect_if_due`), once
-/// this many bytes were allocated. The VM's own trigger (8 MiB) lets the heap
+/// The page collects garbage itself, at a slice boundary, once this many
+/// bytes were allocated (`Vm::collect_if_due`: where the collection fits
+/// before the call's deadline, else at the start of the next call). The VM's own trigger (8 MiB) lets the heap
 /// table grow to a few hundred thousand objects, and sweeping those takes
 /// tens of milliseconds in wasm, more than a frame's budget; collecting
 /// early keeps every pause short at the same total cost.
@@ -124,9 +124,9 @@ struct RunReport {
     /// The longest collection since the VM was made (ms).
     gc_max_ms: f64,
     /// How far past its deadline the VM's work ended (ms, VM clock; 0 when
-    /// on time or without a deadline): the longest stretch between two
-    /// readings of the clock, a collection that took longer than expected,
-    /// or the OS running something else.
+    /// on time or without a deadline): instructions between two readings
+    /// of the clock that took long, a collection that took longer than
+    /// expected, or the OS running something else meanwhile.
     late_ms: f64,
     /// A due collection did not fit before the call's deadline: the next
     /// call starts with it, so give that one a whole slice (the next

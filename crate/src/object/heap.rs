@@ -104,8 +104,9 @@ pub struct Heap {
     pub gc_total_ms: f64,
     /// What the next collection is expected to take (ms): follows the
     /// measured durations, rising fast and falling slowly. A host that
-    /// slices time collects only where this (times [`GC_FIT_FACTOR`], plus
-    /// [`GC_FIT_MARGIN_MS`]) fits before its deadline.
+    /// slices time collects where this (times [`GC_FIT_FACTOR`], plus
+    /// [`GC_FIT_MARGIN_MS`]) fits before its deadline, and otherwise puts
+    /// the collection off once (`Vm::collect_if_due`).
     pub gc_estimate_ms: f64,
     /// The sliced host's collection point (bytes allocated): see
     /// [`Heap::gc_due`]. `usize::MAX` (the default) leaves it to
@@ -113,6 +114,7 @@ pub struct Heap {
     pub soft_threshold: usize,
     /// A due collection was put off because it did not fit before a
     /// deadline; the next slice starts with it, whatever its deadline.
+    /// Cleared by a collection, or when none is due any longer.
     pub gc_deferred: bool,
     /// How many times a due collection was put off.
     pub gc_deferrals: u64,
@@ -151,6 +153,7 @@ impl Heap {
 
     /// Records how long a collection took (ms; negative or NaN readings of
     /// a misbehaving clock count as 0).
+    ///
     /// Also updates [`Heap::gc_estimate_ms`]: half way to a longer
     /// duration at once, a tenth of the way to a shorter one (a single
     /// preempted collection does not make every later one look long, and
