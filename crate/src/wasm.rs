@@ -35,8 +35,9 @@ const FILE_IN_PRIORITY: u8 = 70;
 const FILE_IN_FUEL: u64 = 20_000_000;
 /// Fuel per `Vm::run` call inside a synchronous fileIn.
 const FILE_IN_CHUNK: u64 = 100_000;
-/// The page collects garbage itself, between two `run` calls, once this
-/// many bytes were allocated. The VM's own trigger (8 MiB) lets the heap
+/// The page collects garbage itself, at a slice boundary, once this many
+/// bytes were allocated (`Vm::collect_if_due`: where the collection fits
+/// before the call's deadline, else at the start of the next call). The VM's own trigger (8 MiB) lets the heap
 /// table grow to a few hundred thousand objects, and sweeping those takes
 /// tens of milliseconds in wasm, more than a frame's budget; collecting
 /// early keeps every pause short at the same total cost.
@@ -118,6 +119,19 @@ struct RunReport {
     now: f64,
     /// Garbage collections since the VM was made.
     collections: f64,
+    /// How long the last collection took (ms, VM clock); 0 before the first.
+    gc_last_ms: f64,
+    /// The longest collection since the VM was made (ms).
+    gc_max_ms: f64,
+    /// How far past its deadline the VM's work ended (ms, VM clock; 0 when
+    /// on time or without a deadline): instructions between two readings
+    /// of the clock that took long, a collection that took longer than
+    /// expected, or the OS running something else meanwhile.
+    late_ms: f64,
+    /// A due collection did not fit before the call's deadline: the next
+    /// call starts with it, so give that one a whole slice (the next
+    /// frame's).
+    gc_deferred: bool,
     events: Vec<Event>,
     /// What the optimizing tier did since the last call (including
     /// deoptimizations caused by an accept in between), oldest first.
@@ -639,9 +653,15 @@ impl LiveVm {
         self.run_report(clamp_fuel(fuel), Some(deadline))
     }
 
+    /// Collections: the page's collection point is [`Self::host_gc_bytes`];
+    /// with a deadline, `run_until` collects where it fits before the
+    /// deadline, or puts the collection off to the next call (`gcDeferred`;
+    /// the call then also ends after a process event, instead of running
+    /// on with what is left of its time).
     fn run_report(&mut self, fuel: u64, deadline: Option<f64>) -> JsValue {
-        if self.vm.heap.allocated > self.host_gc_bytes() {
-            self.vm.collect_garbage();
+        self.vm.heap.soft_threshold = self.host_gc_bytes();
+        if deadline.is_none() {
+            self.vm.collect_if_due(None);
         }
         let start = self.vm.insn_count;
         let mut status = "yielded";
@@ -668,18 +688,25 @@ impl LiveVm {
                 }
                 ev => {
                     self.note(ev);
-                    if deadline.is_some_and(|d| (self.vm.clock)() >= d) {
+                    // a put-off collection waits for the next call
+                    if self.vm.heap.gc_deferred || deadline.is_some_and(|d| (self.vm.clock)() >= d)
+                    {
                         break;
                     }
                 }
             }
         }
+        let now = (self.vm.clock)();
         let report = RunReport {
             status,
             until,
             executed: (self.vm.insn_count - start) as f64,
-            now: (self.vm.clock)(),
+            now,
+            late_ms: deadline.map_or(0.0, |d| (now - d).max(0.0)),
             collections: self.vm.heap.collections as f64,
+            gc_last_ms: self.vm.heap.gc_last_ms,
+            gc_max_ms: self.vm.heap.gc_max_ms,
+            gc_deferred: self.vm.heap.gc_deferred,
             events: self.pending.drain(..).collect(),
             tier_events: self
                 .vm
@@ -1342,7 +1369,8 @@ impl LiveVm {
     /// When the page collects: after [`HOST_GC_BYTES`], or later while
     /// the stacks are deep, since every collection scans every frame (a
     /// 200 000-frame runaway recursion costs ~20 ms natively per
-    /// collection); then the VM's own trigger decides.
+    /// collection); `Heap::gc_due` caps it at three quarters of the VM's
+    /// own trigger.
     fn host_gc_bytes(&self) -> usize {
         let frames =
             self.vm.frames.len() + self.vm.procs.iter().map(|p| p.frames.len()).sum::<usize>();

@@ -162,3 +162,119 @@ fn run_until_stops_at_the_deadline_or_the_fuel() {
     assert_eq!(vm.run_until(10_000, 1e12), Outcome::Yielded);
     assert_eq!(vm.insn_count - i0, 10_000);
 }
+
+/// A clock the test moves: every reading is `step` ms after the last.
+fn stepping_clock(vm: &mut Vm, step: f64) -> std::rc::Rc<std::cell::Cell<f64>> {
+    let t = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    let tc = t.clone();
+    vm.clock = Box::new(move || {
+        tc.set(tc.get() + step);
+        tc.get()
+    });
+    t
+}
+
+/// A due collection that does not fit before the deadline is put off:
+/// the call runs to its deadline without it, and the next call starts
+/// with the collection even when that one's deadline is as short (never
+/// put off twice).
+#[test]
+fn run_until_puts_off_a_collection_that_does_not_fit_once() {
+    use livetalk::interp::Outcome;
+    use livetalk::object::heap::{GC_FIT_FACTOR, GC_FIT_MARGIN_MS};
+    let mut vm = vm();
+    let t = stepping_clock(&mut vm, 1.0);
+    vm.start("Demo new methA: 0", 40).expect("start");
+    vm.heap.soft_threshold = 1 << 20;
+    vm.heap.gc_estimate_ms = 4.0;
+    let needs = 4.0 * GC_FIT_FACTOR + GC_FIT_MARGIN_MS; // 6.25 ms
+                                                        // due, but only 3 ms left: put off; the program runs to the deadline
+    vm.heap.allocated = (1 << 20) + 1;
+    let (c0, i0) = (vm.heap.collections, vm.insn_count);
+    let deadline = t.get() + 3.0;
+    assert_eq!(vm.run_until(u64::MAX, deadline), Outcome::Yielded);
+    assert_eq!(vm.heap.collections, c0, "collected though it did not fit");
+    assert!(t.get() >= deadline);
+    assert!(vm.insn_count > i0);
+    assert!(vm.heap.gc_deferred);
+    assert_eq!(vm.heap.gc_deferrals, 1);
+    // the next call collects first, though its deadline is as short
+    let i1 = vm.insn_count;
+    assert_eq!(vm.run_until(u64::MAX, t.get() + 3.0), Outcome::Yielded);
+    assert_eq!(vm.heap.collections, c0 + 1);
+    assert!(vm.insn_count > i1, "the next call runs the program");
+    assert!(!vm.heap.gc_deferred);
+    assert_eq!(vm.heap.gc_deferrals, 1);
+    // a collection that fits runs at once
+    vm.heap.gc_estimate_ms = 4.0;
+    vm.heap.allocated = (1 << 20) + 1;
+    vm.run_until(u64::MAX, t.get() + needs + 2.0);
+    assert_eq!(vm.heap.collections, c0 + 2);
+    assert_eq!(vm.heap.gc_deferrals, 1);
+    // so does one at the interpreter's own trigger, fitting or not
+    vm.heap.gc_estimate_ms = 4.0;
+    vm.heap.allocated = vm.heap.threshold + 1;
+    vm.run_until(u64::MAX, t.get() + 1.0);
+    assert_eq!(vm.heap.collections, c0 + 3);
+    assert_eq!(vm.heap.gc_deferrals, 1);
+}
+
+/// The fake clock: a collection reads it twice, so each one "takes" 1 ms,
+/// and the estimate follows the measured durations.
+#[test]
+fn collections_are_timed_by_the_vm_clock() {
+    let mut vm = vm();
+    stepping_clock(&mut vm, 1.0);
+    let c0 = vm.heap.collections;
+    vm.heap.gc_estimate_ms = 9.0;
+    vm.collect_garbage();
+    assert_eq!(vm.heap.collections, c0 + 1);
+    assert_eq!(vm.heap.gc_last_ms, 1.0);
+    assert!(vm.heap.gc_max_ms >= 1.0);
+    assert!(vm.heap.gc_estimate_ms < 9.0 && vm.heap.gc_estimate_ms > 1.0);
+    let total = vm.heap.gc_total_ms;
+    vm.heap.gc_estimate_ms = 0.5;
+    vm.collect_garbage();
+    assert_eq!(vm.heap.gc_total_ms, total + 1.0);
+    // a longer collection raises the estimate half way at once
+    assert_eq!(vm.heap.gc_estimate_ms, 0.75);
+}
+
+/// In an allocating loop, a collection falls due between two clock
+/// readings. With time left it runs inside the call; without, the call
+/// runs to its deadline and the next call starts with it. Every call
+/// ends at its deadline, and the heap never reaches the interpreter's
+/// own trigger.
+#[test]
+fn run_until_collects_mid_call_only_where_it_fits() {
+    use livetalk::interp::Outcome;
+    let mut vm = vm();
+    let t = stepping_clock(&mut vm, 1.0);
+    vm.start("[true] whileTrue: [Array new: 10]", 40)
+        .expect("start");
+    vm.heap.soft_threshold = 256 << 10;
+    let mut put_off_calls = 0;
+    let mut collected_in_time = 0;
+    let mut put_off = false;
+    for _ in 0..200 {
+        vm.heap.gc_estimate_ms = 2.0; // needs 3.25 ms with the margin
+        let (c0, d0) = (vm.heap.collections, vm.heap.gc_deferrals);
+        let deadline = t.get() + 20.0;
+        assert_eq!(vm.run_until(u64::MAX, deadline), Outcome::Yielded);
+        assert!(t.get() >= deadline);
+        if put_off {
+            assert!(vm.heap.collections > c0, "a put-off collection waited");
+        }
+        put_off = vm.heap.gc_deferrals > d0;
+        if put_off {
+            assert!(vm.heap.gc_deferred);
+            assert_eq!(vm.heap.gc_deferrals, d0 + 1, "put off twice in a call");
+            put_off_calls += 1;
+        } else if vm.heap.collections > c0 {
+            collected_in_time += 1;
+        }
+        assert!(vm.heap.allocated <= vm.heap.threshold);
+    }
+    assert!(put_off_calls > 0, "no collection was put off");
+    assert!(collected_in_time > 0, "no collection ran inside a call");
+}

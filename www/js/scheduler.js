@@ -12,6 +12,15 @@
 // with another call while time is left. The browser then paints and
 // handles input.
 //
+// Garbage collections are slice-aware: the VM collects only where the
+// collection (timed by the VM, ~1-2 ms in wasm) fits before the call's
+// deadline; when it does not, the call reports gcDeferred and the frame
+// ends, so that the next frame's first call, which has the whole budget,
+// starts with it. Calls still overrun their time now and then (the
+// OS preempts the renderer, a long primitive runs between two clock
+// readings): each call's time is cut by a margin that follows the recent
+// overruns.
+//
 // Background tabs: browsers stop animation frames in hidden tabs, so the
 // VM pauses there and continues where it was when the tab is shown again.
 // Delays measure wall-clock time, so one that expired while hidden fires
@@ -29,6 +38,10 @@ const MIN_CALL_MS = 0.4;
 const REPORT_MS = 0.5;
 /** What a call may not exceed in instructions (a bound, not an estimate). */
 const MAX_FUEL = 50_000_000;
+/** The overrun margin: the largest recent overrun of a call past its time,
+ * decaying by this factor per call, and never more than MAX_MARGIN_MS. */
+const MARGIN_DECAY = 0.9;
+const MAX_MARGIN_MS = 1;
 
 export class SliceRunner {
   /**
@@ -46,12 +59,26 @@ export class SliceRunner {
     this.rate = 5_000;
     this.scheduled = false;
     this.budget = BUDGET_MS;
+    // kept back from each call for its overrun (ms; see MARGIN_DECAY)
+    this.margin = 0;
     this.lastFrameTime = null;
     this.stats = {
       frames: 0,
       lastFrameMs: 0,
       maxFrameMs: 0,
       maxVmMs: 0, // the longest time one frame spent inside vm.runFor
+      // the most one vm.runFor call ran past the time it was given (ms)
+      maxCallOverrunMs: 0,
+      // ...of which inside the VM (its report's lateMs)
+      maxLateMs: 0,
+      maxLateGcMs: 0, // ...the same for calls in which a collection ran
+      maxReportMs: 0, // the longest time one frame spent in onReport
+      collections: 0, // garbage collections since the VM was made
+      gcCount: 0, // collections since resetStats()
+      gcMaxMs: 0, // the longest of those (ms, timed by the VM)
+      gcMs: 0, // time spent collecting since resetStats() (ms)
+      gcDeferred: 0, // calls since resetStats() that put a collection off
+      margin: 0, // the current overrun margin (ms)
       overBudget: 0, // frames whose VM time exceeded BUDGET_MS + 2 ms
       callsLastFrame: 0,
       fuelLastFrame: 0,
@@ -89,14 +116,17 @@ export class SliceRunner {
     let executed = 0;
     let lastCallMs = 0;
     let inVm = 0; // time inside vm.runFor this frame
+    let inReport = 0; // time inside onReport this frame
     while (true) {
       // the VM's share of what is left, less the time its report takes
-      const left = this.budget - REPORT_MS - (performance.now() - t0);
+      // and less the margin for its overrun
+      const left = this.budget - REPORT_MS - this.margin - (performance.now() - t0);
       if (calls > 0 && left < MIN_CALL_MS) break;
       const c0 = performance.now();
+      const ms = Math.max(left, 0);
       let report;
       try {
-        report = this.vm.runFor(Math.max(left, 0), MAX_FUEL);
+        report = this.vm.runFor(ms, MAX_FUEL);
       } catch (err) {
         // a trap in the VM (a bug: the VM must not panic); stop for good
         this.crashed = err;
@@ -108,6 +138,19 @@ export class SliceRunner {
       inVm += lastCallMs;
       calls += 1;
       executed += report.executed;
+      const st = this.stats;
+      const overrun = lastCallMs - ms;
+      st.maxCallOverrunMs = Math.max(st.maxCallOverrunMs, overrun);
+      st.maxLateMs = Math.max(st.maxLateMs, report.lateMs);
+      this.margin = Math.min(MAX_MARGIN_MS, Math.max(overrun, this.margin * MARGIN_DECAY));
+      if (report.collections !== st.collections) {
+        st.maxLateGcMs = Math.max(st.maxLateGcMs, report.lateMs);
+        // one collection per call at most, in practice; count them all
+        st.gcCount += Math.max(0, report.collections - st.collections);
+        st.gcMaxMs = Math.max(st.gcMaxMs, report.gcLastMs);
+        st.gcMs += report.gcLastMs;
+        st.collections = report.collections;
+      }
       if (report.executed > 0 && lastCallMs > 1) {
         // the speed, for the footer (slices no longer depend on it)
         const measured = report.executed / lastCallMs;
@@ -118,8 +161,14 @@ export class SliceRunner {
       } catch (err) {
         console.error(err); // as for onFrame below
       }
+      inReport += performance.now() - c1;
       status = report.status;
       if (status !== 'yielded') break;
+      if (report.gcDeferred) {
+        // the collection did not fit: the next frame starts with it
+        st.gcDeferred += 1;
+        break;
+      }
     }
     const spent = performance.now() - t0;
     const s = this.stats;
@@ -127,6 +176,7 @@ export class SliceRunner {
     s.lastFrameMs = spent;
     s.maxFrameMs = Math.max(s.maxFrameMs, spent);
     s.maxVmMs = Math.max(s.maxVmMs, inVm);
+    s.maxReportMs = Math.max(s.maxReportMs, inReport);
     if (spent > BUDGET_MS + 2) s.overBudget += 1;
     s.executed += executed;
     s.vmMs += spent;
@@ -137,6 +187,7 @@ export class SliceRunner {
     s.recent.push(spent);
     if (s.recent.length > 600) s.recent.shift();
     s.budget = this.budget;
+    s.margin = this.margin;
     try {
       this.onFrame(this.stats);
     } catch (err) {
@@ -152,6 +203,14 @@ export class SliceRunner {
   resetStats() {
     this.stats.maxFrameMs = 0;
     this.stats.maxVmMs = 0;
+    this.stats.maxCallOverrunMs = 0;
+    this.stats.maxLateMs = 0;
+    this.stats.maxLateGcMs = 0;
+    this.stats.maxReportMs = 0;
+    this.stats.gcCount = 0;
+    this.stats.gcMaxMs = 0;
+    this.stats.gcMs = 0;
+    this.stats.gcDeferred = 0;
     this.stats.overBudget = 0;
     this.stats.recent = [];
     this.stats.executed = 0;

@@ -56,7 +56,16 @@ impl Vm {
     /// [`CLOCK_CHECK`] instructions. A host that slices time by the clock
     /// (the playground) gets slices that end on time even when the speed
     /// of the code changes, which a fuel estimate cannot promise.
+    ///
+    /// Collections are slice-aware: at the start and at every clock
+    /// reading, a due collection ([`Heap::gc_due`](crate::object::Heap::gc_due))
+    /// runs only if it is expected to end before `deadline`
+    /// ([`Vm::collect_if_due`]). If not, it is put off (`heap.gc_deferred`)
+    /// and the call runs on to its deadline without collecting (unless the
+    /// interpreter's own trigger, [`Heap::needs_gc`](crate::object::Heap::needs_gc),
+    /// is reached); the next call starts with the collection.
     pub fn run_until(&mut self, fuel: u64, deadline: f64) -> Outcome {
+        let mut put_off = !self.collect_if_due(Some(deadline));
         let mut left = fuel;
         loop {
             let start = self.insn_count;
@@ -66,6 +75,47 @@ impl Vm {
             if out != Outcome::Yielded || left == 0 || used == 0 || (self.clock)() >= deadline {
                 return out;
             }
+            if !put_off {
+                put_off = !self.collect_if_due(Some(deadline));
+            }
+        }
+    }
+
+    /// A slice boundary's collection. If a collection is due
+    /// ([`Heap::gc_due`](crate::object::Heap::gc_due)), runs it when it
+    /// fits before `deadline` (`None`: no deadline, it always fits), or
+    /// when it must not wait: it was already put off once since the last
+    /// collection, or the interpreter's own trigger has been reached.
+    /// Otherwise puts it off (`heap.gc_deferred`, `heap.gc_deferrals`) and
+    /// answers false: the caller should not call again before its next
+    /// slice (the next call collects, whatever its deadline), so that a
+    /// slice with its whole budget starts with the collection. A
+    /// collection is thus put off at most once.
+    ///
+    /// Near the heap limit (live plus allocated bytes past half of it) it
+    /// does nothing and leaves collecting to the interpreter, which signals
+    /// OutOfMemory when a collection does not free enough.
+    ///
+    /// Should the heap still be over its limit after collecting, the
+    /// interpreter's trigger is set so that its next step collects again
+    /// and signals OutOfMemory there.
+    pub fn collect_if_due(&mut self, deadline: Option<f64>) -> bool {
+        if !self.heap.gc_due() || self.heap.live + self.heap.allocated > self.heap.limit / 2 {
+            // nothing (any longer) put off
+            self.heap.gc_deferred = false;
+            return true;
+        }
+        let fits = deadline.is_none_or(|d| self.heap.gc_fits((self.clock)(), d));
+        if fits || self.heap.gc_deferred || self.heap.needs_gc() {
+            self.collect_garbage();
+            if self.heap.over_limit() {
+                self.heap.allocated = self.heap.threshold.saturating_add(1);
+            }
+            true
+        } else {
+            self.heap.gc_deferred = true;
+            self.heap.gc_deferrals += 1;
+            false
         }
     }
 
@@ -1004,7 +1054,10 @@ impl Vm {
         self.events.push_back(Outcome::Error { pid });
     }
 
+    /// A full mark-sweep from every root the VM holds, timed with the
+    /// host clock (`heap.gc_last_ms`, `gc_max_ms`, `gc_total_ms`).
     pub fn collect_garbage(&mut self) {
+        let t0 = (self.clock)();
         let mut roots: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         roots.extend_from_slice(&self.stack);
@@ -1040,6 +1093,8 @@ impl Vm {
         roots.extend([Value::NIL, Value::TRUE, Value::FALSE]);
         self.flush_caches();
         self.heap.collect(&roots);
+        let ms = (self.clock)() - t0;
+        self.heap.note_gc_time(ms);
     }
 }
 

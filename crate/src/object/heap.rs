@@ -95,7 +95,38 @@ pub struct Heap {
     /// Hard limit on live bytes; beyond it allocation fails.
     pub limit: usize,
     pub collections: u64,
+    /// Duration (ms, host clock) of the last collection, as timed by
+    /// `Vm::collect_garbage`; 0 before the first.
+    pub gc_last_ms: f64,
+    /// The longest collection so far (ms).
+    pub gc_max_ms: f64,
+    /// Time spent collecting since the heap was made (ms).
+    pub gc_total_ms: f64,
+    /// What the next collection is expected to take (ms): follows the
+    /// measured durations, rising fast and falling slowly. A host that
+    /// slices time collects where this (times [`GC_FIT_FACTOR`], plus
+    /// [`GC_FIT_MARGIN_MS`]) fits before its deadline, and otherwise puts
+    /// the collection off once (`Vm::collect_if_due`).
+    pub gc_estimate_ms: f64,
+    /// The sliced host's collection point (bytes allocated): see
+    /// [`Heap::gc_due`]. `usize::MAX` (the default) leaves it to
+    /// `threshold`.
+    pub soft_threshold: usize,
+    /// A due collection was put off because it did not fit before a
+    /// deadline; the next slice starts with it, whatever its deadline.
+    /// Cleared by a collection, or when none is due any longer.
+    pub gc_deferred: bool,
+    /// How many times a due collection was put off.
+    pub gc_deferrals: u64,
 }
+
+/// The factor on [`Heap::gc_estimate_ms`] for deciding whether a
+/// collection fits before a deadline (collections vary in length).
+pub const GC_FIT_FACTOR: f64 = 1.5;
+/// Added to the scaled estimate: the time to end the slice afterwards.
+pub const GC_FIT_MARGIN_MS: f64 = 0.25;
+/// [`Heap::gc_estimate_ms`] before the first collection is measured.
+pub const GC_FIRST_ESTIMATE_MS: f64 = 1.0;
 
 pub const NO_FREE: u32 = u32::MAX;
 
@@ -110,7 +141,45 @@ impl Heap {
             threshold: 8 << 20,
             limit,
             collections: 0,
+            gc_last_ms: 0.0,
+            gc_max_ms: 0.0,
+            gc_total_ms: 0.0,
+            gc_estimate_ms: GC_FIRST_ESTIMATE_MS,
+            soft_threshold: usize::MAX,
+            gc_deferred: false,
+            gc_deferrals: 0,
         }
+    }
+
+    /// Records how long a collection took (ms; negative or NaN readings of
+    /// a misbehaving clock count as 0).
+    ///
+    /// Also updates [`Heap::gc_estimate_ms`]: half way to a longer
+    /// duration at once, a tenth of the way to a shorter one (a single
+    /// preempted collection does not make every later one look long, and
+    /// a heap that grew is noticed by the next collection).
+    pub fn note_gc_time(&mut self, ms: f64) {
+        let ms = if ms > 0.0 { ms } else { 0.0 };
+        self.gc_last_ms = ms;
+        self.gc_max_ms = self.gc_max_ms.max(ms);
+        self.gc_total_ms += ms;
+        let w = if ms > self.gc_estimate_ms { 0.5 } else { 0.1 };
+        self.gc_estimate_ms += w * (ms - self.gc_estimate_ms);
+    }
+
+    /// True when a host that slices time should collect at its next slice
+    /// boundary: `allocated` is past `soft_threshold`, or past three
+    /// quarters of `threshold` (so that the slice boundary usually comes
+    /// before the interpreter's own trigger, [`Heap::needs_gc`]).
+    #[inline]
+    pub fn gc_due(&self) -> bool {
+        self.allocated > self.soft_threshold.min(self.threshold / 4 * 3)
+    }
+
+    /// True if a collection started at `now` is expected to end (with
+    /// the safety factor and margin) by `deadline` (ms).
+    pub fn gc_fits(&self, now: f64, deadline: f64) -> bool {
+        now + self.gc_estimate_ms * GC_FIT_FACTOR + GC_FIT_MARGIN_MS <= deadline
     }
 
     #[inline]
@@ -224,6 +293,7 @@ impl Heap {
         self.allocated = 0;
         self.threshold = (live / 2).max(8 << 20);
         self.collections += 1;
+        self.gc_deferred = false;
     }
 
     pub fn count_live(&self) -> usize {
