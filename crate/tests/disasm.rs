@@ -71,18 +71,11 @@ fn blocks_and_primitives_are_listed() {
 /// at the first call), listed after the bytecode.
 #[test]
 fn optimized_loop_listing() {
-    let mut vm = Vm::new().expect("kernel");
-    vm.tier = livetalk::interp::TierMode::Eager;
-    vm.accept(
-        "Object",
-        false,
+    let (listing, optimized) = optimized_listing(
         "fill: a step: s\n\t| i |\n\ti := 1.\n\t[i <= a size] whileTrue: [a at: i put: i. i := i + s].\n\t^ a",
-        "t",
-    )
-    .expect("accept");
-    vm.eval("nil fill: (Array new: 5) step: 2").expect("run");
-    let listing = vm.disassemble("Object>>fill:step:").expect("disassemble");
-    let optimized = &listing[listing.find("optimized").expect("optimized code listed")..];
+        "nil fill: (Array new: 5) step: 2",
+        "Object>>fill:step:",
+    );
     let expected = "\
 optimized (deopts 0):
    0  PushInt(1)
@@ -115,19 +108,11 @@ optimized (deopts 0):
 /// dispatches.
 #[test]
 fn optimized_sieve_listing() {
-    let mut vm = Vm::new().expect("kernel");
-    vm.tier = livetalk::interp::TierMode::Eager;
-    vm.accept(
-        "Object",
-        false,
+    let (listing, optimized) = optimized_listing(
         "mark: flags upTo: n\n\t| count |\n\tcount := 0.\n\t1 to: n do: [:i | (flags at: i) ifTrue: [flags at: i put: false. count := count + 1]].\n\t^ count",
-        "t",
-    )
-    .expect("accept");
-    vm.eval("nil mark: (Array new: 3 withAll: true) upTo: 3")
-        .expect("run");
-    let listing = vm.disassemble("Object>>mark:upTo:").expect("disassemble");
-    let optimized = &listing[listing.find("optimized").expect("optimized code listed")..];
+        "nil mark: (Array new: 3 withAll: true) upTo: 3",
+        "Object>>mark:upTo:",
+    );
     let expected = "\
 optimized (deopts 0):
    0  PushInt(0)
@@ -162,4 +147,18 @@ optimized (deopts 0):
   29  ReturnTop
 ";
     assert_eq!(optimized, expected, "{}", listing);
+}
+
+/// Accepts `source` in Object with the tier eager (optimized at the first
+/// call), runs `run`, and answers the listing of `method` and its
+/// optimized part.
+fn optimized_listing(source: &str, run: &str, method: &str) -> (String, String) {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = livetalk::interp::TierMode::Eager;
+    vm.accept("Object", false, source, "t").expect("accept");
+    vm.eval(run).expect("run");
+    let listing = vm.disassemble(method).expect("disassemble");
+    let at = listing.find("optimized").expect("optimized code listed");
+    let optimized = listing[at..].to_string();
+    (listing, optimized)
 }
