@@ -37,10 +37,11 @@ const FILE_IN_FUEL: u64 = 20_000_000;
 const FILE_IN_CHUNK: u64 = 100_000;
 /// The page collects garbage itself, at a slice boundary, once this many
 /// bytes were allocated (`Vm::collect_if_due`: where the collection fits
-/// before the call's deadline, else at the start of the next call). The VM's own trigger (8 MiB) lets the heap
-/// table grow to a few hundred thousand objects, and sweeping those takes
-/// tens of milliseconds in wasm, more than a frame's budget; collecting
-/// early keeps every pause short at the same total cost.
+/// before the call's deadline, else at the start of the next call). The
+/// VM's own trigger (8 MiB) lets the heap table grow to a few hundred
+/// thousand objects, and sweeping those takes tens of milliseconds in
+/// wasm, more than a frame's budget; collecting early keeps every pause
+/// short at the same total cost.
 const HOST_GC_BYTES: usize = 1 << 20;
 /// ...scaled up for deep stacks: bytes allocated per frame on the stacks.
 const HOST_GC_BYTES_PER_FRAME: usize = 64;

@@ -772,25 +772,15 @@ pub(super) fn array_access(
     if argc != prim as usize - 59 || n < argc + 1 {
         return false;
     }
-    let r = st[n - argc - 1];
-    let i = match st[n - argc].as_int() {
-        Some(i) if i >= 1 => i as usize - 1,
-        _ => return false,
-    };
-    let obj = match heap.try_get_mut(r) {
-        Some(o) if o.class == array => o,
-        _ => return false,
-    };
-    let slots = match &mut obj.body {
-        Body::Slots(s) if i < s.len() => s,
-        _ => return false,
+    let cell = match array_cell(heap, array, st[n - argc - 1], st[n - argc]) {
+        Some(c) => c,
+        None => return false,
     };
     let v = if prim == 60 {
-        slots[i]
+        *cell
     } else {
-        let v = st[n - 1];
-        slots[i] = v;
-        v
+        *cell = st[n - 1];
+        st[n - 1]
     };
     st.truncate(n - argc);
     st[n - argc - 1] = v;
