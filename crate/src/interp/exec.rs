@@ -1117,6 +1117,24 @@ fn frame_roots(
     }
 }
 
+/// [`arith_small`] on two SmallInteger values, the common operations
+/// computed on the tagged words (no untagging and retagging).
+#[inline(always)]
+pub(crate) fn arith_tagged(a: Arith, x: Value, y: Value) -> Option<Value> {
+    let (xb, yb) = (x.bits() as i64, y.bits() as i64);
+    match a {
+        Arith::Add => x.small_add(y),
+        Arith::Sub => x.small_sub(y),
+        Arith::Lt => Some(Value::bool(xb < yb)),
+        Arith::Gt => Some(Value::bool(xb > yb)),
+        Arith::Le => Some(Value::bool(xb <= yb)),
+        Arith::Ge => Some(Value::bool(xb >= yb)),
+        Arith::Eq => Some(Value::bool(xb == yb)),
+        Arith::Ne => Some(Value::bool(xb != yb)),
+        _ => arith_small(a, x.int_unchecked(), y.int_unchecked()),
+    }
+}
+
 /// SmallInteger fast paths; `None` means "send the selector instead"
 /// (overflow into LargeInteger, division by zero, inexact division).
 #[inline(always)]

@@ -18,7 +18,7 @@
 //! expects. The general loop can run every instruction itself, so the
 //! set handled here is purely a speed choice.
 
-use super::exec::{arith_small, TierSend};
+use super::exec::{arith_small, arith_tagged, TierSend};
 use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
 use crate::bytecode::{konst, Arith, Op};
@@ -40,50 +40,199 @@ pub(super) enum Exit {
     Frame,
 }
 
+/// Room kept free above the operand stack when a frame is entered, so
+/// that the pushes of a typical method never find the buffer full (one
+/// that does leaves to the general loop, which grows it).
+const STACK_HEADROOM: usize = 32;
+
 /// Runs the active process's top frame, and the frames it calls and
 /// returns to, until an instruction needs the general loop or the fuel
 /// runs out. The caller guarantees a runnable process with a frame.
+///
+/// The operand stack is used through raw pointers into `vm.stack`'s
+/// buffer (`base <= bpp <= sp <= limit`, everything below `sp`
+/// written), so that the loop keeps one stack pointer in a register
+/// instead of a `Vec`'s pointer, length and capacity. Every access is
+/// checked against those bounds: a push against `limit`, a pop or an
+/// operand against `bpp` (the frame's temp 0), a temp against `sp`; a
+/// failed check leaves to the general loop, which does the same thing
+/// with `Vec` operations. `vm.stack`'s length is stale inside the loop
+/// and is set (`sync!`) before anything else can look at it.
 #[inline(never)]
 pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
-    // the operand stack is a local, so its length stays in a register;
-    // it goes back into the VM before anything that uses `vm.stack`
-    let mut st = std::mem::take(&mut vm.stack);
     let mut fuel = *fuel_io;
     let tier_on = vm.tier != TierMode::Off;
     let array_class = vm.k.array;
     let mut array_plain = vm.array_prims_plain();
+    // the operand stack (see above)
+    let mut base: *mut Value;
+    let mut sp: *mut Value;
+    let mut limit: *mut Value;
     // the running frame, in locals
     let mut fi;
-    let mut code: Rc<Code>;
-    let mut opt: Option<Rc<OptCode>>;
+    // the frame's code and optimized code, kept alive by its `Rc`s in
+    // `vm.frames[fi]`, which change only in calls out of this loop, after
+    // which the frame is loaded again (no reference counting per call)
+    let mut code_p: *const Code;
+    let mut opt_p: *const OptCode;
     let mut ops: Ops;
-    let mut pc;
-    let mut bp;
+    // the next instruction, a pointer into `ops` (see `jump!`)
+    let mut ip: *const Op;
+    let mut bpp: *mut Value;
     let mut recv;
+    macro_rules! load_stack {
+        () => {{
+            let s = &mut vm.stack;
+            let n = s.len();
+            base = s.as_mut_ptr();
+            // SAFETY: a Vec's length and capacity are in its buffer
+            unsafe {
+                sp = base.add(n);
+                limit = base.add(s.capacity());
+            }
+        }};
+    }
+    macro_rules! sync {
+        () => {{
+            // SAFETY: base <= sp <= limit (its capacity), and every value
+            // below sp has been written
+            unsafe { vm.stack.set_len(sp.offset_from(base) as usize) }
+        }};
+    }
     macro_rules! load_top {
         () => {{
             fi = vm.frames.len() - 1;
             let f = &vm.frames[fi];
-            code = f.code.clone();
-            opt = f.opt.clone();
-            ops = Ops::of(&code, &opt);
-            pc = f.pc as usize;
-            bp = f.bp as usize;
+            code_p = Rc::as_ptr(&f.code);
+            opt_p = f.opt.as_ref().map_or(std::ptr::null(), Rc::as_ptr);
+            // SAFETY: just taken from live `Rc`s
+            ops = Ops::of(unsafe { &*code_p }, unsafe { opt_p.as_ref() });
+            ip = ops.ptr.wrapping_add(f.pc as usize);
             recv = f.receiver;
+            // SAFETY: clamped into base..=sp (a frame's bp never exceeds
+            // the stack's length; if it did, its temps would read as
+            // missing and the general loop would take over)
+            let len = unsafe { sp.offset_from(base) } as usize;
+            bpp = unsafe { base.add((f.bp as usize).min(len)) };
         }};
     }
+    // The index of the next instruction (`ip` is never below `ops.ptr`).
+    macro_rules! pc {
+        () => {
+            (ip as usize - ops.ptr as usize) / std::mem::size_of::<Op>()
+        };
+    }
+    // The running frame's code and optimized code (see `code_p`).
+    macro_rules! code {
+        () => {
+            // SAFETY: kept alive by the frame (see `code_p`)
+            unsafe { &*code_p }
+        };
+    }
+    macro_rules! opt {
+        () => {
+            // SAFETY: null or kept alive by the frame (see `code_p`)
+            unsafe { opt_p.as_ref() }
+        };
+    }
+    load_stack!();
     load_top!();
+    // Every exit with the frame still on top goes through one block after
+    // the loop (fewer paths for the register allocator to keep values on).
     macro_rules! leave {
-        ($e:expr) => {{
-            vm.stack = st;
-            vm.frames[fi].pc = pc as u32;
-            *fuel_io = fuel;
-            return $e;
+        ($e:expr) => {
+            break $e
+        };
+    }
+    // At least `$n` operands above temp 0.
+    macro_rules! has {
+        ($n:expr) => {
+            bpp.wrapping_add($n) <= sp
+        };
+    }
+    // The operand `$k` below the top (1 is the top); only after `has!`.
+    macro_rules! at {
+        ($k:expr) => {
+            // SAFETY: bpp <= sp - $k (has!), so it is a written value
+            *unsafe { &mut *sp.sub($k) }
+        };
+    }
+    // Pushes `$v`, or leaves to run `$op` in the general loop (which grows
+    // the stack) when the buffer is full.
+    macro_rules! push {
+        ($v:expr, $op:expr) => {{
+            let v: Value = $v;
+            if sp < limit {
+                // SAFETY: sp < limit, inside the buffer
+                unsafe {
+                    sp.write(v);
+                    sp = sp.add(1);
+                }
+            } else {
+                leave!(Exit::Slow($op));
+            }
         }};
+    }
+    // Pushes `$v` where the caller has checked that `sp < limit`.
+    macro_rules! push_checked {
+        ($v:expr) => {{
+            let v: Value = $v;
+            debug_assert!(sp < limit);
+            // SAFETY: sp < limit (the caller's check)
+            unsafe {
+                sp.write(v);
+                sp = sp.add(1);
+            }
+        }};
+    }
+    // Drops `$n` operands; only after `has!($n)`.
+    macro_rules! drop_n {
+        ($n:expr) => {
+            // SAFETY: bpp <= sp - $n (has!)
+            sp = unsafe { sp.sub($n) }
+        };
+    }
+    // Temp `$i` of the running frame, if it is below `sp`.
+    macro_rules! temp {
+        ($i:expr) => {{
+            let p = bpp.wrapping_add($i as usize);
+            if p < sp {
+                // SAFETY: bpp <= p < sp
+                Some(unsafe { *p })
+            } else {
+                None
+            }
+        }};
+    }
+    // Stores `$v` into temp `$i`; false when there is no such temp.
+    macro_rules! set_temp {
+        ($i:expr, $v:expr) => {{
+            let v: Value = $v;
+            let p = bpp.wrapping_add($i as usize);
+            if p < sp {
+                // SAFETY: bpp <= p < sp
+                unsafe { p.write(v) };
+                true
+            } else {
+                false
+            }
+        }};
+    }
+    // The operands of the running frame, as a slice.
+    macro_rules! operands {
+        () => {
+            // SAFETY: bpp <= sp, all written
+            unsafe { std::slice::from_raw_parts(bpp, sp.offset_from(bpp) as usize) }
+        };
     }
     macro_rules! jump {
         ($d:expr) => {
-            pc = (pc as i64 + $d as i64) as usize
+            // a target before the first instruction (which no compiled
+            // code has) is treated as one past the last
+            ip = match ip.wrapping_offset($d as isize) {
+                t if t >= ops.ptr => t,
+                _ => ops.end,
+            }
         };
     }
     // A fused instruction whose guard failed runs the first instruction
@@ -91,21 +240,15 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // canonical in the optimized code).
     macro_rules! unfuse {
         () => {
-            match code.ops.get(pc - 1) {
-                Some(&Op::PushTemp(i)) => match st.get(bp + i as usize) {
-                    Some(&v) => st.push(v),
+            match code!().ops.get(pc!() - 1) {
+                Some(&Op::PushTemp(i)) => match temp!(i) {
+                    Some(v) => push!(v, Op::PushTemp(i)),
                     None => leave!(Exit::Slow(Op::PushTemp(i))),
                 },
-                Some(&Op::PushSelf) => st.push(recv),
+                Some(&Op::PushSelf) => push!(recv, Op::PushSelf),
                 Some(&other) => leave!(Exit::Slow(other)),
                 None => leave!(Exit::Frame),
             }
-        };
-    }
-    // Operands of the fused instructions: a temp, or a constant.
-    macro_rules! temp {
-        ($i:expr) => {
-            st.get(bp + $i as usize).copied()
         };
     }
     macro_rules! int {
@@ -120,10 +263,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         ($x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
             match ($x, $y) {
                 (Some(x), Some(y)) if fuel >= $n && x.is_int() && y.is_int() => {
-                    match arith_small($aop, x.int_unchecked(), y.int_unchecked()) {
+                    match arith_tagged($aop, x, y) {
                         Some($r) => {
                             fuel -= $n;
-                            pc += $n;
+                            ip = ip.wrapping_add($n);
                             $then;
                         }
                         None => unfuse!(),
@@ -145,16 +288,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             jump!($d);
             if let (Some(x), Some(y)) = ($x, $y) {
-                if fuel >= 4 && x.is_int() && y.is_int() {
-                    match arith_small($aop, x.int_unchecked(), y.int_unchecked()) {
+                if fuel >= 4 && sp < limit && x.is_int() && y.is_int() {
+                    match arith_tagged($aop, x, y) {
                         Some(Value::TRUE) => {
                             fuel -= 4;
-                            pc += 4;
+                            ip = ip.wrapping_add(4);
                         }
                         Some(Value::FALSE) => {
-                            st.push(Value::FALSE);
+                            push_checked!(Value::FALSE);
                             fuel -= 3;
-                            pc += 3;
+                            ip = ip.wrapping_add(3);
                         }
                         _ => {}
                     }
@@ -166,11 +309,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // frames were pushed or popped, or the process stopped; a primitive
     // may also have redefined a method and deoptimized this frame (R6).
     // Carries on in whatever frame is on top now, reloaded, or lets the
-    // general loop look first.
+    // general loop look first. `vm.stack` is current (synced) here.
     macro_rules! after_call {
         () => {{
+            load_stack!();
             if vm.frames.is_empty() || !vm.runnable_here() {
-                vm.stack = st;
                 *fuel_io = fuel;
                 return Exit::Frame;
             }
@@ -185,11 +328,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! send {
         ($op:expr, $selector:expr, $argc:expr, $cached:expr) => {{
             let argc: usize = $argc;
-            let n = st.len();
-            let r = match n.checked_sub(argc + 1) {
-                Some(i) => st[i],
-                None => leave!(Exit::Slow($op)),
-            };
+            if !has!(argc + 1) {
+                leave!(Exit::Slow($op));
+            }
+            let r = at!(argc + 1);
             let found: Option<(Value, Rc<Code>)> = match $cached {
                 Some(hit) => Some(hit),
                 None => {
@@ -205,20 +347,35 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 leave!(Exit::Slow($op));
             }
             vm.send_count += 1;
-            vm.frames[fi].pc = pc as u32;
+            vm.frames[fi].pc = pc!() as u32;
             if callee.info.primitive != 0 || vm.frames.len() >= vm.max_depth {
                 // a primitive (or the depth limit): the general send,
                 // then carry on in whatever frame is on top
-                vm.stack = std::mem::take(&mut st);
+                sync!();
                 vm.invoke(method, callee, r, argc);
-                st = std::mem::take(&mut vm.stack);
                 // a primitive may have redefined at:/at:put: (R5)
                 array_plain = vm.array_prims_plain();
                 after_call!();
                 continue;
             }
-            let new_bp = n - argc;
-            st.resize(new_bp + (callee.num_temps as usize).max(argc), Value::NIL);
+            // the callee's temps above its arguments start as nil, and
+            // its frame gets some room for its operands
+            let extra = (callee.num_temps as usize).saturating_sub(argc);
+            if (limit as usize - sp as usize) / std::mem::size_of::<Value>()
+                < extra + STACK_HEADROOM
+            {
+                sync!();
+                vm.stack.reserve(extra + STACK_HEADROOM);
+                load_stack!();
+            }
+            // SAFETY: room for `extra` values was just made
+            let new_bp = unsafe {
+                for _ in 0..extra {
+                    sp.write(Value::NIL);
+                    sp = sp.add(1);
+                }
+                sp.sub(extra + argc).offset_from(base) as usize
+            };
             let serial = vm.next_serial;
             vm.next_serial += 1;
             vm.frames.push(Frame {
@@ -245,48 +402,60 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! tier_send {
         ($op:expr, $site:expr) => {{
             let (op, site): (Op, u16) = ($op, $site);
-            let o = match &opt {
+            let o = match &vm.frames[fi].opt {
                 Some(o) => o.clone(),
                 None => leave!(Exit::Slow(op)),
             };
-            vm.stack = std::mem::take(&mut st);
-            vm.frames[fi].pc = pc as u32;
-            let result = vm.tier_send(&o, site as usize, pc - 1, op, &mut fuel);
-            st = std::mem::take(&mut vm.stack);
+            sync!();
+            vm.frames[fi].pc = pc!() as u32;
+            // (through a copy: a local whose address is taken lives in
+            // memory, and the fuel is needed in a register)
+            let mut f = fuel;
+            let result = vm.tier_send(&o, site as usize, pc!() - 1, op, &mut f);
+            fuel = f;
+            load_stack!();
             // a primitive may have redefined at:/at:put: (R5)
             array_plain = vm.array_prims_plain();
             match result {
-                TierSend::Fallback => match code.ops.get(pc - 1) {
-                    Some(&canonical) => leave!(Exit::Slow(canonical)),
-                    None => leave!(Exit::Frame),
+                TierSend::Fallback => match code!().ops.get(pc!() - 1) {
+                    Some(&canonical) => {
+                        *fuel_io = fuel;
+                        return Exit::Slow(canonical);
+                    }
+                    None => {
+                        *fuel_io = fuel;
+                        return Exit::Frame;
+                    }
                 },
-                TierSend::Done => {}
+                TierSend::Done => {
+                    // the frame is the same, its operands changed
+                    let len = unsafe { sp.offset_from(base) } as usize;
+                    bpp = unsafe { base.add((vm.frames[fi].bp as usize).min(len)) };
+                }
                 TierSend::Sent => after_call!(),
             }
         }};
     }
-    loop {
-        if fuel == 0 {
-            leave!(Exit::Fuel);
+    let exit = loop {
+        match fuel.checked_sub(1) {
+            Some(f) => fuel = f,
+            None => leave!(Exit::Fuel),
         }
         // Matched through a reference, so each arm loads only its own
         // operands (a copied `Op` is first reassembled from its packed
         // bytes). Falling off the end behaves like returning self (the
         // general loop's `ReturnSelf`, charged like an instruction).
-        let op: &Op = match ops.get(pc) {
-            Some(op) => op,
-            None => {
-                fuel -= 1;
-                leave!(Exit::Slow(Op::ReturnSelf));
-            }
-        };
-        fuel -= 1;
-        pc += 1;
+        if ip >= ops.end {
+            leave!(Exit::Slow(Op::ReturnSelf));
+        }
+        // SAFETY: ops.ptr <= ip < ops.end (see `Ops`)
+        let op: &Op = unsafe { &*ip };
+        ip = ip.wrapping_add(1);
         match *op {
-            Op::PushGlobal(i) => match code.literals.get(i as usize) {
+            Op::PushGlobal(i) => match code!().literals.get(i as usize) {
                 Some(&assoc) => {
                     let v = vm.assoc_value(assoc);
-                    st.push(v);
+                    push!(v, *op);
                 }
                 None => leave!(Exit::Slow(*op)),
             },
@@ -297,178 +466,197 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // doesNotUnderstand:, the depth limit, unwinding, the end of
             // a process) is the general loop's.
             Op::Send { sel, argc } => {
-                let selector = match code.literals.get(sel as usize) {
+                let selector = match code!().literals.get(sel as usize) {
                     Some(&s) => s,
                     None => leave!(Exit::Slow(*op)),
                 };
                 send!(*op, selector, argc as usize, None);
             }
             Op::ReturnTop | Op::ReturnSelf => {
-                let v = if matches!(*op, Op::ReturnTop) {
-                    match st.pop() {
-                        Some(v) => v,
-                        None => leave!(Exit::Slow(*op)),
-                    }
-                } else {
-                    recv
-                };
-                if fi == 0 || !matches!(vm.frames[fi].on_return, OnReturn::Push) || bp == 0 {
-                    if matches!(*op, Op::ReturnTop) {
-                        st.push(v);
-                    }
+                let top = matches!(*op, Op::ReturnTop);
+                if top && !has!(1) {
+                    leave!(Exit::Slow(*op));
+                }
+                let v = if top { at!(1) } else { recv };
+                if fi == 0 || !matches!(vm.frames[fi].on_return, OnReturn::Push) || bpp == base {
                     leave!(Exit::Slow(*op));
                 }
                 vm.frames.pop();
-                st.truncate(bp - 1);
-                st.push(v);
+                // the receiver's slot (just below temp 0) gets the value
+                // SAFETY: base < bpp <= sp
+                unsafe {
+                    sp = bpp;
+                    sp.sub(1).write(v);
+                }
                 load_top!();
             }
             // The tier's send sites: a megamorphic one is an ordinary send;
             // an inline cache's hit skips the lookup. Misses, the first
             // execution and inlined leaves go through `Vm::tier_send`.
-            Op::SendMega { .. } => match code.ops.get(pc - 1) {
-                Some(&Op::Send { sel, argc }) => match code.literals.get(sel as usize) {
+            Op::SendMega { .. } => match code!().ops.get(pc!() - 1) {
+                Some(&Op::Send { sel, argc }) => match code!().literals.get(sel as usize) {
                     Some(&selector) => send!(*op, selector, argc as usize, None),
                     None => leave!(Exit::Slow(*op)),
                 },
                 Some(&other) => leave!(Exit::Slow(other)),
                 None => leave!(Exit::Frame),
             },
-            Op::SendCached { site } => match cache_hit(vm, &opt, site as usize, &st) {
+            Op::SendCached { site } => match cache_hit(vm, opt!(), site as usize, operands!()) {
                 Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
                 None => tier_send!(*op, site),
             },
-            Op::InlineLeaf { site } => match inline_leaf(vm, &opt, site as usize, &mut st, fuel) {
-                Some(cost) => fuel -= cost - 1,
-                None => tier_send!(*op, site),
-            },
+            Op::InlineLeaf { site } => {
+                sync!();
+                // SAFETY: base <= bpp
+                let floor = unsafe { bpp.offset_from(base) } as usize;
+                let done = inline_leaf(vm, opt!(), site as usize, floor, fuel);
+                load_stack!();
+                match done {
+                    Some(cost) => fuel -= cost - 1,
+                    None => tier_send!(*op, site),
+                }
+            }
             Op::SendAdaptive { site } => tier_send!(*op, site),
-            Op::PushSelf => st.push(recv),
-            Op::PushNil => st.push(Value::NIL),
-            Op::PushTrue => st.push(Value::TRUE),
-            Op::PushFalse => st.push(Value::FALSE),
-            Op::PushInt(i) => st.push(Value::small(i as i64)),
-            Op::PushLit(i) => match code.literals.get(i as usize) {
-                Some(&v) => st.push(v),
+            Op::PushSelf => push!(recv, *op),
+            Op::PushNil => push!(Value::NIL, *op),
+            Op::PushTrue => push!(Value::TRUE, *op),
+            Op::PushFalse => push!(Value::FALSE, *op),
+            Op::PushInt(i) => push!(Value::small(i as i64), *op),
+            Op::PushLit(i) => match code!().literals.get(i as usize) {
+                Some(&v) => push!(v, *op),
                 None => leave!(Exit::Slow(*op)),
             },
-            Op::PushTemp(i) => match st.get(bp + i as usize) {
-                Some(&v) => st.push(v),
+            Op::PushTemp(i) => match temp!(i) {
+                Some(v) => push!(v, *op),
                 None => leave!(Exit::Slow(*op)),
             },
             Op::StoreTemp(i) => {
-                let v = match st.last() {
-                    Some(&v) => v,
-                    None => leave!(Exit::Slow(*op)),
-                };
-                match st.get_mut(bp + i as usize) {
-                    Some(t) => *t = v,
-                    None => leave!(Exit::Slow(*op)),
+                if !(has!(1) && set_temp!(i, at!(1))) {
+                    leave!(Exit::Slow(*op));
                 }
             }
             Op::PopTemp(i) => {
-                let n = st.len();
-                if n == 0 || bp + (i as usize) >= n - 1 {
+                // the temp must be below the value popped
+                if !(has!(1) && bpp.wrapping_add(i as usize + 1) < sp) {
                     leave!(Exit::Slow(*op));
                 }
-                st[bp + i as usize] = st[n - 1];
-                st.truncate(n - 1);
+                let v = at!(1);
+                drop_n!(1);
+                set_temp!(i, v);
             }
             Op::PushInstVar(i) => {
                 let v = slot(&vm.heap, recv, i as usize);
-                st.push(v);
+                push!(v, *op);
             }
-            Op::StoreInstVar(i) => match st.last() {
-                Some(&v) if set_plain_slot(&mut vm.heap, recv, i as usize, v) => {}
+            Op::StoreInstVar(i) => {
+                if !(has!(1) && set_plain_slot(&mut vm.heap, recv, i as usize, at!(1))) {
+                    leave!(Exit::Slow(*op));
+                }
+            }
+            Op::PushRemote { idx, vec } => match temp!(vec) {
+                Some(tv) => {
+                    let v = slot(&vm.heap, tv, idx as usize);
+                    push!(v, *op);
+                }
+                None => leave!(Exit::Slow(*op)),
+            },
+            Op::StoreRemote { idx, vec } => match temp!(vec) {
+                Some(tv) if has!(1) && set_plain_slot(&mut vm.heap, tv, idx as usize, at!(1)) => {}
                 _ => leave!(Exit::Slow(*op)),
             },
-            Op::PushRemote { idx, vec } => match st.get(bp + vec as usize) {
-                Some(&tv) => {
-                    let v = slot(&vm.heap, tv, idx as usize);
-                    st.push(v);
-                }
-                None => leave!(Exit::Slow(*op)),
-            },
-            Op::StoreRemote { idx, vec } => {
-                let (tv, v) = match (st.get(bp + vec as usize), st.last()) {
-                    (Some(&tv), Some(&v)) => (tv, v),
-                    _ => leave!(Exit::Slow(*op)),
-                };
-                if !set_plain_slot(&mut vm.heap, tv, idx as usize, v) {
-                    leave!(Exit::Slow(*op));
-                }
-            }
             Op::Pop => {
-                st.pop();
-            }
-            Op::Dup => match st.last() {
-                Some(&v) => st.push(v),
-                None => leave!(Exit::Slow(*op)),
-            },
-            Op::Arith(a) => {
-                let n = st.len();
-                if n < 2 {
+                if !has!(1) {
                     leave!(Exit::Slow(*op));
                 }
-                let (x, y) = (st[n - 2], st[n - 1]);
+                drop_n!(1);
+            }
+            Op::Dup => {
+                if !has!(1) {
+                    leave!(Exit::Slow(*op));
+                }
+                push!(at!(1), *op);
+            }
+            Op::Arith(a) => {
+                if !has!(2) {
+                    leave!(Exit::Slow(*op));
+                }
+                let (x, y) = (at!(2), at!(1));
                 if !(x.is_int() && y.is_int()) {
                     leave!(Exit::Slow(*op));
                 }
-                match arith_small(a, x.int_unchecked(), y.int_unchecked()) {
+                match arith_tagged(a, x, y) {
                     Some(r) => {
-                        st[n - 2] = r;
-                        st.truncate(n - 1);
+                        at!(2) = r;
+                        drop_n!(1);
                     }
                     None => leave!(Exit::Slow(*op)),
                 }
             }
-            Op::At | Op::AtPut => {
-                let (prim, argc) = if matches!(*op, Op::At) {
-                    (60, 1)
-                } else {
-                    (61, 2)
-                };
-                if !(array_plain && array_access(&mut vm.heap, array_class, &mut st, prim, argc)) {
+            Op::At => {
+                if !(array_plain && has!(2)) {
                     leave!(Exit::Slow(*op));
+                }
+                match array_cell(&mut vm.heap, array_class, at!(2), at!(1)) {
+                    Some(cell) => {
+                        at!(2) = *cell;
+                        drop_n!(1);
+                    }
+                    None => leave!(Exit::Slow(*op)),
+                }
+            }
+            Op::AtPut => {
+                if !(array_plain && has!(3)) {
+                    leave!(Exit::Slow(*op));
+                }
+                let v = at!(1);
+                match array_cell(&mut vm.heap, array_class, at!(3), at!(2)) {
+                    Some(cell) => {
+                        *cell = v;
+                        at!(3) = v;
+                        drop_n!(2);
+                    }
+                    None => leave!(Exit::Slow(*op)),
                 }
             }
             Op::IdentityEq => {
                 // equal bits are identical; two objects with different
                 // indices may still be equal Floats (the general loop)
-                let n = st.len();
-                if n < 2 {
+                if !has!(2) {
                     leave!(Exit::Slow(*op));
                 }
-                let (x, y) = (st[n - 2], st[n - 1]);
+                let (x, y) = (at!(2), at!(1));
                 if x != y && x.is_obj() && y.is_obj() {
                     leave!(Exit::Slow(*op));
                 }
-                st[n - 2] = Value::bool(x == y);
-                st.truncate(n - 1);
+                at!(2) = Value::bool(x == y);
+                drop_n!(1);
             }
             Op::Jump(d) => {
-                if d < 0 && ((tier_on && opt.is_none()) || vm.heap.needs_gc()) {
+                if d < 0 && ((tier_on && opt_p.is_null()) || vm.heap.needs_gc()) {
                     leave!(Exit::Slow(*op));
                 }
                 jump!(d);
             }
             Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
-                let v = match st.last() {
-                    Some(&v) if v == Value::TRUE || v == Value::FALSE => v,
-                    _ => leave!(Exit::Slow(*op)),
-                };
-                st.pop();
+                if !has!(1) {
+                    leave!(Exit::Slow(*op));
+                }
+                let v = at!(1);
+                if v != Value::TRUE && v != Value::FALSE {
+                    leave!(Exit::Slow(*op));
+                }
+                drop_n!(1);
                 if (v == Value::TRUE) == matches!(*op, Op::JumpIfTrue(_)) {
                     jump!(d);
                 }
             }
-            Op::JumpIfNil(d) => {
-                if st.pop().unwrap_or(Value::NIL) == Value::NIL {
-                    jump!(d);
+            Op::JumpIfNil(d) | Op::JumpIfNotNil(d) => {
+                if !has!(1) {
+                    leave!(Exit::Slow(*op));
                 }
-            }
-            Op::JumpIfNotNil(d) => {
-                if st.pop().unwrap_or(Value::NIL) != Value::NIL {
+                let v = at!(1);
+                drop_n!(1);
+                if (v == Value::NIL) == matches!(*op, Op::JumpIfNil(_)) {
                     jump!(d);
                 }
             }
@@ -476,11 +664,17 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // Each replaces a canonical sequence and charges its length;
             // when its guard fails, or the fuel cannot cover the whole
             // sequence, the sequence's first instruction runs instead.
-            Op::ArithTT { a, b, op: aop } => {
-                fused!(temp!(a), temp!(b), aop, 2, |r| st.push(r))
+            // (the pushing ones first check for room for their result)
+            Op::ArithTT { a, b, op: aop } if sp < limit => {
+                fused!(temp!(a), temp!(b), aop, 2, |r| push_checked!(r))
             }
-            Op::ArithTI { a, imm, op: aop } => fused!(temp!(a), int!(imm), aop, 2, |r| st.push(r)),
-            Op::ArithSI { imm, op: aop } => fused!(Some(recv), int!(imm), aop, 2, |r| st.push(r)),
+            Op::ArithTI { a, imm, op: aop } if sp < limit => {
+                fused!(temp!(a), int!(imm), aop, 2, |r| push_checked!(r))
+            }
+            Op::ArithSI { imm, op: aop } if sp < limit => {
+                fused!(Some(recv), int!(imm), aop, 2, |r| push_checked!(r))
+            }
+            Op::ArithTT { .. } | Op::ArithTI { .. } | Op::ArithSI { .. } => unfuse!(),
             Op::BranchTT { a, b, op: aop, d } => {
                 fused!(temp!(a), temp!(b), aop, 3, |r| if r == Value::FALSE {
                     jump!(d)
@@ -497,37 +691,42 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 })
             }
             Op::IncTemp { a, imm } => {
-                fused!(temp!(a), int!(imm), Arith::Add, 3, |r| st
-                    [bp + a as usize] =
-                    r)
+                fused!(temp!(a), int!(imm), Arith::Add, 3, |r| set_temp!(a, r))
             }
-            Op::SetTT { c, a, b, op: aop } if bp + (c as usize) < st.len() => {
-                fused!(temp!(a), temp!(b), aop, 3, |r| st[bp + c as usize] = r)
+            Op::SetTT { c, a, b, op: aop } if bpp.wrapping_add(c as usize) < sp => {
+                fused!(temp!(a), temp!(b), aop, 3, |r| set_temp!(c, r))
             }
-            Op::SetTI { c, a, imm, op: aop } if bp + (c as usize) < st.len() => {
-                fused!(temp!(a), int!(imm), aop, 3, |r| st[bp + c as usize] = r)
+            Op::SetTI { c, a, imm, op: aop } if bpp.wrapping_add(c as usize) < sp => {
+                fused!(temp!(a), int!(imm), aop, 3, |r| set_temp!(c, r))
             }
             Op::SetTT { .. } | Op::SetTI { .. } => unfuse!(),
-            Op::PushTT { a, b } => match (st.get(bp + a as usize), st.get(bp + b as usize)) {
-                (Some(&x), Some(&y)) if fuel >= 1 => {
-                    st.push(x);
-                    st.push(y);
+            Op::PushTT { a, b } => match (temp!(a), temp!(b)) {
+                (Some(x), Some(y)) if fuel >= 1 && sp.wrapping_add(2) <= limit => {
+                    // SAFETY: two free slots (checked)
+                    unsafe {
+                        sp.write(x);
+                        sp.add(1).write(y);
+                        sp = sp.add(2);
+                    }
                     fuel -= 1;
-                    pc += 1;
+                    ip = ip.wrapping_add(1);
                 }
                 _ => unfuse!(),
             },
             Op::AtPutPop => {
-                if fuel >= 1
-                    && array_plain
-                    && array_access(&mut vm.heap, array_class, &mut st, 61, 2)
-                {
-                    st.pop();
-                    fuel -= 1;
-                    pc += 1;
-                } else {
+                if !(fuel >= 1 && array_plain && has!(3)) {
                     // the canonical AtPut (the send, or its failure)
                     leave!(Exit::Slow(Op::AtPut));
+                }
+                let v = at!(1);
+                match array_cell(&mut vm.heap, array_class, at!(3), at!(2)) {
+                    Some(cell) => {
+                        *cell = v;
+                        drop_n!(3);
+                        fuel -= 1;
+                        ip = ip.wrapping_add(1);
+                    }
+                    None => leave!(Exit::Slow(Op::AtPut)),
                 }
             }
             Op::AtPutTTK { a, b, kind, imm } => match (temp!(a), temp!(b)) {
@@ -536,7 +735,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         Some(cell) => {
                             *cell = konst(kind, imm);
                             fuel -= 4;
-                            pc += 4;
+                            ip = ip.wrapping_add(4);
                         }
                         None => unfuse!(),
                     }
@@ -548,7 +747,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     match array_cell(&mut vm.heap, array_class, r, i).map(|c| *c) {
                         Some(v) if v == Value::TRUE || v == Value::FALSE => {
                             fuel -= 3;
-                            pc += 3;
+                            ip = ip.wrapping_add(3);
                             if v == Value::FALSE {
                                 jump!(d);
                             }
@@ -563,13 +762,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 jump_branch!(*op, d, temp!(a), int!(imm), aop)
             }
             Op::MakeClosure { block, copied } => {
-                let (n, block) = match (
-                    st.len().checked_sub(copied as usize),
-                    code.blocks.get(block as usize),
-                ) {
-                    (Some(n), Some(b)) => (n, b.clone()),
+                let copied = copied as usize;
+                let block = match code!().blocks.get(block as usize) {
+                    Some(b) if has!(copied) => b.clone(),
                     _ => leave!(Exit::Slow(*op)),
                 };
+                // SAFETY: `copied` operands (has!)
+                let values = unsafe { std::slice::from_raw_parts(sp.sub(copied), copied) }.to_vec();
+                drop_n!(copied);
                 let f = &vm.frames[fi];
                 let c = Closure {
                     code: block,
@@ -578,12 +778,24 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     home: f.home,
                     process: vm.procs[vm.active].obj,
                     outer: f.serial,
-                    copied: st.split_off(n),
+                    copied: values,
                 };
                 let v = vm
                     .heap
                     .alloc(vm.k.full_block_closure, Body::Closure(Box::new(c)));
-                st.push(v);
+                // SAFETY: `copied` slots were just freed, or there is room
+                if sp < limit {
+                    unsafe {
+                        sp.write(v);
+                        sp = sp.add(1);
+                    }
+                } else {
+                    sync!();
+                    vm.stack.push(v);
+                    load_stack!();
+                    let len = unsafe { sp.offset_from(base) } as usize;
+                    bpp = unsafe { base.add((vm.frames[fi].bp as usize).min(len)) };
+                }
                 if vm.heap.needs_gc() {
                     // the general loop collects before the next instruction
                     leave!(Exit::Frame);
@@ -596,47 +808,40 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             | Op::Class
             | Op::NonLocalReturn => leave!(Exit::Slow(*op)),
         }
-    }
+    };
+    sync!();
+    vm.frames[fi].pc = pc!() as u32;
+    *fuel_io = fuel;
+    exit
 }
 
 /// The running frame's instructions: its canonical code, or the tier's
-/// optimized copy (`Cell<Op>` has `Op`'s layout), as one slice-like view
-/// so that fetching does not ask which.
+/// optimized copy (`Cell<Op>` has `Op`'s layout), as one view so that
+/// fetching does not ask which. The loop reads through `ip` only where
+/// `ptr <= ip < end`: `ip` moves forward by one per instruction (checked
+/// against `end` before each fetch), and a jump below `ptr` goes to `end`.
+/// The memory is a Vec that is never resized, kept alive by the frame's
+/// `Rc<Code>`/`Rc<OptCode>` while the view is used. Optimized code is
+/// written only inside `Vm::tier_send`, and the loop copies what it needs
+/// from an instruction before calling that, so no reference from here is
+/// used across a write.
 #[derive(Clone, Copy)]
 struct Ops {
     ptr: *const Op,
-    len: usize,
+    end: *const Op,
 }
 
 impl Ops {
-    /// The view of `opt` if there is optimized code, else of `code`. The
-    /// caller keeps both `Rc`s alive for as long as it uses the view.
+    /// The view of `opt` if there is optimized code, else of `code`.
     #[inline(always)]
-    fn of(code: &Code, opt: &Option<Rc<OptCode>>) -> Ops {
-        match opt {
-            Some(o) => Ops {
-                ptr: o.ops.as_ptr() as *const Op,
-                len: o.ops.len(),
-            },
-            None => Ops {
-                ptr: code.ops.as_ptr(),
-                len: code.ops.len(),
-            },
-        }
-    }
-
-    #[inline(always)]
-    fn get<'a>(self, pc: usize) -> Option<&'a Op> {
-        if pc < self.len {
-            // SAFETY: in bounds of a Vec that is never resized and that
-            // the caller's `Rc<Code>`/`Rc<OptCode>` keeps alive (`of`).
-            // `Cell<Op>` is `repr(transparent)` over `Op`. Optimized code
-            // is written only inside `Vm::tier_send`, and the loop copies
-            // what it needs from an instruction before calling that, so
-            // no reference from here is used across a write.
-            Some(unsafe { &*self.ptr.add(pc) })
-        } else {
-            None
+    fn of(code: &Code, opt: Option<&OptCode>) -> Ops {
+        let (ptr, len) = match opt {
+            Some(o) => (o.ops.as_ptr() as *const Op, o.ops.len()),
+            None => (code.ops.as_ptr(), code.ops.len()),
+        };
+        Ops {
+            ptr,
+            end: ptr.wrapping_add(len),
         }
     }
 }
@@ -651,20 +856,21 @@ impl Ops {
 #[inline(never)]
 fn inline_leaf(
     vm: &mut Vm,
-    opt: &Option<Rc<OptCode>>,
+    opt: Option<&OptCode>,
     site: usize,
-    st: &mut Vec<Value>,
+    floor: usize,
     fuel: u64,
 ) -> Option<u64> {
-    let s = opt.as_ref()?.sites.get(site)?.borrow();
+    let s = opt?.sites.get(site)?.borrow();
     let (leaf, cost) = s.leaf?;
     let entry = s.entries.first()?;
     let argc = s.argc as usize;
     if fuel < cost - 1 || vm.frames.len() >= vm.max_depth {
         return None;
     }
-    let n = st.len();
-    let r = *st.get(n.checked_sub(argc + 1)?)?;
+    let n = vm.stack.len();
+    let ri = n.checked_sub(argc + 1).filter(|&i| i >= floor)?;
+    let r = vm.stack[ri];
     if vm.class_of(r) != entry.class {
         return None;
     }
@@ -672,7 +878,7 @@ fn inline_leaf(
         Leaf::Const(v) => v,
         Leaf::Getter(i) => slot(&vm.heap, r, i as usize),
         Leaf::Setter(i) => {
-            let arg = *st.last()?;
+            let arg = vm.stack[n - 1];
             if !set_plain_slot(&mut vm.heap, r, i as usize, arg) {
                 return None;
             }
@@ -681,11 +887,11 @@ fn inline_leaf(
         Leaf::SelfLeaf => r,
         Leaf::SelfArith(aop, k) => r.as_int().and_then(|x| arith_small(aop, x, k as i64))?,
         Leaf::Global(b) => vm.assoc_value(b),
-        Leaf::Straight => vm.eval_straight(&entry.code, r, &st[n - argc..])?,
+        Leaf::Straight => vm.eval_straight(&entry.code, r, &vm.stack[n - argc..])?,
         Leaf::ArrayAt | Leaf::ArrayAtPut => return None,
     };
-    st.truncate(n - argc - 1);
-    st.push(v);
+    vm.stack.truncate(ri);
+    vm.stack.push(v);
     // counted as the send it stands for (`Time primSendCount`)
     vm.send_count += 1;
     Some(cost)
@@ -696,11 +902,11 @@ fn inline_leaf(
 #[inline(always)]
 fn cache_hit(
     vm: &Vm,
-    opt: &Option<Rc<OptCode>>,
+    opt: Option<&OptCode>,
     site: usize,
     st: &[Value],
 ) -> Option<(Value, usize, (Value, Rc<Code>))> {
-    let s = opt.as_ref()?.sites.get(site)?.borrow();
+    let s = opt?.sites.get(site)?.borrow();
     if s.epoch != vm.cache_epoch {
         return None;
     }

@@ -109,8 +109,30 @@ impl Value {
     pub fn obj_index(self) -> usize {
         (self.0 >> 3) as usize
     }
+    #[inline(always)]
     pub fn bits(self) -> u64 {
         self.0
+    }
+
+    /// `self op other` for two SmallIntegers, computed on the tagged words
+    /// where that is exact: the sum and difference of `x << 3 | 1` and
+    /// `y << 3` overflow an `i64` exactly when `x + y` (or `x - y`) leaves
+    /// the SmallInteger range, and tagged words compare as their values.
+    /// `None` on overflow (or for an operation this does not cover).
+    #[inline(always)]
+    pub fn small_add(self, other: Value) -> Option<Value> {
+        debug_assert!(self.is_int() && other.is_int());
+        (self.0 as i64)
+            .checked_add((other.0 - TAG_INT) as i64)
+            .map(|r| Value(r as u64))
+    }
+    /// See [`Value::small_add`].
+    #[inline(always)]
+    pub fn small_sub(self, other: Value) -> Option<Value> {
+        debug_assert!(self.is_int() && other.is_int());
+        (self.0 as i64)
+            .checked_sub((other.0 - TAG_INT) as i64)
+            .map(|r| Value(r as u64))
     }
 }
 
@@ -144,5 +166,32 @@ mod tests {
         assert_eq!(Value::char(0x10FFFF).as_char(), Some(0x10FFFF));
         assert_eq!(Value::obj(7).as_obj(), Some(7));
         assert_eq!(std::mem::size_of::<Value>(), 8);
+    }
+
+    #[test]
+    fn tagged_arithmetic_matches_untagged() {
+        let edge = [
+            SMALL_MIN,
+            SMALL_MIN + 1,
+            -7,
+            -1,
+            0,
+            1,
+            3,
+            SMALL_MAX - 1,
+            SMALL_MAX,
+        ];
+        for &x in &edge {
+            for &y in &edge {
+                let (vx, vy) = (Value::small(x), Value::small(y));
+                assert_eq!(vx.small_add(vy), Value::int(x + y), "{x} + {y}");
+                assert_eq!(vx.small_sub(vy), Value::int(x - y), "{x} - {y}");
+                assert_eq!(
+                    (vx.bits() as i64).cmp(&(vy.bits() as i64)),
+                    x.cmp(&y),
+                    "{x} <=> {y}"
+                );
+            }
+        }
     }
 }
