@@ -262,7 +262,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! fused {
         ($x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
             match ($x, $y) {
-                (Some(x), Some(y)) if fuel >= $n && x.is_int() && y.is_int() => {
+                (Some(x), Some(y)) if fuel >= $n && x.both_int(y) => {
                     match arith_tagged($aop, x, y) {
                         Some($r) => {
                             fuel -= $n;
@@ -288,7 +288,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             jump!($d);
             if let (Some(x), Some(y)) = ($x, $y) {
-                if fuel >= 4 && sp < limit && x.is_int() && y.is_int() {
+                if fuel >= 4 && sp < limit && x.both_int(y) {
                     match arith_tagged($aop, x, y) {
                         Some(Value::TRUE) => {
                             fuel -= 4;
@@ -437,10 +437,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         }};
     }
     let exit = loop {
-        match fuel.checked_sub(1) {
-            Some(f) => fuel = f,
-            None => leave!(Exit::Fuel),
+        if fuel == 0 {
+            leave!(Exit::Fuel);
         }
+        fuel -= 1;
         // Matched through a reference, so each arm loads only its own
         // operands (a copied `Op` is first reassembled from its packed
         // bytes). Falling off the end behaves like returning self (the
@@ -581,7 +581,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     leave!(Exit::Slow(*op));
                 }
                 let (x, y) = (at!(2), at!(1));
-                if !(x.is_int() && y.is_int()) {
+                if !(x.both_int(y)) {
                     leave!(Exit::Slow(*op));
                 }
                 match arith_tagged(a, x, y) {
@@ -637,17 +637,31 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
                 jump!(d);
             }
-            Op::JumpIfTrue(d) | Op::JumpIfFalse(d) => {
+            // (two arms: one test of the popped value each)
+            Op::JumpIfFalse(d) => {
                 if !has!(1) {
                     leave!(Exit::Slow(*op));
                 }
-                let v = at!(1);
-                if v != Value::TRUE && v != Value::FALSE {
+                match at!(1) {
+                    Value::FALSE => {
+                        drop_n!(1);
+                        jump!(d);
+                    }
+                    Value::TRUE => drop_n!(1),
+                    _ => leave!(Exit::Slow(*op)),
+                }
+            }
+            Op::JumpIfTrue(d) => {
+                if !has!(1) {
                     leave!(Exit::Slow(*op));
                 }
-                drop_n!(1);
-                if (v == Value::TRUE) == matches!(*op, Op::JumpIfTrue(_)) {
-                    jump!(d);
+                match at!(1) {
+                    Value::TRUE => {
+                        drop_n!(1);
+                        jump!(d);
+                    }
+                    Value::FALSE => drop_n!(1),
+                    _ => leave!(Exit::Slow(*op)),
                 }
             }
             Op::JumpIfNil(d) | Op::JumpIfNotNil(d) => {

@@ -17,6 +17,8 @@ pub const TAG_MASK: u64 = 7;
 pub const TAG_OBJ: u64 = 0;
 pub const TAG_INT: u64 = 1;
 pub const TAG_CHAR: u64 = 2;
+// `Value::both_int` relies on this: only SmallIntegers have the low bit.
+const _: () = assert!(TAG_INT & 1 == 1 && TAG_OBJ & 1 == 0 && TAG_CHAR & 1 == 0);
 
 /// Largest SmallInteger (Squeak: `SmallInteger maxVal`).
 pub const SMALL_MAX: i64 = (1 << 60) - 1;
@@ -63,6 +65,12 @@ impl Value {
     #[inline(always)]
     pub fn is_int(self) -> bool {
         self.0 & TAG_MASK == TAG_INT
+    }
+    /// Both SmallIntegers, in one test: the SmallInteger tag is the only
+    /// one with its low bit set.
+    #[inline(always)]
+    pub fn both_int(self, other: Value) -> bool {
+        self.0 & other.0 & 1 != 0
     }
     #[inline(always)]
     pub fn is_char(self) -> bool {
