@@ -40,8 +40,8 @@ const LAUNCH = {
   ],
 };
 const BUDGET_MS = 8; // www/js/scheduler.js
+const FRAME_SLACK_MS = 1; // ...the threshold of its overBudget count
 const LONG_TASK_MS = 50;
-const SLICE_SLACK_MS = 2; // the threshold of the scheduler's own overBudget count
 
 let passed = 0;
 let failed = 0;
@@ -138,13 +138,20 @@ async function responsiveness(page, attempt) {
   const fps = ((r.stats.frames - framesBefore) * 1000) / elapsed;
   Object.assign(measured, {
     fps: Math.round(fps),
+    // the page's script time per frame: rendering, the VM, its reports
     sliceMedianMs: +q(0.5).toFixed(2),
     sliceP95Ms: +q(0.95).toFixed(2),
     sliceMaxMs: +r.stats.maxFrameMs.toFixed(2),
+    // ...less the stalls inside its VM calls (the OS ran something else)
+    sliceMaxLessStallsMs: +r.stats.maxFrameLessStallMs.toFixed(2),
     // the same, counting only the time inside vm.runFor
     vmSliceMaxMs: +r.stats.maxVmMs.toFixed(2),
-    // ...and inside the page's handling of the reports (Transcript, events)
+    // ...inside the page's handling of the reports (filing output, events)
     reportMaxMs: +r.stats.maxReportMs.toFixed(2),
+    // ...and in its rendering (onFrame: Transcript, Canvas, highlight, panes)
+    renderMaxMs: +r.stats.maxRenderMs.toFixed(2),
+    // the longest a VM call went without reading the clock
+    stallMaxMs: +r.stats.maxStallMs.toFixed(2),
     // the most one vm.runFor call ran past the time it was given
     callOverrunMaxMs: +r.stats.maxCallOverrunMs.toFixed(2),
     // ...of which inside the VM, on its own clock
@@ -158,7 +165,11 @@ async function responsiveness(page, attempt) {
     gcMeanMs: +(r.stats.gcMs / Math.max(1, r.stats.gcCount)).toFixed(2),
     // calls that put a collection off to the next frame (it did not fit before their deadline)
     gcDeferred: r.stats.gcDeferred,
-    framesOverBudgetPlus2ms: r.stats.overBudget,
+    framesOverBudget: r.stats.overBudget,
+    // ...of which within it but for a stall
+    framesOverBudgetStalled: r.stats.stalled,
+    // frames the VM sat out because rendering used the budget
+    framesSkipped: r.stats.skipped,
     framesMeasured: recent.length,
     instructionsPerSecondOfVmTime: Math.round((r.stats.executed / r.stats.vmMs) * 1000),
     vmShareOfWallClock: +(r.stats.vmMs / elapsed).toFixed(2),
@@ -169,12 +180,20 @@ async function responsiveness(page, attempt) {
   assert.ok((await ta.inputValue()).endsWith(typed), 'the typed text arrived');
   assert.ok(await browser(page, 'Demo>>methB').locator('.modified').isVisible());
   await waitForLines(page, 'new 6', 5);
-  assert.ok(q(0.5) <= BUDGET_MS + 1, `median slice ${q(0.5)} ms`);
-  // "no slice over the budget": the scheduler fits each call into what is
-  // left of the frame's budget, so 95% of frames stay within it plus the
-  // timer's and the last call's slack; single frames still overrun when
-  // the OS preempts the renderer or a collection runs (max is reported)
-  assert.ok(q(0.95) <= BUDGET_MS + SLICE_SLACK_MS, `95th percentile slice ${q(0.95)} ms`);
+  assert.ok(q(0.5) <= BUDGET_MS, `median frame ${q(0.5)} ms`);
+  assert.ok(q(0.95) <= BUDGET_MS + FRAME_SLACK_MS, `95th percentile frame ${q(0.95)} ms`);
+  // "No slice over the budget": the page renders first and the VM gets
+  // what is left, reports are bounded, so every frame stays within the
+  // budget plus the last call's slack (the stretch after its last clock
+  // reading, its report), except by the time the OS took the CPU away in
+  // the middle of a VM call, which the VM measures (stallMs) and which is
+  // reported, not held (framesOverBudgetStalled, sliceMaxMs). Frames that
+  // only ran late in the page's own script would fail here.
+  const lessStalls = r.stats.maxFrameLessStallMs;
+  assert.ok(
+    lessStalls <= BUDGET_MS + FRAME_SLACK_MS,
+    `a frame took ${lessStalls.toFixed(2)} ms besides stalls (VM ${r.stats.maxVmMs.toFixed(2)}, reports ${r.stats.maxReportMs.toFixed(2)}, rendering ${r.stats.maxRenderMs.toFixed(2)} ms at most)`,
+  );
   assert.ok(fps >= 20, `only ${fps.toFixed(1)} frames/s`);
   // the loop allocates: collections run, and those that fall due too close
   // to a call's deadline wait for the next frame (the rest of the window's

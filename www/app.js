@@ -249,9 +249,12 @@ async function boot() {
     document.documentElement.dataset.program = state;
   }
 
+  // Each VM call's report: filed for the next render, so that handling one
+  // costs little and no DOM work (the scheduler budgets both; see
+  // scheduler.js). Process events are rare (an error suspends its process).
   function onReport(report) {
-    transcript.append(report.output);
-    tierPane.handle(report.tierEvents);
+    transcript.append(report.output, report.outputDropped);
+    tierPane.handle(report.tierEvents, report.tierEventsDropped);
     for (const ev of report.events) {
       if (program && ev.pid === program.pid) {
         if (ev.kind === 'finished') {
@@ -278,10 +281,14 @@ async function boot() {
   let lastBadges = 0;
   let lastStats = 0;
   const statsEl = byId('stats');
+  // Once per frame, before the VM's slices (scheduler.js). Layout is read
+  // first (the live highlight measures its editor when it moves) and the
+  // Transcript, the largest write, comes last, so that no write is
+  // followed by a read that would make the browser lay the page out here,
+  // inside the budget, instead of in its own rendering step.
   function onFrame(stats) {
-    transcript.render();
-    canvasPane.paint(vm.takeDrawing(), stats.status === 'yielded');
     if (program && program.state === 'running') sampleLive('running');
+    canvasPane.paint(vm.takeDrawing(), stats.status === 'yielded');
     tierPane.render(stats.status !== 'yielded');
     const now = performance.now();
     // also on the last frame before the loop sleeps (a process stopped)
@@ -292,10 +299,11 @@ async function boot() {
     if (now - lastStats > STATS_REFRESH_MS) {
       lastStats = now;
       statsEl.textContent =
-        `VM ${stats.lastFrameMs.toFixed(1)} ms/frame (budget ${stats.budget.toFixed(1)} of ${BUDGET_MS} ms, max ${stats.maxFrameMs.toFixed(1)})` +
+        `page and VM ${stats.lastFrameMs.toFixed(1)} ms/frame (budget ${stats.budget.toFixed(1)} of ${BUDGET_MS} ms, max ${stats.maxFrameMs.toFixed(1)})` +
         ` · ${(stats.fuelLastFrame / 1000).toFixed(0)}k instructions/frame` +
         ` · ${(stats.insnPerMs / 1000).toFixed(1)}M instructions/s · ${stats.status}`;
     }
+    transcript.render();
   }
 
   // Live highlight: once per frame, where the program is (its innermost

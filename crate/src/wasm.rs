@@ -19,7 +19,9 @@ use crate::syntax::line_col;
 use crate::tier::TierEvent;
 use crate::Vm;
 use serde::Serialize;
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// Priority of the program started with Run (Squeak's user priority).
@@ -45,6 +47,18 @@ const FILE_IN_CHUNK: u64 = 100_000;
 const HOST_GC_BYTES: usize = 1 << 20;
 /// ...scaled up for deep stacks: bytes allocated per frame on the stacks.
 const HOST_GC_BYTES_PER_FRAME: usize = 64;
+/// A run report carries at most this many lines of the Transcript output
+/// (the newest)...
+const MAX_REPORT_LINES: usize = 500;
+/// ...and at most this many bytes (whole lines where it can). The page
+/// shows the last 500 lines only, and a report must cost the page a
+/// bounded amount of work: a loop printing short lines writes ~50 KiB (8000
+/// lines) per 8 ms slice, and turning that into JS strings made garbage
+/// enough for the JS collector to pause the page for several ms at a time.
+const MAX_REPORT_OUTPUT: usize = 64 * 1024;
+/// ...and at most this many tier events (the newest; the page's log keeps
+/// 200). A deoptimization storm cannot make one report long.
+const MAX_REPORT_TIER_EVENTS: usize = 100;
 /// A stack snapshot shows this many innermost frames...
 const STACK_INNER: usize = 50;
 /// ...and this many outermost ones.
@@ -137,8 +151,23 @@ struct RunReport {
     /// What the optimizing tier did since the last call (including
     /// deoptimizations caused by an accept in between), oldest first.
     tier_events: Vec<TierEventReport>,
-    /// Transcript output produced since the last call.
+    /// Transcript output produced since the last call: its newest
+    /// [`MAX_REPORT_LINES`] lines, [`MAX_REPORT_OUTPUT`] bytes at most (see
+    /// `output_dropped`).
     output: String,
+    /// Bytes of output produced since the last call but left out of
+    /// `output` (the oldest ones). `output` then starts at a line start
+    /// (unless what is kept is the end of a single line).
+    output_dropped: f64,
+    /// Tier events left out of `tier_events` (the oldest ones).
+    tier_events_dropped: f64,
+    /// The longest time (ms) between two consecutive readings of the clock
+    /// during the call, collections aside. The VM reads the clock at least
+    /// every [`CLOCK_CHECK`](crate::interp::CLOCK_CHECK) instructions (~0.1
+    /// ms in wasm), so a stall of a millisecond or more means that one
+    /// primitive ran long or, far more often, that the OS ran something
+    /// else meanwhile: the page then knows why the call ended late.
+    stall_ms: f64,
 }
 
 /// One event of the optimizing tier, for the page's event log.
@@ -168,6 +197,83 @@ impl TierEventReport {
             text: e.to_string(),
         }
     }
+}
+
+/// Watches the VM's clock: every reading goes through [`ClockWatch::note`],
+/// which keeps the two longest gaps between consecutive readings since
+/// the last [`ClockWatch::reset`] (see `RunReport::stall_ms`).
+#[derive(Default)]
+struct ClockWatch {
+    last: Cell<f64>,
+    /// The longest gap and the second longest (ms).
+    gaps: Cell<(f64, f64)>,
+}
+
+impl ClockWatch {
+    fn note(&self, t: f64) {
+        let gap = t - self.last.replace(t);
+        let (a, b) = self.gaps.get();
+        if gap > a {
+            self.gaps.set((gap, a));
+        } else if gap > b {
+            self.gaps.set((a, gap));
+        }
+    }
+
+    fn reset(&self, t: f64) {
+        self.last.set(t);
+        self.gaps.set((0.0, 0.0));
+    }
+
+    /// The longest gap that was not the collection timed `gc_ms` (pass
+    /// `None` when nothing was collected): a collection reads the clock
+    /// when it starts and when it ends, and nothing in between.
+    fn stall(&self, gc_ms: Option<f64>) -> f64 {
+        let (a, b) = self.gaps.get();
+        if gc_ms == Some(a) {
+            b
+        } else {
+            a
+        }
+    }
+}
+
+/// The newest [`MAX_REPORT_LINES`] lines of `out` (the line being written
+/// counts as one), at most [`MAX_REPORT_OUTPUT`] bytes of them, from a
+/// line start if that leaves at least one line; and how many bytes were
+/// left out.
+fn newest_output(mut out: String) -> (String, usize) {
+    let bytes = out.as_bytes();
+    // the start of the newest MAX_REPORT_LINES lines
+    let mut cut = 0;
+    let mut lines = 1;
+    for (i, &b) in bytes.iter().enumerate().rev() {
+        if b == b'\n' {
+            if lines == MAX_REPORT_LINES {
+                cut = i + 1;
+                break;
+            }
+            lines += 1;
+        }
+        if bytes.len() - i > MAX_REPORT_OUTPUT {
+            // too long: cut within the byte limit, at a line start if one is left
+            cut = i + 1;
+            while !out.is_char_boundary(cut) {
+                cut += 1;
+            }
+            if let Some(j) = out[cut..].find('\n') {
+                if cut + j + 1 < out.len() {
+                    cut += j + 1;
+                }
+            }
+            break;
+        }
+    }
+    if cut == 0 {
+        return (out, 0);
+    }
+    let kept = out.split_off(cut);
+    (kept, cut)
 }
 
 /// The tier state of one method, for the page's tier panel.
@@ -400,6 +506,8 @@ pub struct LiveVm {
     history: HashMap<(String, String), Vec<(u32, String)>>,
     /// Statement spans per method version, for `livePosition`.
     stmt_cache: HashMap<(String, String, u32), Statements>,
+    /// Sees every reading of the VM's clock (stalls in a run report).
+    watch: Rc<ClockWatch>,
 }
 
 #[wasm_bindgen]
@@ -411,6 +519,16 @@ impl LiveVm {
         let mut vm = Vm::new().map_err(|e| JsError::new(&e))?;
         // what the tier did while the kernel loaded is not the user's
         vm.take_tier_events();
+        // the same clock, watched: run reports tell how long the VM went
+        // without reading it
+        let watch = Rc::new(ClockWatch::default());
+        let clock = std::mem::replace(&mut vm.clock, Box::new(|| 0.0));
+        let seen = Rc::clone(&watch);
+        vm.clock = Box::new(move || {
+            let t = clock();
+            seen.note(t);
+            t
+        });
         let kernel_classes = vm
             .classes
             .iter()
@@ -443,6 +561,7 @@ impl LiveVm {
             kernel_versions,
             history: HashMap::new(),
             stmt_cache: HashMap::new(),
+            watch,
         })
     }
 
@@ -659,7 +778,14 @@ impl LiveVm {
     /// deadline, or puts the collection off to the next call (`gcDeferred`;
     /// the call then also ends after a process event, instead of running
     /// on with what is left of its time).
+    ///
+    /// A report is bounded, so that handling it costs the page little
+    /// whatever the code did: it carries the newest [`MAX_REPORT_LINES`]
+    /// lines of output ([`MAX_REPORT_OUTPUT`] bytes at most) and
+    /// [`MAX_REPORT_TIER_EVENTS`] tier events, and says how much it left out.
     fn run_report(&mut self, fuel: u64, deadline: Option<f64>) -> JsValue {
+        self.watch.reset((self.vm.clock)());
+        let collections = self.vm.heap.collections;
         self.vm.heap.soft_threshold = self.host_gc_bytes();
         if deadline.is_none() {
             self.vm.collect_if_due(None);
@@ -698,6 +824,14 @@ impl LiveVm {
             }
         }
         let now = (self.vm.clock)();
+        let collected = self.vm.heap.collections != collections;
+        let stall_ms = self
+            .watch
+            .stall(collected.then_some(self.vm.heap.gc_last_ms));
+        let (output, output_dropped) = newest_output(self.vm.take_transcript());
+        let mut tier_events = self.vm.take_tier_events();
+        let tier_events_dropped = tier_events.len().saturating_sub(MAX_REPORT_TIER_EVENTS);
+        tier_events.drain(..tier_events_dropped);
         let report = RunReport {
             status,
             until,
@@ -709,13 +843,11 @@ impl LiveVm {
             gc_max_ms: self.vm.heap.gc_max_ms,
             gc_deferred: self.vm.heap.gc_deferred,
             events: self.pending.drain(..).collect(),
-            tier_events: self
-                .vm
-                .take_tier_events()
-                .iter()
-                .map(TierEventReport::new)
-                .collect(),
-            output: self.vm.take_transcript(),
+            tier_events: tier_events.iter().map(TierEventReport::new).collect(),
+            output,
+            output_dropped: output_dropped as f64,
+            tier_events_dropped: tier_events_dropped as f64,
+            stall_ms,
         };
         to_js(&report)
     }

@@ -701,3 +701,50 @@ fn run_for_ends_slices_by_the_clock() {
     let r = vm.run_for(1_000.0, 2_000.0);
     assert_eq!(num(&r, "executed"), 2_000.0);
 }
+
+/// A run report is bounded, so that handling it costs the page little:
+/// the newest 500 lines of output (64 KiB at most, from a line start),
+/// with how many bytes it left out; and it tells how long the VM went
+/// without reading its clock (`stallMs`).
+#[wasm_bindgen_test]
+fn run_reports_are_bounded() {
+    let mut vm = LiveVm::new().expect("kernel loads");
+    assert!(ok(&vm.evaluate(
+        "1 to: 600 do: [:i | Transcript show: i printString; cr]",
+        false
+    )));
+    let r = vm.run(1e9);
+    let out = text(&r, "output");
+    let all: String = (1..=600).map(|i| format!("{i}\n")).collect();
+    // 499 whole lines and the (empty) line being written
+    assert_eq!(out.split('\n').count(), 500, "{out}");
+    assert!(out.starts_with("102\n") && out.ends_with("600\n"), "{out}");
+    assert_eq!(num(&r, "outputDropped") as usize + out.len(), all.len());
+    assert!(num(&r, "stallMs") >= 0.0);
+    // few lines, none dropped
+    assert!(ok(
+        &vm.evaluate("Transcript show: 'a'; cr; show: 'b'", false)
+    ));
+    let r = vm.run(1e9);
+    assert_eq!(text(&r, "output"), "a\nb");
+    assert_eq!(num(&r, "outputDropped"), 0.0);
+    // long lines: 64 KiB at most, starting at a line start
+    assert!(ok(&vm.evaluate(
+        "1 to: 100 do: [:i | Transcript show: (String new: 1000 withAll: $x); show: i printString; cr]",
+        false
+    )));
+    let r = vm.run(1e9);
+    let out = text(&r, "output");
+    let all: String = (1..=100)
+        .map(|i| format!("{}{i}\n", "x".repeat(1000)))
+        .collect();
+    assert!(
+        out.len() <= 64 * 1024 && out.len() > 64 * 1024 - 1004,
+        "{}",
+        out.len()
+    );
+    assert!(all.ends_with(&out) && out.ends_with("x100\n"));
+    let dropped = num(&r, "outputDropped") as usize;
+    assert_eq!(dropped + out.len(), all.len());
+    assert_eq!(all.as_bytes()[dropped - 1], b'\n');
+}

@@ -16,6 +16,9 @@ import { el, byId } from './dom.js';
 
 /** Entries kept in the event log. */
 export const MAX_LOG = 200;
+/** Log entries added to the DOM per frame at most (the rest follow in the
+ * next frames), so that a burst of events costs each frame little. */
+export const MAX_ROWS_PER_FRAME = 20;
 /** How often the per-method table is refreshed while the VM runs (ms). */
 const TABLE_REFRESH_MS = 300;
 /** How often, at most, deoptimizations are announced (ms). */
@@ -57,8 +60,12 @@ export class TierPane {
     this.refreshTable();
   }
 
-  /** Takes the tier events of one vm.run report. */
-  handle(events) {
+  /**
+   * Takes the tier events of one vm.run report (`dropped`: how many older
+   * ones the report left out). No DOM work here: render() does it.
+   */
+  handle(events, dropped = 0) {
+    this.total += dropped;
     if (!events || events.length === 0) return;
     const time = (performance.now() - this.t0) / 1000;
     for (const ev of events) {
@@ -93,16 +100,19 @@ export class TierPane {
     }
   }
 
+  /**
+   * Adds up to MAX_ROWS_PER_FRAME new entries to the DOM. Reads no layout:
+   * the log's box keeps itself scrolled to the newest entry (style.css).
+   */
   renderLog() {
     if (!this.rebuild && this.fresh.length === 0) return;
     const log = this.logEl;
-    const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
     if (this.rebuild) {
       log.textContent = '';
       this.rebuild = false;
     }
     const frag = document.createDocumentFragment();
-    for (const e of this.fresh) {
+    for (const e of this.fresh.splice(0, MAX_ROWS_PER_FRAME)) {
       frag.append(
         el(
           'li',
@@ -113,10 +123,8 @@ export class TierPane {
         ),
       );
     }
-    this.fresh = [];
     log.append(frag);
     while (log.childElementCount > MAX_LOG) log.firstElementChild.remove();
-    if (atBottom) log.scrollTop = log.scrollHeight;
     this.renderCount();
   }
 
