@@ -11,12 +11,19 @@
 //! common instructions cost a fraction of what they cost there (measured
 //! with callgrind: see the README's Benchmarks section).
 //!
-//! Semantics are the general loop's: the fast loop charges one unit of
-//! fuel per instruction (the fused tier instructions charge what they
-//! replace), and an instruction it hands back has been fetched and
-//! charged, with `pc` already past it, exactly as the general loop
-//! expects. The general loop can run every instruction itself, so the
-//! set handled here is purely a speed choice.
+//! Semantics are the general loop's: one unit of fuel per instruction
+//! (the fused tier instructions charge what they replace), charged here
+//! per straight-line run and exactly (see `run`), and an instruction it
+//! hands back has been fetched and charged, with `pc` already past it,
+//! exactly as the general loop expects. The general loop can run every
+//! instruction itself, so the set handled here is purely a speed choice.
+//!
+//! What decides this loop's speed is the register allocation of one big
+//! function, so its shape follows callgrind rather than taste: raw
+//! pointers for the operand stack and the instruction stream, the rarely
+//! used state in memory (`Cold`), one exit block, and fuel that costs
+//! nothing per instruction. Each step is measured in the README's
+//! Benchmarks section.
 
 use super::exec::{arith_small, arith_tagged, TierSend};
 use super::frame::{Frame, OnReturn};
@@ -60,23 +67,52 @@ const STACK_HEADROOM: usize = 32;
 /// and is set (`sync!`) before anything else can look at it.
 #[inline(never)]
 pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
-    let mut fuel = *fuel_io;
-    let tier_on = vm.tier != TierMode::Off;
-    let array_class = vm.k.array;
-    let mut array_plain = vm.array_prims_plain();
-    // the operand stack (see above)
-    let mut base: *mut Value;
+    // Fuel costs nothing on straight-line code. It is kept as the address
+    // `ip` would reach when it runs out, `fuel_end`: an instruction that
+    // goes on to the next one moves `ip` by one `Op`, which is its charge,
+    // so the fuel left is `(fuel_end - ip) / OP`; a fused instruction
+    // charging `n` moves `ip` by `n`. A taken jump moves `fuel_end` with
+    // `ip`, a frame switch re-bases it. The loop runs only while
+    // `fuel_end >= guard`, the end of the code plus the most a fused
+    // instruction charges: then the fuel cannot run out before control
+    // reaches a jump (code has no backward step without one), so no
+    // instruction checks it; a jump, send or return that leaves less
+    // hands over to the general loop, which charges one instruction at a
+    // time. `run(n)` therefore still stops after exactly `n` instructions.
+    // At most FUEL_CHUNK is held in `fuel_end` at a time (the address
+    // arithmetic stays far from overflow, on wasm32 too); the rest waits
+    // in `reserve`.
+    const OP: usize = std::mem::size_of::<Op>();
+    const FUEL_CHUNK: u64 = 1 << 24;
+    const FUSED_MAX: usize = 8;
+    if *fuel_io == 0 {
+        return Exit::Fuel;
+    }
+    let mut fuel_end: usize;
+    // What few instructions use lives in `c`, in memory (its address
+    // escapes once, so the compiler keeps it there): the registers go to
+    // the values every instruction uses. (Measured: with these in locals
+    // too, the register allocator spilled and reloaded several values at
+    // every dispatch.)
+    let mut c = Cold {
+        tier_on: vm.tier != TierMode::Off,
+        array_class: vm.k.array,
+        array_plain: vm.array_prims_plain(),
+        reserve: 0,
+        guard: 0,
+        base: std::ptr::null_mut(),
+        fi: 0,
+        code_p: std::ptr::null(),
+        opt_p: std::ptr::null(),
+        ops_ptr: std::ptr::null(),
+    };
+    std::hint::black_box(&mut c);
+    // the operand stack (see above): sp and its limit
     let mut sp: *mut Value;
     let mut limit: *mut Value;
-    // the running frame, in locals
-    let mut fi;
-    // the frame's code and optimized code, kept alive by its `Rc`s in
-    // `vm.frames[fi]`, which change only in calls out of this loop, after
-    // which the frame is loaded again (no reference counting per call)
-    let mut code_p: *const Code;
-    let mut opt_p: *const OptCode;
-    let mut ops: Ops;
-    // the next instruction, a pointer into `ops` (see `jump!`)
+    // the end of the running frame's code
+    let mut ops_end: *const Op;
+    // the next instruction, a pointer into the frame's code (see `jump!`)
     let mut ip: *const Op;
     let mut bpp: *mut Value;
     let mut recv;
@@ -84,11 +120,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         () => {{
             let s = &mut vm.stack;
             let n = s.len();
-            base = s.as_mut_ptr();
+            c.base = s.as_mut_ptr();
             // SAFETY: a Vec's length and capacity are in its buffer
             unsafe {
-                sp = base.add(n);
-                limit = base.add(s.capacity());
+                sp = c.base.add(n);
+                limit = c.base.add(s.capacity());
             }
         }};
     }
@@ -96,47 +132,101 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         () => {{
             // SAFETY: base <= sp <= limit (its capacity), and every value
             // below sp has been written
-            unsafe { vm.stack.set_len(sp.offset_from(base) as usize) }
+            unsafe { vm.stack.set_len(sp.offset_from(c.base) as usize) }
         }};
     }
     macro_rules! load_top {
         () => {{
-            fi = vm.frames.len() - 1;
-            let f = &vm.frames[fi];
-            code_p = Rc::as_ptr(&f.code);
-            opt_p = f.opt.as_ref().map_or(std::ptr::null(), Rc::as_ptr);
+            c.fi = vm.frames.len() - 1;
+            let f = &vm.frames[c.fi];
+            c.code_p = Rc::as_ptr(&f.code);
+            c.opt_p = f.opt.as_ref().map_or(std::ptr::null(), Rc::as_ptr);
             // SAFETY: just taken from live `Rc`s
-            ops = Ops::of(unsafe { &*code_p }, unsafe { opt_p.as_ref() });
-            ip = ops.ptr.wrapping_add(f.pc as usize);
+            let ops = Ops::of(unsafe { &*c.code_p }, unsafe { c.opt_p.as_ref() });
+            c.ops_ptr = ops.ptr;
+            ops_end = ops.end;
+            ip = c.ops_ptr.wrapping_add(f.pc as usize);
+            c.guard = (ops_end as usize).saturating_add(FUSED_MAX * OP);
             recv = f.receiver;
             // SAFETY: clamped into base..=sp (a frame's bp never exceeds
             // the stack's length; if it did, its temps would read as
             // missing and the general loop would take over)
-            let len = unsafe { sp.offset_from(base) } as usize;
-            bpp = unsafe { base.add((f.bp as usize).min(len)) };
+            let len = unsafe { sp.offset_from(c.base) } as usize;
+            bpp = unsafe { c.base.add((f.bp as usize).min(len)) };
+        }};
+    }
+    // The fuel left (ip <= fuel_end whenever this is used).
+    macro_rules! fuel {
+        () => {
+            ((fuel_end - ip as usize) / OP) as u64 + c.reserve
+        };
+    }
+    // Sets the fuel left to `$f` at the current `ip`.
+    macro_rules! set_fuel {
+        ($f:expr) => {{
+            let f: u64 = $f;
+            let room =
+                (usize::MAX.saturating_sub(c.guard.saturating_add(FUSED_MAX * OP)) / OP) as u64;
+            let chunk = f.min(FUEL_CHUNK).min(room);
+            c.reserve = f - chunk;
+            fuel_end = ip as usize + chunk as usize * OP;
+        }};
+    }
+    // After a jump, a frame switch or a charge: goes on only with enough
+    // fuel for the code ahead (see `fuel_end`), else the general loop does.
+    macro_rules! check_fuel {
+        () => {
+            if fuel_end < c.guard {
+                let f = fuel!();
+                set_fuel!(f);
+                if fuel_end < c.guard {
+                    leave!(Exit::Frame);
+                }
+            }
+        };
+    }
+    // Switches to the frame now on top, keeping the fuel.
+    macro_rules! switch_frame {
+        () => {{
+            let f = fuel!();
+            load_top!();
+            set_fuel!(f);
+            check_fuel!();
         }};
     }
     // The index of the next instruction (`ip` is never below `ops.ptr`).
     macro_rules! pc {
         () => {
-            (ip as usize - ops.ptr as usize) / std::mem::size_of::<Op>()
+            (ip as usize - c.ops_ptr as usize) / std::mem::size_of::<Op>()
         };
     }
     // The running frame's code and optimized code (see `code_p`).
     macro_rules! code {
         () => {
             // SAFETY: kept alive by the frame (see `code_p`)
-            unsafe { &*code_p }
+            unsafe { &*c.code_p }
         };
     }
     macro_rules! opt {
         () => {
             // SAFETY: null or kept alive by the frame (see `code_p`)
-            unsafe { opt_p.as_ref() }
+            unsafe { c.opt_p.as_ref() }
         };
     }
     load_stack!();
     load_top!();
+    set_fuel!(*fuel_io);
+    if fuel_end < c.guard {
+        // too little fuel to run without counting: one instruction,
+        // fetched and charged, for the general loop
+        *fuel_io -= 1;
+        if ip < ops_end {
+            vm.frames[c.fi].pc += 1;
+            // SAFETY: ops.ptr <= ip < ops.end (see `Ops`)
+            return Exit::Slow(unsafe { *ip });
+        }
+        return Exit::Slow(Op::ReturnSelf);
+    }
     // Every exit with the frame still on top goes through one block after
     // the loop (fewer paths for the register allocator to keep values on).
     macro_rules! leave {
@@ -226,14 +316,18 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         };
     }
     macro_rules! jump {
-        ($d:expr) => {
+        ($d:expr) => {{
             // a target before the first instruction (which no compiled
             // code has) is treated as one past the last
-            ip = match ip.wrapping_offset($d as isize) {
-                t if t >= ops.ptr => t,
-                _ => ops.end,
-            }
-        };
+            let t = match ip.wrapping_offset($d as isize) {
+                t if t >= c.ops_ptr && t <= ops_end => t,
+                _ => ops_end,
+            };
+            // the fuel end moves with ip (wrapping: a backward jump)
+            fuel_end = fuel_end.wrapping_add((t as usize).wrapping_sub(ip as usize));
+            ip = t;
+            check_fuel!();
+        }};
     }
     // A fused instruction whose guard failed runs the first instruction
     // of the sequence it replaced instead (the following ones are still
@@ -262,16 +356,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! fused {
         ($x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
             match ($x, $y) {
-                (Some(x), Some(y)) if fuel >= $n && x.both_int(y) => {
-                    match arith_tagged($aop, x, y) {
-                        Some($r) => {
-                            fuel -= $n;
-                            ip = ip.wrapping_add($n);
-                            $then;
-                        }
-                        None => unfuse!(),
+                (Some(x), Some(y)) if x.both_int(y) => match arith_tagged($aop, x, y) {
+                    Some($r) => {
+                        ip = ip.wrapping_add($n);
+                        $then;
                     }
-                }
+                    None => unfuse!(),
+                },
                 _ => unfuse!(),
             }
         };
@@ -288,15 +379,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             jump!($d);
             if let (Some(x), Some(y)) = ($x, $y) {
-                if fuel >= 4 && sp < limit && x.both_int(y) {
+                if sp < limit && x.both_int(y) {
                     match arith_tagged($aop, x, y) {
                         Some(Value::TRUE) => {
-                            fuel -= 4;
                             ip = ip.wrapping_add(4);
                         }
                         Some(Value::FALSE) => {
                             push_checked!(Value::FALSE);
-                            fuel -= 3;
                             ip = ip.wrapping_add(3);
                         }
                         _ => {}
@@ -310,14 +399,18 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // may also have redefined a method and deoptimized this frame (R6).
     // Carries on in whatever frame is on top now, reloaded, or lets the
     // general loop look first. `vm.stack` is current (synced) here.
+    // `$f` is the fuel left.
     macro_rules! after_call {
-        () => {{
+        ($f:expr) => {{
+            let f: u64 = $f;
             load_stack!();
             if vm.frames.is_empty() || !vm.runnable_here() {
-                *fuel_io = fuel;
+                *fuel_io = f;
                 return Exit::Frame;
             }
             load_top!();
+            set_fuel!(f);
+            check_fuel!();
         }};
     }
     // Sends `selector` to the receiver under the top `argc` values: finds
@@ -347,15 +440,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 leave!(Exit::Slow($op));
             }
             vm.send_count += 1;
-            vm.frames[fi].pc = pc!() as u32;
+            vm.frames[c.fi].pc = pc!() as u32;
             if callee.info.primitive != 0 || vm.frames.len() >= vm.max_depth {
                 // a primitive (or the depth limit): the general send,
                 // then carry on in whatever frame is on top
                 sync!();
+                let f = fuel!();
                 vm.invoke(method, callee, r, argc);
                 // a primitive may have redefined at:/at:put: (R5)
-                array_plain = vm.array_prims_plain();
-                after_call!();
+                c.array_plain = vm.array_prims_plain();
+                after_call!(f);
                 continue;
             }
             // the callee's temps above its arguments start as nil, and
@@ -374,7 +468,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     sp.write(Value::NIL);
                     sp = sp.add(1);
                 }
-                sp.sub(extra + argc).offset_from(base) as usize
+                sp.sub(extra + argc).offset_from(c.base) as usize
             };
             let serial = vm.next_serial;
             vm.next_serial += 1;
@@ -391,10 +485,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 opt: None,
                 ctx: Value::NIL,
             });
-            if tier_on {
+            if c.tier_on {
                 vm.tier_enter();
             }
-            load_top!();
+            switch_frame!();
         }};
     }
     // A tier send site the fast paths do not cover: `Vm::tier_send`
@@ -402,50 +496,49 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! tier_send {
         ($op:expr, $site:expr) => {{
             let (op, site): (Op, u16) = ($op, $site);
-            let o = match &vm.frames[fi].opt {
+            let o = match &vm.frames[c.fi].opt {
                 Some(o) => o.clone(),
                 None => leave!(Exit::Slow(op)),
             };
             sync!();
-            vm.frames[fi].pc = pc!() as u32;
+            vm.frames[c.fi].pc = pc!() as u32;
             // (through a copy: a local whose address is taken lives in
             // memory, and the fuel is needed in a register)
-            let mut f = fuel;
+            let mut f = fuel!();
             let result = vm.tier_send(&o, site as usize, pc!() - 1, op, &mut f);
-            fuel = f;
             load_stack!();
             // a primitive may have redefined at:/at:put: (R5)
-            array_plain = vm.array_prims_plain();
+            c.array_plain = vm.array_prims_plain();
             match result {
                 TierSend::Fallback => match code!().ops.get(pc!() - 1) {
                     Some(&canonical) => {
-                        *fuel_io = fuel;
+                        *fuel_io = f;
                         return Exit::Slow(canonical);
                     }
                     None => {
-                        *fuel_io = fuel;
+                        *fuel_io = f;
                         return Exit::Frame;
                     }
                 },
                 TierSend::Done => {
                     // the frame is the same, its operands changed
-                    let len = unsafe { sp.offset_from(base) } as usize;
-                    bpp = unsafe { base.add((vm.frames[fi].bp as usize).min(len)) };
+                    let len = unsafe { sp.offset_from(c.base) } as usize;
+                    bpp = unsafe { c.base.add((vm.frames[c.fi].bp as usize).min(len)) };
+                    set_fuel!(f);
+                    check_fuel!();
                 }
-                TierSend::Sent => after_call!(),
+                TierSend::Sent => after_call!(f),
             }
         }};
     }
     let exit = loop {
-        if fuel == 0 {
-            leave!(Exit::Fuel);
-        }
-        fuel -= 1;
         // Matched through a reference, so each arm loads only its own
         // operands (a copied `Op` is first reassembled from its packed
         // bytes). Falling off the end behaves like returning self (the
         // general loop's `ReturnSelf`, charged like an instruction).
-        if ip >= ops.end {
+        if ip >= ops_end {
+            // (charged like an instruction; there is fuel, see `fuel_end`)
+            fuel_end -= OP;
             leave!(Exit::Slow(Op::ReturnSelf));
         }
         // SAFETY: ops.ptr <= ip < ops.end (see `Ops`)
@@ -478,7 +571,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     leave!(Exit::Slow(*op));
                 }
                 let v = if top { at!(1) } else { recv };
-                if fi == 0 || !matches!(vm.frames[fi].on_return, OnReturn::Push) || bpp == base {
+                if c.fi == 0
+                    || !matches!(vm.frames[c.fi].on_return, OnReturn::Push)
+                    || bpp == c.base
+                {
                     leave!(Exit::Slow(*op));
                 }
                 vm.frames.pop();
@@ -488,7 +584,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     sp = bpp;
                     sp.sub(1).write(v);
                 }
-                load_top!();
+                switch_frame!();
             }
             // The tier's send sites: a megamorphic one is an ordinary send;
             // an inline cache's hit skips the lookup. Misses, the first
@@ -508,11 +604,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::InlineLeaf { site } => {
                 sync!();
                 // SAFETY: base <= bpp
-                let floor = unsafe { bpp.offset_from(base) } as usize;
-                let done = inline_leaf(vm, opt!(), site as usize, floor, fuel);
+                let floor = unsafe { bpp.offset_from(c.base) } as usize;
+                let done = inline_leaf(vm, opt!(), site as usize, floor, fuel!());
                 load_stack!();
                 match done {
-                    Some(cost) => fuel -= cost - 1,
+                    Some(cost) => {
+                        // (inline_leaf checked there is that much fuel)
+                        let f = fuel!() - (cost - 1);
+                        set_fuel!(f);
+                        check_fuel!();
+                    }
                     None => tier_send!(*op, site),
                 }
             }
@@ -593,10 +694,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::At => {
-                if !(array_plain && has!(2)) {
+                if !(c.array_plain && has!(2)) {
                     leave!(Exit::Slow(*op));
                 }
-                match array_cell(&mut vm.heap, array_class, at!(2), at!(1)) {
+                match array_cell(&mut vm.heap, c.array_class, at!(2), at!(1)) {
                     Some(cell) => {
                         at!(2) = *cell;
                         drop_n!(1);
@@ -605,11 +706,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::AtPut => {
-                if !(array_plain && has!(3)) {
+                if !(c.array_plain && has!(3)) {
                     leave!(Exit::Slow(*op));
                 }
                 let v = at!(1);
-                match array_cell(&mut vm.heap, array_class, at!(3), at!(2)) {
+                match array_cell(&mut vm.heap, c.array_class, at!(3), at!(2)) {
                     Some(cell) => {
                         *cell = v;
                         at!(3) = v;
@@ -632,7 +733,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 drop_n!(1);
             }
             Op::Jump(d) => {
-                if d < 0 && ((tier_on && opt_p.is_null()) || vm.heap.needs_gc()) {
+                if d < 0 && ((c.tier_on && c.opt_p.is_null()) || vm.heap.needs_gc()) {
                     leave!(Exit::Slow(*op));
                 }
                 jump!(d);
@@ -715,40 +816,37 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             Op::SetTT { .. } | Op::SetTI { .. } => unfuse!(),
             Op::PushTT { a, b } => match (temp!(a), temp!(b)) {
-                (Some(x), Some(y)) if fuel >= 1 && sp.wrapping_add(2) <= limit => {
+                (Some(x), Some(y)) if sp.wrapping_add(2) <= limit => {
                     // SAFETY: two free slots (checked)
                     unsafe {
                         sp.write(x);
                         sp.add(1).write(y);
                         sp = sp.add(2);
                     }
-                    fuel -= 1;
                     ip = ip.wrapping_add(1);
                 }
                 _ => unfuse!(),
             },
             Op::AtPutPop => {
-                if !(fuel >= 1 && array_plain && has!(3)) {
+                if !(c.array_plain && has!(3)) {
                     // the canonical AtPut (the send, or its failure)
                     leave!(Exit::Slow(Op::AtPut));
                 }
                 let v = at!(1);
-                match array_cell(&mut vm.heap, array_class, at!(3), at!(2)) {
+                match array_cell(&mut vm.heap, c.array_class, at!(3), at!(2)) {
                     Some(cell) => {
                         *cell = v;
                         drop_n!(3);
-                        fuel -= 1;
                         ip = ip.wrapping_add(1);
                     }
                     None => leave!(Exit::Slow(Op::AtPut)),
                 }
             }
             Op::AtPutTTK { a, b, kind, imm } => match (temp!(a), temp!(b)) {
-                (Some(r), Some(i)) if fuel >= 4 && array_plain => {
-                    match array_cell(&mut vm.heap, array_class, r, i) {
+                (Some(r), Some(i)) if c.array_plain => {
+                    match array_cell(&mut vm.heap, c.array_class, r, i) {
                         Some(cell) => {
                             *cell = konst(kind, imm);
-                            fuel -= 4;
                             ip = ip.wrapping_add(4);
                         }
                         None => unfuse!(),
@@ -757,10 +855,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 _ => unfuse!(),
             },
             Op::BranchAtTT { a, b, d } => match (temp!(a), temp!(b)) {
-                (Some(r), Some(i)) if fuel >= 3 && array_plain => {
-                    match array_cell(&mut vm.heap, array_class, r, i).map(|c| *c) {
+                (Some(r), Some(i)) if c.array_plain => {
+                    match array_cell(&mut vm.heap, c.array_class, r, i).map(|c| *c) {
                         Some(v) if v == Value::TRUE || v == Value::FALSE => {
-                            fuel -= 3;
                             ip = ip.wrapping_add(3);
                             if v == Value::FALSE {
                                 jump!(d);
@@ -784,8 +881,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 // SAFETY: `copied` operands (has!)
                 let values = unsafe { std::slice::from_raw_parts(sp.sub(copied), copied) }.to_vec();
                 drop_n!(copied);
-                let f = &vm.frames[fi];
-                let c = Closure {
+                let f = &vm.frames[c.fi];
+                let closure = Closure {
                     code: block,
                     method: f.method,
                     receiver: f.receiver,
@@ -796,7 +893,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 };
                 let v = vm
                     .heap
-                    .alloc(vm.k.full_block_closure, Body::Closure(Box::new(c)));
+                    .alloc(vm.k.full_block_closure, Body::Closure(Box::new(closure)));
                 // SAFETY: `copied` slots were just freed, or there is room
                 if sp < limit {
                     unsafe {
@@ -807,8 +904,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     sync!();
                     vm.stack.push(v);
                     load_stack!();
-                    let len = unsafe { sp.offset_from(base) } as usize;
-                    bpp = unsafe { base.add((vm.frames[fi].bp as usize).min(len)) };
+                    let len = unsafe { sp.offset_from(c.base) } as usize;
+                    bpp = unsafe { c.base.add((vm.frames[c.fi].bp as usize).min(len)) };
                 }
                 if vm.heap.needs_gc() {
                     // the general loop collects before the next instruction
@@ -824,9 +921,31 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         }
     };
     sync!();
-    vm.frames[fi].pc = pc!() as u32;
-    *fuel_io = fuel;
+    vm.frames[c.fi].pc = pc!() as u32;
+    *fuel_io = fuel!();
     exit
+}
+
+/// The fast loop's state that few instructions use (see `run`).
+struct Cold {
+    tier_on: bool,
+    array_class: ClassId,
+    /// `Vm::array_prims_plain`, as of the last call out.
+    array_plain: bool,
+    /// Fuel not held in `fuel_end`.
+    reserve: u64,
+    /// The least `fuel_end` to run on without counting.
+    guard: usize,
+    /// `vm.stack`'s buffer.
+    base: *mut Value,
+    /// The running frame's index, code, optimized code and first
+    /// instruction: kept alive by the frame's `Rc`s, which change only in
+    /// calls out of the loop, after which the frame is loaded again (no
+    /// reference counting per call).
+    fi: usize,
+    code_p: *const Code,
+    opt_p: *const OptCode,
+    ops_ptr: *const Op,
 }
 
 /// The running frame's instructions: its canonical code, or the tier's
