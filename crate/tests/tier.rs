@@ -200,3 +200,74 @@ fn straight_line_helpers_are_inlined_and_redefinable() {
     );
     assert!(off[4].contains("ZeroDivide"), "{}", off[4]);
 }
+
+/// A leaf inherited by several receiver classes (an accessor defined in a
+/// common superclass) is inlined at a polymorphic site: the site's guard
+/// takes each class whose lookup finds that same method, instead of
+/// failing and giving up the inlining. Redefining the selector for one of
+/// the classes invalidates the code (each class has its dependency) and
+/// is seen at the next call, for that class only (R5, R6).
+#[test]
+fn an_inherited_leaf_is_inlined_for_every_class_that_shares_it() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        for def in [
+            "Object subclass: #Shape instanceVariableNames: 'size' classVariableNames: '' poolDictionaries: '' category: 'T'",
+            "Shape subclass: #Square instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'",
+            "Shape subclass: #Circle instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'",
+        ] {
+            vm.eval(def).expect("class");
+        }
+        vm.accept("Shape", false, "size\n\t^ size", "t")
+            .expect("size");
+        vm.accept("Shape", false, "size: n\n\tsize := n", "t")
+            .expect("size:");
+        vm.accept(
+            "Shape",
+            true,
+            "total: shapes times: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | shapes do: [:s | t := t + s size]].\n\t^ t",
+            "t",
+        )
+        .expect("total");
+        let shapes =
+            "{Square new size: 2. Circle new size: 3. Square new size: 5. Circle new size: 7}";
+        let expr = format!("Shape total: {shapes} times: 200");
+        let mut out = vec![vm.eval_print(&expr).expect("runs")];
+        let before: Vec<String> = vm
+            .take_tier_events()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        vm.accept("Circle", false, "size\n\t^ size * 10", "t")
+            .expect("redefine");
+        out.push(vm.eval_print(&expr).expect("runs"));
+        let after: Vec<String> = vm
+            .take_tier_events()
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        (out, before, after)
+    };
+    let (off, _, _) = run(TierMode::Off);
+    let (on, before, after) = run(TierMode::On);
+    assert_eq!(off, on);
+    assert_eq!(off, vec!["3400".to_string(), "21400".to_string()]);
+    assert!(
+        before
+            .iter()
+            .any(|e| e.starts_with("inlined Shape>>size v1 into [] in Shape class>>total:times:")),
+        "{before:#?}"
+    );
+    // the site took both classes: its guard never gave up
+    assert!(
+        !before.iter().any(|e| e.contains("despecialized")),
+        "{before:#?}"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|e| e.contains("deoptimized") || e.contains("invalidated")),
+        "{after:#?}"
+    );
+}

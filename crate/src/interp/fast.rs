@@ -602,16 +602,20 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 None => tier_send!(*op, site),
             },
             Op::InlineLeaf { site } => {
-                sync!();
-                // SAFETY: base <= bpp
-                let floor = unsafe { bpp.offset_from(c.base) } as usize;
-                let done = inline_leaf(vm, opt!(), site as usize, floor, fuel!());
-                load_stack!();
-                match done {
-                    Some(cost) => {
+                match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
+                    Some((cost, argc, v)) => {
+                        // receiver and arguments (they are operands) give
+                        // way to the value
+                        drop_n!(argc);
+                        at!(1) = v;
                         // (inline_leaf checked there is that much fuel)
-                        let f = fuel!() - (cost - 1);
-                        set_fuel!(f);
+                        let n = (cost - 1) as usize * OP;
+                        if fuel_end - ip as usize >= n {
+                            fuel_end -= n;
+                        } else {
+                            let f = fuel!() - (cost - 1);
+                            set_fuel!(f);
+                        }
                         check_fuel!();
                     }
                     None => tier_send!(*op, site),
@@ -979,11 +983,13 @@ impl Ops {
     }
 }
 
-/// An inlined leaf (`InlineLeaf`) in place, for the common leaves:
-/// answers the fuel it costs, having replaced receiver and arguments
-/// with its value, or `None` (nothing changed) when `Vm::tier_send` must
-/// decide: a guard miss (it counts them), too little fuel, the depth
-/// limit, or a leaf kind handled only there. Kept out of line: inlined,
+/// An inlined leaf (`InlineLeaf`) in place, for the common leaves, on
+/// the running frame's `operands`: answers the fuel it costs, its
+/// argument count and its value, which replaces receiver and arguments
+/// (the caller does that; a setter has stored by then), or `None`
+/// (nothing changed) when `Vm::tier_send` must decide: a guard miss (it
+/// counts them), too little fuel, the depth limit, or a leaf kind handled
+/// only there. Kept out of line: inlined,
 /// it costs the main loop registers (callgrind: the sieve and benchFib,
 /// which have no leaves, ran about 1% more instructions).
 #[inline(never)]
@@ -991,9 +997,9 @@ fn inline_leaf(
     vm: &mut Vm,
     opt: Option<&OptCode>,
     site: usize,
-    floor: usize,
+    operands: &[Value],
     fuel: u64,
-) -> Option<u64> {
+) -> Option<(u64, usize, Value)> {
     let s = opt?.sites.get(site)?.borrow();
     let (leaf, cost) = s.leaf?;
     let entry = s.entries.first()?;
@@ -1001,17 +1007,18 @@ fn inline_leaf(
     if fuel < cost - 1 || vm.frames.len() >= vm.max_depth {
         return None;
     }
-    let n = vm.stack.len();
-    let ri = n.checked_sub(argc + 1).filter(|&i| i >= floor)?;
-    let r = vm.stack[ri];
-    if vm.class_of(r) != entry.class {
+    let n = operands.len();
+    let r = operands[n.checked_sub(argc + 1)?];
+    // the guard: one of the site's classes (which all find this method)
+    let class = vm.class_of(r);
+    if class != entry.class && !s.entries.iter().any(|e| e.class == class) {
         return None;
     }
     let v = match leaf {
         Leaf::Const(v) => v,
         Leaf::Getter(i) => slot(&vm.heap, r, i as usize),
         Leaf::Setter(i) => {
-            let arg = vm.stack[n - 1];
+            let arg = operands[n - 1];
             if !set_plain_slot(&mut vm.heap, r, i as usize, arg) {
                 return None;
             }
@@ -1020,14 +1027,12 @@ fn inline_leaf(
         Leaf::SelfLeaf => r,
         Leaf::SelfArith(aop, k) => r.as_int().and_then(|x| arith_small(aop, x, k as i64))?,
         Leaf::Global(b) => vm.assoc_value(b),
-        Leaf::Straight => vm.eval_straight(&entry.code, r, &vm.stack[n - argc..])?,
+        Leaf::Straight => vm.eval_straight(&entry.code, r, &operands[n - argc..])?,
         Leaf::ArrayAt | Leaf::ArrayAtPut => return None,
     };
-    vm.stack.truncate(ri);
-    vm.stack.push(v);
     // counted as the send it stands for (`Time primSendCount`)
     vm.send_count += 1;
-    Some(cost)
+    Some((cost, argc, v))
 }
 
 /// The inline cache of send site `site` of `opt`, for the receiver on

@@ -157,7 +157,7 @@ impl Vm {
         let (sel, argc, leaf) = {
             let s = s.borrow();
             let leaf = match (&s.leaf, s.entries.first()) {
-                (Some((l, c)), Some(e)) => Some((*l, *c, e.class, e.code.clone())),
+                (Some((l, c)), Some(e)) => Some((*l, *c, e.code.clone())),
                 _ => None,
             };
             (s.sel, s.argc as usize, leaf)
@@ -170,11 +170,14 @@ impl Vm {
         let class = self.class_of(recv);
         match op {
             Op::InlineLeaf { .. } => {
-                let (leaf, cost, guard_class, callee) = match leaf {
+                let (leaf, cost, callee) = match leaf {
                     Some(x) => x,
                     None => return TierSend::Fallback,
                 };
-                if class != guard_class {
+                // the guard: one of the site's classes, or a new one whose
+                // lookup finds the same method (an inherited accessor)
+                let known = s.borrow().entries.iter().any(|e| e.class == class);
+                if !known && !self.leaf_site_add_class(o, site, class) {
                     self.site_guard_failed(o, site, pc);
                     return TierSend::Fallback;
                 }
@@ -333,6 +336,44 @@ impl Vm {
 
     /// A guard of an inlined leaf missed: count, and despecialize the site
     /// into an inline-cached send when it keeps missing.
+    /// An inlined leaf's site meets receiver class `class`: if looking up
+    /// its selector there finds the very method inlined (inherited by both
+    /// classes) and the site has room, `class` joins its guard, with a
+    /// dependency of its own (so a redefinition for `class` invalidates
+    /// this code too), and the leaf runs. CPython and Self do the same for
+    /// a polymorphic site whose receivers share one target.
+    fn leaf_site_add_class(&mut self, o: &Rc<OptCode>, site: usize, class: ClassId) -> bool {
+        let (sel, method, code) = match o.sites.get(site) {
+            Some(s) => {
+                let s = s.borrow();
+                if s.leaf.is_none() || s.entries.len() >= POLY_MAX {
+                    return false;
+                }
+                match s.entries.first() {
+                    Some(e) => (s.sel, e.method, e.code.clone()),
+                    None => return false,
+                }
+            }
+            None => return false,
+        };
+        if self.lookup_uncached(class, sel) != Some(method) {
+            return false;
+        }
+        if let Some(s) = o.sites.get(site) {
+            s.borrow_mut().entries.push(CacheEntry {
+                class,
+                method,
+                code,
+            });
+        }
+        self.tier_deps.entry(sel).or_default().push(Dependency {
+            class,
+            sel,
+            opt: Rc::downgrade(o),
+        });
+        true
+    }
+
     fn site_guard_failed(&mut self, o: &Rc<OptCode>, site: usize, pc: usize) {
         let despecialize = {
             let mut s = match o.sites.get(site) {
