@@ -188,9 +188,15 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // Switches to the frame now on top, keeping the fuel.
     macro_rules! switch_frame {
         () => {{
-            let f = fuel!();
+            // the chunk's fuel moves to the new ip, as for a jump (in the
+            // rare case that would wrap, it is re-chunked)
+            let left = fuel_end - ip as usize;
             load_top!();
-            set_fuel!(f);
+            fuel_end = (ip as usize).wrapping_add(left);
+            if fuel_end < ip as usize {
+                let f = (left / OP) as u64 + c.reserve;
+                set_fuel!(f);
+            }
             check_fuel!();
         }};
     }
