@@ -235,6 +235,19 @@ pub enum Op {
     /// callee's method is a recorded dependency, so redefining it
     /// deoptimizes this code. Falls back to the send on a guard miss.
     InlineLeaf { site: u16 },
+    /// `PushSelf; InlineLeaf` whose leaf reads instance variable `slot`:
+    /// for a receiver of class `class` (the site's first class, kept in
+    /// the instruction as CPython's `LOAD_ATTR_INSTANCE_VALUE` keeps its
+    /// type version), the variable in one dispatch, with no site lookup.
+    /// Any other receiver runs `PushSelf`, then the `InlineLeaf`, which
+    /// knows the site's other classes. The `InlineLeaf`'s dependency
+    /// covers it: redefining the getter invalidates this code.
+    GetterS { slot: u8, class: u32 },
+    /// The same for `PushTemp t; InlineLeaf` (a getter sent to a temp).
+    GetterT { t: u8, slot: u8, class: u32 },
+    /// `PushSelf; InlineLeaf` whose leaf answers a constant (`^ 1`; see
+    /// [`konst`]), for a receiver of class `class`; otherwise `PushSelf`.
+    ConstS { kind: u8, imm: i16, class: u32 },
 }
 
 impl Op {
@@ -261,6 +274,9 @@ impl Op {
                 | Op::SendCached { .. }
                 | Op::SendMega { .. }
                 | Op::InlineLeaf { .. }
+                | Op::GetterS { .. }
+                | Op::GetterT { .. }
+                | Op::ConstS { .. }
         )
     }
 }
@@ -287,9 +303,29 @@ pub fn konst_of(op: Op) -> Option<(u8, i16)> {
     }
 }
 
-/// Writes `op` the way the disassembler shows it, with literals resolved
-/// by `lit`.
-pub fn format_op(op: &Op, lit: &dyn Fn(u16) -> String) -> String {
+/// The [`konst`] encoding of a value, if it has one.
+pub fn konst_for(v: Value) -> Option<(u8, i16)> {
+    match v {
+        Value::NIL => Some((0, 0)),
+        Value::TRUE => Some((1, 0)),
+        Value::FALSE => Some((2, 0)),
+        _ => v
+            .as_int()
+            .and_then(|i| i16::try_from(i).ok())
+            .map(|i| (3, i)),
+    }
+}
+
+/// How the disassembler names what instructions refer to: literal `i`
+/// of the code unit, and class `id` (a quickened instruction's guard).
+pub struct Names<'a> {
+    pub lit: &'a dyn Fn(u16) -> String,
+    pub class: &'a dyn Fn(u32) -> String,
+}
+
+/// Writes `op` the way the disassembler shows it.
+pub fn format_op(op: &Op, names: &Names) -> String {
+    let lit = names.lit;
     match *op {
         Op::PushLit(i) => format!("PushLit {}", lit(i)),
         Op::PushGlobal(i) => format!("PushGlobal {}", lit(i)),
@@ -320,12 +356,25 @@ pub fn format_op(op: &Op, lit: &dyn Fn(u16) -> String) -> String {
         }
         Op::ArithSI { imm, op } => format!("ArithSI self {} {}", op.selector(), imm),
         Op::BranchSI { imm, op, .. } => format!("BranchUnless self {} {}", op.selector(), imm),
+        Op::GetterS { slot, class } => {
+            format!("GetterS self.{} if {}", slot, (names.class)(class))
+        }
+        Op::GetterT { t, slot, class } => {
+            format!("GetterT t{}.{} if {}", t, slot, (names.class)(class))
+        }
+        Op::ConstS { kind, imm, class } => {
+            format!(
+                "ConstS {:?} if self is {}",
+                konst(kind, imm),
+                (names.class)(class)
+            )
+        }
         other => format!("{:?}", other),
     }
 }
 
 /// A listing of `ops` with pc numbers and jump targets.
-pub fn disassemble(ops: &[Op], lit: &dyn Fn(u16) -> String) -> String {
+pub fn disassemble(ops: &[Op], names: &Names) -> String {
     let mut s = String::new();
     for (pc, op) in ops.iter().enumerate() {
         let target = match *op {
@@ -343,7 +392,7 @@ pub fn disassemble(ops: &[Op], lit: &dyn Fn(u16) -> String) -> String {
             }
             _ => String::new(),
         };
-        let _ = writeln!(s, "{:4}  {}{}", pc, format_op(op, lit), target);
+        let _ = writeln!(s, "{:4}  {}{}", pc, format_op(op, names), target);
     }
     s
 }

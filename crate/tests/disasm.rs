@@ -162,3 +162,50 @@ fn optimized_listing(source: &str, run: &str, method: &str) -> (String, String) 
     let optimized = listing[at..].to_string();
     (listing, optimized)
 }
+
+/// A getter or constant sent to self or a temp is inlined, then quickened
+/// into the push before it (`GetterS`, `GetterT`, `ConstS`, guarded by
+/// the receiver's class named in the listing); a receiver of another
+/// class (here a subclass that inherits the getters) runs the push and
+/// the `InlineLeaf` instead, with the same answers as the interpreter.
+#[test]
+fn quickened_leaves_listing() {
+    let run = |tier: livetalk::interp::TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.accept("Point", false, "unit\n\t^ 1", "t").expect("unit");
+        vm.accept(
+            "Point",
+            false,
+            "sumWith: p times: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | t := t + self x + p y + self unit].\n\t^ t",
+            "t",
+        )
+        .expect("sumWith:times:");
+        vm.eval("Point subclass: #Point3 instanceVariableNames: 'z' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("Point3");
+        let mut out = Vec::new();
+        for expr in [
+            "(3 @ 4) sumWith: 5 @ 6 times: 10",
+            "(3 @ 4) sumWith: 5 @ 6 times: 10",
+            "((Point3 new) setX: 7 setY: 8; yourself) sumWith: ((Point3 new) setX: 1 setY: 20; yourself) times: 10",
+        ] {
+            let v = vm.eval(expr).expect("runs");
+            out.push(vm.print_string(v));
+        }
+        let listing = vm.disassemble("Point>>sumWith:times:").expect("listing");
+        (out, listing)
+    };
+    let (off, _) = run(livetalk::interp::TierMode::Off);
+    let (eager, listing) = run(livetalk::interp::TierMode::Eager);
+    assert_eq!(off, eager);
+    assert_eq!(off, vec!["100", "100", "280"]);
+    let at = listing.find("optimized").expect("optimized code listed");
+    let optimized = &listing[at..];
+    for quickened in [
+        "GetterS self.0 if Point",
+        "GetterT t0.1 if Point",
+        "ConstS 1 if self is Point",
+    ] {
+        assert!(optimized.contains(quickened), "{quickened}:\n{listing}");
+    }
+}

@@ -20,12 +20,15 @@ const SRC: &str = "Object subclass: #Fuel
 
 !Fuel methodsFor: 'test'!
 loop: n
-	| a s k |
+	| a s k other |
 	a := Array new: 10.
 	s := 0.
+	acc := 1.
+	other := Fuel new setAcc: 2.
 	1 to: n do: [:i |
 		a at: i \\\\ 10 + 1 put: i.
 		s := s + (a at: i \\\\ 10 + 1) + (self twice: i).
+		s := s + self acc + other acc + self one.
 		k := 0.
 		[k < 3] whileTrue: [k := k + 1].
 		(a at: 1) isNil ifFalse: [s := s + 1]].
@@ -37,6 +40,12 @@ twice: x
 !
 acc
 	^ acc
+!
+one
+	^ 1
+!
+setAcc: n
+	acc := n
 ! !
 ";
 

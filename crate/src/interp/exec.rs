@@ -482,7 +482,10 @@ impl Vm {
                         | Op::AtPutTTK { .. }
                         | Op::BranchAtTT { .. }
                         | Op::JumpBranchTT { .. }
-                        | Op::JumpBranchTI { .. } => {
+                        | Op::JumpBranchTI { .. }
+                        | Op::GetterS { .. }
+                        | Op::GetterT { .. }
+                        | Op::ConstS { .. } => {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }

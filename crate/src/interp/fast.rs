@@ -400,6 +400,18 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         }};
     }
+    // The rest of a quickened leaf, its value pushed: past the
+    // `InlineLeaf`, charged what the leaf costs beyond its dispatch (2;
+    // so 1 + 3 in all, as `PushSelf` and the `InlineLeaf` would be), and
+    // counted as the send it stands for.
+    macro_rules! quickened_leaf {
+        () => {{
+            ip = ip.wrapping_add(1);
+            fuel_end -= 2 * OP;
+            vm.send_count += 1;
+            check_fuel!();
+        }};
+    }
     // After a primitive or a general send: a primitive answered, or
     // frames were pushed or popped, or the process stopped; a primitive
     // may also have redefined a method and deoptimized this frame (R6).
@@ -881,6 +893,35 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::JumpBranchTT { a, b, op: aop, d } => jump_branch!(*op, d, temp!(a), temp!(b), aop),
             Op::JumpBranchTI { a, imm, op: aop, d } => {
                 jump_branch!(*op, d, temp!(a), int!(imm), aop)
+            }
+            // A quickened leaf (`PushSelf`/`PushTemp` and the `InlineLeaf`
+            // after it, in one): for its class, the value is pushed and
+            // both instructions are charged with the leaf's cost (3) as
+            // they would be separately; otherwise the push runs.
+            Op::GetterS { slot: i, class } => {
+                if sp < limit && vm.class_of(recv) == class && vm.frames.len() < vm.max_depth {
+                    push_checked!(slot(&vm.heap, recv, i as usize));
+                    quickened_leaf!();
+                } else {
+                    unfuse!()
+                }
+            }
+            Op::GetterT { t, slot: i, class } => match temp!(t) {
+                Some(r)
+                    if sp < limit && vm.class_of(r) == class && vm.frames.len() < vm.max_depth =>
+                {
+                    push_checked!(slot(&vm.heap, r, i as usize));
+                    quickened_leaf!();
+                }
+                _ => unfuse!(),
+            },
+            Op::ConstS { kind, imm, class } => {
+                if sp < limit && vm.class_of(recv) == class && vm.frames.len() < vm.max_depth {
+                    push_checked!(konst(kind, imm));
+                    quickened_leaf!();
+                } else {
+                    unfuse!()
+                }
             }
             Op::MakeClosure { block, copied } => {
                 let copied = copied as usize;

@@ -600,7 +600,16 @@ impl Vm {
             }
             self.quick_print(v)
         };
-        out.push_str(&crate::bytecode::disassemble(&code.ops, &lit));
+        let class = |id: u32| {
+            self.classes
+                .get(id as usize)
+                .map_or_else(|| format!("class {}", id), |c| c.name.clone())
+        };
+        let names = crate::bytecode::Names {
+            lit: &lit,
+            class: &class,
+        };
+        out.push_str(&crate::bytecode::disassemble(&code.ops, &names));
         // the tier's code, through the same printer (same pc space)
         let t = code.tier.borrow();
         if let Some(o) = &t.opt {
@@ -616,7 +625,7 @@ impl Vm {
                     format!(", inlined {}", inlined.join(", "))
                 }
             );
-            out.push_str(&crate::bytecode::disassemble(&ops, &lit));
+            out.push_str(&crate::bytecode::disassemble(&ops, &names));
         }
         drop(t);
         for b in &code.blocks {

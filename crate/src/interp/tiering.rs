@@ -294,6 +294,13 @@ impl Vm {
                                 s.leaf = Some((leaf, cost));
                             }
                             o.ops[pc].set(Op::InlineLeaf { site: site as u16 });
+                            // a getter or constant sent to self or a temp
+                            // is also quickened into the push before it
+                            if let Some(prev) = pc.checked_sub(1).and_then(|p| o.ops.get(p)) {
+                                if let Some(q) = quicken_leaf(prev.get(), leaf, cost, argc, class) {
+                                    prev.set(q);
+                                }
+                            }
                             let callee = format!("{} v{}", code.print_name(), code.info.version);
                             o.inlined.borrow_mut().push(callee.clone());
                             self.tier_deps.entry(sel).or_default().push(Dependency {
@@ -559,5 +566,31 @@ impl Vm {
         }
         out.sort();
         out
+    }
+}
+
+/// The one-dispatch form of `prev; InlineLeaf` (a getter or a constant
+/// sent to self or a temp: `GetterS`, `GetterT`, `ConstS`) for receivers of
+/// `class`, if there is one. Those charge the leaf's fixed cost (3: the
+/// send, the push and the return), so other costs are not quickened.
+fn quicken_leaf(prev: Op, leaf: Leaf, cost: u64, argc: usize, class: ClassId) -> Option<Op> {
+    if argc != 0 || cost != 3 {
+        return None;
+    }
+    match (prev, leaf) {
+        (Op::PushSelf, Leaf::Getter(i)) => Some(Op::GetterS {
+            slot: u8::try_from(i).ok()?,
+            class,
+        }),
+        (Op::PushTemp(t), Leaf::Getter(i)) => Some(Op::GetterT {
+            t: u8::try_from(t).ok()?,
+            slot: u8::try_from(i).ok()?,
+            class,
+        }),
+        (Op::PushSelf, Leaf::Const(v)) => {
+            let (kind, imm) = crate::bytecode::konst_for(v)?;
+            Some(Op::ConstS { kind, imm, class })
+        }
+        _ => None,
     }
 }
