@@ -131,16 +131,26 @@ async function responsiveness(page, attempt) {
   const elapsed = Date.now() - t0;
   const r = await page.evaluate(() => ({
     longTasks: window.__longTasks,
-    stats: { ...window.livetalk.stats, recent: [...window.livetalk.stats.recent] },
+    stats: {
+      ...window.livetalk.stats,
+      recent: [...window.livetalk.stats.recent],
+      recentLessStalls: [...window.livetalk.stats.recentLessStalls],
+    },
   }));
-  const recent = r.stats.recent.slice().sort((a, b) => a - b);
-  const q = (p) => recent[Math.min(recent.length - 1, Math.floor(p * recent.length))];
+  const sorted = (xs) => xs.slice().sort((a, b) => a - b);
+  const quantile = (xs) => (p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  const recent = sorted(r.stats.recent);
+  const q = quantile(recent);
+  // the same frames less the stalls inside their VM calls (the OS ran
+  // something else there: not the page's doing, see below)
+  const qOwn = quantile(sorted(r.stats.recentLessStalls));
   const fps = ((r.stats.frames - framesBefore) * 1000) / elapsed;
   Object.assign(measured, {
     fps: Math.round(fps),
     // the page's script time per frame: rendering, the VM, its reports
     sliceMedianMs: +q(0.5).toFixed(2),
     sliceP95Ms: +q(0.95).toFixed(2),
+    sliceP95LessStallsMs: +qOwn(0.95).toFixed(2),
     sliceMaxMs: +r.stats.maxFrameMs.toFixed(2),
     // ...less the stalls inside its VM calls (the OS ran something else)
     sliceMaxLessStallsMs: +r.stats.maxFrameLessStallMs.toFixed(2),
@@ -180,8 +190,11 @@ async function responsiveness(page, attempt) {
   assert.ok((await ta.inputValue()).endsWith(typed), 'the typed text arrived');
   assert.ok(await browser(page, 'Demo>>methB').locator('.modified').isVisible());
   await waitForLines(page, 'new 6', 5);
-  assert.ok(q(0.5) <= BUDGET_MS, `median frame ${q(0.5)} ms`);
-  assert.ok(q(0.95) <= BUDGET_MS + FRAME_SLACK_MS, `95th percentile frame ${q(0.95)} ms`);
+  assert.ok(qOwn(0.5) <= BUDGET_MS, `median frame ${qOwn(0.5)} ms besides stalls (${q(0.5)} ms with them)`);
+  assert.ok(
+    qOwn(0.95) <= BUDGET_MS + FRAME_SLACK_MS,
+    `95th percentile frame ${qOwn(0.95)} ms besides stalls (${q(0.95)} ms with them)`,
+  );
   // "No slice over the budget": the page renders first and the VM gets
   // what is left, reports are bounded, so every frame stays within the
   // budget plus the last call's slack (the stretch after its last clock

@@ -120,6 +120,8 @@ export class SliceRunner {
       vmMs: 0, // time inside vm.runFor since resetStats()
       // samples of frame time (ms), newest last, for tests and the footer
       recent: [],
+      // ...and less the stalls inside their VM calls
+      recentLessStalls: [],
     };
     this.tick = this.tick.bind(this);
   }
@@ -245,6 +247,8 @@ export class SliceRunner {
     st.vmMs += inVm;
     st.recent.push(spent);
     if (st.recent.length > 600) st.recent.shift();
+    st.recentLessStalls.push(spent - stall);
+    if (st.recentLessStalls.length > 600) st.recentLessStalls.shift();
     // 'waiting' (a Delay) polls once per frame; 'idle' sleeps until wake()
     if (status !== 'idle') this.wake();
     else this.lastFrameTime = null; // the next frame after a pause is not late
@@ -256,5 +260,6 @@ export class SliceRunner {
     for (const k of ['maxFrameMs', 'maxVmMs', 'maxReportMs', 'maxRenderMs', 'maxFrameLessStallMs', 'maxCallOverrunMs', 'maxLateMs', 'maxLateGcMs', 'maxStallMs']) s[k] = 0;
     for (const k of ['gcCount', 'gcMaxMs', 'gcMs', 'gcDeferred', 'overBudget', 'stalled', 'skipped', 'executed', 'vmMs']) s[k] = 0;
     s.recent = [];
+    s.recentLessStalls = [];
   }
 }

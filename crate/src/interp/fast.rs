@@ -161,7 +161,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             ((fuel_end - ip as usize) / OP) as u64 + c.reserve
         };
     }
-    // Sets the fuel left to `$f` at the current `ip`.
+    // Sets the fuel left to `$f` at the current `ip`: at most a chunk,
+    // and no more than keeps `fuel_end` plus any jump's reach below
+    // usize::MAX (`jump!` moves it with wrapping arithmetic).
     macro_rules! set_fuel {
         ($f:expr) => {{
             let f: u64 = $f;
@@ -192,8 +194,12 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // rare case that would wrap, it is re-chunked)
             let left = fuel_end - ip as usize;
             load_top!();
-            fuel_end = (ip as usize).wrapping_add(left);
-            if fuel_end < ip as usize {
+            // (within set_fuel!'s bound, which jump! relies on: the fuel
+            // end stays far enough below usize::MAX to move by a jump)
+            let room = usize::MAX.saturating_sub(c.guard.saturating_add(FUSED_MAX * OP));
+            if left <= room {
+                fuel_end = ip as usize + left;
+            } else {
                 let f = (left / OP) as u64 + c.reserve;
                 set_fuel!(f);
             }
