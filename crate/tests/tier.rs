@@ -271,3 +271,38 @@ fn an_inherited_leaf_is_inlined_for_every_class_that_shares_it() {
         "{after:#?}"
     );
 }
+
+/// A replaced method's optimized code is dropped: a recursive method's
+/// inline cache refers back to the method itself, so without that the old
+/// version (code, optimized code, caches) would stay alive for good.
+#[test]
+fn a_replaced_recursive_method_is_freed() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = TierMode::Eager;
+    vm.accept(
+        "Integer",
+        false,
+        "fibo\n\t^ self < 2 ifTrue: [self] ifFalse: [(self - 1) fibo + (self - 2) fibo]",
+        "t",
+    )
+    .expect("fibo");
+    assert_eq!(vm.eval_print("20 fibo").expect("runs"), "6765");
+    let class = vm.class_named("Integer").expect("Integer");
+    let sel = vm.intern("fibo");
+    let m = vm.lookup_uncached(class, sel).expect("installed");
+    let old = std::rc::Rc::downgrade(&vm.method_code(m).expect("code"));
+    assert!(
+        old.upgrade().is_some_and(|c| c.tier.borrow().opt.is_some()),
+        "optimized before the accept"
+    );
+    vm.accept(
+        "Integer",
+        false,
+        "fibo\n\t^ self < 2 ifTrue: [1] ifFalse: [(self - 1) fibo + (self - 2) fibo]",
+        "t",
+    )
+    .expect("fibo v2");
+    assert_eq!(vm.eval_print("20 fibo").expect("runs"), "10946");
+    vm.collect_garbage();
+    assert!(old.upgrade().is_none(), "the old version is still alive");
+}

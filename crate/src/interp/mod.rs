@@ -614,10 +614,23 @@ impl Vm {
             .alloc(self.k.compiled_method, Body::Method(compiled.code));
         let info = &mut self.classes[class as usize];
         info.versions.insert(compiled.selector, version);
-        info.methods.insert(sel, m);
+        let old = info.methods.insert(sel, m);
+        self.retire_method(old);
         self.flush_caches();
         self.method_installed(class, sel, false);
         Ok(m)
+    }
+
+    /// A method replaced or removed: its optimized code (if any) is
+    /// dropped. Activations still running it keep theirs (R3), and no new
+    /// call can reach it; its inline caches, which can refer back to the
+    /// method itself (a recursive send), would otherwise keep both alive.
+    fn retire_method(&mut self, old: Option<Value>) {
+        if let Some(code) = old.and_then(|m| self.method_code(m)) {
+            if let Ok(mut t) = code.tier.try_borrow_mut() {
+                t.opt = None;
+            }
+        }
     }
 
     /// Hook for the tier's dependency registry: a method was installed
@@ -632,7 +645,9 @@ impl Vm {
     /// Removes a method; later sends fail with doesNotUnderstand: (R4).
     pub fn remove_method(&mut self, class: ClassId, selector: &str) -> bool {
         let sel = self.intern(selector);
-        let removed = self.classes[class as usize].methods.remove(&sel).is_some();
+        let old = self.classes[class as usize].methods.remove(&sel);
+        let removed = old.is_some();
+        self.retire_method(old);
         if removed {
             self.flush_caches();
             self.method_installed(class, sel, true);
