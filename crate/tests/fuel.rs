@@ -7,7 +7,10 @@
 //! `n` calls of `run(1)` leave it (same frames, same pcs, same operand
 //! stack), and must count `n` instructions, for many `n`, in every tier
 //! mode — loops, sends, returns, blocks, Array access and the tier's fused
-//! instructions included.
+//! instructions included. The second program and the big-fuel test come
+//! from a review of the fast loop: polymorphic inlined leaves, a leaf
+//! longer than the loop's slack, non-local returns, `ensure:`, deep
+//! stacks, closures, and fuel beyond what the loop holds at once.
 
 use livetalk::interp::TierMode;
 use livetalk::{Outcome, Vm};
@@ -49,6 +52,72 @@ setAcc: n
 ! !
 ";
 
+const SRC2: &str = "Object subclass: #RA
+	instanceVariableNames: 'x y'
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+RA subclass: #RB
+	instanceVariableNames: 'z'
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+RA subclass: #RC
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+
+!RA methodsFor: 'test'!
+x
+	^ x
+!
+x: v
+	x := v
+!
+long: a
+	^ a + 1 + 2 + 3 + 4 + 5 + 6 + 7
+!
+deep: n
+	| a b c d e f g h i j k l m |
+	n = 0 ifTrue: [^ 0].
+	a := n. b := n. c := n.
+	^ (self deep: n - 1) + a + b + c
+!
+nlr: n
+	#(1 2 3) do: [:e | e = n ifTrue: [^ e]].
+	^ 0
+!
+ens: n
+	| r |
+	r := 0.
+	[r := n + 1] ensure: [r := r + 1].
+	^ r
+!
+blocks: n
+	| bs |
+	bs := OrderedCollection new.
+	1 to: n do: [:i | bs add: [:q | q + i]].
+	^ bs inject: 0 into: [:acc :b | acc + (b value: 1)]
+!
+run: n
+	| objs s |
+	objs := Array with: RA new with: RB new with: RC new.
+	objs doWithIndex: [:o :i | o x: i].
+	s := 0.
+	1 to: n do: [:i |
+		| o |
+		o := objs at: i \\\\ 3 + 1.
+		s := s + o x + (o long: i).
+		o x: i.
+		s := s + (self nlr: i \\\\ 4) + (self ens: i).
+		i \\\\ 7 = 0 ifTrue: [s := s + (self deep: 30)].
+		i \\\\ 11 = 0 ifTrue: [s := s + (self blocks: 5)].
+		s := s + (i printString size)].
+	^ s
+! !
+";
+
 /// Where the process is: each frame's method and pc, and its operand
 /// stack's depth and values (fresh VMs allocate alike, so object
 /// references compare too).
@@ -70,6 +139,17 @@ fn fresh(tier: TierMode) -> (Vm, usize) {
     vm.tier = tier;
     vm.file_in("fuel.st", SRC).expect("files in");
     let pid = vm.start("Fuel new loop: 60", 4).expect("starts");
+    (vm, pid)
+}
+
+/// The second program (polymorphic inlined getters and setters, a leaf
+/// longer than the fast loop's slack, primitives, non-local returns,
+/// `ensure:`, deep recursion with many temps, closures), `RA new run: n`.
+fn fresh2(tier: TierMode, n: u32) -> (Vm, usize) {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = tier;
+    vm.file_in("r.st", SRC2).expect("files in");
+    let pid = vm.start(&format!("RA new run: {n}"), 4).expect("starts");
     (vm, pid)
 }
 
@@ -120,5 +200,79 @@ fn one_run_of_n_instructions_is_n_runs_of_one() {
                 "{tier:?}: after run({n}): {rest:?}"
             );
         }
+    }
+}
+
+/// The same on the second program, for every `n` up to 150 and then
+/// every 41st, each followed by a second slice of another size.
+#[test]
+fn every_n_lands_where_n_single_steps_land() {
+    for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
+        let (mut vm, pid) = fresh2(tier, 40);
+        let mut places = vec![place(&vm, pid)];
+        let total = loop {
+            match vm.run(1) {
+                Outcome::Yielded => places.push(place(&vm, pid)),
+                Outcome::Finished { pid: p, .. } if p == pid => break places.len(),
+                other => panic!("{tier:?}: unexpected {other:?}"),
+            }
+        };
+        let mut n = 1;
+        while n < total - 1 {
+            let (mut vm, pid) = fresh2(tier, 40);
+            let before = vm.insn_count;
+            assert_eq!(vm.run(n as u64), Outcome::Yielded, "{tier:?}: run({n})");
+            assert_eq!(
+                vm.insn_count - before,
+                n as u64,
+                "{tier:?}: run({n}) counted"
+            );
+            assert_eq!(
+                place(&vm, pid),
+                places[n],
+                "{tier:?}: run({n}) stopped elsewhere"
+            );
+            let m = (n * 7919) % (total - n);
+            if m > 0 {
+                assert_eq!(
+                    vm.run(m as u64),
+                    Outcome::Yielded,
+                    "{tier:?}: run({n})+run({m})"
+                );
+                assert_eq!(
+                    place(&vm, pid),
+                    places[n + m],
+                    "{tier:?}: run({n})+run({m})"
+                );
+            }
+            n += if n < 150 { 1 } else { 41 };
+        }
+    }
+}
+
+/// Fuel beyond what the fast loop holds at once (2^24 instructions): one
+/// run, two runs and many growing runs of the same total land alike.
+#[test]
+fn big_fuel_splits_agree() {
+    for tier in [TierMode::Off, TierMode::Eager] {
+        let chunk: u64 = 1 << 24;
+        let target = chunk + 12_345;
+        let (mut a, pa) = fresh2(tier, 400_000);
+        assert_eq!(a.run(target), Outcome::Yielded);
+        let (mut b, pb) = fresh2(tier, 400_000);
+        assert_eq!(b.run(chunk - 3), Outcome::Yielded);
+        assert_eq!(b.run(12_348), Outcome::Yielded);
+        assert_eq!(a.insn_count, b.insn_count);
+        assert_eq!(place(&a, pa), place(&b, pb), "{tier:?}");
+        let (mut c, pc) = fresh2(tier, 400_000);
+        let mut left = target;
+        let mut step = 1u64;
+        while left > 0 {
+            let s = step.min(left);
+            assert_eq!(c.run(s), Outcome::Yielded);
+            left -= s;
+            step = step * 3 + 1;
+        }
+        assert_eq!(place(&a, pa), place(&c, pc), "{tier:?}");
     }
 }
