@@ -134,65 +134,72 @@ fn place(vm: &Vm, pid: usize) -> Place {
     (frames, p.stack.len(), values)
 }
 
-fn fresh(tier: TierMode) -> (Vm, usize) {
+/// A fresh VM (tier `tier`) with `src` filed in and `expr` started as a
+/// process, not run yet.
+fn fresh(tier: TierMode, src: &str, expr: &str) -> (Vm, usize) {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = tier;
-    vm.file_in("fuel.st", SRC).expect("files in");
-    let pid = vm.start("Fuel new loop: 60", 4).expect("starts");
+    vm.file_in("fuel.st", src).expect("files in");
+    let pid = vm.start(expr, 4).expect("starts");
     (vm, pid)
+}
+
+/// The first program.
+fn fresh1(tier: TierMode) -> (Vm, usize) {
+    fresh(tier, SRC, "Fuel new loop: 60")
 }
 
 /// The second program (polymorphic inlined getters and setters, a leaf
 /// longer than the fast loop's slack, primitives, non-local returns,
 /// `ensure:`, deep recursion with many temps, closures), `RA new run: n`.
 fn fresh2(tier: TierMode, n: u32) -> (Vm, usize) {
-    let mut vm = Vm::new().expect("kernel");
-    vm.tier = tier;
-    vm.file_in("r.st", SRC2).expect("files in");
-    let pid = vm.start(&format!("RA new run: {n}"), 4).expect("starts");
-    (vm, pid)
+    fresh(tier, SRC2, &format!("RA new run: {n}"))
+}
+
+/// The reference: the process run one instruction per call to its end,
+/// each call counting one instruction; answers where it was before each
+/// instruction and after the last.
+fn single_steps(vm: &mut Vm, pid: usize, tier: TierMode) -> Vec<Place> {
+    let mut places = vec![place(vm, pid)];
+    loop {
+        let before = vm.insn_count;
+        match vm.run(1) {
+            Outcome::Yielded => {
+                assert_eq!(
+                    vm.insn_count - before,
+                    1,
+                    "{tier:?}: run(1) ran one instruction"
+                );
+                places.push(place(vm, pid));
+            }
+            Outcome::Finished { pid: p, .. } if p == pid => return places,
+            other => panic!("{tier:?}: unexpected {other:?}"),
+        }
+    }
+}
+
+/// One `run(n)` yields, counts `n` instructions and lands on `expected`.
+fn run_exactly(vm: &mut Vm, pid: usize, n: usize, expected: &Place, what: &str) {
+    let before = vm.insn_count;
+    assert_eq!(vm.run(n as u64), Outcome::Yielded, "{what}");
+    assert_eq!(vm.insn_count - before, n as u64, "{what}: counted");
+    assert_eq!(&place(vm, pid), expected, "{what}: stopped elsewhere");
 }
 
 #[test]
 fn one_run_of_n_instructions_is_n_runs_of_one() {
     for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
-        // the reference: one instruction per call, recording each place
-        let (mut vm, pid) = fresh(tier);
-        let mut places = vec![place(&vm, pid)];
-        let total = loop {
-            let before = vm.insn_count;
-            match vm.run(1) {
-                Outcome::Yielded => {
-                    assert_eq!(
-                        vm.insn_count - before,
-                        1,
-                        "{tier:?}: run(1) ran one instruction"
-                    );
-                    places.push(place(&vm, pid));
-                }
-                Outcome::Finished { pid: p, .. } if p == pid => break places.len(),
-                other => panic!("{tier:?}: unexpected {other:?}"),
-            }
-        };
+        let (mut vm, pid) = fresh1(tier);
+        let places = single_steps(&mut vm, pid, tier);
+        let total = places.len();
         assert!(
             total > 3000,
             "{tier:?}: the program runs long enough ({total})"
         );
         // one call of n instructions lands on the same place
         for n in [1usize, 2, 3, 5, 17, 64, 99, 250, 777, 1500, total - 2] {
-            let (mut vm, pid) = fresh(tier);
-            let before = vm.insn_count;
-            assert_eq!(vm.run(n as u64), Outcome::Yielded, "{tier:?}: run({n})");
-            assert_eq!(
-                vm.insn_count - before,
-                n as u64,
-                "{tier:?}: run({n}) counted"
-            );
-            assert_eq!(
-                place(&vm, pid),
-                places[n],
-                "{tier:?}: run({n}) stopped elsewhere"
-            );
+            let (mut vm, pid) = fresh1(tier);
+            run_exactly(&mut vm, pid, n, &places[n], &format!("{tier:?}: run({n})"));
             // and the rest of the program still gives the same answer
             let rest = vm.run(u64::MAX);
             assert!(
@@ -209,41 +216,16 @@ fn one_run_of_n_instructions_is_n_runs_of_one() {
 fn every_n_lands_where_n_single_steps_land() {
     for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
         let (mut vm, pid) = fresh2(tier, 40);
-        let mut places = vec![place(&vm, pid)];
-        let total = loop {
-            match vm.run(1) {
-                Outcome::Yielded => places.push(place(&vm, pid)),
-                Outcome::Finished { pid: p, .. } if p == pid => break places.len(),
-                other => panic!("{tier:?}: unexpected {other:?}"),
-            }
-        };
+        let places = single_steps(&mut vm, pid, tier);
+        let total = places.len();
         let mut n = 1;
         while n < total - 1 {
             let (mut vm, pid) = fresh2(tier, 40);
-            let before = vm.insn_count;
-            assert_eq!(vm.run(n as u64), Outcome::Yielded, "{tier:?}: run({n})");
-            assert_eq!(
-                vm.insn_count - before,
-                n as u64,
-                "{tier:?}: run({n}) counted"
-            );
-            assert_eq!(
-                place(&vm, pid),
-                places[n],
-                "{tier:?}: run({n}) stopped elsewhere"
-            );
+            run_exactly(&mut vm, pid, n, &places[n], &format!("{tier:?}: run({n})"));
             let m = (n * 7919) % (total - n);
             if m > 0 {
-                assert_eq!(
-                    vm.run(m as u64),
-                    Outcome::Yielded,
-                    "{tier:?}: run({n})+run({m})"
-                );
-                assert_eq!(
-                    place(&vm, pid),
-                    places[n + m],
-                    "{tier:?}: run({n})+run({m})"
-                );
+                let what = format!("{tier:?}: run({n})+run({m})");
+                run_exactly(&mut vm, pid, m, &places[n + m], &what);
             }
             n += if n < 150 { 1 } else { 41 };
         }

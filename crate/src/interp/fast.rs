@@ -135,6 +135,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             unsafe { vm.stack.set_len(sp.offset_from(c.base) as usize) }
         }};
     }
+    // Temp 0 of a frame whose `bp` is `$bp`, for the current stack.
+    macro_rules! set_bpp {
+        ($bp:expr) => {{
+            // SAFETY: clamped into base..=sp (a frame's bp never exceeds
+            // the stack's length; if it did, its temps would read as
+            // missing and the general loop would take over)
+            let len = unsafe { sp.offset_from(c.base) } as usize;
+            bpp = unsafe { c.base.add(($bp as usize).min(len)) };
+        }};
+    }
     macro_rules! load_top {
         () => {{
             c.fi = vm.frames.len() - 1;
@@ -148,11 +158,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             ip = c.ops_ptr.wrapping_add(f.pc as usize);
             c.guard = (ops_end as usize).saturating_add(FUSED_MAX * OP);
             recv = f.receiver;
-            // SAFETY: clamped into base..=sp (a frame's bp never exceeds
-            // the stack's length; if it did, its temps would read as
-            // missing and the general loop would take over)
-            let len = unsafe { sp.offset_from(c.base) } as usize;
-            bpp = unsafe { c.base.add((f.bp as usize).min(len)) };
+            set_bpp!(f.bp);
         }};
     }
     // The fuel left (ip <= fuel_end whenever this is used).
@@ -546,8 +552,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 },
                 TierSend::Done => {
                     // the frame is the same, its operands changed
-                    let len = unsafe { sp.offset_from(c.base) } as usize;
-                    bpp = unsafe { c.base.add((vm.frames[c.fi].bp as usize).min(len)) };
+                    set_bpp!(vm.frames[c.fi].bp);
                     set_fuel!(f);
                     check_fuel!();
                 }
@@ -961,8 +966,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     sync!();
                     vm.stack.push(v);
                     load_stack!();
-                    let len = unsafe { sp.offset_from(c.base) } as usize;
-                    bpp = unsafe { c.base.add((vm.frames[c.fi].bp as usize).min(len)) };
+                    set_bpp!(vm.frames[c.fi].bp);
                 }
                 if vm.heap.needs_gc() {
                     // the general loop collects before the next instruction
@@ -1064,9 +1068,7 @@ fn inline_leaf(
     let r = operands[n.checked_sub(argc + 1)?];
     // the guard: one of the site's classes (which all find this method)
     let class = vm.class_of(r);
-    if class != entry.class && !s.entries.iter().any(|e| e.class == class) {
-        return None;
-    }
+    s.entry_for(class)?;
     let v = match leaf {
         Leaf::Const(v) => v,
         Leaf::Getter(i) => slot(&vm.heap, r, i as usize),
@@ -1103,12 +1105,7 @@ fn cache_hit(
     }
     let argc = s.argc as usize;
     let r = *st.get(st.len().checked_sub(argc + 1)?)?;
-    let class = vm.class_of(r);
-    // most sites are monomorphic: the first entry is checked first
-    let e = match s.entries.first() {
-        Some(e) if e.class == class => e,
-        _ => s.entries.iter().find(|e| e.class == class)?,
-    };
+    let e = s.entry_for(vm.class_of(r))?;
     Some((s.sel, argc, (e.method, e.code.clone())))
 }
 

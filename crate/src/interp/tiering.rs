@@ -176,7 +176,7 @@ impl Vm {
                 };
                 // the guard: one of the site's classes, or a new one whose
                 // lookup finds the same method (an inherited accessor)
-                let known = s.borrow().entries.iter().any(|e| e.class == class);
+                let known = s.borrow().entry_for(class).is_some();
                 if !known && !self.leaf_site_add_class(o, site, class) {
                     self.site_guard_failed(o, site, pc);
                     return TierSend::Fallback;
@@ -249,10 +249,7 @@ impl Vm {
                 let hit = {
                     let r = s.borrow();
                     if r.epoch == epoch {
-                        r.entries
-                            .iter()
-                            .find(|e| e.class == class)
-                            .map(|e| (e.method, e.code.clone()))
+                        r.entry_for(class).map(|e| (e.method, e.code.clone()))
                     } else {
                         None
                     }

@@ -138,6 +138,18 @@ pub struct Site {
     pub failures: u16,
 }
 
+impl Site {
+    /// The cache entry for receiver class `class`, if the site has one
+    /// (most sites are monomorphic: the first entry is checked first).
+    #[inline(always)]
+    pub fn entry_for(&self, class: ClassId) -> Option<&CacheEntry> {
+        match self.entries.first() {
+            Some(e) if e.class == class => Some(e),
+            _ => self.entries.iter().find(|e| e.class == class),
+        }
+    }
+}
+
 /// Optimized code for one canonical code unit.
 #[derive(Debug)]
 pub struct OptCode {
