@@ -248,6 +248,19 @@ pub enum Op {
     /// `PushSelf; InlineLeaf` whose leaf answers a constant (`^ 1`; see
     /// [`konst`]), for a receiver of class `class`; otherwise `PushSelf`.
     ConstS { kind: u8, imm: i16, class: u32 },
+    /// An inlined callee that sends (see `tier::InlineScope`), at the
+    /// send's pc: for a receiver of the scope's class, with the operand
+    /// stack at the depth the callee was inlined for, it puts the
+    /// callee's temporaries (nil) above its arguments, where its frame
+    /// would have them, and jumps to the callee's body, appended to the
+    /// caller's optimized code. It costs what the send costs; anything
+    /// else is the site's inline-cached send.
+    InlineEnter { scope: u16 },
+    /// The end of an inlined callee's body (its `^` or `^ self`): the
+    /// value (the top, or the callee's receiver, temp `off - 1`) replaces
+    /// the callee's receiver, everything above goes, and the caller goes
+    /// on at pc `ret`, the instruction after its send.
+    InlineReturn { off: u16, ret: u16, top: bool },
 }
 
 impl Op {
@@ -277,6 +290,8 @@ impl Op {
                 | Op::GetterS { .. }
                 | Op::GetterT { .. }
                 | Op::ConstS { .. }
+                | Op::InlineEnter { .. }
+                | Op::InlineReturn { .. }
         )
     }
 }
@@ -369,6 +384,13 @@ pub fn format_op(op: &Op, names: &Names) -> String {
                 (names.class)(class)
             )
         }
+        Op::InlineEnter { scope } => format!("InlineEnter scope {}", scope),
+        Op::InlineReturn { off, ret, top } => format!(
+            "InlineReturn {} to {} (callee self t{})",
+            if top { "top" } else { "self" },
+            ret,
+            off.wrapping_sub(1)
+        ),
         other => format!("{:?}", other),
     }
 }

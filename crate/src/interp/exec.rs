@@ -121,6 +121,15 @@ impl Vm {
 
     /// Runs up to `fuel` instructions of the ready processes.
     pub fn run(&mut self, fuel: u64) -> Outcome {
+        let outcome = self.run_slice(fuel);
+        if self.inlined_ran {
+            self.inlined_ran = false;
+            self.materialize_inlined();
+        }
+        outcome
+    }
+
+    fn run_slice(&mut self, fuel: u64) -> Outcome {
         let mut fuel = fuel;
         self.wake_sleepers();
         loop {
@@ -179,6 +188,14 @@ impl Vm {
             } else {
                 None
             };
+            // (the fast loop hands back no instruction of an inlined
+            // callee; this loop runs it in a frame of its own)
+            if first.is_none() {
+                let fi = self.frames.len() - 1;
+                if self.frames[fi].in_inlined() {
+                    self.split_active(fi);
+                }
+            }
             let fi = self.frames.len() - 1;
             let code: Rc<Code> = self.frames[fi].code.clone();
             let ops: &[Op] = &code.ops;
@@ -192,6 +209,7 @@ impl Vm {
                 // arm loads just its own operands. Optimized code lives in
                 // `Cell`s, so it is copied into `held` first.
                 let held: Op;
+                let handed = first.is_some();
                 let mut cur: &Op = if let Some(op) = first.take() {
                     // handed back by the fast loop, fetched and charged
                     held = op;
@@ -272,6 +290,16 @@ impl Vm {
                             self.set_slot(recv, i as usize, v);
                         }
                         Op::PushThisContext => {
+                            // contexts see the interpreter's frames: an
+                            // inlined callee below becomes a frame first,
+                            // then the instruction runs again
+                            if self.materialize_inlined() {
+                                if let Some(f) = self.frames.last_mut() {
+                                    f.pc = (pc - 1) as u32;
+                                }
+                                fuel += 1;
+                                continue 'frame;
+                            }
                             let ctx = self.context_for(fi);
                             self.stack.push(ctx);
                         }
@@ -489,10 +517,30 @@ impl Vm {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }
+                        Op::InlineReturn { .. } => {
+                            // only in an inlined callee's body, which
+                            // this loop never runs (see above): as a
+                            // frame of its own, again
+                            self.frames[fi].pc = (pc - 1) as u32;
+                            fuel += 1;
+                            if !self.split_active(fi) {
+                                self.frames[fi].opt = None;
+                            }
+                            continue 'frame;
+                        }
+                        Op::InlineEnter { .. } if !handed && self.fast_loop => {
+                            // the fast loop runs inlined callees: it
+                            // takes over here (or, short of fuel for
+                            // that, hands this back as the plain send)
+                            self.frames[fi].pc = (pc - 1) as u32;
+                            fuel += 1;
+                            continue 'frame;
+                        }
                         Op::SendAdaptive { site }
                         | Op::SendCached { site }
                         | Op::SendMega { site }
-                        | Op::InlineLeaf { site } => {
+                        | Op::InlineLeaf { site }
+                        | Op::InlineEnter { scope: site } => {
                             let o = match &opt {
                                 Some(o) => o.clone(),
                                 None => {
@@ -696,7 +744,7 @@ impl Vm {
     /// Pushes a frame for a method whose receiver and arguments are on
     /// the stack.
     pub(crate) fn activate(&mut self, method: Value, code: Rc<Code>, recv: Value, argc: usize) {
-        if self.frames.len() >= self.max_depth && self.depth_exceeded(argc) {
+        if self.deep() && self.depth_exceeded(argc) {
             return;
         }
         self.push_method_frame(method, code, recv, argc, OnReturn::Push);
@@ -723,7 +771,7 @@ impl Vm {
         if code.num_args as usize != argc {
             return false;
         }
-        if self.frames.len() >= self.max_depth && self.depth_exceeded(argc) {
+        if self.deep() && self.depth_exceeded(argc) {
             return true;
         }
         let bp = self.stack.len() - argc;
@@ -762,6 +810,12 @@ impl Vm {
     /// if the send was replaced.
     #[cold]
     fn depth_exceeded(&mut self, argc: usize) -> bool {
+        // counted as the interpreter alone would: inlined callees first
+        // get frames of their own (see `deep`)
+        if self.inlined_ran {
+            self.inlined_ran = false;
+            self.materialize_inlined();
+        }
         let depth = self.frames.len();
         if depth == self.max_depth {
             let n = self.stack.len();
@@ -785,6 +839,18 @@ impl Vm {
             return true;
         }
         false
+    }
+
+    /// True when a send could reach `max_depth`, counting each inlined
+    /// callee that sends as the activation it stands for. A frame stands
+    /// for at most two (its own and one inlined callee's), so a stack less
+    /// deep than half the limit cannot; a deeper one is checked exactly
+    /// in `depth_exceeded`, after giving inlined callees frames of their
+    /// own, and enters no inlined callee (`InlineEnter`), so the limit
+    /// hits at the very send it hits without the tier (R5).
+    #[inline(always)]
+    pub(crate) fn deep(&self) -> bool {
+        self.frames.len() * 2 + 2 >= self.max_depth
     }
 
     /// Pushes a method frame (no depth check): temps after the arguments
@@ -1047,6 +1113,8 @@ impl Vm {
         if pid == NO_PROC {
             return;
         }
+        // the stack as the interpreter alone would have it
+        self.materialize_inlined();
         self.procs[pid].state = ProcState::Errored;
         self.procs[pid].error = Some(ErrorInfo {
             exception: Value::NIL,

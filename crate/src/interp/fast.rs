@@ -218,6 +218,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             (ip as usize - c.ops_ptr as usize) / std::mem::size_of::<Op>()
         };
     }
+    // True while the instruction running (at `pc - 1`) is in an inlined
+    // callee's body (see `tier::InlineScope`): past the canonical code.
+    // (Asked only off the common paths: it reads the optimized code.)
+    macro_rules! inlined {
+        () => {
+            opt!().is_some_and(|o| pc!() > o.canon_len)
+        };
+    }
     // The running frame's code and optimized code (see `code_p`).
     macro_rules! code {
         () => {
@@ -236,7 +244,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     set_fuel!(*fuel_io);
     if fuel_end < c.guard {
         // too little fuel to run without counting: one instruction,
-        // fetched and charged, for the general loop
+        // fetched and charged, for the general loop (which runs an
+        // inlined callee's in the callee's own frame)
+        if ip < ops_end && opt!().is_some_and(|o| pc!() >= o.canon_len) && vm.split_active(c.fi) {
+            return Exit::Frame;
+        }
         *fuel_io -= 1;
         if ip < ops_end {
             vm.frames[c.fi].pc += 1;
@@ -359,7 +371,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 },
                 Some(&Op::PushSelf) => push!(recv, Op::PushSelf),
                 Some(&other) => leave!(Exit::Slow(other)),
-                None => leave!(Exit::Frame),
+                // in an inlined callee's body, whose canonical form runs
+                // in the callee's own frame: the exit un-fetches this
+                // instruction and splits the frame (`unfetch_inlined`)
+                None => leave!(Exit::Slow(Op::Pop)),
             }
         };
     }
@@ -469,9 +484,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             if callee.num_args as usize != argc {
                 leave!(Exit::Slow($op));
             }
-            vm.send_count += 1;
-            vm.frames[c.fi].pc = pc!() as u32;
-            if callee.info.primitive != 0 || vm.frames.len() >= vm.max_depth {
+            if callee.info.primitive != 0 || vm.deep() {
+                if inlined!() {
+                    // from the inlined callee's own frame (see
+                    // `unfetch_inlined`)
+                    leave!(Exit::Slow($op));
+                }
+                vm.send_count += 1;
+                vm.frames[c.fi].pc = pc!() as u32;
                 // a primitive (or the depth limit): the general send,
                 // then carry on in whatever frame is on top
                 sync!();
@@ -482,6 +502,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 after_call!(f);
                 continue;
             }
+            vm.send_count += 1;
+            vm.frames[c.fi].pc = pc!() as u32;
             // the callee's temps above its arguments start as nil, and
             // its frame gets some room for its operands
             let extra = (callee.num_temps as usize).saturating_sub(argc);
@@ -546,7 +568,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         return Exit::Slow(canonical);
                     }
                     None => {
+                        // in an inlined callee's body: the canonical send
+                        // from the callee's own frame (see `unfetch_inlined`)
                         *fuel_io = f;
+                        vm.frames[c.fi].pc = pc!() as u32;
+                        unfetch_inlined(vm, c.fi, fuel_io);
                         return Exit::Frame;
                     }
                 },
@@ -624,7 +650,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     None => leave!(Exit::Slow(*op)),
                 },
                 Some(&other) => leave!(Exit::Slow(other)),
-                None => leave!(Exit::Frame),
+                // in an inlined callee's body: from the callee's frame
+                None => leave!(Exit::Slow(*op)),
             },
             Op::SendCached { site } => match cache_hit(vm, opt!(), site as usize, operands!()) {
                 Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
@@ -905,12 +932,67 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::JumpBranchTI { a, imm, op: aop, d } => {
                 jump_branch!(*op, d, temp!(a), int!(imm), aop)
             }
+            // ----- inlined callees that send (see `tier::InlineScope`) -----
+            Op::InlineEnter { scope } => {
+                match inline_enter(vm, opt!(), scope as usize, operands!()) {
+                    Some((start, extra)) => {
+                        // room for the callee's temps and operands, as
+                        // for a frame (see `send!`)
+                        if (limit as usize - sp as usize) / std::mem::size_of::<Value>()
+                            < extra + STACK_HEADROOM
+                        {
+                            sync!();
+                            vm.stack.reserve(extra + STACK_HEADROOM);
+                            load_stack!();
+                            set_bpp!(vm.frames[c.fi].bp);
+                        }
+                        // the callee's temps, as its frame would have them
+                        for _ in 0..extra {
+                            // SAFETY: room was checked above
+                            unsafe {
+                                sp.write(Value::NIL);
+                                sp = sp.add(1);
+                            }
+                        }
+                        // the send happened, as far as a program can tell
+                        vm.send_count += 1;
+                        vm.inlined_ran = true;
+                        let t = c.ops_ptr.wrapping_add(start);
+                        fuel_end = fuel_end.wrapping_add((t as usize).wrapping_sub(ip as usize));
+                        ip = t;
+                        check_fuel!();
+                    }
+                    _ => tier_send!(*op, scope),
+                }
+            }
+            Op::InlineReturn { off, ret, top } => {
+                let off = off as usize;
+                let t = c.ops_ptr.wrapping_add(ret as usize);
+                if off == 0 || !has!(off + top as usize) || t >= ops_end {
+                    leave!(Exit::Slow(*op));
+                }
+                let v = if top {
+                    at!(1)
+                } else {
+                    unsafe { *bpp.add(off - 1) }
+                };
+                // SAFETY: bpp + off <= sp (has!), so the callee's
+                // receiver slot, bpp + off - 1, is in the stack
+                unsafe {
+                    sp = bpp.add(off - 1);
+                    sp.write(v);
+                    sp = sp.add(1);
+                }
+                fuel_end = fuel_end.wrapping_add((t as usize).wrapping_sub(ip as usize));
+                ip = t;
+                check_fuel!();
+            }
             // A quickened leaf (`PushSelf`/`PushTemp` and the `InlineLeaf`
             // after it, in one): for its class, the value is pushed and
             // both instructions are charged with the leaf's cost (3) as
             // they would be separately; otherwise the push runs.
             Op::GetterS { slot: i, class } => {
-                if sp < limit && vm.class_of(recv) == class && vm.frames.len() < vm.max_depth {
+                if sp < limit && vm.class_of(recv) == class && !vm.deep() {
                     push_checked!(slot(&vm.heap, recv, i as usize));
                     quickened_leaf!();
                 } else {
@@ -918,16 +1000,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::GetterT { t, slot: i, class } => match temp!(t) {
-                Some(r)
-                    if sp < limit && vm.class_of(r) == class && vm.frames.len() < vm.max_depth =>
-                {
+                Some(r) if sp < limit && vm.class_of(r) == class && !vm.deep() => {
                     push_checked!(slot(&vm.heap, r, i as usize));
                     quickened_leaf!();
                 }
                 _ => unfuse!(),
             },
             Op::ConstS { kind, imm, class } => {
-                if sp < limit && vm.class_of(recv) == class && vm.frames.len() < vm.max_depth {
+                if sp < limit && vm.class_of(recv) == class && !vm.deep() {
                     push_checked!(konst(kind, imm));
                     quickened_leaf!();
                 } else {
@@ -984,7 +1064,29 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     sync!();
     vm.frames[c.fi].pc = pc!() as u32;
     *fuel_io = fuel!();
+    if matches!(exit, Exit::Slow(_)) && unfetch_inlined(vm, c.fi, fuel_io) {
+        return Exit::Frame;
+    }
     exit
+}
+
+/// An instruction handed back from an inlined callee's body is not run
+/// by the general loop there: it is un-fetched (pc and fuel back), and
+/// the callee gets its frame back (`Vm::split_active`), where the general
+/// loop runs the canonical instruction. Answers true if so.
+#[cold]
+#[inline(never)]
+fn unfetch_inlined(vm: &mut Vm, fi: usize, fuel: &mut u64) -> bool {
+    let f = &mut vm.frames[fi];
+    let inlined = f.opt.as_ref().is_some_and(|o| f.pc as usize > o.canon_len);
+    if !inlined {
+        return false;
+    }
+    f.pc -= 1;
+    *fuel += 1;
+    vm.inline_bailed(fi);
+    vm.split_active(fi);
+    true
 }
 
 /// The fast loop's state that few instructions use (see `run`).
@@ -1040,6 +1142,30 @@ impl Ops {
     }
 }
 
+/// The guard of an inlined callee that sends (`InlineEnter`): its
+/// receiver is of the scope's class, the operands are at the depth it
+/// was inlined for, and the stack is not deep (`Vm::deep`).
+/// Answers where its body starts and how many temps to push, or `None`
+/// for the site's inline-cached send.
+#[inline(never)]
+fn inline_enter(
+    vm: &Vm,
+    opt: Option<&OptCode>,
+    scope: usize,
+    operands: &[Value],
+) -> Option<(usize, usize)> {
+    let s = opt?.scopes.get(scope)?;
+    let off = s.off as usize;
+    if operands.len() != off + s.argc as usize || vm.deep() {
+        return None;
+    }
+    if vm.class_of(*operands.get(off.checked_sub(1)?)?) != s.class {
+        return None;
+    }
+    let extra = (s.code.num_temps as usize).saturating_sub(s.argc as usize);
+    Some((s.start, extra))
+}
+
 /// An inlined leaf (`InlineLeaf`) in place, for the common leaves, on
 /// the running frame's `operands`: answers the fuel it costs, its
 /// argument count and its value, which replaces receiver and arguments
@@ -1061,7 +1187,7 @@ fn inline_leaf(
     let (leaf, cost) = s.leaf?;
     let entry = s.entries.first()?;
     let argc = s.argc as usize;
-    if fuel < cost - 1 || vm.frames.len() >= vm.max_depth {
+    if fuel < cost - 1 || vm.deep() {
         return None;
     }
     let n = operands.len();

@@ -69,6 +69,16 @@ impl Frame {
     pub fn is_block(&self) -> bool {
         self.code.is_block
     }
+
+    /// True while this frame runs the body of a callee inlined into its
+    /// optimized code (its pc is past its canonical code): then it stands
+    /// for two activations, its own and the callee's.
+    #[inline]
+    pub fn in_inlined(&self) -> bool {
+        self.opt
+            .as_ref()
+            .is_some_and(|o| self.pc as usize >= o.canon_len)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

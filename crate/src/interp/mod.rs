@@ -138,6 +138,11 @@ pub struct Vm {
     pub insn_count: u64,
     /// Sends performed (for benchmarks: sends/s).
     pub send_count: u64,
+    /// Set when a frame entered an inlined callee's body (`InlineEnter`):
+    /// `run` then gives such callees frames of their own before it
+    /// answers, so that between slices every frame is an interpreter
+    /// frame (for the host, the debugger and the page).
+    pub(crate) inlined_ran: bool,
     /// Fuel per `run` call in [`Vm::run_until_done`] (1 = pause after
     /// every instruction; results must not change).
     pub slice: u64,
@@ -266,6 +271,7 @@ impl Vm {
             warnings: vec![],
             insn_count: 0,
             send_count: 0,
+            inlined_ran: false,
             doit_counter: 0,
             slice: 1_000_000,
             tier_threshold: crate::tier::DEFAULT_THRESHOLD,

@@ -4,12 +4,13 @@
 //! The tier's data structures and rules are in [`crate::tier`].
 
 use super::exec::{arith_small, TierSend};
+use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
 use crate::bytecode::Op;
 use crate::object::{Body, ClassId, Code, Value};
 use crate::tier::{
-    leaf_of, specialize, CacheEntry, Dependency, Leaf, OptCode, TierEvent, MAX_DEOPTS,
-    MAX_GUARD_FAILURES, POLY_MAX,
+    inline_body, leaf_of, specialize, with_scope, CacheEntry, Dependency, InlineScope, Leaf,
+    OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, POLY_MAX, SCOPES_MAX,
 };
 use std::rc::Rc;
 
@@ -150,6 +151,23 @@ impl Vm {
         op: Op,
         fuel: &mut u64,
     ) -> TierSend {
+        // an inlined callee's guard missed: its site's inline-cached send
+        let (site, op, guard) = match op {
+            Op::InlineEnter { scope } => match o.scopes.get(scope as usize) {
+                Some(sc) => (
+                    sc.site as usize,
+                    Op::SendCached { site: sc.site },
+                    Some(sc.class),
+                ),
+                None => return TierSend::Fallback,
+            },
+            _ => (site, op, None),
+        };
+        // Inside an inlined callee's body the frame stands for two
+        // activations: a primitive (which may look at the stack) or
+        // anything but a plain send runs after the callee gets its frame
+        // back (`Fallback` there splits the frame first).
+        let inlined = pc >= o.canon_len;
         let s = match o.sites.get(site) {
             Some(s) => s,
             None => return TierSend::Fallback,
@@ -168,6 +186,10 @@ impl Vm {
         }
         let recv = self.stack[n - argc - 1];
         let class = self.class_of(recv);
+        if guard.is_some_and(|g| g != class) {
+            // a polymorphic site: after enough misses, the inline cache
+            self.site_guard_failed(o, site, pc);
+        }
         match op {
             Op::InlineLeaf { .. } => {
                 let (leaf, cost, callee) = match leaf {
@@ -183,7 +205,7 @@ impl Vm {
                 }
                 // the inlined call must not hide a stack overflow or use
                 // more fuel than is left
-                if self.frames.len() >= self.max_depth || *fuel < cost - 1 {
+                if self.deep() || *fuel < cost - 1 {
                     return TierSend::Fallback;
                 }
                 let v = match leaf {
@@ -239,6 +261,9 @@ impl Vm {
                 TierSend::Done
             }
             Op::SendMega { .. } => {
+                if inlined {
+                    return TierSend::Fallback;
+                }
                 self.send(sel, argc, None);
                 TierSend::Sent
             }
@@ -262,6 +287,9 @@ impl Vm {
                     }
                 }
                 if let Some((m, code)) = hit {
+                    if inlined && code.info.primitive != 0 {
+                        return TierSend::Fallback;
+                    }
                     self.send_count += 1;
                     self.invoke(m, code, recv, argc);
                     return TierSend::Sent;
@@ -300,11 +328,7 @@ impl Vm {
                             }
                             let callee = format!("{} v{}", code.print_name(), code.info.version);
                             o.inlined.borrow_mut().push(callee.clone());
-                            self.tier_deps.entry(sel).or_default().push(Dependency {
-                                class,
-                                sel,
-                                opt: Rc::downgrade(o),
-                            });
+                            self.add_dep(o, class, sel);
                             let method =
                                 o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
                             self.tier_event(TierEvent::Inlined { method, callee });
@@ -318,6 +342,12 @@ impl Vm {
                         }
                     }
                     o.ops[pc].set(Op::SendCached { site: site as u16 });
+                }
+                if inlined && code.info.primitive != 0 {
+                    return TierSend::Fallback;
+                }
+                if first && !inlined {
+                    self.inline_scope(o, site, pc, class, m, &code);
                 }
                 {
                     let mut s = s.borrow_mut();
@@ -370,12 +400,157 @@ impl Vm {
                 code,
             });
         }
+        self.add_dep(o, class, sel);
+        true
+    }
+
+    /// Records that `o` relied on what looking up `sel` in `class` finds.
+    fn add_dep(&mut self, o: &Rc<OptCode>, class: ClassId, sel: Value) {
+        o.deps.borrow_mut().push((class, sel));
         self.tier_deps.entry(sel).or_default().push(Dependency {
             class,
             sel,
             opt: Rc::downgrade(o),
         });
-        true
+    }
+
+    /// The first execution of the send at `pc` of `o` (in the running
+    /// top frame) found `method` for receivers of `class`; if it is a
+    /// callee that sends and can be inlined (`tier::inline_body`), the
+    /// method's optimized code becomes a copy of `o` with the callee's
+    /// body appended and an `InlineEnter` at `pc`. The running frame
+    /// switches to the copy too (same pc space), so a loop that never
+    /// returns gets the inlined callee from its next iteration on (the
+    /// seed's `methA:`). Frames already running `o` keep it.
+    fn inline_scope(
+        &mut self,
+        o: &Rc<OptCode>,
+        site: usize,
+        pc: usize,
+        class: ClassId,
+        method: Value,
+        callee: &Rc<Code>,
+    ) {
+        if o.scopes.len() >= SCOPES_MAX || !o.valid.get() {
+            return;
+        }
+        let frame = match self.frames.last() {
+            Some(f) if f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) => f,
+            _ => return,
+        };
+        let argc = callee.num_args as usize;
+        // the callee's receiver and arguments are the top operands: its
+        // temps start where they are, `off` temps into this frame
+        let depth = self.stack.len().saturating_sub(frame.bp as usize);
+        let off = match depth.checked_sub(argc).and_then(|d| u16::try_from(d).ok()) {
+            Some(d) => d,
+            None => return,
+        };
+        let ret = match u16::try_from(pc + 1) {
+            Ok(r) => r,
+            Err(_) => return,
+        };
+        let body = match inline_body(callee, off, ret) {
+            Some(b) => b,
+            None => return,
+        };
+        if o.ops.len() + body.len() > u16::MAX as usize {
+            return;
+        }
+        let code = match o.code.upgrade() {
+            Some(c) => c,
+            None => return,
+        };
+        let scope = InlineScope {
+            class,
+            method,
+            code: callee.clone(),
+            site: site as u16,
+            start: 0,
+            end: 0,
+            off,
+            argc: argc as u8,
+            ret,
+        };
+        let new = Rc::new(with_scope(o, pc, scope, body, callee));
+        if let Some(s) = new.sites.get(site) {
+            let mut s = s.borrow_mut();
+            s.epoch = self.cache_epoch;
+            s.entries = vec![CacheEntry {
+                class,
+                method,
+                code: callee.clone(),
+            }];
+        }
+        let name = format!("{} v{}", callee.print_name(), callee.info.version);
+        new.inlined.borrow_mut().push(format!("{} (sends)", name));
+        // the copy relies on all `o` relied on, and on the callee
+        let deps = new.deps.borrow().clone();
+        new.deps.borrow_mut().clear();
+        for (c, sel) in deps {
+            self.add_dep(&new, c, sel);
+        }
+        if let Some(sel) = o.sites.get(site).map(|s| s.borrow().sel) {
+            self.add_dep(&new, class, sel);
+        }
+        {
+            let mut t = code.tier.borrow_mut();
+            if t.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
+                t.opt = Some(new.clone());
+            }
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.opt = Some(new);
+        }
+        self.tier_event(TierEvent::Inlined {
+            method: code.print_name(),
+            callee: format!("{} (sends)", name),
+        });
+    }
+
+    /// Frame `fi` leaves an inlined callee's body for its own frame
+    /// (something there needs the general loop): counted as a guard
+    /// failure of the scope's `InlineEnter`, so a callee that keeps
+    /// leaving (a primitive that fails, a `thisContext`) goes back to an
+    /// inline-cached send.
+    pub(crate) fn inline_bailed(&mut self, fi: usize) {
+        let (o, pc) = match self.frames.get(fi) {
+            Some(f) => match &f.opt {
+                Some(o) => (o.clone(), f.pc as usize),
+                None => return,
+            },
+            None => return,
+        };
+        let scope = o.scopes.iter().find(|s| s.start <= pc && pc < s.end);
+        if let Some((site, at)) = scope.map(|s| (s.site as usize, s.ret as usize - 1)) {
+            self.site_guard_failed(&o, site, at);
+        }
+    }
+
+    /// Splits frame `fi` of the active process if it runs an inlined
+    /// callee's body (see `split_frame`).
+    pub(crate) fn split_active(&mut self, fi: usize) -> bool {
+        split_frame(&mut self.frames, &self.stack, fi, &mut self.next_serial)
+    }
+
+    /// Gives every inlined callee running in any process a frame of its
+    /// own (deoptimization for inspection: contexts, error reports, the
+    /// debugger and the host see the interpreter's frames). Answers true
+    /// if there was one.
+    pub(crate) fn materialize_inlined(&mut self) -> bool {
+        let mut any = false;
+        let active = self.active;
+        for (pid, p) in self.procs.iter_mut().enumerate() {
+            let (frames, stack) = if pid == active {
+                (&mut self.frames, &self.stack)
+            } else {
+                (&mut p.frames, &p.stack)
+            };
+            for fi in (0..frames.len()).rev() {
+                any |= split_frame(frames, stack, fi, &mut self.next_serial);
+            }
+        }
+        any
     }
 
     fn site_guard_failed(&mut self, o: &Rc<OptCode>, site: usize, pc: usize) {
@@ -482,14 +657,19 @@ impl Vm {
         let mut count = 0;
         let active = self.active;
         for (pid, p) in self.procs.iter_mut().enumerate() {
-            let frames = if pid == active {
-                &mut self.frames
+            let (frames, stack) = if pid == active {
+                (&mut self.frames, &self.stack)
             } else {
-                &mut p.frames
+                (&mut p.frames, &p.stack)
             };
-            for f in frames.iter_mut() {
-                if f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
-                    f.opt = None;
+            // (from the top: a split inserts above the frame split)
+            for fi in (0..frames.len()).rev() {
+                if frames[fi].opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
+                    // one interpreter frame per inlined scope
+                    if split_frame(frames, stack, fi, &mut self.next_serial) {
+                        count += 1;
+                    }
+                    frames[fi].opt = None;
                     count += 1;
                 }
             }
@@ -533,8 +713,12 @@ impl Vm {
         // deoptimization points move; walking a 100,000-frame stack after
         // every slice would make storms quadratic
         let mut n = 0;
-        for f in self.frames.iter_mut().rev().take(8) {
-            if f.opt.take().is_some() {
+        let len = self.frames.len();
+        for fi in (len.saturating_sub(8)..len).rev() {
+            if self.split_active(fi) {
+                n += 1;
+            }
+            if self.frames[fi].opt.take().is_some() {
                 n += 1;
             }
         }
@@ -564,6 +748,55 @@ impl Vm {
         out.sort();
         out
     }
+}
+
+/// Deoptimizes frame `fi` of a process (`frames`, `stack`) out of an
+/// inlined callee's body, if it is in one: the callee gets its frame
+/// back, right above, at the pc of its canonical code that corresponds,
+/// with its receiver, arguments, temps and operands where they already
+/// are (see `tier::InlineScope`); the caller's frame goes on after its
+/// send, still in its optimized code. Answers true if it split.
+pub(crate) fn split_frame(
+    frames: &mut Vec<Frame>,
+    stack: &[Value],
+    fi: usize,
+    next_serial: &mut u64,
+) -> bool {
+    let f = match frames.get(fi) {
+        Some(f) if f.in_inlined() => f,
+        _ => return false,
+    };
+    let o = match &f.opt {
+        Some(o) => o.clone(),
+        None => return false,
+    };
+    let pc = f.pc as usize;
+    let s = match o.scopes.iter().find(|s| s.start <= pc && pc < s.end) {
+        Some(s) => s,
+        None => return false,
+    };
+    let bp = f.bp as usize + s.off as usize;
+    let serial = *next_serial;
+    *next_serial += 1;
+    // the callee goes on in its own optimized code, if it has some (same
+    // pc space as its canonical code)
+    let opt = s.code.tier.borrow().opt.clone();
+    let callee = Frame {
+        code: s.code.clone(),
+        pc: (pc - s.start) as u32,
+        bp: bp as u32,
+        receiver: stack.get(bp.wrapping_sub(1)).copied().unwrap_or(Value::NIL),
+        method: s.method,
+        closure: Value::NIL,
+        serial,
+        home: serial,
+        on_return: OnReturn::Push,
+        opt,
+        ctx: Value::NIL,
+    };
+    frames[fi].pc = s.ret as u32;
+    frames.insert(fi + 1, callee);
+    true
 }
 
 /// The one-dispatch form of `prev; InlineLeaf` (a getter or a constant

@@ -33,7 +33,7 @@ use crate::object::{ClassId, Code, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-pub use specialize::specialize;
+pub use specialize::{specialize, with_scope};
 
 /// Calls or back-edges before a code unit is optimized (tier `on`).
 pub const DEFAULT_THRESHOLD: u32 = 16;
@@ -126,7 +126,7 @@ pub struct CacheEntry {
 }
 
 /// The state of one send site in optimized code.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Site {
     pub sel: Value,
     pub argc: u8,
@@ -150,11 +150,135 @@ impl Site {
     }
 }
 
+/// A callee that sends, inlined into optimized code (Self's inlined
+/// scope). Its body is the callee's bytecode rewritten to run in the
+/// caller's frame, appended after the caller's code at pcs
+/// `start..end`: the callee's temporaries are the caller's temps from
+/// `off` on, exactly where the callee's frame would keep them (its
+/// receiver at `off - 1`, under its arguments), so the operand stack is
+/// already the interpreter's. Deoptimizing a frame inside it
+/// (`Vm::split_frame`) therefore only adds a frame record: the callee's
+/// frame, at pc `pc - start` of its canonical code, and the caller's,
+/// at `ret`, just after its send; the values stay where they are.
+#[derive(Clone, Debug)]
+pub struct InlineScope {
+    /// The receiver class it was inlined for (the guard).
+    pub class: ClassId,
+    pub method: Value,
+    pub code: Rc<Code>,
+    /// The send site (its inline cache serves the guard's misses).
+    pub site: u16,
+    /// Where the body is.
+    pub start: usize,
+    pub end: usize,
+    /// Temp index, in the caller's frame, of the callee's temp 0.
+    pub off: u16,
+    pub argc: u8,
+    /// Where the caller goes on: the pc after its send.
+    pub ret: u16,
+}
+
+/// Longest callee that sends inlined, in instructions.
+pub const INLINE_MAX: usize = 48;
+/// Most callees that send inlined into one piece of optimized code.
+pub const SCOPES_MAX: usize = 8;
+
+/// The body of `code` rewritten to run inside a caller's frame whose
+/// temps from `off` on are its temps (see `InlineScope`), followed by the
+/// return that falling off its end is, or `None` if it cannot be: a
+/// primitive or a block method, blocks, `thisContext`, super sends,
+/// globals, literals other than SmallIntegers and the three constants,
+/// a jump out of its body, or more than `INLINE_MAX` instructions.
+/// Sends stay `Send` with the callee's literal indices (the specializer
+/// turns them into sites, reading the callee's literals), so this is the
+/// canonical form of the body, which deoptimization maps back 1:1.
+pub fn inline_body(code: &Code, off: u16, ret: u16) -> Option<Vec<Op>> {
+    use crate::bytecode::Op::*;
+    if code.info.primitive != 0
+        || code.info.marker != crate::object::Marker::None
+        || code.is_block
+        || code.ops.len() > INLINE_MAX
+        || code.num_temps < code.num_args
+        || off == 0
+        || !code.blocks.is_empty()
+    {
+        return None;
+    }
+    let t = |i: u16| off.checked_add(i);
+    let me = off - 1;
+    let n = code.ops.len() as i64;
+    let mut out = Vec::with_capacity(code.ops.len() + 1);
+    for (pc, op) in code.ops.iter().enumerate() {
+        let jump_ok = |d: i32| (0..=n).contains(&(pc as i64 + 1 + d as i64));
+        out.push(match *op {
+            PushSelf => PushTemp(me),
+            PushNil
+            | PushTrue
+            | PushFalse
+            | PushInt(_)
+            | Pop
+            | Dup
+            | Arith(_)
+            | IdentityEq
+            | Class
+            | At
+            | AtPut
+            | MakeArray { .. } => *op,
+            PushLit(k) => match crate::bytecode::konst_for(*code.literals.get(k as usize)?)? {
+                (0, _) => PushNil,
+                (1, _) => PushTrue,
+                (2, _) => PushFalse,
+                (_, i) => PushInt(i as i32),
+            },
+            PushTemp(i) => PushTemp(t(i)?),
+            StoreTemp(i) => StoreTemp(t(i)?),
+            PopTemp(i) => PopTemp(t(i)?),
+            // (the callee's receiver is a temp here, and an instance
+            // variable of a temp is what a remote temp is)
+            PushInstVar(i) => PushRemote { idx: i, vec: me },
+            StoreInstVar(i) => StoreRemote { idx: i, vec: me },
+            Send { .. } => *op,
+            Jump(d) | JumpIfTrue(d) | JumpIfFalse(d) | JumpIfNil(d) | JumpIfNotNil(d)
+                if jump_ok(d) =>
+            {
+                *op
+            }
+            ReturnTop => InlineReturn {
+                off,
+                ret,
+                top: true,
+            },
+            ReturnSelf => InlineReturn {
+                off,
+                ret,
+                top: false,
+            },
+            _ => return None,
+        });
+    }
+    out.push(InlineReturn {
+        off,
+        ret,
+        top: false,
+    });
+    // the callee's temps must stay addressable as the caller's
+    t(code.num_temps)?;
+    Some(out)
+}
+
 /// Optimized code for one canonical code unit.
 #[derive(Debug)]
 pub struct OptCode {
-    /// Same length and pc space as the canonical `Code::ops`.
+    /// The canonical `Code::ops`' pc space (same length), then the bodies
+    /// of inlined callees that send (`scopes`).
     pub ops: Box<[Cell<Op>]>,
+    /// Where the canonical code's pc space ends.
+    pub canon_len: usize,
+    /// The inlined callees that send, by `InlineEnter`'s index.
+    pub scopes: Vec<InlineScope>,
+    /// Every (receiver class, selector) lookup this code relied on, so
+    /// that a copy of it (`Vm::inline_scope`) can record them again.
+    pub deps: RefCell<Vec<(ClassId, Value)>>,
     pub sites: Vec<RefCell<Site>>,
     /// Cleared when a dependency changes; frames must not keep running it.
     pub valid: Cell<bool>,

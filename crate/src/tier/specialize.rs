@@ -4,7 +4,7 @@
 //! temp/constant arithmetic and assignment, pairs of temp pushes,
 //! `at:put:` statements, sends).
 
-use super::{OptCode, Site};
+use super::{InlineScope, OptCode, Site};
 use crate::bytecode::{konst_of, Arith, Op};
 use crate::object::{Code, Value};
 use std::cell::{Cell, RefCell};
@@ -19,9 +19,74 @@ fn is_compare(a: Arith) -> bool {
 
 /// Builds optimized code for `code`.
 pub fn specialize(code: &Rc<Code>) -> OptCode {
-    let ops = &code.ops;
-    let mut out: Vec<Op> = ops.clone();
     let mut sites = Vec::new();
+    let ops = fuse(&code.ops, &code.literals, &mut sites);
+    OptCode {
+        ops: ops.into_iter().map(Cell::new).collect(),
+        canon_len: code.ops.len(),
+        scopes: Vec::new(),
+        deps: RefCell::new(Vec::new()),
+        sites,
+        valid: Cell::new(true),
+        inlined: RefCell::new(Vec::new()),
+        code: Rc::downgrade(code),
+    }
+}
+
+/// A copy of `old` (its instructions and sites as they are now) with
+/// `scope`'s body appended: `body` is its canonical form (see
+/// `super::inline_body`), specialized here like any code, its sends
+/// reading `callee`'s literals. The send at pc `at` becomes the
+/// `InlineEnter`; `scope.start`/`end` are filled in.
+pub fn with_scope(
+    old: &OptCode,
+    at: usize,
+    mut scope: InlineScope,
+    body: Vec<Op>,
+    callee: &Code,
+) -> OptCode {
+    let mut sites: Vec<RefCell<Site>> = old
+        .sites
+        .iter()
+        .map(|s| RefCell::new(s.borrow().clone()))
+        .collect();
+    let mut ops: Vec<Op> = old.ops.iter().map(Cell::get).collect();
+    let mut canon_len = old.canon_len;
+    if old.scopes.is_empty() {
+        // Falling off the canonical code's end (a jump to its length, or
+        // running past its last instruction) returns self; with bodies
+        // appended, that pc needs the instruction (charged alike).
+        ops.push(Op::ReturnSelf);
+        canon_len += 1;
+    }
+    scope.start = ops.len();
+    scope.end = ops.len() + body.len();
+    ops.extend(fuse(&body, &callee.literals, &mut sites));
+    drop(body);
+    let mut scopes = old.scopes.clone();
+    if let Some(op) = ops.get_mut(at) {
+        *op = Op::InlineEnter {
+            scope: scopes.len() as u16,
+        };
+    }
+    scopes.push(scope);
+    OptCode {
+        ops: ops.into_iter().map(Cell::new).collect(),
+        canon_len,
+        scopes,
+        deps: RefCell::new(old.deps.borrow().clone()),
+        sites,
+        valid: Cell::new(true),
+        inlined: RefCell::new(old.inlined.borrow().clone()),
+        code: old.code.clone(),
+    }
+}
+
+/// The specialized form of one stretch of code (a method, or an inlined
+/// callee's body: jumps stay inside it), with a site per send, whose
+/// selector is in `literals`.
+fn fuse(ops: &[Op], literals: &[Value], sites: &mut Vec<RefCell<Site>>) -> Vec<Op> {
+    let mut out: Vec<Op> = ops.to_vec();
     for (i, slot) in out.iter_mut().enumerate() {
         let w = |k: usize| ops.get(i + k).copied();
         // `a at: b put: k` statements (five instructions)
@@ -131,11 +196,7 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
             (Some(Op::AtPut), Some(Op::Pop), _, _) => Some(Op::AtPutPop),
             (Some(Op::Send { sel, argc }), _, _, _) if sites.len() < u16::MAX as usize => {
                 sites.push(RefCell::new(Site {
-                    sel: code
-                        .literals
-                        .get(sel as usize)
-                        .copied()
-                        .unwrap_or(Value::NIL),
+                    sel: literals.get(sel as usize).copied().unwrap_or(Value::NIL),
                     argc,
                     epoch: 0,
                     entries: Vec::new(),
@@ -171,11 +232,5 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
             }
         }
     }
-    OptCode {
-        ops: out.into_iter().map(Cell::new).collect(),
-        sites,
-        valid: Cell::new(true),
-        inlined: RefCell::new(Vec::new()),
-        code: Rc::downgrade(code),
-    }
+    out
 }
