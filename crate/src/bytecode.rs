@@ -259,8 +259,8 @@ pub enum Op {
     /// The end of an inlined callee's body (its `^` or `^ self`): the
     /// value (the top, or the callee's receiver, temp `off - 1`) replaces
     /// the callee's receiver, everything above goes, and the caller goes
-    /// on at pc `ret`, the instruction after its send.
-    InlineReturn { off: u16, ret: u16, top: bool },
+    /// on after its send, `d` instructions on.
+    InlineReturn { off: u16, top: bool, d: i16 },
 }
 
 impl Op {
@@ -385,10 +385,9 @@ pub fn format_op(op: &Op, names: &Names) -> String {
             )
         }
         Op::InlineEnter { scope } => format!("InlineEnter scope {}", scope),
-        Op::InlineReturn { off, ret, top } => format!(
-            "InlineReturn {} to {} (callee self t{})",
+        Op::InlineReturn { off, top, .. } => format!(
+            "InlineReturn {} (callee self t{})",
             if top { "top" } else { "self" },
-            ret,
             off.wrapping_sub(1)
         ),
         other => format!("{:?}", other),
@@ -397,8 +396,13 @@ pub fn format_op(op: &Op, names: &Names) -> String {
 
 /// A listing of `ops` with pc numbers and jump targets.
 pub fn disassemble(ops: &[Op], names: &Names) -> String {
+    disassemble_at(ops, 0, names)
+}
+
+/// The same for `ops` that start at pc `first`.
+pub fn disassemble_at(ops: &[Op], first: usize, names: &Names) -> String {
     let mut s = String::new();
-    for (pc, op) in ops.iter().enumerate() {
+    for (pc, op) in ops.iter().enumerate().map(|(i, op)| (first + i, op)) {
         let target = match *op {
             Op::Jump(d)
             | Op::JumpIfTrue(d)
@@ -409,7 +413,9 @@ pub fn disassemble(ops: &[Op], names: &Names) -> String {
             | Op::BranchTI { d, .. }
             | Op::BranchSI { d, .. }
             | Op::BranchAtTT { d, .. } => format!("  -> {}", pc as i64 + 4 + d as i64),
-            Op::JumpBranchTT { d, .. } | Op::JumpBranchTI { d, .. } => {
+            Op::JumpBranchTT { d, .. }
+            | Op::JumpBranchTI { d, .. }
+            | Op::InlineReturn { d, .. } => {
                 format!("  -> {}", pc as i64 + 1 + d as i64)
             }
             _ => String::new(),

@@ -218,14 +218,6 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             (ip as usize - c.ops_ptr as usize) / std::mem::size_of::<Op>()
         };
     }
-    // True while the instruction running (at `pc - 1`) is in an inlined
-    // callee's body (see `tier::InlineScope`): past the canonical code.
-    // (Asked only off the common paths: it reads the optimized code.)
-    macro_rules! inlined {
-        () => {
-            opt!().is_some_and(|o| pc!() > o.canon_len)
-        };
-    }
     // The running frame's code and optimized code (see `code_p`).
     macro_rules! code {
         () => {
@@ -484,14 +476,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             if callee.num_args as usize != argc {
                 leave!(Exit::Slow($op));
             }
+            vm.send_count += 1;
+            vm.frames[c.fi].pc = pc!() as u32;
             if callee.info.primitive != 0 || vm.deep() {
-                if inlined!() {
-                    // from the inlined callee's own frame (see
-                    // `unfetch_inlined`)
-                    leave!(Exit::Slow($op));
-                }
-                vm.send_count += 1;
-                vm.frames[c.fi].pc = pc!() as u32;
                 // a primitive (or the depth limit): the general send,
                 // then carry on in whatever frame is on top
                 sync!();
@@ -502,8 +489,6 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 after_call!(f);
                 continue;
             }
-            vm.send_count += 1;
-            vm.frames[c.fi].pc = pc!() as u32;
             // the callee's temps above its arguments start as nil, and
             // its frame gets some room for its operands
             let extra = (callee.num_temps as usize).saturating_sub(argc);
@@ -934,48 +919,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             // ----- inlined callees that send (see `tier::InlineScope`) -----
             Op::InlineEnter { scope } => {
-                match inline_enter(vm, opt!(), scope as usize, operands!()) {
-                    Some((start, extra)) => {
-                        // room for the callee's temps and operands, as
-                        // for a frame (see `send!`)
-                        if (limit as usize - sp as usize) / std::mem::size_of::<Value>()
-                            < extra + STACK_HEADROOM
-                        {
-                            sync!();
-                            vm.stack.reserve(extra + STACK_HEADROOM);
-                            load_stack!();
-                            set_bpp!(vm.frames[c.fi].bp);
-                        }
-                        // the callee's temps, as its frame would have them
-                        for _ in 0..extra {
-                            // SAFETY: room was checked above
-                            unsafe {
-                                sp.write(Value::NIL);
-                                sp = sp.add(1);
-                            }
-                        }
-                        // the send happened, as far as a program can tell
-                        vm.send_count += 1;
-                        vm.inlined_ran = true;
-                        let t = c.ops_ptr.wrapping_add(start);
-                        fuel_end = fuel_end.wrapping_add((t as usize).wrapping_sub(ip as usize));
-                        ip = t;
-                        check_fuel!();
+                let o = opt!();
+                // SAFETY: bpp <= sp <= limit, in the stack's buffer
+                match unsafe { inline_enter(vm, o, scope as usize, bpp, sp, limit) } {
+                    Some((d, new_sp)) => {
+                        sp = new_sp;
+                        jump!(d);
                     }
-                    _ => tier_send!(*op, scope),
+                    None => tier_send!(*op, scope),
                 }
             }
-            Op::InlineReturn { off, ret, top } => {
+            Op::InlineReturn { off, top, d } => {
                 let off = off as usize;
-                let t = c.ops_ptr.wrapping_add(ret as usize);
-                if off == 0 || !has!(off + top as usize) || t >= ops_end {
+                if off == 0 || !has!(off + top as usize) {
                     leave!(Exit::Slow(*op));
                 }
-                let v = if top {
-                    at!(1)
-                } else {
-                    unsafe { *bpp.add(off - 1) }
-                };
+                let v = if top { at!(1) } else { unsafe { *bpp.add(off - 1) } };
                 // SAFETY: bpp + off <= sp (has!), so the callee's
                 // receiver slot, bpp + off - 1, is in the stack
                 unsafe {
@@ -983,9 +942,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     sp.write(v);
                     sp = sp.add(1);
                 }
-                fuel_end = fuel_end.wrapping_add((t as usize).wrapping_sub(ip as usize));
-                ip = t;
-                check_fuel!();
+                jump!(d);
             }
             // A quickened leaf (`PushSelf`/`PushTemp` and the `InlineLeaf`
             // after it, in one): for its class, the value is pushed and
@@ -1142,28 +1099,50 @@ impl Ops {
     }
 }
 
-/// The guard of an inlined callee that sends (`InlineEnter`): its
-/// receiver is of the scope's class, the operands are at the depth it
-/// was inlined for, and the stack is not deep (`Vm::deep`).
-/// Answers where its body starts and how many temps to push, or `None`
-/// for the site's inline-cached send.
+/// An inlined callee that sends (`InlineEnter`) is entered if its
+/// receiver is of the scope's class, the operands (`bpp..sp`) are at the
+/// depth it was inlined for, the stack is not deep (`Vm::deep`), and
+/// there is room below `limit` for its temps: they are pushed (nil, as
+/// its frame would have them) and the send counted. Answers the jump to
+/// its body and the new `sp`, or `None` for the site's inline-cached
+/// send. (The body's pushes check the room they need, as every push
+/// does.)
+///
+/// # Safety
+/// `bpp <= sp <= limit`, in one buffer, everything below `sp` written.
 #[inline(never)]
-fn inline_enter(
-    vm: &Vm,
+unsafe fn inline_enter(
+    vm: &mut Vm,
     opt: Option<&OptCode>,
     scope: usize,
-    operands: &[Value],
-) -> Option<(usize, usize)> {
+    bpp: *mut Value,
+    sp: *mut Value,
+    limit: *mut Value,
+) -> Option<(isize, *mut Value)> {
     let s = opt?.scopes.get(scope)?;
     let off = s.off as usize;
-    if operands.len() != off + s.argc as usize || vm.deep() {
-        return None;
-    }
-    if vm.class_of(*operands.get(off.checked_sub(1)?)?) != s.class {
-        return None;
-    }
     let extra = (s.code.num_temps as usize).saturating_sub(s.argc as usize);
-    Some((s.start, extra))
+    let (depth, room) = unsafe { (sp.offset_from(bpp) as usize, limit.offset_from(sp) as usize) };
+    if depth != off + s.argc as usize || vm.deep() || extra > room {
+        return None;
+    }
+    // SAFETY: off - 1 < depth, so below sp
+    let recv = unsafe { *bpp.add(off.checked_sub(1)?) };
+    if vm.class_of(recv) != s.class {
+        return None;
+    }
+    let mut sp = sp;
+    for _ in 0..extra {
+        // SAFETY: extra <= room
+        unsafe {
+            sp.write(Value::NIL);
+            sp = sp.add(1);
+        }
+    }
+    // the send happened, as far as a program can tell
+    vm.send_count += 1;
+    vm.inlined_ran = true;
+    Some((s.start as isize - s.ret as isize, sp))
 }
 
 /// An inlined leaf (`InlineLeaf`) in place, for the common leaves, on

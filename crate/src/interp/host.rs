@@ -625,7 +625,30 @@ impl Vm {
                     format!(", inlined {}", inlined.join(", "))
                 }
             );
-            out.push_str(&crate::bytecode::disassemble(&ops, &names));
+            // the caller's pc space, then each inlined callee that sends
+            // (its body runs in the caller's frame; `InlineEnter` at the
+            // send jumps there)
+            let canon = o.canon_len.min(ops.len());
+            out.push_str(&crate::bytecode::disassemble(&ops[..canon], &names));
+            for (i, sc) in o.scopes.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "inlined scope {}: {} v{} for {} (its self is t{}; back at {}):",
+                    i,
+                    sc.code.print_name(),
+                    sc.code.info.version,
+                    class(sc.class),
+                    sc.off.wrapping_sub(1),
+                    sc.ret
+                );
+                // its sends are the optimized code's sites (no literals)
+                let (start, end) = (sc.start.min(ops.len()), sc.end.min(ops.len()));
+                out.push_str(&crate::bytecode::disassemble_at(
+                    &ops[start..end],
+                    start,
+                    &names,
+                ));
+            }
         }
         drop(t);
         for b in &code.blocks {

@@ -162,6 +162,9 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 if pid == vm.active {
                     return PrimResult::Value(Value::NIL);
                 }
+                // contexts see the interpreter's frames: inlined callees
+                // first get frames of their own
+                vm.materialize_inlined();
                 let p = &vm.procs[pid];
                 match p.frames.last() {
                     Some(f)

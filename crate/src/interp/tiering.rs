@@ -164,9 +164,9 @@ impl Vm {
             _ => (site, op, None),
         };
         // Inside an inlined callee's body the frame stands for two
-        // activations: a primitive (which may look at the stack) or
-        // anything but a plain send runs after the callee gets its frame
-        // back (`Fallback` there splits the frame first).
+        // activations: what the canonical instruction would do runs after
+        // the callee gets its frame back (`Fallback` there splits the
+        // frame first), and no callee is inlined into it again.
         let inlined = pc >= o.canon_len;
         let s = match o.sites.get(site) {
             Some(s) => s,
@@ -287,9 +287,6 @@ impl Vm {
                     }
                 }
                 if let Some((m, code)) = hit {
-                    if inlined && code.info.primitive != 0 {
-                        return TierSend::Fallback;
-                    }
                     self.send_count += 1;
                     self.invoke(m, code, recv, argc);
                     return TierSend::Sent;
@@ -342,9 +339,6 @@ impl Vm {
                         }
                     }
                     o.ops[pc].set(Op::SendCached { site: site as u16 });
-                }
-                if inlined && code.info.primitive != 0 {
-                    return TierSend::Fallback;
                 }
                 if first && !inlined {
                     self.inline_scope(o, site, pc, class, m, &code);
@@ -450,11 +444,12 @@ impl Vm {
             Ok(r) => r,
             Err(_) => return,
         };
-        let body = match inline_body(callee, off, ret) {
+        let body = match inline_body(callee, off) {
             Some(b) => b,
             None => return,
         };
-        if o.ops.len() + body.len() > u16::MAX as usize {
+        // (jumps between the caller and the body are i16)
+        if o.ops.len() + body.len() + 1 > i16::MAX as usize {
             return;
         }
         let code = match o.code.upgrade() {

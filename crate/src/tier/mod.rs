@@ -185,14 +185,15 @@ pub const SCOPES_MAX: usize = 8;
 
 /// The body of `code` rewritten to run inside a caller's frame whose
 /// temps from `off` on are its temps (see `InlineScope`), followed by the
-/// return that falling off its end is, or `None` if it cannot be: a
+/// return that falling off its end is (the returns' jumps back to the
+/// caller are set where the body is placed), or `None` if it cannot be: a
 /// primitive or a block method, blocks, `thisContext`, super sends,
 /// globals, literals other than SmallIntegers and the three constants,
 /// a jump out of its body, or more than `INLINE_MAX` instructions.
 /// Sends stay `Send` with the callee's literal indices (the specializer
 /// turns them into sites, reading the callee's literals), so this is the
 /// canonical form of the body, which deoptimization maps back 1:1.
-pub fn inline_body(code: &Code, off: u16, ret: u16) -> Option<Vec<Op>> {
+pub fn inline_body(code: &Code, off: u16) -> Option<Vec<Op>> {
     use crate::bytecode::Op::*;
     if code.info.primitive != 0
         || code.info.marker != crate::object::Marker::None
@@ -245,21 +246,21 @@ pub fn inline_body(code: &Code, off: u16, ret: u16) -> Option<Vec<Op>> {
             }
             ReturnTop => InlineReturn {
                 off,
-                ret,
                 top: true,
+                d: 0,
             },
             ReturnSelf => InlineReturn {
                 off,
-                ret,
                 top: false,
+                d: 0,
             },
             _ => return None,
         });
     }
     out.push(InlineReturn {
         off,
-        ret,
         top: false,
+        d: 0,
     });
     // the callee's temps must stay addressable as the caller's
     t(code.num_temps)?;

@@ -62,7 +62,12 @@ pub fn with_scope(
     scope.start = ops.len();
     scope.end = ops.len() + body.len();
     ops.extend(fuse(&body, &callee.literals, &mut sites));
-    drop(body);
+    // the returns jump back to the caller, after its send
+    for (pc, op) in ops.iter_mut().enumerate().skip(scope.start) {
+        if let Op::InlineReturn { d, .. } = op {
+            *d = (scope.ret as i64 - pc as i64 - 1) as i16;
+        }
+    }
     let mut scopes = old.scopes.clone();
     if let Some(op) = ops.get_mut(at) {
         *op = Op::InlineEnter {
