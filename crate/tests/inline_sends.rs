@@ -78,7 +78,16 @@ fn a_recursive_method_is_inlined_into_itself_with_the_same_answers() {
         let listing = vm.disassemble("Walker>>fib:").expect("disassemble");
         assert!(listing.contains("InlineEnter scope 0"), "{}", listing);
         assert!(listing.contains("InlineEnter scope 1"), "{}", listing);
-        assert!(listing.contains("InlineReturn top to"), "{}", listing);
+        assert!(
+            listing.contains("InlineReturn top (callee self t"),
+            "{}",
+            listing
+        );
+        assert!(
+            listing.contains("inlined scope 0: Walker>>fib: v1 for Walker"),
+            "{}",
+            listing
+        );
     }
     assert_eq!(off, "2584");
 }

@@ -843,14 +843,15 @@ impl Vm {
 
     /// True when a send could reach `max_depth`, counting each inlined
     /// callee that sends as the activation it stands for. A frame stands
-    /// for at most two (its own and one inlined callee's), so a stack less
-    /// deep than half the limit cannot; a deeper one is checked exactly
+    /// for at most `NEST_MAX + 1` (its own and nested inlined callees'),
+    /// so a stack less deep than that part of the limit cannot; a deeper one is checked exactly
     /// in `depth_exceeded`, after giving inlined callees frames of their
     /// own, and enters no inlined callee (`InlineEnter`), so the limit
     /// hits at the very send it hits without the tier (R5).
     #[inline(always)]
     pub(crate) fn deep(&self) -> bool {
-        self.frames.len() * 2 + 2 >= self.max_depth
+        const PER_FRAME: usize = crate::tier::NEST_MAX + 1;
+        self.frames.len() * PER_FRAME + PER_FRAME >= self.max_depth
     }
 
     /// Pushes a method frame (no depth check): temps after the arguments

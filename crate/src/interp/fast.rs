@@ -934,7 +934,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 if off == 0 || !has!(off + top as usize) {
                     leave!(Exit::Slow(*op));
                 }
-                let v = if top { at!(1) } else { unsafe { *bpp.add(off - 1) } };
+                let v = if top {
+                    at!(1)
+                } else {
+                    unsafe { *bpp.add(off - 1) }
+                };
                 // SAFETY: bpp + off <= sp (has!), so the callee's
                 // receiver slot, bpp + off - 1, is in the stack
                 unsafe {

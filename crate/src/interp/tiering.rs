@@ -10,7 +10,7 @@ use crate::bytecode::Op;
 use crate::object::{Body, ClassId, Code, Value};
 use crate::tier::{
     inline_body, leaf_of, specialize, with_scope, CacheEntry, Dependency, InlineScope, Leaf,
-    OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, POLY_MAX, SCOPES_MAX,
+    OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX, POLY_MAX, SCOPES_MAX,
 };
 use std::rc::Rc;
 
@@ -163,10 +163,10 @@ impl Vm {
             },
             _ => (site, op, None),
         };
-        // Inside an inlined callee's body the frame stands for two
-        // activations: what the canonical instruction would do runs after
-        // the callee gets its frame back (`Fallback` there splits the
-        // frame first), and no callee is inlined into it again.
+        // Inside an inlined callee's body the frame stands for more than
+        // one activation: what the canonical instruction would do runs
+        // after the callee gets its frame back (`Fallback` there splits
+        // the frame first).
         let inlined = pc >= o.canon_len;
         let s = match o.sites.get(site) {
             Some(s) => s,
@@ -340,7 +340,7 @@ impl Vm {
                     }
                     o.ops[pc].set(Op::SendCached { site: site as u16 });
                 }
-                if first && !inlined {
+                if first && o.nesting_at(pc) < NEST_MAX {
                     self.inline_scope(o, site, pc, class, m, &code);
                 }
                 {
@@ -466,6 +466,7 @@ impl Vm {
             off,
             argc: argc as u8,
             ret,
+            parent: o.scope_at(pc).map(|(i, _)| i as u16),
         };
         let new = Rc::new(with_scope(o, pc, scope, body, callee));
         if let Some(s) = new.sites.get(site) {
@@ -516,7 +517,7 @@ impl Vm {
             },
             None => return,
         };
-        let scope = o.scopes.iter().find(|s| s.start <= pc && pc < s.end);
+        let scope = o.scope_at(pc).map(|x| x.1);
         if let Some((site, at)) = scope.map(|s| (s.site as usize, s.ret as usize - 1)) {
             self.site_guard_failed(&o, site, at);
         }
@@ -765,32 +766,47 @@ pub(crate) fn split_frame(
         Some(o) => o.clone(),
         None => return false,
     };
-    let pc = f.pc as usize;
-    let s = match o.scopes.iter().find(|s| s.start <= pc && pc < s.end) {
-        Some(s) => s,
+    // the scopes `pc` is inside, innermost first, each with its pc
+    let mut chain: Vec<(&InlineScope, usize)> = Vec::new();
+    let mut at = (o.scope_at(f.pc as usize).map(|x| x.1), f.pc as usize);
+    while let (Some(s), pc) = at {
+        if chain.len() > NEST_MAX {
+            return false;
+        }
+        chain.push((s, pc));
+        at = (
+            s.parent.and_then(|p| o.scopes.get(p as usize)),
+            s.ret as usize,
+        );
+    }
+    let outer = match chain.last() {
+        Some((s, _)) => s.ret as u32,
         None => return false,
     };
-    let bp = f.bp as usize + s.off as usize;
-    let serial = *next_serial;
-    *next_serial += 1;
-    // the callee goes on in its own optimized code, if it has some (same
-    // pc space as its canonical code)
-    let opt = s.code.tier.borrow().opt.clone();
-    let callee = Frame {
-        code: s.code.clone(),
-        pc: (pc - s.start) as u32,
-        bp: bp as u32,
-        receiver: stack.get(bp.wrapping_sub(1)).copied().unwrap_or(Value::NIL),
-        method: s.method,
-        closure: Value::NIL,
-        serial,
-        home: serial,
-        on_return: OnReturn::Push,
-        opt,
-        ctx: Value::NIL,
-    };
-    frames[fi].pc = s.ret as u32;
-    frames.insert(fi + 1, callee);
+    let (bp0, depth) = (f.bp as usize, fi + 1);
+    let mut callees = Vec::with_capacity(chain.len());
+    for (s, pc) in chain.iter().rev() {
+        let bp = bp0 + s.off as usize;
+        let serial = *next_serial;
+        *next_serial += 1;
+        callees.push(Frame {
+            code: s.code.clone(),
+            pc: (pc - s.start) as u32,
+            bp: bp as u32,
+            receiver: stack.get(bp.wrapping_sub(1)).copied().unwrap_or(Value::NIL),
+            method: s.method,
+            closure: Value::NIL,
+            serial,
+            home: serial,
+            on_return: OnReturn::Push,
+            // each goes on in its own optimized code, if it has some (same
+            // pc space as its canonical code)
+            opt: s.code.tier.borrow().opt.clone(),
+            ctx: Value::NIL,
+        });
+    }
+    frames[fi].pc = outer;
+    frames.splice(depth..depth, callees);
     true
 }
 

@@ -176,6 +176,34 @@ pub struct InlineScope {
     pub argc: u8,
     /// Where the caller goes on: the pc after its send.
     pub ret: u16,
+    /// The scope whose body holds the send, when the callee was inlined
+    /// into another inlined callee (at most `NEST_MAX` deep).
+    pub parent: Option<u16>,
+}
+
+/// How deep inlined callees that send nest: a frame stands for at most
+/// `NEST_MAX + 1` activations.
+pub const NEST_MAX: usize = 2;
+
+impl OptCode {
+    /// The inlined scope whose body holds `pc`, if any.
+    pub fn scope_at(&self, pc: usize) -> Option<(usize, &InlineScope)> {
+        self.scopes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.start <= pc && pc < s.end)
+    }
+
+    /// How many inlined scopes `pc` is inside (0 in the caller's code).
+    pub fn nesting_at(&self, pc: usize) -> usize {
+        let mut n = 0;
+        let mut s = self.scope_at(pc).map(|x| x.1);
+        while let Some(sc) = s {
+            n += 1;
+            s = sc.parent.and_then(|p| self.scopes.get(p as usize));
+        }
+        n
+    }
 }
 
 /// Longest callee that sends inlined, in instructions.
