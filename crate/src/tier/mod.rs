@@ -1,23 +1,30 @@
 //! The optimizing tier: specialization, inline caches, leaf inlining
 //! behind guards, dependency-based invalidation, deoptimization and OSR.
 //!
-//! Design: optimized code for a code unit is an array of instructions of
-//! the *same length* as its canonical bytecode, in the same pc space
-//! (CPython 3.11's quickening, with Sista's rule that the canonical
-//! bytecode stays the source of truth). A fused instruction sits at the pc
-//! of the first canonical instruction it replaces and leaves the frame
-//! exactly as the canonical sequence would. Therefore:
+//! Design: optimized code for a code unit starts with an array of
+//! instructions of the *same length* as its canonical bytecode, in the
+//! same pc space (CPython 3.11's quickening, with Sista's rule that the
+//! canonical bytecode stays the source of truth). A fused instruction sits
+//! at the pc of the first canonical instruction it replaces and leaves the
+//! frame exactly as the canonical sequence would. Therefore:
 //!
 //! - a frame can switch from canonical to optimized code (OSR, at a loop
 //!   back-edge) or back (deoptimization) at *any* instruction boundary,
 //!   just by changing which array it executes — the receiver, arguments,
 //!   temporaries, operand stack and pc are already the interpreter's;
 //! - a failed guard runs the canonical instruction at the same pc;
-//! - an inlined callee is a leaf executed atomically (it cannot send,
-//!   fail or be interrupted), so no activation is ever inside an inlined
-//!   scope; when its method is redefined, every optimized code that
-//!   inlined it is invalidated and every activation running that code is
-//!   deoptimized before the next instruction runs (LIVE.md R6).
+//! - an inlined leaf is executed atomically (it cannot send, fail or be
+//!   interrupted), so no activation is ever inside it;
+//! - an inlined callee that sends ([`InlineScope`]) has its body appended
+//!   after the canonical pc space, rewritten to keep its values exactly
+//!   where its own frame would (above the caller's operands): a frame
+//!   inside it is deoptimized by giving the callee its frame record back
+//!   (`Vm::split_frame`, one interpreter frame per inlined scope), with no
+//!   value moved.
+//!
+//! When an inlined method is redefined, every optimized code that inlined
+//! it is invalidated and every activation running that code is
+//! deoptimized before the next instruction runs (LIVE.md R6).
 //!
 //! Fuel: an optimized instruction costs as much fuel as the canonical
 //! instructions it replaces (for an inlined leaf: the send plus the
