@@ -4,7 +4,7 @@
 //! rules when the inlined callee is redefined while it runs inside its
 //! caller.
 
-use livetalk::interp::TierMode;
+use livetalk::interp::{ProcState, TierMode};
 use livetalk::Vm;
 
 const WALKER: &str = "Smalltalk at: #Recompile put: false!
@@ -51,6 +51,13 @@ fn vm(tier: TierMode) -> Vm {
     vm.tier = tier;
     vm.file_in("walker.st", WALKER).expect("file in");
     vm.take_tier_events();
+    vm
+}
+
+fn vm_with(tier: TierMode, src: &str) -> Vm {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = tier;
+    vm.file_in("test.st", src).expect("file in");
     vm
 }
 
@@ -134,6 +141,17 @@ fn every_slice_boundary_shows_the_interpreters_frames() {
         .any(|e| e.contains("(sends) into Walker>>fib:")));
 }
 
+/// Deep recursion through a method inlined into itself, to the default
+/// limit (200,000 frames): inlined callees get their frames in one pass
+/// over the stack (a review finding: one at a time, this took minutes).
+#[test]
+fn the_default_depth_limit_with_inlined_recursion() {
+    let expr =
+        "| w | w := Walker new. [w down: 1] on: StackOverflow do: [:e | e return: w deepest]";
+    let off = vm(TierMode::Off).eval_print(expr).expect("off");
+    assert_eq!(vm(TierMode::Eager).eval_print(expr).expect("eager"), off);
+}
+
 #[test]
 fn the_depth_limit_hits_at_the_same_send() {
     let expr =
@@ -194,58 +212,260 @@ fn a_callee_redefined_while_it_runs_inlined_keeps_its_old_code() {
     }
 }
 
+/// Five receiver classes at one send, each with its own `work:` that
+/// sends: the first four the site meets are inlined there (a
+/// polymorphic inlined send, tried in turn), the fifth makes the guard
+/// fail until the site goes back to an inline cache. Answers as without
+/// the tier throughout.
 #[test]
-fn a_polymorphic_site_stops_inlining_after_its_guard_keeps_failing() {
-    let src = "Object subclass: #A
+fn a_polymorphic_send_inlines_up_to_four_callees() {
+    let mut src = String::new();
+    for (i, c) in ["A", "B", "C", "D", "E"].iter().enumerate() {
+        src.push_str(&format!(
+            "Object subclass: #{c}
 	instanceVariableNames: ''
 	classVariableNames: ''
 	poolDictionaries: ''
 	category: 'Test'!
-A subclass: #B
-	instanceVariableNames: ''
-	classVariableNames: ''
-	poolDictionaries: ''
-	category: 'Test'!
-!A methodsFor: 'x'!
+!{c} methodsFor: 'x'!
 work: x
-	^ (self twice: x) + 1
+	^ (self twice: x) + {i}
 !
 twice: x
 	^ x * 2
 ! !
-!B methodsFor: 'x'!
-work: x
-	^ (self twice: x) + 2
-! !
-!Object methodsFor: 'x'!
+"
+        ));
+    }
+    src.push_str(
+        "!Object methodsFor: 'x'!
 drive: n
-	| a b s |
-	a := A new. b := B new. s := 0.
-	1 to: n do: [:i | s := s + ((i odd ifTrue: [a] ifFalse: [b]) work: i)].
+	| all s |
+	all := {A new. B new. C new. D new. E new}.
+	s := 0.
+	1 to: n do: [:i | s := s + ((all at: i \\\\ 5 + 1) work: i)].
+	^ s
+! !
+",
+    );
+    let mut answers = Vec::new();
+    for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.file_in("poly.st", &src).expect("file in");
+        answers.push(vm.eval_print("nil drive: 600").expect("eval"));
+        if tier == TierMode::Off {
+            continue;
+        }
+        let ev = events(&mut vm);
+        // the first four classes the site meets (the loop is entered by
+        // OSR, so which those are depends on the tier mode)
+        let inlined = ["A", "B", "C", "D", "E"]
+            .iter()
+            .filter(|c| {
+                ev.contains(&format!(
+                    "inlined {c}>>work: v1 (sends) into Object>>drive:"
+                ))
+            })
+            .count();
+        assert_eq!(inlined, 4, "{:?}: {:#?}", tier, ev);
+        assert!(
+            ev.iter()
+                .any(|e| e.starts_with("guard failed in Object>>drive:")
+                    && e.ends_with("(site despecialized)")),
+            "{:#?}",
+            ev
+        );
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
+}
+
+const CTX: &str = "Object subclass: #T
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+
+!T methodsFor: 'x'!
+pcOf: c
+	^ c pc
+!
+run
+	| c | c := thisContext. ^ self pcOf: c
+! !
+";
+
+/// A context's pc read from inside an inlined callee of its frame (a
+/// review finding: context primitives now see the interpreter's frames).
+#[test]
+fn ctx_pc_from_inside_an_inlined_callee() {
+    let e = "| s | s := OrderedCollection new. 1 to: 5 do: [:i | s add: T new run]. s";
+    let off = vm_with(TierMode::Off, CTX).eval_print(e).unwrap();
+    let eager = vm_with(TierMode::Eager, CTX).eval_print(e).unwrap();
+    assert_eq!(off, eager);
+}
+
+const REC: &str = "Smalltalk at: #Flip put: false!
+
+Object subclass: #R
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+
+!R methodsFor: 'x'!
+rec: n
+	| t |
+	n = 0 ifTrue: [^ 0].
+	t := self rec: n - 1.
+	self poke: n.
+	^ t + self leaf
+!
+poke: n
+	(Flip and: [n = 2]) ifTrue: [Flip := false. R compile: 'leaf
+	^ 100'].
+	^ n
+!
+leaf
+	^ 1
+! !
+";
+
+/// A method inlined into itself, deoptimized while a frame runs the
+/// inlined copy: the callee frame the split makes must not run the
+/// invalidated code (a review finding).
+#[test]
+fn recursive_inline_deoptimized_mid_body() {
+    let e = "| r a | r := R new. 1 to: 30 do: [:i | r rec: 5]. Flip := true. a := r rec: 5. a -> (r rec: 5)";
+    let off = vm_with(TierMode::Off, REC).eval_print(e).unwrap();
+    for t in [TierMode::On, TierMode::Eager] {
+        let got = vm_with(t, REC).eval_print(e).unwrap();
+        assert_eq!(off, got, "{:?}", t);
+    }
+}
+
+const MIX: &str = "Object subclass: #Q
+	instanceVariableNames: 'a b'
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+
+!Q methodsFor: 'x'!
+work: n
+	| t |
+	t := self helper: n.
+	^ t + (self other: n)
+!
+helper: n
+	| k |
+	k := n class == 3 class ifTrue: [n * 2] ifFalse: [0].
+	a := k.
+	n \\\\ 7 = 0 ifTrue: [self yieldNow].
+	n \\\\ 5 = 0 ifTrue: [self say: k].
+	^ (self poly: n) + k + (a // (n \\\\ 4))
+!
+other: n
+	^ (self helper: n + 1) + a + (self direct: n with: b)
+!
+direct: n with: p
+	n \\\\ 3 = 0 ifTrue: [p yield].
+	^ n \\\\ 2
+!
+poly: n
+	^ n printString size
+!
+say: k
+	Transcript show: k printString; cr
+!
+yieldNow
+	Processor yield
+!
+loop: m
+	| s |
+	s := 0.
+	b := Processor.
+	1 to: m do: [:i | s := s + ([self work: i] on: ZeroDivide do: [:e | e return: 1])].
+	Transcript show: 'done ', s printString; cr.
 	^ s
 ! !
 ";
-    let mut answers = Vec::new();
-    for tier in [TierMode::Off, TierMode::On] {
-        let mut vm = Vm::new().expect("kernel");
-        vm.tier = tier;
-        vm.file_in("poly.st", src).expect("file in");
-        answers.push(vm.eval_print("nil drive: 500").expect("eval"));
-        if tier == TierMode::On {
-            let ev = events(&mut vm);
-            assert!(
-                ev.iter().any(|e| e.contains("(sends) into Object>>drive:")),
-                "{:#?}",
-                ev
-            );
-            assert!(
-                ev.iter()
-                    .any(|e| e.starts_with("guard failed in Object>>drive:")
-                        && e.ends_with("(site despecialized)")),
-                "{:#?}",
-                ev
-            );
+
+fn sliced(tier: TierMode, fast: bool, seed: u64) -> Vec<String> {
+    let mut vm = vm_with(tier, MIX);
+    vm.fast_loop = fast;
+    let p1 = vm.start("Q new loop: 40", 40).unwrap();
+    let p2 = vm.start("Q new loop: 33", 40).unwrap();
+    let mut log = vec![];
+    let mut r = seed;
+    for _ in 0..100_000 {
+        r = r
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let fuel = 1 + (r >> 33) % 400;
+        let o = vm.run(fuel);
+        log.push(format!("{:?} {}", o, vm.insn_count));
+        log.push(vm.take_transcript());
+        log.push(frames(&mut vm, p1).join("|"));
+        log.push(frames(&mut vm, p2).join("|"));
+        let done = |s: &ProcState| {
+            matches!(
+                s,
+                ProcState::Finished | ProcState::Errored | ProcState::Terminated
+            )
+        };
+        if done(&vm.procs[p1].state) && done(&vm.procs[p2].state) {
+            break;
         }
     }
-    assert_eq!(answers[0], answers[1]);
+    let ev: Vec<String> = vm
+        .take_tier_events()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    if tier == TierMode::Eager {
+        assert!(
+            ev.iter()
+                .any(|e| e.contains("Q>>helper: v1 (sends) into Q>>work:")),
+            "{:#?}",
+            ev
+        );
+        assert!(
+            ev.iter()
+                .any(|e| e.contains("Q>>helper: v1 (sends) into Q>>other:")),
+            "{:#?}",
+            ev
+        );
+        assert!(
+            ev.iter()
+                .any(|e| e.contains("Q>>direct:with: v1 (sends) into Q>>other:")),
+            "{:#?}",
+            ev
+        );
+    }
+    log
+}
+
+/// Random slices of 1 to 400 instructions over two processes whose
+/// inlined bodies leave for the general loop (a `Class` instruction, a
+/// ZeroDivide caught by `on:do:`, a primitive that yields): the same
+/// frames, Transcript and instruction counts at every boundary, tier
+/// off (general loop alone and with the fast loop), on and eager.
+#[test]
+fn random_slices_with_body_exits_and_process_switches() {
+    for seed in 0..20u64 {
+        let off = sliced(TierMode::Off, false, seed);
+        for (t, fast) in [
+            (TierMode::Off, true),
+            (TierMode::On, true),
+            (TierMode::Eager, true),
+        ] {
+            let other = sliced(t, fast, seed);
+            let n = off.len().min(other.len());
+            for i in 0..n {
+                assert_eq!(off[i], other[i], "seed {} {:?} entry {}", seed, t, i);
+            }
+            assert_eq!(off.len(), other.len());
+        }
+    }
 }

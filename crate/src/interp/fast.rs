@@ -1104,7 +1104,7 @@ impl Ops {
 }
 
 /// An inlined callee that sends (`InlineEnter`) is entered if its
-/// receiver is of the scope's class, the operands (`bpp..sp`) are at the
+/// receiver is of the class of one of the send's scopes, the operands (`bpp..sp`) are at the
 /// depth it was inlined for, the stack is not deep (`Vm::deep`), and
 /// there is room below `limit` for its temps: they are pushed (nil, as
 /// its frame would have them) and the send counted. Answers the jump to
@@ -1123,16 +1123,24 @@ unsafe fn inline_enter(
     sp: *mut Value,
     limit: *mut Value,
 ) -> Option<(isize, *mut Value)> {
-    let s = opt?.scopes.get(scope)?;
-    let off = s.off as usize;
-    let extra = (s.code.num_temps as usize).saturating_sub(s.argc as usize);
+    let o = opt?;
+    let first = o.scopes.get(scope)?;
+    let off = first.off as usize;
     let (depth, room) = unsafe { (sp.offset_from(bpp) as usize, limit.offset_from(sp) as usize) };
-    if depth != off + s.argc as usize || vm.deep() || extra > room {
+    if depth != off + first.argc as usize || vm.deep() {
         return None;
     }
     // SAFETY: off - 1 < depth, so below sp
-    let recv = unsafe { *bpp.add(off.checked_sub(1)?) };
-    if vm.class_of(recv) != s.class {
+    let class = vm.class_of(unsafe { *bpp.add(off.checked_sub(1)?) });
+    // the scope for the receiver's class (all of a send's scopes have
+    // the same operands)
+    let s = if first.class == class {
+        first
+    } else {
+        o.scope_chain(scope).find(|(_, s)| s.class == class)?.1
+    };
+    let extra = (s.code.num_temps as usize).saturating_sub(s.argc as usize);
+    if extra > room {
         return None;
     }
     let mut sp = sp;

@@ -1268,6 +1268,10 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
         }
         "ctxSender" | "ctxReceiver" | "ctxMethod" | "ctxPrintName" | "ctxIsDead"
         | "ctxSelector" | "ctxPc" => {
+            // a frame inside an inlined callee's body would answer its
+            // caller's pc there, and skip the callee as a sender: the
+            // interpreter's frames first
+            vm.materialize_if_inlined();
             let (pid, fi) = match vm.ctx_frame(r) {
                 Some(x) => x,
                 None => return Fail,
@@ -1333,6 +1337,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             }
         }
         "ctxReturn" | "ctxRestart" => {
+            vm.materialize_if_inlined();
             let (pid, fi) = match vm.ctx_frame(r) {
                 Some((p, Some(f))) => (p, f),
                 _ => return Fail,
@@ -1351,6 +1356,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             Done
         }
         "ctxFindHandler" => {
+            vm.materialize_if_inlined();
             // first handler frame at or below the receiver context
             let (pid, fi) = match vm.ctx_frame(r) {
                 Some((p, Some(f))) => (p, f),

@@ -152,12 +152,12 @@ impl Vm {
         fuel: &mut u64,
     ) -> TierSend {
         // an inlined callee's guard missed: its site's inline-cached send
-        let (site, op, guard) = match op {
+        let (site, op, enter) = match op {
             Op::InlineEnter { scope } => match o.scopes.get(scope as usize) {
                 Some(sc) => (
                     sc.site as usize,
                     Op::SendCached { site: sc.site },
-                    Some(sc.class),
+                    Some(scope as usize),
                 ),
                 None => return TierSend::Fallback,
             },
@@ -186,9 +186,20 @@ impl Vm {
         }
         let recv = self.stack[n - argc - 1];
         let class = self.class_of(recv);
-        if guard.is_some_and(|g| g != class) {
-            // a polymorphic site: after enough misses, the inline cache
-            self.site_guard_failed(o, site, pc);
+        if let Some(first) = enter {
+            let chain: Vec<(usize, ClassId)> =
+                o.scope_chain(first).map(|(i, s)| (i, s.class)).collect();
+            if !chain.iter().any(|&(_, c)| c == class) {
+                // a polymorphic site: the callee for this class is
+                // inlined too, if it can be (up to POLY_MAX); else, after
+                // enough misses, the inline cache
+                let last = chain.last().map(|&(i, _)| i);
+                let added =
+                    chain.len() < POLY_MAX && self.inline_for_class(o, site, pc, class, last);
+                if !added {
+                    self.site_guard_failed(o, site, pc);
+                }
+            }
         }
         match op {
             Op::InlineLeaf { .. } => {
@@ -341,7 +352,12 @@ impl Vm {
                     o.ops[pc].set(Op::SendCached { site: site as u16 });
                 }
                 if first && o.nesting_at(pc) < NEST_MAX {
-                    self.inline_scope(o, site, pc, class, m, &code);
+                    let target = CacheEntry {
+                        class,
+                        method: m,
+                        code: code.clone(),
+                    };
+                    self.inline_scope(o, site, pc, &target, None);
                 }
                 {
                     let mut s = s.borrow_mut();
@@ -408,29 +424,31 @@ impl Vm {
         });
     }
 
-    /// The first execution of the send at `pc` of `o` (in the running
-    /// top frame) found `method` for receivers of `class`; if it is a
-    /// callee that sends and can be inlined (`tier::inline_body`), the
-    /// method's optimized code becomes a copy of `o` with the callee's
-    /// body appended and an `InlineEnter` at `pc`. The running frame
-    /// switches to the copy too (same pc space), so a loop that never
-    /// returns gets the inlined callee from its next iteration on (the
-    /// seed's `methA:`). Frames already running `o` keep it.
+    /// The send at `pc` of `o` (in the running top frame) found
+    /// `target`'s method for receivers of its class; if that callee can
+    /// be inlined (`tier::inline_body`), the method's optimized code
+    /// becomes a copy of `o` with the callee's body appended and an
+    /// `InlineEnter` at `pc` (or, for another class at a send that has
+    /// one, the scope `link` trying it next). The running frame switches
+    /// to the copy too (same pc space), so a loop that never returns gets
+    /// the inlined callee from its next iteration on (the seed's
+    /// `methA:`). Frames already running `o` keep it. Answers true if it
+    /// inlined.
     fn inline_scope(
         &mut self,
         o: &Rc<OptCode>,
         site: usize,
         pc: usize,
-        class: ClassId,
-        method: Value,
-        callee: &Rc<Code>,
-    ) {
+        target: &CacheEntry,
+        link: Option<usize>,
+    ) -> bool {
+        let (class, method, callee) = (target.class, target.method, &target.code);
         if o.scopes.len() >= SCOPES_MAX || !o.valid.get() {
-            return;
+            return false;
         }
         let frame = match self.frames.last() {
             Some(f) if f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) => f,
-            _ => return,
+            _ => return false,
         };
         let argc = callee.num_args as usize;
         // the callee's receiver and arguments are the top operands: its
@@ -438,23 +456,23 @@ impl Vm {
         let depth = self.stack.len().saturating_sub(frame.bp as usize);
         let off = match depth.checked_sub(argc).and_then(|d| u16::try_from(d).ok()) {
             Some(d) => d,
-            None => return,
+            None => return false,
         };
         let ret = match u16::try_from(pc + 1) {
             Ok(r) => r,
-            Err(_) => return,
+            Err(_) => return false,
         };
         let body = match inline_body(callee, off) {
             Some(b) => b,
-            None => return,
+            None => return false,
         };
         // (jumps between the caller and the body are i16)
         if o.ops.len() + body.len() + 1 > i16::MAX as usize {
-            return;
+            return false;
         }
         let code = match o.code.upgrade() {
             Some(c) => c,
-            None => return,
+            None => return false,
         };
         let scope = InlineScope {
             class,
@@ -467,8 +485,9 @@ impl Vm {
             argc: argc as u8,
             ret,
             parent: o.scope_at(pc).map(|(i, _)| i as u16),
+            next: None,
         };
-        let new = Rc::new(with_scope(o, pc, scope, body, callee));
+        let new = Rc::new(with_scope(o, pc, scope, body, callee, link));
         if let Some(s) = new.sites.get(site) {
             let mut s = s.borrow_mut();
             s.epoch = self.cache_epoch;
@@ -502,6 +521,38 @@ impl Vm {
             method: code.print_name(),
             callee: format!("{} (sends)", name),
         });
+        true
+    }
+
+    /// A receiver of `class` at an inlined send (`InlineEnter`) whose
+    /// scopes are for other classes: inlines what it finds for `class`
+    /// too, tried after scope `last`. Answers true if it did.
+    fn inline_for_class(
+        &mut self,
+        o: &Rc<OptCode>,
+        site: usize,
+        pc: usize,
+        class: ClassId,
+        last: Option<usize>,
+    ) -> bool {
+        let sel = match o.sites.get(site) {
+            Some(s) => s.borrow().sel,
+            None => return false,
+        };
+        let found = self
+            .lookup_uncached(class, sel)
+            .and_then(|m| self.method_code(m).map(|c| (m, c)));
+        match found {
+            Some((method, code)) => {
+                let target = CacheEntry {
+                    class,
+                    method,
+                    code,
+                };
+                self.inline_scope(o, site, pc, &target, last)
+            }
+            None => false,
+        }
     }
 
     /// Frame `fi` leaves an inlined callee's body for its own frame
@@ -542,11 +593,18 @@ impl Vm {
             } else {
                 (&mut p.frames, &p.stack)
             };
-            for fi in (0..frames.len()).rev() {
-                any |= split_frame(frames, stack, fi, &mut self.next_serial);
-            }
+            any |= split_frames(frames, stack, &mut self.next_serial, |_| true) > 0;
         }
         any
+    }
+
+    /// `materialize_inlined` if a frame may be inside an inlined callee
+    /// (for what looks at frames often: contexts).
+    pub(crate) fn materialize_if_inlined(&mut self) {
+        if self.inlined_ran {
+            self.inlined_ran = false;
+            self.materialize_inlined();
+        }
     }
 
     fn site_guard_failed(&mut self, o: &Rc<OptCode>, site: usize, pc: usize) {
@@ -658,14 +716,14 @@ impl Vm {
             } else {
                 (&mut p.frames, &p.stack)
             };
-            // (from the top: a split inserts above the frame split)
-            for fi in (0..frames.len()).rev() {
-                if frames[fi].opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
-                    // one interpreter frame per inlined scope
-                    if split_frame(frames, stack, fi, &mut self.next_serial) {
-                        count += 1;
-                    }
-                    frames[fi].opt = None;
+            // one interpreter frame per inlined scope (a callee that is
+            // this very method does not get its invalid code back)
+            count += split_frames(frames, stack, &mut self.next_serial, |f| {
+                f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o))
+            });
+            for f in frames.iter_mut() {
+                if f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
+                    f.opt = None;
                     count += 1;
                 }
             }
@@ -800,14 +858,43 @@ pub(crate) fn split_frame(
             home: serial,
             on_return: OnReturn::Push,
             // each goes on in its own optimized code, if it has some (same
-            // pc space as its canonical code)
-            opt: s.code.tier.borrow().opt.clone(),
+            // pc space as its canonical code) and it is still valid (not
+            // the code being deoptimized, for a method inlined into itself)
+            opt: s.code.tier.borrow().opt.clone().filter(|x| x.valid.get()),
             ctx: Value::NIL,
         });
     }
     frames[fi].pc = outer;
     frames.splice(depth..depth, callees);
     true
+}
+
+/// Splits (`split_frame`) every frame of a process that `which` selects
+/// and that is inside an inlined body, in one pass over the frames (a
+/// split inserts frames: one by one, a deep stack would be moved once per
+/// frame). Answers how many frames it added.
+pub(crate) fn split_frames(
+    frames: &mut Vec<Frame>,
+    stack: &[Value],
+    next_serial: &mut u64,
+    which: impl Fn(&Frame) -> bool,
+) -> usize {
+    if !frames.iter().any(|f| f.in_inlined() && which(f)) {
+        return 0;
+    }
+    let old = std::mem::take(frames);
+    let mut added = 0;
+    for f in old {
+        let split = f.in_inlined() && which(&f);
+        frames.push(f);
+        if split {
+            let fi = frames.len() - 1;
+            let before = frames.len();
+            split_frame(frames, stack, fi, next_serial);
+            added += frames.len() - before;
+        }
+    }
+    added
 }
 
 /// The one-dispatch form of `prev; InlineLeaf` (a getter or a constant

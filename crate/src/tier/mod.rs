@@ -186,6 +186,9 @@ pub struct InlineScope {
     /// The scope whose body holds the send, when the callee was inlined
     /// into another inlined callee (at most `NEST_MAX` deep).
     pub parent: Option<u16>,
+    /// The scope inlined at the same send for another receiver class (a
+    /// polymorphic site: up to `POLY_MAX` bodies, tried in turn).
+    pub next: Option<u16>,
 }
 
 /// How deep inlined callees that send nest: a frame stands for at most
@@ -199,6 +202,17 @@ impl OptCode {
             .iter()
             .enumerate()
             .find(|(_, s)| s.start <= pc && pc < s.end)
+    }
+
+    /// The scopes inlined at one send, from the first (`InlineEnter`'s).
+    pub fn scope_chain(&self, first: usize) -> impl Iterator<Item = (usize, &InlineScope)> {
+        let mut at = Some(first);
+        std::iter::from_fn(move || {
+            let i = at?;
+            let s = self.scopes.get(i)?;
+            at = s.next.map(usize::from).filter(|&n| n > i);
+            Some((i, s))
+        })
     }
 
     /// How many inlined scopes `pc` is inside (0 in the caller's code).
@@ -216,7 +230,7 @@ impl OptCode {
 /// Longest callee that sends inlined, in instructions.
 pub const INLINE_MAX: usize = 48;
 /// Most callees that send inlined into one piece of optimized code.
-pub const SCOPES_MAX: usize = 8;
+pub const SCOPES_MAX: usize = 16;
 
 /// The body of `code` rewritten to run inside a caller's frame whose
 /// temps from `off` on are its temps (see `InlineScope`), followed by the

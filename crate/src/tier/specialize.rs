@@ -37,13 +37,16 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
 /// `scope`'s body appended: `body` is its canonical form (see
 /// `super::inline_body`), specialized here like any code, its sends
 /// reading `callee`'s literals. The send at pc `at` becomes the
-/// `InlineEnter`; `scope.start`/`end` are filled in.
+/// `InlineEnter`, or, for another class at a send that has one, scope
+/// `link` (the last tried there) links to it; `scope.start`/`end` are
+/// filled in.
 pub fn with_scope(
     old: &OptCode,
     at: usize,
     mut scope: InlineScope,
     body: Vec<Op>,
     callee: &Code,
+    link: Option<usize>,
 ) -> OptCode {
     let mut sites: Vec<RefCell<Site>> = old
         .sites
@@ -69,10 +72,16 @@ pub fn with_scope(
         }
     }
     let mut scopes = old.scopes.clone();
-    if let Some(op) = ops.get_mut(at) {
-        *op = Op::InlineEnter {
-            scope: scopes.len() as u16,
-        };
+    let me = scopes.len() as u16;
+    match link.and_then(|l| scopes.get_mut(l)) {
+        // another receiver class at a send that has a scope: the last
+        // scope tried there tries this one next
+        Some(prev) => prev.next = Some(me),
+        None => {
+            if let Some(op) = ops.get_mut(at) {
+                *op = Op::InlineEnter { scope: me };
+            }
+        }
     }
     scopes.push(scope);
     OptCode {
@@ -197,7 +206,13 @@ fn fuse(ops: &[Op], literals: &[Value], sites: &mut Vec<RefCell<Site>>) -> Vec<O
                 Some(Op::At),
                 Some(Op::JumpIfFalse(d)),
             ) if i16::try_from(d).is_ok() => Some(Op::BranchAtTT { a, b, d: d as i16 }),
-            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), _, _) => Some(Op::PushTT { a, b }),
+            // (not when the second push is a unary send's receiver: that
+            // pair may be quickened into one getter, `GetterT`)
+            (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), w2, _)
+                if !matches!(w2, Some(Op::Send { argc: 0, .. })) =>
+            {
+                Some(Op::PushTT { a, b })
+            }
             (Some(Op::AtPut), Some(Op::Pop), _, _) => Some(Op::AtPutPop),
             (Some(Op::Send { sel, argc }), _, _, _) if sites.len() < u16::MAX as usize => {
                 sites.push(RefCell::new(Site {
