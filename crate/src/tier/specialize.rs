@@ -20,7 +20,7 @@ fn is_compare(a: Arith) -> bool {
 /// Builds optimized code for `code`.
 pub fn specialize(code: &Rc<Code>) -> OptCode {
     let mut sites = Vec::new();
-    let ops = fuse(&code.ops, &code.literals, &mut sites);
+    let ops = fuse(&code.ops, &code.literals, &mut sites, None);
     OptCode {
         ops: ops.into_iter().map(Cell::new).collect(),
         canon_len: code.ops.len(),
@@ -64,7 +64,8 @@ pub fn with_scope(
     }
     scope.start = ops.len();
     scope.end = ops.len() + body.len();
-    ops.extend(fuse(&body, &callee.literals, &mut sites));
+    let me = scope.off.checked_sub(1);
+    ops.extend(fuse(&body, &callee.literals, &mut sites, me));
     // the returns jump back to the caller, after its send
     for (pc, op) in ops.iter_mut().enumerate().skip(scope.start) {
         if let Op::InlineReturn { d, .. } = op {
@@ -98,8 +99,14 @@ pub fn with_scope(
 
 /// The specialized form of one stretch of code (a method, or an inlined
 /// callee's body: jumps stay inside it), with a site per send, whose
-/// selector is in `literals`.
-fn fuse(ops: &[Op], literals: &[Value], sites: &mut Vec<RefCell<Site>>) -> Vec<Op> {
+/// selector is in `literals`. In a body, `me` is the temp that is the
+/// callee's `self`.
+fn fuse(
+    ops: &[Op],
+    literals: &[Value],
+    sites: &mut Vec<RefCell<Site>>,
+    me: Option<u16>,
+) -> Vec<Op> {
     let mut out: Vec<Op> = ops.to_vec();
     for (i, slot) in out.iter_mut().enumerate() {
         let w = |k: usize| ops.get(i + k).copied();
@@ -206,10 +213,12 @@ fn fuse(ops: &[Op], literals: &[Value], sites: &mut Vec<RefCell<Site>>) -> Vec<O
                 Some(Op::At),
                 Some(Op::JumpIfFalse(d)),
             ) if i16::try_from(d).is_ok() => Some(Op::BranchAtTT { a, b, d: d as i16 }),
-            // (not when the second push is a unary send's receiver: that
-            // pair may be quickened into one getter, `GetterT`)
+            // (not when the second push is an inlined callee's `self`
+            // receiving a unary send, `self count`: that pair may be
+            // quickened into one getter, `GetterT`, as `PushSelf` and the
+            // send are in the callee's own code)
             (Some(Op::PushTemp(a)), Some(Op::PushTemp(b)), w2, _)
-                if !matches!(w2, Some(Op::Send { argc: 0, .. })) =>
+                if !(Some(b) == me && matches!(w2, Some(Op::Send { argc: 0, .. }))) =>
             {
                 Some(Op::PushTT { a, b })
             }
