@@ -193,7 +193,7 @@ pub struct InlineScope {
 
 /// How deep inlined callees that send nest: a frame stands for at most
 /// `NEST_MAX + 1` activations.
-pub const NEST_MAX: usize = 2;
+pub const NEST_MAX: usize = 3;
 
 impl OptCode {
     /// The inlined scope whose body holds `pc`, if any.
