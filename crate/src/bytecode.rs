@@ -248,6 +248,11 @@ pub enum Op {
     /// `PushSelf; InlineLeaf` whose leaf answers a constant (`^ 1`; see
     /// [`konst`]), for a receiver of class `class`; otherwise `PushSelf`.
     ConstS { kind: u8, imm: i16, class: u32 },
+    /// `PushTemp t; InlineLeaf` whose leaf answers the SmallInteger `imm`
+    /// (`task increment`, or `self increment` in an inlined callee, whose
+    /// `self` is a temp), for a receiver of class `class`; otherwise the
+    /// push.
+    ConstT { t: u8, imm: i16, class: u32 },
     /// An inlined callee that sends (see `tier::InlineScope`), at the
     /// send's pc: for a receiver of the scope's class, with the operand
     /// stack at the depth the callee was inlined for, it puts the
@@ -290,6 +295,7 @@ impl Op {
                 | Op::GetterS { .. }
                 | Op::GetterT { .. }
                 | Op::ConstS { .. }
+                | Op::ConstT { .. }
                 | Op::InlineEnter { .. }
                 | Op::InlineReturn { .. }
         )
@@ -383,6 +389,9 @@ pub fn format_op(op: &Op, names: &Names) -> String {
                 konst(kind, imm),
                 (names.class)(class)
             )
+        }
+        Op::ConstT { t, imm, class } => {
+            format!("ConstT {} if t{} is {}", imm, t, (names.class)(class))
         }
         Op::InlineEnter { scope } => format!("InlineEnter scope {}", scope),
         Op::InlineReturn { off, top, .. } => format!(

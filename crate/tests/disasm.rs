@@ -177,7 +177,7 @@ fn quickened_leaves_listing() {
         vm.accept(
             "Point",
             false,
-            "sumWith: p times: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | t := t + self x + p y + self unit].\n\t^ t",
+            "sumWith: p times: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | t := t + self x + p y + self unit + p unit].\n\t^ t",
             "t",
         )
         .expect("sumWith:times:");
@@ -198,13 +198,14 @@ fn quickened_leaves_listing() {
     let (off, _) = run(livetalk::interp::TierMode::Off);
     let (eager, listing) = run(livetalk::interp::TierMode::Eager);
     assert_eq!(off, eager);
-    assert_eq!(off, vec!["100", "100", "280"]);
+    assert_eq!(off, vec!["110", "110", "290"]);
     let at = listing.find("optimized").expect("optimized code listed");
     let optimized = &listing[at..];
     for quickened in [
         "GetterS self.0 if Point",
         "GetterT t0.1 if Point",
         "ConstS 1 if self is Point",
+        "ConstT 1 if t0 is Point",
     ] {
         assert!(optimized.contains(quickened), "{quickened}:\n{listing}");
     }

@@ -513,7 +513,8 @@ impl Vm {
                         | Op::JumpBranchTI { .. }
                         | Op::GetterS { .. }
                         | Op::GetterT { .. }
-                        | Op::ConstS { .. } => {
+                        | Op::ConstS { .. }
+                        | Op::ConstT { .. } => {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }

@@ -975,6 +975,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     unfuse!()
                 }
             }
+            Op::ConstT { t, imm, class } => match temp!(t) {
+                Some(r) if sp < limit && vm.class_of(r) == class && !vm.deep() => {
+                    push_checked!(Value::small(imm as i64));
+                    quickened_leaf!();
+                }
+                _ => unfuse!(),
+            },
             Op::MakeClosure { block, copied } => {
                 let copied = copied as usize;
                 let block = match code!().blocks.get(block as usize) {

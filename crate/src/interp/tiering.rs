@@ -898,7 +898,7 @@ pub(crate) fn split_frames(
 }
 
 /// The one-dispatch form of `prev; InlineLeaf` (a getter or a constant
-/// sent to self or a temp: `GetterS`, `GetterT`, `ConstS`) for receivers of
+/// sent to self or a temp: `GetterS`, `GetterT`, `ConstS`, `ConstT`) for receivers of
 /// `class`, if there is one. Those charge the leaf's fixed cost (3: the
 /// send, the push and the return), so other costs are not quickened.
 fn quicken_leaf(prev: Op, leaf: Leaf, cost: u64, argc: usize, class: ClassId) -> Option<Op> {
@@ -919,6 +919,14 @@ fn quicken_leaf(prev: Op, leaf: Leaf, cost: u64, argc: usize, class: ClassId) ->
             let (kind, imm) = crate::bytecode::konst_for(v)?;
             Some(Op::ConstS { kind, imm, class })
         }
+        (Op::PushTemp(t), Leaf::Const(v)) => match crate::bytecode::konst_for(v)? {
+            (3, imm) => Some(Op::ConstT {
+                t: u8::try_from(t).ok()?,
+                imm,
+                class,
+            }),
+            _ => None,
+        },
         _ => None,
     }
 }
