@@ -19,7 +19,8 @@ use std::rc::Rc;
 
 /// What a tier send did.
 pub(crate) enum TierSend {
-    /// Run the canonical instruction at this pc instead.
+    /// Run the canonical instruction at this pc instead (inside an
+    /// inlined callee's body: after the callee gets its frame back).
     Fallback,
     /// Done in place (inlined leaf); continue with the next instruction.
     Done,

@@ -378,8 +378,6 @@ impl Vm {
         }
     }
 
-    /// A guard of an inlined leaf missed: count, and despecialize the site
-    /// into an inline-cached send when it keeps missing.
     /// An inlined leaf's site meets receiver class `class`: if looking up
     /// its selector there finds the very method inlined (inherited by both
     /// classes) and the site has room, `class` joins its guard, with a
@@ -607,6 +605,9 @@ impl Vm {
         }
     }
 
+    /// A guard of an inlined leaf or callee at `pc` missed: count, and
+    /// despecialize the site into an inline-cached send when it keeps
+    /// missing.
     fn site_guard_failed(&mut self, o: &Rc<OptCode>, site: usize, pc: usize) {
         let despecialize = {
             let mut s = match o.sites.get(site) {
