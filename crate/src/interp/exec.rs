@@ -123,10 +123,7 @@ impl Vm {
     /// Runs up to `fuel` instructions of the ready processes.
     pub fn run(&mut self, fuel: u64) -> Outcome {
         let outcome = self.run_slice(fuel);
-        if self.inlined_ran {
-            self.inlined_ran = false;
-            self.materialize_inlined();
-        }
+        self.materialize_if_inlined();
         outcome
     }
 
@@ -814,10 +811,7 @@ impl Vm {
     fn depth_exceeded(&mut self, argc: usize) -> bool {
         // counted as the interpreter alone would: inlined callees first
         // get frames of their own (see `deep`)
-        if self.inlined_ran {
-            self.inlined_ran = false;
-            self.materialize_inlined();
-        }
+        self.materialize_if_inlined();
         let depth = self.frames.len();
         if depth == self.max_depth {
             let n = self.stack.len();

@@ -186,19 +186,15 @@ impl Vm {
         }
         let recv = self.stack[n - argc - 1];
         let class = self.class_of(recv);
-        if let Some(first) = enter {
-            let chain: Vec<(usize, ClassId)> =
-                o.scope_chain(first).map(|(i, s)| (i, s.class)).collect();
-            if !chain.iter().any(|&(_, c)| c == class) {
-                // a polymorphic site: the callee for this class is
-                // inlined too, if it can be (up to POLY_MAX); else, after
-                // enough misses, the inline cache
-                let last = chain.last().map(|&(i, _)| i);
-                let added =
-                    chain.len() < POLY_MAX && self.inline_for_class(o, site, pc, class, last);
-                if !added {
-                    self.site_guard_failed(o, site, pc);
-                }
+        if let Some(first) = enter.filter(|&f| o.scope_for(f, class).is_none()) {
+            // a polymorphic site: the callee for this class is inlined
+            // too, if it can be (up to POLY_MAX); else, after enough
+            // misses, the inline cache
+            let scopes = o.scope_chain(first).count();
+            let last = o.scope_chain(first).last().map(|(i, _)| i);
+            let added = scopes < POLY_MAX && self.inline_for_class(o, site, pc, class, last);
+            if !added {
+                self.site_guard_failed(o, site, pc);
             }
         }
         match op {
@@ -495,12 +491,10 @@ impl Vm {
                 code: callee.clone(),
             }];
         }
-        let name = format!("{} v{}", callee.print_name(), callee.info.version);
-        new.inlined.borrow_mut().push(format!("{} (sends)", name));
+        let label = format!("{} v{} (sends)", callee.print_name(), callee.info.version);
+        new.inlined.borrow_mut().push(label.clone());
         // the copy relies on all `o` relied on, and on the callee
-        let deps = new.deps.borrow().clone();
-        new.deps.borrow_mut().clear();
-        for (c, sel) in deps {
+        for &(c, sel) in o.deps.borrow().iter() {
             self.add_dep(&new, c, sel);
         }
         if let Some(sel) = o.sites.get(site).map(|s| s.borrow().sel) {
@@ -517,7 +511,7 @@ impl Vm {
         }
         self.tier_event(TierEvent::Inlined {
             method: code.print_name(),
-            callee: format!("{} (sends)", name),
+            callee: label,
         });
         true
     }
@@ -584,6 +578,15 @@ impl Vm {
     /// if there was one.
     pub(crate) fn materialize_inlined(&mut self) -> bool {
         let mut any = false;
+        self.each_process(|frames, stack, serial| {
+            any |= split_frames(frames, stack, serial, |_| true) > 0;
+        });
+        any
+    }
+
+    /// Runs `f` on the frames and operand stack of every process (the
+    /// VM's own for the active one), with the frame serial counter.
+    fn each_process(&mut self, mut f: impl FnMut(&mut Vec<Frame>, &[Value], &mut u64)) {
         let active = self.active;
         for (pid, p) in self.procs.iter_mut().enumerate() {
             let (frames, stack) = if pid == active {
@@ -591,9 +594,8 @@ impl Vm {
             } else {
                 (&mut p.frames, &p.stack)
             };
-            any |= split_frames(frames, stack, &mut self.next_serial, |_| true) > 0;
+            f(frames, stack, &mut self.next_serial);
         }
-        any
     }
 
     /// `materialize_inlined` if a frame may be inside an inlined callee
@@ -710,25 +712,16 @@ impl Vm {
         }
         o.valid.set(false);
         let mut count = 0;
-        let active = self.active;
-        for (pid, p) in self.procs.iter_mut().enumerate() {
-            let (frames, stack) = if pid == active {
-                (&mut self.frames, &self.stack)
-            } else {
-                (&mut p.frames, &p.stack)
-            };
+        let runs_o = |f: &Frame| f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o));
+        self.each_process(|frames, stack, serial| {
             // one interpreter frame per inlined scope (a callee that is
             // this very method does not get its invalid code back)
-            count += split_frames(frames, stack, &mut self.next_serial, |f| {
-                f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o))
-            });
-            for f in frames.iter_mut() {
-                if f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
-                    f.opt = None;
-                    count += 1;
-                }
+            count += split_frames(frames, stack, serial, runs_o);
+            for f in frames.iter_mut().filter(|f| runs_o(f)) {
+                f.opt = None;
+                count += 1;
             }
-        }
+        });
         let code = match o.code.upgrade() {
             Some(c) => c,
             None => return,

@@ -215,6 +215,20 @@ impl OptCode {
         })
     }
 
+    /// The scope inlined at the send whose first scope is `first` for
+    /// receivers of `class`, if there is one (most sends are monomorphic:
+    /// the first is checked first).
+    #[inline(always)]
+    pub fn scope_for(&self, first: usize, class: ClassId) -> Option<&InlineScope> {
+        match self.scopes.get(first) {
+            Some(s) if s.class == class => Some(s),
+            _ => self
+                .scope_chain(first)
+                .find(|(_, s)| s.class == class)
+                .map(|(_, s)| s),
+        }
+    }
+
     /// How many inlined scopes `pc` is inside (0 in the caller's code).
     pub fn nesting_at(&self, pc: usize) -> usize {
         let mut n = 0;

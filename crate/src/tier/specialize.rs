@@ -73,14 +73,14 @@ pub fn with_scope(
         }
     }
     let mut scopes = old.scopes.clone();
-    let me = scopes.len() as u16;
+    let index = scopes.len() as u16;
     match link.and_then(|l| scopes.get_mut(l)) {
         // another receiver class at a send that has a scope: the last
         // scope tried there tries this one next
-        Some(prev) => prev.next = Some(me),
+        Some(prev) => prev.next = Some(index),
         None => {
             if let Some(op) = ops.get_mut(at) {
-                *op = Op::InlineEnter { scope: me };
+                *op = Op::InlineEnter { scope: index };
             }
         }
     }
@@ -89,7 +89,8 @@ pub fn with_scope(
         ops: ops.into_iter().map(Cell::new).collect(),
         canon_len,
         scopes,
-        deps: RefCell::new(old.deps.borrow().clone()),
+        // (recorded again by the caller, `Vm::inline_scope`, for the copy)
+        deps: RefCell::new(Vec::new()),
         sites,
         valid: Cell::new(true),
         inlined: RefCell::new(old.inlined.borrow().clone()),
