@@ -8,6 +8,7 @@ pub mod object;
 pub mod share;
 pub mod syntax;
 pub mod tier;
+pub mod verify;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -227,6 +227,16 @@ pub fn run_file(path: &Path, cfg: Config) -> Vec<String> {
             FileInItem::ClassDef { .. } => fails.push("golden files use chunk format".into()),
         }
     }
+    // every frame the fast loop took was as its code's shape says (so it
+    // ran without checks, and the verifier's heights are the real ones)
+    if vm.unshaped != 0 {
+        fails.push(format!(
+            "{} [{}]: the fast loop found {} frames unlike their code's shape",
+            path.display(),
+            cfg.name,
+            vm.unshaped
+        ));
+    }
     fails
 }
 

@@ -321,7 +321,7 @@ impl<'a> Gen<'a> {
 
     fn end_unit(&mut self) -> Rc<Code> {
         let u = self.units.pop().expect("unit");
-        Rc::new(Code {
+        let mut code = Code {
             ops: u.ops,
             literals: u.literals,
             blocks: u.blocks,
@@ -333,7 +333,13 @@ impl<'a> Gen<'a> {
             info: self.info.clone(),
             is_block: u.is_block,
             tier: Default::default(),
-        })
+            shape: Default::default(),
+        };
+        code.shape = crate::verify::verify_code(&code).unwrap_or_else(|e| {
+            debug_assert!(false, "{}: {e}", code.print_name());
+            Default::default()
+        });
+        Rc::new(code)
     }
 
     /// A hidden temp slot in the current unit (loop limits).

@@ -31,6 +31,7 @@ use super::{TierMode, Vm};
 use crate::bytecode::{konst, Arith, Op};
 use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
 use crate::tier::{Leaf, OptCode};
+use crate::verify::Shape;
 use std::rc::Rc;
 
 /// What the fast loop stopped on. In every case the frames and the
@@ -105,6 +106,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         code_p: std::ptr::null(),
         opt_p: std::ptr::null(),
         ops_ptr: std::ptr::null(),
+        shape_p: std::ptr::null(),
     };
     std::hint::black_box(&mut c);
     // the operand stack (see above): sp and its limit
@@ -145,6 +147,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             bpp = unsafe { c.base.add(($bp as usize).min(len)) };
         }};
     }
+    // Takes the frame on top; answers whether it can run here: its code
+    // verified, and the values above its temp 0 are as many as the
+    // code's shape says at its pc (`crate::verify`), with room in the
+    // buffer for the most it will have (the buffer grows here if not).
+    // Then its instructions run without checks on the operand stack.
     macro_rules! load_top {
         () => {{
             c.fi = vm.frames.len() - 1;
@@ -154,11 +161,34 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // SAFETY: just taken from live `Rc`s
             let ops = Ops::of(unsafe { &*c.code_p }, unsafe { c.opt_p.as_ref() });
             c.ops_ptr = ops.ptr;
+            c.shape_p = ops.shape;
             ops_end = ops.end;
-            ip = c.ops_ptr.wrapping_add(f.pc as usize);
+            let pc = f.pc as usize;
+            ip = c.ops_ptr.wrapping_add(pc);
             c.guard = (ops_end as usize).saturating_add(FUSED_MAX * OP);
             recv = f.receiver;
-            set_bpp!(f.bp);
+            let bp = f.bp;
+            set_bpp!(bp);
+            // SAFETY: the shape lives with the ops (see `Ops`)
+            let shape = unsafe { &*c.shape_p };
+            // SAFETY: bpp <= sp <= limit (set_bpp! clamps)
+            let (h, room) = unsafe {
+                (
+                    sp.offset_from(bpp) as usize,
+                    limit.offset_from(bpp) as usize,
+                )
+            };
+            if shape.max as usize > room {
+                sync!();
+                vm.stack.reserve(shape.max as usize - h + STACK_HEADROOM);
+                load_stack!();
+                set_bpp!(bp);
+            }
+            let ok = shape.at(pc) == Some(h);
+            if !ok {
+                vm.unshaped += 1;
+            }
+            ok
         }};
     }
     // The fuel left (ip <= fuel_end whenever this is used).
@@ -199,7 +229,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // the chunk's fuel moves to the new ip, as for a jump (in the
             // rare case that would wrap, it is re-chunked)
             let left = fuel_end - ip as usize;
-            load_top!();
+            let shaped = load_top!();
             // (within set_fuel!'s bound, which jump! relies on: the fuel
             // end stays far enough below usize::MAX to move by a jump)
             let room = usize::MAX.saturating_sub(c.guard.saturating_add(FUSED_MAX * OP));
@@ -208,6 +238,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             } else {
                 let f = (left / OP) as u64 + c.reserve;
                 set_fuel!(f);
+            }
+            if !shaped {
+                leave!(Exit::Frame);
             }
             check_fuel!();
         }};
@@ -232,14 +265,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         };
     }
     load_stack!();
-    load_top!();
+    let shaped = load_top!();
     set_fuel!(*fuel_io);
-    if fuel_end < c.guard {
+    if fuel_end < c.guard || !shaped {
         // too little fuel to run without counting: one instruction,
         // fetched and charged, for the general loop (which runs an
         // inlined callee's in the callee's own frame; the test is
         // `Frame::in_inlined` on the loop's own state: reading the frame
-        // here instead cost the tier-off loop 4% on the sieve, callgrind)
+        // here instead cost the tier-off loop 4% on the sieve, callgrind).
+        // A frame whose stack is not as its code's shape says runs there
+        // too, one instruction at a time, until it is.
         if ip < ops_end && opt!().is_some_and(|o| pc!() >= o.canon_len) && vm.split_active(c.fi) {
             return Exit::Frame;
         }
@@ -258,78 +293,67 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             break $e
         };
     }
-    // At least `$n` operands above temp 0.
+    // At least `$n` values above temp 0: checked, for a count the
+    // code's shape does not fix (a send's, from its site or method).
     macro_rules! has {
         ($n:expr) => {
             bpp.wrapping_add($n) <= sp
         };
     }
-    // The operand `$k` below the top (1 is the top); only after `has!`.
+    // The same where the shape fixes it (`crate::verify`): the verifier
+    // checked every path, so it is only asserted.
+    macro_rules! verified {
+        ($n:expr) => {
+            debug_assert!(bpp.wrapping_add($n) <= sp, "verified stack height")
+        };
+    }
+    // The operand `$k` below the top (1 is the top); only after `has!`
+    // or `verified!`.
     macro_rules! at {
         ($k:expr) => {
-            // SAFETY: bpp <= sp - $k (has!), so it is a written value
+            // SAFETY: bpp <= sp - $k (has!/verified!), a written value
             *unsafe { &mut *sp.sub($k) }
         };
     }
-    // Pushes `$v`, or leaves to run `$op` in the general loop (which grows
-    // the stack) when the buffer is full.
+    // Pushes `$v`: the frame was taken with room for the most values its
+    // code's shape has (`load_top!`), and every push is within it.
     macro_rules! push {
-        ($v:expr, $op:expr) => {{
-            let v: Value = $v;
-            if sp < limit {
-                // SAFETY: sp < limit, inside the buffer
-                unsafe {
-                    sp.write(v);
-                    sp = sp.add(1);
-                }
-            } else {
-                leave!(Exit::Slow($op));
-            }
-        }};
-    }
-    // Pushes `$v` where the caller has checked that `sp < limit`.
-    macro_rules! push_checked {
         ($v:expr) => {{
             let v: Value = $v;
-            debug_assert!(sp < limit);
-            // SAFETY: sp < limit (the caller's check)
+            debug_assert!(sp < limit, "verified stack room");
+            // SAFETY: sp < limit (the shape's maximum fits)
             unsafe {
                 sp.write(v);
                 sp = sp.add(1);
             }
         }};
     }
-    // Drops `$n` operands; only after `has!($n)`.
+    // Drops `$n` operands; only after `has!($n)` or `verified!($n)`.
     macro_rules! drop_n {
         ($n:expr) => {
-            // SAFETY: bpp <= sp - $n (has!)
+            // SAFETY: bpp <= sp - $n (has!/verified!)
             sp = unsafe { sp.sub($n) }
         };
     }
-    // Temp `$i` of the running frame, if it is below `sp`.
+    // Temp `$i` of the running frame (the verifier checked that every
+    // temp an instruction names is below the top; `Some` for the arms'
+    // shape).
     macro_rules! temp {
         ($i:expr) => {{
             let p = bpp.wrapping_add($i as usize);
-            if p < sp {
-                // SAFETY: bpp <= p < sp
-                Some(unsafe { *p })
-            } else {
-                None
-            }
+            debug_assert!(p < sp, "verified temp");
+            // SAFETY: bpp <= p < sp (verified)
+            Some(unsafe { *p })
         }};
     }
-    // Stores `$v` into temp `$i`; false when there is no such temp.
+    // Stores `$v` into temp `$i` (verified, as for `temp!`).
     macro_rules! set_temp {
         ($i:expr, $v:expr) => {{
             let v: Value = $v;
             let p = bpp.wrapping_add($i as usize);
-            if p < sp {
-                // SAFETY: bpp <= p < sp
-                unsafe { p.write(v) };
-                true
-            } else {
-                false
-            }
+            debug_assert!(p < sp, "verified temp");
+            // SAFETY: bpp <= p < sp (verified)
+            unsafe { p.write(v) };
         }};
     }
     // The operands of the running frame, as a slice.
@@ -341,12 +365,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     }
     macro_rules! jump {
         ($d:expr) => {{
-            // a target before the first instruction (which no compiled
-            // code has) is treated as one past the last
-            let t = match ip.wrapping_offset($d as isize) {
-                t if t >= c.ops_ptr && t <= ops_end => t,
-                _ => ops_end,
-            };
+            // (the verifier checked that every jump lands on an instruction)
+            let t = ip.wrapping_offset($d as isize);
+            debug_assert!(t >= c.ops_ptr && t < ops_end, "verified jump");
             // the fuel end moves with ip (wrapping: a backward jump)
             fuel_end = fuel_end.wrapping_add((t as usize).wrapping_sub(ip as usize));
             ip = t;
@@ -360,10 +381,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         () => {
             match code!().ops.get(pc!() - 1) {
                 Some(&Op::PushTemp(i)) => match temp!(i) {
-                    Some(v) => push!(v, Op::PushTemp(i)),
+                    Some(v) => push!(v),
                     None => leave!(Exit::Slow(Op::PushTemp(i))),
                 },
-                Some(&Op::PushSelf) => push!(recv, Op::PushSelf),
+                Some(&Op::PushSelf) => push!(recv),
                 Some(&other) => leave!(Exit::Slow(other)),
                 // in an inlined callee's body, whose canonical form runs
                 // in the callee's own frame: the exit un-fetches this
@@ -406,13 +427,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             jump!($d);
             if let (Some(x), Some(y)) = ($x, $y) {
-                if sp < limit && x.both_int(y) {
+                if x.both_int(y) {
                     match arith_tagged($aop, x, y) {
                         Some(Value::TRUE) => {
                             ip = ip.wrapping_add(4);
                         }
                         Some(Value::FALSE) => {
-                            push_checked!(Value::FALSE);
+                            push!(Value::FALSE);
                             ip = ip.wrapping_add(3);
                         }
                         _ => {}
@@ -447,8 +468,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 *fuel_io = f;
                 return Exit::Frame;
             }
-            load_top!();
+            let shaped = load_top!();
             set_fuel!(f);
+            if !shaped {
+                leave!(Exit::Frame);
+            }
             check_fuel!();
         }};
     }
@@ -564,9 +588,18 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     }
                 },
                 TierSend::Done => {
-                    // the frame is the same, its operands changed
+                    // the frame is the same, its operands changed (as
+                    // the send's shape says, checked like a frame taken)
                     set_bpp!(vm.frames[c.fi].bp);
                     set_fuel!(f);
+                    // SAFETY: the shape lives with the ops (see `Ops`)
+                    let shape = unsafe { &*c.shape_p };
+                    // SAFETY: bpp <= sp
+                    let h = unsafe { sp.offset_from(bpp) } as usize;
+                    if shape.at(pc!()) != Some(h) || limit < bpp.wrapping_add(shape.max as usize) {
+                        vm.unshaped += 1;
+                        leave!(Exit::Frame);
+                    }
                     check_fuel!();
                 }
                 TierSend::Sent => after_call!(f),
@@ -576,13 +609,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     let exit = loop {
         // Matched through a reference, so each arm loads only its own
         // operands (a copied `Op` is first reassembled from its packed
-        // bytes). Falling off the end behaves like returning self (the
-        // general loop's `ReturnSelf`, charged like an instruction).
-        if ip >= ops_end {
-            // (charged like an instruction; there is fuel, see `fuel_end`)
-            fuel_end -= OP;
-            leave!(Exit::Slow(Op::ReturnSelf));
-        }
+        // bytes). No path runs off the end (the verifier checked).
+        debug_assert!(ip >= c.ops_ptr && ip < ops_end, "verified code end");
         // SAFETY: ops.ptr <= ip < ops.end (see `Ops`)
         let op: &Op = unsafe { &*ip };
         ip = ip.wrapping_add(1);
@@ -590,7 +618,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::PushGlobal(i) => match code!().literals.get(i as usize) {
                 Some(&assoc) => {
                     let v = vm.assoc_value(assoc);
-                    push!(v, *op);
+                    push!(v);
                 }
                 None => leave!(Exit::Slow(*op)),
             },
@@ -609,8 +637,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             Op::ReturnTop | Op::ReturnSelf => {
                 let top = matches!(*op, Op::ReturnTop);
-                if top && !has!(1) {
-                    leave!(Exit::Slow(*op));
+                if top {
+                    verified!(1);
                 }
                 let v = if top { at!(1) } else { recv };
                 if c.fi == 0
@@ -665,69 +693,61 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::SendAdaptive { site } => tier_send!(*op, site),
-            Op::PushSelf => push!(recv, *op),
-            Op::PushNil => push!(Value::NIL, *op),
-            Op::PushTrue => push!(Value::TRUE, *op),
-            Op::PushFalse => push!(Value::FALSE, *op),
-            Op::PushInt(i) => push!(Value::small(i as i64), *op),
+            Op::PushSelf => push!(recv),
+            Op::PushNil => push!(Value::NIL),
+            Op::PushTrue => push!(Value::TRUE),
+            Op::PushFalse => push!(Value::FALSE),
+            Op::PushInt(i) => push!(Value::small(i as i64)),
             Op::PushLit(i) => match code!().literals.get(i as usize) {
-                Some(&v) => push!(v, *op),
+                Some(&v) => push!(v),
                 None => leave!(Exit::Slow(*op)),
             },
             Op::PushTemp(i) => match temp!(i) {
-                Some(v) => push!(v, *op),
+                Some(v) => push!(v),
                 None => leave!(Exit::Slow(*op)),
             },
             Op::StoreTemp(i) => {
-                if !(has!(1) && set_temp!(i, at!(1))) {
-                    leave!(Exit::Slow(*op));
-                }
+                verified!(1);
+                set_temp!(i, at!(1));
             }
             Op::PopTemp(i) => {
-                // the temp must be below the value popped
-                if !(has!(1) && bpp.wrapping_add(i as usize + 1) < sp) {
-                    leave!(Exit::Slow(*op));
-                }
+                // (the verifier checked the temp is below the value popped)
+                verified!(1);
                 let v = at!(1);
                 drop_n!(1);
                 set_temp!(i, v);
             }
             Op::PushInstVar(i) => {
                 let v = slot(&vm.heap, recv, i as usize);
-                push!(v, *op);
+                push!(v);
             }
             Op::StoreInstVar(i) => {
-                if !(has!(1) && set_plain_slot(&mut vm.heap, recv, i as usize, at!(1))) {
+                verified!(1);
+                if !set_plain_slot(&mut vm.heap, recv, i as usize, at!(1)) {
                     leave!(Exit::Slow(*op));
                 }
             }
             Op::PushRemote { idx, vec } => match temp!(vec) {
                 Some(tv) => {
                     let v = slot(&vm.heap, tv, idx as usize);
-                    push!(v, *op);
+                    push!(v);
                 }
                 None => leave!(Exit::Slow(*op)),
             },
             Op::StoreRemote { idx, vec } => match temp!(vec) {
-                Some(tv) if has!(1) && set_plain_slot(&mut vm.heap, tv, idx as usize, at!(1)) => {}
+                Some(tv) if set_plain_slot(&mut vm.heap, tv, idx as usize, at!(1)) => {}
                 _ => leave!(Exit::Slow(*op)),
             },
             Op::Pop => {
-                if !has!(1) {
-                    leave!(Exit::Slow(*op));
-                }
+                verified!(1);
                 drop_n!(1);
             }
             Op::Dup => {
-                if !has!(1) {
-                    leave!(Exit::Slow(*op));
-                }
-                push!(at!(1), *op);
+                verified!(1);
+                push!(at!(1));
             }
             Op::Arith(a) => {
-                if !has!(2) {
-                    leave!(Exit::Slow(*op));
-                }
+                verified!(2);
                 let (x, y) = (at!(2), at!(1));
                 if !(x.both_int(y)) {
                     leave!(Exit::Slow(*op));
@@ -741,7 +761,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::At => {
-                if !(c.array_plain && has!(2)) {
+                verified!(2);
+                if !c.array_plain {
                     leave!(Exit::Slow(*op));
                 }
                 match array_cell(&mut vm.heap, c.array_class, at!(2), at!(1)) {
@@ -753,7 +774,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::AtPut => {
-                if !(c.array_plain && has!(3)) {
+                verified!(3);
+                if !c.array_plain {
                     leave!(Exit::Slow(*op));
                 }
                 let v = at!(1);
@@ -769,9 +791,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::IdentityEq => {
                 // equal bits are identical; two objects with different
                 // indices may still be equal Floats (the general loop)
-                if !has!(2) {
-                    leave!(Exit::Slow(*op));
-                }
+                verified!(2);
                 let (x, y) = (at!(2), at!(1));
                 if x != y && x.is_obj() && y.is_obj() {
                     leave!(Exit::Slow(*op));
@@ -787,9 +807,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             // (two arms: one test of the popped value each)
             Op::JumpIfFalse(d) => {
-                if !has!(1) {
-                    leave!(Exit::Slow(*op));
-                }
+                verified!(1);
                 match at!(1) {
                     Value::FALSE => {
                         drop_n!(1);
@@ -800,9 +818,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::JumpIfTrue(d) => {
-                if !has!(1) {
-                    leave!(Exit::Slow(*op));
-                }
+                verified!(1);
                 match at!(1) {
                     Value::TRUE => {
                         drop_n!(1);
@@ -813,9 +829,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::JumpIfNil(d) | Op::JumpIfNotNil(d) => {
-                if !has!(1) {
-                    leave!(Exit::Slow(*op));
-                }
+                verified!(1);
                 let v = at!(1);
                 drop_n!(1);
                 if (v == Value::NIL) == matches!(*op, Op::JumpIfNil(_)) {
@@ -827,16 +841,15 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // when its guard fails, or the fuel cannot cover the whole
             // sequence, the sequence's first instruction runs instead.
             // (the pushing ones first check for room for their result)
-            Op::ArithTT { a, b, op: aop } if sp < limit => {
-                fused!(temp!(a), temp!(b), aop, 2, |r| push_checked!(r))
+            Op::ArithTT { a, b, op: aop } => {
+                fused!(temp!(a), temp!(b), aop, 2, |r| push!(r))
             }
-            Op::ArithTI { a, imm, op: aop } if sp < limit => {
-                fused!(temp!(a), int!(imm), aop, 2, |r| push_checked!(r))
+            Op::ArithTI { a, imm, op: aop } => {
+                fused!(temp!(a), int!(imm), aop, 2, |r| push!(r))
             }
-            Op::ArithSI { imm, op: aop } if sp < limit => {
-                fused!(Some(recv), int!(imm), aop, 2, |r| push_checked!(r))
+            Op::ArithSI { imm, op: aop } => {
+                fused!(Some(recv), int!(imm), aop, 2, |r| push!(r))
             }
-            Op::ArithTT { .. } | Op::ArithTI { .. } | Op::ArithSI { .. } => unfuse!(),
             Op::BranchTT { a, b, op: aop, d } => {
                 fused!(temp!(a), temp!(b), aop, 3, |r| if r == Value::FALSE {
                     jump!(d)
@@ -855,16 +868,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::IncTemp { a, imm } => {
                 fused!(temp!(a), int!(imm), Arith::Add, 3, |r| set_temp!(a, r))
             }
-            Op::SetTT { c, a, b, op: aop } if bpp.wrapping_add(c as usize) < sp => {
+            Op::SetTT { c, a, b, op: aop } => {
                 fused!(temp!(a), temp!(b), aop, 3, |r| set_temp!(c, r))
             }
-            Op::SetTI { c, a, imm, op: aop } if bpp.wrapping_add(c as usize) < sp => {
+            Op::SetTI { c, a, imm, op: aop } => {
                 fused!(temp!(a), int!(imm), aop, 3, |r| set_temp!(c, r))
             }
-            Op::SetTT { .. } | Op::SetTI { .. } => unfuse!(),
             Op::PushTT { a, b } => match (temp!(a), temp!(b)) {
-                (Some(x), Some(y)) if sp.wrapping_add(2) <= limit => {
-                    // SAFETY: two free slots (checked)
+                (Some(x), Some(y)) => {
+                    debug_assert!(sp.wrapping_add(2) <= limit, "verified stack room");
+                    // SAFETY: two free slots (the shape's maximum fits)
                     unsafe {
                         sp.write(x);
                         sp.add(1).write(y);
@@ -875,7 +888,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 _ => unfuse!(),
             },
             Op::AtPutPop => {
-                if !(c.array_plain && has!(3)) {
+                verified!(3);
+                if !c.array_plain {
                     // the canonical AtPut (the send, or its failure)
                     leave!(Exit::Slow(Op::AtPut));
                 }
@@ -933,9 +947,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             Op::InlineReturn { off, top, d } => {
                 let off = off as usize;
-                if off == 0 || !has!(off + top as usize) {
-                    leave!(Exit::Slow(*op));
-                }
+                // (verified: off > 0, and that many values)
+                verified!(off + top as usize);
                 let v = if top {
                     at!(1)
                 } else {
@@ -955,39 +968,40 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // both instructions are charged with the leaf's cost (3) as
             // they would be separately; otherwise the push runs.
             Op::GetterS { slot: i, class } => {
-                if sp < limit && vm.class_of(recv) == class && !vm.deep() {
-                    push_checked!(slot(&vm.heap, recv, i as usize));
+                if vm.class_of(recv) == class && !vm.deep() {
+                    push!(slot(&vm.heap, recv, i as usize));
                     quickened_leaf!();
                 } else {
                     unfuse!()
                 }
             }
             Op::GetterT { t, slot: i, class } => match temp!(t) {
-                Some(r) if sp < limit && vm.class_of(r) == class && !vm.deep() => {
-                    push_checked!(slot(&vm.heap, r, i as usize));
+                Some(r) if vm.class_of(r) == class && !vm.deep() => {
+                    push!(slot(&vm.heap, r, i as usize));
                     quickened_leaf!();
                 }
                 _ => unfuse!(),
             },
             Op::ConstS { kind, imm, class } => {
-                if sp < limit && vm.class_of(recv) == class && !vm.deep() {
-                    push_checked!(konst(kind, imm));
+                if vm.class_of(recv) == class && !vm.deep() {
+                    push!(konst(kind, imm));
                     quickened_leaf!();
                 } else {
                     unfuse!()
                 }
             }
             Op::ConstT { t, imm, class } => match temp!(t) {
-                Some(r) if sp < limit && vm.class_of(r) == class && !vm.deep() => {
-                    push_checked!(Value::small(imm as i64));
+                Some(r) if vm.class_of(r) == class && !vm.deep() => {
+                    push!(Value::small(imm as i64));
                     quickened_leaf!();
                 }
                 _ => unfuse!(),
             },
             Op::MakeClosure { block, copied } => {
                 let copied = copied as usize;
+                verified!(copied);
                 let block = match code!().blocks.get(block as usize) {
-                    Some(b) if has!(copied) => b.clone(),
+                    Some(b) => b.clone(),
                     _ => leave!(Exit::Slow(*op)),
                 };
                 // SAFETY: `copied` operands (has!)
@@ -1079,14 +1093,17 @@ struct Cold {
     code_p: *const Code,
     opt_p: *const OptCode,
     ops_ptr: *const Op,
+    /// The running code's shape (`crate::verify`), alive with it.
+    shape_p: *const Shape,
 }
 
 /// The running frame's instructions: its canonical code, or the tier's
 /// optimized copy (`Cell<Op>` has `Op`'s layout), as one view so that
-/// fetching does not ask which. The loop reads through `ip` only where
-/// `ptr <= ip < end`: `ip` moves forward by one per instruction (checked
-/// against `end` before each fetch), and a jump below `ptr` goes to `end`.
-/// The memory is a Vec that is never resized, kept alive by the frame's
+/// fetching does not ask which, with its shape (`crate::verify`). The
+/// loop reads through `ip` only where `ptr <= ip < end`: it runs only
+/// verified code, taken at a pc the shape reaches, and every path the
+/// verifier follows, straight on, by a jump or by a fused instruction's
+/// skip, lands on an instruction. The memory is a Vec that is never resized, kept alive by the frame's
 /// `Rc<Code>`/`Rc<OptCode>` while the view is used. Optimized code is
 /// written only inside `Vm::tier_send`, and the loop copies what it needs
 /// from an instruction before calling that, so no reference from here is
@@ -1095,19 +1112,21 @@ struct Cold {
 struct Ops {
     ptr: *const Op,
     end: *const Op,
+    shape: *const Shape,
 }
 
 impl Ops {
     /// The view of `opt` if there is optimized code, else of `code`.
     #[inline(always)]
     fn of(code: &Code, opt: Option<&OptCode>) -> Ops {
-        let (ptr, len) = match opt {
-            Some(o) => (o.ops.as_ptr() as *const Op, o.ops.len()),
-            None => (code.ops.as_ptr(), code.ops.len()),
+        let (ptr, len, shape) = match opt {
+            Some(o) => (o.ops.as_ptr() as *const Op, o.ops.len(), &o.shape),
+            None => (code.ops.as_ptr(), code.ops.len(), &code.shape),
         };
         Ops {
             ptr,
             end: ptr.wrapping_add(len),
+            shape,
         }
     }
 }

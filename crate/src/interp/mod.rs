@@ -138,6 +138,10 @@ pub struct Vm {
     pub insn_count: u64,
     /// Sends performed (for benchmarks: sends/s).
     pub send_count: u64,
+    /// Times the fast loop found a frame whose operand stack was not as
+    /// its code's shape says (`crate::verify`), so the general loop ran
+    /// it: never, for code the compiler and the tier make (tests check).
+    pub unshaped: u64,
     /// Set when a frame entered an inlined callee's body (`InlineEnter`):
     /// `run` then gives such callees frames of their own before it
     /// answers, so that between slices every frame is an interpreter
@@ -271,6 +275,7 @@ impl Vm {
             warnings: vec![],
             insn_count: 0,
             send_count: 0,
+            unshaped: 0,
             inlined_ran: false,
             doit_counter: 0,
             slice: 1_000_000,

@@ -62,6 +62,9 @@ pub struct Code {
     pub is_block: bool,
     /// The optimizing tier's counters and optimized code for this unit.
     pub tier: std::cell::RefCell<crate::tier::TierInfo>,
+    /// The operand stack's shape (`crate::verify`), which lets the fast
+    /// loop run this code without checks; empty if it did not verify.
+    pub shape: crate::verify::Shape,
 }
 
 impl Code {

@@ -350,6 +350,8 @@ pub struct OptCode {
     pub inlined: RefCell<Vec<String>>,
     /// The canonical code it was made from.
     pub code: Weak<Code>,
+    /// Its operand stack's shape (`crate::verify`).
+    pub shape: crate::verify::Shape,
 }
 
 /// A dependency: optimized code that inlined the method found by looking

@@ -21,16 +21,30 @@ fn is_compare(a: Arith) -> bool {
 pub fn specialize(code: &Rc<Code>) -> OptCode {
     let mut sites = Vec::new();
     let ops = fuse(&code.ops, &code.literals, &mut sites, None);
-    OptCode {
-        ops: ops.into_iter().map(Cell::new).collect(),
-        canon_len: code.ops.len(),
-        scopes: Vec::new(),
-        deps: RefCell::new(Vec::new()),
-        sites,
-        valid: Cell::new(true),
-        inlined: RefCell::new(Vec::new()),
-        code: Rc::downgrade(code),
-    }
+    verified(
+        OptCode {
+            ops: ops.into_iter().map(Cell::new).collect(),
+            canon_len: code.ops.len(),
+            scopes: Vec::new(),
+            deps: RefCell::new(Vec::new()),
+            sites,
+            valid: Cell::new(true),
+            inlined: RefCell::new(Vec::new()),
+            code: Rc::downgrade(code),
+            shape: Default::default(),
+        },
+        code,
+    )
+}
+
+/// `opt` with its shape (`crate::verify`): code that does not verify
+/// (a bug in the tier: a debug assertion) runs only in the general loop.
+fn verified(mut opt: OptCode, code: &Code) -> OptCode {
+    opt.shape = crate::verify::verify_opt(&opt, code).unwrap_or_else(|e| {
+        debug_assert!(false, "optimized {}: {e}", code.print_name());
+        Default::default()
+    });
+    opt
 }
 
 /// A copy of `old` (its instructions and sites as they are now) with
@@ -85,7 +99,8 @@ pub fn with_scope(
         }
     }
     scopes.push(scope);
-    OptCode {
+    let caller = old.code.upgrade();
+    let opt = OptCode {
         ops: ops.into_iter().map(Cell::new).collect(),
         canon_len,
         scopes,
@@ -95,6 +110,12 @@ pub fn with_scope(
         valid: Cell::new(true),
         inlined: RefCell::new(old.inlined.borrow().clone()),
         code: old.code.clone(),
+        shape: Default::default(),
+    };
+    match caller {
+        Some(c) => verified(opt, &c),
+        // (its code is gone: so are its frames)
+        None => opt,
     }
 }
 

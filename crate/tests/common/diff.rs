@@ -176,6 +176,11 @@ fn run(
         (s, _, _) => format!("state {:?}", s),
     };
     log.push(end);
+    // (not part of the comparison: the general loop alone never counts)
+    assert_eq!(
+        vm.unshaped, 0,
+        "the fast loop found frames unlike their code's shape (crate::verify)"
+    );
     log
 }
 

@@ -1,0 +1,387 @@
+//! The bytecode verifier: the operand stack's shape of a code unit,
+//! canonical or optimized, computed once when the code is made, so that
+//! the interpreter's fast loop (`interp::fast`) checks nothing per
+//! instruction.
+//!
+//! For each pc it computes the *height*: how many values lie above the
+//! frame's temp 0 (its temps, then its operands) before the instruction
+//! runs. Heights are a dataflow fact (every path into a pc must agree,
+//! as the JVM's and wasm's verifiers demand), and with them:
+//! - every temp an instruction reads or writes is below the top;
+//! - every pop has that many values above temp 0;
+//! - the stack never grows past [`Shape::max`];
+//! - every jump lands on an instruction, and no path runs off the end;
+//! - literal and block indices are in range.
+//!
+//! The fast loop runs a frame only while `sp - temp0 == heights[pc]`
+//! and `max` values fit in the stack's buffer. It checks that when it
+//! takes a frame (at entry, after a send or return, after anything the
+//! general loop did), and then runs the frame's straight-line code
+//! without a check per instruction. Code that does not verify (none that
+//! the compiler or the tier produces: a test and a debug assertion say
+//! so) keeps an empty shape, and only the general loop, which checks
+//! everything with `Vec` operations, runs it.
+//!
+//! Optimized code is verified with the effects each fused instruction
+//! has when its guard holds, *and* with the effects of the canonical
+//! instruction at its pc, which is what runs when the guard fails. The
+//! tier's in-place rewrites (a send site's states, a quickened leaf)
+//! keep every height, so they need no new verification.
+
+use crate::bytecode::Op;
+use crate::object::Code;
+use crate::tier::OptCode;
+
+/// A pc no path reaches (code after a `^`, kept for the stack's shape).
+pub const DEAD: u16 = u16::MAX;
+
+/// The operand stack's shape of a code unit (see the module doc).
+#[derive(Clone, Debug, Default)]
+pub struct Shape {
+    /// Per pc, the number of values above temp 0 before it runs, or
+    /// [`DEAD`]; empty for code that did not verify.
+    pub heights: Box<[u16]>,
+    /// The most values above temp 0 at any point.
+    pub max: u16,
+}
+
+impl Shape {
+    /// The height at `pc`, if the code verified and a path reaches it.
+    #[inline(always)]
+    pub fn at(&self, pc: usize) -> Option<usize> {
+        match self.heights.get(pc) {
+            Some(&h) if h != DEAD => Some(h as usize),
+            _ => None,
+        }
+    }
+}
+
+/// What a unit gives the verifier besides its instructions.
+struct Unit<'a> {
+    /// The height at pc 0: the frame's temps (arguments, copied values,
+    /// temporaries), which a call puts on the stack.
+    entry: usize,
+    literals: usize,
+    blocks: usize,
+    /// The canonical instructions (for optimized code).
+    canon: &'a [Op],
+    opt: Option<&'a OptCode>,
+}
+
+/// The shape of a canonical code unit.
+pub fn verify_code(code: &Code) -> Result<Shape, String> {
+    let u = Unit {
+        entry: code.num_temps as usize,
+        literals: code.literals.len(),
+        blocks: code.blocks.len(),
+        canon: &code.ops,
+        opt: None,
+    };
+    analyze(code.ops.len(), |pc| code.ops[pc], &u)
+}
+
+/// The shape of optimized code made from `code`.
+pub fn verify_opt(opt: &OptCode, code: &Code) -> Result<Shape, String> {
+    let u = Unit {
+        entry: code.num_temps as usize,
+        literals: code.literals.len(),
+        blocks: code.blocks.len(),
+        canon: &code.ops,
+        opt: Some(opt),
+    };
+    analyze(opt.ops.len(), |pc| opt.ops[pc].get(), &u)
+}
+
+fn analyze(len: usize, op_at: impl Fn(usize) -> Op, u: &Unit) -> Result<Shape, String> {
+    if len == 0 {
+        return Err("no instructions".into());
+    }
+    let mut heights = vec![DEAD; len];
+    let mut work = vec![0usize];
+    let entry = u16::try_from(u.entry)
+        .ok()
+        .filter(|&h| h != DEAD)
+        .ok_or("too many temps")?;
+    heights[0] = entry;
+    let mut max = entry;
+    let mut out = Vec::with_capacity(4);
+    while let Some(pc) = work.pop() {
+        let h = heights[pc] as usize;
+        out.clear();
+        edges(pc, op_at(pc), h, u, &mut out)?;
+        // a fused instruction whose guard fails runs the canonical one
+        if pc < u.canon.len() && u.opt.is_some() && op_at(pc).is_optimized() {
+            edges(pc, u.canon[pc], h, u, &mut out)?;
+        }
+        for &(t, nh) in &out {
+            if t >= len {
+                return Err(format!("pc {pc}: a path leaves the code (to {t})"));
+            }
+            let nh = u16::try_from(nh)
+                .ok()
+                .filter(|&x| x != DEAD)
+                .ok_or("stack too deep")?;
+            match heights[t] {
+                DEAD => {
+                    heights[t] = nh;
+                    max = max.max(nh);
+                    work.push(t);
+                }
+                old if old != nh => {
+                    return Err(format!(
+                        "pc {t}: stack height {old} on one path, {nh} from pc {pc}"
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(Shape {
+        heights: heights.into_boxed_slice(),
+        max,
+    })
+}
+
+/// The successors of the instruction `op` at `pc`, entered with height
+/// `h`, with their heights; an error if it needs what is not there.
+fn edges(
+    pc: usize,
+    op: Op,
+    h: usize,
+    u: &Unit,
+    out: &mut Vec<(usize, usize)>,
+) -> Result<(), String> {
+    let need = |n: usize| -> Result<(), String> {
+        if h >= n {
+            Ok(())
+        } else {
+            Err(format!("pc {pc}: {op:?} needs {n} values, has {h}"))
+        }
+    };
+    let temp = |i: u16| -> Result<(), String> {
+        if (i as usize) < h {
+            Ok(())
+        } else {
+            Err(format!("pc {pc}: {op:?} reads temp {i}, height {h}"))
+        }
+    };
+    let lit = |i: u16| -> Result<(), String> {
+        if (i as usize) < u.literals {
+            Ok(())
+        } else {
+            Err(format!("pc {pc}: literal {i} of {}", u.literals))
+        }
+    };
+    let to = |d: i64| -> Result<usize, String> {
+        usize::try_from(pc as i64 + 1 + d).map_err(|_| format!("pc {pc}: jump before the start"))
+    };
+    let site_argc = |site: u16| -> Result<usize, String> {
+        u.opt
+            .and_then(|o| o.sites.get(site as usize))
+            .map(|s| s.borrow().argc as usize)
+            .ok_or_else(|| format!("pc {pc}: no site {site}"))
+    };
+    let next = pc + 1;
+    match op {
+        Op::PushSelf
+        | Op::PushNil
+        | Op::PushTrue
+        | Op::PushFalse
+        | Op::PushInt(_)
+        | Op::PushThisContext
+        | Op::PushInstVar(_) => out.push((next, h + 1)),
+        Op::PushLit(i) | Op::PushGlobal(i) => {
+            lit(i)?;
+            out.push((next, h + 1));
+        }
+        Op::StoreGlobal(i) => {
+            lit(i)?;
+            need(1)?;
+            out.push((next, h));
+        }
+        Op::PushTemp(i) => {
+            temp(i)?;
+            out.push((next, h + 1));
+        }
+        Op::StoreTemp(i) => {
+            need(1)?;
+            temp(i)?;
+            out.push((next, h));
+        }
+        Op::PopTemp(i) => {
+            // the temp must be below the value popped
+            need(1)?;
+            if i as usize + 1 >= h {
+                return Err(format!("pc {pc}: PopTemp({i}) at height {h}"));
+            }
+            out.push((next, h - 1));
+        }
+        Op::PushRemote { vec, .. } => {
+            temp(vec)?;
+            out.push((next, h + 1));
+        }
+        Op::StoreRemote { vec, .. } => {
+            need(1)?;
+            temp(vec)?;
+            out.push((next, h));
+        }
+        Op::StoreInstVar(_) | Op::Class => {
+            need(1)?;
+            out.push((next, h));
+        }
+        Op::Pop => {
+            need(1)?;
+            out.push((next, h - 1));
+        }
+        Op::Dup => {
+            need(1)?;
+            out.push((next, h + 1));
+        }
+        Op::MakeArray { size, .. } => {
+            let size = size as usize;
+            need(size)?;
+            out.push((next, h - size + 1));
+        }
+        Op::Send { sel, argc } | Op::SuperSend { sel, argc } => {
+            lit(sel)?;
+            need(argc as usize + 1)?;
+            out.push((next, h - argc as usize));
+        }
+        Op::Arith(_) | Op::IdentityEq | Op::At => {
+            need(2)?;
+            out.push((next, h - 1));
+        }
+        Op::AtPut => {
+            need(3)?;
+            out.push((next, h - 2));
+        }
+        Op::Jump(d) => out.push((to(d as i64)?, h)),
+        Op::JumpIfTrue(d) | Op::JumpIfFalse(d) | Op::JumpIfNil(d) | Op::JumpIfNotNil(d) => {
+            need(1)?;
+            out.push((next, h - 1));
+            out.push((to(d as i64)?, h - 1));
+        }
+        Op::ReturnTop | Op::NonLocalReturn => need(1)?,
+        Op::ReturnSelf => {}
+        Op::MakeClosure { block, copied } => {
+            if block as usize >= u.blocks {
+                return Err(format!("pc {pc}: block {block} of {}", u.blocks));
+            }
+            need(copied as usize)?;
+            out.push((next, h - copied as usize + 1));
+        }
+        // ----- optimized instructions: the effect when the guard holds
+        // (the canonical instruction's is added by `analyze`) -----
+        Op::ArithTT { a, b, .. } => {
+            temp(a)?;
+            temp(b)?;
+            out.push((pc + 3, h + 1));
+        }
+        Op::ArithTI { a, .. } => {
+            temp(a)?;
+            out.push((pc + 3, h + 1));
+        }
+        Op::ArithSI { .. } => out.push((pc + 3, h + 1)),
+        Op::BranchTT { a, b, d, .. } | Op::BranchAtTT { a, b, d } => {
+            temp(a)?;
+            temp(b)?;
+            out.push((pc + 4, h));
+            out.push((to(3 + d as i64)?, h));
+        }
+        Op::BranchTI { a, d, .. } => {
+            temp(a)?;
+            out.push((pc + 4, h));
+            out.push((to(3 + d as i64)?, h));
+        }
+        Op::BranchSI { d, .. } => {
+            out.push((pc + 4, h));
+            out.push((to(3 + d as i64)?, h));
+        }
+        Op::IncTemp { a, .. } => {
+            temp(a)?;
+            out.push((pc + 4, h));
+        }
+        Op::SetTT { c, a, b, .. } => {
+            temp(c)?;
+            temp(a)?;
+            temp(b)?;
+            out.push((pc + 4, h));
+        }
+        Op::SetTI { c, a, .. } => {
+            temp(c)?;
+            temp(a)?;
+            out.push((pc + 4, h));
+        }
+        Op::PushTT { a, b } => {
+            temp(a)?;
+            temp(b)?;
+            out.push((pc + 2, h + 2));
+        }
+        Op::AtPutPop => {
+            need(3)?;
+            out.push((pc + 2, h - 3));
+        }
+        Op::AtPutTTK { a, b, .. } => {
+            temp(a)?;
+            temp(b)?;
+            out.push((pc + 5, h));
+        }
+        // the jump, then the test at its target in the same dispatch:
+        // into the body, or to the test's JumpIfFalse with false pushed
+        Op::JumpBranchTT { a, b, d, .. } => {
+            temp(a)?;
+            temp(b)?;
+            let t = to(d as i64)?;
+            out.extend([(t, h), (t + 3, h + 1), (t + 4, h)]);
+        }
+        Op::JumpBranchTI { a, d, .. } => {
+            temp(a)?;
+            let t = to(d as i64)?;
+            out.extend([(t, h), (t + 3, h + 1), (t + 4, h)]);
+        }
+        Op::SendAdaptive { site }
+        | Op::SendCached { site }
+        | Op::SendMega { site }
+        | Op::InlineLeaf { site } => {
+            let argc = site_argc(site)?;
+            need(argc + 1)?;
+            out.push((next, h - argc));
+        }
+        Op::GetterS { .. } | Op::ConstS { .. } => out.push((pc + 2, h + 1)),
+        Op::GetterT { t, .. } | Op::ConstT { t, .. } => {
+            temp(t as u16)?;
+            out.push((pc + 2, h + 1));
+        }
+        Op::InlineEnter { scope } => {
+            let o = u.opt.ok_or("InlineEnter outside optimized code")?;
+            let first = o
+                .scopes
+                .get(scope as usize)
+                .ok_or_else(|| format!("pc {pc}: no scope {scope}"))?;
+            let argc = first.argc as usize;
+            need(argc + 1)?;
+            // the inline-cached send
+            out.push((next, h - argc));
+            // each scope's body, with the callee's temps above its
+            // arguments (see `fast::inline_enter`)
+            for (_, s) in o.scope_chain(scope as usize) {
+                let off = s.off as usize;
+                if s.argc as usize != argc || off + argc != h || off == 0 || s.ret as usize != next
+                {
+                    return Err(format!("pc {pc}: scope {scope} does not fit its send"));
+                }
+                let temps = (s.code.num_temps as usize).max(argc);
+                out.push((s.start, off + temps));
+            }
+        }
+        Op::InlineReturn { off, top, d } => {
+            let off = off as usize;
+            if off == 0 {
+                return Err(format!("pc {pc}: InlineReturn with no receiver"));
+            }
+            need(off + top as usize)?;
+            out.push((to(d as i64)?, off));
+        }
+    }
+    Ok(())
+}
