@@ -36,13 +36,28 @@ use crate::tier::OptCode;
 pub const DEAD: u16 = u16::MAX;
 
 /// The operand stack's shape of a code unit (see the module doc).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Shape {
     /// Per pc, the number of values above temp 0 before it runs, or
     /// [`DEAD`]; empty for code that did not verify.
     pub heights: Box<[u16]>,
+    /// The height at pc 0 (its temps), or [`DEAD`] for code that did not
+    /// verify: what a frame just called has (so a call checks this, not
+    /// the table).
+    pub entry: u16,
     /// The most values above temp 0 at any point.
     pub max: u16,
+}
+
+impl Default for Shape {
+    /// The shape of code that did not verify: no pc is reachable.
+    fn default() -> Shape {
+        Shape {
+            heights: Box::new([]),
+            entry: DEAD,
+            max: 0,
+        }
+    }
 }
 
 impl Shape {
@@ -70,14 +85,31 @@ struct Unit<'a> {
 
 /// The shape of a canonical code unit.
 pub fn verify_code(code: &Code) -> Result<Shape, String> {
+    verify_ops(
+        &code.ops,
+        code.num_temps as usize,
+        code.literals.len(),
+        code.blocks.len(),
+    )
+}
+
+/// The shape of canonical instructions `ops`, for a frame with `temps`
+/// temps, `literals` literals and `blocks` nested blocks; an error names
+/// the first pc found wrong.
+pub fn verify_ops(
+    ops: &[Op],
+    temps: usize,
+    literals: usize,
+    blocks: usize,
+) -> Result<Shape, String> {
     let u = Unit {
-        entry: code.num_temps as usize,
-        literals: code.literals.len(),
-        blocks: code.blocks.len(),
-        canon: &code.ops,
+        entry: temps,
+        literals,
+        blocks,
+        canon: ops,
         opt: None,
     };
-    analyze(code.ops.len(), |pc| code.ops[pc], &u)
+    analyze(ops.len(), |pc| ops[pc], &u)
 }
 
 /// The shape of optimized code made from `code`.
@@ -108,6 +140,10 @@ fn analyze(len: usize, op_at: impl Fn(usize) -> Op, u: &Unit) -> Result<Shape, S
     while let Some(pc) = work.pop() {
         let h = heights[pc] as usize;
         out.clear();
+        if u.opt.is_none() && op_at(pc).is_optimized() {
+            // (its failure path is the canonical instruction it replaced)
+            return Err(format!("pc {pc}: {:?} in canonical code", op_at(pc)));
+        }
         edges(pc, op_at(pc), h, u, &mut out)?;
         // a fused instruction whose guard fails runs the canonical one
         if pc < u.canon.len() && u.opt.is_some() && op_at(pc).is_optimized() {
@@ -120,7 +156,7 @@ fn analyze(len: usize, op_at: impl Fn(usize) -> Op, u: &Unit) -> Result<Shape, S
             let nh = u16::try_from(nh)
                 .ok()
                 .filter(|&x| x != DEAD)
-                .ok_or("stack too deep")?;
+                .ok_or_else(|| format!("pc {pc}: stack too deep"))?;
             match heights[t] {
                 DEAD => {
                     heights[t] = nh;
@@ -138,6 +174,7 @@ fn analyze(len: usize, op_at: impl Fn(usize) -> Op, u: &Unit) -> Result<Shape, S
     }
     Ok(Shape {
         heights: heights.into_boxed_slice(),
+        entry,
         max,
     })
 }
@@ -353,7 +390,9 @@ fn edges(
             out.push((pc + 2, h + 1));
         }
         Op::InlineEnter { scope } => {
-            let o = u.opt.ok_or("InlineEnter outside optimized code")?;
+            let o = u
+                .opt
+                .ok_or_else(|| format!("pc {pc}: InlineEnter outside optimized code"))?;
             let first = o
                 .scopes
                 .get(scope as usize)

@@ -152,8 +152,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // code's shape says at its pc (`crate::verify`), with room in the
     // buffer for the most it will have (the buffer grows here if not).
     // Then its instructions run without checks on the operand stack.
+    // `called`: the frame was just pushed by a send (at pc 0).
     macro_rules! load_top {
-        () => {{
+        ($called:expr) => {{
             c.fi = vm.frames.len() - 1;
             let f = &vm.frames[c.fi];
             c.code_p = Rc::as_ptr(&f.code);
@@ -184,7 +185,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 load_stack!();
                 set_bpp!(bp);
             }
-            let ok = shape.at(pc) == Some(h);
+            let ok = if $called {
+                shape.entry as usize == h
+            } else {
+                shape.at(pc) == Some(h)
+            };
             if !ok {
                 vm.unshaped += 1;
             }
@@ -225,11 +230,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     }
     // Switches to the frame now on top, keeping the fuel.
     macro_rules! switch_frame {
-        () => {{
+        ($called:expr) => {{
             // the chunk's fuel moves to the new ip, as for a jump (in the
             // rare case that would wrap, it is re-chunked)
             let left = fuel_end - ip as usize;
-            let shaped = load_top!();
+            let shaped = load_top!($called);
             // (within set_fuel!'s bound, which jump! relies on: the fuel
             // end stays far enough below usize::MAX to move by a jump)
             let room = usize::MAX.saturating_sub(c.guard.saturating_add(FUSED_MAX * OP));
@@ -265,7 +270,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         };
     }
     load_stack!();
-    let shaped = load_top!();
+    let shaped = load_top!(false);
     set_fuel!(*fuel_io);
     if fuel_end < c.guard || !shaped {
         // too little fuel to run without counting: one instruction,
@@ -468,7 +473,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 *fuel_io = f;
                 return Exit::Frame;
             }
-            let shaped = load_top!();
+            let shaped = load_top!(false);
             set_fuel!(f);
             if !shaped {
                 leave!(Exit::Frame);
@@ -551,7 +556,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             if c.tier_on {
                 vm.tier_enter();
             }
-            switch_frame!();
+            switch_frame!(true);
         }};
     }
     // A tier send site the fast paths do not cover: `Vm::tier_send`
@@ -654,7 +659,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     sp = bpp;
                     sp.sub(1).write(v);
                 }
-                switch_frame!();
+                switch_frame!(false);
             }
             // The tier's send sites: a megamorphic one is an ordinary send;
             // an inline cache's hit skips the lookup. Misses, the first
