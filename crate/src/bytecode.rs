@@ -269,6 +269,33 @@ pub enum Op {
 }
 
 impl Op {
+    /// For a fused instruction, the first canonical instruction of the
+    /// sequence it replaced: what runs when its guard fails (everything
+    /// after it is still there, canonical). Known from the instruction
+    /// itself, so it holds inside an inlined callee's body too, whose
+    /// canonical form is in another code unit. `None` for the others
+    /// (the sends' failure is a send; `JumpBranch*` only jumps).
+    pub fn unfused(&self) -> Option<Op> {
+        Some(match *self {
+            Op::ArithTT { a, .. }
+            | Op::ArithTI { a, .. }
+            | Op::BranchTT { a, .. }
+            | Op::BranchTI { a, .. }
+            | Op::IncTemp { a, .. }
+            | Op::SetTT { a, .. }
+            | Op::SetTI { a, .. }
+            | Op::PushTT { a, .. }
+            | Op::AtPutTTK { a, .. }
+            | Op::BranchAtTT { a, .. } => Op::PushTemp(a),
+            Op::GetterT { t, .. } | Op::ConstT { t, .. } => Op::PushTemp(t as u16),
+            Op::ArithSI { .. } | Op::BranchSI { .. } | Op::GetterS { .. } | Op::ConstS { .. } => {
+                Op::PushSelf
+            }
+            Op::AtPutPop => Op::AtPut,
+            _ => return None,
+        })
+    }
+
     /// True for instructions only the tier produces.
     pub fn is_optimized(&self) -> bool {
         matches!(

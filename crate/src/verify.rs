@@ -145,8 +145,20 @@ fn analyze(len: usize, op_at: impl Fn(usize) -> Op, u: &Unit) -> Result<Shape, S
             return Err(format!("pc {pc}: {:?} in canonical code", op_at(pc)));
         }
         edges(pc, op_at(pc), h, u, &mut out)?;
-        // a fused instruction whose guard fails runs the canonical one
-        if pc < u.canon.len() && u.opt.is_some() && op_at(pc).is_optimized() {
+        // a fused instruction whose guard fails runs the first canonical
+        // instruction of what it replaced (`Op::unfused`), which in the
+        // canonical code's pc space is the one at its pc; a send site's
+        // failure is the canonical send there
+        let op = op_at(pc);
+        if let Some(first) = op.unfused() {
+            if pc < u.canon.len() && u.canon[pc] != first {
+                return Err(format!(
+                    "pc {pc}: {op:?} does not replace {:?}",
+                    u.canon[pc]
+                ));
+            }
+            edges(pc, first, h, u, &mut out)?;
+        } else if pc < u.canon.len() && u.opt.is_some() && op.is_optimized() {
             edges(pc, u.canon[pc], h, u, &mut out)?;
         }
         for &(t, nh) in &out {

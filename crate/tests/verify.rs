@@ -816,6 +816,7 @@ fn inlined(off: u16, ret: u16, enter_argc: u8, body_ret: Op) -> (Rc<Code>, OptCo
         ret,
         parent: None,
         next: None,
+        block: false,
     };
     let ops = vec![
         PushSelf,                 // 0

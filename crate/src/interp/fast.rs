@@ -381,20 +381,17 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     }
     // A fused instruction whose guard failed runs the first instruction
     // of the sequence it replaced instead (the following ones are still
-    // canonical in the optimized code).
+    // canonical in the optimized code), known from the instruction itself
+    // (`Op::unfused`), so also inside an inlined callee's body. One that
+    // needs the general loop there un-fetches itself at the exit and
+    // splits the frame (`unfetch_inlined`).
     macro_rules! unfuse {
-        () => {
-            match code!().ops.get(pc!() - 1) {
-                Some(&Op::PushTemp(i)) => match temp!(i) {
-                    Some(v) => push!(v),
-                    None => leave!(Exit::Slow(Op::PushTemp(i))),
-                },
-                Some(&Op::PushSelf) => push!(recv),
-                Some(&other) => leave!(Exit::Slow(other)),
-                // in an inlined callee's body, whose canonical form runs
-                // in the callee's own frame: the exit un-fetches this
-                // instruction and splits the frame (`unfetch_inlined`)
-                None => leave!(Exit::Slow(Op::Pop)),
+        ($op:expr) => {
+            match $op.unfused() {
+                Some(Op::PushTemp(i)) => push!(temp!(i).unwrap_or(Value::NIL)),
+                Some(Op::PushSelf) => push!(recv),
+                Some(other) => leave!(Exit::Slow(other)),
+                None => leave!(Exit::Slow(*$op)),
             }
         };
     }
@@ -407,16 +404,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // instructions: `$then` gets the result; a non-SmallInteger operand,
     // an overflow or too little fuel runs the first instruction instead.
     macro_rules! fused {
-        ($x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
+        ($op:expr, $x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
             match ($x, $y) {
                 (Some(x), Some(y)) if x.both_int(y) => match arith_tagged($aop, x, y) {
                     Some($r) => {
                         ip = ip.wrapping_add($n);
                         $then;
                     }
-                    None => unfuse!(),
+                    None => unfuse!($op),
                 },
-                _ => unfuse!(),
+                _ => unfuse!($op),
             }
         };
     }
@@ -847,37 +844,44 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // sequence, the sequence's first instruction runs instead.
             // (the pushing ones first check for room for their result)
             Op::ArithTT { a, b, op: aop } => {
-                fused!(temp!(a), temp!(b), aop, 2, |r| push!(r))
+                fused!(op, temp!(a), temp!(b), aop, 2, |r| push!(r))
             }
             Op::ArithTI { a, imm, op: aop } => {
-                fused!(temp!(a), int!(imm), aop, 2, |r| push!(r))
+                fused!(op, temp!(a), int!(imm), aop, 2, |r| push!(r))
             }
             Op::ArithSI { imm, op: aop } => {
-                fused!(Some(recv), int!(imm), aop, 2, |r| push!(r))
+                fused!(op, Some(recv), int!(imm), aop, 2, |r| push!(r))
             }
             Op::BranchTT { a, b, op: aop, d } => {
-                fused!(temp!(a), temp!(b), aop, 3, |r| if r == Value::FALSE {
+                fused!(op, temp!(a), temp!(b), aop, 3, |r| if r == Value::FALSE {
                     jump!(d)
                 })
             }
             Op::BranchTI { a, imm, op: aop, d } => {
-                fused!(temp!(a), int!(imm), aop, 3, |r| if r == Value::FALSE {
+                fused!(op, temp!(a), int!(imm), aop, 3, |r| if r == Value::FALSE {
                     jump!(d)
                 })
             }
             Op::BranchSI { imm, op: aop, d } => {
-                fused!(Some(recv), int!(imm), aop, 3, |r| if r == Value::FALSE {
-                    jump!(d)
-                })
+                fused!(
+                    op,
+                    Some(recv),
+                    int!(imm),
+                    aop,
+                    3,
+                    |r| if r == Value::FALSE {
+                        jump!(d)
+                    }
+                )
             }
             Op::IncTemp { a, imm } => {
-                fused!(temp!(a), int!(imm), Arith::Add, 3, |r| set_temp!(a, r))
+                fused!(op, temp!(a), int!(imm), Arith::Add, 3, |r| set_temp!(a, r))
             }
             Op::SetTT { c, a, b, op: aop } => {
-                fused!(temp!(a), temp!(b), aop, 3, |r| set_temp!(c, r))
+                fused!(op, temp!(a), temp!(b), aop, 3, |r| set_temp!(c, r))
             }
             Op::SetTI { c, a, imm, op: aop } => {
-                fused!(temp!(a), int!(imm), aop, 3, |r| set_temp!(c, r))
+                fused!(op, temp!(a), int!(imm), aop, 3, |r| set_temp!(c, r))
             }
             Op::PushTT { a, b } => match (temp!(a), temp!(b)) {
                 (Some(x), Some(y)) => {
@@ -890,7 +894,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     }
                     ip = ip.wrapping_add(1);
                 }
-                _ => unfuse!(),
+                _ => unfuse!(op),
             },
             Op::AtPutPop => {
                 verified!(3);
@@ -915,10 +919,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             *cell = konst(kind, imm);
                             ip = ip.wrapping_add(4);
                         }
-                        None => unfuse!(),
+                        None => unfuse!(op),
                     }
                 }
-                _ => unfuse!(),
+                _ => unfuse!(op),
             },
             Op::BranchAtTT { a, b, d } => match (temp!(a), temp!(b)) {
                 (Some(r), Some(i)) if c.array_plain => {
@@ -929,10 +933,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                                 jump!(d);
                             }
                         }
-                        _ => unfuse!(),
+                        _ => unfuse!(op),
                     }
                 }
-                _ => unfuse!(),
+                _ => unfuse!(op),
             },
             Op::JumpBranchTT { a, b, op: aop, d } => jump_branch!(*op, d, temp!(a), temp!(b), aop),
             Op::JumpBranchTI { a, imm, op: aop, d } => {
@@ -977,7 +981,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     push!(slot(&vm.heap, recv, i as usize));
                     quickened_leaf!();
                 } else {
-                    unfuse!()
+                    unfuse!(op)
                 }
             }
             Op::GetterT { t, slot: i, class } => match temp!(t) {
@@ -985,14 +989,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     push!(slot(&vm.heap, r, i as usize));
                     quickened_leaf!();
                 }
-                _ => unfuse!(),
+                _ => unfuse!(op),
             },
             Op::ConstS { kind, imm, class } => {
                 if vm.class_of(recv) == class && !vm.deep() {
                     push!(konst(kind, imm));
                     quickened_leaf!();
                 } else {
-                    unfuse!()
+                    unfuse!(op)
                 }
             }
             Op::ConstT { t, imm, class } => match temp!(t) {
@@ -1000,7 +1004,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     push!(Value::small(imm as i64));
                     quickened_leaf!();
                 }
-                _ => unfuse!(),
+                _ => unfuse!(op),
             },
             Op::MakeClosure { block, copied } => {
                 let copied = copied as usize;
@@ -1173,6 +1177,28 @@ unsafe fn inline_enter(
         return None;
     }
     let mut sp = sp;
+    let mut extra = extra;
+    if s.block {
+        // an inlined block: the closure must be one of its block's, made
+        // by this frame; its copied values come first, as in its frame
+        let serial = vm.frames.last()?.serial;
+        let r = unsafe { *bpp.add(off - 1) };
+        match vm.heap.try_get(r).map(|x| &x.body) {
+            Some(Body::Closure(c))
+                if Rc::ptr_eq(&c.code, &s.code) && c.outer == serial && c.copied.len() <= extra =>
+            {
+                for &v in &c.copied {
+                    // SAFETY: copied <= extra <= room
+                    unsafe {
+                        sp.write(v);
+                        sp = sp.add(1);
+                    }
+                }
+                extra -= c.copied.len();
+            }
+            _ => return None,
+        }
+    }
     for _ in 0..extra {
         // SAFETY: extra <= room
         unsafe {

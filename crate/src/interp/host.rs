@@ -631,16 +631,28 @@ impl Vm {
             let canon = o.canon_len.min(ops.len());
             out.push_str(&crate::bytecode::disassemble(&ops[..canon], &names));
             for (i, sc) in o.scopes.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "inlined scope {}: {} v{} for {} (its self is t{}; back at {}):",
-                    i,
-                    sc.code.print_name(),
-                    sc.code.info.version,
-                    class(sc.class),
-                    sc.off.wrapping_sub(1),
-                    sc.ret
-                );
+                let _ = if sc.block {
+                    writeln!(
+                        out,
+                        "inlined scope {}: {} v{}, a block made here (its closure is t{}; back at {}):",
+                        i,
+                        sc.code.print_name(),
+                        sc.code.info.version,
+                        sc.off.wrapping_sub(1),
+                        sc.ret
+                    )
+                } else {
+                    writeln!(
+                        out,
+                        "inlined scope {}: {} v{} for {} (its self is t{}; back at {}):",
+                        i,
+                        sc.code.print_name(),
+                        sc.code.info.version,
+                        class(sc.class),
+                        sc.off.wrapping_sub(1),
+                        sc.ret
+                    )
+                };
                 // its sends are the optimized code's sites (no literals)
                 let (start, end) = (sc.start.min(ops.len()), sc.end.min(ops.len()));
                 out.push_str(&crate::bytecode::disassemble_at(

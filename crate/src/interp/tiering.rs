@@ -9,8 +9,9 @@ use super::{TierMode, Vm};
 use crate::bytecode::Op;
 use crate::object::{Body, ClassId, Code, Value};
 use crate::tier::{
-    inline_body, leaf_of, specialize, with_scope, CacheEntry, Dependency, InlineScope, Leaf,
-    OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX, POLY_MAX, SCOPES_MAX,
+    inline_block_body, inline_body, leaf_of, specialize, with_scope, CacheEntry, Dependency,
+    InlineScope, Leaf, OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX, POLY_MAX,
+    SCOPES_MAX,
 };
 use std::rc::Rc;
 
@@ -186,6 +187,23 @@ impl Vm {
         }
         let recv = self.stack[n - argc - 1];
         let class = self.class_of(recv);
+        if let Some(b) = enter
+            .and_then(|f| o.scope_for(f, class))
+            .filter(|s| s.block)
+        {
+            // an inlined block's guard missed (another block's closure, or
+            // one made elsewhere): counted, so a send that keeps meeting
+            // those gets its inline cache (not for the other reasons the
+            // body was not entered: the depth limit, a slice's last fuel)
+            let serial = self.frames.last().map(|f| f.serial);
+            let hit = matches!(
+                self.heap.try_get(recv).map(|x| &x.body),
+                Some(Body::Closure(c)) if Rc::ptr_eq(&c.code, &b.code) && Some(c.outer) == serial
+            );
+            if !hit {
+                self.site_guard_failed(o, site, pc);
+            }
+        }
         if let Some(first) = enter.filter(|&f| o.scope_for(f, class).is_none()) {
             // a polymorphic site: the callee for this class is inlined
             // too, if it can be (up to POLY_MAX); else, after enough
@@ -456,9 +474,37 @@ impl Vm {
             Ok(r) => r,
             Err(_) => return false,
         };
-        let body = match inline_body(callee, off) {
+        // a block's `value:` (primitives 201-205) whose receiver, under
+        // the arguments, is a closure this frame made: the block's body
+        let (serial, home_method) = (frame.serial, frame.method);
+        let block_code = if (201..=205).contains(&callee.info.primitive) {
+            match self
+                .stack
+                .len()
+                .checked_sub(argc + 1)
+                .and_then(|i| self.stack.get(i))
+                .and_then(|&r| self.heap.try_get(r))
+                .map(|x| &x.body)
+            {
+                Some(Body::Closure(c)) if c.outer == serial && c.code.num_args as usize == argc => {
+                    Some(c.code.clone())
+                }
+                _ => return false,
+            }
+        } else {
+            None
+        };
+        let body = match &block_code {
+            Some(b) => inline_block_body(b, off),
+            None => inline_body(callee, off),
+        };
+        let body = match body {
             Some(b) => b,
             None => return false,
+        };
+        let (scope_code, scope_method) = match &block_code {
+            Some(b) => (b.clone(), home_method),
+            None => (callee.clone(), method),
         };
         // (jumps between the caller and the body are i16)
         if o.ops.len() + body.len() + 1 > i16::MAX as usize {
@@ -470,8 +516,8 @@ impl Vm {
         };
         let scope = InlineScope {
             class,
-            method,
-            code: callee.clone(),
+            method: scope_method,
+            code: scope_code.clone(),
             site: site as u16,
             start: 0,
             end: 0,
@@ -480,8 +526,9 @@ impl Vm {
             ret,
             parent: o.scope_at(pc).map(|(i, _)| i as u16),
             next: None,
+            block: block_code.is_some(),
         };
-        let new = Rc::new(with_scope(o, pc, scope, body, callee, link));
+        let new = Rc::new(with_scope(o, pc, scope, body, &scope_code, link));
         if let Some(s) = new.sites.get(site) {
             let mut s = s.borrow_mut();
             s.epoch = self.cache_epoch;
@@ -491,7 +538,10 @@ impl Vm {
                 code: callee.clone(),
             }];
         }
-        let label = format!("{} v{} (sends)", callee.print_name(), callee.info.version);
+        let label = match &block_code {
+            Some(b) => format!("{} (block)", b.print_name()),
+            None => format!("{} v{} (sends)", callee.print_name(), callee.info.version),
+        };
         new.inlined.borrow_mut().push(label.clone());
         // the copy relies on all `o` relied on, and on the callee
         for &(c, sel) in o.deps.borrow().iter() {
@@ -836,20 +886,30 @@ pub(crate) fn split_frame(
         None => return false,
     };
     let (bp0, depth) = (f.bp as usize, fi + 1);
+    let (own_receiver, own_home) = (f.receiver, f.home);
     let mut callees = Vec::with_capacity(chain.len());
     for (s, pc) in chain.iter().rev() {
         let bp = bp0 + s.off as usize;
         let serial = *next_serial;
         *next_serial += 1;
+        // the callee's receiver slot holds its receiver, or for a block,
+        // the closure (made by this frame: its receiver and home are the
+        // frame's)
+        let under = stack.get(bp.wrapping_sub(1)).copied().unwrap_or(Value::NIL);
+        let (receiver, closure, home) = if s.block {
+            (own_receiver, under, own_home)
+        } else {
+            (under, Value::NIL, serial)
+        };
         callees.push(Frame {
             code: s.code.clone(),
             pc: (pc - s.start) as u32,
             bp: bp as u32,
-            receiver: stack.get(bp.wrapping_sub(1)).copied().unwrap_or(Value::NIL),
+            receiver,
             method: s.method,
-            closure: Value::NIL,
+            closure,
             serial,
-            home: serial,
+            home,
             on_return: OnReturn::Push,
             // each goes on in its own optimized code, if it has some (same
             // pc space as its canonical code) and it is still valid (not

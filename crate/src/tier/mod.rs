@@ -167,6 +167,14 @@ impl Site {
 /// (`Vm::split_frame`) therefore only adds a frame record: the callee's
 /// frame, at pc `pc - start` of its canonical code, and the caller's,
 /// at `ret`, just after its send; the values stay where they are.
+///
+/// A scope can also be a *block's* body, inlined at a `value:`-like send
+/// (`block`): its receiver, at `off - 1`, is then the closure, and its
+/// temps are the block's (arguments, copied values, temporaries), again
+/// where its frame would have them. Such a block was made by this very
+/// frame (the guard checks the closure's code and the frame it was made
+/// in), so its `self` and instance variables are the frame's own, and
+/// its frame, when it is split off, is the frame's block activation.
 #[derive(Clone, Debug)]
 pub struct InlineScope {
     /// The receiver class it was inlined for (the guard).
@@ -189,6 +197,9 @@ pub struct InlineScope {
     /// The scope inlined at the same send for another receiver class (a
     /// polymorphic site: up to `POLY_MAX` bodies, tried in turn).
     pub next: Option<u16>,
+    /// A block's body (see above), for closures of `code` made by the
+    /// frame running this code.
+    pub block: bool,
 }
 
 /// How deep inlined callees that send nest: a frame stands for at most
@@ -257,11 +268,30 @@ pub const SCOPES_MAX: usize = 16;
 /// turns them into sites, reading the callee's literals), so this is the
 /// canonical form of the body, which deoptimization maps back 1:1.
 pub fn inline_body(code: &Code, off: u16) -> Option<Vec<Op>> {
+    if code.info.primitive != 0 || code.info.marker != crate::object::Marker::None || code.is_block
+    {
+        return None;
+    }
+    rewrite_body(code, off, false)
+}
+
+/// The body of block `code` (a closure made by the frame it is inlined
+/// into, at a `value:`-like send whose receiver, the closure, is temp
+/// `off - 1`), rewritten like a method's (`inline_body`) except that
+/// `self` and instance variables stay the frame's own, and the block's
+/// end returns its value. `None` for a block with a `^` (it needs its
+/// home context), a block inside it, or anything else `inline_body`
+/// does not take.
+pub fn inline_block_body(code: &Code, off: u16) -> Option<Vec<Op>> {
+    if !code.is_block {
+        return None;
+    }
+    rewrite_body(code, off, true)
+}
+
+fn rewrite_body(code: &Code, off: u16, block: bool) -> Option<Vec<Op>> {
     use crate::bytecode::Op::*;
-    if code.info.primitive != 0
-        || code.info.marker != crate::object::Marker::None
-        || code.is_block
-        || code.ops.len() > INLINE_MAX
+    if code.ops.len() > INLINE_MAX
         || code.num_temps < code.num_args
         || off == 0
         || !code.blocks.is_empty()
@@ -275,6 +305,9 @@ pub fn inline_body(code: &Code, off: u16) -> Option<Vec<Op>> {
     for (pc, op) in code.ops.iter().enumerate() {
         let jump_ok = |d: i32| (0..=n).contains(&(pc as i64 + 1 + d as i64));
         out.push(match *op {
+            // a block's self and instance variables are its home's, the
+            // frame's own
+            PushSelf | PushInstVar(_) | StoreInstVar(_) if block => *op,
             PushSelf => PushTemp(me),
             PushNil
             | PushTrue
@@ -295,6 +328,9 @@ pub fn inline_body(code: &Code, off: u16) -> Option<Vec<Op>> {
                 (_, i) => PushInt(i as i32),
             },
             PushTemp(i) => PushTemp(t(i)?),
+            // (a block's temp vectors; a method that has one has blocks)
+            PushRemote { idx, vec } => PushRemote { idx, vec: t(vec)? },
+            StoreRemote { idx, vec } => StoreRemote { idx, vec: t(vec)? },
             StoreTemp(i) => StoreTemp(t(i)?),
             PopTemp(i) => PopTemp(t(i)?),
             // (the callee's receiver is a temp here, and an instance
