@@ -2,12 +2,13 @@
 //!
 //! - Squeak's `benchFib` (send-heavy) and `benchmark` (the sieve,
 //!   bytecode-heavy), tinyBenchmarks-style sends/s and bytecodes/s;
-//! - a send-heavy object benchmark (`bench/objects.st`);
+//! - a send-heavy object benchmark (`bench/objects.st`) and a
+//!   block-heavy collection one (`bench/blocks.st`);
 //! - each with the tier off and on, and CPython 3.11 running the same
 //!   algorithms (`bench/*.py`) in the same run;
 //! - accept-to-effect with 1000 optimized frames on the stack.
 //!
-//! `cargo run --release --example bench [FIB_N SIEVE_N OBJECTS_N]`;
+//! `cargo run --release --example bench [FIB_N SIEVE_N OBJECTS_N BLOCKS_N]`;
 //! each figure is the median of `BENCH_RUNS` (default 5) rounds.
 
 use livetalk::interp::TierMode;
@@ -24,6 +25,9 @@ fn vm(tier: TierMode) -> Vm {
         std::fs::read_to_string(format!("{}/bench/objects.st", ROOT)).expect("bench/objects.st");
     vm.file_in("objects.st", &objects)
         .expect("objects.st loads");
+    let blocks =
+        std::fs::read_to_string(format!("{}/bench/blocks.st", ROOT)).expect("bench/blocks.st");
+    vm.file_in("blocks.st", &blocks).expect("blocks.st loads");
     vm
 }
 
@@ -91,9 +95,11 @@ fn main() {
     let fib_n = *args.first().unwrap_or(&27);
     let sieve_n = *args.get(1).unwrap_or(&100);
     let obj_n = *args.get(2).unwrap_or(&300_000);
+    let blocks_n = *args.get(3).unwrap_or(&20_000);
     println!("Livetalk benchmarks — ratios > 1 mean the first is faster\n");
     let reference = format!("{}/bench/reference.py", ROOT);
     let objects = format!("{}/bench/objects.py", ROOT);
+    let blocks = format!("{}/bench/blocks.py", ROOT);
     let cases: Vec<(&str, String, Vec<String>)> = vec![
         (
             "benchFib",
@@ -109,6 +115,11 @@ fn main() {
             "objects (send-heavy)",
             format!("BenchScheduler new run: {}", obj_n),
             vec![objects, obj_n.to_string()],
+        ),
+        (
+            "blocks (do:-heavy)",
+            format!("BenchBlocks new run: {}", blocks_n),
+            vec![blocks, blocks_n.to_string()],
         ),
     ];
     // Each case runs `runs` rounds (tier off, tier on, CPython, in turn, so

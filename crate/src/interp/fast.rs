@@ -444,6 +444,61 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         }};
     }
+    // After a loop counter's update (`IncTemp`, `SetTT`, `SetTI`): a
+    // back-edge right after it (`JumpBranch*`, the loop's next test) runs
+    // in the same dispatch, as Lua's FORLOOP does (the sieve's inner loop
+    // goes from three dispatches to two). It is charged and handed over
+    // exactly as when dispatched: `ip` past it first. (The verifier
+    // checked that the update's successor is an instruction.)
+    macro_rules! then_back_edge {
+        () => {{
+            // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+            let next = unsafe { *ip };
+            match next {
+                Op::JumpBranchTT { a, b, op: aop, d } => {
+                    ip = ip.wrapping_add(1);
+                    jump_branch!(next, d, temp!(a), temp!(b), aop)
+                }
+                Op::JumpBranchTI { a, imm, op: aop, d } => {
+                    ip = ip.wrapping_add(1);
+                    jump_branch!(next, d, temp!(a), int!(imm), aop)
+                }
+                _ => {}
+            }
+        }};
+    }
+    // The operand push that follows a push (the second operand of
+    // `a op b` or `a op 3`), in the same dispatch, charged as its own
+    // instruction by `ip`. (The verifier checked that a push's successor
+    // is an instruction.)
+    macro_rules! then_push {
+        () => {{
+            // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+            match unsafe { *ip } {
+                Op::PushTemp(j) => {
+                    ip = ip.wrapping_add(1);
+                    push!(temp!(j).unwrap_or(Value::NIL));
+                    true
+                }
+                Op::PushInt(k) => {
+                    ip = ip.wrapping_add(1);
+                    push!(Value::small(k as i64));
+                    true
+                }
+                _ => false,
+            }
+        }};
+    }
+    // The same after an instruction that ends a statement or jumps (a
+    // loop's back-edge, an assignment): the next statement's or test's
+    // first two pushes.
+    macro_rules! then_pushes {
+        () => {{
+            if then_push!() {
+                then_push!();
+            }
+        }};
+    }
     // The rest of a quickened leaf, its value pushed: past the
     // `InlineLeaf`, charged what the leaf costs beyond its dispatch (2;
     // so 1 + 3 in all, as `PushSelf` and the `InlineLeaf` would be), and
@@ -695,7 +750,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::SendAdaptive { site } => tier_send!(*op, site),
-            Op::PushSelf => push!(recv),
+            Op::PushSelf => {
+                push!(recv);
+                then_push!();
+            }
             Op::PushNil => push!(Value::NIL),
             Op::PushTrue => push!(Value::TRUE),
             Op::PushFalse => push!(Value::FALSE),
@@ -704,10 +762,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 Some(&v) => push!(v),
                 None => leave!(Exit::Slow(*op)),
             },
-            Op::PushTemp(i) => match temp!(i) {
-                Some(v) => push!(v),
-                None => leave!(Exit::Slow(*op)),
-            },
+            Op::PushTemp(i) => {
+                push!(temp!(i).unwrap_or(Value::NIL));
+                then_push!();
+            }
             Op::StoreTemp(i) => {
                 verified!(1);
                 set_temp!(i, at!(1));
@@ -718,6 +776,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 let v = at!(1);
                 drop_n!(1);
                 set_temp!(i, v);
+                then_pushes!();
             }
             Op::PushInstVar(i) => {
                 let v = slot(&vm.heap, recv, i as usize);
@@ -755,9 +814,33 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     leave!(Exit::Slow(*op));
                 }
                 match arith_tagged(a, x, y) {
+                    // a comparison's branch in the same dispatch (a loop's
+                    // test), charged as its own instruction, by `ip`
+                    // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+                    Some(r @ (Value::TRUE | Value::FALSE))
+                        if matches!(unsafe { *ip }, Op::JumpIfFalse(_)) =>
+                    {
+                        let d = match unsafe { *ip } {
+                            Op::JumpIfFalse(d) => d,
+                            _ => 0,
+                        };
+                        ip = ip.wrapping_add(1);
+                        drop_n!(2);
+                        if r == Value::FALSE {
+                            jump!(d);
+                        }
+                    }
                     Some(r) => {
-                        at!(2) = r;
-                        drop_n!(1);
+                        // an assignment `t := a op b` in the same dispatch
+                        // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+                        if let Op::PopTemp(t) = unsafe { *ip } {
+                            ip = ip.wrapping_add(1);
+                            drop_n!(2);
+                            set_temp!(t, r);
+                        } else {
+                            at!(2) = r;
+                            drop_n!(1);
+                        }
                     }
                     None => leave!(Exit::Slow(*op)),
                 }
@@ -769,8 +852,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
                 match array_cell(&mut vm.heap, c.array_class, at!(2), at!(1)) {
                     Some(cell) => {
-                        at!(2) = *cell;
-                        drop_n!(1);
+                        let v = *cell;
+                        // `(a at: i) ifTrue:` in the same dispatch
+                        // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+                        match unsafe { *ip } {
+                            Op::JumpIfFalse(d) if v == Value::FALSE || v == Value::TRUE => {
+                                ip = ip.wrapping_add(1);
+                                drop_n!(2);
+                                if v == Value::FALSE {
+                                    jump!(d);
+                                }
+                            }
+                            _ => {
+                                at!(2) = v;
+                                drop_n!(1);
+                            }
+                        }
                     }
                     None => leave!(Exit::Slow(*op)),
                 }
@@ -784,8 +881,15 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 match array_cell(&mut vm.heap, c.array_class, at!(3), at!(2)) {
                     Some(cell) => {
                         *cell = v;
-                        at!(3) = v;
-                        drop_n!(2);
+                        // an `at:put:` statement's Pop in the same dispatch
+                        // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+                        if matches!(unsafe { *ip }, Op::Pop) {
+                            ip = ip.wrapping_add(1);
+                            drop_n!(3);
+                        } else {
+                            at!(3) = v;
+                            drop_n!(2);
+                        }
                     }
                     None => leave!(Exit::Slow(*op)),
                 }
@@ -806,6 +910,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     leave!(Exit::Slow(*op));
                 }
                 jump!(d);
+                then_pushes!();
             }
             // (two arms: one test of the popped value each)
             Op::JumpIfFalse(d) => {
@@ -875,13 +980,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 )
             }
             Op::IncTemp { a, imm } => {
-                fused!(op, temp!(a), int!(imm), Arith::Add, 3, |r| set_temp!(a, r))
+                fused!(op, temp!(a), int!(imm), Arith::Add, 3, |r| {
+                    set_temp!(a, r);
+                    then_back_edge!()
+                })
             }
             Op::SetTT { c, a, b, op: aop } => {
-                fused!(op, temp!(a), temp!(b), aop, 3, |r| set_temp!(c, r))
+                fused!(op, temp!(a), temp!(b), aop, 3, |r| {
+                    set_temp!(c, r);
+                    then_back_edge!()
+                })
             }
             Op::SetTI { c, a, imm, op: aop } => {
-                fused!(op, temp!(a), int!(imm), aop, 3, |r| set_temp!(c, r))
+                fused!(op, temp!(a), int!(imm), aop, 3, |r| {
+                    set_temp!(c, r);
+                    then_back_edge!()
+                })
             }
             Op::PushTT { a, b } => match (temp!(a), temp!(b)) {
                 (Some(x), Some(y)) => {

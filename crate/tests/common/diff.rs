@@ -60,7 +60,20 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
 fn method(r: &mut Rng, i: usize) -> String {
     let mut s = format!("m{}: a\n\t| b |\n\tb := {}.\n", i, expr(r, i, 2));
     for _ in 0..1 + r.below(3) {
-        match r.below(9) {
+        match r.below(11) {
+            // blocks inlined with the `do:`-like callee that runs them
+            // (block scopes), and one they make for another (not)
+            9 => s.push_str(&format!(
+                "	b := b + ((#(2 7 1) collect: [:e | e * {}]) detect: [:e | e > {}] ifNone: [b]).
+",
+                expr(r, i, 1),
+                r.below(9)
+            )),
+            10 => s.push_str(&format!(
+                "	#(5 6) keysAndValuesDo: [:k :e | b := b + (k * e) + {}].
+",
+                expr(r, i, 1)
+            )),
             // real blocks (frames), a non-local return out of one,
             // ensure: and an exception handler: the paths the fast loop
             // hands to the general loop
