@@ -499,6 +499,26 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         }};
     }
+    // An inlined callee's entry right after its last argument was
+    // computed (`ArithTT`/`TI`/`SI`), in the same dispatch, charged as
+    // its own instruction by `ip`; when its guard misses, it is left to
+    // be dispatched (the inline-cached send).
+    macro_rules! then_enter {
+        () => {{
+            // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+            if let Op::InlineEnter { scope } = unsafe { *ip } {
+                let o = opt!();
+                // SAFETY: bpp <= sp <= limit, in the stack's buffer
+                if let Some((d, new_sp)) =
+                    unsafe { inline_enter(vm, o, scope as usize, bpp, sp, limit) }
+                {
+                    ip = ip.wrapping_add(1);
+                    sp = new_sp;
+                    jump!(d);
+                }
+            }
+        }};
+    }
     // The rest of a quickened leaf, its value pushed: past the
     // `InlineLeaf`, charged what the leaf costs beyond its dispatch (2;
     // so 1 + 3 in all, as `PushSelf` and the `InlineLeaf` would be), and
@@ -757,7 +777,19 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::PushNil => push!(Value::NIL),
             Op::PushTrue => push!(Value::TRUE),
             Op::PushFalse => push!(Value::FALSE),
-            Op::PushInt(i) => push!(Value::small(i as i64)),
+            Op::PushInt(i) => {
+                push!(Value::small(i as i64));
+                // a block's or branch's value, then the jump past the
+                // other branch, in the same dispatch (forward only: a
+                // back-edge has more to do)
+                // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+                if let Op::Jump(d) = unsafe { *ip } {
+                    if d >= 0 {
+                        ip = ip.wrapping_add(1);
+                        jump!(d);
+                    }
+                }
+            }
             Op::PushLit(i) => match code!().literals.get(i as usize) {
                 Some(&v) => push!(v),
                 None => leave!(Exit::Slow(*op)),
@@ -833,13 +865,35 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     Some(r) => {
                         // an assignment `t := a op b` in the same dispatch
                         // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-                        if let Op::PopTemp(t) = unsafe { *ip } {
-                            ip = ip.wrapping_add(1);
-                            drop_n!(2);
-                            set_temp!(t, r);
-                        } else {
-                            at!(2) = r;
-                            drop_n!(1);
+                        // or `(a op b) op2 k`, the next operation on the
+                        // result and a constant
+                        match unsafe { *ip } {
+                            Op::PopTemp(t) => {
+                                ip = ip.wrapping_add(1);
+                                drop_n!(2);
+                                set_temp!(t, r);
+                            }
+                            Op::PushInt(k) => match unsafe { *ip.add(1) } {
+                                // SAFETY: the PushInt's verified successor
+                                Op::Arith(b) if r.is_int() => {
+                                    match arith_tagged(b, r, Value::small(k as i64)) {
+                                        Some(r2) => {
+                                            ip = ip.wrapping_add(2);
+                                            at!(2) = r2;
+                                        }
+                                        None => at!(2) = r,
+                                    }
+                                    drop_n!(1);
+                                }
+                                _ => {
+                                    at!(2) = r;
+                                    drop_n!(1);
+                                }
+                            },
+                            _ => {
+                                at!(2) = r;
+                                drop_n!(1);
+                            }
                         }
                     }
                     None => leave!(Exit::Slow(*op)),
@@ -949,13 +1003,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // sequence, the sequence's first instruction runs instead.
             // (the pushing ones first check for room for their result)
             Op::ArithTT { a, b, op: aop } => {
-                fused!(op, temp!(a), temp!(b), aop, 2, |r| push!(r))
+                fused!(op, temp!(a), temp!(b), aop, 2, |r| {
+                    push!(r);
+                    then_enter!()
+                })
             }
             Op::ArithTI { a, imm, op: aop } => {
-                fused!(op, temp!(a), int!(imm), aop, 2, |r| push!(r))
+                fused!(op, temp!(a), int!(imm), aop, 2, |r| {
+                    push!(r);
+                    then_enter!()
+                })
             }
             Op::ArithSI { imm, op: aop } => {
-                fused!(op, Some(recv), int!(imm), aop, 2, |r| push!(r))
+                fused!(op, Some(recv), int!(imm), aop, 2, |r| {
+                    push!(r);
+                    then_enter!()
+                })
             }
             Op::BranchTT { a, b, op: aop, d } => {
                 fused!(op, temp!(a), temp!(b), aop, 3, |r| if r == Value::FALSE {
