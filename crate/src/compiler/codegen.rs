@@ -59,6 +59,12 @@ struct Gen<'a> {
     doit: bool,
 }
 
+/// The most temporaries a method or block may have (arguments, copied
+/// values, temps, its temp vector and hidden loop limits): more is a
+/// compile error. (Squeak's limit is far lower; this one keeps every
+/// temp index and the verifier's stack heights well inside 16 bits.)
+const MAX_TEMPS: usize = 4096;
+
 const SPECIALS: &[&str] = &["self", "super", "nil", "true", "false", "thisContext"];
 
 pub fn generate(
@@ -112,7 +118,7 @@ pub fn generate(
         errors,
         doit,
     };
-    g.begin_unit(METHOD_SCOPE, &m.params, false);
+    g.begin_unit(METHOD_SCOPE, &m.params, false, m.span);
     g.units.last_mut().unwrap().levels.push(
         m.params
             .iter()
@@ -235,7 +241,7 @@ impl<'a> Gen<'a> {
         self.errors.push(SyntaxError::new(msg, span));
     }
 
-    fn begin_unit(&mut self, scope: ScopeKey, params: &[Ident], is_block: bool) {
+    fn begin_unit(&mut self, scope: ScopeKey, params: &[Ident], is_block: bool, span: Span) {
         let owned = self.a.owned.get(&scope).cloned().unwrap_or_default();
         let free = if is_block {
             self.a.free.get(&scope).cloned().unwrap_or_default()
@@ -259,15 +265,17 @@ impl<'a> Gen<'a> {
             is_block,
             last_label: 0,
         };
-        let mut next: u16 = 0;
+        // (counted wide: more than MAX_TEMPS is a compile error, and the
+        // code made on the way is never installed)
+        let mut next: usize = 0;
         // arguments first, in order
         for p in params {
-            u.own.insert(p.span.start, Slot::Temp(next));
+            u.own.insert(p.span.start, Slot::Temp(next as u16));
             u.temp_names.push(p.name.clone());
             next += 1;
         }
         for f in &free {
-            u.copied.insert(f.clone(), next);
+            u.copied.insert(f.clone(), next as u16);
             u.temp_names.push(match f {
                 Free::Value(k) => self
                     .a
@@ -279,7 +287,7 @@ impl<'a> Gen<'a> {
             });
             next += 1;
         }
-        let mut remote_count: u16 = 0;
+        let mut remote_count: usize = 0;
         let mut remote_keys = vec![];
         for k in &owned {
             let d = &self.a.decls[k];
@@ -290,13 +298,13 @@ impl<'a> Gen<'a> {
                 remote_keys.push(*k);
                 remote_count += 1;
             } else {
-                u.own.insert(*k, Slot::Temp(next));
+                u.own.insert(*k, Slot::Temp(next as u16));
                 u.temp_names.push(d.name.clone());
                 next += 1;
             }
         }
         if remote_count > 0 {
-            let vec = next;
+            let vec = next as u16;
             next += 1;
             u.temp_names.push("<temp vector>".into());
             u.vector_slot = Some(vec);
@@ -304,14 +312,20 @@ impl<'a> Gen<'a> {
                 u.own.insert(*k, Slot::Remote { idx: i as u16, vec });
             }
         }
-        u.num_temps = next;
+        if next > MAX_TEMPS {
+            self.err(
+                format!("too many temporaries ({next}; at most {MAX_TEMPS})"),
+                span,
+            );
+        }
+        u.num_temps = next.min(MAX_TEMPS) as u16;
         self.units.push(u);
         if remote_count > 0 {
-            let vec = next - 1;
+            let vec = (next - 1) as u16;
             self.emit(
                 Op::MakeArray {
                     size: 0,
-                    nils: remote_count,
+                    nils: remote_count as u16,
                 },
                 Span::default(),
             );
@@ -346,8 +360,14 @@ impl<'a> Gen<'a> {
     fn hidden_temp(&mut self, name: &str) -> u16 {
         let u = self.unit();
         let t = u.num_temps;
-        u.num_temps += 1;
+        u.num_temps = u.num_temps.saturating_add(1);
         u.temp_names.push(name.into());
+        if t as usize >= MAX_TEMPS {
+            self.err(
+                format!("too many temporaries (at most {MAX_TEMPS}, with loop limits)"),
+                Span::default(),
+            );
+        }
         t
     }
 
@@ -526,7 +546,7 @@ impl<'a> Gen<'a> {
 
     fn real_block(&mut self, b: &Block) {
         let key = b.span.start;
-        self.begin_unit(key, &b.params, true);
+        self.begin_unit(key, &b.params, true, b.span);
         let level: Vec<(String, DeclKey)> = b
             .params
             .iter()

@@ -186,7 +186,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 set_bpp!(bp);
             }
             let ok = if $called {
-                shape.entry as usize == h
+                // (DEAD: code that did not verify, whatever its height)
+                shape.entry != crate::verify::DEAD && shape.entry as usize == h
             } else {
                 shape.at(pc) == Some(h)
             };
