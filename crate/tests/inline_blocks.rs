@@ -299,3 +299,147 @@ r";
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[0], "an OrderedCollection(60 30 5 0)");
 }
+
+const LONG: &str = "Object subclass: #LongDo
+	instanceVariableNames: 'items weight'
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+
+!LongDo methodsFor: 'test'!
+setUp: n
+	items := (1 to: n) asArray.
+	weight := 2
+!
+total
+	| s |
+	s := 0.
+	items do: [:x | s := s + (x \\\\ 7)].
+	^ s
+!
+weighted
+	| s |
+	s := 0.
+	items do: [:x | s := s + (x * weight)].
+	^ s
+!
+failing
+	| s |
+	s := 0.
+	items do: [:x | s := s + (100 // (x - 2000))].
+	^ s
+! !
+";
+
+fn long_vm(tier: TierMode) -> Vm {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = tier;
+    vm.file_in("long.st", LONG).expect("file in");
+    vm.eval("Smalltalk at: #L put: (LongDo new setUp: 3000)")
+        .expect("set up");
+    vm.take_tier_events();
+    vm
+}
+
+#[test]
+fn a_long_do_called_once_inlines_a_block_it_did_not_make() {
+    // `do:` runs once, long enough to be optimized at its loop head; the
+    // block it calls reads no `self`, so its body is inlined into `do:`'s
+    // own frame although another frame made the closure. A block that
+    // reads an instance variable (its maker's) is not.
+    let off = long_vm(TierMode::Off)
+        .eval_print("L total -> L weighted")
+        .expect("off");
+    assert_eq!(off, "8998->9003000");
+    for tier in [TierMode::On, TierMode::Eager] {
+        let mut vm = long_vm(tier);
+        assert_eq!(vm.eval_print("L total -> L weighted").expect("on"), off);
+        let ev = events(&mut vm);
+        assert!(
+            ev.contains(
+                &"inlined [] in LongDo>>total (block) into SequenceableCollection>>do:".to_string()
+            ),
+            "{tier:?}: {ev:#?}"
+        );
+        assert!(
+            !ev.contains(
+                &"inlined [] in LongDo>>weighted (block) into SequenceableCollection>>do:"
+                    .to_string()
+            ),
+            "{tier:?}: {ev:#?}"
+        );
+        let listing = vm
+            .disassemble("SequenceableCollection>>do:")
+            .expect("disassemble");
+        assert!(
+            listing.contains("inlined scope 0: [] in LongDo>>total v1, a block (its closure is t"),
+            "{listing}"
+        );
+    }
+}
+
+#[test]
+fn a_block_inlined_into_another_frame_splits_into_its_own_activation() {
+    // Slices over the long `do:`: the block's activation, split off
+    // `do:`'s frame, has the closure's receiver (a LongDo, not the Array
+    // `do:` runs on), its home and its method, as the interpreter's.
+    let mut a = long_vm(TierMode::Off);
+    let mut b = long_vm(TierMode::Eager);
+    let pa = a.start("L total", 40).expect("start");
+    let pb = b.start("L total", 40).expect("start");
+    let mut blocks_seen = 0;
+    for i in 0.. {
+        let fuel = 40 + (i * 53) % 400;
+        let (oa, ob) = (a.run(fuel), b.run(fuel));
+        assert_eq!(format!("{oa:?}"), format!("{ob:?}"), "slice {i}");
+        let (fa, fb) = (frames(&mut a, pa), frames(&mut b, pb));
+        assert_eq!(fa, fb, "slice {i}");
+        if fa.is_empty() {
+            break;
+        }
+        if fa.iter().any(|f| f.starts_with("[] in LongDo>>total")) {
+            blocks_seen += 1;
+        }
+        assert!(i < 100_000, "does not finish");
+    }
+    assert!(blocks_seen > 20, "{blocks_seen}");
+    assert!(events(&mut b)
+        .iter()
+        .any(|e| e == "inlined [] in LongDo>>total (block) into SequenceableCollection>>do:"));
+}
+
+#[test]
+fn an_error_in_a_block_inlined_into_another_frame() {
+    // ZeroDivide at the 2000th element, long after `do:` was optimized
+    // and the block inlined into it: the same frames, receivers and temps
+    // as the interpreter's (the block's receiver is the LongDo that made
+    // it, not the Array).
+    let mut answers = Vec::new();
+    for tier in [TierMode::Off, TierMode::Eager] {
+        let mut vm = long_vm(tier);
+        let err = match vm.eval("L failing") {
+            Err(livetalk::interp::EvalError::Runtime {
+                class_name, pid, ..
+            }) => format!(
+                "{} {}\n{}",
+                class_name,
+                vm.stack_names(pid).join(" / "),
+                frames(&mut vm, pid).join("\n")
+            ),
+            other => format!("{other:?}"),
+        };
+        if tier == TierMode::Eager {
+            assert!(events(&mut vm)
+                .iter()
+                .any(|e| e
+                    == "inlined [] in LongDo>>failing (block) into SequenceableCollection>>do:"));
+        }
+        answers.push(err);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(
+        answers[0].contains("[] in LongDo>>failing v1 pc 6 self a LongDo"),
+        "{}",
+        answers[0]
+    );
+}

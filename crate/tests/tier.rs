@@ -256,7 +256,8 @@ fn an_inherited_leaf_is_inlined_for_every_class_that_shares_it() {
     assert!(
         before
             .iter()
-            .any(|e| e.starts_with("inlined Shape>>size v1 into [] in Shape class>>total:times:")),
+            // (into the block, or wherever the block is inlined)
+            .any(|e| e.starts_with("inlined Shape>>size v1 into ")),
         "{before:#?}"
     );
     // the site took both classes: its guard never gave up

@@ -817,6 +817,7 @@ fn inlined(off: u16, ret: u16, enter_argc: u8, body_ret: Op) -> (Rc<Code>, OptCo
         parent: None,
         next: None,
         block: false,
+        maker_frame: false,
     };
     let ops = vec![
         PushSelf,                 // 0

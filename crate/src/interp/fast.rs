@@ -1357,13 +1357,16 @@ unsafe fn inline_enter(
     let mut sp = sp;
     let mut extra = extra;
     if s.block {
-        // an inlined block: the closure must be one of its block's, made
-        // by this frame; its copied values come first, as in its frame
+        // an inlined block: the closure must be one of its block's (made
+        // by this frame, if it reads self); its copied values come first,
+        // as in its frame
         let serial = vm.frames.last()?.serial;
         let r = unsafe { *bpp.add(off - 1) };
         match vm.heap.try_get(r).map(|x| &x.body) {
             Some(Body::Closure(c))
-                if Rc::ptr_eq(&c.code, &s.code) && c.outer == serial && c.copied.len() <= extra =>
+                if Rc::ptr_eq(&c.code, &s.code)
+                    && (!s.maker_frame || c.outer == serial)
+                    && c.copied.len() <= extra =>
             {
                 for &v in &c.copied {
                     // SAFETY: copied <= extra <= room

@@ -634,10 +634,11 @@ impl Vm {
                 let _ = if sc.block {
                     writeln!(
                         out,
-                        "inlined scope {}: {} v{}, a block made here (its closure is t{}; back at {}):",
+                        "inlined scope {}: {} v{}, a block{} (its closure is t{}; back at {}):",
                         i,
                         sc.code.print_name(),
                         sc.code.info.version,
+                        if sc.maker_frame { " made here" } else { "" },
                         sc.off.wrapping_sub(1),
                         sc.ret
                     )

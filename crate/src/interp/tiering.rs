@@ -7,7 +7,7 @@ use super::exec::{arith_small, TierSend};
 use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
 use crate::bytecode::Op;
-use crate::object::{Body, ClassId, Code, Value};
+use crate::object::{Body, ClassId, Code, Heap, Value};
 use crate::tier::{
     inline_block_body, inline_body, leaf_of, specialize, with_scope, CacheEntry, Dependency,
     InlineScope, Leaf, OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX, POLY_MAX,
@@ -198,7 +198,8 @@ impl Vm {
             let serial = self.frames.last().map(|f| f.serial);
             let hit = matches!(
                 self.heap.try_get(recv).map(|x| &x.body),
-                Some(Body::Closure(c)) if Rc::ptr_eq(&c.code, &b.code) && Some(c.outer) == serial
+                Some(Body::Closure(c)) if Rc::ptr_eq(&c.code, &b.code)
+                    && (!b.maker_frame || Some(c.outer) == serial)
             );
             if !hit {
                 self.site_guard_failed(o, site, pc);
@@ -475,8 +476,12 @@ impl Vm {
             Err(_) => return false,
         };
         // a block's `value:` (primitives 201-205) whose receiver, under
-        // the arguments, is a closure this frame made: the block's body
-        let (serial, home_method) = (frame.serial, frame.method);
+        // the arguments, is a closure: the block's body, if it does not
+        // read `self` or instance variables (they are its maker's), or
+        // if this frame made it (they are the frame's own)
+        let serial = frame.serial;
+        let mut maker_frame = false;
+        let mut block_method = method;
         let block_code = if (201..=205).contains(&callee.info.primitive) {
             match self
                 .stack
@@ -486,7 +491,14 @@ impl Vm {
                 .and_then(|&r| self.heap.try_get(r))
                 .map(|x| &x.body)
             {
-                Some(Body::Closure(c)) if c.outer == serial && c.code.num_args as usize == argc => {
+                Some(Body::Closure(c)) if c.code.num_args as usize == argc => {
+                    maker_frame = c.code.ops.iter().any(|op| {
+                        matches!(op, Op::PushSelf | Op::PushInstVar(_) | Op::StoreInstVar(_))
+                    });
+                    if maker_frame && c.outer != serial {
+                        return false;
+                    }
+                    block_method = c.method;
                     Some(c.code.clone())
                 }
                 _ => return false,
@@ -503,7 +515,7 @@ impl Vm {
             None => return false,
         };
         let (scope_code, scope_method) = match &block_code {
-            Some(b) => (b.clone(), home_method),
+            Some(b) => (b.clone(), block_method),
             None => (callee.clone(), method),
         };
         // (jumps between the caller and the body are i16)
@@ -527,6 +539,7 @@ impl Vm {
             parent: o.scope_at(pc).map(|(i, _)| i as u16),
             next: None,
             block: block_code.is_some(),
+            maker_frame,
         };
         let new = Rc::new(with_scope(o, pc, scope, body, &scope_code, link));
         if let Some(s) = new.sites.get(site) {
@@ -619,7 +632,13 @@ impl Vm {
     /// Splits frame `fi` of the active process if it runs an inlined
     /// callee's body (see `split_frame`).
     pub(crate) fn split_active(&mut self, fi: usize) -> bool {
-        split_frame(&mut self.frames, &self.stack, fi, &mut self.next_serial)
+        split_frame(
+            &mut self.frames,
+            &self.stack,
+            &self.heap,
+            fi,
+            &mut self.next_serial,
+        )
     }
 
     /// Gives every inlined callee running in any process a frame of its
@@ -628,15 +647,16 @@ impl Vm {
     /// if there was one.
     pub(crate) fn materialize_inlined(&mut self) -> bool {
         let mut any = false;
-        self.each_process(|frames, stack, serial| {
-            any |= split_frames(frames, stack, serial, |_| true) > 0;
+        self.each_process(|frames, stack, heap, serial| {
+            any |= split_frames(frames, stack, heap, serial, |_| true) > 0;
         });
         any
     }
 
     /// Runs `f` on the frames and operand stack of every process (the
-    /// VM's own for the active one), with the frame serial counter.
-    fn each_process(&mut self, mut f: impl FnMut(&mut Vec<Frame>, &[Value], &mut u64)) {
+    /// VM's own for the active one), with the heap and the frame serial
+    /// counter.
+    fn each_process(&mut self, mut f: impl FnMut(&mut Vec<Frame>, &[Value], &Heap, &mut u64)) {
         let active = self.active;
         for (pid, p) in self.procs.iter_mut().enumerate() {
             let (frames, stack) = if pid == active {
@@ -644,7 +664,7 @@ impl Vm {
             } else {
                 (&mut p.frames, &p.stack)
             };
-            f(frames, stack, &mut self.next_serial);
+            f(frames, stack, &self.heap, &mut self.next_serial);
         }
     }
 
@@ -763,10 +783,10 @@ impl Vm {
         o.valid.set(false);
         let mut count = 0;
         let runs_o = |f: &Frame| f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o));
-        self.each_process(|frames, stack, serial| {
+        self.each_process(|frames, stack, heap, serial| {
             // one interpreter frame per inlined scope (a callee that is
             // this very method does not get its invalid code back)
-            count += split_frames(frames, stack, serial, runs_o);
+            count += split_frames(frames, stack, heap, serial, runs_o);
             for f in frames.iter_mut().filter(|f| runs_o(f)) {
                 f.opt = None;
                 count += 1;
@@ -857,6 +877,7 @@ impl Vm {
 pub(crate) fn split_frame(
     frames: &mut Vec<Frame>,
     stack: &[Value],
+    heap: &Heap,
     fi: usize,
     next_serial: &mut u64,
 ) -> bool {
@@ -893,20 +914,22 @@ pub(crate) fn split_frame(
         let serial = *next_serial;
         *next_serial += 1;
         // the callee's receiver slot holds its receiver, or for a block,
-        // the closure (made by this frame: its receiver and home are the
-        // frame's)
+        // the closure, whose receiver, home and method its activation has
         let under = stack.get(bp.wrapping_sub(1)).copied().unwrap_or(Value::NIL);
-        let (receiver, closure, home) = if s.block {
-            (own_receiver, under, own_home)
+        let (receiver, closure, home, method) = if s.block {
+            match heap.try_get(under).map(|x| &x.body) {
+                Some(Body::Closure(c)) => (c.receiver, under, c.home, c.method),
+                _ => (own_receiver, under, own_home, s.method),
+            }
         } else {
-            (under, Value::NIL, serial)
+            (under, Value::NIL, serial, s.method)
         };
         callees.push(Frame {
             code: s.code.clone(),
             pc: (pc - s.start) as u32,
             bp: bp as u32,
             receiver,
-            method: s.method,
+            method,
             closure,
             serial,
             home,
@@ -930,6 +953,7 @@ pub(crate) fn split_frame(
 pub(crate) fn split_frames(
     frames: &mut Vec<Frame>,
     stack: &[Value],
+    heap: &Heap,
     next_serial: &mut u64,
     which: impl Fn(&Frame) -> bool,
 ) -> usize {
@@ -944,7 +968,7 @@ pub(crate) fn split_frames(
         if split {
             let fi = frames.len() - 1;
             let before = frames.len();
-            split_frame(frames, stack, fi, next_serial);
+            split_frame(frames, stack, heap, fi, next_serial);
             added += frames.len() - before;
         }
     }

@@ -171,10 +171,11 @@ impl Site {
 /// A scope can also be a *block's* body, inlined at a `value:`-like send
 /// (`block`): its receiver, at `off - 1`, is then the closure, and its
 /// temps are the block's (arguments, copied values, temporaries), again
-/// where its frame would have them. Such a block was made by this very
-/// frame (the guard checks the closure's code and the frame it was made
-/// in), so its `self` and instance variables are the frame's own, and
-/// its frame, when it is split off, is the frame's block activation.
+/// where its frame would have them. The guard is the closure's code; a
+/// block that reads `self` or instance variables is inlined only into
+/// the frame that made it (`maker_frame`: the guard also checks that),
+/// where they are the frame's own. Split off, it is the closure's
+/// activation, with the closure's receiver, home and method.
 #[derive(Clone, Debug)]
 pub struct InlineScope {
     /// The receiver class it was inlined for (the guard).
@@ -197,9 +198,11 @@ pub struct InlineScope {
     /// The scope inlined at the same send for another receiver class (a
     /// polymorphic site: up to `POLY_MAX` bodies, tried in turn).
     pub next: Option<u16>,
-    /// A block's body (see above), for closures of `code` made by the
-    /// frame running this code.
+    /// A block's body (see above), for closures of `code`.
     pub block: bool,
+    /// For a block that reads `self` or instance variables: only for
+    /// closures the frame running this code made (they are its own).
+    pub maker_frame: bool,
 }
 
 /// How deep inlined callees that send nest: a frame stands for at most
