@@ -24,7 +24,7 @@ step "native tests (golden suite under tier off/on/eager and fuel 1, live script
 cargo test -q --workspace 2>&1 | tee target/test-output.txt
 grep -q "test result: ok" target/test-output.txt
 
-step "fuzz targets build (crate/fuzz: compile, file_in, differential)"
+step "fuzz targets build (crate/fuzz: compile, file_in, differential, verify)"
 # a separate workspace with its own lock file; building it keeps the
 # targets from rotting (running them needs nightly: see the README)
 cargo build -q --manifest-path crate/fuzz/Cargo.toml
