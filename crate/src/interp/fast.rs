@@ -846,58 +846,48 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 if !(x.both_int(y)) {
                     leave!(Exit::Slow(*op));
                 }
-                match arith_tagged(a, x, y) {
-                    // a comparison's branch in the same dispatch (a loop's
-                    // test), charged as its own instruction, by `ip`
-                    // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-                    Some(r @ (Value::TRUE | Value::FALSE))
-                        if matches!(unsafe { *ip }, Op::JumpIfFalse(_)) =>
-                    {
-                        let d = match unsafe { *ip } {
-                            Op::JumpIfFalse(d) => d,
-                            _ => 0,
-                        };
+                let r = match arith_tagged(a, x, y) {
+                    Some(r) => r,
+                    None => leave!(Exit::Slow(*op)),
+                };
+                // what follows, in the same dispatch, charged as its own
+                // instruction(s) by `ip`
+                // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+                match unsafe { *ip } {
+                    // a comparison's branch (a loop's test)
+                    Op::JumpIfFalse(d) if r == Value::TRUE || r == Value::FALSE => {
                         ip = ip.wrapping_add(1);
                         drop_n!(2);
                         if r == Value::FALSE {
                             jump!(d);
                         }
                     }
-                    Some(r) => {
-                        // an assignment `t := a op b` in the same dispatch
-                        // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+                    // an assignment `t := a op b`
+                    Op::PopTemp(t) => {
+                        ip = ip.wrapping_add(1);
+                        drop_n!(2);
+                        set_temp!(t, r);
+                    }
+                    next => {
                         // or `(a op b) op2 k`, the next operation on the
                         // result and a constant
-                        match unsafe { *ip } {
-                            Op::PopTemp(t) => {
-                                ip = ip.wrapping_add(1);
-                                drop_n!(2);
-                                set_temp!(t, r);
-                            }
-                            Op::PushInt(k) => match unsafe { *ip.add(1) } {
-                                // SAFETY: the PushInt's verified successor
-                                Op::Arith(b) if r.is_int() => {
-                                    match arith_tagged(b, r, Value::small(k as i64)) {
-                                        Some(r2) => {
-                                            ip = ip.wrapping_add(2);
-                                            at!(2) = r2;
-                                        }
-                                        None => at!(2) = r,
+                        let r = match next {
+                            // SAFETY: the PushInt's verified successor
+                            Op::PushInt(k) if r.is_int() => match unsafe { *ip.add(1) } {
+                                Op::Arith(b) => match arith_tagged(b, r, Value::small(k as i64)) {
+                                    Some(r2) => {
+                                        ip = ip.wrapping_add(2);
+                                        r2
                                     }
-                                    drop_n!(1);
-                                }
-                                _ => {
-                                    at!(2) = r;
-                                    drop_n!(1);
-                                }
+                                    None => r,
+                                },
+                                _ => r,
                             },
-                            _ => {
-                                at!(2) = r;
-                                drop_n!(1);
-                            }
-                        }
+                            _ => r,
+                        };
+                        at!(2) = r;
+                        drop_n!(1);
                     }
-                    None => leave!(Exit::Slow(*op)),
                 }
             }
             Op::At => {
@@ -1363,11 +1353,7 @@ unsafe fn inline_enter(
         let serial = vm.frames.last()?.serial;
         let r = unsafe { *bpp.add(off - 1) };
         match vm.heap.try_get(r).map(|x| &x.body) {
-            Some(Body::Closure(c))
-                if Rc::ptr_eq(&c.code, &s.code)
-                    && (!s.maker_frame || c.outer == serial)
-                    && c.copied.len() <= extra =>
-            {
+            Some(Body::Closure(c)) if s.admits(c, serial) && c.copied.len() <= extra => {
                 for &v in &c.copied {
                     // SAFETY: copied <= extra <= room
                     unsafe {

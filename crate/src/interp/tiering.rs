@@ -195,11 +195,11 @@ impl Vm {
             // one made elsewhere): counted, so a send that keeps meeting
             // those gets its inline cache (not for the other reasons the
             // body was not entered: the depth limit, a slice's last fuel)
+            // (tier_send runs in a frame: the one sending)
             let serial = self.frames.last().map(|f| f.serial);
             let hit = matches!(
                 self.heap.try_get(recv).map(|x| &x.body),
-                Some(Body::Closure(c)) if Rc::ptr_eq(&c.code, &b.code)
-                    && (!b.maker_frame || Some(c.outer) == serial)
+                Some(Body::Closure(c)) if serial.is_some_and(|f| b.admits(c, f))
             );
             if !hit {
                 self.site_guard_failed(o, site, pc);

@@ -36,7 +36,7 @@
 mod specialize;
 
 use crate::bytecode::Op;
-use crate::object::{ClassId, Code, Value};
+use crate::object::{ClassId, Closure, Code, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
@@ -205,6 +205,15 @@ pub struct InlineScope {
     pub maker_frame: bool,
 }
 
+impl InlineScope {
+    /// A block scope's guard: `c` is a closure of its block, made by the
+    /// frame (serial `frame`) running the code, if the block reads `self`
+    /// (`maker_frame`).
+    pub fn admits(&self, c: &Closure, frame: u64) -> bool {
+        Rc::ptr_eq(&c.code, &self.code) && (!self.maker_frame || c.outer == frame)
+    }
+}
+
 /// How deep inlined callees that send nest: a frame stands for at most
 /// `NEST_MAX + 1` activations.
 pub const NEST_MAX: usize = 3;
@@ -278,11 +287,12 @@ pub fn inline_body(code: &Code, off: u16) -> Option<Vec<Op>> {
     rewrite_body(code, off, false)
 }
 
-/// The body of block `code` (a closure made by the frame it is inlined
-/// into, at a `value:`-like send whose receiver, the closure, is temp
-/// `off - 1`), rewritten like a method's (`inline_body`) except that
-/// `self` and instance variables stay the frame's own, and the block's
-/// end returns its value. `None` for a block with a `^` (it needs its
+/// The body of block `code` (at a `value:`-like send whose receiver, the
+/// closure, is temp `off - 1`), rewritten like a method's (`inline_body`)
+/// except that `self` and instance variables stay as they are (the
+/// frame's own: such a block is inlined only into the frame that made
+/// it, `InlineScope::maker_frame`), and the block's end returns its
+/// value. `None` for a block with a `^` (it needs its
 /// home context), a block inside it, or anything else `inline_body`
 /// does not take.
 pub fn inline_block_body(code: &Code, off: u16) -> Option<Vec<Op>> {
