@@ -6,6 +6,9 @@
 //! included), errors from inside the block, and LIVE.md's rules when the
 //! callee is redefined from inside the inlined block.
 
+mod common;
+
+use common::{frames, in_lockstep};
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 
@@ -122,23 +125,6 @@ fn blocks_are_inlined_with_the_same_answers() {
     }
 }
 
-/// Each frame of a process as the host sees it: name, version, pc and
-/// temps.
-fn frames(vm: &mut Vm, pid: usize) -> Vec<String> {
-    vm.inspect_stack(pid)
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    format!(
-                        "{} v{} pc {} self {} {:?}",
-                        f.name, f.version, f.pc, f.receiver, f.temps
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[test]
 fn every_slice_boundary_shows_the_block_activations() {
     // Slices of 150 to 450 instructions (enough for the fast loop, which
@@ -150,24 +136,34 @@ fn every_slice_boundary_shows_the_block_activations() {
     let pa = a.start("B run: 100", 40).expect("start");
     let pb = b.start("B run: 100", 40).expect("start");
     let mut blocks_seen = 0;
-    for i in 0.. {
-        let fuel = 150 + (i * 41) % 300;
-        let (oa, ob) = (a.run(fuel), b.run(fuel));
-        assert_eq!(format!("{oa:?}"), format!("{ob:?}"), "slice {i}");
-        let (fa, fb) = (frames(&mut a, pa), frames(&mut b, pb));
-        assert_eq!(fa, fb, "slice {i}");
-        if fa.is_empty() {
-            break;
-        }
-        if fa.iter().any(|f| f.starts_with("[] in Bag2>>")) {
-            blocks_seen += 1;
-        }
-        assert!(i < 100_000, "does not finish");
-    }
+    in_lockstep(
+        "eager",
+        (&mut a, pa),
+        (&mut b, pb),
+        |i| 150 + (i as u64 * 41) % 300,
+        100_000,
+        |_, fs, _, _| blocks_seen += fs.iter().any(|f| f.starts_with("[] in Bag2>>")) as usize,
+    );
     assert!(blocks_seen > 100, "{blocks_seen}");
     assert!(events(&mut b)
         .iter()
         .any(|e| e == "inlined [] in Bag2>>sum (block) into Bag2>>sum"));
+}
+
+/// The error `expr` stops on: its class, the stack's names, and each
+/// frame as the host sees it (`common::frames`).
+fn error_report(vm: &mut Vm, expr: &str) -> String {
+    match vm.eval(expr) {
+        Err(livetalk::interp::EvalError::Runtime {
+            class_name, pid, ..
+        }) => format!(
+            "{} {}\n{}",
+            class_name,
+            vm.stack_names(pid).join(" / "),
+            frames(vm, pid).join("\n")
+        ),
+        other => format!("{other:?}"),
+    }
 }
 
 #[test]
@@ -181,17 +177,7 @@ fn an_error_inside_an_inlined_block_shows_the_block_and_its_callee() {
                 .expect("warm"),
             "500"
         );
-        let err = match vm.eval("B divideBy: 0") {
-            Err(livetalk::interp::EvalError::Runtime {
-                class_name, pid, ..
-            }) => format!(
-                "{} {}\n{}",
-                class_name,
-                vm.stack_names(pid).join(" / "),
-                frames(&mut vm, pid).join("\n")
-            ),
-            other => format!("{other:?}"),
-        };
+        let err = error_report(&mut vm, "B divideBy: 0");
         answers.push(err);
         if tier == TierMode::Eager {
             assert!(events(&mut vm)
@@ -388,20 +374,16 @@ fn a_block_inlined_into_another_frame_splits_into_its_own_activation() {
     let pa = a.start("L total", 40).expect("start");
     let pb = b.start("L total", 40).expect("start");
     let mut blocks_seen = 0;
-    for i in 0.. {
-        let fuel = 40 + (i * 53) % 400;
-        let (oa, ob) = (a.run(fuel), b.run(fuel));
-        assert_eq!(format!("{oa:?}"), format!("{ob:?}"), "slice {i}");
-        let (fa, fb) = (frames(&mut a, pa), frames(&mut b, pb));
-        assert_eq!(fa, fb, "slice {i}");
-        if fa.is_empty() {
-            break;
-        }
-        if fa.iter().any(|f| f.starts_with("[] in LongDo>>total")) {
-            blocks_seen += 1;
-        }
-        assert!(i < 100_000, "does not finish");
-    }
+    in_lockstep(
+        "eager",
+        (&mut a, pa),
+        (&mut b, pb),
+        |i| 40 + (i as u64 * 53) % 400,
+        100_000,
+        |_, fs, _, _| {
+            blocks_seen += fs.iter().any(|f| f.starts_with("[] in LongDo>>total")) as usize
+        },
+    );
     assert!(blocks_seen > 20, "{blocks_seen}");
     assert!(events(&mut b)
         .iter()
@@ -417,17 +399,7 @@ fn an_error_in_a_block_inlined_into_another_frame() {
     let mut answers = Vec::new();
     for tier in [TierMode::Off, TierMode::Eager] {
         let mut vm = long_vm(tier);
-        let err = match vm.eval("L failing") {
-            Err(livetalk::interp::EvalError::Runtime {
-                class_name, pid, ..
-            }) => format!(
-                "{} {}\n{}",
-                class_name,
-                vm.stack_names(pid).join(" / "),
-                frames(&mut vm, pid).join("\n")
-            ),
-            other => format!("{other:?}"),
-        };
+        let err = error_report(&mut vm, "L failing");
         if tier == TierMode::Eager {
             assert!(events(&mut vm)
                 .iter()

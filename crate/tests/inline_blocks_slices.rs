@@ -2,6 +2,9 @@
 //! eager: whole answers, and frame by frame at every slice boundary with
 //! small and large slices, with restarts and accepts at boundaries.
 
+mod common;
+
+use common::{frames, in_lockstep};
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 
@@ -102,21 +105,6 @@ fn vm(tier: TierMode) -> Vm {
     vm
 }
 
-fn frames(vm: &mut Vm, pid: usize) -> Vec<String> {
-    vm.inspect_stack(pid)
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    format!(
-                        "{} v{} pc {} self {} {:?}",
-                        f.name, f.version, f.pc, f.receiver, f.temps
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 const EXPR: &str = "| r | 1 to: 6 do: [:i | r := K run]. r";
 
 #[test]
@@ -141,19 +129,17 @@ fn lockstep(fuel: impl Fn(usize) -> u64, action: impl Fn(usize, &mut Vm, usize))
         let mut b = vm(t);
         let pa = a.start(EXPR, 40).expect("start");
         let pb = b.start(EXPR, 40).expect("start");
-        for i in 0.. {
-            let f = fuel(i);
-            let (oa, ob) = (a.run(f), b.run(f));
-            assert_eq!(format!("{oa:?}"), format!("{ob:?}"), "{t:?} slice {i}");
-            let (fa, fb) = (frames(&mut a, pa), frames(&mut b, pb));
-            assert_eq!(fa, fb, "{t:?} slice {i} fuel {f}");
-            if fa.is_empty() {
-                break;
-            }
-            action(i, &mut a, pa);
-            action(i, &mut b, pb);
-            assert!(i < 2_000_000, "does not finish");
-        }
+        in_lockstep(
+            &format!("{t:?}"),
+            (&mut a, pa),
+            (&mut b, pb),
+            &fuel,
+            2_000_000,
+            |i, _, a, b| {
+                action(i, a, pa);
+                action(i, b, pb);
+            },
+        );
     }
 }
 

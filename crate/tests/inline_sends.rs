@@ -4,6 +4,9 @@
 //! rules when the inlined callee is redefined while it runs inside its
 //! caller.
 
+mod common;
+
+use common::{frames, in_lockstep};
 use livetalk::interp::{ProcState, TierMode};
 use livetalk::Vm;
 
@@ -99,18 +102,6 @@ fn a_recursive_method_is_inlined_into_itself_with_the_same_answers() {
     assert_eq!(off, "2584");
 }
 
-/// Each frame of a process as the host sees it: name, version, pc and
-/// temps.
-fn frames(vm: &mut Vm, pid: usize) -> Vec<String> {
-    vm.inspect_stack(pid)
-        .map(|fs| {
-            fs.iter()
-                .map(|f| format!("{} v{} pc {} {:?}", f.name, f.version, f.pc, f.temps))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[test]
 fn every_slice_boundary_shows_the_interpreters_frames() {
     // Slices of 61 to 200 instructions (enough for the fast loop, which
@@ -122,19 +113,15 @@ fn every_slice_boundary_shows_the_interpreters_frames() {
     let pa = a.start("Walker new fib: 9", 40).expect("start");
     let pb = b.start("Walker new fib: 9", 40).expect("start");
     let mut deepest_inlined = 0;
-    for i in 0.. {
-        let fuel = 61 + (i * 37) % 140;
-        let (oa, ob) = (a.run(fuel), b.run(fuel));
-        assert_eq!(format!("{:?}", oa), format!("{:?}", ob), "slice {}", i);
-        let (fa, fb) = (frames(&mut a, pa), frames(&mut b, pb));
-        assert_eq!(fa, fb, "slice {}", i);
-        if fa.is_empty() {
-            break;
-        }
+    in_lockstep(
+        "eager",
+        (&mut a, pa),
+        (&mut b, pb),
+        |i| 61 + (i as u64 * 37) % 140,
+        200_000,
         // the frames the inlined scopes were turned back into
-        deepest_inlined = deepest_inlined.max(fa.len());
-        assert!(i < 200_000, "does not finish");
-    }
+        |_, fs, _, _| deepest_inlined = deepest_inlined.max(fs.len()),
+    );
     assert!(deepest_inlined >= 9);
     assert!(events(&mut b)
         .iter()

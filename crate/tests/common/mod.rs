@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: a deterministic random
-//! source and a way to run the `livetalk` binary.
+//! source, a way to run the `livetalk` binary, and two VMs run slice by
+//! slice with their stacks compared.
 #![allow(dead_code)] // each test crate uses a different subset
 
+use livetalk::Vm;
 use std::process::Command;
 
 mod rng;
@@ -20,4 +22,48 @@ pub fn livetalk(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Each frame of a process as the host sees it: name, version, pc,
+/// receiver and temps.
+pub fn frames(vm: &mut Vm, pid: usize) -> Vec<String> {
+    vm.inspect_stack(pid)
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    format!(
+                        "{} v{} pc {} self {} {:?}",
+                        f.name, f.version, f.pc, f.receiver, f.temps
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs process `pa` of `a` and `pb` of `b` in slices of `fuel(i)`
+/// instructions until the process has no frames (at most `max_slices`
+/// slices): every slice must end alike, outcome and frames (`frames`).
+/// After each, `each` gets the slice's index, the frames, and both VMs
+/// (to act on them between slices). `label` names the run in failures.
+pub fn in_lockstep(
+    label: &str,
+    (a, pa): (&mut Vm, usize),
+    (b, pb): (&mut Vm, usize),
+    fuel: impl Fn(usize) -> u64,
+    max_slices: usize,
+    mut each: impl FnMut(usize, &[String], &mut Vm, &mut Vm),
+) {
+    for i in 0.. {
+        let f = fuel(i);
+        let (oa, ob) = (a.run(f), b.run(f));
+        assert_eq!(format!("{oa:?}"), format!("{ob:?}"), "{label} slice {i}");
+        let (fa, fb) = (frames(a, pa), frames(b, pb));
+        assert_eq!(fa, fb, "{label} slice {i} fuel {f}");
+        if fa.is_empty() {
+            break;
+        }
+        each(i, &fa, a, b);
+        assert!(i < max_slices, "{label} does not finish");
+    }
 }
