@@ -32,6 +32,7 @@ class BenchBlocks:
 
 if __name__ == "__main__":
     n = int(sys.argv[1])
+    BenchBlocks().run(n)  # a warm-up run, as for Livetalk (crate/examples/bench.rs)
     t0 = time.perf_counter()
     r = BenchBlocks().run(n)
     print(r, f"{(time.perf_counter() - t0) * 1000:.1f}")

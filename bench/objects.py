@@ -38,6 +38,7 @@ def run(n):
 
 if __name__ == "__main__":
     n = int(sys.argv[1])
+    run(n)  # a warm-up run, as for Livetalk (crate/examples/bench.rs)
     t0 = time.perf_counter()
     r = run(n)
     print(r, f"{(time.perf_counter() - t0) * 1000:.1f}")

@@ -130,6 +130,12 @@ struct RunReport {
     until: Option<f64>,
     /// Instructions executed by this call.
     executed: f64,
+    /// The VM clock (ms) when the call began its work: `now - startedAt`
+    /// is the VM's part of the call; the rest (entering, building this
+    /// report, returning) is bounded work, so when the page sees it take a
+    /// millisecond or more, the OS or the browser's own garbage collector
+    /// took the thread meanwhile.
+    started_at: f64,
     /// The VM clock (ms) when the call ended.
     now: f64,
     /// Garbage collections since the VM was made.
@@ -784,7 +790,8 @@ impl LiveVm {
     /// lines of output ([`MAX_REPORT_OUTPUT`] bytes at most) and
     /// [`MAX_REPORT_TIER_EVENTS`] tier events, and says how much it left out.
     fn run_report(&mut self, fuel: u64, deadline: Option<f64>) -> JsValue {
-        self.watch.reset((self.vm.clock)());
+        let started_at = (self.vm.clock)();
+        self.watch.reset(started_at);
         let collections = self.vm.heap.collections;
         self.vm.heap.soft_threshold = self.host_gc_bytes();
         if deadline.is_none() {
@@ -836,6 +843,7 @@ impl LiveVm {
             status,
             until,
             executed: (self.vm.insn_count - start) as f64,
+            started_at,
             now,
             late_ms: deadline.map_or(0.0, |d| (now - d).max(0.0)),
             collections: self.vm.heap.collections as f64,

@@ -128,6 +128,39 @@ fn every_slice_boundary_shows_the_interpreters_frames() {
         .any(|e| e.contains("(sends) into Walker>>fib:")));
 }
 
+/// Inlined callees nest `NEST_MAX` (5) deep: a doubly recursive method
+/// fills its optimized code with up to 2 + 4 + 8 + 16 + 32 scopes, one
+/// frame standing for up to six activations; sliced at odd boundaries,
+/// its stacks are the interpreter's, frame for frame.
+#[test]
+fn inlined_callees_nest_five_deep() {
+    let mut b = vm(TierMode::Eager);
+    assert_eq!(b.eval_print("Walker new fib: 16").expect("eager"), "987");
+    let listing = b.disassemble("Walker>>fib:").expect("disassemble");
+    // (four levels would be 15 at most; which sites fill up first
+    // depends on the run, so not all 63 need be there)
+    let scopes = listing.matches("\ninlined scope ").count();
+    assert!(
+        (32..=64).contains(&scopes),
+        "{} scopes\n{}",
+        scopes,
+        listing
+    );
+    let (mut a, mut b) = (vm(TierMode::Off), vm(TierMode::Eager));
+    let pa = a.start("Walker new fib: 13", 40).expect("start");
+    let pb = b.start("Walker new fib: 13", 40).expect("start");
+    let mut deepest = 0;
+    in_lockstep(
+        "eager",
+        (&mut a, pa),
+        (&mut b, pb),
+        |i| 53 + (i as u64 * 41) % 170,
+        400_000,
+        |_, fs, _, _| deepest = deepest.max(fs.len()),
+    );
+    assert!(deepest >= 13);
+}
+
 /// Deep recursion through a method inlined into itself, to the default
 /// limit (200,000 frames): inlined callees get their frames in one pass
 /// over the stack (a review finding: one at a time, this took minutes).

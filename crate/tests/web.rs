@@ -730,6 +730,7 @@ fn run_reports_are_bounded() {
     assert!(out.starts_with("102\n") && out.ends_with("600\n"), "{out}");
     assert_eq!(num(&r, "outputDropped") as usize + out.len(), all.len());
     assert!(num(&r, "stallMs") >= 0.0);
+    assert!(num(&r, "startedAt") <= num(&r, "now"));
     // few lines, none dropped
     assert!(ok(
         &vm.evaluate("Transcript show: 'a'; cr; show: 'b'", false)

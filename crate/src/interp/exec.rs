@@ -1203,6 +1203,29 @@ pub(crate) fn arith_tagged(a: Arith, x: Value, y: Value) -> Option<Value> {
     }
 }
 
+/// Whether comparison `a` holds for SmallIntegers `x` and `y` (tagged:
+/// their order is their bits' order), or `None` if `a` is not one of the
+/// six comparisons. Without a branch or a jump table: a comparison is
+/// the set of orders it holds for (less, equal, greater: bits 0 to 2),
+/// three bits each in `ORDERS`, from `Lt` on. (The fused
+/// compare-and-branch instructions branch on the answer directly.)
+#[inline(always)]
+pub(crate) fn compare_tagged(a: Arith, x: Value, y: Value) -> Option<bool> {
+    const ORDERS: u32 = 0b001 // <
+        | 0b100 << 3 // >
+        | 0b011 << 6 // <=
+        | 0b110 << 9 // >=
+        | 0b010 << 12 // =
+        | 0b101 << 15; // ~=
+    let k = (a as u32).wrapping_sub(Arith::Lt as u32);
+    if k > Arith::Ne as u32 - Arith::Lt as u32 {
+        return None;
+    }
+    let (x, y) = (x.bits() as i64, y.bits() as i64);
+    let order = (x >= y) as u32 + (x > y) as u32;
+    Some((ORDERS >> (3 * k + order)) & 1 != 0)
+}
+
 /// SmallInteger fast paths; `None` means "send the selector instead"
 /// (overflow into LargeInteger, division by zero, inexact division).
 #[inline(always)]

@@ -25,7 +25,7 @@
 //! nothing per instruction. Each step is measured in the README's
 //! Benchmarks section.
 
-use super::exec::{arith_small, arith_tagged, TierSend};
+use super::exec::{arith_small, arith_tagged, compare_tagged, TierSend};
 use super::frame::{Frame, OnReturn};
 use super::{TierMode, Vm};
 use crate::bytecode::{konst, Arith, Op};
@@ -418,6 +418,23 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         };
     }
+    // A fused SmallInteger comparison and branch standing for `$n + 1`
+    // canonical instructions: `$then` gets whether it holds; operands
+    // that are not SmallIntegers run the first instruction instead.
+    macro_rules! fused_test {
+        ($op:expr, $x:expr, $y:expr, $aop:expr, $n:expr, |$holds:ident| $then:expr) => {
+            match ($x, $y) {
+                (Some(x), Some(y)) if x.both_int(y) => match compare_tagged($aop, x, y) {
+                    Some($holds) => {
+                        ip = ip.wrapping_add($n);
+                        $then;
+                    }
+                    None => unfuse!($op),
+                },
+                _ => unfuse!($op),
+            }
+        };
+    }
     // A loop back-edge that also runs the loop test at its target
     // (`JumpBranchTT/TI`): into the body when it holds, else to the
     // test's `JumpIfFalse` with `false` pushed; when the operands are not
@@ -431,15 +448,15 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             jump!($d);
             if let (Some(x), Some(y)) = ($x, $y) {
                 if x.both_int(y) {
-                    match arith_tagged($aop, x, y) {
-                        Some(Value::TRUE) => {
+                    match compare_tagged($aop, x, y) {
+                        Some(true) => {
                             ip = ip.wrapping_add(4);
                         }
-                        Some(Value::FALSE) => {
+                        Some(false) => {
                             push!(Value::FALSE);
                             ip = ip.wrapping_add(3);
                         }
-                        _ => {}
+                        None => {}
                     }
                 }
             }
@@ -454,15 +471,17 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! then_back_edge {
         () => {{
             // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-            let next = unsafe { *ip };
-            match next {
+            // (through a reference, as the dispatch matches: a copy is
+            // first reassembled from the packed bytes)
+            let next: &Op = unsafe { &*ip };
+            match *next {
                 Op::JumpBranchTT { a, b, op: aop, d } => {
                     ip = ip.wrapping_add(1);
-                    jump_branch!(next, d, temp!(a), temp!(b), aop)
+                    jump_branch!(*next, d, temp!(a), temp!(b), aop)
                 }
                 Op::JumpBranchTI { a, imm, op: aop, d } => {
                     ip = ip.wrapping_add(1);
-                    jump_branch!(next, d, temp!(a), int!(imm), aop)
+                    jump_branch!(*next, d, temp!(a), int!(imm), aop)
                 }
                 _ => {}
             }
@@ -475,7 +494,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! then_push {
         () => {{
             // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-            match unsafe { *ip } {
+            match *unsafe { &*ip } {
                 Op::PushTemp(j) => {
                     ip = ip.wrapping_add(1);
                     push!(temp!(j).unwrap_or(Value::NIL));
@@ -507,16 +526,54 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     macro_rules! then_enter {
         () => {{
             // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-            if let Op::InlineEnter { scope } = unsafe { *ip } {
+            if let Op::InlineEnter { scope } = *unsafe { &*ip } {
                 let o = opt!();
                 // SAFETY: bpp <= sp <= limit, in the stack's buffer
-                if let Some((d, new_sp)) =
+                if let Some(d) = unsafe { enter_plain(vm, o, scope as usize, bpp, sp) } {
+                    ip = ip.wrapping_add(1);
+                    jump!(d);
+                } else if let Some((d, new_sp)) =
                     unsafe { inline_enter(vm, o, scope as usize, bpp, sp, limit) }
                 {
                     ip = ip.wrapping_add(1);
                     sp = new_sp;
                     jump!(d);
                 }
+            }
+        }};
+    }
+    // An inlined callee's return (`InlineReturn`): its value (the top
+    // operand, or its receiver) replaces its receiver, arguments and
+    // temps, and the caller's code goes on after its send.
+    macro_rules! inline_return {
+        ($off:expr, $top:expr, $d:expr) => {{
+            let (off, top): (usize, bool) = ($off as usize, $top);
+            // (verified: off > 0, and that many values)
+            verified!(off + top as usize);
+            let v = if top {
+                at!(1)
+            } else {
+                unsafe { *bpp.add(off - 1) }
+            };
+            // SAFETY: bpp + off <= sp (verified), so the callee's
+            // receiver slot, bpp + off - 1, is in the stack
+            unsafe {
+                sp = bpp.add(off - 1);
+                sp.write(v);
+                sp = sp.add(1);
+            }
+            jump!($d);
+        }};
+    }
+    // The return of an inlined callee's value just computed (`^a op b`,
+    // `^k`), in the same dispatch, charged as its own instruction by
+    // `ip`.
+    macro_rules! then_inline_return {
+        () => {{
+            // SAFETY: ops.ptr <= ip < ops.end (verified successor)
+            if let Op::InlineReturn { off, top: true, d } = *unsafe { &*ip } {
+                ip = ip.wrapping_add(1);
+                inline_return!(off, true, d);
             }
         }};
     }
@@ -784,10 +841,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 // other branch, in the same dispatch (forward only: a
                 // back-edge has more to do)
                 // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-                if let Op::Jump(d) = unsafe { *ip } {
+                if let Op::Jump(d) = *unsafe { &*ip } {
                     if d >= 0 {
                         ip = ip.wrapping_add(1);
                         jump!(d);
+                        then_inline_return!();
                     }
                 }
             }
@@ -853,7 +911,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 // what follows, in the same dispatch, charged as its own
                 // instruction(s) by `ip`
                 // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-                match unsafe { *ip } {
+                match *unsafe { &*ip } {
                     // a comparison's branch (a loop's test)
                     Op::JumpIfFalse(d) if r == Value::TRUE || r == Value::FALSE => {
                         ip = ip.wrapping_add(1);
@@ -873,7 +931,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         // result and a constant
                         let r = match next {
                             // SAFETY: the PushInt's verified successor
-                            Op::PushInt(k) if r.is_int() => match unsafe { *ip.add(1) } {
+                            Op::PushInt(k) if r.is_int() => match *unsafe { &*ip.add(1) } {
                                 Op::Arith(b) => match arith_tagged(b, r, Value::small(k as i64)) {
                                     Some(r2) => {
                                         ip = ip.wrapping_add(2);
@@ -887,6 +945,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         };
                         at!(2) = r;
                         drop_n!(1);
+                        then_inline_return!();
                     }
                 }
             }
@@ -900,7 +959,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         let v = *cell;
                         // `(a at: i) ifTrue:` in the same dispatch
                         // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-                        match unsafe { *ip } {
+                        match *unsafe { &*ip } {
                             Op::JumpIfFalse(d) if v == Value::FALSE || v == Value::TRUE => {
                                 ip = ip.wrapping_add(1);
                                 drop_n!(2);
@@ -928,7 +987,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         *cell = v;
                         // an `at:put:` statement's Pop in the same dispatch
                         // SAFETY: ops.ptr <= ip < ops.end (verified successor)
-                        if matches!(unsafe { *ip }, Op::Pop) {
+                        if matches!(*unsafe { &*ip }, Op::Pop) {
                             ip = ip.wrapping_add(1);
                             drop_n!(3);
                         } else {
@@ -1012,26 +1071,19 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 })
             }
             Op::BranchTT { a, b, op: aop, d } => {
-                fused!(op, temp!(a), temp!(b), aop, 3, |r| if r == Value::FALSE {
+                fused_test!(op, temp!(a), temp!(b), aop, 3, |holds| if !holds {
                     jump!(d)
                 })
             }
             Op::BranchTI { a, imm, op: aop, d } => {
-                fused!(op, temp!(a), int!(imm), aop, 3, |r| if r == Value::FALSE {
+                fused_test!(op, temp!(a), int!(imm), aop, 3, |holds| if !holds {
                     jump!(d)
                 })
             }
             Op::BranchSI { imm, op: aop, d } => {
-                fused!(
-                    op,
-                    Some(recv),
-                    int!(imm),
-                    aop,
-                    3,
-                    |r| if r == Value::FALSE {
-                        jump!(d)
-                    }
-                )
+                fused_test!(op, Some(recv), int!(imm), aop, 3, |holds| if !holds {
+                    jump!(d)
+                })
             }
             Op::IncTemp { a, imm } => {
                 fused!(op, temp!(a), int!(imm), Arith::Add, 3, |r| {
@@ -1113,33 +1165,21 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // ----- inlined callees that send (see `tier::InlineScope`) -----
             Op::InlineEnter { scope } => {
                 let o = opt!();
-                // SAFETY: bpp <= sp <= limit, in the stack's buffer
-                match unsafe { inline_enter(vm, o, scope as usize, bpp, sp, limit) } {
-                    Some((d, new_sp)) => {
-                        sp = new_sp;
-                        jump!(d);
-                    }
-                    None => tier_send!(*op, scope),
-                }
-            }
-            Op::InlineReturn { off, top, d } => {
-                let off = off as usize;
-                // (verified: off > 0, and that many values)
-                verified!(off + top as usize);
-                let v = if top {
-                    at!(1)
+                // SAFETY: bpp <= sp, in the stack's buffer
+                if let Some(d) = unsafe { enter_plain(vm, o, scope as usize, bpp, sp) } {
+                    jump!(d);
                 } else {
-                    unsafe { *bpp.add(off - 1) }
-                };
-                // SAFETY: bpp + off <= sp (has!), so the callee's
-                // receiver slot, bpp + off - 1, is in the stack
-                unsafe {
-                    sp = bpp.add(off - 1);
-                    sp.write(v);
-                    sp = sp.add(1);
+                    // SAFETY: bpp <= sp <= limit, in the stack's buffer
+                    match unsafe { inline_enter(vm, o, scope as usize, bpp, sp, limit) } {
+                        Some((d, new_sp)) => {
+                            sp = new_sp;
+                            jump!(d);
+                        }
+                        None => tier_send!(*op, scope),
+                    }
                 }
-                jump!(d);
             }
+            Op::InlineReturn { off, top, d } => inline_return!(off, top, d),
             // A quickened leaf (`PushSelf`/`PushTemp` and the `InlineLeaf`
             // after it, in one): for its class, the value is pushed and
             // both instructions are charged with the leaf's cost (3) as
@@ -1306,6 +1346,43 @@ impl Ops {
             shape,
         }
     }
+}
+
+/// `inline_enter`'s common case, kept in the loop: the send's first
+/// scope is a method's (not a block's) for the receiver's class, and its
+/// callee has no temporaries besides its arguments, so entering it is
+/// only a jump (no temps to push). Answers that jump, or `None` for
+/// `inline_enter` to decide.
+///
+/// # Safety
+/// `bpp <= sp`, in one buffer, everything below `sp` written.
+#[inline(always)]
+unsafe fn enter_plain(
+    vm: &mut Vm,
+    opt: Option<&OptCode>,
+    scope: usize,
+    bpp: *mut Value,
+    sp: *mut Value,
+) -> Option<isize> {
+    let s = opt?.scopes.get(scope)?;
+    let me = (s.off as usize).checked_sub(1)?;
+    // SAFETY: bpp <= sp in one buffer
+    let depth = unsafe { sp.offset_from(bpp) } as usize;
+    if s.block
+        || depth != me + 1 + s.argc as usize
+        || s.code.num_temps != s.code.num_args
+        || vm.deep()
+    {
+        return None;
+    }
+    // SAFETY: me < depth, so below sp
+    if vm.class_of(unsafe { *bpp.add(me) }) != s.class {
+        return None;
+    }
+    // the send happened, as far as a program can tell
+    vm.send_count += 1;
+    vm.inlined_ran = true;
+    Some(s.start as isize - s.ret as isize)
 }
 
 /// An inlined callee that sends (`InlineEnter`) is entered if its

@@ -216,7 +216,7 @@ impl InlineScope {
 
 /// How deep inlined callees that send nest: a frame stands for at most
 /// `NEST_MAX + 1` activations.
-pub const NEST_MAX: usize = 3;
+pub const NEST_MAX: usize = 5;
 
 impl OptCode {
     /// The inlined scope whose body holds `pc`, if any.
@@ -267,7 +267,7 @@ impl OptCode {
 /// Longest callee that sends inlined, in instructions.
 pub const INLINE_MAX: usize = 48;
 /// Most callees that send inlined into one piece of optimized code.
-pub const SCOPES_MAX: usize = 16;
+pub const SCOPES_MAX: usize = 64;
 
 /// The body of `code` rewritten to run inside a caller's frame whose
 /// temps from `off` on are its temps (see `InlineScope`), followed by the
