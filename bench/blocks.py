@@ -14,10 +14,9 @@ class BenchBlocks:
             s = s + (x * x % 7)
         for i, x in enumerate(self.items, 1):
             s = s + (i & (x + k))
-        limit = s % 100
         found = 0
         for x in self.items:
-            if x * 3 > limit:
+            if x * 3 > s % 100:  # as the detect: block computes it
                 found = x
                 break
         return s + found

@@ -563,6 +563,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 sp = sp.add(1);
             }
             jump!($d);
+            // the caller's `Pop` of the value (a statement's send, a
+            // block's value in a `do:`), in the same dispatch
+            // SAFETY: ops.ptr <= ip < ops.end (verified jump target)
+            if matches!(*unsafe { &*ip }, Op::Pop) {
+                ip = ip.wrapping_add(1);
+                drop_n!(1);
+            }
         }};
     }
     // The return of an inlined callee's value just computed (`^a op b`,
@@ -575,6 +582,45 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 ip = ip.wrapping_add(1);
                 inline_return!(off, true, d);
             }
+        }};
+    }
+    // After a SmallInteger result was pushed: the operation that uses it
+    // next, in the same dispatch, charged as its own instruction(s) by
+    // `ip` (when it is not a SmallInteger operation that succeeds, it is
+    // left to be dispatched): `(a op b) op2 k` (a constant and the
+    // operation on it), or `a op2 (b op c)` (the operation waiting for it
+    // with its first operand below); then an inlined callee's return of
+    // it.
+    macro_rules! then_ops {
+        () => {{
+            // SAFETY: ops.ptr <= ip < ops.end (verified successors; the
+            // verifier also checked that an `Arith` has its two operands)
+            match *unsafe { &*ip } {
+                Op::PushInt(k) => {
+                    if let Op::Arith(b) = *unsafe { &*ip.add(1) } {
+                        let r = at!(1);
+                        if r.is_int() {
+                            if let Some(r2) = arith_tagged(b, r, Value::small(k as i64)) {
+                                ip = ip.wrapping_add(2);
+                                at!(1) = r2;
+                            }
+                        }
+                    }
+                }
+                Op::Arith(b) => {
+                    verified!(2);
+                    let (x, r) = (at!(2), at!(1));
+                    if x.both_int(r) {
+                        if let Some(r2) = arith_tagged(b, x, r) {
+                            ip = ip.wrapping_add(1);
+                            at!(2) = r2;
+                            drop_n!(1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            then_inline_return!();
         }};
     }
     // The rest of a quickened leaf, its value pushed: past the
@@ -887,7 +933,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 None => leave!(Exit::Slow(*op)),
             },
             Op::StoreRemote { idx, vec } => match temp!(vec) {
-                Some(tv) if set_plain_slot(&mut vm.heap, tv, idx as usize, at!(1)) => {}
+                // (an inlined block's last statement: then its return)
+                Some(tv) if set_plain_slot(&mut vm.heap, tv, idx as usize, at!(1)) => {
+                    then_inline_return!()
+                }
                 _ => leave!(Exit::Slow(*op)),
             },
             Op::Pop => {
@@ -926,26 +975,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         drop_n!(2);
                         set_temp!(t, r);
                     }
-                    next => {
-                        // or `(a op b) op2 k`, the next operation on the
-                        // result and a constant
-                        let r = match next {
-                            // SAFETY: the PushInt's verified successor
-                            Op::PushInt(k) if r.is_int() => match *unsafe { &*ip.add(1) } {
-                                Op::Arith(b) => match arith_tagged(b, r, Value::small(k as i64)) {
-                                    Some(r2) => {
-                                        ip = ip.wrapping_add(2);
-                                        r2
-                                    }
-                                    None => r,
-                                },
-                                _ => r,
-                            },
-                            _ => r,
-                        };
+                    _ => {
                         at!(2) = r;
                         drop_n!(1);
-                        then_inline_return!();
+                        then_ops!();
                     }
                 }
             }
@@ -970,6 +1003,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             _ => {
                                 at!(2) = v;
                                 drop_n!(1);
+                                // `aBlock value: (self at: i)` (a `do:`)
+                                then_enter!();
                             }
                         }
                     }
@@ -1055,19 +1090,34 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::ArithTT { a, b, op: aop } => {
                 fused!(op, temp!(a), temp!(b), aop, 2, |r| {
                     push!(r);
-                    then_enter!()
+                    // (an argument, or an operand)
+                    if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
+                        then_enter!()
+                    } else {
+                        then_ops!()
+                    }
                 })
             }
             Op::ArithTI { a, imm, op: aop } => {
                 fused!(op, temp!(a), int!(imm), aop, 2, |r| {
                     push!(r);
-                    then_enter!()
+                    // (an argument, or an operand)
+                    if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
+                        then_enter!()
+                    } else {
+                        then_ops!()
+                    }
                 })
             }
             Op::ArithSI { imm, op: aop } => {
                 fused!(op, Some(recv), int!(imm), aop, 2, |r| {
                     push!(r);
-                    then_enter!()
+                    // (an argument, or an operand)
+                    if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
+                        then_enter!()
+                    } else {
+                        then_ops!()
+                    }
                 })
             }
             Op::BranchTT { a, b, op: aop, d } => {
@@ -1113,6 +1163,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         sp = sp.add(2);
                     }
                     ip = ip.wrapping_add(1);
+                    then_push!();
                 }
                 _ => unfuse!(op),
             },
