@@ -266,6 +266,17 @@ pub enum Op {
     /// the callee's receiver, everything above goes, and the caller goes
     /// on after its send, `d` instructions on.
     InlineReturn { off: u16, top: bool, d: i16 },
+    /// `self` in the body of a block inlined into a frame that did not
+    /// make it (see `tier::InlineScope`): the receiver of the closure in
+    /// temp `t` (the inlined `value:`'s receiver), which the block's own
+    /// activation would have as its receiver.
+    PushOuterSelf(u16),
+    /// Instance variable `idx` of that receiver (`PushInstVar` in such a
+    /// block's body).
+    PushOuterVar { t: u16, idx: u16 },
+    /// Store the top into instance variable `idx` of that receiver (no
+    /// pop; `StoreInstVar` in such a block's body).
+    StoreOuterVar { t: u16, idx: u16 },
 }
 
 impl Op {
@@ -325,6 +336,9 @@ impl Op {
                 | Op::ConstT { .. }
                 | Op::InlineEnter { .. }
                 | Op::InlineReturn { .. }
+                | Op::PushOuterSelf(_)
+                | Op::PushOuterVar { .. }
+                | Op::StoreOuterVar { .. }
         )
     }
 }
@@ -426,6 +440,11 @@ pub fn format_op(op: &Op, names: &Names) -> String {
             if top { "top" } else { "self" },
             off.wrapping_sub(1)
         ),
+        Op::PushOuterSelf(t) => format!("PushOuterSelf (the receiver of closure t{})", t),
+        Op::PushOuterVar { t, idx } => format!("PushOuterVar {} of closure t{}'s receiver", idx, t),
+        Op::StoreOuterVar { t, idx } => {
+            format!("StoreOuterVar {} of closure t{}'s receiver", idx, t)
+        }
         other => format!("{:?}", other),
     }
 }

@@ -265,9 +265,14 @@ fn edges(
             }
             out.push((next, h - 1));
         }
-        Op::PushRemote { vec, .. } => {
-            temp(vec)?;
+        Op::PushRemote { vec: t, .. } | Op::PushOuterSelf(t) | Op::PushOuterVar { t, .. } => {
+            temp(t)?;
             out.push((next, h + 1));
+        }
+        Op::StoreOuterVar { t, .. } => {
+            need(1)?;
+            temp(t)?;
+            out.push((next, h));
         }
         Op::StoreRemote { vec, .. } => {
             need(1)?;

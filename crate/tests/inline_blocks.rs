@@ -1,7 +1,9 @@
 //! Blocks inlined into the frame that made them: the block passed to an
 //! inlined `do:`-like callee has its body inlined at the callee's
 //! `value:` send (a block scope of `InlineEnter`/`InlineReturn`), behind
-//! a guard on the closure's code and the frame that made it. Same
+//! a guard on the closure's code and the frame that made it; and blocks
+//! inlined into a frame that did not make them (a long `do:`), reading
+//! `self` and instance variables through the closure. Same
 //! answers, same frames at every slice boundary (the block activation
 //! included), errors from inside the block, and LIVE.md's rules when the
 //! callee is redefined from inside the inlined block.
@@ -314,6 +316,29 @@ failing
 	s := 0.
 	items do: [:x | s := s + (100 // (x - 2000))].
 	^ s
+!
+tally
+	items do: [:x | weight := weight + (self step: x)].
+	^ weight
+!
+step: x
+	^ x \\\\ 3
+!
+failingOuter
+	items do: [:x | weight := weight + (self div: x)].
+	^ weight
+!
+div: x
+	^ 100 // (x - 2000)
+! !
+
+LongDo class instanceVariableNames: 'count'!
+
+!LongDo class methodsFor: 'test'!
+countIn: aCollection
+	count := 0.
+	aCollection do: [:x | count := count + 1].
+	^ count
 ! !
 ";
 
@@ -330,9 +355,9 @@ fn long_vm(tier: TierMode) -> Vm {
 #[test]
 fn a_long_do_called_once_inlines_a_block_it_did_not_make() {
     // `do:` runs once, long enough to be optimized at its loop head; the
-    // block it calls reads no `self`, so its body is inlined into `do:`'s
-    // own frame although another frame made the closure. A block that
-    // reads an instance variable (its maker's) is not.
+    // block it calls is inlined into `do:`'s own frame although another
+    // frame made the closure. A block that reads `self` or an instance
+    // variable (its maker's) reads them through the closure there.
     let off = long_vm(TierMode::Off)
         .eval_print("L total -> L weighted")
         .expect("off");
@@ -340,28 +365,85 @@ fn a_long_do_called_once_inlines_a_block_it_did_not_make() {
     for tier in [TierMode::On, TierMode::Eager] {
         let mut vm = long_vm(tier);
         assert_eq!(vm.eval_print("L total -> L weighted").expect("on"), off);
-        let ev = events(&mut vm);
-        assert!(
-            ev.contains(
-                &"inlined [] in LongDo>>total (block) into SequenceableCollection>>do:".to_string()
-            ),
-            "{tier:?}: {ev:#?}"
-        );
-        assert!(
-            !ev.contains(
-                &"inlined [] in LongDo>>weighted (block) into SequenceableCollection>>do:"
-                    .to_string()
-            ),
-            "{tier:?}: {ev:#?}"
-        );
+        // each in a VM of its own (in one, the second block is another
+        // closure code at the same `value:`: its guard fails)
+        for (block, answer) in [("total", "8998"), ("weighted", "9003000")] {
+            let mut vm = long_vm(tier);
+            assert_eq!(vm.eval_print(&format!("L {block}")).expect("on"), answer);
+            let ev = events(&mut vm);
+            assert!(
+                ev.contains(&format!(
+                    "inlined [] in LongDo>>{block} (block) into SequenceableCollection>>do:"
+                )),
+                "{tier:?}: {ev:#?}"
+            );
+            let listing = vm
+                .disassemble("SequenceableCollection>>do:")
+                .expect("disassemble");
+            assert!(
+                listing.contains(&format!(
+                    "inlined scope 0: [] in LongDo>>{block} v1, a block (its closure is t"
+                )),
+                "{listing}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_block_that_reads_self_inlined_into_another_frame() {
+    // `weight := weight + (self step: x)` inlined into the long `do:`:
+    // its `self` and `weight` are the LongDo's, read and written through
+    // the closure (PushOuterSelf, PushOuterVar, StoreOuterVar), and
+    // `step:` is inlined into it in turn.
+    let off = long_vm(TierMode::Off).eval_print("L tally").expect("off");
+    assert_eq!(off, "3002");
+    for tier in [TierMode::On, TierMode::Eager] {
+        let mut vm = long_vm(tier);
+        assert_eq!(vm.eval_print("L tally").expect("on"), off, "{tier:?}");
+        assert!(events(&mut vm)
+            .iter()
+            .any(|e| e == "inlined [] in LongDo>>tally (block) into SequenceableCollection>>do:"));
         let listing = vm
             .disassemble("SequenceableCollection>>do:")
             .expect("disassemble");
-        assert!(
-            listing.contains("inlined scope 0: [] in LongDo>>total v1, a block (its closure is t"),
-            "{listing}"
+        for op in [
+            "PushOuterSelf (the receiver of closure t",
+            "PushOuterVar 1 of closure t",
+            "StoreOuterVar 1 of closure t",
+        ] {
+            assert!(listing.contains(op), "{op}\n{listing}");
+        }
+    }
+    // slices: the block's activations, split off `do:`'s frame, have the
+    // LongDo as their receiver, as the interpreter's
+    let mut a = long_vm(TierMode::Off);
+    let mut b = long_vm(TierMode::Eager);
+    let pa = a.start("L tally", 40).expect("start");
+    let pb = b.start("L tally", 40).expect("start");
+    let mut blocks_seen = 0;
+    in_lockstep(
+        "eager",
+        (&mut a, pa),
+        (&mut b, pb),
+        |i| 40 + (i as u64 * 59) % 380,
+        100_000,
+        |_, fs, _, _| {
+            blocks_seen += fs.iter().any(|f| f.starts_with("[] in LongDo>>tally")) as usize
+        },
+    );
+    assert!(blocks_seen > 20, "{blocks_seen}");
+    // a class's instance variable (not an ordinary object's slots): the
+    // block's own activation stores it, as the interpreter does
+    let mut answers = Vec::new();
+    for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
+        answers.push(
+            long_vm(tier)
+                .eval_print("(LongDo countIn: (1 to: 3000) asArray) -> (LongDo countIn: #(1 2))")
+                .expect("runs"),
         );
     }
+    assert_eq!(answers, vec!["3000->2"; 3]);
 }
 
 #[test]
@@ -414,4 +496,16 @@ fn an_error_in_a_block_inlined_into_another_frame() {
         "{}",
         answers[0]
     );
+    // the same from a callee of a block that reads `self`
+    let mut answers = Vec::new();
+    for tier in [TierMode::Off, TierMode::Eager] {
+        let mut vm = long_vm(tier);
+        answers.push(error_report(&mut vm, "L failingOuter"));
+        if tier == TierMode::Eager {
+            assert!(events(&mut vm).iter().any(|e| e
+                == "inlined [] in LongDo>>failingOuter (block) into SequenceableCollection>>do:"));
+        }
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0].contains("LongDo>>div: v1"), "{}", answers[0]);
 }

@@ -476,6 +476,16 @@ fn rejects_sites_and_scopes_in_canonical_code() {
         0,
         1,
     );
+    // an inlined block's `self` and instance variables read through its
+    // closure exist only in an inlined body
+    for op in [
+        PushOuterSelf(0),
+        PushOuterVar { t: 0, idx: 0 },
+        StoreOuterVar { t: 0, idx: 0 },
+    ] {
+        let e = rejected_at(&[PushNil, op, ReturnTop], 1, 0, 0, 1);
+        assert!(e.contains("in canonical code"), "{e}");
+    }
 }
 
 // ---------------------------------------------------------------------
@@ -1288,6 +1298,17 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
                 ok(off > 0)?;
                 pops(off as usize + top as usize)?;
                 vec![(p + 1 + d as i64, off as usize)]
+            }
+            // an inlined block's self and instance variables, through the
+            // closure in temp t
+            PushOuterSelf(t) | PushOuterVar { t, .. } => {
+                temp(t)?;
+                vec![(p + 1, h + 1)]
+            }
+            StoreOuterVar { t, .. } => {
+                pops(1)?;
+                temp(t)?;
+                vec![(p + 1, h)]
             }
         };
         for (t, nh) in succ {

@@ -84,7 +84,7 @@ impl Bytes<'_> {
 
 fn op(b: &mut Bytes) -> Op {
     use Op::*;
-    match b.u8() % 61 {
+    match b.u8() % 64 {
         0 => PushSelf,
         1 => PushNil,
         2 => PushTrue,
@@ -241,6 +241,15 @@ fn op(b: &mut Bytes) -> Op {
             off: b.idx(),
             top: b.u8() & 1 == 1,
             d: b.d16(),
+        },
+        60 => PushOuterSelf(b.idx()),
+        61 => PushOuterVar {
+            t: b.idx(),
+            idx: b.idx(),
+        },
+        62 => StoreOuterVar {
+            t: b.idx(),
+            idx: b.idx(),
         },
         _ => ReturnTop,
     }

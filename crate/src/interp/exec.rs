@@ -516,7 +516,10 @@ impl Vm {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }
-                        Op::InlineReturn { .. } => {
+                        Op::InlineReturn { .. }
+                        | Op::PushOuterSelf(_)
+                        | Op::PushOuterVar { .. }
+                        | Op::StoreOuterVar { .. } => {
                             // only in an inlined callee's body, which
                             // this loop never runs (see above): as a
                             // frame of its own, again

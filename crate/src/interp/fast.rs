@@ -1231,6 +1231,30 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
             }
             Op::InlineReturn { off, top, d } => inline_return!(off, top, d),
+            // a block's `self` and instance variables, inlined into a
+            // frame that did not make it: its closure's receiver's
+            Op::PushOuterSelf(t) => match temp!(t).and_then(|k| closure_receiver(&vm.heap, k)) {
+                Some(r) => push!(r),
+                None => leave!(Exit::Slow(*op)),
+            },
+            Op::PushOuterVar { t, idx } => {
+                match temp!(t).and_then(|k| closure_receiver(&vm.heap, k)) {
+                    Some(r) => {
+                        let v = slot(&vm.heap, r, idx as usize);
+                        push!(v);
+                    }
+                    None => leave!(Exit::Slow(*op)),
+                }
+            }
+            Op::StoreOuterVar { t, idx } => {
+                verified!(1);
+                match temp!(t).and_then(|k| closure_receiver(&vm.heap, k)) {
+                    Some(r) if set_plain_slot(&mut vm.heap, r, idx as usize, at!(1)) => {}
+                    // (a class's variables, say: the general loop, from
+                    // the block's own frame)
+                    _ => leave!(Exit::Slow(*op)),
+                }
+            }
             // A quickened leaf (`PushSelf`/`PushTemp` and the `InlineLeaf`
             // after it, in one): for its class, the value is pushed and
             // both instructions are charged with the leaf's cost (3) as
@@ -1574,6 +1598,15 @@ fn cache_hit(
     let r = *st.get(st.len().checked_sub(argc + 1)?)?;
     let e = s.entry_for(vm.class_of(r))?;
     Some((s.sel, argc, (e.method, e.code.clone())))
+}
+
+/// The receiver of closure `k` (`None` if `k` is not a closure).
+#[inline]
+fn closure_receiver(heap: &Heap, k: Value) -> Option<Value> {
+    match heap.try_get(k).map(|o| &o.body) {
+        Some(Body::Closure(c)) => Some(c.receiver),
+        _ => None,
+    }
 }
 
 /// Slot `i` of a pointer object (nil if there is none).

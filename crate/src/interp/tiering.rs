@@ -476,9 +476,10 @@ impl Vm {
             Err(_) => return false,
         };
         // a block's `value:` (primitives 201-205) whose receiver, under
-        // the arguments, is a closure: the block's body, if it does not
-        // read `self` or instance variables (they are its maker's), or
-        // if this frame made it (they are the frame's own)
+        // the arguments, is a closure: the block's body. Its `self` and
+        // instance variables are its maker's: in the frame that made it,
+        // the frame's own (guarded: only for closures this frame made);
+        // elsewhere, read through the closure (any closure of the block)
         let serial = frame.serial;
         let mut maker_frame = false;
         let mut block_method = method;
@@ -492,12 +493,10 @@ impl Vm {
                 .map(|x| &x.body)
             {
                 Some(Body::Closure(c)) if c.code.num_args as usize == argc => {
-                    maker_frame = c.code.ops.iter().any(|op| {
-                        matches!(op, Op::PushSelf | Op::PushInstVar(_) | Op::StoreInstVar(_))
-                    });
-                    if maker_frame && c.outer != serial {
-                        return false;
-                    }
+                    maker_frame = c.outer == serial
+                        && c.code.ops.iter().any(|op| {
+                            matches!(op, Op::PushSelf | Op::PushInstVar(_) | Op::StoreInstVar(_))
+                        });
                     block_method = c.method;
                     Some(c.code.clone())
                 }
@@ -507,7 +506,7 @@ impl Vm {
             None
         };
         let body = match &block_code {
-            Some(b) => inline_block_body(b, off),
+            Some(b) => inline_block_body(b, off, maker_frame),
             None => inline_body(callee, off),
         };
         let body = match body {

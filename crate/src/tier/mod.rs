@@ -171,11 +171,13 @@ impl Site {
 /// A scope can also be a *block's* body, inlined at a `value:`-like send
 /// (`block`): its receiver, at `off - 1`, is then the closure, and its
 /// temps are the block's (arguments, copied values, temporaries), again
-/// where its frame would have them. The guard is the closure's code; a
-/// block that reads `self` or instance variables is inlined only into
-/// the frame that made it (`maker_frame`: the guard also checks that),
-/// where they are the frame's own. Split off, it is the closure's
-/// activation, with the closure's receiver, home and method.
+/// where its frame would have them. The guard is the closure's code. A
+/// block's `self` and instance variables are its maker's: inlined into
+/// the frame that made it (`maker_frame`: the guard also checks that the
+/// closure is this frame's), they are the frame's own; anywhere else the
+/// body reads them through the closure (`PushOuterSelf` and the like).
+/// Split off, it is the closure's activation, with the closure's
+/// receiver, home and method.
 #[derive(Clone, Debug)]
 pub struct InlineScope {
     /// The receiver class it was inlined for (the guard).
@@ -200,8 +202,9 @@ pub struct InlineScope {
     pub next: Option<u16>,
     /// A block's body (see above), for closures of `code`.
     pub block: bool,
-    /// For a block that reads `self` or instance variables: only for
-    /// closures the frame running this code made (they are its own).
+    /// For a block that reads `self` or instance variables, inlined into
+    /// the frame that made it: only for closures this frame made (its
+    /// `self` is theirs).
     pub maker_frame: bool,
 }
 
@@ -284,25 +287,45 @@ pub fn inline_body(code: &Code, off: u16) -> Option<Vec<Op>> {
     {
         return None;
     }
-    rewrite_body(code, off, false)
+    rewrite_body(code, off, SelfIs::Receivers)
 }
 
 /// The body of block `code` (at a `value:`-like send whose receiver, the
 /// closure, is temp `off - 1`), rewritten like a method's (`inline_body`)
-/// except that `self` and instance variables stay as they are (the
-/// frame's own: such a block is inlined only into the frame that made
-/// it, `InlineScope::maker_frame`), and the block's end returns its
-/// value. `None` for a block with a `^` (it needs its
-/// home context), a block inside it, or anything else `inline_body`
-/// does not take.
-pub fn inline_block_body(code: &Code, off: u16) -> Option<Vec<Op>> {
+/// except for `self` and instance variables: in the frame that made the
+/// block (`own_frame`: `InlineScope::maker_frame`) they are the frame's
+/// own and stay as they are; anywhere else they are the closure's
+/// receiver's (`PushOuterSelf`, `PushOuterVar`, `StoreOuterVar`). The
+/// block's end returns its value. `None` for a block with a `^` (it
+/// needs its home context), a block inside it, or anything else
+/// `inline_body` does not take.
+pub fn inline_block_body(code: &Code, off: u16, own_frame: bool) -> Option<Vec<Op>> {
     if !code.is_block {
         return None;
     }
-    rewrite_body(code, off, true)
+    rewrite_body(
+        code,
+        off,
+        if own_frame {
+            SelfIs::Frames
+        } else {
+            SelfIs::Closures
+        },
+    )
 }
 
-fn rewrite_body(code: &Code, off: u16, block: bool) -> Option<Vec<Op>> {
+/// Where an inlined body finds its `self` (see `rewrite_body`).
+#[derive(Clone, Copy, PartialEq)]
+enum SelfIs {
+    /// A method's: its receiver, temp `off - 1`.
+    Receivers,
+    /// A block's, in the frame that made it: the frame's own.
+    Frames,
+    /// A block's, elsewhere: the receiver of the closure in temp `off - 1`.
+    Closures,
+}
+
+fn rewrite_body(code: &Code, off: u16, self_is: SelfIs) -> Option<Vec<Op>> {
     use crate::bytecode::Op::*;
     if code.ops.len() > INLINE_MAX
         || code.num_temps < code.num_args
@@ -318,9 +341,13 @@ fn rewrite_body(code: &Code, off: u16, block: bool) -> Option<Vec<Op>> {
     for (pc, op) in code.ops.iter().enumerate() {
         let jump_ok = |d: i32| (0..=n).contains(&(pc as i64 + 1 + d as i64));
         out.push(match *op {
-            // a block's self and instance variables are its home's, the
-            // frame's own
-            PushSelf | PushInstVar(_) | StoreInstVar(_) if block => *op,
+            // a block's self and instance variables, in the frame that
+            // made it: the frame's own
+            PushSelf | PushInstVar(_) | StoreInstVar(_) if self_is == SelfIs::Frames => *op,
+            // ...elsewhere: the closure's receiver's
+            PushSelf if self_is == SelfIs::Closures => PushOuterSelf(me),
+            PushInstVar(idx) if self_is == SelfIs::Closures => PushOuterVar { t: me, idx },
+            StoreInstVar(idx) if self_is == SelfIs::Closures => StoreOuterVar { t: me, idx },
             PushSelf => PushTemp(me),
             PushNil
             | PushTrue
