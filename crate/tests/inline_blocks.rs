@@ -417,22 +417,7 @@ fn a_block_that_reads_self_inlined_into_another_frame() {
     }
     // slices: the block's activations, split off `do:`'s frame, have the
     // LongDo as their receiver, as the interpreter's
-    let mut a = long_vm(TierMode::Off);
-    let mut b = long_vm(TierMode::Eager);
-    let pa = a.start("L tally", 40).expect("start");
-    let pb = b.start("L tally", 40).expect("start");
-    let mut blocks_seen = 0;
-    in_lockstep(
-        "eager",
-        (&mut a, pa),
-        (&mut b, pb),
-        |i| 40 + (i as u64 * 59) % 380,
-        100_000,
-        |_, fs, _, _| {
-            blocks_seen += fs.iter().any(|f| f.starts_with("[] in LongDo>>tally")) as usize
-        },
-    );
-    assert!(blocks_seen > 20, "{blocks_seen}");
+    long_do_in_slices("tally", 59);
     // a class's instance variable (not an ordinary object's slots): the
     // block's own activation stores it, as the interpreter does
     let mut answers = Vec::new();
@@ -451,25 +436,33 @@ fn a_block_inlined_into_another_frame_splits_into_its_own_activation() {
     // Slices over the long `do:`: the block's activation, split off
     // `do:`'s frame, has the closure's receiver (a LongDo, not the Array
     // `do:` runs on), its home and its method, as the interpreter's.
+    long_do_in_slices("total", 53);
+}
+
+/// `L <selector>` with the tier off and eager, in slices of 40 to 440
+/// instructions (`step` varies them): the same stacks at every boundary,
+/// the block's activation (split off `do:`'s frame) among them in many,
+/// and the block inlined into `do:`.
+fn long_do_in_slices(selector: &str, step: u64) {
+    let expr = format!("L {selector}");
     let mut a = long_vm(TierMode::Off);
     let mut b = long_vm(TierMode::Eager);
-    let pa = a.start("L total", 40).expect("start");
-    let pb = b.start("L total", 40).expect("start");
+    let pa = a.start(&expr, 40).expect("start");
+    let pb = b.start(&expr, 40).expect("start");
+    let block = format!("[] in LongDo>>{selector}");
     let mut blocks_seen = 0;
     in_lockstep(
         "eager",
         (&mut a, pa),
         (&mut b, pb),
-        |i| 40 + (i as u64 * 53) % 400,
+        |i| 40 + (i as u64 * step) % 400,
         100_000,
-        |_, fs, _, _| {
-            blocks_seen += fs.iter().any(|f| f.starts_with("[] in LongDo>>total")) as usize
-        },
+        |_, fs, _, _| blocks_seen += fs.iter().any(|f| f.starts_with(&block)) as usize,
     );
     assert!(blocks_seen > 20, "{blocks_seen}");
     assert!(events(&mut b)
         .iter()
-        .any(|e| e == "inlined [] in LongDo>>total (block) into SequenceableCollection>>do:"));
+        .any(|e| *e == format!("inlined {block} (block) into SequenceableCollection>>do:")));
 }
 
 #[test]

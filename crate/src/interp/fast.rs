@@ -402,12 +402,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         };
     }
     // A fused SmallInteger operation standing for `$n + 1` canonical
-    // instructions: `$then` gets the result; a non-SmallInteger operand,
-    // an overflow or too little fuel runs the first instruction instead.
-    macro_rules! fused {
-        ($op:expr, $x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
+    // instructions, done by `$f` (`arith_tagged`, or `compare_tagged` for
+    // a comparison and its branch): `$then` gets the result; operands
+    // that are not SmallIntegers, or an overflow, run the first
+    // instruction instead.
+    macro_rules! fused_by {
+        ($f:ident, $op:expr, $x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
             match ($x, $y) {
-                (Some(x), Some(y)) if x.both_int(y) => match arith_tagged($aop, x, y) {
+                (Some(x), Some(y)) if x.both_int(y) => match $f($aop, x, y) {
                     Some($r) => {
                         ip = ip.wrapping_add($n);
                         $then;
@@ -418,21 +420,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         };
     }
-    // A fused SmallInteger comparison and branch standing for `$n + 1`
-    // canonical instructions: `$then` gets whether it holds; operands
-    // that are not SmallIntegers run the first instruction instead.
+    macro_rules! fused {
+        ($($t:tt)*) => {
+            fused_by!(arith_tagged, $($t)*)
+        };
+    }
     macro_rules! fused_test {
-        ($op:expr, $x:expr, $y:expr, $aop:expr, $n:expr, |$holds:ident| $then:expr) => {
-            match ($x, $y) {
-                (Some(x), Some(y)) if x.both_int(y) => match compare_tagged($aop, x, y) {
-                    Some($holds) => {
-                        ip = ip.wrapping_add($n);
-                        $then;
-                    }
-                    None => unfuse!($op),
-                },
-                _ => unfuse!($op),
-            }
+        ($($t:tt)*) => {
+            fused_by!(compare_tagged, $($t)*)
         };
     }
     // A loop back-edge that also runs the loop test at its target
