@@ -197,6 +197,8 @@ export class SliceRunner {
       st.maxLateMs = Math.max(st.maxLateMs, report.lateMs);
       st.maxStallMs = Math.max(st.maxStallMs, report.stallMs);
       // the call less the VM's work: entering, the report, returning
+      // (bounded work, 0.05-0.5 ms: a report carries 64 KiB of output and
+      // 100 tier events at most, so a millisecond more is a stall)
       const outside = callMs - (report.now - report.startedAt);
       st.maxOutsideMs = Math.max(st.maxOutsideMs, outside);
       const callStall = (report.stallMs >= STALL_MS ? report.stallMs : 0) + (outside >= STALL_MS ? outside : 0);

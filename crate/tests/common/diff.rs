@@ -60,7 +60,7 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
 fn method(r: &mut Rng, i: usize) -> String {
     let mut s = format!("m{}: a\n\t| b |\n\tb := {}.\n", i, expr(r, i, 2));
     for _ in 0..1 + r.below(3) {
-        match r.below(11) {
+        match r.below(12) {
             // blocks inlined with the `do:`-like callee that runs them
             // (block scopes), and one they make for another (not)
             9 => s.push_str(&format!(
@@ -72,6 +72,13 @@ fn method(r: &mut Rng, i: usize) -> String {
             10 => s.push_str(&format!(
                 "	#(5 6) keysAndValuesDo: [:k :e | b := b + (k * e) + {}].
 ",
+                expr(r, i, 1)
+            )),
+            // a longer do: with a block that reads and writes self's
+            // variable: `do:` optimized as a method of its own inlines
+            // it, reading `self` and `v` through the closure
+            11 => s.push_str(&format!(
+                "\t(1 to: 30) asArray do: [:e | v := v + (e * {}) \\\\ 1000. b := b + self leaf].\n",
                 expr(r, i, 1)
             )),
             // real blocks (frames), a non-local return out of one,
