@@ -1449,6 +1449,10 @@ unsafe fn enter_plain(
     if vm.class_of(unsafe { *bpp.add(me) }) != s.class {
         return None;
     }
+    // (the scope `inline_enter` would enter, with nothing to push)
+    debug_assert!(opt
+        .and_then(|o| o.scope_for(scope, s.class))
+        .is_some_and(|x| std::ptr::eq(x, s) && !x.block && x.code.num_temps <= x.argc as u16));
     // the send happened, as far as a program can tell
     vm.send_count += 1;
     vm.inlined_ran = true;
