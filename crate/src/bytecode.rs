@@ -277,6 +277,14 @@ pub enum Op {
     /// Store the top into instance variable `idx` of that receiver (no
     /// pop; `StoreInstVar` in such a block's body).
     StoreOuterVar { t: u16, idx: u16 },
+    /// A loop's test (`BranchTT`/`BranchTI`, at the pc of its first
+    /// instruction, `PushTemp a`) whose body is straight-line SmallInteger
+    /// and Array statements (`tier::Kernel` number `kernel`): runs whole
+    /// iterations, test, body and back-edge, in one dispatch, each charged
+    /// as the instructions it stands for, until the test fails (then its
+    /// exit), a statement's guard fails (then that statement, dispatched),
+    /// or the fuel cannot cover another iteration (then the test).
+    Loop { kernel: u16, a: u16 },
 }
 
 impl Op {
@@ -297,7 +305,8 @@ impl Op {
             | Op::SetTI { a, .. }
             | Op::PushTT { a, .. }
             | Op::AtPutTTK { a, .. }
-            | Op::BranchAtTT { a, .. } => Op::PushTemp(a),
+            | Op::BranchAtTT { a, .. }
+            | Op::Loop { a, .. } => Op::PushTemp(a),
             Op::GetterT { t, .. } | Op::ConstT { t, .. } => Op::PushTemp(t as u16),
             Op::ArithSI { .. } | Op::BranchSI { .. } | Op::GetterS { .. } | Op::ConstS { .. } => {
                 Op::PushSelf
@@ -339,6 +348,7 @@ impl Op {
                 | Op::PushOuterSelf(_)
                 | Op::PushOuterVar { .. }
                 | Op::StoreOuterVar { .. }
+                | Op::Loop { .. }
         )
     }
 }
@@ -440,6 +450,7 @@ pub fn format_op(op: &Op, names: &Names) -> String {
             if top { "top" } else { "self" },
             off.wrapping_sub(1)
         ),
+        Op::Loop { kernel, .. } => format!("Loop (kernel {})", kernel),
         Op::PushOuterSelf(t) => format!("PushOuterSelf (the receiver of closure t{})", t),
         Op::PushOuterVar { t, idx } => format!("PushOuterVar {} of closure t{}'s receiver", idx, t),
         Op::StoreOuterVar { t, idx } => {

@@ -30,7 +30,7 @@
 
 use crate::bytecode::Op;
 use crate::object::Code;
-use crate::tier::OptCode;
+use crate::tier::{OptCode, Stmt};
 
 /// A pc no path reaches (code after a `^`, kept for the stack's shape).
 pub const DEAD: u16 = u16::MAX;
@@ -273,6 +273,42 @@ fn edges(
             need(1)?;
             temp(t)?;
             out.push((next, h));
+        }
+        // a loop run an iteration at a time: it stops at its test, at a
+        // statement of its body, or at its exit, all at this height (its
+        // failure path, the test's first instruction, is `unfused`)
+        Op::Loop { kernel, a } => {
+            let k = u
+                .opt
+                .and_then(|o| o.kernels.get(kernel as usize))
+                .ok_or_else(|| format!("pc {pc}: no kernel {kernel}"))?;
+            if k.a != a {
+                return Err(format!("pc {pc}: kernel {kernel} tests t{}", k.a));
+            }
+            temp(a)?;
+            if let Some(b) = k.b {
+                temp(b)?;
+            }
+            for &(off, stmt, _) in &k.body {
+                match stmt {
+                    Stmt::AtPut { a, b, .. } => {
+                        temp(a)?;
+                        temp(b)?;
+                    }
+                    Stmt::SetTT { c, a, b, .. } => {
+                        temp(c)?;
+                        temp(a)?;
+                        temp(b)?;
+                    }
+                    Stmt::SetTI { c, a, .. } => {
+                        temp(c)?;
+                        temp(a)?;
+                    }
+                }
+                out.push((pc + off, h));
+            }
+            out.push((pc + k.exit, h));
+            out.push((pc, h));
         }
         Op::StoreRemote { vec, .. } => {
             need(1)?;

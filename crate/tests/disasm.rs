@@ -149,6 +149,43 @@ optimized (deopts 0):
     assert_eq!(optimized, expected, "{}", listing);
 }
 
+/// The sieve's inner loop, `[k <= n] whileTrue: [flags at: k put: false.
+/// k := k + step]`: its test becomes a loop kernel (`Loop`) that runs
+/// whole iterations, test, store, update and back-edge, in one dispatch,
+/// listed after the code; the instructions it stands for stay, for the
+/// iterations it leaves to them.
+#[test]
+fn optimized_loop_kernel_listing() {
+    let (listing, optimized) = optimized_listing(
+        "strike: flags from: k0 by: step upTo: n\n\t| k |\n\tk := k0.\n\t[k <= n] whileTrue: [flags at: k put: false. k := k + step].\n\t^ flags",
+        "nil strike: (Array new: 9 withAll: true) from: 2 by: 3 upTo: 9",
+        "Object>>strike:from:by:upTo:",
+    );
+    let expected = "\
+optimized (deopts 0):
+   0  PushTemp(1)
+   1  PopTemp(4)
+   2  Loop (kernel 0)
+   3  PushTemp(3)
+   4  Arith <=
+   5  JumpIfFalse(10)  -> 16
+   6  AtPutTTK t0 at: t4 put: false
+   7  PushTemp(4)
+   8  PushFalse
+   9  AtPutPop
+  10  Pop
+  11  SetTT t4 := t4 + t2
+  12  PushTemp(2)
+  13  Arith +
+  14  PopTemp(4)
+  15  JumpBranch t4 <= t3  -> 2
+  16  PushTemp(0)
+  17  ReturnTop
+loop kernel 0: while t4 <= t3: t0 at: t4 put: false. t4 := t4 + t2 (14 per iteration, exit +14)
+";
+    assert_eq!(optimized, expected, "{}", listing);
+}
+
 /// Accepts `source` in Object with the tier eager (optimized at the first
 /// call), runs `run`, and answers the listing of `method` and its
 /// optimized part.

@@ -482,6 +482,8 @@ fn rejects_sites_and_scopes_in_canonical_code() {
         PushOuterSelf(0),
         PushOuterVar { t: 0, idx: 0 },
         StoreOuterVar { t: 0, idx: 0 },
+        // a loop kernel: optimized code has them
+        Loop { kernel: 0, a: 0 },
     ] {
         let e = rejected_at(&[PushNil, op, ReturnTop], 1, 0, 0, 1);
         assert!(e.contains("in canonical code"), "{e}");
@@ -549,6 +551,7 @@ fn opt(
         scopes,
         deps: RefCell::new(Vec::new()),
         sites,
+        kernels: Vec::new(),
         valid: Cell::new(true),
         inlined: RefCell::new(Vec::new()),
         code: Rc::downgrade(code),
@@ -1291,7 +1294,7 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
             SendAdaptive { .. } | SendCached { .. } | SendMega { .. } | InlineLeaf { .. } => {
                 return Err(pc)
             }
-            InlineEnter { .. } => return Err(pc),
+            InlineEnter { .. } | Loop { .. } => return Err(pc),
             // the callee's value (top or its receiver, temp off - 1) is
             // left at temp off - 1, the caller's operand
             InlineReturn { off, top, d } => {

@@ -84,7 +84,7 @@ impl Bytes<'_> {
 
 fn op(b: &mut Bytes) -> Op {
     use Op::*;
-    match b.u8() % 64 {
+    match b.u8() % 65 {
         0 => PushSelf,
         1 => PushNil,
         2 => PushTrue,
@@ -250,6 +250,10 @@ fn op(b: &mut Bytes) -> Op {
         62 => StoreOuterVar {
             t: b.idx(),
             idx: b.idx(),
+        },
+        63 => Loop {
+            kernel: b.idx(),
+            a: b.idx(),
         },
         _ => ReturnTop,
     }

@@ -512,7 +512,8 @@ impl Vm {
                         | Op::GetterS { .. }
                         | Op::GetterT { .. }
                         | Op::ConstS { .. }
-                        | Op::ConstT { .. } => {
+                        | Op::ConstT { .. }
+                        | Op::Loop { .. } => {
                             cur = &ops[pc - 1];
                             continue 'dispatch;
                         }

@@ -662,6 +662,10 @@ impl Vm {
                     &names,
                 ));
             }
+            // the loops run an iteration at a time (`Op::Loop`)
+            for (i, k) in o.kernels.iter().enumerate() {
+                let _ = writeln!(out, "loop kernel {}: {}", i, k);
+            }
         }
         drop(t);
         for b in &code.blocks {

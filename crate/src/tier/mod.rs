@@ -35,7 +35,7 @@
 
 mod specialize;
 
-use crate::bytecode::Op;
+use crate::bytecode::{Arith, Op};
 use crate::object::{ClassId, Closure, Code, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -130,6 +130,72 @@ pub struct CacheEntry {
     pub class: ClassId,
     pub method: Value,
     pub code: Rc<Code>,
+}
+
+/// A loop whose body is straight-line statements the fast loop runs
+/// without a send (`Op::Loop`, at its test): `while test do body`, a
+/// `whileTrue:` or an inlined `to:do:` over SmallIntegers, run an
+/// iteration at a time by `fast::run_kernel` on the frame's temps. Pcs
+/// are offsets from the test's.
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    /// The test: temp `a` compared (`op`) with temp `b` or the constant
+    /// `imm` (`BranchTT`/`BranchTI`); it stands for 4 instructions.
+    pub a: u16,
+    pub b: Option<u16>,
+    pub imm: i16,
+    pub op: Arith,
+    /// Where the loop goes when the test fails.
+    pub exit: usize,
+    /// The body's statements with their offsets and the instructions each
+    /// stands for; the back-edge after them (1) goes back to the test.
+    pub body: Vec<(usize, Stmt, u64)>,
+    /// What one iteration costs: test, body and back-edge.
+    pub cost: u64,
+    /// The temp holding the Array the body stores into, if it does: one
+    /// for all its `AtPut`s, assigned by none of its statements, so that
+    /// it is the same object all along and its guard (an Array, `at:put:`
+    /// not redefined) is checked once per run, not per store.
+    pub array: Option<u16>,
+    /// One more than the highest temp it names.
+    pub temps: u16,
+}
+
+impl std::fmt::Display for Kernel {
+    /// `while t3 <= t0: t1 at: t3 put: false. t3 := t3 + t2 (14 per
+    /// iteration, exit +14)`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let y = match self.b {
+            Some(b) => format!("t{b}"),
+            None => self.imm.to_string(),
+        };
+        write!(f, "while t{} {} {}:", self.a, self.op.selector(), y)?;
+        for (i, (_, stmt, _)) in self.body.iter().enumerate() {
+            let sep = if i == 0 { " " } else { ". " };
+            match *stmt {
+                Stmt::AtPut { a, b, v } => write!(f, "{sep}t{a} at: t{b} put: {v:?}")?,
+                Stmt::SetTT { c, a, b, op } => {
+                    write!(f, "{sep}t{c} := t{a} {} t{b}", op.selector())?
+                }
+                Stmt::SetTI { c, a, imm, op } => {
+                    write!(f, "{sep}t{c} := t{a} {} {imm}", op.selector())?
+                }
+            }
+        }
+        write!(f, " ({} per iteration, exit +{})", self.cost, self.exit)
+    }
+}
+
+/// A statement of a `Kernel`'s body: the fused instruction it is, whose
+/// guards it keeps.
+#[derive(Clone, Copy, Debug)]
+pub enum Stmt {
+    /// `a at: b put: k` (`AtPutTTK`; `a` is the kernel's `array`)
+    AtPut { a: u16, b: u16, v: Value },
+    /// `c := a op b` (`SetTT`)
+    SetTT { c: u16, a: u16, b: u16, op: Arith },
+    /// `c := a op imm` (`SetTI`, and `IncTemp`)
+    SetTI { c: u16, a: u16, imm: i16, op: Arith },
 }
 
 /// The state of one send site in optimized code.
@@ -420,6 +486,8 @@ pub struct OptCode {
     /// that a copy of it (`Vm::inline_scope`) can record them again.
     pub deps: RefCell<Vec<(ClassId, Value)>>,
     pub sites: Vec<RefCell<Site>>,
+    /// The loops run by `Op::Loop`, by its index.
+    pub kernels: Vec<Kernel>,
     /// Cleared when a dependency changes; frames must not keep running it.
     pub valid: Cell<bool>,
     /// `Class>>selector` of each inlined callee (for the tier panel).

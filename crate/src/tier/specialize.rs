@@ -4,8 +4,8 @@
 //! temp/constant arithmetic and assignment, pairs of temp pushes,
 //! `at:put:` statements, sends).
 
-use super::{InlineScope, OptCode, Site};
-use crate::bytecode::{konst_of, Arith, Op};
+use super::{InlineScope, Kernel, OptCode, Site, Stmt};
+use crate::bytecode::{konst, konst_of, Arith, Op};
 use crate::object::{Code, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -20,7 +20,8 @@ fn is_compare(a: Arith) -> bool {
 /// Builds optimized code for `code`.
 pub fn specialize(code: &Rc<Code>) -> OptCode {
     let mut sites = Vec::new();
-    let ops = fuse(&code.ops, &code.literals, &mut sites, None);
+    let mut kernels = Vec::new();
+    let ops = fuse(&code.ops, &code.literals, &mut sites, &mut kernels, None);
     verified(
         OptCode {
             ops: ops.into_iter().map(Cell::new).collect(),
@@ -28,6 +29,7 @@ pub fn specialize(code: &Rc<Code>) -> OptCode {
             scopes: Vec::new(),
             deps: RefCell::new(Vec::new()),
             sites,
+            kernels,
             valid: Cell::new(true),
             inlined: RefCell::new(Vec::new()),
             code: Rc::downgrade(code),
@@ -79,7 +81,8 @@ pub fn with_scope(
     scope.start = ops.len();
     scope.end = ops.len() + body.len();
     let me = scope.off.checked_sub(1);
-    ops.extend(fuse(&body, &callee.literals, &mut sites, me));
+    let mut kernels = old.kernels.clone();
+    ops.extend(fuse(&body, &callee.literals, &mut sites, &mut kernels, me));
     // the returns jump back to the caller, after its send
     for (pc, op) in ops.iter_mut().enumerate().skip(scope.start) {
         if let Op::InlineReturn { d, .. } = op {
@@ -107,6 +110,7 @@ pub fn with_scope(
         // (recorded again by the caller, `Vm::inline_scope`, for the copy)
         deps: RefCell::new(Vec::new()),
         sites,
+        kernels,
         valid: Cell::new(true),
         inlined: RefCell::new(old.inlined.borrow().clone()),
         code: old.code.clone(),
@@ -127,6 +131,7 @@ fn fuse(
     ops: &[Op],
     literals: &[Value],
     sites: &mut Vec<RefCell<Site>>,
+    kernels: &mut Vec<Kernel>,
     me: Option<u16>,
 ) -> Vec<Op> {
     let mut out: Vec<Op> = ops.to_vec();
@@ -283,5 +288,114 @@ fn fuse(
             }
         }
     }
+    // Rotated loops whose body is straight-line statements: their test
+    // runs whole iterations (`Op::Loop`).
+    for back in 0..out.len() {
+        if let Some((test, k)) = kernel(&out, back) {
+            if let (Ok(index), Op::BranchTT { a, .. } | Op::BranchTI { a, .. }) =
+                (u16::try_from(kernels.len()), out[test])
+            {
+                kernels.push(k);
+                out[test] = Op::Loop { kernel: index, a };
+            }
+        }
+    }
     out
+}
+
+/// The loop whose back-edge (`JumpBranchTT/TI`) is at `back`, if its body
+/// is straight-line statements a kernel runs: its test's pc and kernel.
+fn kernel(out: &[Op], back: usize) -> Option<(usize, Kernel)> {
+    let (d, a, b, imm, op) = match out[back] {
+        Op::JumpBranchTT { a, b, op, d } => (d, a, Some(b), 0, op),
+        Op::JumpBranchTI { a, imm, op, d } => (d, a, None, imm, op),
+        _ => return None,
+    };
+    let test = usize::try_from(back as i64 + 1 + d as i64).ok()?;
+    // the test the back-edge runs, and where it exits to
+    let exit = match out.get(test)? {
+        Op::BranchTT {
+            a: a2,
+            b: b2,
+            op: op2,
+            d,
+        } if Some(*b2) == b && (*a2, *op2) == (a, op) => d,
+        Op::BranchTI {
+            a: a2,
+            imm: i2,
+            op: op2,
+            d,
+        } if b.is_none() && (*a2, *i2, *op2) == (a, imm, op) => d,
+        _ => return None,
+    };
+    let exit = usize::try_from(4 + *exit as i64).ok()?;
+    // the body, as the fast loop walks it: each statement, then the next
+    let mut body = Vec::new();
+    let mut pc = test + 4;
+    while pc < back {
+        let (stmt, n) = match out[pc] {
+            Op::AtPutTTK { a, b, kind, imm } => (
+                Stmt::AtPut {
+                    a,
+                    b,
+                    v: konst(kind, imm),
+                },
+                5,
+            ),
+            Op::SetTT { c, a, b, op } => (Stmt::SetTT { c, a, b, op }, 4),
+            Op::SetTI { c, a, imm, op } => (Stmt::SetTI { c, a, imm, op }, 4),
+            Op::IncTemp { a, imm } => (
+                Stmt::SetTI {
+                    c: a,
+                    a,
+                    imm,
+                    op: Arith::Add,
+                },
+                4,
+            ),
+            _ => return None,
+        };
+        body.push((pc - test, stmt, n));
+        pc += n as usize;
+    }
+    if pc != back || body.is_empty() {
+        return None;
+    }
+    // the Array stored into: one temp, which no statement assigns
+    let mut array = None;
+    for (_, stmt, _) in &body {
+        if let Stmt::AtPut { a, .. } = *stmt {
+            if array.is_some_and(|x| x != a) {
+                return None;
+            }
+            array = Some(a);
+        }
+    }
+    if body.iter().any(|(_, stmt, _)| match *stmt {
+        Stmt::SetTT { c, .. } | Stmt::SetTI { c, .. } => Some(c) == array,
+        Stmt::AtPut { .. } => false,
+    }) {
+        return None;
+    }
+    let cost = 4 + body.iter().map(|s| s.2).sum::<u64>() + 1;
+    let named = body.iter().flat_map(|(_, stmt, _)| match *stmt {
+        Stmt::AtPut { a, b, .. } => [a, b, a],
+        Stmt::SetTT { c, a, b, .. } => [c, a, b],
+        Stmt::SetTI { c, a, .. } => [c, a, a],
+    });
+    let temps = named.chain([a, b.unwrap_or(a)]).max()?.checked_add(1)?;
+    Some((
+        test,
+        Kernel {
+            a,
+            b,
+            imm,
+            op,
+            exit,
+            body,
+            cost,
+            array,
+            temps,
+        },
+    ))
 }

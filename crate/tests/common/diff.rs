@@ -60,7 +60,7 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
 fn method(r: &mut Rng, i: usize) -> String {
     let mut s = format!("m{}: a\n\t| b |\n\tb := {}.\n", i, expr(r, i, 2));
     for _ in 0..1 + r.below(3) {
-        match r.below(12) {
+        match r.below(13) {
             // blocks inlined with the `do:`-like callee that runs them
             // (block scopes), and one they make for another (not)
             9 => s.push_str(&format!(
@@ -80,6 +80,13 @@ fn method(r: &mut Rng, i: usize) -> String {
             11 => s.push_str(&format!(
                 "\t(1 to: 30) asArray do: [:e | v := v + (e * {}) \\\\ 1000. b := b + self leaf].\n",
                 expr(r, i, 1)
+            )),
+            // a loop of straight-line statements (a loop kernel), whose
+            // value may overflow into a LargeInteger (then made small)
+            12 => s.push_str(&format!(
+                "\t1 to: {} do: [:k | b := b + k. b := b * {}].\n\tb := b \\\\ 1000.\n",
+                r.below(70),
+                2 + r.below(3)
             )),
             // real blocks (frames), a non-local return out of one,
             // ensure: and an exception handler: the paths the fast loop
