@@ -36,6 +36,23 @@ pub enum Arith {
 }
 
 impl Arith {
+    /// Every operation, in declaration order.
+    pub const ALL: [Arith; 13] = [
+        Arith::Add,
+        Arith::Sub,
+        Arith::Lt,
+        Arith::Gt,
+        Arith::Le,
+        Arith::Ge,
+        Arith::Eq,
+        Arith::Ne,
+        Arith::Mul,
+        Arith::Div,
+        Arith::Mod,
+        Arith::BitAnd,
+        Arith::BitOr,
+    ];
+
     pub fn selector(self) -> &'static str {
         match self {
             Arith::Add => "+",
@@ -54,22 +71,7 @@ impl Arith {
         }
     }
     pub fn from_selector(s: &str) -> Option<Arith> {
-        Some(match s {
-            "+" => Arith::Add,
-            "-" => Arith::Sub,
-            "<" => Arith::Lt,
-            ">" => Arith::Gt,
-            "<=" => Arith::Le,
-            ">=" => Arith::Ge,
-            "=" => Arith::Eq,
-            "~=" => Arith::Ne,
-            "*" => Arith::Mul,
-            "//" => Arith::Div,
-            "\\\\" => Arith::Mod,
-            "bitAnd:" => Arith::BitAnd,
-            "bitOr:" => Arith::BitOr,
-            _ => return None,
-        })
+        Arith::ALL.into_iter().find(|a| a.selector() == s)
     }
 }
 

@@ -1330,22 +1330,7 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
 }
 
 fn arith(r: &mut Rng) -> Arith {
-    const ALL: [Arith; 13] = [
-        Arith::Add,
-        Arith::Sub,
-        Arith::Lt,
-        Arith::Gt,
-        Arith::Le,
-        Arith::Ge,
-        Arith::Eq,
-        Arith::Ne,
-        Arith::Mul,
-        Arith::Div,
-        Arith::Mod,
-        Arith::BitAnd,
-        Arith::BitOr,
-    ];
-    ALL[r.index(ALL.len())]
+    Arith::ALL[r.index(Arith::ALL.len())]
 }
 
 /// A small index, now and then an extreme one.

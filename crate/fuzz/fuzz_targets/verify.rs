@@ -10,22 +10,6 @@ use libfuzzer_sys::fuzz_target;
 use livetalk::bytecode::{Arith, Op};
 use livetalk::verify::{verify_ops, DEAD};
 
-const ARITH: [Arith; 13] = [
-    Arith::Add,
-    Arith::Sub,
-    Arith::Lt,
-    Arith::Gt,
-    Arith::Le,
-    Arith::Ge,
-    Arith::Eq,
-    Arith::Ne,
-    Arith::Mul,
-    Arith::Div,
-    Arith::Mod,
-    Arith::BitAnd,
-    Arith::BitOr,
-];
-
 struct Bytes<'a>(&'a [u8]);
 
 impl Bytes<'_> {
@@ -48,7 +32,7 @@ impl Bytes<'_> {
         }
     }
     fn arith(&mut self) -> Arith {
-        ARITH[self.u8() as usize % ARITH.len()]
+        Arith::ALL[self.u8() as usize % Arith::ALL.len()]
     }
     /// A jump offset: -126..=125, or one of the extremes.
     fn jump(&mut self) -> i32 {

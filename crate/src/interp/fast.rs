@@ -514,6 +514,20 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         }};
     }
+    // Enters inlined scope `$scope`'s body if its guard holds: the jump
+    // there and the new `sp` (temps pushed), or `None` for the site's
+    // inline-cached send. The common case (`enter_plain`) is checked in
+    // the loop, the rest out of line (`inline_enter`).
+    macro_rules! try_enter {
+        ($scope:expr) => {{
+            let (o, scope) = (opt!(), $scope as usize);
+            // SAFETY: bpp <= sp <= limit, in the stack's buffer
+            match unsafe { enter_plain(vm, o, scope, bpp, sp) } {
+                Some(d) => Some((d, sp)),
+                None => unsafe { inline_enter(vm, o, scope, bpp, sp, limit) },
+            }
+        }};
+    }
     // An inlined callee's entry right after its last argument was
     // computed (`ArithTT`/`TI`/`SI`), in the same dispatch, charged as
     // its own instruction by `ip`; when its guard misses, it is left to
@@ -522,14 +536,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         () => {{
             // SAFETY: ops.ptr <= ip < ops.end (verified successor)
             if let Op::InlineEnter { scope } = *unsafe { &*ip } {
-                let o = opt!();
-                // SAFETY: bpp <= sp <= limit, in the stack's buffer
-                if let Some(d) = unsafe { enter_plain(vm, o, scope as usize, bpp, sp) } {
-                    ip = ip.wrapping_add(1);
-                    jump!(d);
-                } else if let Some((d, new_sp)) =
-                    unsafe { inline_enter(vm, o, scope as usize, bpp, sp, limit) }
-                {
+                if let Some((d, new_sp)) = try_enter!(scope) {
                     ip = ip.wrapping_add(1);
                     sp = new_sp;
                     jump!(d);
@@ -1239,22 +1246,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 jump_branch!(*op, d, temp!(a), int!(imm), aop)
             }
             // ----- inlined callees that send (see `tier::InlineScope`) -----
-            Op::InlineEnter { scope } => {
-                let o = opt!();
-                // SAFETY: bpp <= sp, in the stack's buffer
-                if let Some(d) = unsafe { enter_plain(vm, o, scope as usize, bpp, sp) } {
+            Op::InlineEnter { scope } => match try_enter!(scope) {
+                Some((d, new_sp)) => {
+                    sp = new_sp;
                     jump!(d);
-                } else {
-                    // SAFETY: bpp <= sp <= limit, in the stack's buffer
-                    match unsafe { inline_enter(vm, o, scope as usize, bpp, sp, limit) } {
-                        Some((d, new_sp)) => {
-                            sp = new_sp;
-                            jump!(d);
-                        }
-                        None => tier_send!(*op, scope),
-                    }
                 }
-            }
+                None => tier_send!(*op, scope),
+            },
             Op::InlineReturn { off, top, d } => inline_return!(off, top, d),
             // a block's `self` and instance variables, inlined into a
             // frame that did not make it: its closure's receiver's

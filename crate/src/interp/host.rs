@@ -631,29 +631,23 @@ impl Vm {
             let canon = o.canon_len.min(ops.len());
             out.push_str(&crate::bytecode::disassemble(&ops[..canon], &names));
             for (i, sc) in o.scopes.iter().enumerate() {
-                let _ = if sc.block {
-                    writeln!(
-                        out,
-                        "inlined scope {}: {} v{}, a block{} (its closure is t{}; back at {}):",
-                        i,
-                        sc.code.print_name(),
-                        sc.code.info.version,
-                        if sc.maker_frame { " made here" } else { "" },
-                        sc.off.wrapping_sub(1),
-                        sc.ret
-                    )
-                } else {
-                    writeln!(
-                        out,
-                        "inlined scope {}: {} v{} for {} (its self is t{}; back at {}):",
-                        i,
-                        sc.code.print_name(),
-                        sc.code.info.version,
-                        class(sc.class),
-                        sc.off.wrapping_sub(1),
-                        sc.ret
-                    )
+                // (a block's receiver slot holds its closure)
+                let (what, slot) = match (sc.block, sc.maker_frame) {
+                    (true, true) => (", a block made here".to_string(), "closure"),
+                    (true, false) => (", a block".to_string(), "closure"),
+                    (false, _) => (format!(" for {}", class(sc.class)), "self"),
                 };
+                let _ = writeln!(
+                    out,
+                    "inlined scope {}: {} v{}{} (its {} is t{}; back at {}):",
+                    i,
+                    sc.code.print_name(),
+                    sc.code.info.version,
+                    what,
+                    slot,
+                    sc.off.wrapping_sub(1),
+                    sc.ret
+                );
                 // its sends are the optimized code's sites (no literals)
                 let (start, end) = (sc.start.min(ops.len()), sc.end.min(ops.len()));
                 out.push_str(&crate::bytecode::disassemble_at(

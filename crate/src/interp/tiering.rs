@@ -187,10 +187,8 @@ impl Vm {
         }
         let recv = self.stack[n - argc - 1];
         let class = self.class_of(recv);
-        if let Some(b) = enter
-            .and_then(|f| o.scope_for(f, class))
-            .filter(|s| s.block)
-        {
+        let scope = enter.and_then(|f| o.scope_for(f, class));
+        if let Some(b) = scope.filter(|s| s.block) {
             // an inlined block's guard missed (another block's closure, or
             // one made elsewhere): counted, so a send that keeps meeting
             // those gets its inline cache (not for the other reasons the
@@ -205,7 +203,7 @@ impl Vm {
                 self.site_guard_failed(o, site, pc);
             }
         }
-        if let Some(first) = enter.filter(|&f| o.scope_for(f, class).is_none()) {
+        if let Some(first) = enter.filter(|_| scope.is_none()) {
             // a polymorphic site: the callee for this class is inlined
             // too, if it can be (up to POLY_MAX); else, after enough
             // misses, the inline cache
