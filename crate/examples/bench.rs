@@ -24,13 +24,11 @@ const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 fn vm(tier: TierMode) -> Vm {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = tier;
-    let objects =
-        std::fs::read_to_string(format!("{}/bench/objects.st", ROOT)).expect("bench/objects.st");
-    vm.file_in("objects.st", &objects)
-        .expect("objects.st loads");
-    let blocks =
-        std::fs::read_to_string(format!("{}/bench/blocks.st", ROOT)).expect("bench/blocks.st");
-    vm.file_in("blocks.st", &blocks).expect("blocks.st loads");
+    for file in ["objects.st", "blocks.st"] {
+        let path = format!("{}/bench/{}", ROOT, file);
+        let source = std::fs::read_to_string(&path).expect(&path);
+        vm.file_in(file, &source).expect("the benchmark loads");
+    }
     vm
 }
 
