@@ -261,8 +261,13 @@ pub enum Op {
     /// callee's temporaries (nil) above its arguments, where its frame
     /// would have them, and jumps to the callee's body, appended to the
     /// caller's optimized code. It costs what the send costs; anything
-    /// else is the site's inline-cached send.
-    InlineEnter { scope: u16 },
+    /// else is the site's inline-cached send. `int_body`, when not 0, is
+    /// the jump to the first scope's body where the specializer found
+    /// the receiver's tag to be the whole guard: that scope is a method's
+    /// for SmallInteger receivers with no temporaries besides its `argc`
+    /// arguments, so a SmallInteger under `argc` arguments enters it (the
+    /// depth is the verified one, and there is nothing to push).
+    InlineEnter { scope: u16, argc: u8, int_body: i16 },
     /// The end of an inlined callee's body (its `^` or `^ self`): the
     /// value (the top, or the callee's receiver, temp `off - 1`) replaces
     /// the callee's receiver, everything above goes, and the caller goes
@@ -446,7 +451,17 @@ pub fn format_op(op: &Op, names: &Names) -> String {
         Op::ConstT { t, imm, class } => {
             format!("ConstT {} if t{} is {}", imm, t, (names.class)(class))
         }
-        Op::InlineEnter { scope } => format!("InlineEnter scope {}", scope),
+        Op::InlineEnter {
+            scope, int_body, ..
+        } => format!(
+            "InlineEnter scope {}{}",
+            scope,
+            if int_body != 0 {
+                " (SmallInteger: tag guard)"
+            } else {
+                ""
+            }
+        ),
         Op::InlineReturn { off, top, .. } => format!(
             "InlineReturn {} (callee self t{})",
             if top { "top" } else { "self" },

@@ -442,7 +442,11 @@ fn edges(
             temp(t as u16)?;
             out.push((pc + 2, h + 1));
         }
-        Op::InlineEnter { scope } => {
+        Op::InlineEnter {
+            scope,
+            argc,
+            int_body,
+        } => {
             let o = u
                 .opt
                 .ok_or_else(|| format!("pc {pc}: InlineEnter outside optimized code"))?;
@@ -450,8 +454,23 @@ fn edges(
                 .scopes
                 .get(scope as usize)
                 .ok_or_else(|| format!("pc {pc}: no scope {scope}"))?;
-            let argc = first.argc as usize;
+            if argc != first.argc {
+                return Err(format!("pc {pc}: InlineEnter's argc is not its scope's"));
+            }
+            let argc = argc as usize;
             need(argc + 1)?;
+            // the tag-guard shortcut enters the first scope, which has
+            // nothing to push
+            if int_body != 0
+                && (first.block
+                    || !first.tag_guard
+                    || first.code.num_temps as usize > argc
+                    || next as i64 + int_body as i64 != first.start as i64)
+            {
+                return Err(format!(
+                    "pc {pc}: InlineEnter's shortcut does not fit scope {scope}"
+                ));
+            }
             // the inline-cached send
             out.push((next, h - argc));
             // each scope's body, with the callee's temps above its

@@ -489,3 +489,89 @@ fn random_slices_with_body_exits_and_process_switches() {
         }
     }
 }
+
+/// SmallInteger methods that send to SmallIntegers: their inlined scopes
+/// are entered on the receiver's tag alone (`InlineEnter`'s `int_body`).
+const INTS: &str = "!Integer methodsFor: 'test'!
+fibI
+	^ self < 2 ifTrue: [self] ifFalse: [(self - 1) fibI + (self - 2) fibI]
+!
+grow
+	^ self > 100000000000000000000 ifTrue: [self] ifFalse: [(self * 3) grow]
+!
+plus: n
+	^ n = 0 ifTrue: [self] ifFalse: [(self + 1) plus: n - 1]
+!
+downI
+	^ (self + 1) downI
+! !
+
+!SmallInteger methodsFor: 'test'!
+step
+	^ (self * 7) step
+! !
+
+!LargePositiveInteger methodsFor: 'test'!
+step
+	^ self
+! !
+";
+
+#[test]
+fn smallinteger_callees_are_entered_on_the_tag_with_the_same_answers() {
+    let exprs = [
+        "20 fibI",
+        "1 grow",
+        "(SmallInteger maxVal - 3) plus: 10",
+        "(SmallInteger maxVal - 3) grow",
+        "3 plus: 500",
+        "[0 downI] on: StackOverflow do: [:e | e return: #deep]",
+        "1 step",
+        "(1 to: 30) inject: 0 into: [:a :i | a + i step]",
+    ];
+    let answers = |tier: TierMode| -> Vec<String> {
+        let mut vm = vm_with(tier, INTS);
+        vm.max_depth = 3000;
+        exprs
+            .iter()
+            .map(|e| vm.eval_print(e).unwrap_or_else(|e| format!("error {e:?}")))
+            .collect()
+    };
+    let off = answers(TierMode::Off);
+    assert_eq!(off[0], "6765");
+    assert_eq!(off[5], "#deep");
+    // (a LargePositiveInteger's step is its own)
+    assert_eq!(off[6], "3909821048582988049");
+    for tier in [TierMode::On, TierMode::Eager] {
+        assert_eq!(answers(tier), off, "{tier:?}");
+        let mut vm = vm_with(tier, INTS);
+        vm.eval_print("20 fibI. 30 plus: 40. (1 to: 30) do: [:i | i step]")
+            .expect("run");
+        for m in ["Integer>>fibI", "Integer>>plus:", "SmallInteger>>step"] {
+            let listing = vm.disassemble(m).expect("disassemble");
+            assert!(
+                listing.contains("(SmallInteger: tag guard)"),
+                "{m}\n{listing}"
+            );
+        }
+    }
+}
+
+#[test]
+fn smallinteger_callees_entered_on_the_tag_in_slices() {
+    for expr in ["14 fibI", "(SmallInteger maxVal - 30) plus: 60"] {
+        let (mut a, mut b) = (vm_with(TierMode::Off, INTS), vm_with(TierMode::Eager, INTS));
+        let pa = a.start(expr, 40).expect("start");
+        let pb = b.start(expr, 40).expect("start");
+        let mut deepest = 0;
+        in_lockstep(
+            "eager",
+            (&mut a, pa),
+            (&mut b, pb),
+            |i| 1 + (i as u64 * 29) % 150,
+            400_000,
+            |_, fs, _, _| deepest = deepest.max(fs.len()),
+        );
+        assert!(deepest >= 13, "{expr}: {deepest}");
+    }
+}

@@ -455,7 +455,16 @@ fn rejects_sites_and_scopes_in_canonical_code() {
     );
     assert!(e.contains("in canonical code"), "{e}");
     assert!(verify_ops(
-        &[PushSelf, PushNil, InlineEnter { scope: 0 }, ReturnTop],
+        &[
+            PushSelf,
+            PushNil,
+            InlineEnter {
+                scope: 0,
+                argc: 0,
+                int_body: 0
+            },
+            ReturnTop
+        ],
         0,
         0,
         0
@@ -831,15 +840,20 @@ fn inlined(off: u16, ret: u16, enter_argc: u8, body_ret: Op) -> (Rc<Code>, OptCo
         next: None,
         block: false,
         maker_frame: false,
+        tag_guard: false,
     };
     let ops = vec![
-        PushSelf,                 // 0
-        PushTemp(0),              // 1
-        InlineEnter { scope: 0 }, // 2 (the callee's receiver is temp 1)
-        ReturnTop,                // 3
-        ReturnSelf,               // 4 (falling off the caller's end)
-        PushTemp(2),              // 5 (the callee's temp 0, `y`)
-        body_ret,                 // 6 -> 3
+        PushSelf,    // 0
+        PushTemp(0), // 1
+        InlineEnter {
+            scope: 0,
+            argc: 1,
+            int_body: 0,
+        }, // 2 (the callee's receiver is temp 1)
+        ReturnTop,   // 3
+        ReturnSelf,  // 4 (falling off the caller's end)
+        PushTemp(2), // 5 (the callee's temp 0, `y`)
+        body_ret,    // 6 -> 3
         InlineReturn {
             off: 2,
             top: false,
@@ -904,8 +918,52 @@ fn an_inlined_callee_that_sends() {
     }
     // scopes exist only in optimized code
     let o = opt(&code, code.ops.clone(), vec![site(1)], vec![]);
-    o.ops[2].set(InlineEnter { scope: 0 });
+    o.ops[2].set(InlineEnter {
+        scope: 0,
+        argc: 1,
+        int_body: 0,
+    });
     assert!(verify_opt(&o, &code).is_err());
+}
+
+/// `InlineEnter`'s SmallInteger shortcut (`int_body`) must jump to its
+/// first scope's body, and only for a method scope of SmallInteger (its
+/// `tag_guard`) with nothing to push.
+#[test]
+fn an_inlined_callee_entered_on_its_tag() {
+    let ret = InlineReturn {
+        off: 2,
+        top: true,
+        d: -4,
+    };
+    let with = |tag_guard: bool, block: bool, int_body: i16, argc: u8| {
+        let (code, mut o) = inlined(2, 3, 1, ret);
+        o.scopes[0].tag_guard = tag_guard;
+        o.scopes[0].block = block;
+        o.ops[2].set(InlineEnter {
+            scope: 0,
+            argc,
+            int_body,
+        });
+        verify_opt(&o, &code)
+    };
+    // pc 2's next is 3, the body starts at 5
+    assert!(with(true, false, 2, 1).is_ok());
+    for (tag_guard, block, int_body, argc) in [
+        (true, false, 1, 1),
+        (true, false, 3, 1),
+        (true, false, -3, 1),
+        (false, false, 2, 1),
+        (true, true, 2, 1),
+        (true, false, 2, 0),
+        (true, false, 0, 2),
+    ] {
+        let e = with(tag_guard, block, int_body, argc).unwrap_err();
+        assert!(
+            e.starts_with("pc 2:"),
+            "{tag_guard} {block} {int_body} {argc}: {e}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------
@@ -1521,7 +1579,11 @@ fn random_op(r: &mut Rng) -> Op {
                 class: 7,
             },
         },
-        59 => InlineEnter { scope: small(r, 2) },
+        59 => InlineEnter {
+            scope: small(r, 2),
+            argc: small(r, 2) as u8,
+            int_body: offset16(r),
+        },
         _ => InlineReturn {
             off: small(r, 5),
             top: r.below(2) == 0,

@@ -220,7 +220,11 @@ fn op(b: &mut Bytes) -> Op {
             imm: b.imm(),
             class: b.u8() as u32,
         },
-        58 => InlineEnter { scope: b.idx() },
+        58 => InlineEnter {
+            scope: b.idx(),
+            argc: b.u8(),
+            int_body: b.d16(),
+        },
         59 => InlineReturn {
             off: b.idx(),
             top: b.u8() & 1 == 1,

@@ -543,7 +543,7 @@ impl Vm {
                         | Op::SendCached { site }
                         | Op::SendMega { site }
                         | Op::InlineLeaf { site }
-                        | Op::InlineEnter { scope: site } => {
+                        | Op::InlineEnter { scope: site, .. } => {
                             let o = match &opt {
                                 Some(o) => o.clone(),
                                 None => {

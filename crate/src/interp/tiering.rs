@@ -154,7 +154,7 @@ impl Vm {
     ) -> TierSend {
         // an inlined callee's guard missed: its site's inline-cached send
         let (site, op, enter) = match op {
-            Op::InlineEnter { scope } => match o.scopes.get(scope as usize) {
+            Op::InlineEnter { scope, .. } => match o.scopes.get(scope as usize) {
                 Some(sc) => (
                     sc.site as usize,
                     Op::SendCached { site: sc.site },
@@ -537,6 +537,7 @@ impl Vm {
             next: None,
             block: block_code.is_some(),
             maker_frame,
+            tag_guard: class == self.k.small_integer,
         };
         let new = Rc::new(with_scope(o, pc, scope, body, &scope_code, link));
         if let Some(s) = new.sites.get(site) {

@@ -272,6 +272,9 @@ pub struct InlineScope {
     /// the frame that made it: only for closures this frame made (its
     /// `self` is theirs).
     pub maker_frame: bool,
+    /// Its class is SmallInteger's: a receiver's tag decides the guard
+    /// (see `Op::InlineEnter`'s `int_body`).
+    pub tag_guard: bool,
 }
 
 impl InlineScope {

@@ -96,8 +96,19 @@ pub fn with_scope(
         // scope tried there tries this one next
         Some(prev) => prev.next = Some(index),
         None => {
+            // a SmallInteger method scope with nothing to push is
+            // entered on the receiver's tag alone
+            let plain = scope.tag_guard && !scope.block && callee.num_temps <= scope.argc as u16;
+            let int_body = match plain {
+                true => i16::try_from(scope.start as i64 - at as i64 - 1).unwrap_or(0),
+                false => 0,
+            };
             if let Some(op) = ops.get_mut(at) {
-                *op = Op::InlineEnter { scope: index };
+                *op = Op::InlineEnter {
+                    scope: index,
+                    argc: scope.argc,
+                    int_body,
+                };
             }
         }
     }
