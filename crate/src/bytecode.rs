@@ -232,6 +232,15 @@ pub enum Op {
     SendCached { site: u16 },
     /// A megamorphic send: the global lookup cache.
     SendMega { site: u16 },
+    /// `SendCached` to callees that begin with a guard clause
+    /// (`n < 2 ifTrue: [^ n]`; see `tier::prefix_of`), at a send not
+    /// inlined (too deep, or over the scope budget): the cached callee's
+    /// pure prefix runs in place, and if it reaches a return, that is the
+    /// send's value, charged and counted as the send and the
+    /// instructions it stands for; if it reaches anything else (a send,
+    /// a store, a backward jump, a non-SmallInteger operand), nothing has
+    /// changed and the inline-cached send happens.
+    InlinePrefix { site: u16 },
     /// An inlined leaf callee (constant, getter, setter, `^self`,
     /// `^self op k`, global read) behind a receiver-class guard; the
     /// callee's method is a recorded dependency, so redefining it
@@ -345,6 +354,7 @@ impl Op {
                 | Op::SendAdaptive { .. }
                 | Op::SendCached { .. }
                 | Op::SendMega { .. }
+                | Op::InlinePrefix { .. }
                 | Op::InlineLeaf { .. }
                 | Op::GetterS { .. }
                 | Op::GetterT { .. }

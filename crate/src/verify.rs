@@ -432,6 +432,7 @@ fn edges(
         Op::SendAdaptive { site }
         | Op::SendCached { site }
         | Op::SendMega { site }
+        | Op::InlinePrefix { site }
         | Op::InlineLeaf { site } => {
             let argc = site_argc(site)?;
             need(argc + 1)?;

@@ -430,6 +430,7 @@ fn rejects_sites_and_scopes_in_canonical_code() {
         SendAdaptive { site: 0 },
         SendCached { site: 0 },
         SendMega { site: 0 },
+        InlinePrefix { site: 0 },
         InlineLeaf { site: 0 },
     ] {
         let e = rejected_at(&[PushSelf, op, ReturnTop], 0, 1, 0, 1);
@@ -1349,9 +1350,11 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
                 temp(t as u16)?;
                 vec![(p + 2, h + 1)]
             }
-            SendAdaptive { .. } | SendCached { .. } | SendMega { .. } | InlineLeaf { .. } => {
-                return Err(pc)
-            }
+            SendAdaptive { .. }
+            | SendCached { .. }
+            | SendMega { .. }
+            | InlinePrefix { .. }
+            | InlineLeaf { .. } => return Err(pc),
             InlineEnter { .. } | Loop { .. } => return Err(pc),
             // the callee's value (top or its receiver, temp off - 1) is
             // left at temp off - 1, the caller's operand
@@ -1552,10 +1555,11 @@ fn random_op(r: &mut Rng) -> Op {
                 d: offset16(r),
             },
         },
-        55 => match r.below(4) {
+        55 => match r.below(5) {
             0 => SendAdaptive { site: small(r, 3) },
             1 => SendCached { site: small(r, 3) },
             2 => SendMega { site: small(r, 3) },
+            3 => InlinePrefix { site: small(r, 3) },
             _ => InlineLeaf { site: small(r, 3) },
         },
         56 => GetterS {

@@ -68,7 +68,7 @@ impl Bytes<'_> {
 
 fn op(b: &mut Bytes) -> Op {
     use Op::*;
-    match b.u8() % 65 {
+    match b.u8() % 66 {
         0 => PushSelf,
         1 => PushNil,
         2 => PushTrue,
@@ -243,6 +243,7 @@ fn op(b: &mut Bytes) -> Op {
             kernel: b.idx(),
             a: b.idx(),
         },
+        64 => InlinePrefix { site: b.idx() },
         _ => ReturnTop,
     }
 }

@@ -542,6 +542,7 @@ impl Vm {
                         Op::SendAdaptive { site }
                         | Op::SendCached { site }
                         | Op::SendMega { site }
+                        | Op::InlinePrefix { site }
                         | Op::InlineLeaf { site }
                         | Op::InlineEnter { scope: site, .. } => {
                             let o = match &opt {

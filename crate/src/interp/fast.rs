@@ -641,6 +641,24 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             then_inline_return!();
         }};
     }
+    // An inlined leaf's (or guard clause's) value `$v`, which replaces
+    // the receiver and `$argc` arguments (operands), charged `$cost` in
+    // all (the caller checked there is that much fuel).
+    macro_rules! leaf_done {
+        ($cost:expr, $argc:expr, $v:expr) => {{
+            let (cost, argc, v): (u64, usize, Value) = ($cost, $argc, $v);
+            drop_n!(argc);
+            at!(1) = v;
+            let n = (cost - 1) as usize * OP;
+            if fuel_end - ip as usize >= n {
+                fuel_end -= n;
+            } else {
+                let f = fuel!() - (cost - 1);
+                set_fuel!(f);
+            }
+            check_fuel!();
+        }};
+    }
     // The rest of a quickened leaf, its value pushed: past the
     // `InlineLeaf`, charged what the leaf costs beyond its dispatch (2;
     // so 1 + 3 in all, as `PushSelf` and the `InlineLeaf` would be), and
@@ -873,22 +891,18 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             },
             Op::InlineLeaf { site } => {
                 match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
-                    Some((cost, argc, v)) => {
-                        // receiver and arguments (they are operands) give
-                        // way to the value
-                        drop_n!(argc);
-                        at!(1) = v;
-                        // (inline_leaf checked there is that much fuel)
-                        let n = (cost - 1) as usize * OP;
-                        if fuel_end - ip as usize >= n {
-                            fuel_end -= n;
-                        } else {
-                            let f = fuel!() - (cost - 1);
-                            set_fuel!(f);
-                        }
-                        check_fuel!();
-                    }
+                    Some((cost, argc, v)) => leaf_done!(cost, argc, v),
                     None => tier_send!(*op, site),
+                }
+            }
+            // a guard clause that answers, else the inline-cached send
+            Op::InlinePrefix { site } => {
+                match inline_prefix(vm, opt!(), site as usize, operands!(), fuel!()) {
+                    Some((cost, argc, v)) => leaf_done!(cost, argc, v),
+                    None => match cache_hit(vm, opt!(), site as usize, operands!()) {
+                        Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
+                        None => tier_send!(*op, site),
+                    },
                 }
             }
             Op::SendAdaptive { site } => tier_send!(*op, site),
@@ -1623,6 +1637,42 @@ fn inline_leaf(
         Leaf::Straight => vm.eval_straight(&entry.code, r, &operands[n - argc..])?,
         Leaf::ArrayAt | Leaf::ArrayAtPut => return None,
     };
+    // counted as the send it stands for (`Time primSendCount`)
+    vm.send_count += 1;
+    Some((cost, argc, v))
+}
+
+/// A guard clause (`InlinePrefix`, `tier::Guard`) in place, on the
+/// running frame's `operands`: when the inline cache holds the receiver's
+/// class (for the current lookup epoch, so the code run is the code the
+/// send would call) and that callee's guard clause answers, within the
+/// fuel left, answers its fuel cost (the send and the instructions it
+/// stands for), argument count and value; otherwise `None`, and nothing
+/// has changed. Not below the depth limit (the send must meet it). Out of
+/// line, as `inline_leaf` (inlined, it cost the interpreter's loop
+/// registers: callgrind, benchFib and the objects benchmark tier off).
+#[inline(never)]
+fn inline_prefix(
+    vm: &mut Vm,
+    opt: Option<&OptCode>,
+    site: usize,
+    operands: &[Value],
+    fuel: u64,
+) -> Option<(u64, usize, Value)> {
+    let s = opt?.sites.get(site)?.borrow();
+    if s.epoch != vm.cache_epoch {
+        return None;
+    }
+    let argc = s.argc as usize;
+    let n = operands.len();
+    let r = operands[n.checked_sub(argc + 1)?];
+    let e = s.entry_for(vm.class_of(r))?;
+    let g = e.guard.as_ref()?;
+    let v = g.answer(&operands[n - argc - 1..])?;
+    let cost = g.cost as u64;
+    if fuel < cost - 1 || vm.deep() {
+        return None;
+    }
     // counted as the send it stands for (`Time primSendCount`)
     vm.send_count += 1;
     Some((cost, argc, v))

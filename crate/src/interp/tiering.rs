@@ -332,11 +332,7 @@ impl Vm {
                         if code.num_args as usize == argc {
                             {
                                 let mut s = s.borrow_mut();
-                                s.entries = vec![CacheEntry {
-                                    class,
-                                    method: m,
-                                    code: code.clone(),
-                                }];
+                                s.entries = vec![CacheEntry::new(class, m, code.clone())];
                                 s.leaf = Some((leaf, cost));
                             }
                             o.ops[pc].set(Op::InlineLeaf { site: site as u16 });
@@ -364,22 +360,28 @@ impl Vm {
                     }
                     o.ops[pc].set(Op::SendCached { site: site as u16 });
                 }
-                if first && o.nesting_at(pc) < NEST_MAX {
-                    let target = CacheEntry {
-                        class,
-                        method: m,
-                        code: code.clone(),
-                    };
-                    self.inline_scope(o, site, pc, &target, None);
+                if first {
+                    let target = CacheEntry::new(class, m, code.clone());
+                    let inlined = o.nesting_at(pc) < NEST_MAX
+                        && self.inline_scope(o, site, pc, &target, None);
+                    if !inlined && target.guard.is_some() && code.num_args as usize == argc {
+                        // not inlined (too deep, or over the budget): its
+                        // guard clause is run in place (`InlinePrefix`)
+                        o.ops[pc].set(Op::InlinePrefix { site: site as u16 });
+                        let callee = format!(
+                            "{} v{} (guard clause)",
+                            code.print_name(),
+                            code.info.version
+                        );
+                        o.inlined.borrow_mut().push(callee.clone());
+                        let method = o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
+                        self.tier_event(TierEvent::Inlined { method, callee });
+                    }
                 }
                 {
                     let mut s = s.borrow_mut();
                     if s.entries.len() < POLY_MAX {
-                        s.entries.push(CacheEntry {
-                            class,
-                            method: m,
-                            code: code.clone(),
-                        });
+                        s.entries.push(CacheEntry::new(class, m, code.clone()));
                     } else {
                         o.ops[pc].set(Op::SendMega { site: site as u16 });
                     }
@@ -415,11 +417,9 @@ impl Vm {
             return false;
         }
         if let Some(s) = o.sites.get(site) {
-            s.borrow_mut().entries.push(CacheEntry {
-                class,
-                method,
-                code,
-            });
+            s.borrow_mut()
+                .entries
+                .push(CacheEntry::new(class, method, code));
         }
         self.add_dep(o, class, sel);
         true
@@ -543,11 +543,7 @@ impl Vm {
         if let Some(s) = new.sites.get(site) {
             let mut s = s.borrow_mut();
             s.epoch = self.cache_epoch;
-            s.entries = vec![CacheEntry {
-                class,
-                method,
-                code: callee.clone(),
-            }];
+            s.entries = vec![CacheEntry::new(class, method, callee.clone())];
         }
         let label = match &block_code {
             Some(b) => format!("{} (block)", b.print_name()),
@@ -597,11 +593,7 @@ impl Vm {
             .and_then(|m| self.method_code(m).map(|c| (m, c)));
         match found {
             Some((method, code)) => {
-                let target = CacheEntry {
-                    class,
-                    method,
-                    code,
-                };
+                let target = CacheEntry::new(class, method, code);
                 self.inline_scope(o, site, pc, &target, last)
             }
             None => false,

@@ -130,6 +130,140 @@ pub struct CacheEntry {
     pub class: ClassId,
     pub method: Value,
     pub code: Rc<Code>,
+    /// The callee's guard clause (`guard_of`), if it begins with one.
+    pub guard: Option<Guard>,
+}
+
+impl CacheEntry {
+    pub fn new(class: ClassId, method: Value, code: Rc<Code>) -> CacheEntry {
+        CacheEntry {
+            class,
+            method,
+            guard: guard_of(&code),
+            code,
+        }
+    }
+}
+
+/// A value a guard clause reads (see `Guard`): the receiver (slot 0) or
+/// an argument (slot `i + 1`), as they lie on the sender's operand
+/// stack, or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Src {
+    Slot(u8),
+    Const(Value),
+}
+
+/// A callee that begins with a guard clause, `a op b ifTrue: [^ value]`
+/// (or `ifFalse:`, or `^ a op b ifTrue: [value] ifFalse: [...]`), with
+/// operands that are the receiver, arguments or constants (`Src`) and a
+/// SmallInteger comparison `op`: when the comparison
+/// answers `when`, the activation returns `value` after `cost`
+/// instructions (the send's included), having changed nothing outside
+/// itself; otherwise (or with operands that are not SmallIntegers) it
+/// goes on, and so does the real send (`Op::InlinePrefix`). HotSpot and
+/// GCC split such a header off for partial inlining.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Guard {
+    pub a: Src,
+    pub b: Src,
+    pub op: crate::bytecode::Arith,
+    pub when: bool,
+    pub value: Src,
+    pub cost: u8,
+}
+
+impl Guard {
+    /// The guard clause's value, for the receiver and arguments `slots`
+    /// (as on the sender's operand stack), if it answers; `None` if the
+    /// callee goes on, or the operands are not SmallIntegers.
+    #[inline(always)]
+    pub fn answer(&self, slots: &[Value]) -> Option<Value> {
+        let get = |s: Src| match s {
+            Src::Slot(i) => slots.get(i as usize).copied(),
+            Src::Const(v) => Some(v),
+        };
+        let (x, y) = (get(self.a)?, get(self.b)?);
+        if !x.both_int(y) || crate::interp::compare_tagged(self.op, x, y)? != self.when {
+            return None;
+        }
+        get(self.value)
+    }
+}
+
+/// The guard clause `code` begins with, if it does (see `Guard`).
+pub fn guard_of(code: &Code) -> Option<Guard> {
+    use crate::bytecode::Op::*;
+    if code.info.primitive != 0 || code.info.marker != crate::object::Marker::None || code.is_block
+    {
+        return None;
+    }
+    let ops = &code.ops;
+    let operand = |op: Op| -> Option<Src> {
+        Some(match op {
+            PushSelf => Src::Slot(0),
+            PushTemp(i) if i < code.num_args => Src::Slot(i as u8 + 1),
+            PushInt(k) => Src::Const(Value::small(k as i64)),
+            PushNil => Src::Const(Value::NIL),
+            PushTrue => Src::Const(Value::TRUE),
+            PushFalse => Src::Const(Value::FALSE),
+            PushLit(k) => Src::Const(*code.literals.get(k as usize)?),
+            _ => return None,
+        })
+    };
+    // the return at `pc` (through forward jumps): its value and the
+    // instructions it takes
+    let returns = |mut pc: usize| -> Option<(Src, u8)> {
+        let mut n = 0u8;
+        let mut value = None;
+        loop {
+            n += 1;
+            match *ops.get(pc)? {
+                Jump(d) if d >= 0 => pc += 1 + d as usize,
+                ReturnTop => return Some((value?, n)),
+                ReturnSelf if value.is_none() => return Some((Src::Slot(0), n)),
+                op if value.is_none() && n == 1 => {
+                    value = Some(operand(op)?);
+                    pc += 1;
+                }
+                _ => return None,
+            }
+            if n > 4 {
+                return None;
+            }
+        }
+    };
+    let (a, b) = (operand(*ops.first()?)?, operand(*ops.get(1)?)?);
+    let op = match *ops.get(2)? {
+        Arith(
+            op @ (self::Arith::Lt
+            | self::Arith::Gt
+            | self::Arith::Le
+            | self::Arith::Ge
+            | self::Arith::Eq
+            | self::Arith::Ne),
+        ) => op,
+        _ => return None,
+    };
+    let (d, jumps_on) = match *ops.get(3)? {
+        JumpIfFalse(d) if d >= 0 => (d as usize, false),
+        JumpIfTrue(d) if d >= 0 => (d as usize, true),
+        _ => return None,
+    };
+    // the branch not taken returns at once, or the one taken does
+    let (when, (value, n)) = match (returns(4), returns(4 + d)) {
+        (Some(r), _) => (!jumps_on, r),
+        (None, Some(r)) => (jumps_on, r),
+        (None, None) => return None,
+    };
+    Some(Guard {
+        a,
+        b,
+        op,
+        when,
+        value,
+        cost: 1 + 4 + n,
+    })
 }
 
 /// A loop whose body is straight-line statements the fast loop runs

@@ -53,12 +53,40 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
         ),
         5 => "self leaf".into(),
         6 => "self getV".into(),
+        7 if me > 0 => format!("(self rec: ({} \\\\ 14) + 14)", expr(r, me, depth - 1)),
         _ => atom(r),
     }
 }
 
+/// A recursive method with a guard clause, deeper than the tier inlines:
+/// its deepest sends run the clause in place (`InlinePrefix`).
+fn rec(r: &mut Rng) -> String {
+    // (atoms over the argument: the method has no `b`)
+    let atom = |r: &mut Rng| expr(r, 0, 0).replace('b', "a");
+    let (guard, answer, more) = (r.pick(&["<", "<="]), atom(r), atom(r));
+    format!(
+        "rec: a\n\ta {} {} ifTrue: [^ {}].\n\t^ (self rec: a - 1) + {}",
+        guard,
+        r.below(3),
+        answer,
+        more
+    )
+}
+
 fn method(r: &mut Rng, i: usize) -> String {
-    let mut s = format!("m{}: a\n\t| b |\n\tb := {}.\n", i, expr(r, i, 2));
+    let mut s = format!("m{}: a\n\t| b |\n", i);
+    // a guard clause, which a send too deep to inline runs in place
+    // (`InlinePrefix`) when it answers
+    if r.below(3) == 0 {
+        s.push_str(&format!(
+            "\ta {} {} {}: [^ {}].\n",
+            r.pick(&["<", "<=", "=", ">"]),
+            r.below(8) as i64 - 2,
+            r.pick(&["ifTrue", "ifFalse"]),
+            expr(r, i, 0)
+        ));
+    }
+    s.push_str(&format!("\tb := {}.\n", expr(r, i, 2)));
     for _ in 0..1 + r.below(3) {
         match r.below(13) {
             // blocks inlined with the `do:`-like callee that runs them
@@ -223,7 +251,8 @@ enum Action {
 /// tier mode. `Err` describes the first difference.
 pub fn check_round(r: &mut Rng) -> Result<(), String> {
     let n = 2 + r.below(4) as usize;
-    let methods: Vec<String> = (0..n).map(|i| method(r, i)).collect();
+    let mut methods: Vec<String> = (0..n).map(|i| method(r, i)).collect();
+    methods.insert(0, rec(r));
     let mut schedule = Vec::new();
     for _ in 0..1 + r.below(6) {
         let fuel = 1 + r.below(3000);
