@@ -135,6 +135,29 @@ fn a_deep_send_to_a_guard_clause_becomes_inline_prefix() {
                 "{m}: {events:#?}"
             );
         }
+        // inlined scopes answer on their guard clause too, before
+        // their body, and the listing says how
+        for (m, guard) in [
+            ("fibG", "self < 2 answers self (8 instructions)"),
+            ("down:", "self <= 0 answers t0 (7 instructions)"),
+            ("upTo:", "t0 < self answers self (7 instructions)"),
+            ("zeroSelf", "0 = self answers nil (7 instructions)"),
+        ] {
+            if tier != TierMode::Eager {
+                // (which code is current after the runs depends on when
+                // it got hot)
+                continue;
+            }
+            let listing = vm
+                .disassemble(&format!("Number>>{m}"))
+                .expect("disassemble");
+            assert!(
+                listing.contains(&format!("guard clause, on the tag shortcut: {guard}")),
+                "{m}\n{listing}"
+            );
+        }
+        // (`nonneg` answers a literal, so it is not inlined at all: its
+        // sends run its guard clause in place at every depth)
         // a temp stored before the test is not a guard clause
         let listing = vm.disassemble("Number>>late").expect("disassemble");
         assert!(!listing.contains("InlinePrefix"), "{listing}");

@@ -842,6 +842,7 @@ fn inlined(off: u16, ret: u16, enter_argc: u8, body_ret: Op) -> (Rc<Code>, OptCo
         block: false,
         maker_frame: false,
         tag_guard: false,
+        guard: None,
     };
     let ops = vec![
         PushSelf,    // 0

@@ -648,6 +648,9 @@ impl Vm {
                     sc.off.wrapping_sub(1),
                     sc.ret
                 );
+                if let Some(g) = &sc.guard {
+                    let _ = writeln!(out, "  guard clause, on the tag shortcut: {}", g);
+                }
                 // its sends are the optimized code's sites (no literals)
                 let (start, end) = (sc.start.min(ops.len()), sc.end.min(ops.len()));
                 out.push_str(&crate::bytecode::disassemble_at(

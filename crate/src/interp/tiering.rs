@@ -9,9 +9,9 @@ use super::{TierMode, Vm};
 use crate::bytecode::Op;
 use crate::object::{Body, ClassId, Code, Heap, Value};
 use crate::tier::{
-    inline_block_body, inline_body, leaf_of, specialize, with_scope, CacheEntry, Dependency,
-    InlineScope, Leaf, OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX, POLY_MAX,
-    SCOPES_MAX,
+    guard_of, inline_block_body, inline_body, leaf_of, specialize, with_scope, CacheEntry,
+    Dependency, InlineScope, Leaf, OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX,
+    POLY_MAX, SCOPES_MAX,
 };
 use std::rc::Rc;
 
@@ -538,6 +538,10 @@ impl Vm {
             block: block_code.is_some(),
             maker_frame,
             tag_guard: class == self.k.small_integer,
+            guard: match block_code {
+                None => guard_of(callee),
+                Some(_) => None,
+            },
         };
         let new = Rc::new(with_scope(o, pc, scope, body, &scope_code, link));
         if let Some(s) = new.sites.get(site) {

@@ -142,6 +142,16 @@ impl Value {
             .checked_sub((other.0 - TAG_INT) as i64)
             .map(|r| Value(r as u64))
     }
+    /// `small_sub` if `sub`, else `small_add`: both computed, one chosen
+    /// without a branch.
+    #[inline(always)]
+    pub fn small_add_or_sub(self, other: Value, sub: bool) -> Option<Value> {
+        debug_assert!(self.is_int() && other.is_int());
+        let (x, d) = (self.0 as i64, (other.0 - TAG_INT) as i64);
+        let (a, s) = (x.overflowing_add(d), x.overflowing_sub(d));
+        let (r, overflow) = if sub { s } else { a };
+        (!overflow).then_some(Value(r as u64))
+    }
 }
 
 impl fmt::Debug for Value {

@@ -171,6 +171,9 @@ pub struct Guard {
     pub when: bool,
     pub value: Src,
     pub cost: u8,
+    /// The orders of `a` and `b` (less, equal, greater: bits 0 to 2) for
+    /// which `a op b` is `when`: `op` and `when` in one test.
+    pub answers_on: u8,
 }
 
 impl Guard {
@@ -184,10 +187,49 @@ impl Guard {
             Src::Const(v) => Some(v),
         };
         let (x, y) = (get(self.a)?, get(self.b)?);
-        if !x.both_int(y) || crate::interp::compare_tagged(self.op, x, y)? != self.when {
+        if !x.both_int(y) {
+            return None;
+        }
+        // (tagged SmallIntegers order as their bits do)
+        let (xb, yb) = (x.bits() as i64, y.bits() as i64);
+        let order = (xb >= yb) as u32 + (xb > yb) as u32;
+        if self.answers_on >> order & 1 == 0 {
             return None;
         }
         get(self.value)
+    }
+}
+
+impl std::fmt::Display for Src {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Src::Slot(0) => write!(f, "self"),
+            Src::Slot(i) => write!(f, "t{}", i - 1),
+            Src::Const(v) if v == Value::NIL => write!(f, "nil"),
+            Src::Const(v) if v == Value::TRUE => write!(f, "true"),
+            Src::Const(v) if v == Value::FALSE => write!(f, "false"),
+            Src::Const(v) => match v.as_int() {
+                Some(k) => write!(f, "{}", k),
+                None => write!(f, "a literal"),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Guard {
+    /// As the disassembler lists it: `self < 2 answers self (8
+    /// instructions)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {}{} answers {} ({} instructions)",
+            self.a,
+            self.op.selector(),
+            self.b,
+            if self.when { "" } else { " is false" },
+            self.value,
+            self.cost
+        )
     }
 }
 
@@ -256,6 +298,14 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         (None, Some(r)) => (jumps_on, r),
         (None, None) => return None,
     };
+    // (-1, 0 and 1 compare as less, equal and greater)
+    let mut answers_on = 0;
+    for (order, x) in [-1i64, 0, 1].into_iter().enumerate() {
+        let holds = crate::interp::compare_tagged(op, Value::small(x), Value::small(0))?;
+        if holds == when {
+            answers_on |= 1 << order;
+        }
+    }
     Some(Guard {
         a,
         b,
@@ -263,6 +313,7 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         when,
         value,
         cost: 1 + 4 + n,
+        answers_on,
     })
 }
 
@@ -409,6 +460,12 @@ pub struct InlineScope {
     /// Its class is SmallInteger's: a receiver's tag decides the guard
     /// (see `Op::InlineEnter`'s `int_body`).
     pub tag_guard: bool,
+    /// A method's guard clause (`guard_of`): where `InlineEnter` takes
+    /// the tag shortcut and the clause answers, its value replaces the
+    /// receiver and arguments without entering the body (the
+    /// instructions it stands for are charged), as `InlinePrefix` does
+    /// for a send not inlined.
+    pub guard: Option<Guard>,
 }
 
 impl InlineScope {
