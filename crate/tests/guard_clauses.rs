@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::in_lockstep;
+use common::{filed_in, in_lockstep};
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 
@@ -55,11 +55,7 @@ odd
 ";
 
 fn vm(tier: TierMode) -> Vm {
-    let mut vm = Vm::new().expect("kernel");
-    vm.tier = tier;
-    vm.file_in("guards.st", GUARDS).expect("file in");
-    vm.take_tier_events();
-    vm
+    filed_in(tier, GUARDS)
 }
 
 /// Each expression's answer, and the sends it counted (`Time

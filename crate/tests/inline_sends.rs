@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{frames, in_lockstep};
+use common::{filed_in, frames, in_lockstep};
 use livetalk::interp::{ProcState, TierMode};
 use livetalk::Vm;
 
@@ -50,18 +50,7 @@ leafy: t
 ";
 
 fn vm(tier: TierMode) -> Vm {
-    let mut vm = Vm::new().expect("kernel");
-    vm.tier = tier;
-    vm.file_in("walker.st", WALKER).expect("file in");
-    vm.take_tier_events();
-    vm
-}
-
-fn vm_with(tier: TierMode, src: &str) -> Vm {
-    let mut vm = Vm::new().expect("kernel");
-    vm.tier = tier;
-    vm.file_in("test.st", src).expect("file in");
-    vm
+    filed_in(tier, WALKER)
 }
 
 fn events(vm: &mut Vm) -> Vec<String> {
@@ -321,8 +310,8 @@ run
 #[test]
 fn ctx_pc_from_inside_an_inlined_callee() {
     let e = "| s | s := OrderedCollection new. 1 to: 5 do: [:i | s add: T new run]. s";
-    let off = vm_with(TierMode::Off, CTX).eval_print(e).unwrap();
-    let eager = vm_with(TierMode::Eager, CTX).eval_print(e).unwrap();
+    let off = filed_in(TierMode::Off, CTX).eval_print(e).unwrap();
+    let eager = filed_in(TierMode::Eager, CTX).eval_print(e).unwrap();
     assert_eq!(off, eager);
 }
 
@@ -358,9 +347,9 @@ leaf
 #[test]
 fn recursive_inline_deoptimized_mid_body() {
     let e = "| r a | r := R new. 1 to: 30 do: [:i | r rec: 5]. Flip := true. a := r rec: 5. a -> (r rec: 5)";
-    let off = vm_with(TierMode::Off, REC).eval_print(e).unwrap();
+    let off = filed_in(TierMode::Off, REC).eval_print(e).unwrap();
     for t in [TierMode::On, TierMode::Eager] {
-        let got = vm_with(t, REC).eval_print(e).unwrap();
+        let got = filed_in(t, REC).eval_print(e).unwrap();
         assert_eq!(off, got, "{:?}", t);
     }
 }
@@ -412,7 +401,7 @@ loop: m
 ";
 
 fn sliced(tier: TierMode, fast: bool, seed: u64) -> Vec<String> {
-    let mut vm = vm_with(tier, MIX);
+    let mut vm = filed_in(tier, MIX);
     vm.fast_loop = fast;
     let p1 = vm.start("Q new loop: 40", 40).unwrap();
     let p2 = vm.start("Q new loop: 33", 40).unwrap();
@@ -530,7 +519,7 @@ fn smallinteger_callees_are_entered_on_the_tag_with_the_same_answers() {
         "(1 to: 30) inject: 0 into: [:a :i | a + i step]",
     ];
     let answers = |tier: TierMode| -> Vec<String> {
-        let mut vm = vm_with(tier, INTS);
+        let mut vm = filed_in(tier, INTS);
         vm.max_depth = 3000;
         exprs
             .iter()
@@ -544,7 +533,7 @@ fn smallinteger_callees_are_entered_on_the_tag_with_the_same_answers() {
     assert_eq!(off[6], "3909821048582988049");
     for tier in [TierMode::On, TierMode::Eager] {
         assert_eq!(answers(tier), off, "{tier:?}");
-        let mut vm = vm_with(tier, INTS);
+        let mut vm = filed_in(tier, INTS);
         vm.eval_print("20 fibI. 30 plus: 40. (1 to: 30) do: [:i | i step]")
             .expect("run");
         for m in ["Integer>>fibI", "Integer>>plus:", "SmallInteger>>step"] {
@@ -560,7 +549,10 @@ fn smallinteger_callees_are_entered_on_the_tag_with_the_same_answers() {
 #[test]
 fn smallinteger_callees_entered_on_the_tag_in_slices() {
     for expr in ["14 fibI", "(SmallInteger maxVal - 30) plus: 60"] {
-        let (mut a, mut b) = (vm_with(TierMode::Off, INTS), vm_with(TierMode::Eager, INTS));
+        let (mut a, mut b) = (
+            filed_in(TierMode::Off, INTS),
+            filed_in(TierMode::Eager, INTS),
+        );
         let pa = a.start(expr, 40).expect("start");
         let pb = b.start(expr, 40).expect("start");
         let mut deepest = 0;

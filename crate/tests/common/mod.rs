@@ -11,6 +11,16 @@ pub use rng::Rng;
 
 pub mod diff;
 
+/// A VM with the tier in mode `tier` and `src` filed in (its tier
+/// events so far dropped).
+pub fn filed_in(tier: livetalk::interp::TierMode, src: &str) -> Vm {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = tier;
+    vm.file_in("test.st", src).expect("file in");
+    vm.take_tier_events();
+    vm
+}
+
 /// Runs the `livetalk` binary: (exit code, stdout, stderr).
 pub fn livetalk(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_livetalk"))
