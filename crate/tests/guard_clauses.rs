@@ -39,6 +39,11 @@ late
 	t < 1 ifTrue: [^ 0].
 	^ (self - 1) late + 1
 !
+nilG
+	self = nil ifTrue: [^ 0].
+	self < 1 ifTrue: [^ 1].
+	^ (self - 1) nilG
+!
 walk: n
 	n = 0 ifTrue: [^ self leaf].
 	^ self walk: n - 1
@@ -111,8 +116,10 @@ fn a_deep_send_to_a_guard_clause_becomes_inline_prefix() {
     for tier in [TierMode::On, TierMode::Eager] {
         let mut vm = vm(tier);
         for _ in 0..3 {
-            vm.eval_print("20 fibG. 60 down: 0. 60 nonneg. 0 upTo: 60. 60 zeroSelf. 60 late")
-                .expect("run");
+            vm.eval_print(
+                "20 fibG. 60 down: 0. 60 nonneg. 0 upTo: 60. 60 zeroSelf. 60 late. 60 nilG",
+            )
+            .expect("run");
         }
         let events: Vec<String> = vm
             .take_tier_events()
@@ -154,9 +161,15 @@ fn a_deep_send_to_a_guard_clause_becomes_inline_prefix() {
         }
         // (`nonneg` answers a literal, so it is not inlined at all: its
         // sends run its guard clause in place at every depth)
-        // a temp stored before the test is not a guard clause
-        let listing = vm.disassemble("Number>>late").expect("disassemble");
-        assert!(!listing.contains("InlinePrefix"), "{listing}");
+        // a temp stored before the test is not a guard clause, nor a
+        // comparison with nil (it never answers on SmallIntegers)
+        for m in ["late", "nilG"] {
+            let listing = vm
+                .disassemble(&format!("Number>>{m}"))
+                .expect("disassemble");
+            assert!(!listing.contains("InlinePrefix"), "{listing}");
+            assert!(!listing.contains("guard clause"), "{listing}");
+        }
     }
 }
 

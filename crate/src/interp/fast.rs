@@ -1719,6 +1719,9 @@ fn inline_prefix(
     let n = operands.len();
     let r = operands[n.checked_sub(argc + 1)?];
     let e = s.entry_for(vm.class_of(r))?;
+    if e.code.num_args as usize != argc {
+        return None;
+    }
     let g = e.guard.as_ref()?;
     let v = g.answer(&operands[n - argc - 1..])?;
     let cost = g.cost as u64;

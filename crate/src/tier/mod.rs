@@ -276,6 +276,13 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         }
     };
     let (a, b) = (operand(*ops.first()?)?, operand(*ops.get(1)?)?);
+    // (a constant compared must be a SmallInteger for the clause to
+    // ever answer)
+    for x in [a, b] {
+        if matches!(x, Src::Const(v) if !v.is_int()) {
+            return None;
+        }
+    }
     let op = match *ops.get(2)? {
         Arith(
             op @ (self::Arith::Lt
