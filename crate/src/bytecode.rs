@@ -233,13 +233,15 @@ pub enum Op {
     /// A megamorphic send: the global lookup cache.
     SendMega { site: u16 },
     /// `SendCached` to callees that begin with a guard clause
-    /// (`n < 2 ifTrue: [^ n]`; see `tier::prefix_of`), at a send not
-    /// inlined (too deep, or over the scope budget): the cached callee's
-    /// pure prefix runs in place, and if it reaches a return, that is the
-    /// send's value, charged and counted as the send and the
-    /// instructions it stands for; if it reaches anything else (a send,
-    /// a store, a backward jump, a non-SmallInteger operand), nothing has
-    /// changed and the inline-cached send happens.
+    /// (`n < 2 ifTrue: [^ n]`; see `tier::Guard`), at a send not inlined
+    /// (too deep, over the scope budget, or a callee the tier cannot
+    /// inline): while the inline cache is current, the receiver's
+    /// callee's clause is tested in place, and if it answers, its value
+    /// replaces the receiver and arguments, charged and counted as the
+    /// send and the instructions it stands for; otherwise (it does not
+    /// answer, operands that are not SmallIntegers, too little fuel, the
+    /// depth limit) nothing has changed and the inline-cached send
+    /// happens.
     InlinePrefix { site: u16 },
     /// An inlined leaf callee (constant, getter, setter, `^self`,
     /// `^self op k`, global read) behind a receiver-class guard; the
