@@ -514,27 +514,49 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         }};
     }
-    // Enters inlined scope `$scope`'s body if its guard holds: the jump
-    // there and the new `sp` (temps pushed), or `None` for the site's
-    // inline-cached send. The common case (`enter_plain`) is checked in
-    // the loop, the rest out of line (`inline_enter`).
+    // `InlineEnter` of scope `$scope` (see `Enter`): its SmallInteger
+    // shortcut (guard clause, else body) and the common case
+    // (`enter_plain`) are checked in the loop, the rest out of line
+    // (`inline_enter`).
     macro_rules! try_enter {
         ($scope:expr, $argc:expr, $int_body:expr) => {{
             let (scope, argc, int_body): (u16, u8, i16) = ($scope, $argc, $int_body);
             // (verified: the receiver and its arguments are operands)
             verified!(argc as usize + 1);
             if int_body != 0 && at!(argc as usize + 1).is_int() && !vm.deep() {
-                // the specializer's shortcut (see `Op::InlineEnter`);
-                // the send happened, as far as a program can tell
+                // the specializer's shortcut (see `Op::InlineEnter`): the
+                // callee's guard clause, if it answers and there is the
+                // fuel for it (`InlineScope::guard`), else its body; the
+                // send happened, as far as a program can tell
                 vm.send_count += 1;
-                vm.inlined_ran = true;
-                Some((int_body as isize, sp))
+                let answer = match opt!().and_then(|o| o.scopes.get(scope as usize)) {
+                    Some(InlineScope { guard: Some(g), .. }) => {
+                        // SAFETY: the receiver and arguments are below sp
+                        let slots = unsafe {
+                            std::slice::from_raw_parts(sp.sub(argc as usize + 1), argc as usize + 1)
+                        };
+                        g.answer(slots)
+                            .map(|v| (g.cost as u64, v))
+                            .filter(|&(cost, _)| fuel!() >= cost)
+                    }
+                    _ => None,
+                };
+                match answer {
+                    Some((cost, v)) => Enter::Answer(cost, v),
+                    None => {
+                        vm.inlined_ran = true;
+                        Enter::Body(int_body as isize, sp)
+                    }
+                }
             } else {
                 let (o, scope) = (opt!(), scope as usize);
                 // SAFETY: bpp <= sp <= limit, in the stack's buffer
                 match unsafe { enter_plain(vm, o, scope, bpp, sp) } {
-                    Some(d) => Some((d, sp)),
-                    None => unsafe { inline_enter(vm, o, scope, bpp, sp, limit) },
+                    Some(d) => Enter::Body(d, sp),
+                    None => match unsafe { inline_enter(vm, o, scope, bpp, sp, limit) } {
+                        Some((d, new_sp)) => Enter::Body(d, new_sp),
+                        None => Enter::Send,
+                    },
                 }
             }
         }};
@@ -552,44 +574,18 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 int_body,
             } = *unsafe { &*ip }
             {
-                if let Some((cost, v)) = guard_answers!(scope, argc, int_body) {
-                    ip = ip.wrapping_add(1);
-                    leaf_done!(cost, argc as usize, v);
-                } else if let Some((d, new_sp)) = try_enter!(scope, argc, int_body) {
-                    ip = ip.wrapping_add(1);
-                    sp = new_sp;
-                    jump!(d);
+                match try_enter!(scope, argc, int_body) {
+                    Enter::Answer(cost, v) => {
+                        ip = ip.wrapping_add(1);
+                        leaf_done!(cost, argc as usize, v);
+                    }
+                    Enter::Body(d, new_sp) => {
+                        ip = ip.wrapping_add(1);
+                        sp = new_sp;
+                        jump!(d);
+                    }
+                    Enter::Send => {}
                 }
-            }
-        }};
-    }
-    // The guard clause of the callee `InlineEnter` would enter on its
-    // tag shortcut (`InlineScope::guard`), when it answers: its fuel cost
-    // (the send and the instructions it stands for, if there is that
-    // much fuel) and value. The send is counted here.
-    macro_rules! guard_answers {
-        ($scope:expr, $argc:expr, $int_body:expr) => {{
-            let (scope, argc, int_body): (u16, u8, i16) = ($scope, $argc, $int_body);
-            // (verified: the receiver and its arguments are operands)
-            verified!(argc as usize + 1);
-            let answer = match opt!().and_then(|o| o.scopes.get(scope as usize)) {
-                Some(InlineScope { guard: Some(g), .. })
-                    if int_body != 0 && at!(argc as usize + 1).is_int() =>
-                {
-                    // SAFETY: the receiver and arguments are below sp
-                    let slots = unsafe {
-                        std::slice::from_raw_parts(sp.sub(argc as usize + 1), argc as usize + 1)
-                    };
-                    g.answer(slots).map(|v| (g.cost as u64, v))
-                }
-                _ => None,
-            };
-            match answer {
-                Some((cost, v)) if !vm.deep() && fuel!() >= cost => {
-                    vm.send_count += 1;
-                    Some((cost, v))
-                }
-                _ => None,
             }
         }};
     }
@@ -1313,19 +1309,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 scope,
                 argc,
                 int_body,
-            } => {
-                if let Some((cost, v)) = guard_answers!(scope, argc, int_body) {
-                    leaf_done!(cost, argc as usize, v);
-                } else {
-                    match try_enter!(scope, argc, int_body) {
-                        Some((d, new_sp)) => {
-                            sp = new_sp;
-                            jump!(d);
-                        }
-                        None => tier_send!(*op, scope),
-                    }
+            } => match try_enter!(scope, argc, int_body) {
+                Enter::Answer(cost, v) => leaf_done!(cost, argc as usize, v),
+                Enter::Body(d, new_sp) => {
+                    sp = new_sp;
+                    jump!(d);
                 }
-            }
+                Enter::Send => tier_send!(*op, scope),
+            },
             Op::InlineReturn { off, top, d } => inline_return!(off, top, d),
             // a block's `self` and instance variables, inlined into a
             // frame that did not make it: its closure's receiver's
@@ -1472,6 +1463,16 @@ fn arith_fast(a: Arith, x: Value, y: Value) -> Option<Value> {
         return x.small_add_or_sub(y, a == Arith::Sub);
     }
     arith_tagged(a, x, y)
+}
+
+/// What `InlineEnter` does (`try_enter!` in `run`): the callee's guard
+/// clause answers (its fuel cost and value), or its body is entered (the
+/// jump there and the new `sp`, its temps pushed), or neither, and the
+/// site's inline-cached send happens.
+enum Enter {
+    Answer(u64, Value),
+    Body(isize, *mut Value),
+    Send,
 }
 
 /// The fast loop's state that few instructions use (see `run`).
