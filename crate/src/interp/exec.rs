@@ -1212,10 +1212,17 @@ pub(crate) fn arith_tagged(a: Arith, x: Value, y: Value) -> Option<Value> {
 /// their order is their bits' order), or `None` if `a` is not one of the
 /// six comparisons. Without a branch or a jump table: a comparison is
 /// the set of orders it holds for (less, equal, greater: bits 0 to 2),
-/// three bits each in `ORDERS`, from `Lt` on. (The fused
+/// three bits each in `holds_on`'s table, from `Lt` on. (The fused
 /// compare-and-branch instructions branch on the answer directly.)
 #[inline(always)]
 pub(crate) fn compare_tagged(a: Arith, x: Value, y: Value) -> Option<bool> {
+    Some(holds_on(a)? >> order_tagged(x, y) & 1 != 0)
+}
+
+/// The orders (`order_tagged`: less, equal, greater as bits 0 to 2) for
+/// which comparison `a` holds, or `None` if `a` is not a comparison.
+#[inline(always)]
+pub(crate) fn holds_on(a: Arith) -> Option<u32> {
     const ORDERS: u32 = 0b001 // <
         | 0b100 << 3 // >
         | 0b011 << 6 // <=
@@ -1226,9 +1233,15 @@ pub(crate) fn compare_tagged(a: Arith, x: Value, y: Value) -> Option<bool> {
     if k > Arith::Ne as u32 - Arith::Lt as u32 {
         return None;
     }
+    Some(ORDERS >> (3 * k) & 0b111)
+}
+
+/// The order of SmallIntegers `x` and `y` (tagged: their order is their
+/// bits' order): 0 less, 1 equal, 2 greater.
+#[inline(always)]
+pub(crate) fn order_tagged(x: Value, y: Value) -> u32 {
     let (x, y) = (x.bits() as i64, y.bits() as i64);
-    let order = (x >= y) as u32 + (x > y) as u32;
-    Some((ORDERS >> (3 * k + order)) & 1 != 0)
+    (x >= y) as u32 + (x > y) as u32
 }
 
 /// SmallInteger fast paths; `None` means "send the selector instead"

@@ -27,7 +27,7 @@ use frame::{Frame, Process};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-pub(crate) use exec::compare_tagged;
+pub(crate) use exec::{holds_on, order_tagged};
 pub use exec::{Outcome, CLOCK_CHECK};
 pub use frame::{ErrorInfo, ProcState};
 pub use host::{EvalError, FileInError, FrameInfo, StepMode, StepOutcome};

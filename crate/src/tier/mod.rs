@@ -190,10 +190,7 @@ impl Guard {
         if !x.both_int(y) {
             return None;
         }
-        // (tagged SmallIntegers order as their bits do)
-        let (xb, yb) = (x.bits() as i64, y.bits() as i64);
-        let order = (xb >= yb) as u32 + (xb > yb) as u32;
-        if self.answers_on >> order & 1 == 0 {
+        if self.answers_on >> crate::interp::order_tagged(x, y) & 1 == 0 {
             return None;
         }
         get(self.value)
@@ -283,15 +280,9 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
             return None;
         }
     }
-    let op = match *ops.get(2)? {
-        Arith(
-            op @ (self::Arith::Lt
-            | self::Arith::Gt
-            | self::Arith::Le
-            | self::Arith::Ge
-            | self::Arith::Eq
-            | self::Arith::Ne),
-        ) => op,
+    // a comparison, and the orders it holds for
+    let (op, holds) = match *ops.get(2)? {
+        Arith(op) => (op, crate::interp::holds_on(op)?),
         _ => return None,
     };
     let (d, jumps_on) = match *ops.get(3)? {
@@ -305,14 +296,7 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         (None, Some(r)) => (jumps_on, r),
         (None, None) => return None,
     };
-    // (-1, 0 and 1 compare as less, equal and greater)
-    let mut answers_on = 0;
-    for (order, x) in [-1i64, 0, 1].into_iter().enumerate() {
-        let holds = crate::interp::compare_tagged(op, Value::small(x), Value::small(0))?;
-        if holds == when {
-            answers_on |= 1 << order;
-        }
-    }
+    let answers_on = (if when { holds } else { !holds & 0b111 }) as u8;
     Some(Guard {
         a,
         b,
