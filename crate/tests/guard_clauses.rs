@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{filed_in, in_lockstep};
+use common::{filed_in, lockstep_with_off};
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 
@@ -181,13 +181,10 @@ fn guard_clauses_in_slices() {
         "0 upTo: 40",
         "(1 to: 9) collect: [:i | (i * 3) odd]",
     ] {
-        let (mut a, mut b) = (vm(TierMode::Off), vm(TierMode::Eager));
-        let pa = a.start(expr, 40).expect("start");
-        let pb = b.start(expr, 40).expect("start");
-        in_lockstep(
+        lockstep_with_off(
+            vm,
+            TierMode::Eager,
             expr,
-            (&mut a, pa),
-            (&mut b, pb),
             // short slices (the general loop, one instruction at a
             // time, near their ends) and long ones (the fast loop)
             |i| match i % 2 {

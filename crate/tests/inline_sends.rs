@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{filed_in, frames, in_lockstep};
+use common::{filed_in, frames, in_lockstep, lockstep_with_off};
 use livetalk::interp::{ProcState, TierMode};
 use livetalk::Vm;
 
@@ -135,14 +135,11 @@ fn inlined_callees_nest_five_deep() {
         scopes,
         listing
     );
-    let (mut a, mut b) = (vm(TierMode::Off), vm(TierMode::Eager));
-    let pa = a.start("Walker new fib: 13", 40).expect("start");
-    let pb = b.start("Walker new fib: 13", 40).expect("start");
     let mut deepest = 0;
-    in_lockstep(
-        "eager",
-        (&mut a, pa),
-        (&mut b, pb),
+    lockstep_with_off(
+        vm,
+        TierMode::Eager,
+        "Walker new fib: 13",
         |i| 53 + (i as u64 * 41) % 170,
         400_000,
         |_, fs, _, _| deepest = deepest.max(fs.len()),
@@ -549,17 +546,11 @@ fn smallinteger_callees_are_entered_on_the_tag_with_the_same_answers() {
 #[test]
 fn smallinteger_callees_entered_on_the_tag_in_slices() {
     for expr in ["14 fibI", "(SmallInteger maxVal - 30) plus: 60"] {
-        let (mut a, mut b) = (
-            filed_in(TierMode::Off, INTS),
-            filed_in(TierMode::Eager, INTS),
-        );
-        let pa = a.start(expr, 40).expect("start");
-        let pb = b.start(expr, 40).expect("start");
         let mut deepest = 0;
-        in_lockstep(
-            "eager",
-            (&mut a, pa),
-            (&mut b, pb),
+        lockstep_with_off(
+            |t| filed_in(t, INTS),
+            TierMode::Eager,
+            expr,
             |i| 1 + (i as u64 * 29) % 150,
             400_000,
             |_, fs, _, _| deepest = deepest.max(fs.len()),

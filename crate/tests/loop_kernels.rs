@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::in_lockstep;
+use common::lockstep_with_off;
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 
@@ -80,18 +80,7 @@ r size";
 
 fn lockstep(fuel: impl Fn(usize) -> u64) {
     for t in [TierMode::On, TierMode::Eager] {
-        let mut a = vm(TierMode::Off);
-        let mut b = vm(t);
-        let pa = a.start(EXPR, 40).expect("start");
-        let pb = b.start(EXPR, 40).expect("start");
-        in_lockstep(
-            &format!("{t:?}"),
-            (&mut a, pa),
-            (&mut b, pb),
-            &fuel,
-            5_000_000,
-            |_, _, _, _| {},
-        );
+        lockstep_with_off(vm, t, EXPR, &fuel, 5_000_000, |_, _, _, _| {});
     }
 }
 
@@ -178,14 +167,10 @@ fn class_side_and_instance_outer_self_slices() {
     for t in [TierMode::On, TierMode::Eager] {
         assert_eq!(mk(t).eval_print(expr).expect("tier"), want);
         for k in 0..3usize {
-            let mut a = mk(TierMode::Off);
-            let mut b = mk(t);
-            let pa = a.start(expr, 40).expect("start");
-            let pb = b.start(expr, 40).expect("start");
-            in_lockstep(
-                &format!("{t:?}"),
-                (&mut a, pa),
-                (&mut b, pb),
+            lockstep_with_off(
+                mk,
+                t,
+                expr,
                 move |i| [1u64, 7, 61, 997][(i + k) % 4],
                 5_000_000,
                 |_, _, _, _| {},

@@ -365,7 +365,8 @@ impl Vm {
                     let inlined = o.nesting_at(pc) < NEST_MAX
                         && self.inline_scope(o, site, pc, &target, None);
                     if !inlined && target.guard.is_some() && code.num_args as usize == argc {
-                        // not inlined (too deep, or over the budget): its
+                        // not inlined (too deep, over the budget, or not
+                        // inlinable, e.g. it answers a literal): its
                         // guard clause is run in place (`InlinePrefix`)
                         o.ops[pc].set(Op::InlinePrefix { site: site as u16 });
                         let callee = format!(

@@ -51,6 +51,23 @@ pub fn frames(vm: &mut Vm, pid: usize) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Starts `expr` in `mk(TierMode::Off)` and in `mk(tier)` and runs the
+/// two in lockstep (`in_lockstep`, labelled with the tier).
+pub fn lockstep_with_off(
+    mk: impl Fn(livetalk::interp::TierMode) -> Vm,
+    tier: livetalk::interp::TierMode,
+    expr: &str,
+    fuel: impl Fn(usize) -> u64,
+    max_slices: usize,
+    each: impl FnMut(usize, &[String], &mut Vm, &mut Vm),
+) {
+    let (mut a, mut b) = (mk(livetalk::interp::TierMode::Off), mk(tier));
+    let pa = a.start(expr, 40).expect("start");
+    let pb = b.start(expr, 40).expect("start");
+    let label = format!("{tier:?}: {expr}");
+    in_lockstep(&label, (&mut a, pa), (&mut b, pb), fuel, max_slices, each);
+}
+
 /// Runs process `pa` of `a` and `pb` of `b` in slices of `fuel(i)`
 /// instructions until the process has no frames (at most `max_slices`
 /// slices): every slice must end alike, outcome and frames (`frames`).
