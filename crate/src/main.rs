@@ -52,7 +52,16 @@ fn load(vm: &mut Vm, file: &str) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // std::env::args panics on an argument that is not UTF-8
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| {
+            a.into_string().unwrap_or_else(|a| {
+                let shown = a.to_string_lossy().escape_debug().to_string();
+                die(64, &format!("argument is not valid UTF-8: {shown}"))
+            })
+        })
+        .collect();
     let mut tier = TierMode::On;
     let mut trace = false;
     let mut loads = vec![];

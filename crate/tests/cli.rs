@@ -152,3 +152,27 @@ fn trace_tier_prints_events() {
         err
     );
 }
+
+#[test]
+fn hostile_arguments_end_in_clear_errors() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"3 + \xff");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_livetalk"))
+        .arg("eval")
+        .arg(bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
+
+    // a 40,000-term chain is a compile error, not a stack overflow
+    let long = vec!["1"; 40_000].join("+");
+    let (code, _, err) = livetalk(&["eval", &long]);
+    assert_eq!(code, 2, "{}", err);
+    assert!(err.starts_with("<eval>:1:"), "{}", err);
+
+    // an infinite Delay is a Smalltalk error, not a panic
+    let (code, _, err) = livetalk(&["eval", "(Delay forMilliseconds: Float infinity) wait"]);
+    assert_eq!(code, 1, "{}", err);
+    assert!(err.contains("bad delay duration"), "{}", err);
+}

@@ -213,18 +213,57 @@ impl Vm {
         all: Vec<String>,
         format: Format,
     ) -> Result<(), String> {
+        if let Some(s) = superclass {
+            if self.classes[class as usize].superclass != superclass && self.inherits_from(s, class)
+            {
+                return Err("circular class hierarchy".into());
+            }
+        }
+        // A worklist, not recursion: hierarchies are as deep as users make
+        // them. Each entry is a class with its new superclass and layout.
+        let mut work = vec![(class, superclass, all, format)];
+        let mut changed = false;
+        let subclasses = self.direct_subclasses();
+        while let Some((c, sup, all, format)) = work.pop() {
+            let Some(old_len) = self.reshape_one(c, sup, all, format) else {
+                continue;
+            };
+            changed = true;
+            for &s in subclasses.get(&c).into_iter().flatten() {
+                let own = self.classes[s as usize].own_inst_vars_by_len(old_len);
+                let mut all2 = self.classes[c as usize].inst_vars.clone();
+                all2.extend(own);
+                let fmt = self.classes[s as usize].format;
+                work.push((s, Some(c), all2, fmt));
+            }
+            // methods compiled against the old layout are recompiled
+            self.recompile_class(c);
+        }
+        if changed {
+            self.flush_caches();
+            // optimized code that inlined lookups through the old shape
+            self.tier_invalidate_hierarchy(class);
+        }
+        Ok(())
+    }
+
+    /// Gives one class its new superclass and layout, migrating its
+    /// instances. Answers the old layout's length, or `None` when nothing
+    /// changed (so its subclasses need nothing either).
+    fn reshape_one(
+        &mut self,
+        class: ClassId,
+        superclass: Option<ClassId>,
+        all: Vec<String>,
+        format: Format,
+    ) -> Option<usize> {
         let old = self.classes[class as usize].inst_vars.clone();
         let same_super = self.classes[class as usize].superclass == superclass;
         if old == all && same_super {
             if self.classes[class as usize].format != Format::Special {
                 self.classes[class as usize].format = format;
             }
-            return Ok(());
-        }
-        if let Some(s) = superclass {
-            if self.inherits_from(s, class) {
-                return Err("circular class hierarchy".into());
-            }
+            return None;
         }
         // map old slot index -> new slot index by name
         let map: Vec<Option<usize>> = old
@@ -244,26 +283,18 @@ impl Vm {
             None => self.k.class,
         };
         self.classes[meta as usize].superclass = Some(meta_super);
-        // subclasses: recompute their inherited part
-        let subs: Vec<ClassId> = (0..self.classes.len() as ClassId)
-            .filter(|c| {
-                !self.classes[*c as usize].is_meta
-                    && self.classes[*c as usize].superclass == Some(class)
-            })
-            .collect();
-        for s in subs {
-            let own: Vec<String> = self.classes[s as usize].own_inst_vars_by_len(old.len());
-            let mut all2 = self.classes[class as usize].inst_vars.clone();
-            all2.extend(own);
-            let fmt = self.classes[s as usize].format;
-            self.reshape_class(s, Some(class), all2, fmt)?;
+        Some(old.len())
+    }
+
+    /// Each class's direct (non-meta) subclasses.
+    fn direct_subclasses(&self) -> HashMap<ClassId, Vec<ClassId>> {
+        let mut subs: HashMap<ClassId, Vec<ClassId>> = HashMap::new();
+        for (c, info) in self.classes.iter().enumerate() {
+            if let (false, Some(sup)) = (info.is_meta, info.superclass) {
+                subs.entry(sup).or_default().push(c as ClassId);
+            }
         }
-        // methods compiled against the old layout are recompiled
-        self.recompile_class(class);
-        self.flush_caches();
-        // optimized code that inlined lookups through the old shape
-        self.tier_invalidate_hierarchy(class);
-        Ok(())
+        subs
     }
 
     fn migrate_instances(

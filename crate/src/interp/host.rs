@@ -153,8 +153,9 @@ impl Vm {
                             stack: self.stack_names(pid),
                         });
                         #[cfg(not(target_arch = "wasm32"))]
+                        // at most a second at a time: the loop checks again
                         std::thread::sleep(std::time::Duration::from_secs_f64(
-                            (until - now) / 1000.0,
+                            ((until - now) / 1000.0).min(1.0),
                         ));
                     }
                 }

@@ -1497,7 +1497,8 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
         }
         "delayWait" => {
             let ms = match vm.to_float(a0) {
-                Some(ms) if ms >= 0.0 => ms,
+                // infinite or NaN waits fail: nothing could ever wake them
+                Some(ms) if ms >= 0.0 && ms.is_finite() => ms,
                 _ => return Fail,
             };
             vm.stack.truncate(n - argc - 1);

@@ -1,8 +1,12 @@
 //! The parser: tokens to an [`ast::Method`](super::ast::Method).
 //!
-//! Recursive descent over Smalltalk-80's grammar. Expression nesting depth
-//! is bounded ([`MAX_DEPTH`]) so that hostile input (`((((((...`) gives an
-//! error instead of overflowing the Rust stack. Errors are collected; after
+//! Recursive descent over Smalltalk-80's grammar. Two bounds keep hostile
+//! input from overflowing the Rust stack, here and in every later pass that
+//! walks the tree recursively (clone, drop, scope analysis, codegen): the
+//! parser's own nesting ([`MAX_DEPTH`], for `((((...`) and the height of
+//! the tree it builds ([`MAX_HEIGHT`], for `1+1+1+...`, which the parser
+//! builds in a loop but which is 40,000 levels deep as a tree). Either limit
+//! is a syntax error at the token that crossed it. Errors are collected; after
 //! an error the parser resynchronises at the next statement boundary, so
 //! one mistake gives one message, not a cascade.
 
@@ -11,6 +15,10 @@ use super::lexer::{Lexer, Tok, Token};
 
 /// Deepest expression nesting the parser accepts.
 pub const MAX_DEPTH: usize = 256;
+
+/// Tallest syntax tree the parser builds: a send is one taller than its
+/// receiver and arguments, a block one taller than its statements.
+pub const MAX_HEIGHT: u32 = 512;
 
 /// A syntax or semantic error in Smalltalk source, with its byte span.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +45,8 @@ struct Parser {
     pos: usize,
     errors: Vec<SyntaxError>,
     depth: usize,
+    /// Height of the expression the last expression-parsing call returned.
+    h: u32,
 }
 
 /// Marker: an error has been recorded in `Parser::errors`.
@@ -77,6 +87,7 @@ impl Parser {
             pos: 0,
             errors: Vec::new(),
             depth: 0,
+            h: 0,
         }
     }
 
@@ -311,8 +322,10 @@ impl Parser {
     // ----- statements -----
 
     /// Statements up to (not including) `close`.
+    /// Leaves the tallest statement's height in `self.h`.
     fn statements(&mut self, close: &Tok) -> Vec<Stmt> {
         let mut out = Vec::new();
+        let mut h = 0;
         loop {
             while self.eat(&Tok::Dot) {}
             if self.peek() == close || matches!(self.peek(), Tok::Eof) {
@@ -320,6 +333,7 @@ impl Parser {
             }
             match self.statement() {
                 Ok(s) => {
+                    h = h.max(self.h);
                     let ret = matches!(s, Stmt::Return(..));
                     out.push(s);
                     if self.peek() == close || matches!(self.peek(), Tok::Eof) {
@@ -346,6 +360,7 @@ impl Parser {
                 Err(Failed) => self.sync(close),
             }
         }
+        self.h = h;
         out
     }
 
@@ -405,6 +420,7 @@ impl Parser {
             let span = self.advance().span;
             self.advance();
             let value = self.expression()?;
+            self.h = self.taller(self.h, span)?;
             let full = span.to(value.span());
             return Ok(Expr::Assign {
                 target: Ident { name, span },
@@ -424,9 +440,13 @@ impl Parser {
                 }
             };
             let mut rest = Vec::new();
+            let mut h = self.h;
             while self.eat(&Tok::Semi) {
+                let at = self.span();
                 rest.push(self.cascade_part()?);
+                h = self.taller(h.max(self.h), at)?;
             }
+            self.h = h;
             let span = first.span.to(self.prev_span());
             return Ok(Expr::Cascade { first, rest, span });
         }
@@ -435,10 +455,13 @@ impl Parser {
 
     /// Parses message sends on `recv`. `level`: 3 = keyword and below,
     /// 2 = binary and below, 1 = unary only.
+    /// `self.h` holds `recv`'s height on entry and the result's on exit.
     fn messages(&mut self, mut recv: Expr, level: u8) -> PResult<Expr> {
+        let mut h = self.h;
         // unary
         while let Tok::Ident(sel) = self.peek().clone() {
             let sp = self.advance().span;
+            h = self.taller(h, sp)?;
             let span = recv.span().to(sp);
             recv = Expr::Send(Box::new(Send {
                 receiver: recv,
@@ -452,12 +475,14 @@ impl Parser {
             }));
         }
         if level < 2 {
+            self.h = h;
             return Ok(recv);
         }
         while let Some(op) = self.binary_op() {
             let sp = self.advance().span;
             let arg0 = self.primary()?;
             let arg = self.messages(arg0, 1)?;
+            h = self.taller(h.max(self.h), sp)?;
             let span = recv.span().to(arg.span());
             recv = Expr::Send(Box::new(Send {
                 receiver: recv,
@@ -471,10 +496,13 @@ impl Parser {
             }));
         }
         if level < 3 {
+            self.h = h;
             return Ok(recv);
         }
         if let Tok::Keyword(_) = self.peek() {
+            let at = self.span();
             let msg = self.keyword_message()?;
+            h = self.taller(h.max(self.h), at)?;
             let span = recv.span().to(msg.span);
             recv = Expr::Send(Box::new(Send {
                 receiver: recv,
@@ -482,6 +510,7 @@ impl Parser {
                 span,
             }));
         }
+        self.h = h;
         Ok(recv)
     }
 
@@ -498,13 +527,16 @@ impl Parser {
         let mut args = Vec::new();
         let first = self.span();
         let mut sel_span = first;
+        let mut h = 0;
         while let Tok::Keyword(k) = self.peek().clone() {
             let sp = self.advance().span;
             sel_span = sel_span.to(sp);
             sel.push_str(&k);
             let a0 = self.primary()?;
             args.push(self.messages(a0, 2)?);
+            h = h.max(self.h);
         }
+        self.h = h;
         let span = first.to(self.prev_span());
         Ok(Message {
             selector: sel,
@@ -518,6 +550,7 @@ impl Parser {
         match self.peek().clone() {
             Tok::Ident(sel) => {
                 let sp = self.advance().span;
+                self.h = 0;
                 Ok(Message {
                     selector: sel,
                     args: vec![],
@@ -544,11 +577,21 @@ impl Parser {
         }
     }
 
+    /// One level taller than `h`, or an error at `at` past [`MAX_HEIGHT`].
+    fn taller(&mut self, h: u32, at: Span) -> PResult<u32> {
+        if h >= MAX_HEIGHT {
+            return self.error("expression nested too deeply", at);
+        }
+        Ok(h + 1)
+    }
+
+    /// Leaves the expression's height in `self.h`.
     fn primary(&mut self) -> PResult<Expr> {
         let span = self.span();
         match self.peek().clone() {
             Tok::Ident(name) => {
                 self.advance();
+                self.h = 1;
                 Ok(Expr::Var(Ident { name, span }))
             }
             Tok::LParen => {
@@ -567,22 +610,29 @@ impl Parser {
                 self.depth -= 1;
                 let items = items?;
                 let end = self.prev_span();
+                self.h = self.taller(self.h, span)?;
                 Ok(Expr::Brace(items, span.to(end)))
             }
             _ => {
                 let (lit, span) = self.literal()?;
+                self.h = 1;
                 Ok(Expr::Literal(lit, span))
             }
         }
     }
 
+    /// Leaves the tallest item's height in `self.h`.
     fn brace_items(&mut self) -> PResult<Vec<Expr>> {
         let mut items = Vec::new();
+        let mut h = 0;
         loop {
+            self.h = h;
             if self.eat(&Tok::RBrace) {
                 return Ok(items);
             }
             items.push(self.expression()?);
+            h = h.max(self.h);
+            self.h = h;
             if self.eat(&Tok::RBrace) {
                 return Ok(items);
             }
@@ -631,6 +681,7 @@ impl Parser {
         if !self.eat(&Tok::RBracket) {
             return self.unexpected("']'");
         }
+        self.h = self.taller(self.h, start)?;
         let span = start.to(self.prev_span());
         Ok(Expr::Block(Box::new(Block {
             params,
