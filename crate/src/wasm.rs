@@ -938,7 +938,7 @@ impl LiveVm {
         if self.stmt_cache.len() > 2000 {
             self.stmt_cache.clear();
         }
-        let frames = self.vm.frames_of(pid);
+        let frames = self.vm.virtual_frames(pid);
         let mut out = Vec::new();
         for (i, f) in frames.iter().rev().take(LIVE_FRAMES).enumerate() {
             let info = &f.code.info;
@@ -1174,12 +1174,12 @@ impl LiveVm {
             if matches!(p.state, ProcState::Finished | ProcState::Terminated) {
                 continue;
             }
-            let frames = if pid == self.vm.active {
-                &self.vm.frames
-            } else {
-                &p.frames
-            };
-            for f in frames.iter().filter(|f| !f.code.is_block) {
+            for f in self
+                .vm
+                .virtual_frames(pid)
+                .iter()
+                .filter(|f| !f.code.is_block)
+            {
                 if f.code.info.selector == selector && f.code.info.class_name == class_name {
                     *counts.entry(f.code.info.version).or_default() += 1;
                 }
@@ -1534,11 +1534,7 @@ impl LiveVm {
                 elided: 0,
             };
         };
-        let (frames, stack) = if pid == self.vm.active {
-            (&self.vm.frames, &self.vm.stack)
-        } else {
-            (&p.frames, &p.stack)
-        };
+        let (frames, stack) = (self.vm.virtual_frames(pid), self.vm.stack_of(pid));
         let n = frames.len();
         // innermost first: skip the frames of the exception machinery
         let hidden = match &p.error {

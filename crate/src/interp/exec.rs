@@ -65,15 +65,36 @@ impl Vm {
     /// and the call runs on to its deadline without collecting (unless the
     /// interpreter's own trigger, [`Heap::needs_gc`](crate::object::Heap::needs_gc),
     /// is reached); the next call starts with the collection.
+    ///
+    /// A clock reading changes nothing in the frames: each chunk of fuel
+    /// but the last may stop short (`Vm::soft_stop`) where the fast loop
+    /// cannot carry on without counting, and the next chunk goes on in the
+    /// same optimized code. The fuel is still exact: what a chunk leaves
+    /// carries over.
     pub fn run_until(&mut self, fuel: u64, deadline: f64) -> Outcome {
         let mut put_off = !self.collect_if_due(Some(deadline));
         let mut left = fuel;
+        // the fuel a chunk needs to carry the running code to a jump
+        let mut need = CLOCK_CHECK;
         loop {
             let start = self.insn_count;
-            let out = self.run(left.min(CLOCK_CHECK));
+            let chunk = left.min(need.max(CLOCK_CHECK));
+            self.soft_stop = chunk < left;
+            let out = self.run(chunk);
+            self.soft_stop = false;
+            let short = self.stopped_short.take();
             let used = self.insn_count - start;
             left = left.saturating_sub(used);
-            if out != Outcome::Yielded || left == 0 || used == 0 || (self.clock)() >= deadline {
+            need = match short {
+                // no progress: the next chunk covers the code
+                Some(n) if used == 0 => n,
+                _ => CLOCK_CHECK,
+            };
+            if out != Outcome::Yielded
+                || left == 0
+                || (used == 0 && short.is_none())
+                || (self.clock)() >= deadline
+            {
                 return out;
             }
             if !put_off {
@@ -121,13 +142,13 @@ impl Vm {
     }
 
     /// Runs up to `fuel` instructions of the ready processes.
+    ///
+    /// The end of a slice changes nothing in the frames: optimized frames
+    /// stay optimized, with their inlined callees inside them, and the
+    /// next call goes on in the optimized code. The host reads them
+    /// through [`Vm::virtual_frames`]; what acts on a process's frames
+    /// materializes that process first ([`Vm::materialize_process`]).
     pub fn run(&mut self, fuel: u64) -> Outcome {
-        let outcome = self.run_slice(fuel);
-        self.materialize_if_inlined();
-        outcome
-    }
-
-    fn run_slice(&mut self, fuel: u64) -> Outcome {
         let mut fuel = fuel;
         self.wake_sleepers();
         loop {
@@ -151,6 +172,9 @@ impl Vm {
             let before = fuel;
             fuel = self.interpret(fuel);
             self.insn_count += before - fuel;
+            if self.stopped_short.is_some() {
+                return Outcome::Yielded;
+            }
         }
     }
 
@@ -179,7 +203,7 @@ impl Vm {
             // the fast loop runs until an instruction needs this one
             let mut first = if self.fast_loop {
                 match fast::run(self, &mut fuel) {
-                    Exit::Fuel => return fuel,
+                    Exit::Fuel | Exit::Short => return fuel,
                     Exit::Frame => continue 'frame,
                     Exit::Slow(op) => Some(op),
                 }
@@ -1116,7 +1140,7 @@ impl Vm {
             return;
         }
         // the stack as the interpreter alone would have it
-        self.materialize_inlined();
+        self.materialize_process(pid);
         self.procs[pid].state = ProcState::Errored;
         self.procs[pid].error = Some(ErrorInfo {
             exception: Value::NIL,

@@ -42,6 +42,10 @@ pub(super) enum Exit {
     Slow(Op),
     /// The fuel ran out.
     Fuel,
+    /// Stopped short of the fuel's end, with fuel left (`Vm::soft_stop`):
+    /// the fuel left cannot carry the running code to a jump, and the
+    /// caller has more to give.
+    Short,
     /// Something the general loop must look at happened (the frame ran
     /// off its end, a primitive switched processes, a collection is
     /// due): it starts again from the top frame.
@@ -273,6 +277,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     load_stack!();
     let shaped = load_top!(false);
     set_fuel!(*fuel_io);
+    if fuel_end < c.guard && shaped && vm.soft_stop {
+        // the caller gives more fuel, in a call that can cover the code
+        vm.stopped_short = Some(((c.guard - ip as usize) / OP) as u64 + 1);
+        return Exit::Short;
+    }
     if fuel_end < c.guard || !shaped {
         // too little fuel to run without counting: one instruction,
         // fetched and charged, for the general loop (which runs an

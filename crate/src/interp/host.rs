@@ -193,7 +193,7 @@ impl Vm {
     /// `Class>>selector` per frame, innermost first, skipping the
     /// exception machinery above the frame that signalled.
     pub fn stack_names(&self, pid: usize) -> Vec<String> {
-        let frames = self.frames_of(pid);
+        let frames = self.virtual_frames(pid);
         let shown = match &self.procs[pid].error {
             Some(e) if self.procs[pid].state == ProcState::Errored => {
                 e.user_frames.min(frames.len())
@@ -422,6 +422,7 @@ impl Vm {
 
     pub fn terminate_process(&mut self, pid: usize) -> Result<(), HostError> {
         self.check_pid(pid)?;
+        self.materialize_process(pid);
         self.terminate(pid);
         Ok(())
     }
@@ -431,6 +432,8 @@ impl Vm {
     /// with the method now installed for its selector.
     pub fn restart_frame(&mut self, pid: usize, index: usize) -> Result<(), HostError> {
         self.check_pid(pid)?;
+        // `index` counts the frames the host showed: one per inlined scope
+        self.materialize_process(pid);
         let n = if pid == self.active {
             self.frames.len()
         } else {
@@ -459,16 +462,8 @@ impl Vm {
     /// The stack of a process for the debugger, innermost first.
     pub fn inspect_stack(&mut self, pid: usize) -> Result<Vec<FrameInfo>, HostError> {
         self.check_pid(pid)?;
-        let frames = if pid == self.active {
-            self.frames.clone()
-        } else {
-            self.procs[pid].frames.clone()
-        };
-        let stack = if pid == self.active {
-            self.stack.clone()
-        } else {
-            self.procs[pid].stack.clone()
-        };
+        let frames = self.virtual_frames(pid);
+        let stack = self.stack_of(pid);
         let mut out = Vec::new();
         for f in frames.iter().rev() {
             let span = f.code.span_at((f.pc as usize).saturating_sub(1));
@@ -797,12 +792,7 @@ impl Vm {
             if matches!(p.state, ProcState::Finished | ProcState::Terminated) {
                 continue;
             }
-            let frames = if pid == self.active {
-                &self.frames
-            } else {
-                &p.frames
-            };
-            for f in frames {
+            for f in self.virtual_frames(pid).iter() {
                 let i = &f.code.info;
                 *counts
                     .entry((i.class_name.clone(), i.selector.clone(), i.version))
@@ -959,6 +949,9 @@ impl Vm {
                 "only a paused process can be stepped".into(),
             ));
         }
+        // stepping goes statement by statement through the interpreter's
+        // frames, inlined callees included
+        self.materialize_process(pid);
         let (depth0, serial0, stmts, stmt0) = {
             let frames = self.frames_of(pid);
             let Some(top) = frames.last() else {
@@ -988,7 +981,11 @@ impl Vm {
             if self.insn_count - start >= MAX_STEP_INSTRUCTIONS {
                 break StepOutcome::Limit;
             }
-            match self.run(1) {
+            let ran = self.run(1);
+            if self.active == pid {
+                self.materialize_process(pid);
+            }
+            match ran {
                 Outcome::Yielded => {}
                 ev @ Outcome::Finished { pid: p, .. } => {
                     forwarded.push(ev);
@@ -1067,7 +1064,8 @@ impl Vm {
     /// method source, the source).
     pub fn step_position(&self, pid: usize) -> Option<(String, u32, (u32, u32), String)> {
         self.procs.get(pid)?;
-        let top = self.frames_of(pid).last()?;
+        let frames = self.virtual_frames(pid);
+        let top = frames.last()?;
         let source = top.code.info.source.to_string();
         let stmts = code_statements(&top.code);
         let at = Vm::frame_statement(top, &stmts, true);

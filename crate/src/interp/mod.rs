@@ -144,10 +144,21 @@ pub struct Vm {
     /// it: never, for code the compiler and the tier make (tests check).
     pub unshaped: u64,
     /// Set when a frame entered an inlined callee's body (`InlineEnter`):
-    /// `run` then gives such callees frames of their own before it
-    /// answers, so that between slices every frame is an interpreter
-    /// frame (for the host, the debugger and the page).
+    /// what reads frames as contexts (`thisContext`, `sender`, handler
+    /// search) then gives such callees frames of their own first.
     pub(crate) inlined_ran: bool,
+    /// Set by [`Vm::run_until`] for a chunk of fuel that is not its last:
+    /// the fast loop may then stop short of the chunk's end, at an
+    /// instruction boundary, rather than run the chunk's tail one
+    /// instruction at a time in the general loop (which would split an
+    /// inlined callee into a frame of its own at every clock reading).
+    pub(crate) soft_stop: bool,
+    /// Frames given back to inlined callees (materialized) so far: by
+    /// deoptimization, by what needs contexts, and by the debugger.
+    pub frames_materialized: u64,
+    /// Set when the fast loop stopped short (`soft_stop`); with the fuel
+    /// it would have needed to go on (`fast.rs`'s guard distance).
+    pub(crate) stopped_short: Option<u64>,
     /// Fuel per `run` call in [`Vm::run_until_done`] (1 = pause after
     /// every instruction; results must not change).
     pub slice: u64,
@@ -278,6 +289,9 @@ impl Vm {
             send_count: 0,
             unshaped: 0,
             inlined_ran: false,
+            soft_stop: false,
+            frames_materialized: 0,
+            stopped_short: None,
             doit_counter: 0,
             slice: 1_000_000,
             tier_threshold: crate::tier::DEFAULT_THRESHOLD,

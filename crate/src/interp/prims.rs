@@ -1376,7 +1376,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
         "suspendUnhandled" => {
             // receiver: the exception; a0: its description
             // (the report shows the interpreter's frames)
-            vm.materialize_inlined();
+            vm.materialize_process(vm.active);
             let pid = vm.active;
             let cname = {
                 let c = vm.class_of(r);

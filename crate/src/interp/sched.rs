@@ -20,6 +20,15 @@ impl Vm {
         }
     }
 
+    /// The operand stack of process `pid` (the VM's own for the active one).
+    pub(crate) fn stack_of(&self, pid: usize) -> &[Value] {
+        if pid == self.active {
+            &self.stack
+        } else {
+            &self.procs[pid].stack
+        }
+    }
+
     /// Creates a process (not yet scheduled) with an empty stack.
     pub(crate) fn new_process(&mut self, priority: u8, name: &str) -> usize {
         let pid = self.procs.len();

@@ -13,6 +13,7 @@ use crate::tier::{
     Dependency, InlineScope, Leaf, OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX,
     POLY_MAX, SCOPES_MAX,
 };
+use std::borrow::Cow;
 use std::rc::Rc;
 
 impl Vm {
@@ -627,13 +628,16 @@ impl Vm {
     /// Splits frame `fi` of the active process if it runs an inlined
     /// callee's body (see `split_frame`).
     pub(crate) fn split_active(&mut self, fi: usize) -> bool {
-        split_frame(
+        let before = self.frames.len();
+        let split = split_frame(
             &mut self.frames,
             &self.stack,
             &self.heap,
             fi,
             &mut self.next_serial,
-        )
+        );
+        self.frames_materialized += (self.frames.len() - before) as u64;
+        split
     }
 
     /// Gives every inlined callee running in any process a frame of its
@@ -641,11 +645,12 @@ impl Vm {
     /// debugger and the host see the interpreter's frames). Answers true
     /// if there was one.
     pub(crate) fn materialize_inlined(&mut self) -> bool {
-        let mut any = false;
+        let mut added = 0;
         self.each_process(|frames, stack, heap, serial| {
-            any |= split_frames(frames, stack, heap, serial, |_| true) > 0;
+            added += split_frames(frames, stack, heap, serial, |_| true);
         });
-        any
+        self.frames_materialized += added as u64;
+        added > 0
     }
 
     /// Runs `f` on the frames and operand stack of every process (the
@@ -661,6 +666,43 @@ impl Vm {
             };
             f(frames, stack, &self.heap, &mut self.next_serial);
         }
+    }
+
+    /// Gives every inlined callee running in process `pid` a frame of its
+    /// own: what the debugger does before it acts on a process (step,
+    /// restart, terminate). Other processes keep their optimized frames.
+    pub fn materialize_process(&mut self, pid: usize) {
+        let (frames, stack) = if pid == self.active {
+            (&mut self.frames, &self.stack)
+        } else {
+            match self.procs.get_mut(pid) {
+                Some(p) => (&mut p.frames, &p.stack),
+                None => return,
+            }
+        };
+        let added = split_frames(frames, stack, &self.heap, &mut self.next_serial, |_| true);
+        self.frames_materialized += added as u64;
+    }
+
+    /// The frames of process `pid` as materializing them would leave them
+    /// (one per inlined scope, each with its method version, pc, receiver
+    /// and temps), without changing them: what the host shows of a running
+    /// program. Its serials are scratch ones, never seen by Smalltalk.
+    pub fn virtual_frames(&self, pid: usize) -> Cow<'_, [Frame]> {
+        let frames = self.frames_of(pid);
+        if !frames.iter().any(Frame::in_inlined) {
+            return Cow::Borrowed(frames);
+        }
+        let mut view = frames.to_vec();
+        let mut scratch = self.next_serial;
+        split_frames(
+            &mut view,
+            self.stack_of(pid),
+            &self.heap,
+            &mut scratch,
+            |_| true,
+        );
+        Cow::Owned(view)
     }
 
     /// `materialize_inlined` if a frame may be inside an inlined callee
@@ -777,16 +819,20 @@ impl Vm {
         }
         o.valid.set(false);
         let mut count = 0;
+        let mut added = 0;
         let runs_o = |f: &Frame| f.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o));
         self.each_process(|frames, stack, heap, serial| {
             // one interpreter frame per inlined scope (a callee that is
             // this very method does not get its invalid code back)
-            count += split_frames(frames, stack, heap, serial, runs_o);
+            let split = split_frames(frames, stack, heap, serial, runs_o);
+            added += split;
+            count += split;
             for f in frames.iter_mut().filter(|f| runs_o(f)) {
                 f.opt = None;
                 count += 1;
             }
         });
+        self.frames_materialized += added as u64;
         let code = match o.code.upgrade() {
             Some(c) => c,
             None => return,

@@ -187,9 +187,21 @@ fn run(
         )
         .expect("start");
     let mut log = Vec::new();
-    for (fuel, action) in schedule {
+    for (i, (fuel, action)) in schedule.iter().enumerate() {
         vm.run(*fuel);
         log.push(vm.take_transcript());
+        // what the host shows of the stopped program: compared across
+        // tier modes, and unchanged by materializing its frames
+        let view = host_view(&mut vm, pid);
+        if i % 2 == 1 {
+            vm.materialize_process(pid);
+            assert_eq!(
+                view,
+                host_view(&mut vm, pid),
+                "materializing changed the view"
+            );
+        }
+        log.extend(view);
         match action {
             Action::None => {}
             Action::Accept(src) => log.push(format!(
@@ -237,6 +249,17 @@ fn run(
         "the fast loop found frames unlike their code's shape (crate::verify)"
     );
     log
+}
+
+/// Everything the host reads of a process's frames: the debugger's
+/// stack, the error report's names, the activation counts and the
+/// stepping position.
+fn host_view(vm: &mut Vm, pid: usize) -> Vec<String> {
+    let mut out = super::frames(vm, pid);
+    out.push(vm.stack_names(pid).join("/"));
+    out.push(format!("{:?}", vm.activations()));
+    out.push(format!("{:?}", vm.step_position(pid)));
+    out
 }
 
 #[derive(Clone, Debug)]
