@@ -116,7 +116,9 @@ pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
                     let t = vm.take_transcript();
                     out.push_str(&t);
                     all.push_str(&t);
-                    if out.ends_with(&text) && steps > 0 {
+                    // (output just written: what was there before may end
+                    // with TEXT while the process is already past it)
+                    if out.ends_with(&text) && !t.is_empty() && steps > 0 {
                         break;
                     }
                     if steps >= max {

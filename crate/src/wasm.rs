@@ -180,7 +180,7 @@ struct RunReport {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TierEventReport {
-    /// `optimized`, `inlined`, `deoptimized`, `guardFailed` or `gaveUp`.
+    /// `optimized`, `inlined`, `deoptimized` or `guardFailed`.
     kind: &'static str,
     /// The method the event is about, e.g. `Demo>>methA:`.
     method: String,
@@ -195,7 +195,6 @@ impl TierEventReport {
             TierEvent::Inlined { method, .. } => ("inlined", method),
             TierEvent::GuardFailed { method, .. } => ("guardFailed", method),
             TierEvent::Deoptimized { method, .. } => ("deoptimized", method),
-            TierEvent::GaveUp { method } => ("gaveUp", method),
         };
         TierEventReport {
             kind,

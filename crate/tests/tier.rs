@@ -307,3 +307,39 @@ fn a_replaced_recursive_method_is_freed() {
     vm.collect_garbage();
     assert!(old.upgrade().is_none(), "the old version is still alive");
 }
+
+/// Live coding is not a failed speculation: accepting methB fifty times
+/// into the seed's running loop deoptimizes methA: fifty times, and each
+/// time it is optimized again, with the newest methB inlined.
+#[test]
+fn fifty_accepts_into_the_seed_loop_keep_it_optimized() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/live/seed.st"))
+        .unwrap();
+    let mut vm = Vm::new().unwrap();
+    vm.tier = TierMode::On;
+    vm.file_in("seed.st", &src).unwrap();
+    vm.start("Demo new methA: 0", 40).unwrap();
+    vm.run(20_000);
+    for v in 2..=51 {
+        vm.accept("Demo", false, &format!("methB\n\t^ {v}"), "demo")
+            .unwrap();
+        vm.run(20_000);
+    }
+    let out = vm.take_transcript();
+    assert_eq!(
+        out.lines().rev().nth(1),
+        Some("51"),
+        "the newest methB runs"
+    );
+    let report = vm.tier_report();
+    let (_, optimized, inlined, deopts) = report
+        .iter()
+        .find(|(m, ..)| m == "Demo>>methA:")
+        .expect("methA: in the tier report");
+    assert!(*optimized, "methA: is optimized after the last accept");
+    assert_eq!(*deopts, 50);
+    assert!(
+        inlined.iter().any(|c| c.starts_with("Demo>>methB v51")),
+        "the newest methB is inlined: {inlined:?}"
+    );
+}

@@ -73,7 +73,7 @@ export class TierPane {
       this.entries.push(entry);
       this.fresh.push(entry);
       this.total += 1;
-      if (ev.kind === 'deoptimized' || ev.kind === 'gaveUp') {
+      if (ev.kind === 'deoptimized') {
         this.deopts.count += ev.kind === 'deoptimized' ? 1 : 0;
         this.deopts.last = ev.text;
       }

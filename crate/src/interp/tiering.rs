@@ -10,8 +10,8 @@ use crate::bytecode::Op;
 use crate::object::{Body, ClassId, Code, Heap, Value};
 use crate::tier::{
     guard_of, inline_block_body, inline_body, leaf_of, specialize, with_scope, CacheEntry,
-    Dependency, InlineScope, Leaf, OptCode, TierEvent, MAX_DEOPTS, MAX_GUARD_FAILURES, NEST_MAX,
-    POLY_MAX, SCOPES_MAX,
+    Dependency, InlineScope, Leaf, OptCode, TierEvent, MAX_GUARD_FAILURES, NEST_MAX, POLY_MAX,
+    SCOPES_MAX,
 };
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -43,11 +43,8 @@ impl Vm {
             f.opt = Some(o.clone());
             return;
         }
-        if t.gave_up {
-            return;
-        }
         t.counter = t.counter.saturating_add(1);
-        if t.counter > threshold.saturating_add(t.backoff) {
+        if t.counter > threshold {
             drop(t);
             let code = f.code.clone();
             let mut t = code.tier.borrow_mut();
@@ -75,11 +72,8 @@ impl Vm {
             self.frames[fi].opt = Some(o.clone());
             return true;
         }
-        if t.gave_up {
-            return false;
-        }
         t.counter = t.counter.saturating_add(1);
-        if t.counter <= threshold.saturating_add(t.backoff) {
+        if t.counter <= threshold {
             return false;
         }
         let o = Rc::new(specialize(&code));
@@ -837,30 +831,25 @@ impl Vm {
             Some(c) => c,
             None => return,
         };
-        let gave_up = {
+        {
+            // Every deoptimization follows a redefinition (a failed guard
+            // despecializes its site instead): live coding, not a failed
+            // speculation, so nothing counts toward giving up or backs
+            // off. The method is optimized again at the usual threshold,
+            // with the new callee (R7); a `compile:` storm costs at most
+            // one specialization per compile.
             let mut t = code.tier.borrow_mut();
             if t.opt.as_ref().is_some_and(|x| Rc::ptr_eq(x, o)) {
                 t.opt = None;
             }
             t.deopts += 1;
             t.counter = 0;
-            // exponential backoff before re-optimizing
-            t.backoff = (t.backoff * 2 + self.tier_threshold.max(1)).min(1 << 16);
-            if t.deopts >= MAX_DEOPTS {
-                t.gave_up = true;
-            }
-            t.gave_up
-        };
+        }
         self.tier_event(TierEvent::Deoptimized {
             method: code.print_name(),
             activations: count,
             reason: reason.to_string(),
         });
-        if gave_up {
-            self.tier_event(TierEvent::GaveUp {
-                method: code.print_name(),
-            });
-        }
     }
 
     /// Moves the innermost activations out of optimized code (testing: "deopt

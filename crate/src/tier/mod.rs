@@ -44,8 +44,6 @@ pub use specialize::{specialize, with_scope};
 
 /// Calls or back-edges before a code unit is optimized (tier `on`).
 pub const DEFAULT_THRESHOLD: u32 = 16;
-/// Deoptimizations after which a method is no longer optimized.
-pub const MAX_DEOPTS: u32 = 8;
 /// Guard failures after which a site is despecialized.
 pub const MAX_GUARD_FAILURES: u16 = 32;
 /// Classes in a polymorphic inline cache before it goes megamorphic.
@@ -56,12 +54,8 @@ pub const POLY_MAX: usize = 4;
 pub struct TierInfo {
     /// Calls plus back-edges since the last (de)optimization.
     pub counter: u32,
-    /// Extra threshold from backoff after deoptimizations.
-    pub backoff: u32,
     pub opt: Option<Rc<OptCode>>,
     pub deopts: u32,
-    /// True once the method deoptimized too often.
-    pub gave_up: bool,
     /// Times it was optimized (first time plus re-optimizations).
     pub optimizations: u32,
 }
@@ -713,9 +707,6 @@ pub enum TierEvent {
         activations: usize,
         reason: String,
     },
-    GaveUp {
-        method: String,
-    },
 }
 
 impl std::fmt::Display for TierEvent {
@@ -751,9 +742,6 @@ impl std::fmt::Display for TierEvent {
                 method,
                 reason
             ),
-            TierEvent::GaveUp { method } => {
-                write!(f, "stopped optimizing {}: it deoptimized too often", method)
-            }
         }
     }
 }
