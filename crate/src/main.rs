@@ -20,8 +20,29 @@ const OPEN_RUN_FUEL: u64 = 1_000_000;
 /// ...or this much wall-clock time (a program may wait on Delays).
 const OPEN_RUN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Error text as it reaches a terminal: control characters (ANSI escapes
+/// among them) escaped, and at most [`MAX_ERROR_TEXT`] bytes.
+fn for_terminal(msg: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in msg.char_indices() {
+        if out.len() >= MAX_ERROR_TEXT {
+            out.push_str(&format!("... ({} more bytes)", msg.len() - i));
+            break;
+        }
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The most error text printed (a stack of 100,000 frames is cut).
+const MAX_ERROR_TEXT: usize = 16 * 1024;
+
 fn die(code: i32, msg: &str) -> ! {
-    eprintln!("{}", msg);
+    eprintln!("{}", for_terminal(msg));
     exit(code)
 }
 
@@ -106,9 +127,12 @@ fn main() {
             flush(&mut vm);
             match r {
                 Ok(v) => {
-                    let s = vm.print_string(v);
+                    let s = vm.try_print_string(v);
                     flush(&mut vm);
-                    println!("{}", s);
+                    match s {
+                        Ok(s) => println!("{}", s),
+                        Err(e) => die(1, &format!("error printing the result: {}", e)),
+                    }
                 }
                 Err(EvalError::Compile(m)) => {
                     let msg: Vec<String> = m.lines().map(|l| format!("<eval>:{}", l)).collect();

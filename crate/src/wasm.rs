@@ -1200,6 +1200,12 @@ impl LiveVm {
     pub fn instruction_count(&self) -> f64 {
         self.vm.insn_count as f64
     }
+
+    /// Sends performed since the VM was made (for sends/s figures).
+    #[wasm_bindgen(js_name = sendCount)]
+    pub fn send_count(&self) -> f64 {
+        self.vm.send_count as f64
+    }
 }
 
 /// Versions kept per method in the history.

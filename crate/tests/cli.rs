@@ -154,6 +154,7 @@ fn trace_tier_prints_events() {
 }
 
 #[test]
+#[cfg(unix)]
 fn hostile_arguments_end_in_clear_errors() {
     use std::os::unix::ffi::OsStrExt;
     let bad = std::ffi::OsStr::from_bytes(b"3 + \xff");
@@ -175,4 +176,36 @@ fn hostile_arguments_end_in_clear_errors() {
     let (code, _, err) = livetalk(&["eval", "(Delay forMilliseconds: Float infinity) wait"]);
     assert_eq!(code, 1, "{}", err);
     assert!(err.contains("bad delay duration"), "{}", err);
+}
+
+#[test]
+fn an_error_while_printing_the_result_is_an_error() {
+    let f = tmp(
+        "badprint.st",
+        "Object subclass: #BadPrint instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'!\n!BadPrint methodsFor: 'x'!\nprintOn: aStream\n\t^ 1/0\n! !\n",
+    );
+    let (code, out, err) = livetalk(&["eval", "--load", &f, "BadPrint new"]);
+    assert_eq!(code, 1, "{out} {err}");
+    assert_eq!(out, "");
+    assert!(
+        err.starts_with("error printing the result: ZeroDivide"),
+        "{err}"
+    );
+}
+
+#[test]
+fn error_text_is_escaped_and_bounded() {
+    // an ANSI escape in an error message does not reach the terminal raw
+    let (code, _, err) = livetalk(&[
+        "eval",
+        "self error: (String with: (Character value: 27)), '[31mred'",
+    ]);
+    assert_eq!(code, 1);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("\\u{1b}[31mred"), "{err:?}");
+    // a huge message is cut
+    let (code, _, err) = livetalk(&["eval", "self error: (String new: 1000000 withAll: $x)"]);
+    assert_eq!(code, 1);
+    assert!(err.len() < 20_000, "{} bytes", err.len());
+    assert!(err.contains("more bytes)"), "{}", &err[err.len() - 100..]);
 }

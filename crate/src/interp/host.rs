@@ -219,29 +219,39 @@ impl Vm {
     /// Sends `printString` to `v` and answers the text (or a fallback
     /// if printing itself fails).
     pub fn print_string(&mut self, v: Value) -> String {
+        match self.try_print_string(v) {
+            Ok(s) => s,
+            Err(e) => format!("<error printing: {}>", e),
+        }
+    }
+
+    /// Sends `printString` to `v`: its text, or the error that stopped
+    /// it (the printing process is terminated).
+    pub fn try_print_string(&mut self, v: Value) -> Result<String, EvalError> {
         self.pinned.push(v);
         let r = match self.start_send(v, "printString", &[], USER_PRIORITY) {
             Some(pid) => match self.run_until_done(pid) {
-                Ok(s) => self
+                Ok(s) => Ok(self
                     .str_of(s)
-                    .unwrap_or_else(|| "<printString did not answer a String>".into()),
+                    .unwrap_or_else(|| "<printString did not answer a String>".into())),
                 Err(e) => {
                     if let EvalError::Runtime { pid, .. } = e {
                         self.terminate(pid);
                     }
-                    format!("<error printing: {}>", e)
+                    Err(e)
                 }
             },
-            None => "<cannot print>".into(),
+            None => Ok("<cannot print>".into()),
         };
         self.pinned.pop();
         r
     }
 
-    /// Evaluates and prints (the CLI's `eval`).
+    /// Evaluates and prints (the CLI's `eval`): an error while printing
+    /// is an error too.
     pub fn eval_print(&mut self, src: &str) -> Result<String, EvalError> {
         let v = self.eval(src)?;
-        Ok(self.print_string(v))
+        self.try_print_string(v)
     }
 
     /// Files in chunk-format or SOM source. Stops at the first error,
