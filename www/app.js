@@ -408,6 +408,7 @@ async function boot() {
     stats: runner.stats,
     resetStats: () => runner.resetStats(),
     transcript: () => transcript.text(),
+    written: () => transcript.written,
     program: () => (program ? { ...program } : null),
     tierLog: () => tierPane.texts(),
     canvas: () => ({ commands: canvasPane.commands, last: canvasPane.last.map((c) => ({ ...c })) }),

@@ -43,6 +43,9 @@ export class TranscriptPane {
     // being written) and MAX_CHARS characters
     this.buf = '';
     this.newlines = 0; // in this.buf
+    // bytes of output the program wrote so far, shown or not (the
+    // window alone cannot tell new lines that equal the old ones)
+    this.written = 0;
     this.dirty = false;
     // Scrolled back from the newest line? Noted by a scroll listener (the
     // browser has just laid the page out then), so that render() reads no
@@ -64,6 +67,7 @@ export class TranscriptPane {
    * that much of it (the oldest part), so a marker line shows the gap.
    */
   append(text, droppedBytes = 0) {
+    this.written += droppedBytes + (text ? text.length : 0);
     if (droppedBytes > 0) {
       const nl = this.buf === '' || this.buf.endsWith('\n') ? '' : '\n';
       this.add(`${nl}… ${droppedBytes} bytes of output not shown …\n`);
