@@ -5,6 +5,11 @@
 //   - sliced: `vm.runFor(8, fuel)` once per animation frame, as the
 //     playground runs a program (the figure is the VM time, the sum of
 //     the time spent inside runFor);
+//   - back to back: the same 8 ms runFor slices, one right after the
+//     other. What this loses against one call is the cost of slicing in
+//     the VM; what "sliced" loses beyond it, the browser's own work
+//     between frames competing for the CPU (on a 2-core machine without
+//     a GPU, compositing runs on the cores too);
 //   - the JavaScript reference: the same algorithm written in JavaScript.
 //
 // Each figure is the median of RUNS warm runs (a first run warms up and,
@@ -14,7 +19,7 @@
 //   BASE_URL=http://127.0.0.1:8000/ node bench-page.mjs [OUT.json]
 //   (scripts/bench.sh --page builds, serves and runs this)
 //
-// Extra programs: BENCH_PAGE_PROGRAMS='[{"name":..,"load":"file.st","expr":..}]'
+// BENCH_FIB and BENCH_SIEVE set the sizes (29, 200). Extra programs: BENCH_PAGE_PROGRAMS='[{"name":..,"load":"file.st","expr":..}]'
 // (the files are read here and filed in before the expression runs).
 
 import { chromium } from 'playwright-core';
@@ -58,17 +63,19 @@ const JS_REFERENCES = {
   }`,
 };
 
+const FIB = Number(process.env.BENCH_FIB || 29);
+const SIEVE = Number(process.env.BENCH_SIEVE || 200);
 const programs = [
-  { name: 'benchFib', expr: '27 benchFib', js: JS_REFERENCES.benchFib, arg: 27 },
-  { name: 'sieve', expr: '100 benchmark', js: JS_REFERENCES.benchmark, arg: 100 },
+  { name: 'benchFib', expr: `${FIB} benchFib`, js: JS_REFERENCES.benchFib, arg: FIB },
+  { name: 'sieve', expr: `${SIEVE} benchmark`, js: JS_REFERENCES.benchmark, arg: SIEVE },
 ];
 for (const p of JSON.parse(process.env.BENCH_PAGE_PROGRAMS || '[]')) {
   programs.push({ ...p, source: p.load ? readFileSync(p.load, 'utf8') : '' });
 }
 
 // Runs in the page: one program, every way, RUNS times.
-async function measure({ program, runs }) {
-  const m = await import(new URL('pkg/livetalk.js', document.baseURI).href);
+async function measure({ program, runs, moduleUrl }) {
+  const m = await import(moduleUrl);
   await m.default();
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const frame = () => new Promise((r) => requestAnimationFrame(r));
@@ -89,19 +96,25 @@ async function measure({ program, runs }) {
     }
     return null;
   };
-  // one run of the program in `vm`: one call, or runFor slices
-  const once = async (vm, sliced) => {
+  // one run of the program in `vm`: one call ('call'), or runFor slices
+  // once per frame ('sliced') or back to back ('b2b')
+  const once = async (vm, way) => {
+    const sliced = way !== 'call';
     const pid = vm.start(program.expr).pid;
     const [i0, s0] = [vm.instructionCount(), vm.sendCount()];
     let ms = 0;
     let slices = 0;
     let value = null;
+    let c0 = null;
+    let collections = 0;
     while (value === null) {
-      if (sliced) await frame();
+      if (way === 'sliced') await frame();
       const t0 = performance.now();
       const rep = sliced ? vm.runFor(8, 1e15) : vm.run(1e15);
       ms += performance.now() - t0;
       slices += 1;
+      if (c0 === null) c0 = rep.collections - (rep.collections > 0 ? 1 : 0);
+      collections = rep.collections - c0;
       value = finished(rep, pid);
       if (value === null && rep.status === 'idle') throw new Error(`${program.expr} stopped`);
     }
@@ -109,22 +122,24 @@ async function measure({ program, runs }) {
       ms,
       slices,
       value,
+      collections,
       insns: vm.instructionCount() - i0,
       sends: vm.sendCount() - s0,
     };
   };
   const out = { name: program.name, expr: program.expr };
   for (const tier of ['off', 'on']) {
-    for (const sliced of [false, true]) {
+    for (const way of ['call', 'sliced', 'b2b']) {
       const vm = fresh(tier);
-      await once(vm, sliced); // warm-up (and optimization)
+      await once(vm, way); // warm-up (and optimization)
       const rs = [];
-      for (let i = 0; i < runs; i++) rs.push(await once(vm, sliced));
+      for (let i = 0; i < runs; i++) rs.push(await once(vm, way));
       vm.free();
       const ms = median(rs.map((r) => r.ms));
-      out[`${tier}_${sliced ? 'sliced' : 'call'}`] = {
+      out[`${tier}_${way}`] = {
         ms,
         slices: median(rs.map((r) => r.slices)),
+        collections: median(rs.map((r) => r.collections)),
         value: rs[0].value,
         sends_per_s: (rs[0].sends / ms) * 1000,
         bytecodes_per_s: (rs[0].insns / ms) * 1000,
@@ -149,11 +164,12 @@ const browser = await chromium.launch(LAUNCH);
 const page = await browser.newPage();
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
-// a blank page of the same origin: the playground itself would run its demo
-await page.goto(new URL('pkg/livetalk.js', BASE).href);
+// a page of the same origin that runs nothing (the playground would run its demo)
+const moduleUrl = new URL('pkg/livetalk.js', BASE).href;
+await page.goto(moduleUrl);
 const results = [];
 for (const program of programs) {
-  results.push(await page.evaluate(measure, { program, runs: RUNS }));
+  results.push(await page.evaluate(measure, { program, runs: RUNS, moduleUrl }));
 }
 const version = browser.version();
 await browser.close();
@@ -167,15 +183,18 @@ const f2 = (x) => x.toFixed(2);
 const rate = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${Math.round(x / 1e3)}K`);
 console.log(`Chromium ${version}, medians of ${RUNS} warm runs\n`);
 console.log(
-  'program    tier  one call ms  sliced ms  slices  efficiency  sends/s (sliced)  bytecodes/s (sliced)',
+  'program    tier  one call ms  sliced ms  slices  GCs call/sliced  efficiency  back-to-back ms  efficiency  sends/s (sliced)  bytecodes/s (sliced)',
 );
 for (const r of results) {
   for (const tier of ['off', 'on']) {
     const c = r[`${tier}_call`];
     const s = r[`${tier}_sliced`];
+    const b = r[`${tier}_b2b`];
     console.log(
       `${r.name.padEnd(10)} ${tier.padEnd(4)} ${f1(c.ms).padStart(12)} ${f1(s.ms).padStart(10)} ` +
-        `${String(s.slices).padStart(7)} ${(((100 * c.ms) / s.ms).toFixed(0) + '%').padStart(11)} ` +
+        `${String(s.slices).padStart(7)} ${`${c.collections}/${s.collections}`.padStart(16)} ` +
+        `${(((100 * c.ms) / s.ms).toFixed(0) + '%').padStart(11)} ` +
+        `${f1(b.ms).padStart(16)} ${(((100 * c.ms) / b.ms).toFixed(0) + '%').padStart(11)} ` +
         `${rate(s.sends_per_s).padStart(17)} ${rate(s.bytecodes_per_s).padStart(21)}`,
     );
   }

@@ -168,9 +168,9 @@ struct RunReport {
     /// Tier events left out of `tier_events` (the oldest ones).
     tier_events_dropped: f64,
     /// The longest time (ms) between two consecutive readings of the clock
-    /// during the call, collections aside. The VM reads the clock at least
-    /// every [`CLOCK_CHECK`](crate::interp::CLOCK_CHECK) instructions (~0.1
-    /// ms in wasm), so a stall of a millisecond or more means that one
+    /// during the call, collections aside. The VM reads the clock every
+    /// 0.05 to 0.2 ms of its work (`Vm::run_until` adapts the interval),
+    /// so a stall of a millisecond or more means that one
     /// primitive ran long or, far more often, that the OS ran something
     /// else meanwhile: the page then knows why the call ended late.
     stall_ms: f64,

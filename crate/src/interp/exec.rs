@@ -45,8 +45,20 @@ pub enum Outcome {
     Idle,
 }
 
-/// Instructions between two readings of the clock in [`Vm::run_until`].
+/// Instructions between two readings of the clock in [`Vm::run_until`],
+/// at first and at least; [`Vm::run_until`] adapts the interval
+/// (`Vm::clock_every`) so that readings come every [`CLOCK_MIN_MS`] to
+/// [`CLOCK_MAX_MS`], up to [`CLOCK_CHECK_MAX`] instructions apart.
 pub const CLOCK_CHECK: u64 = 4096;
+/// The most instructions between two readings of the clock.
+pub const CLOCK_CHECK_MAX: u64 = 1 << 17;
+/// Readings closer than this (ms) double the interval: a reading costs a
+/// call out of wasm, which at every 4,096 instructions took a tenth of the
+/// sieve's time in the page.
+pub const CLOCK_MIN_MS: f64 = 0.05;
+/// Readings further apart than this (ms) halve it: a slice ends at most
+/// about this late.
+pub const CLOCK_MAX_MS: f64 = 0.2;
 
 /// Headroom above `max_depth` for handling a stack overflow error.
 const OVERFLOW_HEADROOM: usize = 20_000;
@@ -76,9 +88,10 @@ impl Vm {
         let mut left = fuel;
         // the fuel a chunk needs to carry the running code to a jump
         let mut need = CLOCK_CHECK;
+        let mut last = (self.clock)();
         loop {
             let start = self.insn_count;
-            let chunk = left.min(need.max(CLOCK_CHECK));
+            let chunk = left.min(need.max(self.clock_every));
             self.soft_stop = chunk < left;
             let out = self.run(chunk);
             self.soft_stop = false;
@@ -90,13 +103,23 @@ impl Vm {
                 Some(n) if used == 0 => n,
                 _ => CLOCK_CHECK,
             };
-            if out != Outcome::Yielded
-                || left == 0
-                || (used == 0 && short.is_none())
-                || (self.clock)() >= deadline
-            {
+            if out != Outcome::Yielded || left == 0 || (used == 0 && short.is_none()) {
                 return out;
             }
+            let now = (self.clock)();
+            if now >= deadline {
+                return out;
+            }
+            // (only a full chunk tells the rate)
+            if used >= self.clock_every {
+                let dt = now - last;
+                if dt < CLOCK_MIN_MS {
+                    self.clock_every = (self.clock_every * 2).min(CLOCK_CHECK_MAX);
+                } else if dt > CLOCK_MAX_MS {
+                    self.clock_every = (self.clock_every / 2).max(CLOCK_CHECK);
+                }
+            }
+            last = now;
             if !put_off {
                 put_off = !self.collect_if_due(Some(deadline));
             }

@@ -153,6 +153,9 @@ pub struct Vm {
     /// instruction at a time in the general loop (which would split an
     /// inlined callee into a frame of its own at every clock reading).
     pub(crate) soft_stop: bool,
+    /// Instructions between two clock readings in [`Vm::run_until`]
+    /// (adapted to the speed of the code; see [`exec::CLOCK_CHECK`]).
+    pub(crate) clock_every: u64,
     /// Frames given back to inlined callees (materialized) so far: by
     /// deoptimization, by what needs contexts, and by the debugger.
     pub frames_materialized: u64,
@@ -290,6 +293,7 @@ impl Vm {
             unshaped: 0,
             inlined_ran: false,
             soft_stop: false,
+            clock_every: exec::CLOCK_CHECK,
             frames_materialized: 0,
             stopped_short: None,
             doit_counter: 0,
