@@ -1341,8 +1341,13 @@ impl LiveVm {
     }
 
     fn file_in_inner(&mut self, name: &str, src: &str) -> Reply {
-        let items = match read_file_in(name, src) {
-            Ok(items) => items,
+        let items = match crate::fileformat::read_file_in_as(name, src) {
+            Ok((items, som)) => {
+                if som {
+                    self.vm.install_som_compat();
+                }
+                items
+            }
             Err(e) => return failure(at(src, e.offset, e.offset, &e.message)),
         };
         // Without do-its nothing runs Smalltalk code: the VM's own fileIn

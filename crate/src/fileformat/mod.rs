@@ -112,21 +112,59 @@ impl std::error::Error for FileFormatError {}
 ///   everything else is chunk format. (A chunk file without any `!` is one
 ///   do-it: a plain workspace script.)
 pub fn read_file_in(path_or_name: &str, src: &str) -> Result<Vec<FileInItem>, FileFormatError> {
+    Ok(read_file_in_as(path_or_name, src)?.0)
+}
+
+/// [`read_file_in`], and whether the file was read as SOM.
+pub fn read_file_in_as(
+    path_or_name: &str,
+    src: &str,
+) -> Result<(Vec<FileInItem>, bool), FileFormatError> {
     let lower = path_or_name.to_ascii_lowercase();
     if lower.ends_with(".som") {
-        return read_som(src);
+        return Ok((read_som(src)?, true));
     }
     let chunk_exts = [".st", ".cs", ".changes", ".sources"];
     if chunk_exts.iter().any(|e| lower.ends_with(e)) {
-        return read_chunks(src);
+        return Ok((read_chunks(src)?, false));
     }
     if !src.contains('!') && som::looks_like_som(src) {
         if let Ok(items) = read_som(src) {
-            return Ok(items);
+            return Ok((items, true));
         }
     }
-    read_chunks(src)
+    Ok((read_chunks(src)?, false))
 }
+
+/// What SOM's kernel has and Squeak's lacks, installed (where absent)
+/// when a SOM file is filed in, as the Are-We-Fast-Yet suite's own Squeak
+/// harness does: `&` is `bitAnd:` and `%` is `\\` on SmallInteger, and
+/// Booleans answer `||` and `&&` (SOM's `or:` and `and:`, whose argument
+/// is a Boolean or a block).
+pub const SOM_COMPAT: &[(&str, &str, &str)] = &[
+    (
+        "SmallInteger",
+        "&",
+        "& anInteger\n\t\"SOM: bitAnd:\"\n\t^ self bitAnd: anInteger",
+    ),
+    (
+        "SmallInteger",
+        "%",
+        "% aNumber\n\t\"SOM: \\\\\"\n\t^ self \\\\ aNumber",
+    ),
+    ("True", "||", "|| aBoolean\n\t\"SOM: or:\"\n\t^ true"),
+    (
+        "False",
+        "||",
+        "|| aBoolean\n\t\"SOM: or:\"\n\t^ aBoolean value",
+    ),
+    (
+        "True",
+        "&&",
+        "&& aBoolean\n\t\"SOM: and:\"\n\t^ aBoolean value",
+    ),
+    ("False", "&&", "&& aBoolean\n\t\"SOM: and:\"\n\t^ false"),
+];
 
 #[cfg(test)]
 mod tests {

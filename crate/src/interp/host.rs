@@ -7,7 +7,7 @@
 use super::frame::{ProcState, UnwindAction};
 use super::sched::USER_PRIORITY;
 use super::{HostError, Outcome, Vm};
-use crate::fileformat::{read_file_in, FileInItem};
+use crate::fileformat::{read_file_in_as, FileInItem, SOM_COMPAT};
 use crate::object::{Body, ClassId, Value};
 use crate::syntax::line_col;
 
@@ -254,13 +254,30 @@ impl Vm {
         self.try_print_string(v)
     }
 
+    /// Installs [`SOM_COMPAT`]'s methods where their class has none of
+    /// that selector (a SOM file is being filed in).
+    pub fn install_som_compat(&mut self) {
+        for (class, selector, source) in SOM_COMPAT {
+            let Some(cid) = self.class_named(class) else {
+                continue;
+            };
+            let sel = self.intern(selector);
+            if !self.classes[cid as usize].methods.contains_key(&sel) {
+                let _ = self.compile_and_install(cid, source, "SOM compatibility", true);
+            }
+        }
+    }
+
     /// Files in chunk-format or SOM source. Stops at the first error,
     /// reported as `NAME:LINE:COL: message`.
     pub fn file_in(&mut self, name: &str, src: &str) -> Result<(), FileInError> {
-        let items = read_file_in(name, src).map_err(|e| {
+        let (items, som) = read_file_in_as(name, src).map_err(|e| {
             let (l, c) = line_col(src, e.offset);
             FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, e.message))
         })?;
+        if som {
+            self.install_som_compat();
+        }
         for item in items {
             match item {
                 FileInItem::DoIt { source, offset } => {

@@ -201,9 +201,10 @@ impl Parser {
                 Ok((op, vec![p], start.to(self.prev_span())))
             }
             Tok::Bar => {
-                self.advance();
+                let op = self.binary_op().unwrap_or_default();
+                self.binary_advance(&op);
                 let p = self.ident("argument name")?;
-                Ok(("|".into(), vec![p], start.to(self.prev_span())))
+                Ok((op, vec![p], start.to(self.prev_span())))
             }
             Tok::Keyword(_) => {
                 let mut sel = String::new();
@@ -479,7 +480,7 @@ impl Parser {
             return Ok(recv);
         }
         while let Some(op) = self.binary_op() {
-            let sp = self.advance().span;
+            let sp = self.binary_advance(&op);
             let arg0 = self.primary()?;
             let arg = self.messages(arg0, 1)?;
             h = self.taller(h.max(self.h), sp)?;
@@ -514,12 +515,30 @@ impl Parser {
         Ok(recv)
     }
 
+    /// The binary selector at the current token, if there is one. `|` is
+    /// a token of its own (temporaries), so `||` (SOM's `or`, a binary
+    /// selector in Squeak too) is two `|` tokens side by side.
     fn binary_op(&self) -> Option<String> {
         match self.peek() {
             Tok::Binary(op) => Some(op.clone()),
-            Tok::Bar => Some("|".into()),
+            Tok::Bar => {
+                let next = self.toks.get(self.pos + 1);
+                Some(match next {
+                    Some(t) if t.tok == Tok::Bar && t.span.start == self.span().end => "||".into(),
+                    _ => "|".into(),
+                })
+            }
             _ => None,
         }
+    }
+
+    /// Consumes the binary selector `binary_op` found; answers its span.
+    fn binary_advance(&mut self, op: &str) -> Span {
+        let first = self.advance().span;
+        if op == "||" {
+            return first.to(self.advance().span);
+        }
+        first
     }
 
     fn keyword_message(&mut self) -> PResult<Message> {
@@ -561,7 +580,7 @@ impl Parser {
             Tok::Keyword(_) => self.keyword_message(),
             _ => {
                 if let Some(op) = self.binary_op() {
-                    let sp = self.advance().span;
+                    let sp = self.binary_advance(&op);
                     let a0 = self.primary()?;
                     let arg = self.messages(a0, 1)?;
                     let span = sp.to(arg.span());
@@ -656,12 +675,24 @@ impl Parser {
 
     fn block_body(&mut self, start: Span) -> PResult<Expr> {
         let mut params = Vec::new();
-        while let Tok::BlockParam(name) = self.peek().clone() {
-            let sp = self.advance().span;
-            params.push(Ident {
-                name,
-                span: Span::new(sp.start as usize + 1, sp.end as usize),
-            });
+        loop {
+            match (self.peek().clone(), self.peek_at(1).clone()) {
+                (Tok::BlockParam(name), _) => {
+                    let sp = self.advance().span;
+                    params.push(Ident {
+                        name,
+                        span: Span::new(sp.start as usize + 1, sp.end as usize),
+                    });
+                }
+                // `[: x | ...]`: blanks between the colon and the name, as
+                // Squeak and SOM accept
+                (Tok::Colon, Tok::Ident(name)) => {
+                    self.advance();
+                    let span = self.advance().span;
+                    params.push(Ident { name, span });
+                }
+                _ => break,
+            }
         }
         if !params.is_empty() {
             match self.peek() {
