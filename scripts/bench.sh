@@ -16,19 +16,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 if [ "${1:-}" = "--page" ]; then
   bash scripts/serve.sh --build-only
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  python3 -m http.server --bind 127.0.0.1 --directory www "$port" >/dev/null 2>&1 &
-  server=$!
-  trap 'kill "$server" 2>/dev/null || true' EXIT
-  python3 - "http://127.0.0.1:$port/" <<'PY'
-import sys, time, urllib.request
-for _ in range(100):
-    try:
-        urllib.request.urlopen(sys.argv[1]).close()
-        break
-    except OSError:
-        time.sleep(0.1)
-PY
+  mkdir -p target
+  source scripts/static-server.sh
+  start_static_server
   mkdir -p target/bench
   (cd tests && BASE_URL="http://127.0.0.1:$port/" node bench-page.mjs ../target/bench/page.json)
   exit 0

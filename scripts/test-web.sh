@@ -19,17 +19,7 @@ step "build the playground"
 bash scripts/serve.sh --build-only
 
 step "end-to-end tests (tests/e2e.mjs in Chromium)"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server --bind 127.0.0.1 --directory www "$port" >target/web-server.log 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-python3 - "http://127.0.0.1:$port/" <<'PY'
-import sys, time, urllib.request
-for _ in range(100):
-    try:
-        urllib.request.urlopen(sys.argv[1]).close()
-        break
-    except OSError:
-        time.sleep(0.1)
-PY
+mkdir -p target
+source scripts/static-server.sh
+start_static_server
 (cd tests && BASE_URL="http://127.0.0.1:$port/" node e2e.mjs)

@@ -23,24 +23,13 @@
 // (the files are read here and filed in before the expression runs).
 
 import { chromium } from 'playwright-core';
+import { LAUNCH } from './chromium.mjs';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const BASE = process.env.BASE_URL || 'http://127.0.0.1:8000/';
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const OUT = process.argv[2] || '../target/bench/page.json';
-const LAUNCH = {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
 
 // the JavaScript references: the same algorithms as Benchmark.st
 const JS_REFERENCES = {

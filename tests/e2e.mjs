@@ -18,6 +18,7 @@
 // Saves a screenshot of the playground to tests/artifacts/playground.png.
 
 import { chromium } from 'playwright-core';
+import { LAUNCH } from './chromium.mjs';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,18 +28,6 @@ import { fileURLToPath } from 'node:url';
 const BASE = process.env.BASE_URL || 'http://127.0.0.1:8000/';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = join(HERE, 'artifacts');
-const LAUNCH = {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
 const BUDGET_MS = 8; // www/js/scheduler.js
 const FRAME_SLACK_MS = 1; // ...the threshold of its overBudget count
 const LONG_TASK_MS = 50;

@@ -121,4 +121,8 @@ pub struct Process {
     pub result: Option<Value>,
     pub error: Option<ErrorInfo>,
     pub name: String,
+    /// The ready queue it is in, by priority (kept by `Vm::enqueue` and
+    /// `dequeue`, so that scheduling costs the same however many
+    /// processes there are).
+    pub queued: Option<u8>,
 }

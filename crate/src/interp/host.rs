@@ -425,9 +425,7 @@ impl Vm {
                 self.block_active(ProcState::Suspended);
             } else {
                 self.procs[pid].state = ProcState::Suspended;
-                for q in self.ready.iter_mut() {
-                    q.retain(|p| *p != pid);
-                }
+                self.dequeue(pid);
             }
         }
         Ok(())
@@ -994,11 +992,11 @@ impl Vm {
         if a != NO_PROC {
             self.save_active();
             if self.procs[a].state == ProcState::Ready {
-                let pr = self.procs[a].priority as usize;
-                self.ready[pr].push_front(a);
+                self.enqueue(a, true);
             }
         }
         let saved_ready = std::mem::replace(&mut self.ready, vec![Default::default(); 81]);
+        self.sync_queued();
         let saved_sleepers = std::mem::take(&mut self.sleepers);
         let saved_events = std::mem::take(&mut self.events);
         self.make_ready(pid);
@@ -1067,11 +1065,10 @@ impl Vm {
         let _ = self.pause(pid);
         // put the others back, with what became ready or asleep meanwhile
         let during = std::mem::replace(&mut self.ready, saved_ready);
-        for (pr, q) in during.into_iter().enumerate() {
-            for p in q {
-                if p != pid && !self.ready[pr].contains(&p) {
-                    self.ready[pr].push_back(p);
-                }
+        self.sync_queued();
+        for p in during.into_iter().flatten() {
+            if p != pid {
+                self.enqueue(p, false);
             }
         }
         let slept = std::mem::replace(&mut self.sleepers, saved_sleepers);

@@ -1451,6 +1451,8 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                 "processPriority" => Value(Value::small(vm.procs[pid].priority as i64)),
                 "processPrioritySet" => match a0.as_int() {
                     Some(p) if (1..=80).contains(&p) => {
+                        // (as in Squeak, a ready process stays in the queue
+                        // it is in until it runs)
                         vm.procs[pid].priority = p as u8;
                         Value(r)
                     }
@@ -1469,9 +1471,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
                         vm.block_active(ProcState::Suspended);
                     } else if vm.procs[pid].state == ProcState::Ready {
                         vm.procs[pid].state = ProcState::Suspended;
-                        for q in vm.ready.iter_mut() {
-                            q.retain(|p| *p != pid);
-                        }
+                        vm.dequeue(pid);
                     }
                     Done
                 }

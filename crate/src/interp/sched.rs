@@ -42,17 +42,57 @@ impl Vm {
             result: None,
             error: None,
             name: name.to_string(),
+            queued: None,
         });
         pid
+    }
+
+    /// Puts `pid` in its priority's ready queue, at the back (or the
+    /// front), unless it is in it already.
+    pub(crate) fn enqueue(&mut self, pid: usize, front: bool) {
+        if self.procs[pid].queued.is_some() {
+            return;
+        }
+        let pr = self.procs[pid].priority;
+        self.procs[pid].queued = Some(pr);
+        let q = &mut self.ready[pr as usize];
+        if front {
+            q.push_front(pid);
+        } else {
+            q.push_back(pid);
+        }
+    }
+
+    /// Takes `pid` out of the ready queues (a scan of its queue only when
+    /// it is in one).
+    pub(crate) fn dequeue(&mut self, pid: usize) {
+        if let Some(pr) = self.procs[pid].queued.take() {
+            let q = &mut self.ready[pr as usize];
+            if let Some(i) = q.iter().position(|p| *p == pid) {
+                q.remove(i);
+            }
+        }
+    }
+
+    /// Makes every process's `queued` agree with the ready queues (after
+    /// they were replaced wholesale).
+    pub(crate) fn sync_queued(&mut self) {
+        for p in self.procs.iter_mut() {
+            p.queued = None;
+        }
+        for (pr, q) in self.ready.iter().enumerate() {
+            for &p in q {
+                self.procs[p].queued = Some(pr as u8);
+            }
+        }
     }
 
     /// Makes `pid` ready; preempts the active process if `pid` has a
     /// higher priority.
     pub(crate) fn make_ready(&mut self, pid: usize) {
         self.procs[pid].state = ProcState::Ready;
-        let pr = self.procs[pid].priority as usize;
-        if !self.ready[pr].contains(&pid) && pid != self.active {
-            self.ready[pr].push_back(pid);
+        if pid != self.active {
+            self.enqueue(pid, false);
         }
         if self.active != NO_PROC
             && self.active != pid
@@ -61,9 +101,8 @@ impl Vm {
         {
             // preempt: the active process goes to the front of its queue
             let a = self.active;
-            let apr = self.procs[a].priority as usize;
             self.save_active();
-            self.ready[apr].push_front(a);
+            self.enqueue(a, true);
         }
     }
 
@@ -83,9 +122,7 @@ impl Vm {
             return;
         }
         self.save_active();
-        for q in self.ready.iter_mut() {
-            q.retain(|p| *p != pid);
-        }
+        self.dequeue(pid);
         self.frames = std::mem::take(&mut self.procs[pid].frames);
         self.stack = std::mem::take(&mut self.procs[pid].stack);
         self.active = pid;
@@ -94,6 +131,7 @@ impl Vm {
     pub(crate) fn pick_next(&mut self) -> Option<usize> {
         for pr in (1..self.ready.len()).rev() {
             while let Some(p) = self.ready[pr].pop_front() {
+                self.procs[p].queued = None;
                 if self.procs[p].state == ProcState::Ready {
                     return Some(p);
                 }
@@ -114,7 +152,7 @@ impl Vm {
             return;
         }
         self.save_active();
-        self.ready[pr].push_back(a);
+        self.enqueue(a, false);
     }
 
     /// Blocks the active process in `state` (waiting, sleeping, suspended).
@@ -286,9 +324,7 @@ impl Vm {
             ProcState::Finished | ProcState::Terminated => return,
             _ => {}
         }
-        for q in self.ready.iter_mut() {
-            q.retain(|p| *p != pid);
-        }
+        self.dequeue(pid);
         for q in self.sem_waiters.values_mut() {
             q.retain(|p| *p != pid);
         }
@@ -311,9 +347,8 @@ impl Vm {
         }
         if !was_active && self.procs[pid].state == ProcState::Ready {
             // ensure blocks still to run: schedule the process first
-            let pr = self.procs[pid].priority as usize;
             self.save_active();
-            self.ready[pr].push_front(pid);
+            self.enqueue(pid, true);
         } else if !was_active {
             self.save_active();
         }
@@ -324,9 +359,8 @@ impl Vm {
     pub(crate) fn switch_to_for_unwind(&mut self, pid: usize) {
         let prev = self.active;
         if prev != NO_PROC && self.procs[prev].state == ProcState::Ready {
-            let pr = self.procs[prev].priority as usize;
             self.save_active();
-            self.ready[pr].push_front(prev);
+            self.enqueue(prev, true);
         } else {
             self.save_active();
         }
