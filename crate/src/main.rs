@@ -41,6 +41,16 @@ fn for_terminal(msg: &str) -> String {
 /// The most error text printed (a stack of 100,000 frames is cut).
 const MAX_ERROR_TEXT: usize = 16 * 1024;
 
+/// Reports on stderr the unhandled errors of processes other than
+/// `except` (forked ones); answers whether there were any.
+fn report_other_errors(vm: &mut Vm, except: Option<usize>) -> bool {
+    let errors = vm.unhandled_errors(except);
+    for e in &errors {
+        eprintln!("{}", for_terminal(&format!("in a forked process: {}", e)));
+    }
+    !errors.is_empty()
+}
+
 fn die(code: i32, msg: &str) -> ! {
     eprintln!("{}", for_terminal(msg));
     exit(code)
@@ -133,12 +143,18 @@ fn main() {
                         Ok(s) => println!("{}", s),
                         Err(e) => die(1, &format!("error printing the result: {}", e)),
                     }
+                    if report_other_errors(&mut vm, None) {
+                        exit(1);
+                    }
+                }
+                Err(e @ EvalError::Runtime { pid, .. }) => {
+                    report_other_errors(&mut vm, Some(pid));
+                    die(1, &e.to_string())
                 }
                 Err(EvalError::Compile(m)) => {
                     let msg: Vec<String> = m.lines().map(|l| format!("<eval>:{}", l)).collect();
                     die(2, &msg.join("\n"))
                 }
-                Err(e) => die(1, &e.to_string()),
             }
         }
         Some("run") => {
@@ -148,6 +164,9 @@ fn main() {
             let mut vm = new_vm(tier, trace);
             for f in loads.iter().chain(rest.iter()) {
                 load(&mut vm, f);
+            }
+            if report_other_errors(&mut vm, None) {
+                exit(1);
             }
         }
         Some("live") => {

@@ -209,3 +209,14 @@ fn error_text_is_escaped_and_bounded() {
     assert!(err.len() < 20_000, "{} bytes", err.len());
     assert!(err.contains("more bytes)"), "{}", &err[err.len() - 100..]);
 }
+
+#[test]
+fn an_error_in_a_forked_process_is_reported() {
+    let (code, out, err) = livetalk(&["eval", "[1/0] forkAt: 60. 3 + 4"]);
+    assert_eq!(code, 1, "{out} {err}");
+    assert_eq!(out, "7\n");
+    assert!(err.starts_with("in a forked process: ZeroDivide"), "{err}");
+    // a forked process that handles its error is no error
+    let (code, out, _) = livetalk(&["eval", "[[1/0] on: ZeroDivide do: [:e | 0]] forkAt: 60. 7"]);
+    assert_eq!((code, out.as_str()), (0, "7\n"));
+}

@@ -177,6 +177,15 @@ impl Vm {
         }
     }
 
+    /// The unhandled errors of every process stopped on one but `except`
+    /// (a forked process's error, which no caller waits for).
+    pub fn unhandled_errors(&mut self, except: Option<usize>) -> Vec<EvalError> {
+        let errored: Vec<usize> = (0..self.procs.len())
+            .filter(|&p| Some(p) != except && self.procs[p].state == ProcState::Errored)
+            .collect();
+        errored.into_iter().map(|p| self.runtime_error(p)).collect()
+    }
+
     fn runtime_error(&mut self, pid: usize) -> EvalError {
         let (class_name, message) = match &self.procs[pid].error {
             Some(e) => (e.class_name.clone(), e.message.clone()),
