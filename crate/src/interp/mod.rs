@@ -7,6 +7,7 @@
 //! VM data. Nothing reachable from Smalltalk source may panic.
 
 pub mod classes;
+mod deopt;
 mod exec;
 mod fast;
 pub mod frame;

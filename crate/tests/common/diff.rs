@@ -255,7 +255,18 @@ fn run(
 /// stack, the error report's names, the activation counts and the
 /// stepping position.
 fn host_view(vm: &mut Vm, pid: usize) -> Vec<String> {
-    let mut out = super::frames(vm, pid);
+    // (its own listing: the fuzz target includes this file alone)
+    let mut out: Vec<String> = vm
+        .inspect_stack(pid)
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} v{} pc {} self {} {:?}",
+                f.name, f.version, f.pc, f.receiver, f.temps
+            )
+        })
+        .collect();
     out.push(vm.stack_names(pid).join("/"));
     out.push(format!("{:?}", vm.activations()));
     out.push(format!("{:?}", vm.step_position(pid)));
