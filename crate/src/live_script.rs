@@ -101,7 +101,15 @@ pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
                 let mut left = n;
                 while left > 0 {
                     let chunk = left.min(vm.slice.max(1));
-                    vm.run(chunk);
+                    let before = vm.insn_count;
+                    let out = vm.run(chunk);
+                    // nothing can run (or only a Delay can wake something):
+                    // the rest of the fuel would never be used
+                    if matches!(out, crate::Outcome::Idle | crate::Outcome::Waiting { .. })
+                        && vm.insn_count == before
+                    {
+                        break;
+                    }
                     left -= chunk;
                 }
             }

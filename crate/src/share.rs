@@ -466,9 +466,30 @@ pub fn definitions(ws: &Workspace) -> Result<String, String> {
     Ok(file_out(&classes, &[]))
 }
 
+/// Every class's superclass is `nil`, a class the link defines before
+/// it, or a class `vm` has: a definition read as `Unknown subclass: #Foo`
+/// would otherwise make Foo a root class (`Unknown` is nil).
+pub fn check_superclasses(vm: &Vm, ws: &Workspace) -> Result<(), String> {
+    let mut defined = std::collections::HashSet::new();
+    for c in &ws.classes {
+        let known = c.superclass == "nil"
+            || defined.contains(c.superclass.as_str())
+            || vm.class_named(&c.superclass).is_some();
+        if !known {
+            return Err(format!(
+                "the superclass {} of {} is neither in the link nor in the system",
+                c.superclass, c.name
+            ));
+        }
+        defined.insert(c.name.as_str());
+    }
+    Ok(())
+}
+
 /// Restores a workspace into `vm`: defines the classes, then accepts the
 /// methods. Nothing is run; the tier setting is applied to the VM.
 pub fn restore(vm: &mut Vm, ws: &Workspace) -> Result<(), String> {
+    check_superclasses(vm, ws)?;
     let defs = definitions(ws)?;
     vm.file_in("share link", &defs).map_err(|e| e.to_string())?;
     accept_methods(vm, ws)?;

@@ -1024,7 +1024,9 @@ impl LiveVm {
             Ok(ws) => ws,
             Err(e) => return to_js(&ShareReply::error(e.to_string())),
         };
-        let defs = match crate::share::definitions(&ws) {
+        let defs = match crate::share::check_superclasses(&self.vm, &ws)
+            .and_then(|()| crate::share::definitions(&ws))
+        {
             Ok(d) => d,
             Err(e) => return to_js(&ShareReply::error(e)),
         };

@@ -220,3 +220,14 @@ fn an_error_in_a_forked_process_is_reported() {
     let (code, out, _) = livetalk(&["eval", "[[1/0] on: ZeroDivide do: [:e | 0]] forkAt: 60. 7"]);
     assert_eq!((code, out.as_str()), (0, "7\n"));
 }
+
+#[test]
+fn a_live_script_run_ends_when_nothing_can_run() {
+    // (it used to spin through 2^64 instructions of fuel with nothing to run)
+    let f = tmp(
+        "idle.live",
+        "start p 3 + 4\nrun 18446744073709551615\nexpect value p 7\n",
+    );
+    let (code, out, err) = livetalk(&["live", &f]);
+    assert_eq!(code, 0, "{out} {err}");
+}

@@ -334,3 +334,28 @@ fn cli_share_then_open_run() {
     assert_eq!(code, 1);
     assert!(err.contains("no class named NoSuchClass"), "{}", err);
 }
+
+#[test]
+fn an_unknown_superclass_is_refused() {
+    let class = |name: &str, superclass: &str| ClassDef {
+        name: name.into(),
+        superclass: superclass.into(),
+        category: "x".into(),
+        ..ClassDef::default()
+    };
+    let ws = Workspace {
+        classes: vec![class("Orphan", "NoSuchClass")],
+        ..Workspace::default()
+    };
+    let mut vm = Vm::new().unwrap();
+    let err = share::restore(&mut vm, &ws).unwrap_err();
+    assert!(err.contains("superclass NoSuchClass of Orphan"), "{err}");
+    assert!(vm.class_named("Orphan").is_none(), "nothing was defined");
+    // one the link defines first, or the system has, is fine
+    let ws = Workspace {
+        classes: vec![class("A1", "Object"), class("B1", "A1")],
+        ..Workspace::default()
+    };
+    share::restore(&mut vm, &ws).unwrap();
+    assert_eq!(vm.eval_print("B1 superclass").unwrap(), "A1");
+}
