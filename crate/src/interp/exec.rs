@@ -706,8 +706,8 @@ impl Vm {
         }
     }
 
-    fn arith_selector(&mut self, a: Arith) -> Value {
-        self.intern(a.selector())
+    fn arith_selector(&self, a: Arith) -> Value {
+        self.sel.arith[a as usize]
     }
 
     // ----- sends -----

@@ -20,6 +20,7 @@ mod prims_sys;
 mod sched;
 mod tiering;
 
+use crate::bytecode::Arith;
 use crate::compiler::{self, ClassContext, CompileError, Env};
 use crate::object::{Body, ClassId, Code, Heap, Value};
 use crate::syntax::ast::{Literal, Pragma};
@@ -200,6 +201,10 @@ pub struct Selectors {
     pub signal_error: Value,
     pub at: Value,
     pub at_put: Value,
+    /// The selector of each special arithmetic instruction, by
+    /// `Arith as usize` (a send that falls back from one needs it:
+    /// interning it there cost a hash per Float operation).
+    pub arith: [Value; Arith::ALL.len()],
 }
 
 /// Errors from the host-level API.
@@ -471,6 +476,7 @@ impl Vm {
             signal_error: self.intern("signalError:"),
             at: self.intern("at:"),
             at_put: self.intern("at:put:"),
+            arith: Arith::ALL.map(|a| self.intern(a.selector())),
         };
         for cat in [0usize, 2, 4, 6, 8, 10] {
             self.classes[cat].category = "Kernel-Classes".into();
