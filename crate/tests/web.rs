@@ -297,6 +297,52 @@ fn bad_input_answers_errors_and_never_traps() {
     assert_eq!(vm.take_transcript(), "héllo\n");
 }
 
+/// Input that once overflowed the wasm stack (and left the module
+/// unusable: a trap corrupts the instance) is a compile error with its
+/// position, in every entry point that compiles, and the VM goes on.
+#[wasm_bindgen_test]
+fn deep_input_is_a_compile_error_not_a_trap() {
+    let mut vm = LiveVm::new().unwrap();
+    let chain = vec!["1"; 40_000].join("+");
+    let r = vm.start(&chain);
+    assert!(!ok(&r));
+    assert_eq!(num(&get(&r, "error"), "line"), 1.0);
+    assert!(!ok(&vm.evaluate(&chain, true)));
+    assert!(!ok(&vm.accept(
+        "Object",
+        false,
+        &format!("deep\n\t^ {chain}")
+    )));
+    assert!(!ok(&vm.file_in("deep.st", &format!("{chain}!"))));
+    // a 200-byte share link whose method is a long chain
+    let ws = livetalk::share::Workspace {
+        classes: vec![livetalk::share::ClassDef {
+            name: "Deep".into(),
+            superclass: "Object".into(),
+            category: "x".into(),
+            ..Default::default()
+        }],
+        methods: vec![livetalk::share::MethodDef {
+            class: "Deep".into(),
+            meta: false,
+            category: "x".into(),
+            source: format!("f\n\t^ {chain}"),
+        }],
+        ..Default::default()
+    };
+    let link = livetalk::share::encode(&ws);
+    assert!(link.len() < 400, "{} bytes", link.len());
+    assert!(!ok(&vm.open_link(&link)));
+    // and the VM is fine
+    let pid = num(&vm.evaluate("3 + 4", true), "pid") as usize;
+    let ran = run(&mut vm, 1e6, 3);
+    assert!(
+        ran.events.contains(&("printed".into(), pid, "7".into())),
+        "{:?}",
+        ran.events
+    );
+}
+
 #[wasm_bindgen_test]
 fn snapshots_of_classes_and_methods() {
     let (vm, _) = seeded();
