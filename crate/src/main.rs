@@ -71,9 +71,17 @@ fn flush(vm: &mut Vm) {
     }
 }
 
+/// Prints the compiler's warnings (undeclared variables) on stderr.
+fn warn(vm: &mut Vm) {
+    for w in vm.take_warnings() {
+        eprintln!("{}", for_terminal(&w));
+    }
+}
+
 fn load(vm: &mut Vm, file: &str) {
     let src = std::fs::read_to_string(file).unwrap_or_else(|e| die(2, &format!("{}: {}", file, e)));
     let r = vm.file_in(file, &src);
+    warn(vm);
     flush(vm);
     match r {
         Ok(()) => {}
@@ -134,6 +142,7 @@ fn main() {
                 load(&mut vm, f);
             }
             let r = vm.eval(&rest[0]);
+            warn(&mut vm);
             flush(&mut vm);
             match r {
                 Ok(v) => {

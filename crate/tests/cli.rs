@@ -231,3 +231,27 @@ fn a_live_script_run_ends_when_nothing_can_run() {
     let (code, out, err) = livetalk(&["live", &f]);
     assert_eq!(code, 0, "{out} {err}");
 }
+
+#[test]
+fn an_undeclared_variable_is_a_warning_with_its_position() {
+    let (code, _, err) = livetalk(&["eval", "Date today"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("<eval>:1:1: warning: undeclared variable Date\n"),
+        "{err}"
+    );
+    let f = tmp(
+        "undeclared.st",
+        "Object subclass: #W instanceVariableNames: '' classVariableNames: '' package: 'x'!\n!W methodsFor: 'x'!\nf\n\t^ Frobnitz\n! !\n",
+    );
+    // it still compiles, as in Squeak: the variable reads nil
+    let (code, out, err) = livetalk(&["eval", "--load", &f, "W new f"]);
+    assert_eq!((code, out.as_str()), (0, "nil\n"), "{err}");
+    assert!(
+        err.contains("undeclared.st:4:4: warning: undeclared variable Frobnitz"),
+        "{err}"
+    );
+    // nothing to say about a defined global, or the kernel
+    let (_, _, err) = livetalk(&["eval", "Transcript"]);
+    assert_eq!(err, "");
+}

@@ -56,6 +56,7 @@ struct Gen<'a> {
     info: Rc<MethodInfo>,
     units: Vec<Unit>,
     errors: Vec<SyntaxError>,
+    warnings: Vec<SyntaxError>,
     doit: bool,
 }
 
@@ -116,6 +117,7 @@ pub fn generate(
         info,
         units: vec![],
         errors,
+        warnings,
         doit,
     };
     g.begin_unit(METHOD_SCOPE, &m.params, false, m.span);
@@ -136,7 +138,7 @@ pub fn generate(
     Ok(Compiled {
         code,
         selector: m.selector,
-        warnings,
+        warnings: g.warnings,
     })
 }
 
@@ -700,12 +702,24 @@ impl<'a> Gen<'a> {
             return;
         }
         if let Some(b) = self.env.binding(self.ctx, &id.name) {
+            self.warn_undeclared(id);
             let l = self.add_literal(b, span);
             self.emit(Op::PushGlobal(l), span);
             return;
         }
         self.err(format!("undeclared variable '{}'", id.name), span);
         self.emit(Op::PushNil, span);
+    }
+
+    /// A capitalized name nothing defines compiles (it reads as nil, as
+    /// Squeak's Undeclared does) with a warning at its position.
+    fn warn_undeclared(&mut self, id: &Ident) {
+        if self.env.undeclared(&id.name) {
+            let w = SyntaxError::new(format!("undeclared variable {}", id.name), id.span);
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
     }
 
     fn store_var(&mut self, id: &Ident) {
@@ -727,6 +741,7 @@ impl<'a> Gen<'a> {
             return;
         }
         if let Some(b) = self.env.binding(self.ctx, &id.name) {
+            self.warn_undeclared(id);
             let l = self.add_literal(b, span);
             self.emit(Op::StoreGlobal(l), span);
             return;

@@ -27,6 +27,11 @@ pub trait Env {
     /// visible from the class being compiled. Unknown capitalised names get
     /// an `Undeclared` binding; `None` means "not a global".
     fn binding(&mut self, class: &ClassContext, name: &str) -> Option<Value>;
+    /// Whether `binding` answered `name` from Undeclared (a capitalized
+    /// name nothing defines yet: it reads as nil, with a warning).
+    fn undeclared(&self, _name: &str) -> bool {
+        false
+    }
     /// The index of a named primitive, or of a numbered one we implement.
     fn primitive_index(&self, p: &crate::syntax::ast::Pragma) -> Option<u16>;
 }

@@ -221,6 +221,7 @@ impl Vm {
         let m = self
             .compile_doit(src)
             .map_err(|e| EvalError::Compile(e.render(src)))?;
+        self.note_warnings("<eval>", src, 0);
         let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "do-it");
         self.run_until_done(pid)
     }
@@ -295,6 +296,7 @@ impl Vm {
                         let (l, c) = line_col(src, offset + err.span.start as usize);
                         FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
                     })?;
+                    self.note_warnings(name, src, offset);
                     let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "fileIn");
                     if let Err(e) = self.run_until_done(pid) {
                         let (l, c) = line_col(src, offset);
@@ -321,6 +323,7 @@ impl Vm {
                             let (l, c) = line_col(src, offset + err.span.start as usize);
                             FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
                         })?;
+                    self.note_warnings(name, src, offset);
                 }
                 FileInItem::ClassDef {
                     name: cname,

@@ -135,8 +135,12 @@ pub struct Vm {
     pub pinned: Vec<Value>,
     /// Selectors the VM sends itself.
     pub sel: Selectors,
-    /// Warnings from compiling the kernel (unknown primitives).
+    /// Warnings for the host to show, `NAME:LINE:COL: warning: message`
+    /// (an undeclared variable, an unknown primitive), oldest first.
     pub warnings: Vec<String>,
+    /// The warnings of the last compile, positioned in its source (the
+    /// caller knows where that source sits: `Vm::note_warnings`).
+    last_warnings: Vec<crate::syntax::SyntaxError>,
     /// Executed instructions (for benchmarks: bytecodes/s).
     pub insn_count: u64,
     /// Sends performed (for benchmarks: sends/s).
@@ -207,6 +211,9 @@ pub struct Selectors {
     pub arith: [Value; Arith::ALL.len()],
 }
 
+/// The most warnings kept for the host (`Vm::warnings`).
+const MAX_WARNINGS: usize = 1000;
+
 /// Errors from the host-level API.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostError {
@@ -245,6 +252,9 @@ impl Env for VmEnv<'_> {
     fn binding(&mut self, class: &ClassContext, name: &str) -> Option<Value> {
         self.vm.binding_for(class.class_id, name)
     }
+    fn undeclared(&self, name: &str) -> bool {
+        self.vm.undeclared.contains_key(name) && !self.vm.globals.contains_key(name)
+    }
     fn primitive_index(&self, p: &Pragma) -> Option<u16> {
         prims::primitive_index(p)
     }
@@ -266,6 +276,7 @@ impl Vm {
             k: Known::default(),
             symbols: HashMap::new(),
             globals: HashMap::new(),
+            last_warnings: Vec::new(),
             undeclared: HashMap::new(),
             frames: vec![],
             stack: vec![],
@@ -638,13 +649,7 @@ impl Vm {
             let mut env = VmEnv { vm: self };
             compiler::compile_parsed(&ast, src, &ctx, &mut env, category, version)?
         };
-        for w in &compiled.warnings {
-            let (l, c) = w.line_col(src);
-            self.warnings.push(format!(
-                "{}>>{} {}:{}: {}",
-                ctx.class_name, sel_name, l, c, w.message
-            ));
-        }
+        self.last_warnings = compiled.warnings;
         let sel = self.intern(&compiled.selector);
         let m = self
             .heap
@@ -711,10 +716,29 @@ impl Vm {
             let mut env = VmEnv { vm: self };
             compiler::compile_doit(src, &ctx, &mut env)?
         };
+        self.last_warnings = compiled.warnings;
         self.doit_counter += 1;
         Ok(self
             .heap
             .alloc(self.k.compiled_method, Body::Method(compiled.code)))
+    }
+
+    /// Moves the last compile's warnings into `warnings`, positioned in
+    /// `file`, whose text `src` holds the compiled source at `base`.
+    pub fn note_warnings(&mut self, file: &str, src: &str, base: usize) {
+        for w in std::mem::take(&mut self.last_warnings) {
+            let (l, c) = crate::syntax::line_col(src, base + w.span.start as usize);
+            self.warnings
+                .push(format!("{}:{}:{}: warning: {}", file, l, c, w.message));
+        }
+        // a host that never takes them keeps the newest only
+        let extra = self.warnings.len().saturating_sub(MAX_WARNINGS);
+        self.warnings.drain(..extra);
+    }
+
+    /// Takes the warnings noted so far.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     pub fn method_code(&self, m: Value) -> Option<Rc<Code>> {
@@ -730,6 +754,8 @@ impl Vm {
             self.file_in(name, src)
                 .map_err(|e| format!("kernel {}", e))?;
         }
+        // (its forward references are defined by now)
+        self.warnings.clear();
         Ok(())
     }
 

@@ -121,6 +121,7 @@ const NAMED: &[&str] = &[
     "drawFillCircle",
     "drawLine",
     "drawText",
+    "microsecondClock",
 ];
 pub const NAMED_BASE: u16 = 1000;
 
@@ -938,6 +939,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
             None => Fail,
         },
         "millisecondClock" => Value(Value::small((vm.clock)() as i64)),
+        "microsecondClock" => Value(Value::small(((vm.clock)() * 1000.0) as i64)),
         "garbageCollect" => {
             // collecting inside a primitive is unsafe (Rust locals);
             // request it for the next safe point instead
