@@ -6,6 +6,22 @@ use livetalk::{Outcome, Vm};
 use std::io::Write;
 use std::process::exit;
 
+// `print!` and `println!` that end the program quietly when stdout is a
+// closed pipe (`livetalk eval ... | head`), where std's panic.
+macro_rules! print {
+    ($($t:tt)*) => { out(format_args!($($t)*)) };
+}
+macro_rules! println {
+    () => { out(format_args!("\n")) };
+    ($($t:tt)*) => { out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+fn out(args: std::fmt::Arguments) {
+    if std::io::stdout().lock().write_fmt(args).is_err() {
+        exit(0);
+    }
+}
+
 const USAGE: &str = "usage:
   livetalk eval [--tier on|off|eager] [--trace-tier] [--load FILE]... EXPR
   livetalk run [--tier on|off|eager] [--trace-tier] FILE...

@@ -255,3 +255,27 @@ fn an_undeclared_variable_is_a_warning_with_its_position() {
     let (_, _, err) = livetalk(&["eval", "Transcript"]);
     assert_eq!(err, "");
 }
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_livetalk"))
+        .args([
+            "eval",
+            "1 to: 1000000 do: [:i | Transcript show: i printString; cr]. 3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "1\n");
+    // the reader is gone (as `| head -1` leaves)
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
