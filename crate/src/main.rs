@@ -79,12 +79,29 @@ fn new_vm(tier: TierMode, trace: bool) -> Vm {
     vm
 }
 
-fn flush(vm: &mut Vm) {
+thread_local! {
+    /// Whether what stdout got last ended a line.
+    static AT_LINE_START: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Prints the Transcript output so far; answers whether stdout is at the
+/// start of a line.
+fn flush(vm: &mut Vm) -> bool {
     let t = vm.take_transcript();
     if !t.is_empty() {
+        AT_LINE_START.set(t.ends_with('\n'));
         print!("{}", t);
         let _ = std::io::stdout().flush();
     }
+    AT_LINE_START.get()
+}
+
+/// Prints a result on a line of its own, after any Transcript output.
+fn print_result(vm: &mut Vm, s: &str) {
+    if !flush(vm) {
+        println!();
+    }
+    println!("{}", s);
 }
 
 /// Prints the compiler's warnings (undeclared variables) on stderr.
@@ -117,6 +134,24 @@ fn main() {
             })
         })
         .collect();
+    // help and version on stdout, exit 0: `livetalk --help`, `-h`,
+    // `help [CMD]`, `CMD --help`
+    let asks_help = |a: &String| a == "--help" || a == "-h";
+    match args.first().map(String::as_str) {
+        Some("--help" | "-h" | "help") => {
+            println!("{}", USAGE);
+            exit(0)
+        }
+        Some("--version" | "-V") => {
+            println!("livetalk {}", env!("CARGO_PKG_VERSION"));
+            exit(0)
+        }
+        _ if args.iter().skip(1).any(asks_help) => {
+            println!("{}", USAGE);
+            exit(0)
+        }
+        _ => {}
+    }
     let mut tier = TierMode::On;
     let mut trace = false;
     let mut loads = vec![];
@@ -163,9 +198,8 @@ fn main() {
             match r {
                 Ok(v) => {
                     let s = vm.try_print_string(v);
-                    flush(&mut vm);
                     match s {
-                        Ok(s) => println!("{}", s),
+                        Ok(s) => print_result(&mut vm, &s),
                         Err(e) => die(1, &format!("error printing the result: {}", e)),
                     }
                     if report_other_errors(&mut vm, None) {
@@ -290,16 +324,6 @@ fn open_run(vm: &mut Vm, expr: &str) {
     };
     let start = vm.insn_count;
     let started = std::time::Instant::now();
-    let mut at_line_start = true;
-    let mut flush = |vm: &mut Vm| {
-        let t = vm.take_transcript();
-        if !t.is_empty() {
-            at_line_start = t.ends_with('\n');
-            print!("{}", t);
-            let _ = std::io::stdout().flush();
-        }
-        at_line_start
-    };
     loop {
         let used = vm.insn_count - start;
         if used >= OPEN_RUN_FUEL || started.elapsed() > OPEN_RUN_TIME {
@@ -317,8 +341,7 @@ fn open_run(vm: &mut Vm, expr: &str) {
         match outcome {
             Outcome::Finished { pid: p, value } if p == pid => {
                 let s = vm.print_string(value);
-                flush(vm);
-                println!("{}", s);
+                print_result(vm, &s);
                 return;
             }
             Outcome::Error { pid: p } if p == pid => {

@@ -279,3 +279,36 @@ fn a_closed_pipe_ends_the_program_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn help_and_version_go_to_stdout() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["help", "eval"],
+        &["eval", "--help"],
+        &["run", "-h"],
+    ] {
+        let (code, out, err) = livetalk(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(
+            out.starts_with("usage:\n  livetalk eval"),
+            "{args:?}: {out}"
+        );
+    }
+    let (code, out, _) = livetalk(&["--version"]);
+    assert_eq!((code, out.starts_with("livetalk ")), (0, true));
+    // no command at all is still a usage error
+    let (code, out, err) = livetalk(&[]);
+    assert_eq!((code, out.as_str()), (64, ""));
+    assert!(err.starts_with("usage:"));
+}
+
+#[test]
+fn the_result_goes_on_its_own_line_after_transcript_output() {
+    let (code, out, _) = livetalk(&["eval", "Transcript show: 'no newline'. 3"]);
+    assert_eq!((code, out.as_str()), (0, "no newline\n3\n"));
+    let (_, out, _) = livetalk(&["eval", "Transcript show: 'line'; cr. 3"]);
+    assert_eq!(out, "line\n3\n");
+}
