@@ -254,6 +254,30 @@ async function main() {
     assert.match(await browser(page, 'Demo>>methB').locator('textarea').inputValue(), /\^ 1/);
   });
 
+  await test('Run is disabled until the VM is ready (a click or Enter before is not lost to a form submit)', async () => {
+    const ctx = await chromiumBrowser.newContext();
+    const early = await ctx.newPage();
+    let release;
+    const gate = new Promise((r) => (release = r));
+    await early.route('**/livetalk_bg.wasm', async (route) => {
+      await gate;
+      await route.continue();
+    });
+    try {
+      await early.goto(BASE);
+      assert.equal(await early.isDisabled('#run'), true);
+      await early.focus('#expr');
+      await early.keyboard.press('Enter'); // implicit submission: nothing happens
+      release();
+      await early.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+      assert.equal(await early.isDisabled('#run'), false);
+      assert.equal(new URL(early.url()).search, '', 'the form was not submitted');
+    } finally {
+      release();
+      await ctx.close();
+    }
+  });
+
   await test('Run (Enter in the expression field) runs the seed demo', async () => {
     assert.equal(await page.inputValue('#expr'), 'Demo new methA: 0');
     await page.focus('#expr');
