@@ -278,6 +278,22 @@ async function main() {
     }
   });
 
+  await test('Tab indents in the code editors; Escape then Tab leaves', async () => {
+    const ws = page.locator('#workspace');
+    const before = await ws.inputValue();
+    await ws.focus();
+    await ws.evaluate((t) => t.setSelectionRange(t.value.length, t.value.length));
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'workspace');
+    assert.equal(await ws.inputValue(), before + '\t');
+    assert.match(await ws.getAttribute('aria-describedby'), /\btab-hint\b/);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    assert.notEqual(await page.evaluate(() => document.activeElement.id), 'workspace');
+    assert.equal(await ws.inputValue(), before + '\t');
+    await ws.fill(before);
+  });
+
   await test('Run (Enter in the expression field) runs the seed demo', async () => {
     assert.equal(await page.inputValue('#expr'), 'Demo new methA: 0');
     await page.focus('#expr');

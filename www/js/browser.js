@@ -12,7 +12,7 @@
 // Everything is rendered as text: option labels, titles and errors with
 // textContent, sources as textarea values.
 
-import { el, newId, isShortcut } from './dom.js';
+import { el, newId, isShortcut, tabIndents } from './dom.js';
 
 const TAB_SIZE = 4; // keep in step with `tab-size` in style.css
 
@@ -159,6 +159,7 @@ export class CodeBrowser {
       },
     });
     this.errorEl = el('p', { class: 'compile-error', attrs: { id: errId, hidden: true } });
+    tabIndents(this.textarea);
     this.textarea.addEventListener('input', () => this.edited());
     this.textarea.addEventListener('scroll', () => this.placeMarker());
     this.textarea.addEventListener('keydown', (ev) => {

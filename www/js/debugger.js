@@ -8,7 +8,7 @@
 // installs a new version (the frame keeps running its own version, R3);
 // Restart frame then runs the new one (R8).
 
-import { el, byId, isShortcut } from './dom.js';
+import { el, byId, isShortcut, tabIndents } from './dom.js';
 
 export class DebuggerPane {
   constructor(vm, { announcer, wake, onClosed, onAccepted }) {
@@ -19,6 +19,7 @@ export class DebuggerPane {
     this.onAccepted = onAccepted || (() => {});
     this.editBox = this.constructor.editParts();
     byId('dbg-accept').addEventListener('click', () => this.acceptEdit());
+    tabIndents(this.editBox.textarea);
     this.editBox.textarea.addEventListener('keydown', (ev) => {
       if (isShortcut(ev, 's')) {
         ev.preventDefault();

@@ -39,3 +39,32 @@ export function newId(prefix) {
 export function isShortcut(ev, key) {
   return (ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === key;
 }
+
+/** The id of the hidden hint that tells screen readers how Tab works in a code editor. */
+export const TAB_HINT_ID = 'tab-hint';
+
+/**
+ * Makes Tab insert a tab in a code editor, as editors do. Escape, then Tab,
+ * leaves it (keyboard users are never trapped); Shift+Tab leaves backwards.
+ */
+export function tabIndents(textarea) {
+  let escaped = false;
+  textarea.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      escaped = true;
+      return;
+    }
+    const plainTab = ev.key === 'Tab' && !ev.shiftKey && !ev.ctrlKey && !ev.metaKey && !ev.altKey;
+    if (plainTab && !escaped) {
+      ev.preventDefault();
+      // insertText keeps the browser's undo; setRangeText where it is gone
+      if (!document.execCommand('insertText', false, '\t')) {
+        textarea.setRangeText('\t', textarea.selectionStart, textarea.selectionEnd, 'end');
+        textarea.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    }
+    escaped = false;
+  });
+  const described = textarea.getAttribute('aria-describedby');
+  textarea.setAttribute('aria-describedby', described ? `${described} ${TAB_HINT_ID}` : TAB_HINT_ID);
+}

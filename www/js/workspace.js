@@ -3,7 +3,7 @@
 // process, above the program's priority, so it finishes while an endless
 // loop runs; the result comes back as an event from a later slice.
 
-import { isShortcut } from './dom.js';
+import { isShortcut, tabIndents } from './dom.js';
 
 export class Workspace {
   constructor(vm, textarea, output, { announcer, wake }) {
@@ -13,6 +13,7 @@ export class Workspace {
     this.announcer = announcer;
     this.wake = wake;
     this.pending = new Map(); // pid -> { print, insertAt, snapshot }
+    tabIndents(textarea);
     textarea.addEventListener('keydown', (ev) => {
       if (isShortcut(ev, 'd')) {
         ev.preventDefault();
