@@ -709,9 +709,18 @@ async function main() {
       await gp.waitForFunction(() => /could not be opened/.test(document.getElementById('announce-alert').textContent));
       assert.match(await browser(gp, 'Demo>>methB').locator('textarea').inputValue(), /\^ 1\s*$/);
       assert.equal(await gp.inputValue('#expr'), 'Demo new methA: 0');
+      assert.match(await gp.textContent('#share-status'), /damaged/);
       await gp.click('#run');
       await waitForLines(gp, '1', 3);
       await gp.click('#stop');
+
+      // a link of a format this page does not read is explained, not ignored
+      const vp = await other.newPage();
+      watch(vp, 'future link');
+      await vp.goto(`${BASE}#v2/AAAA`);
+      await ready(vp);
+      await vp.locator('#share-status').waitFor({ state: 'visible' });
+      assert.match(await vp.textContent('#share-status'), /newer Livetalk \(format v2\)/);
 
       // HTML and script in a method source stay text
       const payload = `methB\n\t"<img src=x onerror=alert(1)><script>alert(2)</script>"\n\t^ '<b id="xss">x</b>'`;

@@ -121,15 +121,24 @@ pub enum ShareError {
 impl std::fmt::Display for ShareError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ShareError::UnknownVersion(p) => write!(
+            ShareError::UnknownVersion(p) if is_version(p) => write!(
                 f,
-                "not a Livetalk share link: unknown version prefix {:?} (expected \"v1/\")",
+                "this link was made by a newer Livetalk (format {}); this one reads v1 links",
                 p
             ),
-            ShareError::BadBase64(m) => write!(f, "share link is damaged: bad base64url: {}", m),
-            ShareError::BadCompression(m) => {
-                write!(f, "share link is damaged: bad compressed data: {}", m)
-            }
+            ShareError::UnknownVersion(p) => write!(
+                f,
+                "not a Livetalk share link (it should start with v1/, not {:?})",
+                p
+            ),
+            ShareError::BadBase64(_) => write!(
+                f,
+                "this share link is damaged: it holds characters a link never has (was it changed after it was copied?)"
+            ),
+            ShareError::BadCompression(_) => write!(
+                f,
+                "this share link is damaged: its data is cut short or changed (was all of it copied?)"
+            ),
             ShareError::Malformed(m) => write!(f, "share link is damaged: {}", m),
             ShareError::TooLarge(n) => write!(
                 f,
@@ -141,6 +150,12 @@ impl std::fmt::Display for ShareError {
 }
 
 impl std::error::Error for ShareError {}
+
+/// `v2`, `v10`: a version prefix, of a format this build does not know.
+fn is_version(p: &str) -> bool {
+    p.strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
 
 fn field(out: &mut String, s: &str) {
     out.push(' ');

@@ -326,10 +326,20 @@ fn cli_share_then_open_run() {
     let (code, out, err) = livetalk(&["open", "#v9/xyz"]);
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    assert!(err.contains("unknown version prefix"), "{}", err);
+    assert!(
+        err.contains("made by a newer Livetalk (format v9)"),
+        "{}",
+        err
+    );
+    let (code, _, err) = livetalk(&["open", "#x1/xyz"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Livetalk share link"), "{}", err);
     let (code, _, err) = livetalk(&["open", "#v1/@@@"]);
     assert_eq!(code, 2);
-    assert!(err.contains("bad base64url"), "{}", err);
+    assert!(err.contains("holds characters a link never has"), "{}", err);
+    let (code, _, err) = livetalk(&["open", "#v1/AAAA"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cut short or changed"), "{}", err);
     let (code, _, err) = livetalk(&["share", "NoSuchClass"]);
     assert_eq!(code, 1);
     assert!(err.contains("no class named NoSuchClass"), "{}", err);

@@ -10,10 +10,14 @@ import { byId } from './dom.js';
 /** Links longer than this may be cut by mail clients, chats and browsers. */
 export const LONG_LINK = 8000;
 
-/** True when the page was opened with a share link. */
+/**
+ * The share link the page was opened with, if any: `#v1/...`, or a
+ * version this page does not read (`#v2/...`), which opening then
+ * explains instead of ignoring it.
+ */
 export function hashLink() {
   const h = location.hash;
-  return h.startsWith('#v1/') ? h : null;
+  return /^#v\d+\//.test(h) ? h : null;
 }
 
 /**
