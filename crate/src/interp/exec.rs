@@ -219,7 +219,12 @@ impl Vm {
                 self.collect_garbage();
                 if self.heap.over_limit() {
                     self.heap.allocated = 0;
-                    self.inject_send(Value::NIL, self.sel.out_of_memory);
+                    // signalling allocates: within a reserve, once
+                    if self.heap.grant_reserve() {
+                        self.inject_send(Value::NIL, self.sel.out_of_memory);
+                    } else {
+                        self.fatal("out of memory", "OutOfMemory");
+                    }
                     continue 'frame;
                 }
             }

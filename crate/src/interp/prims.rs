@@ -616,7 +616,22 @@ pub fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
             } else {
                 0
             };
-            if size > 64 << 20 || vm.heap.live + vm.heap.allocated + size * 8 > vm.heap.limit {
+            if size > 64 << 20 {
+                return Fail;
+            }
+            if vm.heap.would_exceed(size * 8) {
+                // (`live` is as of the last collection: what was let go
+                // since may be enough)
+                vm.collect_garbage();
+            }
+            if vm.heap.would_exceed(size * 8) {
+                // the fallback code signals OutOfMemory, within a reserve;
+                // out of memory even with it, the process stops
+                if !vm.heap.grant_reserve() {
+                    // (it answers nil should the process be proceeded)
+                    vm.fatal("out of memory", "OutOfMemory");
+                    return Value(Value::NIL);
+                }
                 return Fail;
             }
             let info = &vm.classes[class as usize];

@@ -125,7 +125,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
                 }
                 None => return PrimResult::Fail,
             };
-            if vm.heap.live + vm.heap.allocated + bytes.len() > vm.heap.limit {
+            if vm.heap.would_exceed(bytes.len()) {
                 return PrimResult::Fail;
             }
             PrimResult::Value(vm.heap.alloc(vm.k.byte_string, Body::Bytes(bytes)))

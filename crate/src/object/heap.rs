@@ -94,6 +94,10 @@ pub struct Heap {
     pub threshold: usize,
     /// Hard limit on live bytes; beyond it allocation fails.
     pub limit: usize,
+    /// Bytes added to `limit` while an OutOfMemory is being signalled and
+    /// handled (`Heap::grant_reserve`), 0 otherwise: the signal and its
+    /// handler must be able to allocate.
+    pub reserve: usize,
     pub collections: u64,
     /// Duration (ms, host clock) of the last collection, as timed by
     /// `Vm::collect_garbage`; 0 before the first.
@@ -140,6 +144,7 @@ impl Heap {
             live: 0,
             threshold: 8 << 20,
             limit,
+            reserve: 0,
             collections: 0,
             gc_last_ms: 0.0,
             gc_max_ms: 0.0,
@@ -185,6 +190,24 @@ impl Heap {
     #[inline]
     pub fn needs_gc(&self) -> bool {
         self.allocated > self.threshold
+    }
+
+    /// Whether `bytes` more would pass the limit.
+    pub fn would_exceed(&self, bytes: usize) -> bool {
+        self.live + self.allocated + bytes > self.limit
+    }
+
+    /// Lends a reserve (a sixteenth of the limit) to signal and handle an
+    /// OutOfMemory; answers false if it is already lent (memory is out
+    /// even with it). Given back by the first collection that leaves the
+    /// heap under its own limit.
+    pub fn grant_reserve(&mut self) -> bool {
+        if self.reserve > 0 {
+            return false;
+        }
+        self.reserve = (self.limit / 16).max(1 << 20);
+        self.limit += self.reserve;
+        true
     }
 
     /// True if live + allocated bytes exceed the hard limit.
@@ -292,6 +315,11 @@ impl Heap {
         self.live = live;
         self.allocated = 0;
         self.threshold = (live / 2).max(8 << 20);
+        // the reserve goes back once the heap is under its own limit again
+        if self.reserve > 0 && live < self.limit - self.reserve {
+            self.limit -= self.reserve;
+            self.reserve = 0;
+        }
         self.collections += 1;
         self.gc_deferred = false;
     }

@@ -1,0 +1,59 @@
+//! OutOfMemory is a Smalltalk error that can be handled: signalling it and
+//! running its handler allocate within a reserve (a sixteenth of the heap
+//! limit), lent when the heap is full and given back by the first
+//! collection that leaves it under its own limit. Without the reserve,
+//! `OutOfMemory new` failed to allocate and signalled again, until the
+//! stack overflowed while handling its own overflow.
+
+use livetalk::interp::{EvalError, TierMode};
+use livetalk::Vm;
+
+fn small_vm(tier: TierMode) -> Vm {
+    let mut vm = Vm::new().unwrap();
+    vm.tier = tier;
+    vm.heap.limit = 16 << 20;
+    vm
+}
+
+const FILL: &str = "| a | a := OrderedCollection new. [[true] whileTrue: [a add: (Array new: 3)]] on: OutOfMemory do: [:e | a := nil. e return: #caught]";
+
+#[test]
+fn out_of_memory_is_caught_again_and_again() {
+    for tier in [TierMode::Off, TierMode::On] {
+        let mut vm = small_vm(tier);
+        for _ in 0..3 {
+            assert_eq!(vm.eval_print(FILL).unwrap(), "#caught", "{tier:?}");
+        }
+        assert_eq!(vm.eval_print("3 + 4").unwrap(), "7");
+        vm.collect_garbage();
+        assert_eq!(
+            vm.heap.reserve, 0,
+            "the next collection gives the reserve back"
+        );
+        assert_eq!(vm.heap.limit, 16 << 20);
+    }
+}
+
+#[test]
+fn unhandled_out_of_memory_suspends_the_process_with_its_stack() {
+    let mut vm = small_vm(TierMode::On);
+    let r = vm.eval("| a | a := OrderedCollection new. [true] whileTrue: [a add: (Array new: 3)]");
+    match r {
+        Err(EvalError::Runtime {
+            class_name,
+            stack,
+            pid,
+            ..
+        }) => {
+            assert_eq!(class_name, "OutOfMemory");
+            assert_eq!(
+                stack.last().map(String::as_str),
+                Some("UndefinedObject>>DoIt")
+            );
+            vm.terminate_process(pid).unwrap();
+        }
+        other => panic!("expected OutOfMemory, got {:?}", other.map(|_| ())),
+    }
+    // the terminated process's garbage goes, and the VM goes on
+    assert_eq!(vm.eval_print(FILL).unwrap(), "#caught");
+}
