@@ -29,6 +29,13 @@ fn time(tier: TierMode, expr: &str, sliced: bool) -> (f64, usize) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1 << 20);
+    warm_run(&mut vm, expr, sliced)
+}
+
+/// Runs `expr` in `vm` once to warm up (a first run optimizes), then again
+/// in one call or in deadline slices: the second run's time (ms) in the
+/// VM and its slice count.
+fn warm_run(vm: &mut Vm, expr: &str, sliced: bool) -> (f64, usize) {
     vm.eval(expr).expect("warm-up");
     let pid = vm.start(expr, 40).expect("start");
     let mut spent = 0.0;
@@ -70,21 +77,7 @@ fn only(way: &str) {
     });
     vm.tier = tier;
     vm.heap.soft_threshold = 1 << 20;
-    vm.eval(&expr).expect("warm-up");
-    let pid = vm.start(&expr, 40).expect("start");
-    let mut slices = 0;
-    loop {
-        let out = if way == "sliced" {
-            let deadline = (vm.clock)() + SLICE_MS;
-            vm.run_until(u64::MAX, deadline)
-        } else {
-            vm.run(u64::MAX)
-        };
-        slices += 1;
-        if matches!(out, Outcome::Finished { pid: p, .. } if p == pid) {
-            break;
-        }
-    }
+    let (_, slices) = warm_run(&mut vm, &expr, way == "sliced");
     println!(
         "{way}: {slices} slices, {} collections",
         vm.heap.collections
