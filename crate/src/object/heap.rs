@@ -212,7 +212,7 @@ impl Heap {
 
     /// True if live + allocated bytes exceed the hard limit.
     pub fn over_limit(&self) -> bool {
-        self.live + self.allocated > self.limit
+        self.would_exceed(0)
     }
 
     pub fn alloc(&mut self, class: ClassId, body: Body) -> Value {
