@@ -1,11 +1,10 @@
 pub mod bytecode;
 pub mod compiler;
 pub mod fileformat;
+pub mod host;
 pub mod interp;
 pub mod kernel;
-pub mod live_script;
 pub mod object;
-pub mod share;
 pub mod syntax;
 pub mod tier;
 pub mod verify;

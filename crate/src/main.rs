@@ -1,6 +1,6 @@
 //! The `livetalk` command line: `eval`, `run` and `live`.
 
-use livetalk::interp::host::{EvalError, FileInError};
+use livetalk::host::{EvalError, FileInError};
 use livetalk::interp::TierMode;
 use livetalk::{Outcome, Vm};
 use std::io::Write;
@@ -235,7 +235,7 @@ fn main() {
             let mut vm = new_vm(tier, trace);
             let src = std::fs::read_to_string(&rest[0])
                 .unwrap_or_else(|e| die(2, &format!("{}: {}", rest[0], e)));
-            match livetalk::live_script::replay(&mut vm, &rest[0], &src) {
+            match livetalk::host::live_script::replay(&mut vm, &rest[0], &src) {
                 Ok(out) => {
                     print!("{}", out);
                     println!("live script passed: {}", rest[0]);
@@ -277,8 +277,8 @@ fn main() {
                 TierMode::Eager => "eager",
             };
             let run = runs.first().map(|s| s.as_str()).unwrap_or("");
-            match livetalk::share::capture(&vm, &names, run, tier_name) {
-                Ok(ws) => println!("{}", livetalk::share::encode(&ws)),
+            match livetalk::host::share::capture(&vm, &names, run, tier_name) {
+                Ok(ws) => println!("{}", livetalk::host::share::encode(&ws)),
                 Err(e) => die(1, &e),
             }
         }
@@ -286,9 +286,10 @@ fn main() {
             if rest.len() != 1 {
                 die(64, USAGE);
             }
-            let ws = livetalk::share::decode(&rest[0]).unwrap_or_else(|e| die(2, &e.to_string()));
+            let ws =
+                livetalk::host::share::decode(&rest[0]).unwrap_or_else(|e| die(2, &e.to_string()));
             let mut vm = new_vm(tier, trace);
-            if let Err(e) = livetalk::share::restore(&mut vm, &ws) {
+            if let Err(e) = livetalk::host::share::restore(&mut vm, &ws) {
                 die(2, &format!("cannot restore the workspace: {}", e));
             }
             flush(&mut vm);

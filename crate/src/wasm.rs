@@ -13,7 +13,8 @@
 
 use crate::compiler::CompileError;
 use crate::fileformat::{read_file_in, FileInItem};
-use crate::interp::{HostError, Outcome, ProcState, TierMode};
+use crate::host::HostError;
+use crate::interp::{Outcome, ProcState, TierMode};
 use crate::object::Value;
 use crate::syntax::line_col;
 use crate::tier::TierEvent;
@@ -895,19 +896,19 @@ impl LiveVm {
     /// the next `run`.
     pub fn step(&mut self, pid: u32, into: bool) -> JsValue {
         let mode = if into {
-            crate::interp::StepMode::Into
+            crate::host::StepMode::Into
         } else {
-            crate::interp::StepMode::Over
+            crate::host::StepMode::Over
         };
         to_js(&match self.vm.step(pid as usize, mode) {
             Ok(o) => StepReply {
                 ok: true,
                 outcome: Some(match o {
-                    crate::interp::StepOutcome::Stopped => "stopped",
-                    crate::interp::StepOutcome::Finished => "finished",
-                    crate::interp::StepOutcome::Error => "error",
-                    crate::interp::StepOutcome::Blocked => "blocked",
-                    crate::interp::StepOutcome::Limit => "limit",
+                    crate::host::StepOutcome::Stopped => "stopped",
+                    crate::host::StepOutcome::Finished => "finished",
+                    crate::host::StepOutcome::Error => "error",
+                    crate::host::StepOutcome::Blocked => "blocked",
+                    crate::host::StepOutcome::Limit => "limit",
                 }),
                 error: None,
             },
@@ -945,7 +946,7 @@ impl LiveVm {
             let stmts = self
                 .stmt_cache
                 .entry(key)
-                .or_insert_with(|| std::rc::Rc::new(crate::interp::host::code_statements(&f.code)))
+                .or_insert_with(|| std::rc::Rc::new(crate::host::step::code_statements(&f.code)))
                 .clone();
             let (s, e) = Vm::frame_statement(f, &stmts, i == 0);
             let source = &info.source;
@@ -1004,14 +1005,16 @@ impl LiveVm {
     #[wasm_bindgen(js_name = shareLink)]
     pub fn share_link(&self, classes: Vec<String>, run: &str, tier: &str) -> JsValue {
         let names: Vec<&str> = classes.iter().map(|s| s.as_str()).collect();
-        to_js(&match crate::share::capture(&self.vm, &names, run, tier) {
-            Ok(ws) => ShareReply {
-                ok: true,
-                link: Some(crate::share::encode(&ws)),
-                ..ShareReply::default()
+        to_js(
+            &match crate::host::share::capture(&self.vm, &names, run, tier) {
+                Ok(ws) => ShareReply {
+                    ok: true,
+                    link: Some(crate::host::share::encode(&ws)),
+                    ..ShareReply::default()
+                },
+                Err(e) => ShareReply::error(e),
             },
-            Err(e) => ShareReply::error(e),
-        })
+        )
     }
 
     /// Opens a share link: defines its classes and accepts its methods
@@ -1020,12 +1023,12 @@ impl LiveVm {
     /// tier, classes, methods }` or `{ ok: false, error }`.
     #[wasm_bindgen(js_name = openLink)]
     pub fn open_link(&mut self, link: &str) -> JsValue {
-        let ws = match crate::share::decode(link) {
+        let ws = match crate::host::share::decode(link) {
             Ok(ws) => ws,
             Err(e) => return to_js(&ShareReply::error(e.to_string())),
         };
-        let defs = match crate::share::check_superclasses(&self.vm, &ws)
-            .and_then(|()| crate::share::definitions(&ws))
+        let defs = match crate::host::share::check_superclasses(&self.vm, &ws)
+            .and_then(|()| crate::host::share::definitions(&ws))
         {
             Ok(d) => d,
             Err(e) => return to_js(&ShareReply::error(e)),
@@ -1034,7 +1037,7 @@ impl LiveVm {
         if let Some(e) = r.error {
             return to_js(&ShareReply::error(e.message));
         }
-        if let Err(e) = crate::share::accept_methods(&mut self.vm, &ws) {
+        if let Err(e) = crate::host::share::accept_methods(&mut self.vm, &ws) {
             return to_js(&ShareReply::error(e));
         }
         self.vm.tier = match ws.settings.tier.as_str() {

@@ -2,8 +2,8 @@
 //! commands land in the VM's bounded buffer, bad arguments are Smalltalk
 //! errors (never panics), and a runaway drawing loop cannot grow memory.
 
+use livetalk::host::EvalError;
 use livetalk::interp::prims_draw::{DrawCmd, MAX_DRAW_COMMANDS, MAX_DRAW_TEXT};
-use livetalk::interp::EvalError;
 use livetalk::Vm;
 
 fn vm() -> Vm {

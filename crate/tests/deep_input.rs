@@ -28,7 +28,7 @@ fn chain(n: usize, term: &str, op: &str) -> String {
 
 fn compile_error(vm: &mut Vm, src: &str) -> String {
     match vm.eval_print(src) {
-        Err(livetalk::interp::EvalError::Compile(msg)) => msg,
+        Err(livetalk::host::EvalError::Compile(msg)) => msg,
         other => panic!("expected a compile error, got {:?}", other.map(|_| ())),
     }
 }

@@ -17,7 +17,7 @@
 //! are run and reported, but do not fail the suite.
 
 use livetalk::fileformat::{read_chunks, FileInItem};
-use livetalk::interp::host::EvalError;
+use livetalk::host::EvalError;
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 use std::path::{Path, PathBuf};

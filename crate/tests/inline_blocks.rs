@@ -156,7 +156,7 @@ fn every_slice_boundary_shows_the_block_activations() {
 /// frame as the host sees it (`common::frames`).
 fn error_report(vm: &mut Vm, expr: &str) -> String {
     match vm.eval(expr) {
-        Err(livetalk::interp::EvalError::Runtime {
+        Err(livetalk::host::EvalError::Runtime {
             class_name, pid, ..
         }) => format!(
             "{} {}\n{}",

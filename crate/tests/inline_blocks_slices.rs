@@ -256,7 +256,7 @@ down: n
         v.max_depth = 400;
         v.file_in("deep.st", deep).expect("file in");
         let r = match v.eval("Deep new setUp down: 0") {
-            Err(livetalk::interp::EvalError::Runtime {
+            Err(livetalk::host::EvalError::Runtime {
                 class_name, pid, ..
             }) => {
                 let names = v.stack_names(pid);

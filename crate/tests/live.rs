@@ -28,7 +28,8 @@ fn live_scripts() {
             let mut vm = Vm::new().expect("kernel");
             vm.tier = tier;
             vm.slice = slice;
-            if let Err(e) = livetalk::live_script::replay(&mut vm, &s.to_string_lossy(), &src) {
+            if let Err(e) = livetalk::host::live_script::replay(&mut vm, &s.to_string_lossy(), &src)
+            {
                 failures.push(format!("[{:?} slice {}] {}", tier, slice, e));
             }
         }

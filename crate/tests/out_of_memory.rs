@@ -5,7 +5,8 @@
 //! `OutOfMemory new` failed to allocate and signalled again, until the
 //! stack overflowed while handling its own overflow.
 
-use livetalk::interp::{EvalError, TierMode};
+use livetalk::host::EvalError;
+use livetalk::interp::TierMode;
 use livetalk::Vm;
 
 fn small_vm(tier: TierMode) -> Vm {

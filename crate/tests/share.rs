@@ -1,7 +1,7 @@
 //! Share links (crate/src/share.rs): round trips, golden links that must
 //! keep decoding forever, hostile input, and the CLI's `share` / `open`.
 
-use livetalk::share::{self, ClassDef, MethodDef, Settings, ShareError, Workspace};
+use livetalk::host::share::{self, ClassDef, MethodDef, Settings, ShareError, Workspace};
 use livetalk::Vm;
 mod common;
 use common::livetalk;

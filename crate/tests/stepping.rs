@@ -2,7 +2,7 @@
 //! paused process runs to the next statement of its top frame and
 //! nothing else runs meanwhile.
 
-use livetalk::interp::{StepMode, StepOutcome};
+use livetalk::host::{StepMode, StepOutcome};
 use livetalk::object::Value;
 use livetalk::{Outcome, Vm};
 

@@ -315,14 +315,14 @@ fn deep_input_is_a_compile_error_not_a_trap() {
     )));
     assert!(!ok(&vm.file_in("deep.st", &format!("{chain}!"))));
     // a 200-byte share link whose method is a long chain
-    let ws = livetalk::share::Workspace {
-        classes: vec![livetalk::share::ClassDef {
+    let ws = livetalk::host::share::Workspace {
+        classes: vec![livetalk::host::share::ClassDef {
             name: "Deep".into(),
             superclass: "Object".into(),
             category: "x".into(),
             ..Default::default()
         }],
-        methods: vec![livetalk::share::MethodDef {
+        methods: vec![livetalk::host::share::MethodDef {
             class: "Deep".into(),
             meta: false,
             category: "x".into(),
@@ -330,7 +330,7 @@ fn deep_input_is_a_compile_error_not_a_trap() {
         }],
         ..Default::default()
     };
-    let link = livetalk::share::encode(&ws);
+    let link = livetalk::host::share::encode(&ws);
     assert!(link.len() < 400, "{} bytes", link.len());
     assert!(!ok(&vm.open_link(&link)));
     // and the VM is fine

@@ -2,7 +2,7 @@
 //! interpreter that runs them in slices of fuel.
 //!
 //! The module face is [`Vm`] with [`Vm::run`], [`Outcome`] and the host
-//! API in [`host`]. The interpreter never recurses in Rust for a
+//! API in `crate::host`. The interpreter never recurses in Rust for a
 //! Smalltalk send, block, exception or unwind: all of that is frames in
 //! VM data. Nothing reachable from Smalltalk source may panic.
 
@@ -11,7 +11,7 @@ mod deopt;
 mod exec;
 mod fast;
 pub mod frame;
-pub mod host;
+mod isolate;
 mod prims;
 mod prims_coll;
 pub mod prims_draw;
@@ -30,9 +30,11 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 pub(crate) use exec::{holds_on, order_tagged};
-pub use exec::{Outcome, CLOCK_CHECK};
+pub use exec::{Outcome, CLOCK_CHECK, NO_PROC};
 pub use frame::{ErrorInfo, ProcState};
-pub use host::{EvalError, FileInError, FrameInfo, StepMode, StepOutcome};
+pub use isolate::SetAside;
+pub use prims::{format_float, primitive_name};
+pub use sched::USER_PRIORITY;
 
 /// Class ids the VM itself needs to know.
 #[derive(Default, Clone)]
@@ -214,30 +216,6 @@ pub struct Selectors {
 /// The most warnings kept for the host (`Vm::warnings`).
 const MAX_WARNINGS: usize = 1000;
 
-/// Errors from the host-level API.
-#[derive(Debug, Clone, PartialEq)]
-pub enum HostError {
-    Compile(CompileError, String),
-    NoSuchClass(String),
-    NoSuchMethod(String),
-    NoSuchProcess(usize),
-    NoSuchFrame(usize),
-    Invalid(String),
-}
-
-impl std::fmt::Display for HostError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HostError::Compile(e, src) => write!(f, "{}", e.render(src)),
-            HostError::NoSuchClass(c) => write!(f, "no class named {}", c),
-            HostError::NoSuchMethod(m) => write!(f, "no method {}", m),
-            HostError::NoSuchProcess(p) => write!(f, "no process {}", p),
-            HostError::NoSuchFrame(p) => write!(f, "no frame {}", p),
-            HostError::Invalid(s) => write!(f, "{}", s),
-        }
-    }
-}
-
 struct VmEnv<'a> {
     vm: &'a mut Vm,
 }
@@ -261,13 +239,6 @@ impl Env for VmEnv<'_> {
 }
 
 impl Vm {
-    /// A VM with the kernel loaded.
-    pub fn new() -> Result<Vm, String> {
-        let mut vm = Vm::bare();
-        vm.load_kernel()?;
-        Ok(vm)
-    }
-
     /// A VM with only the core classes (no kernel source loaded).
     pub fn bare() -> Vm {
         let mut vm = Vm {
@@ -746,17 +717,6 @@ impl Vm {
             Some(Body::Method(c)) => Some(c.clone()),
             _ => None,
         }
-    }
-
-    /// Loads the kernel sources compiled into the binary.
-    fn load_kernel(&mut self) -> Result<(), String> {
-        for (name, src) in crate::kernel::SOURCES {
-            self.file_in(name, src)
-                .map_err(|e| format!("kernel {}", e))?;
-        }
-        // (its forward references are defined by now)
-        self.warnings.clear();
-        Ok(())
     }
 
     pub fn str_of(&self, v: Value) -> Option<String> {
