@@ -81,15 +81,16 @@ fn accept_to_effect() -> (f64, usize) {
     vm.tier = TierMode::Eager;
     vm.eval("Object subclass: #Deep instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'Bench'")
         .expect("class");
-    vm.accept("Deep", false, "leaf\n\t^ 1", "b").expect("leaf");
-    vm.accept("Deep", false, "down: n\n\t^ n = 0\n\t\tifTrue: [[true] whileTrue: [self leaf]]\n\t\tifFalse: [self leaf + (self down: n - 1)]", "b")
+    vm.accept("Deep", false, "leaf\n\t^ 1", Some("b"))
+        .expect("leaf");
+    vm.accept("Deep", false, "down: n\n\t^ n = 0\n\t\tifTrue: [[true] whileTrue: [self leaf]]\n\t\tifFalse: [self leaf + (self down: n - 1)]", Some("b"))
         .expect("down:");
     let pid = vm.start("Deep new down: 1000", 40).expect("start");
     vm.run(2_000_000);
     let depth = vm.inspect_stack(pid).map(|s| s.len()).unwrap_or(0);
     vm.take_tier_events();
     let t = Instant::now();
-    vm.accept("Deep", false, "leaf\n\t^ 2", "b")
+    vm.accept("Deep", false, "leaf\n\t^ 2", Some("b"))
         .expect("accept");
     vm.run(100); // the next call of leaf
     let ms = t.elapsed().as_secs_f64() * 1000.0;

@@ -1,6 +1,7 @@
 //! The `livetalk` command line: `eval`, `run` and `live`.
 
-use livetalk::host::{EvalError, FileInError};
+use livetalk::host::edit::FileInErrorKind;
+use livetalk::host::EvalError;
 use livetalk::interp::TierMode;
 use livetalk::{Outcome, Vm};
 use std::io::Write;
@@ -118,8 +119,8 @@ fn load(vm: &mut Vm, file: &str) {
     flush(vm);
     match r {
         Ok(()) => {}
-        Err(FileInError::Compile(m)) => die(2, &m),
-        Err(FileInError::Runtime(m)) => die(1, &m),
+        Err(e) if e.kind == FileInErrorKind::Compile => die(2, &e.to_string()),
+        Err(e) => die(1, &e.to_string()),
     }
 }
 

@@ -13,7 +13,7 @@ fn seed_loop_listing() {
         "Demo",
         false,
         "methA: x\n\t[true] whileTrue: [Transcript show: self methB printString; cr]",
-        "demo",
+        Some("demo"),
     )
     .expect("accept");
     let listing = vm.disassemble("Demo>>methA:").expect("disassemble");
@@ -39,8 +39,13 @@ Demo>>methA: (v1) args 1 temps 1
 #[test]
 fn blocks_and_primitives_are_listed() {
     let mut vm = Vm::new().expect("kernel");
-    vm.accept("Object", false, "myHash\n\t<primitive: 75>\n\t^ 0", "t")
-        .expect("accept");
+    vm.accept(
+        "Object",
+        false,
+        "myHash\n\t<primitive: 75>\n\t^ 0",
+        Some("t"),
+    )
+    .expect("accept");
     let listing = vm.disassemble("Object>>myHash").expect("disassemble");
     assert!(
         listing.starts_with("Object>>myHash (v1) args 0 temps 0 primitive 75\n"),
@@ -51,7 +56,7 @@ fn blocks_and_primitives_are_listed() {
         "Object",
         false,
         "twice: aBlock\n\t^ [:x | aBlock value: (aBlock value: x)]",
-        "t",
+        Some("t"),
     )
     .expect("accept");
     let listing = vm.disassemble("Object>>twice:").expect("disassemble");
@@ -192,7 +197,8 @@ loop kernel 0: while t4 <= t3: t0 at: t4 put: false. t4 := t4 + t2 (14 per itera
 fn optimized_listing(source: &str, run: &str, method: &str) -> (String, String) {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = livetalk::interp::TierMode::Eager;
-    vm.accept("Object", false, source, "t").expect("accept");
+    vm.accept("Object", false, source, Some("t"))
+        .expect("accept");
     vm.eval(run).expect("run");
     let listing = vm.disassemble(method).expect("disassemble");
     let at = listing.find("optimized").expect("optimized code listed");
@@ -210,12 +216,13 @@ fn quickened_leaves_listing() {
     let run = |tier: livetalk::interp::TierMode| {
         let mut vm = Vm::new().expect("kernel");
         vm.tier = tier;
-        vm.accept("Point", false, "unit\n\t^ 1", "t").expect("unit");
+        vm.accept("Point", false, "unit\n\t^ 1", Some("t"))
+            .expect("unit");
         vm.accept(
             "Point",
             false,
             "sumWith: p times: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | t := t + self x + p y + self unit + p unit].\n\t^ t",
-            "t",
+            Some("t"),
         )
         .expect("sumWith:times:");
         vm.eval("Point subclass: #Point3 instanceVariableNames: 'z' classVariableNames: '' poolDictionaries: '' category: 'T'")

@@ -214,7 +214,7 @@ pub fn run_file(path: &Path, cfg: Config) -> Vec<String> {
                 offset,
             } => {
                 let (line, _) = livetalk::syntax::line_col(&src, offset);
-                if let Err(e) = vm.accept(&class, meta, &source, &category) {
+                if let Err(e) = vm.accept(&class, meta, &source, Some(&category)) {
                     fails.push(format!(
                         "{}:{} [{}]: method does not compile: {}",
                         path.display(),

@@ -40,14 +40,24 @@ fn lists_classes_methods_sources_and_versions() {
     let sels: Vec<&str> = ms.iter().map(|m| m.selector.as_str()).collect();
     assert_eq!(sels, ["methA:", "methB"]);
     assert!(ms.iter().all(|m| m.version == 1));
-    assert_eq!(vm.accept("Demo", false, "methB\n\t^ 2", "demo"), Ok(2));
-    assert_eq!(vm.accept("Demo", false, "methB\n\t^ 3", "demo"), Ok(3));
+    assert_eq!(
+        vm.accept("Demo", false, "methB\n\t^ 2", Some("demo"))
+            .map(|a| a.version),
+        Ok(2)
+    );
+    assert_eq!(
+        vm.accept("Demo", false, "methB\n\t^ 3", Some("demo"))
+            .map(|a| a.version),
+        Ok(3)
+    );
     assert_eq!(
         vm.method_source("Demo", false, "methB").expect("source"),
         "methB\n\t^ 3"
     );
     // a failed accept changes nothing: same source, same version
-    assert!(vm.accept("Demo", false, "methB\n\t^ 3 +", "demo").is_err());
+    assert!(vm
+        .accept("Demo", false, "methB\n\t^ 3 +", Some("demo"))
+        .is_err());
     assert_eq!(
         vm.method_source("Demo", false, "methB").expect("source"),
         "methB\n\t^ 3"
@@ -56,8 +66,14 @@ fn lists_classes_methods_sources_and_versions() {
     // removal then re-adding continues the numbering
     vm.remove("Demo", false, "methB").expect("remove");
     assert!(vm.method_source("Demo", false, "methB").is_err());
-    assert_eq!(vm.accept("Demo", false, "methB\n\t^ 4", "demo"), Ok(4));
-    assert!(vm.accept("NoSuchClass", false, "foo ^ 1", "x").is_err());
+    assert_eq!(
+        vm.accept("Demo", false, "methB\n\t^ 4", Some("demo"))
+            .map(|a| a.version),
+        Ok(4)
+    );
+    assert!(vm
+        .accept("NoSuchClass", false, "foo ^ 1", Some("x"))
+        .is_err());
 }
 
 #[test]
@@ -65,7 +81,7 @@ fn activations_show_old_versions_still_running() {
     let mut vm = vm();
     let pid = vm.start("Demo new methA: 0", 40).expect("start");
     vm.run(500);
-    vm.accept("Demo", false, "methA: x\n\t^ 7", "demo")
+    vm.accept("Demo", false, "methA: x\n\t^ 7", Some("demo"))
         .expect("accept");
     let acts = vm.activations();
     assert!(

@@ -98,7 +98,8 @@ fn redefining_kernel_methods_badly_never_panics() {
     ];
     for (class, src) in bad {
         let mut vm = Vm::new().expect("kernel");
-        vm.accept(class, false, src, "hostile").expect("compiles");
+        vm.accept(class, false, src, Some("hostile"))
+            .expect("compiles");
         for p in PROBES {
             run_bounded(&mut vm, p);
         }

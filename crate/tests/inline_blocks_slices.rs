@@ -185,7 +185,7 @@ fn slices_with_accepts() {
         |i| 40 + ((i * 53) % 400) as u64,
         |i, vm, _| {
             if i == 40 {
-                vm.accept("Blk", false, "pick: flag mine: b theirs: a x: x\n\t^ (flag ifTrue: [a] ifFalse: [b]) value: x + 1", "test")
+                vm.accept("Blk", false, "pick: flag mine: b theirs: a x: x\n\t^ (flag ifTrue: [a] ifFalse: [b]) value: x + 1", Some("test"))
                     .expect("accept");
             }
             if i == 90 {
@@ -193,7 +193,7 @@ fn slices_with_accepts() {
                     "Blk",
                     false,
                     "each: aBlock\n\titems reverseDo: [:x | aBlock value: x * 2]",
-                    "test",
+                    Some("test"),
                 )
                 .expect("accept");
             }
@@ -202,7 +202,7 @@ fn slices_with_accepts() {
                     "Blk",
                     false,
                     "apply4: aBlock\n\t^ (aBlock value: 4 value: 3 value: 2 value: 1) + 1",
-                    "test",
+                    Some("test"),
                 )
                 .expect("accept");
             }

@@ -61,7 +61,7 @@ fn compat_methods_come_only_with_som_files_and_keep_user_ones() {
     let mut vm = Vm::new().unwrap();
     // plain Squeak: no SmallInteger>>&
     assert!(vm.eval_print("3 & 1").is_err());
-    vm.accept("SmallInteger", false, "% n\n\t^ #mine", "user")
+    vm.accept("SmallInteger", false, "% n\n\t^ #mine", Some("user"))
         .unwrap();
     vm.file_in("SomSyntax.som", SOM).unwrap();
     assert_eq!(vm.eval_print("12 & 10").unwrap(), "8");

@@ -25,7 +25,7 @@ fn seed_session(tier: TierMode) -> (String, Vec<String>) {
     };
     step(&mut vm, 20_000, &mut out, &mut events);
     events.push("-- accept methB".into());
-    vm.accept("Demo", false, "methB\n\t^ 2", "demo")
+    vm.accept("Demo", false, "methB\n\t^ 2", Some("demo"))
         .expect("accept");
     events.extend(vm.take_tier_events().iter().map(|e| e.to_string()));
     step(&mut vm, 20_000, &mut out, &mut events);
@@ -34,7 +34,7 @@ fn seed_session(tier: TierMode) -> (String, Vec<String>) {
         "Demo",
         false,
         "methA: x\n\t[true] whileTrue: [Transcript show: 'new'; cr]",
-        "demo",
+        Some("demo"),
     )
     .expect("accept");
     events.extend(vm.take_tier_events().iter().map(|e| e.to_string()));
@@ -146,13 +146,13 @@ fn straight_line_helpers_are_inlined_and_redefinable() {
         vm.tier = tier;
         vm.eval("Object subclass: #Helper instanceVariableNames: 'count' classVariableNames: '' poolDictionaries: '' category: 'T'")
             .expect("class");
-        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k + 1", "t")
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k + 1", Some("t"))
             .expect("scale");
         vm.accept(
             "Helper",
             false,
             "sum: n\n\t| s |\n\ts := 0.\n\t1 to: n do: [:i | s := s + (self scale: i by: 3)].\n\t^ s",
-            "t",
+            Some("t"),
         )
         .expect("sum");
         // an expression's printString, or its error
@@ -168,11 +168,11 @@ fn straight_line_helpers_are_inlined_and_redefinable() {
         };
         let mut out = vec![show(&mut vm, "Helper new sum: 100")];
         let before = events(&mut vm);
-        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k - 1", "t")
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x * k - 1", Some("t"))
             .expect("redefine");
         out.push(show(&mut vm, "Helper new sum: 100"));
         out.push(show(&mut vm, "Helper new scale: 1.5 by: 2"));
-        vm.accept("Helper", false, "scale: x by: k\n\t^ x // k", "t")
+        vm.accept("Helper", false, "scale: x by: k\n\t^ x // k", Some("t"))
             .expect("redefine");
         out.push(show(&mut vm, "Helper new sum: 10"));
         out.push(show(&mut vm, "Helper new scale: 7 by: 0"));
@@ -219,15 +219,15 @@ fn an_inherited_leaf_is_inlined_for_every_class_that_shares_it() {
         ] {
             vm.eval(def).expect("class");
         }
-        vm.accept("Shape", false, "size\n\t^ size", "t")
+        vm.accept("Shape", false, "size\n\t^ size", Some("t"))
             .expect("size");
-        vm.accept("Shape", false, "size: n\n\tsize := n", "t")
+        vm.accept("Shape", false, "size: n\n\tsize := n", Some("t"))
             .expect("size:");
         vm.accept(
             "Shape",
             true,
             "total: shapes times: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | shapes do: [:s | t := t + s size]].\n\t^ t",
-            "t",
+            Some("t"),
         )
         .expect("total");
         let shapes =
@@ -239,7 +239,7 @@ fn an_inherited_leaf_is_inlined_for_every_class_that_shares_it() {
             .iter()
             .map(|e| e.to_string())
             .collect();
-        vm.accept("Circle", false, "size\n\t^ size * 10", "t")
+        vm.accept("Circle", false, "size\n\t^ size * 10", Some("t"))
             .expect("redefine");
         out.push(vm.eval_print(&expr).expect("runs"));
         let after: Vec<String> = vm
@@ -284,7 +284,7 @@ fn a_replaced_recursive_method_is_freed() {
         "Integer",
         false,
         "fibo\n\t^ self < 2 ifTrue: [self] ifFalse: [(self - 1) fibo + (self - 2) fibo]",
-        "t",
+        Some("t"),
     )
     .expect("fibo");
     assert_eq!(vm.eval_print("20 fibo").expect("runs"), "6765");
@@ -300,7 +300,7 @@ fn a_replaced_recursive_method_is_freed() {
         "Integer",
         false,
         "fibo\n\t^ self < 2 ifTrue: [1] ifFalse: [(self - 1) fibo + (self - 2) fibo]",
-        "t",
+        Some("t"),
     )
     .expect("fibo v2");
     assert_eq!(vm.eval_print("20 fibo").expect("runs"), "10946");
@@ -321,7 +321,7 @@ fn fifty_accepts_into_the_seed_loop_keep_it_optimized() {
     vm.start("Demo new methA: 0", 40).unwrap();
     vm.run(20_000);
     for v in 2..=51 {
-        vm.accept("Demo", false, &format!("methB\n\t^ {v}"), "demo")
+        vm.accept("Demo", false, &format!("methB\n\t^ {v}"), Some("demo"))
             .unwrap();
         vm.run(20_000);
     }

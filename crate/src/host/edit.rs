@@ -2,27 +2,110 @@
 //! file out. A failed compile installs nothing (LIVE.md R2).
 
 use super::HostError;
+use crate::compiler::CompileError;
 use crate::fileformat::{read_file_in_as, FileInItem, SOM_COMPAT};
 use crate::interp::classes::Format;
 use crate::interp::{Vm, USER_PRIORITY};
-use crate::object::{ClassId, Value};
+use crate::object::{ClassId, Code, Value};
 use crate::syntax::line_col;
+use std::rc::Rc;
 
-/// Why a fileIn stopped.
+/// Why a fileIn stopped. Nothing from the chunk it names was installed;
+/// what came before it was.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FileInError {
-    /// `FILE:LINE:COL: message` — nothing from this chunk was installed.
-    Compile(String),
-    /// A do-it raised an unhandled error.
-    Runtime(String),
+pub struct FileInError {
+    pub kind: FileInErrorKind,
+    /// The file's name, as given to [`Vm::file_in`].
+    pub file: String,
+    /// What went wrong, without its position.
+    pub message: String,
+    /// Where: a byte range of the file, and its 1-based line and column.
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub col: usize,
 }
 
-impl std::fmt::Display for FileInError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FileInError::Compile(s) | FileInError::Runtime(s) => write!(f, "{}", s),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileInErrorKind {
+    /// The file does not parse, a chunk does not compile, or names a
+    /// class that does not exist.
+    Compile,
+    /// A do-it stopped on an error (or did not finish).
+    Runtime,
+}
+
+impl FileInError {
+    fn new(
+        kind: FileInErrorKind,
+        file: &str,
+        src: &str,
+        start: usize,
+        end: usize,
+        message: String,
+    ) -> Self {
+        let (line, col) = line_col(src, start);
+        FileInError {
+            kind,
+            file: file.to_string(),
+            message,
+            start,
+            end: end.max(start),
+            line,
+            col,
         }
     }
+
+    fn compile(file: &str, src: &str, at: usize, e: &CompileError) -> Self {
+        match e.errors.first() {
+            Some(err) => {
+                let start = at + err.span.start as usize;
+                let end = at + (err.span.end.max(err.span.start)) as usize;
+                let mut message = err.message.clone();
+                if e.errors.len() > 1 {
+                    message.push_str(&format!(" (and {} more)", e.errors.len() - 1));
+                }
+                Self::new(
+                    FileInErrorKind::Compile,
+                    file,
+                    src,
+                    start.min(src.len()),
+                    end.min(src.len()),
+                    message,
+                )
+            }
+            None => Self::new(
+                FileInErrorKind::Compile,
+                file,
+                src,
+                at,
+                at,
+                "compile error".into(),
+            ),
+        }
+    }
+}
+
+/// `FILE:LINE:COL: message`.
+impl std::fmt::Display for FileInError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
+    }
+}
+
+/// Category given to a method accepted without one, when it replaces none.
+pub const NEW_METHOD_CATEGORY: &str = "as yet unclassified";
+
+/// What [`Vm::accept`] installed.
+pub struct Accepted {
+    pub selector: String,
+    pub version: u32,
+    /// The method it replaced, if any (still running where it ran: R3).
+    pub replaced: Option<Rc<Code>>,
 }
 
 impl Vm {
@@ -58,30 +141,43 @@ impl Vm {
         }
     }
 
-    /// Files in chunk-format or SOM source. Stops at the first error,
-    /// reported as `NAME:LINE:COL: message`.
+    /// Files in chunk-format or SOM source, running its do-its to
+    /// completion ([`Vm::run_until_done`]: other processes run too, and a
+    /// Delay sleeps). Stops at the first error.
     pub fn file_in(&mut self, name: &str, src: &str) -> Result<(), FileInError> {
-        let (items, som) = read_file_in_as(name, src).map_err(|e| {
-            let (l, c) = line_col(src, e.offset);
-            FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, e.message))
-        })?;
+        self.file_in_with(name, src, &mut |vm, m| {
+            let pid = vm.start_method(m, Value::NIL, USER_PRIORITY, "fileIn");
+            vm.run_until_done(pid)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// The fileIn driver: installs the classes and methods of a
+    /// chunk-format or SOM file in order, and hands each do-it, compiled,
+    /// to `run_doit`, whose error stops the fileIn. Undeclared variables
+    /// are noted as warnings at their place in the file.
+    pub fn file_in_with(
+        &mut self,
+        name: &str,
+        src: &str,
+        run_doit: &mut dyn FnMut(&mut Vm, Value) -> Result<(), String>,
+    ) -> Result<(), FileInError> {
+        use FileInErrorKind::{Compile, Runtime};
+        let (items, som) = read_file_in_as(name, src)
+            .map_err(|e| FileInError::new(Compile, name, src, e.offset, e.offset, e.message))?;
         if som {
             self.install_som_compat();
         }
         for item in items {
             match item {
                 FileInItem::DoIt { source, offset } => {
-                    let m = self.compile_doit(&source).map_err(|e| {
-                        let err = &e.errors[0];
-                        let (l, c) = line_col(src, offset + err.span.start as usize);
-                        FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
-                    })?;
+                    let m = self
+                        .compile_doit(&source)
+                        .map_err(|e| FileInError::compile(name, src, offset, &e))?;
                     self.note_warnings(name, src, offset);
-                    let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "fileIn");
-                    if let Err(e) = self.run_until_done(pid) {
-                        let (l, c) = line_col(src, offset);
-                        return Err(FileInError::Runtime(format!("{}:{}:{}: {}", name, l, c, e)));
-                    }
+                    run_doit(self, m)
+                        .map_err(|msg| FileInError::new(Runtime, name, src, offset, offset, msg))?;
                 }
                 FileInItem::Method {
                     class,
@@ -90,19 +186,12 @@ impl Vm {
                     source,
                     offset,
                 } => {
+                    let no_class = || format!("no class named {}", class);
                     let cid = self.resolve_class(&class, meta).ok_or_else(|| {
-                        let (l, c) = line_col(src, offset);
-                        FileInError::Compile(format!(
-                            "{}:{}:{}: no class named {}",
-                            name, l, c, class
-                        ))
+                        FileInError::new(Compile, name, src, offset, offset, no_class())
                     })?;
                     self.compile_and_install(cid, &source, &category, true)
-                        .map_err(|e| {
-                            let err = &e.errors[0];
-                            let (l, c) = line_col(src, offset + err.span.start as usize);
-                            FileInError::Compile(format!("{}:{}:{}: {}", name, l, c, err.message))
-                        })?;
+                        .map_err(|e| FileInError::compile(name, src, offset, &e))?;
                     self.note_warnings(name, src, offset);
                 }
                 FileInItem::ClassDef {
@@ -113,16 +202,14 @@ impl Vm {
                     category,
                     offset,
                 } => {
+                    let fail = |m: String| FileInError::new(Compile, name, src, offset, offset, m);
                     let sup = if superclass == "nil" {
                         None
                     } else {
-                        Some(self.class_named(&superclass).ok_or_else(|| {
-                            let (l, c) = line_col(src, offset);
-                            FileInError::Compile(format!(
-                                "{}:{}:{}: no class named {}",
-                                name, l, c, superclass
-                            ))
-                        })?)
+                        Some(
+                            self.class_named(&superclass)
+                                .ok_or_else(|| fail(format!("no class named {}", superclass)))?,
+                        )
                     };
                     let fmt = match sup {
                         Some(s) => match self.classes[s as usize].format {
@@ -133,10 +220,7 @@ impl Vm {
                     };
                     let c = self
                         .define_class(&cname, sup, &inst_vars, fmt, &category)
-                        .map_err(|e| {
-                            let (l, col) = line_col(src, offset);
-                            FileInError::Compile(format!("{}:{}:{}: {}", name, l, col, e))
-                        })?;
+                        .map_err(|e| fail(e.to_string()))?;
                     if !class_inst_vars.is_empty() {
                         let meta = self.classes[c as usize].partner;
                         let msup = self.classes[meta as usize].superclass;
@@ -145,7 +229,7 @@ impl Vm {
                             .unwrap_or_default();
                         all.extend(class_inst_vars);
                         self.reshape_class(meta, msup, all, Format::Special)
-                            .map_err(|e| FileInError::Compile(format!("{}: {}", name, e)))?;
+                            .map_err(|e| fail(e.to_string()))?;
                     }
                 }
             }
@@ -164,21 +248,42 @@ impl Vm {
     }
 
     /// Accept: compiles `source` and installs it in the class as a new
-    /// version; on a compile error installs nothing (R2).
+    /// version; on a compile error installs nothing (R2). Without a
+    /// `category` the method keeps the one of the method it replaces
+    /// ([`NEW_METHOD_CATEGORY`] if none).
     pub fn accept(
         &mut self,
         class: &str,
         meta: bool,
         source: &str,
-        category: &str,
-    ) -> Result<u32, HostError> {
+        category: Option<&str>,
+    ) -> Result<Accepted, HostError> {
         let cid = self
             .resolve_class(class, meta)
             .ok_or_else(|| HostError::NoSuchClass(class.to_string()))?;
+        let compile_error =
+            |errors| HostError::Compile(CompileError { errors }, source.to_string());
+        let ast = crate::syntax::parse_method(source).map_err(compile_error)?;
+        let sel = self.intern(&ast.selector);
+        let replaced = self.classes[cid as usize]
+            .methods
+            .get(&sel)
+            .and_then(|m| self.method_code(*m));
+        let category = match (category, &replaced) {
+            (Some(c), _) => c.to_string(),
+            (None, Some(old)) => old.info.category.clone(),
+            (None, None) => NEW_METHOD_CATEGORY.to_string(),
+        };
         let m = self
-            .compile_and_install(cid, source, category, true)
+            .install_parsed(cid, &ast, source, &category, true)
             .map_err(|e| HostError::Compile(e, source.to_string()))?;
-        Ok(self.method_code(m).map(|c| c.info.version).unwrap_or(0))
+        let side = if meta { " class" } else { "" };
+        self.note_warnings(&format!("{}{}>>{}", class, side, ast.selector), source, 0);
+        Ok(Accepted {
+            selector: ast.selector,
+            version: self.method_code(m).map(|c| c.info.version).unwrap_or(0),
+            replaced,
+        })
     }
 
     /// Removes a method (R4: later sends fail with doesNotUnderstand:).

@@ -7,7 +7,8 @@ use crate::interp::Vm;
 use crate::object::{Body, Value};
 
 /// A class as the browser lists it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClassSummary {
     pub name: String,
     pub superclass: Option<String>,
@@ -18,7 +19,8 @@ pub struct ClassSummary {
 }
 
 /// A method as the browser lists it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MethodSummary {
     pub selector: String,
     pub category: String,

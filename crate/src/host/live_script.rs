@@ -160,7 +160,7 @@ pub fn replay(vm: &mut Vm, path: &str, script: &str) -> Result<String, String> {
                     i = start;
                     fail!("accept without a closing >>");
                 }
-                let r = vm.accept(class, meta, &src, "live");
+                let r = vm.accept(class, meta, &src, Some("live"));
                 match (cmd, r) {
                     ("accept", Err(e)) => fail!("accept failed: {}", e),
                     ("accept-fail", Ok(_)) => fail!("accept should have failed"),

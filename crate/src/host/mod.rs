@@ -20,6 +20,8 @@ pub mod eval;
 pub mod inspect;
 pub mod live_script;
 pub mod process;
+pub mod report;
+pub mod session;
 pub mod share;
 pub mod step;
 

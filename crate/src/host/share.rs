@@ -519,7 +519,7 @@ pub fn restore(vm: &mut Vm, ws: &Workspace) -> Result<(), String> {
 /// Accepts every method of the workspace (the classes must exist).
 pub fn accept_methods(vm: &mut Vm, ws: &Workspace) -> Result<(), String> {
     for m in &ws.methods {
-        vm.accept(&m.class, m.meta, &m.source, &m.category)
+        vm.accept(&m.class, m.meta, &m.source, Some(&m.category))
             .map_err(|e| format!("{}{}: {}", m.class, if m.meta { " class" } else { "" }, e))?;
     }
     Ok(())

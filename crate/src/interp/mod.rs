@@ -602,9 +602,20 @@ impl Vm {
         category: &str,
         new_version: bool,
     ) -> Result<Value, CompileError> {
-        let ctx = self.class_context(class);
-        // peek the selector to pick the version number
         let ast = crate::syntax::parse_method(src).map_err(|errors| CompileError { errors })?;
+        self.install_parsed(class, &ast, src, category, new_version)
+    }
+
+    /// [`Vm::compile_and_install`] of a method already parsed from `src`.
+    pub fn install_parsed(
+        &mut self,
+        class: ClassId,
+        ast: &crate::syntax::ast::Method,
+        src: &str,
+        category: &str,
+        new_version: bool,
+    ) -> Result<Value, CompileError> {
+        let ctx = self.class_context(class);
         let sel_name = ast.selector.clone();
         let last = self.classes[class as usize]
             .versions
@@ -618,7 +629,7 @@ impl Vm {
         };
         let compiled = {
             let mut env = VmEnv { vm: self };
-            compiler::compile_parsed(&ast, src, &ctx, &mut env, category, version)?
+            compiler::compile_parsed(ast, src, &ctx, &mut env, category, version)?
         };
         self.last_warnings = compiled.warnings;
         let sel = self.intern(&compiled.selector);

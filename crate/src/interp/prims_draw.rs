@@ -25,12 +25,8 @@ pub const MAX_COORD: f64 = 1.0e6;
 const MAX_COLOR_LEN: usize = 64;
 
 /// One drawing command, in canvas pixels.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(target_arch = "wasm32", derive(serde::Serialize))]
-#[cfg_attr(
-    target_arch = "wasm32",
-    serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")
-)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DrawCmd {
     /// Clears the whole canvas.
     Clear,

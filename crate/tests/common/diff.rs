@@ -168,12 +168,14 @@ fn run(
     vm.tier = tier;
     vm.fast_loop = fast;
     vm.eval(CLASS).expect("class");
-    vm.accept("Gen", false, "leaf\n\t^ 3", "g").expect("leaf");
-    vm.accept("Gen", false, "getV\n\t^ v", "g").expect("getV");
-    vm.accept("Gen", false, "initialize\n\tv := 0", "g")
+    vm.accept("Gen", false, "leaf\n\t^ 3", Some("g"))
+        .expect("leaf");
+    vm.accept("Gen", false, "getV\n\t^ v", Some("g"))
+        .expect("getV");
+    vm.accept("Gen", false, "initialize\n\tv := 0", Some("g"))
         .expect("init");
     for m in methods {
-        vm.accept("Gen", false, m, "g")
+        vm.accept("Gen", false, m, Some("g"))
             .expect("generated method compiles");
     }
     let last = methods.len() - 1;
@@ -206,7 +208,7 @@ fn run(
             Action::None => {}
             Action::Accept(src) => log.push(format!(
                 "accept {:?}",
-                vm.accept("Gen", false, src, "g").is_ok()
+                vm.accept("Gen", false, src, Some("g")).is_ok()
             )),
             Action::Remove(sel) => {
                 log.push(format!("remove {:?}", vm.remove("Gen", false, sel).is_ok()))

@@ -1,0 +1,391 @@
+//! Running the session's processes: the program and the workspace's
+//! do-its and print-its in time slices, with bounded reports; and the
+//! fileIn do-its the session runs to the end itself, hidden.
+
+use super::*;
+use crate::interp::{Outcome, ProcState};
+use std::cell::Cell;
+use std::collections::VecDeque;
+
+/// The processes the session keeps track of, and their events for the
+/// page.
+#[derive(Default)]
+pub(super) struct Book {
+    /// Events not yet reported by `run`.
+    pub pending: VecDeque<Event>,
+    /// Workspace processes whose value should be printed.
+    pub want_print: HashSet<usize>,
+    /// printString process → the workspace process it prints for.
+    pub printing: HashMap<usize, usize>,
+    /// Processes the host runs itself (fileIn do-its): not reported.
+    pub hidden: HashSet<usize>,
+}
+
+impl Session {
+    /// Starts `expr` as the program process (not run until `run`).
+    pub fn start(&mut self, expr: &str) -> Reply {
+        match self.vm.start(expr, PROGRAM_PRIORITY) {
+            Ok(pid) => Reply {
+                ok: true,
+                pid: Some(pid),
+                ..Reply::default()
+            },
+            Err(e) => failure(host_error(e)),
+        }
+    }
+
+    /// Starts a workspace do-it (or, with `print`, a print-it) as a
+    /// process above the program's priority. Its result arrives as a
+    /// `finished` (or `printed`) event from `run`.
+    pub fn evaluate(&mut self, source: &str, print: bool) -> Reply {
+        match self.vm.start(source, WORKSPACE_PRIORITY) {
+            Ok(pid) => {
+                if print {
+                    self.book.want_print.insert(pid);
+                }
+                Reply {
+                    ok: true,
+                    pid: Some(pid),
+                    ..Reply::default()
+                }
+            }
+            Err(e) => failure(host_error(e)),
+        }
+    }
+
+    /// Runs at most `fuel` instructions of the ready processes and
+    /// reports what happened, with the Transcript output produced.
+    pub fn run(&mut self, fuel: f64) -> RunReport {
+        self.run_report(clamp_fuel(fuel), None)
+    }
+
+    /// Like `run`, and also stops once `ms` milliseconds have passed on
+    /// the VM clock (`performance.now()`): the VM reads the clock every
+    /// few thousand instructions, so a time slice ends on time whatever
+    /// the code does (a fuel estimate cannot follow code whose speed
+    /// changes). A report's `now` is that clock.
+    pub fn run_for(&mut self, ms: f64, fuel: f64) -> RunReport {
+        let ms = if ms.is_nan() {
+            0.0
+        } else {
+            ms.clamp(0.0, 60_000.0)
+        };
+        let deadline = (self.vm.clock)() + ms;
+        self.run_report(clamp_fuel(fuel), Some(deadline))
+    }
+
+    /// Collections: the page's collection point is [`Self::host_gc_bytes`];
+    /// with a deadline, `run_until` collects where it fits before the
+    /// deadline, or puts the collection off to the next call (`gcDeferred`;
+    /// the call then also ends after a process event, instead of running
+    /// on with what is left of its time).
+    ///
+    /// A report is bounded, so that handling it costs the page little
+    /// whatever the code did: it carries the newest [`MAX_REPORT_LINES`]
+    /// lines of output ([`MAX_REPORT_OUTPUT`] bytes at most) and
+    /// [`MAX_REPORT_TIER_EVENTS`] tier events, and says how much it left out.
+    fn run_report(&mut self, fuel: u64, deadline: Option<f64>) -> RunReport {
+        let started_at = (self.vm.clock)();
+        self.watch.reset(started_at);
+        let collections = self.vm.heap.collections;
+        self.vm.heap.soft_threshold = self.host_gc_bytes();
+        if deadline.is_none() {
+            self.vm.collect_if_due(None);
+        }
+        let start = self.vm.insn_count;
+        let mut status = "yielded";
+        let mut until = None;
+        loop {
+            let used = self.vm.insn_count - start;
+            if used >= fuel {
+                break;
+            }
+            let outcome = match deadline {
+                Some(d) => self.vm.run_until(fuel - used, d),
+                None => self.vm.run(fuel - used),
+            };
+            match outcome {
+                Outcome::Yielded => break,
+                Outcome::Waiting { until: t } => {
+                    status = "waiting";
+                    until = Some(t);
+                    break;
+                }
+                Outcome::Idle => {
+                    status = "idle";
+                    break;
+                }
+                ev => {
+                    self.book.note(&mut self.vm, ev);
+                    // a put-off collection waits for the next call
+                    if self.vm.heap.gc_deferred || deadline.is_some_and(|d| (self.vm.clock)() >= d)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        let now = (self.vm.clock)();
+        let collected = self.vm.heap.collections != collections;
+        let stall_ms = self
+            .watch
+            .stall(collected.then_some(self.vm.heap.gc_last_ms));
+        let (output, output_dropped) = newest_output(self.vm.take_transcript());
+        let mut tier_events = self.vm.take_tier_events();
+        let tier_events_dropped = tier_events.len().saturating_sub(MAX_REPORT_TIER_EVENTS);
+        tier_events.drain(..tier_events_dropped);
+        let report = RunReport {
+            status,
+            until,
+            executed: (self.vm.insn_count - start) as f64,
+            started_at,
+            now,
+            late_ms: deadline.map_or(0.0, |d| (now - d).max(0.0)),
+            collections: self.vm.heap.collections as f64,
+            gc_last_ms: self.vm.heap.gc_last_ms,
+            gc_max_ms: self.vm.heap.gc_max_ms,
+            gc_deferred: self.vm.heap.gc_deferred,
+            events: self.book.pending.drain(..).collect(),
+            tier_events: tier_events.iter().map(TierEventReport::new).collect(),
+            output,
+            output_dropped: output_dropped as f64,
+            tier_events_dropped: tier_events_dropped as f64,
+            stall_ms,
+        };
+        report
+    }
+
+    /// Pauses a process; it keeps its stack.
+    pub fn pause(&mut self, pid: u32) -> Reply {
+        let r = self.vm.pause(pid as usize);
+        result(r)
+    }
+
+    /// Resumes a paused process, or proceeds one stopped on an error
+    /// (the failed operation answers nil, as Squeak's Proceed does).
+    pub fn resume(&mut self, pid: u32) -> Reply {
+        let r = self.vm.resume(pid as usize);
+        result(r)
+    }
+
+    /// Terminates a process, running its `ensure:` blocks.
+    pub fn terminate(&mut self, pid: u32) -> Reply {
+        let r = self.vm.terminate_process(pid as usize);
+        result(r)
+    }
+
+    /// Restarts frame `frame` (an `index` from `stack`) of a process with
+    /// the method now installed for its selector (R8). A process stopped
+    /// on an error stays suspended until `resume`.
+    pub fn restart(&mut self, pid: u32, frame: u32) -> Reply {
+        let r = self.vm.restart_frame(pid as usize, frame as usize);
+        result(r)
+    }
+
+    /// Takes the Transcript output not yet reported.
+    pub fn take_transcript(&mut self) -> String {
+        self.vm.take_transcript()
+    }
+
+    /// Takes the Canvas drawing commands not yet taken, oldest first:
+    /// `{ commands: [{ op: 'clear' | 'color' | 'fillRect' | 'fillCircle' |
+    /// 'line' | 'text', ... }], dropped }`. `dropped` counts commands lost
+    /// because the bounded buffer was full since the last take.
+    pub fn take_drawing(&mut self) -> DrawingReport {
+        let dropped = self.vm.drawing.dropped as f64;
+        DrawingReport {
+            commands: self.vm.drawing.take(),
+            dropped,
+        }
+    }
+
+    /// When the page collects: after [`HOST_GC_BYTES`], or later while
+    /// the stacks are deep, since every collection scans every frame (a
+    /// 200 000-frame runaway recursion costs ~20 ms natively per
+    /// collection); `Heap::gc_due` caps it at three quarters of the VM's
+    /// own trigger.
+    fn host_gc_bytes(&self) -> usize {
+        let frames =
+            self.vm.frames.len() + self.vm.procs.iter().map(|p| p.frames.len()).sum::<usize>();
+        HOST_GC_BYTES.max(frames * HOST_GC_BYTES_PER_FRAME)
+    }
+}
+
+impl Book {
+    /// Turns a process outcome into an event for the page, chaining a
+    /// printString process for print-its.
+    pub(super) fn note(&mut self, vm: &mut Vm, ev: Outcome) {
+        match ev {
+            Outcome::Finished { pid, value } => {
+                if self.hidden.remove(&pid) {
+                    return;
+                }
+                if let Some(orig) = self.printing.remove(&pid) {
+                    let text = vm
+                        .str_of(value)
+                        .unwrap_or_else(|| "<printString did not answer a String>".into());
+                    self.pending.push_back(Event::Printed { pid: orig, text });
+                } else if self.want_print.remove(&pid) {
+                    match vm.start_send(value, "printString", &[], WORKSPACE_PRIORITY) {
+                        Some(p) => {
+                            self.printing.insert(p, pid);
+                        }
+                        None => {
+                            let text = vm.quick_print(value);
+                            self.pending.push_back(Event::Printed { pid, text });
+                        }
+                    }
+                } else {
+                    let value = vm.quick_print(value);
+                    self.pending.push_back(Event::Finished { pid, value });
+                }
+            }
+            Outcome::Error { pid } => {
+                if self.hidden.contains(&pid) {
+                    return; // run_to_end sees the state
+                }
+                let (error_class, message) = match vm.procs.get(pid).and_then(|p| p.error.as_ref())
+                {
+                    Some(e) => (e.class_name.clone(), e.message.clone()),
+                    None => ("Error".into(), String::new()),
+                };
+                if let Some(orig) = self.printing.remove(&pid) {
+                    vm.terminate(pid);
+                    let text = format!("<error printing: {}: {}>", error_class, message);
+                    self.pending.push_back(Event::Printed { pid: orig, text });
+                } else {
+                    self.want_print.remove(&pid);
+                    self.pending.push_back(Event::Error {
+                        pid,
+                        error_class,
+                        message,
+                    });
+                }
+            }
+            Outcome::Yielded | Outcome::Waiting { .. } | Outcome::Idle => {}
+        }
+    }
+}
+
+/// Runs process `pid` (high priority) until it ends, within
+/// [`FILE_IN_FUEL`]. Events of other processes are kept for `run`.
+pub(super) fn run_to_end(vm: &mut Vm, book: &mut Book, pid: usize) -> Result<(), String> {
+    let start = vm.insn_count;
+    loop {
+        match &vm.procs[pid].state {
+            ProcState::Finished => return Ok(()),
+            ProcState::Errored => {
+                let (c, m) = match &vm.procs[pid].error {
+                    Some(e) => (e.class_name.clone(), e.message.clone()),
+                    None => ("Error".into(), String::new()),
+                };
+                vm.terminate(pid);
+                return Err(format!("{}: {}", c, m));
+            }
+            ProcState::Terminated => return Err("the do-it was terminated".into()),
+            ProcState::Sleeping(_) => {
+                vm.terminate(pid);
+                return Err("a fileIn do-it cannot wait on a Delay in the browser".into());
+            }
+            _ => {}
+        }
+        if vm.insn_count - start >= FILE_IN_FUEL {
+            vm.terminate(pid);
+            return Err(format!(
+                "the do-it did not finish within {} instructions",
+                FILE_IN_FUEL
+            ));
+        }
+        match vm.run(FILE_IN_CHUNK) {
+            Outcome::Yielded => {}
+            Outcome::Waiting { .. } | Outcome::Idle => {
+                if matches!(vm.procs[pid].state, ProcState::Ready) {
+                    continue;
+                }
+                if matches!(vm.procs[pid].state, ProcState::Sleeping(_)) {
+                    continue; // reported above
+                }
+                vm.terminate(pid);
+                return Err("the do-it is waiting and nothing can wake it".into());
+            }
+            ev => book.note(vm, ev),
+        }
+    }
+}
+
+/// Watches the VM's clock: every reading goes through [`ClockWatch::note`],
+/// which keeps the two longest gaps between consecutive readings since
+/// the last [`ClockWatch::reset`] (see `RunReport::stall_ms`).
+#[derive(Default)]
+pub(super) struct ClockWatch {
+    last: Cell<f64>,
+    /// The longest gap and the second longest (ms).
+    gaps: Cell<(f64, f64)>,
+}
+
+impl ClockWatch {
+    pub(super) fn note(&self, t: f64) {
+        let gap = t - self.last.replace(t);
+        let (a, b) = self.gaps.get();
+        if gap > a {
+            self.gaps.set((gap, a));
+        } else if gap > b {
+            self.gaps.set((a, gap));
+        }
+    }
+
+    fn reset(&self, t: f64) {
+        self.last.set(t);
+        self.gaps.set((0.0, 0.0));
+    }
+
+    /// The longest gap that was not the collection timed `gc_ms` (pass
+    /// `None` when nothing was collected): a collection reads the clock
+    /// when it starts and when it ends, and nothing in between.
+    fn stall(&self, gc_ms: Option<f64>) -> f64 {
+        let (a, b) = self.gaps.get();
+        if gc_ms == Some(a) {
+            b
+        } else {
+            a
+        }
+    }
+}
+
+/// The newest [`MAX_REPORT_LINES`] lines of `out` (the line being written
+/// counts as one), at most [`MAX_REPORT_OUTPUT`] bytes of them, from a
+/// line start if that leaves at least one line; and how many bytes were
+/// left out.
+fn newest_output(mut out: String) -> (String, usize) {
+    let bytes = out.as_bytes();
+    // the start of the newest MAX_REPORT_LINES lines
+    let mut cut = 0;
+    let mut lines = 1;
+    for (i, &b) in bytes.iter().enumerate().rev() {
+        if b == b'\n' {
+            if lines == MAX_REPORT_LINES {
+                cut = i + 1;
+                break;
+            }
+            lines += 1;
+        }
+        if bytes.len() - i > MAX_REPORT_OUTPUT {
+            // too long: cut within the byte limit, at a line start if one is left
+            cut = i + 1;
+            while !out.is_char_boundary(cut) {
+                cut += 1;
+            }
+            if let Some(j) = out[cut..].find('\n') {
+                if cut + j + 1 < out.len() {
+                    cut += j + 1;
+                }
+            }
+            break;
+        }
+    }
+    if cut == 0 {
+        return (out, 0);
+    }
+    let kept = out.split_off(cut);
+    (kept, cut)
+}

@@ -1,0 +1,300 @@
+//! The playground's session (`host::session`), natively: what the page
+//! does through `LiveVm` (history, print-its, hidden fileIn do-its,
+//! export and import, bounded run reports, the debugger's reads), with
+//! the reports checked as the JSON the page reads.
+
+use livetalk::host::report::{Event, Reply, RunReport};
+use livetalk::host::session::{Session, FILE_IN_FUEL, MAX_REPORT_LINES};
+
+const SEED: &str = include_str!("live/seed.st");
+
+fn seeded() -> (Session, usize) {
+    let mut s = Session::new().expect("kernel loads");
+    assert!(s.file_in("seed.st", SEED).ok, "seed files in");
+    let r = s.start("Demo new methA: 0");
+    assert!(r.ok);
+    (s, r.pid.unwrap())
+}
+
+/// Output and events of `times` runs of `fuel` instructions.
+fn run(s: &mut Session, fuel: f64, times: usize) -> (String, Vec<Event>) {
+    let (mut out, mut events) = (String::new(), vec![]);
+    for _ in 0..times {
+        let r = s.run(fuel);
+        out.push_str(&r.output);
+        events.extend(r.events);
+    }
+    (out, events)
+}
+
+/// Runs an instruction at a time until a line of output ends, so that an
+/// accept lands between two lines.
+fn run_to_line_end(s: &mut Session) {
+    for _ in 0..100_000 {
+        if s.run(1.0).output.ends_with('\n') {
+            return;
+        }
+    }
+    panic!("no line ended");
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().filter(|l| !l.is_empty()).collect()
+}
+
+fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).expect("serializes")
+}
+
+#[test]
+fn accept_takes_effect_at_the_next_call_and_joins_the_history() {
+    let (mut s, pid) = seeded();
+    let (before, _) = run(&mut s, 5_000.0, 3);
+    assert!(lines(&before).iter().all(|l| *l == "1") && !before.is_empty());
+    run_to_line_end(&mut s);
+    let r = s.accept("Demo", false, "methB\n\t^ 2");
+    assert!(r.ok);
+    assert_eq!((r.version, r.selector.as_deref()), (Some(2), Some("methB")));
+    let (after, _) = run(&mut s, 5_000.0, 3);
+    assert!(lines(&after).iter().all(|l| *l == "2") && !after.is_empty());
+    // the replaced version joined the history before the new one
+    let h = s.method_history("Demo", false, "methB");
+    let versions: Vec<(u32, &str)> = h.iter().map(|e| (e.version, e.source.as_str())).collect();
+    assert_eq!(versions, vec![(1, "methB\n\t^ 1\n"), (2, "methB\n\t^ 2")]);
+    // the running methA: is v1 still (R3)
+    let running = s.active_versions("Demo", false, "methA:");
+    assert_eq!(running.len(), 1);
+    assert_eq!((running[0].version, running[0].activations), (1, 1));
+    assert!(s
+        .stack(pid as u32)
+        .frames
+        .iter()
+        .any(|f| f.name == "Demo>>methA:"));
+}
+
+#[test]
+fn accept_keeps_the_category_and_a_compile_error_changes_nothing() {
+    let (mut s, _) = seeded();
+    assert!(s.accept("Demo", false, "methB\n\t^ 5").ok);
+    assert_eq!(
+        s.method_source("Demo", false, "methB").unwrap().category,
+        "demo"
+    );
+    assert!(s.accept("Demo", false, "fresh\n\t^ 5").ok);
+    let fresh = s.method_source("Demo", false, "fresh").unwrap();
+    assert_eq!(fresh.category, "as yet unclassified");
+    // line 2, column 7 of the submitted text; UTF-16 offsets for JS
+    let r = s.accept("Demo", false, "methB\n\t^ 3 + + ");
+    assert!(!r.ok);
+    let e = r.error.as_ref().unwrap();
+    assert_eq!(e.line, Some(2));
+    assert!(e.start.unwrap() >= 6);
+    assert_eq!(s.method_source("Demo", false, "methB").unwrap().version, 2);
+    assert_eq!(s.method_history("Demo", false, "methB").len(), 2);
+    let err = json(&r);
+    assert_eq!(err["ok"], false);
+    assert!(err["error"]["message"].is_string() && err.get("version").is_none());
+    assert!(!s.accept("NoSuchClass", false, "foo ^ 1").ok);
+}
+
+#[test]
+fn print_its_chain_a_print_string_and_do_its_report_their_value() {
+    let (mut s, _) = seeded();
+    run(&mut s, 5_000.0, 1);
+    let p = s.evaluate("| a | a := 3. a + 4", true).pid.unwrap();
+    let d = s.evaluate("#(1 $a 'b') size", false).pid.unwrap();
+    let bad = s
+        .evaluate("Object new printString: 3; yourself", true)
+        .pid
+        .unwrap();
+    let (out, events) = run(&mut s, 5_000.0, 4);
+    // the loop kept going meanwhile
+    assert!(lines(&out).iter().all(|l| *l == "1") && !out.is_empty());
+    let printed = |pid| {
+        events.iter().find_map(|e| match e {
+            Event::Printed { pid: p, text } if *p == pid => Some(text.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(printed(p).as_deref(), Some("7"));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Finished { pid, value } if *pid == d && value == "3")));
+    // an error in the print-it itself is an error event
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Error { pid, .. } if *pid == bad)));
+    let shown = json(&events);
+    assert!(shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "printed" && e["text"] == "7"));
+    assert!(!s.evaluate("3 +", true).ok);
+}
+
+#[test]
+fn file_in_do_its_run_hidden_and_fail_with_their_place() {
+    let mut s = Session::new().unwrap();
+    let r = s.file_in(
+        "ok.st",
+        "Smalltalk at: #Seen put: 41!\n(Smalltalk at: #Seen) + 1!\n",
+    );
+    assert!(r.ok, "{:?}", r.error.map(|e| e.message));
+    // the host's own do-its are not the user's processes
+    assert!(s.processes().is_empty());
+    assert!(s.run(1000.0).events.is_empty());
+    let r = s.file_in("bad.st", "3 + 4!\n\n1/0!\n");
+    let e = r.error.unwrap();
+    assert_eq!((e.line, e.col), (Some(3), Some(1)));
+    assert!(
+        e.message.starts_with("bad.st:3:1: ZeroDivide"),
+        "{}",
+        e.message
+    );
+    let r = s.file_in("wait.st", "(Delay forMilliseconds: 10) wait!\n");
+    assert!(r.error.unwrap().message.contains("Delay"));
+    let r = s.file_in("syntax.st", "3 +!\n");
+    let e = r.error.unwrap();
+    assert_eq!(e.line, Some(1));
+    assert!(!e.message.contains("syntax.st"), "{}", e.message);
+    assert!(s.processes().is_empty());
+}
+
+#[test]
+fn a_runaway_file_in_do_it_is_stopped() {
+    let mut s = Session::new().unwrap();
+    let start = s.instruction_count();
+    let r = s.file_in("loop.st", "[true] whileTrue!\n");
+    let e = r.error.unwrap();
+    assert!(e.message.contains("did not finish"), "{}", e.message);
+    let ran = s.instruction_count() - start;
+    assert!(ran >= FILE_IN_FUEL as f64 && ran < 2.0 * FILE_IN_FUEL as f64);
+    assert!(s.processes().is_empty());
+}
+
+#[test]
+fn warnings_come_back_with_the_reply() {
+    let mut s = Session::new().unwrap();
+    let src = "Object subclass: #W\n\tinstanceVariableNames: ''\n\tclassVariableNames: ''\n\tpackage: 'Demo'!\n\n!W methodsFor: 'x'!\nfoo\n\t^ Nowhere\n! !\n";
+    let r: Reply = s.file_in("w.st", src);
+    assert!(r.ok);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].starts_with("w.st:8:4: warning"),
+        "{:?}",
+        r.warnings
+    );
+    assert!(json(&r)["warnings"].is_array());
+    let r = s.accept("W", false, "bar\n\t^ Elsewhere");
+    assert!(r.ok && r.warnings.len() == 1, "{:?}", r.warnings);
+    // none: no field
+    assert!(json(&s.accept("W", false, "baz\n\t^ 1"))
+        .get("warnings")
+        .is_none());
+}
+
+#[test]
+fn classes_are_defined_exported_and_imported_and_a_bad_import_changes_nothing() {
+    let mut s = Session::new().unwrap();
+    let r = s.define_class(
+        "Object subclass: #Counter\n\tinstanceVariableNames: 'n'\n\tclassVariableNames: ''\n\tpackage: 'Demo'",
+    );
+    assert!(r.ok && r.name.as_deref() == Some("Counter"));
+    assert!(!s.define_class("3 + 4").ok);
+    assert!(
+        s.accept("Counter", false, "bump\n\tn := (n ifNil: [0]) + 1. ^ n")
+            .ok
+    );
+    assert!(s.accept("Integer", false, "double\n\t^ self * 2").ok);
+    assert_eq!(s.workspace_classes(), vec!["Counter".to_string()]);
+    let changed = s.changed_kernel_methods();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        (changed[0].class_name.as_str(), changed[0].selector.as_str()),
+        ("Integer", "double")
+    );
+    let file = s.export_workspace().text.unwrap();
+
+    let mut other = Session::new().unwrap();
+    let broken = file.replace("^ self * 2", "^ self * ");
+    let r = other.import_file("broken.st", &broken);
+    assert!(!r.ok);
+    assert!(
+        other.workspace_classes().is_empty(),
+        "a bad file changes nothing"
+    );
+    let r = other.import_file("workspace.st", &file);
+    assert!(r.ok, "{:?}", r.error.map(|e| e.message));
+    assert_eq!(other.workspace_classes(), vec!["Counter".to_string()]);
+    let p = other.evaluate("Counter new bump; bump", false).pid.unwrap();
+    let (_, events) = run(&mut other, 100_000.0, 1);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Finished { pid, value } if *pid == p && value == "2")));
+}
+
+#[test]
+fn run_reports_are_bounded_and_spelled_for_javascript() {
+    let mut s = Session::new().unwrap();
+    s.start("1 to: 2000 do: [:i | Transcript show: i printString; cr]");
+    let r: RunReport = s.run(10_000_000.0);
+    // the line being written (empty here) counts as one
+    assert_eq!(r.output.split('\n').count(), MAX_REPORT_LINES);
+    assert!(r.output.ends_with("2000\n"));
+    assert!(r.output_dropped > 0.0);
+    let j = json(&r);
+    for key in [
+        "status",
+        "outputDropped",
+        "tierEvents",
+        "gcDeferred",
+        "stallMs",
+        "startedAt",
+    ] {
+        assert!(j.get(key).is_some(), "{} in {}", key, j);
+    }
+    assert_eq!(j["events"][0]["kind"], "finished");
+}
+
+#[test]
+fn a_runaway_recursion_shows_a_short_stack_and_the_step_and_live_view_work() {
+    let mut s = Session::new().unwrap();
+    assert!(
+        s.accept("Object", false, "down: n\n\t^ self down: n + 1")
+            .ok
+    );
+    let pid = s.start("nil down: 0").pid.unwrap();
+    for _ in 0..100 {
+        if s.run(1_000_000.0)
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Error { .. }))
+        {
+            break;
+        }
+    }
+    let st = s.stack(pid as u32);
+    assert_eq!(st.state, "errored");
+    assert!(
+        st.elided > 1000 && st.frames.len() <= 60,
+        "{} {}",
+        st.elided,
+        st.frames.len()
+    );
+
+    let (mut s, pid) = seeded();
+    run(&mut s, 5_000.0, 1);
+    assert!(s.pause(pid as u32).ok);
+    let live = s.live_position(pid as u32).unwrap();
+    assert!(live
+        .iter()
+        .any(|f| f.selector == "methA:" && f.start < f.end));
+    let step = s.step(pid as u32, false);
+    assert_eq!(step.outcome, Some("stopped"));
+    assert!(s.terminate(pid as u32).ok);
+    s.run(1000.0);
+    assert!(s.live_position(pid as u32).is_none());
+    assert!(s.live_position(999).is_none());
+    assert!(!s.step(999, true).ok);
+}
