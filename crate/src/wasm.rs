@@ -452,7 +452,7 @@ struct StepReply {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DrawingReport {
-    commands: Vec<crate::interp::prims_draw::DrawCmd>,
+    commands: Vec<crate::interp::prims::draw::DrawCmd>,
     dropped: f64,
 }
 

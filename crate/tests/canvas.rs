@@ -1,8 +1,8 @@
-//! The Canvas drawing protocol (crate/kernel/Canvas.st, interp/prims_draw.rs):
+//! The Canvas drawing protocol (crate/kernel/Canvas.st, interp/prims/draw.rs):
 //! commands land in the VM's bounded buffer, bad arguments are Smalltalk
 //! errors (never panics), and a runaway drawing loop cannot grow memory.
 
-use livetalk::interp::prims_draw::{DrawCmd, MAX_DRAW_COMMANDS, MAX_DRAW_TEXT};
+use livetalk::interp::prims::draw::{DrawCmd, MAX_DRAW_COMMANDS, MAX_DRAW_TEXT};
 use livetalk::interp::EvalError;
 use livetalk::Vm;
 

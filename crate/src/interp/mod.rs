@@ -12,11 +12,7 @@ mod exec;
 mod fast;
 pub mod frame;
 pub mod host;
-mod prims;
-mod prims_coll;
-pub mod prims_draw;
-mod prims_num;
-mod prims_sys;
+pub mod prims;
 mod sched;
 mod tiering;
 
@@ -124,8 +120,8 @@ pub struct Vm {
     /// Transcript output not yet taken by the host.
     pub transcript: String,
     /// Canvas drawing commands not yet taken by the host (bounded:
-    /// see [`prims_draw::Drawing`]).
-    pub drawing: prims_draw::Drawing,
+    /// see [`prims::draw::Drawing`]).
+    pub drawing: prims::draw::Drawing,
     /// Maximum frames in one process.
     pub max_depth: usize,
     pub tier: TierMode,
@@ -298,7 +294,7 @@ impl Vm {
                 CACHE_SIZE
             ],
             transcript: String::new(),
-            drawing: prims_draw::Drawing::default(),
+            drawing: prims::draw::Drawing::default(),
             max_depth: 200_000,
             tier: TierMode::On,
             clock: default_clock(),

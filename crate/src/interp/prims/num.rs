@@ -1,12 +1,12 @@
 //! Named primitives for numbers (Number, Integer, Float, Fraction, Character, Object basics).
 //!
 //! Index of a name: `BASE + position in NAMED`. Same contract as
-//! [`super::prims`]: answer a value, fail (the Smalltalk fallback runs),
+//! [`super`]: answer a value, fail (the Smalltalk fallback runs),
 //! or `Done`; never panic.
 
-use super::classes::Format;
-use super::prims::PrimResult;
-use super::Vm;
+use super::PrimResult;
+use crate::interp::classes::Format;
+use crate::interp::Vm;
 use crate::object::{Body, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -164,7 +164,7 @@ pub fn call(vm: &mut Vm, name: &str, r: Value, args: &[Value], n: usize) -> Prim
 /// the point falls within -3 .. 16 digits, `1.0e16` style otherwise (the
 /// exponent in decimal).
 pub fn format_float_base(f: f64, base: u32) -> String {
-    if let Some(s) = super::prims::special_float(f) {
+    if let Some(s) = super::special_float(f) {
         return s.into();
     }
     let sign = if f < 0.0 { "-" } else { "" };

@@ -8,6 +8,11 @@
 //! stack and frames itself (`Done`: block evaluation, perform:, process
 //! switches). A primitive must never panic, whatever its arguments.
 
+mod coll;
+pub mod draw;
+mod num;
+mod sys;
+
 use super::classes::Format;
 use super::frame::{OnReturn, ProcState, UnwindAction};
 use super::sched::USER_PRIORITY;
@@ -146,9 +151,9 @@ pub fn primitive_index(p: &Pragma) -> Option<u16> {
                 list.iter().position(|n| n == name).map(|i| base + i as u16)
             };
             find(NAMED, NAMED_BASE)
-                .or_else(|| find(super::prims_num::NAMED, super::prims_num::BASE))
-                .or_else(|| find(super::prims_coll::NAMED, super::prims_coll::BASE))
-                .or_else(|| find(super::prims_sys::NAMED, super::prims_sys::BASE))
+                .or_else(|| find(num::NAMED, num::BASE))
+                .or_else(|| find(coll::NAMED, coll::BASE))
+                .or_else(|| find(sys::NAMED, sys::BASE))
         }
         _ => None,
     }
@@ -156,9 +161,9 @@ pub fn primitive_index(p: &Pragma) -> Option<u16> {
 
 pub fn primitive_name(i: u16) -> String {
     let ext = [
-        (super::prims_sys::BASE, super::prims_sys::NAMED),
-        (super::prims_coll::BASE, super::prims_coll::NAMED),
-        (super::prims_num::BASE, super::prims_num::NAMED),
+        (sys::BASE, sys::NAMED),
+        (coll::BASE, coll::NAMED),
+        (num::BASE, num::NAMED),
     ];
     for (base, list) in ext {
         if i >= base {
@@ -816,29 +821,29 @@ pub fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
                 Fail
             }
         }
-        p if p >= super::prims_sys::BASE => {
-            let name = super::prims_sys::NAMED
-                .get((p - super::prims_sys::BASE) as usize)
+        p if p >= sys::BASE => {
+            let name = sys::NAMED
+                .get((p - sys::BASE) as usize)
                 .copied()
                 .unwrap_or("");
             let args: Vec<Value> = vm.stack[n - argc..].to_vec();
-            super::prims_sys::call(vm, name, r, &args, n)
+            sys::call(vm, name, r, &args, n)
         }
-        p if p >= super::prims_coll::BASE => {
-            let name = super::prims_coll::NAMED
-                .get((p - super::prims_coll::BASE) as usize)
+        p if p >= coll::BASE => {
+            let name = coll::NAMED
+                .get((p - coll::BASE) as usize)
                 .copied()
                 .unwrap_or("");
             let args: Vec<Value> = vm.stack[n - argc..].to_vec();
-            super::prims_coll::call(vm, name, r, &args, n)
+            coll::call(vm, name, r, &args, n)
         }
-        p if p >= super::prims_num::BASE => {
-            let name = super::prims_num::NAMED
-                .get((p - super::prims_num::BASE) as usize)
+        p if p >= num::BASE => {
+            let name = num::NAMED
+                .get((p - num::BASE) as usize)
                 .copied()
                 .unwrap_or("");
             let args: Vec<Value> = vm.stack[n - argc..].to_vec();
-            super::prims_num::call(vm, name, r, &args, n)
+            num::call(vm, name, r, &args, n)
         }
         p if p >= NAMED_BASE => named(
             vm,
@@ -1631,7 +1636,7 @@ fn named(vm: &mut Vm, name: &str, r: Value, argc: usize, a: [Value; 4], n: usize
         },
         "printFloatExact" => Fail,
         // the drawing primitives (named in NAMED above) are prims_draw's
-        n if n.starts_with("draw") => super::prims_draw::call(vm, n, r, a),
+        n if n.starts_with("draw") => draw::call(vm, n, r, a),
         "basicIdentityHash" => {
             if r.is_obj() {
                 Value(Value::small(vm.heap.get(r).hash as i64))

@@ -1,12 +1,12 @@
 //! Named primitives for exceptions, blocks, contexts, processes and system services.
 //!
 //! Index of a name: `BASE + position in NAMED`. Same contract as
-//! [`super::prims`]: answer a value, fail (the Smalltalk fallback runs),
+//! [`super`]: answer a value, fail (the Smalltalk fallback runs),
 //! or `Done`; never panic.
 
-use super::frame::ProcState;
-use super::prims::PrimResult;
-use super::Vm;
+use super::PrimResult;
+use crate::interp::frame::ProcState;
+use crate::interp::Vm;
 use crate::object::{Body, Marker, Value};
 
 pub const BASE: u16 = 4000;

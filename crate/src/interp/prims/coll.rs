@@ -1,11 +1,11 @@
 //! Named primitives for collections, strings, symbols and streams.
 //!
 //! Index of a name: `BASE + position in NAMED`. Same contract as
-//! [`super::prims`]: answer a value, fail (the Smalltalk fallback runs),
+//! [`super`]: answer a value, fail (the Smalltalk fallback runs),
 //! or `Done`; never panic.
 
-use super::prims::PrimResult;
-use super::Vm;
+use super::PrimResult;
+use crate::interp::Vm;
 use crate::object::{Body, Value};
 
 pub const BASE: u16 = 3000;

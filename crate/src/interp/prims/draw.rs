@@ -10,8 +10,8 @@
 //! number, not finite, a negative size, an invalid colour, not a String)
 //! makes the primitive fail, so the Smalltalk fallback signals an error.
 
-use super::prims::PrimResult;
-use super::Vm;
+use super::PrimResult;
+use crate::interp::Vm;
 use crate::object::Value;
 
 /// Commands kept until the host takes them; beyond this the oldest are
