@@ -6,14 +6,17 @@ use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::object::{Body, Value};
 
-/// A 0-based index from a 1-based SmallInteger, if within `len`.
-fn check_index(i: Value, len: usize) -> Option<usize> {
-    let i = i.as_int()?;
-    if i >= 1 && (i as usize) <= len {
-        Some(i as usize - 1)
-    } else {
-        None
-    }
+/// A 0-based index from a 1-based SmallInteger, if within `len` (a
+/// SmallInteger may not fit a usize on a 32-bit target).
+pub(super) fn check_index(i: Value, len: usize) -> Option<usize> {
+    let i = usize::try_from(i.as_int()?).ok()?;
+    (1..=len).contains(&i).then(|| i - 1)
+}
+
+/// `start..start + count` if it ends within `len` (without overflow).
+fn span(start: usize, count: usize, len: usize) -> Option<std::ops::Range<usize>> {
+    let end = start.checked_add(count)?;
+    (end <= len).then_some(start..end)
 }
 
 pub(super) fn basic_at(vm: &mut Vm, c: Args) -> PrimResult {
@@ -100,11 +103,15 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     if stop < start {
         return Value(c.r);
     }
-    if start < 1 || rs < 1 {
-        return Fail;
-    }
-    let count = (stop - start + 1) as usize;
-    let (start, rs) = (start as usize - 1, rs as usize - 1);
+    // 0-based; a SmallInteger may not fit a usize on a 32-bit target
+    let (count, start, rs) = match (
+        usize::try_from(stop - start + 1),
+        usize::try_from(start - 1),
+        usize::try_from(rs - 1),
+    ) {
+        (Ok(count), Ok(start), Ok(rs)) => (count, start, rs),
+        _ => return Fail,
+    };
     let rc = vm.class_of(c.r);
     let named = vm.classes[rc as usize].inst_vars.len();
     let sc = vm.class_of(c.a2);
@@ -112,32 +119,31 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     let src: Result<Vec<Value>, Vec<u8>> = match vm.heap.try_get(c.a2).map(|o| &o.body) {
         Some(Body::Slots(s)) => {
             let s = &s[snamed.min(s.len())..];
-            if rs + count > s.len() {
-                return Fail;
+            match span(rs, count, s.len()) {
+                Some(from) => Ok(s[from].to_vec()),
+                None => return Fail,
             }
-            Ok(s[rs..rs + count].to_vec())
         }
-        Some(Body::Bytes(b)) => {
-            if rs + count > b.len() {
-                return Fail;
-            }
-            Err(b[rs..rs + count].to_vec())
-        }
+        Some(Body::Bytes(b)) => match span(rs, count, b.len()) {
+            Some(from) => Err(b[from].to_vec()),
+            None => return Fail,
+        },
         _ => return Fail,
     };
     match (vm.heap.try_get_mut(c.r).map(|o| &mut o.body), src) {
         (Some(Body::Slots(d)), Ok(v)) => {
-            if named + start + count > d.len() {
-                return Fail;
+            match start
+                .checked_add(named)
+                .and_then(|at| span(at, count, d.len()))
+            {
+                Some(to) => d[to].copy_from_slice(&v),
+                None => return Fail,
             }
-            d[named + start..named + start + count].copy_from_slice(&v);
         }
-        (Some(Body::Bytes(d)), Err(v)) => {
-            if start + count > d.len() {
-                return Fail;
-            }
-            d[start..start + count].copy_from_slice(&v);
-        }
+        (Some(Body::Bytes(d)), Err(v)) => match span(start, count, d.len()) {
+            Some(to) => d[to].copy_from_slice(&v),
+            None => return Fail,
+        },
         _ => return Fail,
     }
     Value(c.r)
@@ -169,4 +175,22 @@ pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
         rc
     };
     Value(vm.heap.alloc(class, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indices_and_spans_never_wrap() {
+        let len = 3;
+        let at = |i: i64| check_index(Value::small(i), len);
+        assert_eq!((at(0), at(1), at(3), at(4)), (None, Some(0), Some(2), None));
+        assert_eq!(at(-1), None);
+        assert_eq!(at((1 << 32) + 1), None);
+        assert_eq!(check_index(Value::NIL, len), None);
+        assert_eq!(span(1, 2, 3), Some(1..3));
+        assert_eq!(span(2, 2, 3), None);
+        assert_eq!(span(usize::MAX - 1, 4, 3), None);
+    }
 }

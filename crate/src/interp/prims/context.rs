@@ -257,10 +257,8 @@ pub(super) fn is_block(vm: &mut Vm, c: Args) -> PrimResult {
 /// names in a live Context (`r`).
 fn temp_slot(vm: &Vm, c: Args) -> Option<(usize, usize)> {
     let (pid, fi) = live_frame(vm, c.r)?;
-    let i = match c.a0.as_int() {
-        Some(i) if i >= 1 => i as usize - 1,
-        _ => return None,
-    };
+    // (a SmallInteger may not fit a usize on a 32-bit target)
+    let i = usize::try_from(c.a0.as_int()? - 1).ok()?;
     let f = &vm.frames_of(pid)[fi];
     if i >= f.code.num_temps as usize {
         return None;

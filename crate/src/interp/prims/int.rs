@@ -144,7 +144,8 @@ pub(super) fn bit_xor(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn bit_shift(vm: &mut Vm, c: Args) -> PrimResult {
     binary(vm, c, |vm, x, y| {
-        let s = y.to_i64().filter(|s| s.abs() <= 1 << 24)?;
+        // (unsigned_abs: -2^63 is out of range, not an overflow)
+        let s = y.to_i64().filter(|s| s.unsigned_abs() <= 1 << 24)?;
         Some(if s >= 0 {
             vm.int_from_big(x << s as usize)
         } else {

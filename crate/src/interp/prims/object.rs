@@ -3,6 +3,7 @@
 //! and `shallowCopy`.
 
 use super::class::class_id_of;
+use super::collection::check_index;
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::interp::classes::Format;
@@ -13,8 +14,9 @@ pub(super) fn basic_new(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn basic_new_sized(vm: &mut Vm, c: Args) -> PrimResult {
-    match c.a0.as_int() {
-        Some(s) if s >= 0 => instantiate(vm, c.r, Some(s as usize)),
+    // (a SmallInteger may not fit a usize on a 32-bit target)
+    match c.a0.as_int().map(usize::try_from) {
+        Some(Ok(size)) => instantiate(vm, c.r, Some(size)),
         _ => Fail,
     }
 }
@@ -61,21 +63,21 @@ fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
 pub(super) fn inst_var_at(vm: &mut Vm, c: Args) -> PrimResult {
     let class = vm.class_of(c.r);
     let named = vm.classes[class as usize].inst_vars.len();
-    match c.a0.as_int() {
-        Some(i) if i >= 1 && (i as usize) <= named => Value(vm.slot(c.r, i as usize - 1)),
-        _ => Fail,
+    match check_index(c.a0, named) {
+        Some(i) => Value(vm.slot(c.r, i)),
+        None => Fail,
     }
 }
 
 pub(super) fn inst_var_at_put(vm: &mut Vm, c: Args) -> PrimResult {
     let class = vm.class_of(c.r);
     let named = vm.classes[class as usize].inst_vars.len();
-    match c.a0.as_int() {
-        Some(i) if i >= 1 && (i as usize) <= named => {
-            vm.set_slot(c.r, i as usize - 1, c.a1);
+    match check_index(c.a0, named) {
+        Some(i) => {
+            vm.set_slot(c.r, i, c.a1);
             Value(c.a1)
         }
-        _ => Fail,
+        None => Fail,
     }
 }
 
