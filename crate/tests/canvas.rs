@@ -1,9 +1,9 @@
-//! The Canvas drawing protocol (crate/kernel/Canvas.st, interp/prims_draw.rs):
+//! The Canvas drawing protocol (crate/kernel/Canvas.st, interp/prims/draw.rs):
 //! commands land in the VM's bounded buffer, bad arguments are Smalltalk
 //! errors (never panics), and a runaway drawing loop cannot grow memory.
 
 use livetalk::host::EvalError;
-use livetalk::interp::prims_draw::{DrawCmd, MAX_DRAW_COMMANDS, MAX_DRAW_TEXT};
+use livetalk::interp::prims::draw::{DrawCmd, MAX_DRAW_COMMANDS, MAX_DRAW_TEXT};
 use livetalk::Vm;
 
 fn vm() -> Vm {

@@ -44,7 +44,7 @@ impl Vm {
             if code.info.primitive != 0 {
                 format!(
                     " primitive {}",
-                    crate::interp::primitive_name(code.info.primitive)
+                    crate::interp::prims::primitive_name(code.info.primitive)
                 )
             } else {
                 String::new()

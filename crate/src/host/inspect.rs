@@ -109,7 +109,7 @@ impl Vm {
         let class = self.class_of(v);
         let cname = self.classes[class as usize].name.clone();
         match self.heap.try_get(v).map(|o| &o.body) {
-            Some(Body::Float(f)) => crate::interp::format_float(*f),
+            Some(Body::Float(f)) => crate::interp::prims::float::format_float(*f),
             Some(Body::Large(b)) => b.to_string(),
             Some(Body::Bytes(b)) if class == self.k.byte_symbol => {
                 format!("#{}", b.iter().map(|&c| c as char).collect::<String>())

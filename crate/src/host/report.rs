@@ -304,7 +304,7 @@ pub struct StepReply {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DrawingReport {
-    pub commands: Vec<crate::interp::prims_draw::DrawCmd>,
+    pub commands: Vec<crate::interp::prims::draw::DrawCmd>,
     pub dropped: f64,
 }
 

@@ -12,11 +12,7 @@ mod exec;
 mod fast;
 pub mod frame;
 mod isolate;
-mod prims;
-mod prims_coll;
-pub mod prims_draw;
-mod prims_num;
-mod prims_sys;
+pub mod prims;
 mod sched;
 mod tiering;
 
@@ -33,7 +29,6 @@ pub(crate) use exec::{holds_on, order_tagged};
 pub use exec::{Outcome, CLOCK_CHECK, NO_PROC};
 pub use frame::{ErrorInfo, ProcState};
 pub use isolate::SetAside;
-pub use prims::{format_float, primitive_name};
 pub use sched::USER_PRIORITY;
 
 /// Class ids the VM itself needs to know.
@@ -126,8 +121,8 @@ pub struct Vm {
     /// Transcript output not yet taken by the host.
     pub transcript: String,
     /// Canvas drawing commands not yet taken by the host (bounded:
-    /// see [`prims_draw::Drawing`]).
-    pub drawing: prims_draw::Drawing,
+    /// see [`prims::draw::Drawing`]).
+    pub drawing: prims::draw::Drawing,
     /// Maximum frames in one process.
     pub max_depth: usize,
     pub tier: TierMode,
@@ -269,7 +264,7 @@ impl Vm {
                 CACHE_SIZE
             ],
             transcript: String::new(),
-            drawing: prims_draw::Drawing::default(),
+            drawing: prims::draw::Drawing::default(),
             max_depth: 200_000,
             tier: TierMode::On,
             clock: default_clock(),

@@ -10,8 +10,7 @@
 //! number, not finite, a negative size, an invalid colour, not a String)
 //! makes the primitive fail, so the Smalltalk fallback signals an error.
 
-use super::prims::PrimResult;
-use super::Vm;
+use super::{Args, PrimResult, Vm};
 use crate::object::Value;
 
 /// Commands kept until the host takes them; beyond this the oldest are
@@ -328,55 +327,75 @@ fn size(vm: &Vm, v: Value) -> Option<f64> {
     coord(vm, v).filter(|f| *f >= 0.0)
 }
 
-/// Runs drawing primitive `name` (receiver `r`, arguments `a`). Answers
-/// the receiver, or fails on a bad argument.
-pub fn call(vm: &mut Vm, name: &str, r: Value, a: [Value; 4]) -> PrimResult {
-    let cmd = match name {
-        "drawClear" => Some(DrawCmd::Clear),
-        "drawColor" => vm
-            .str_of(a[0])
-            .and_then(|s| css_color(&s))
-            .map(|color| DrawCmd::Color { color }),
-        "drawFillRect" => (|| {
-            Some(DrawCmd::FillRect {
-                x: coord(vm, a[0])?,
-                y: coord(vm, a[1])?,
-                w: size(vm, a[2])?,
-                h: size(vm, a[3])?,
-            })
-        })(),
-        "drawFillCircle" => (|| {
-            Some(DrawCmd::FillCircle {
-                x: coord(vm, a[0])?,
-                y: coord(vm, a[1])?,
-                r: size(vm, a[2])?,
-            })
-        })(),
-        "drawLine" => (|| {
-            Some(DrawCmd::Line {
-                x1: coord(vm, a[0])?,
-                y1: coord(vm, a[1])?,
-                x2: coord(vm, a[2])?,
-                y2: coord(vm, a[3])?,
-            })
-        })(),
-        "drawText" => (|| {
-            let text: String = vm.str_of(a[0])?.chars().take(MAX_DRAW_TEXT).collect();
-            Some(DrawCmd::Text {
-                text,
-                x: coord(vm, a[1])?,
-                y: coord(vm, a[2])?,
-            })
-        })(),
-        _ => None,
-    };
+/// Appends `cmd` to the drawing and answers the receiver; fails when
+/// there is no command (a bad argument).
+fn draw(vm: &mut Vm, c: Args, cmd: Option<DrawCmd>) -> PrimResult {
     match cmd {
-        Some(c) => {
-            vm.drawing.push(c);
-            PrimResult::Value(r)
+        Some(cmd) => {
+            vm.drawing.push(cmd);
+            PrimResult::Value(c.r)
         }
         None => PrimResult::Fail,
     }
+}
+
+pub(super) fn clear(vm: &mut Vm, c: Args) -> PrimResult {
+    draw(vm, c, Some(DrawCmd::Clear))
+}
+
+pub(super) fn color(vm: &mut Vm, c: Args) -> PrimResult {
+    let cmd = vm
+        .str_of(c.a0)
+        .and_then(|s| css_color(&s))
+        .map(|color| DrawCmd::Color { color });
+    draw(vm, c, cmd)
+}
+
+pub(super) fn fill_rect(vm: &mut Vm, c: Args) -> PrimResult {
+    let cmd = (|| {
+        Some(DrawCmd::FillRect {
+            x: coord(vm, c.a0)?,
+            y: coord(vm, c.a1)?,
+            w: size(vm, c.a2)?,
+            h: size(vm, c.a3)?,
+        })
+    })();
+    draw(vm, c, cmd)
+}
+
+pub(super) fn fill_circle(vm: &mut Vm, c: Args) -> PrimResult {
+    let cmd = (|| {
+        Some(DrawCmd::FillCircle {
+            x: coord(vm, c.a0)?,
+            y: coord(vm, c.a1)?,
+            r: size(vm, c.a2)?,
+        })
+    })();
+    draw(vm, c, cmd)
+}
+
+pub(super) fn line(vm: &mut Vm, c: Args) -> PrimResult {
+    let cmd = (|| {
+        Some(DrawCmd::Line {
+            x1: coord(vm, c.a0)?,
+            y1: coord(vm, c.a1)?,
+            x2: coord(vm, c.a2)?,
+            y2: coord(vm, c.a3)?,
+        })
+    })();
+    draw(vm, c, cmd)
+}
+
+pub(super) fn text(vm: &mut Vm, c: Args) -> PrimResult {
+    let cmd = (|| {
+        let text: String = vm.str_of(c.a0)?.chars().take(MAX_DRAW_TEXT).collect();
+        Some(DrawCmd::Text {
+            text,
+            x: coord(vm, c.a1)?,
+            y: coord(vm, c.a2)?,
+        })
+    })();
+    draw(vm, c, cmd)
 }
 
 #[cfg(test)]

@@ -1,0 +1,387 @@
+//! Contexts, blocks and sends: evaluating blocks (Squeak's 201-206),
+//! `perform:` (83, 84), and the Context objects that stand for
+//! activations (sender, receiver, temporaries, returning and restarting,
+//! the handler search of exceptions).
+
+use super::string::selector_arity;
+use super::PrimResult::{self, *};
+use super::{Args, Vm};
+use crate::interp::frame::{OnReturn, UnwindAction};
+use crate::object::{Body, Marker, Value};
+
+impl Vm {
+    /// The Context object of frame `serial` of process `pid` (the same
+    /// object each time while the frame lives).
+    pub(crate) fn new_context(&mut self, pid: usize, serial: u64) -> Value {
+        let active = self.active;
+        let frames = if pid == active {
+            &mut self.frames
+        } else {
+            &mut self.procs[pid].frames
+        };
+        let fi = frames.iter().rposition(|f| f.serial == serial);
+        if let Some(fi) = fi {
+            if frames[fi].ctx != Value::NIL {
+                return frames[fi].ctx;
+            }
+        }
+        let process = self.procs[pid].obj;
+        let ctx = self
+            .heap
+            .alloc(self.k.context, Body::Context { process, serial });
+        if let Some(fi) = fi {
+            let frames = if pid == active {
+                &mut self.frames
+            } else {
+                &mut self.procs[pid].frames
+            };
+            frames[fi].ctx = ctx;
+        }
+        ctx
+    }
+}
+
+/// (process id, frame index if the frame is still alive) of a Context.
+fn ctx_frame(vm: &Vm, ctx: Value) -> Option<(usize, Option<usize>)> {
+    let (process, serial) = ctx_key(vm, ctx)?;
+    let pid = match vm.heap.try_get(process).map(|o| &o.body) {
+        Some(Body::Process(p)) => *p as usize,
+        _ => return None,
+    };
+    let frames = if pid == vm.active {
+        &vm.frames
+    } else {
+        &vm.procs.get(pid)?.frames
+    };
+    Some((pid, frames.iter().rposition(|f| f.serial == serial)))
+}
+
+/// What identifies a Context's activation: its process and frame serial.
+fn ctx_key(vm: &Vm, ctx: Value) -> Option<(Value, u64)> {
+    match vm.heap.try_get(ctx).map(|o| &o.body) {
+        Some(Body::Context { process, serial }) => Some((*process, *serial)),
+        _ => None,
+    }
+}
+
+/// (process id, frame index) of a Context whose activation is alive.
+fn live_frame(vm: &Vm, ctx: Value) -> Option<(usize, usize)> {
+    match ctx_frame(vm, ctx)? {
+        (pid, Some(fi)) => Some((pid, fi)),
+        _ => None,
+    }
+}
+
+pub(super) fn perform(vm: &mut Vm, c: Args) -> PrimResult {
+    // perform: sel with: ... — drop the selector, send
+    if c.argc == 0 {
+        return Fail;
+    }
+    let sel = c.a0;
+    if vm.class_of(sel) != vm.k.byte_symbol {
+        return Fail;
+    }
+    if selector_arity(vm, sel) != Some(c.argc - 1) {
+        return Fail;
+    }
+    vm.stack.remove(c.n - c.argc);
+    vm.send(sel, c.argc - 1, None);
+    Done
+}
+
+pub(super) fn perform_with_arguments(vm: &mut Vm, c: Args) -> PrimResult {
+    let sel = c.a0;
+    let args: Vec<Value> = match vm.heap.try_get(c.a1).map(|o| &o.body) {
+        Some(Body::Slots(s)) if vm.class_of(c.a1) == vm.k.array => s.clone(),
+        _ => return Fail,
+    };
+    if vm.class_of(sel) != vm.k.byte_symbol || selector_arity(vm, sel) != Some(args.len()) {
+        return Fail;
+    }
+    vm.stack.truncate(c.n - c.argc);
+    let k = args.len();
+    vm.stack.extend(args);
+    vm.send(sel, k, None);
+    Done
+}
+
+/// The argument count of a block.
+fn block_num_args(vm: &Vm, closure: Value) -> Option<usize> {
+    match vm.heap.try_get(closure).map(|o| &o.body) {
+        Some(Body::Closure(b)) => Some(b.code.num_args as usize),
+        _ => None,
+    }
+}
+
+pub(super) fn block_value(vm: &mut Vm, c: Args) -> PrimResult {
+    if block_num_args(vm, c.r) != Some(c.argc) {
+        return Fail;
+    }
+    if vm.activate_block(c.r, c.argc, OnReturn::Push) {
+        Done
+    } else {
+        Fail
+    }
+}
+
+pub(super) fn block_value_with_arguments(vm: &mut Vm, c: Args) -> PrimResult {
+    let items: Vec<Value> = match vm.heap.try_get(c.a0).map(|o| &o.body) {
+        Some(Body::Slots(s)) if vm.class_of(c.a0) == vm.k.array => s.clone(),
+        _ => return Fail,
+    };
+    let k = items.len();
+    if block_num_args(vm, c.r) != Some(k) {
+        return Fail;
+    }
+    vm.stack.truncate(c.n - c.argc);
+    vm.stack.extend(items);
+    if vm.activate_block(c.r, k, OnReturn::Push) {
+        Done
+    } else {
+        Fail
+    }
+}
+
+pub(super) fn closure_method(vm: &mut Vm, c: Args) -> PrimResult {
+    match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Closure(b)) => Value(b.method),
+        _ => Fail,
+    }
+}
+
+pub(super) fn closure_receiver(vm: &mut Vm, c: Args) -> PrimResult {
+    match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Closure(b)) => Value(b.receiver),
+        _ => Fail,
+    }
+}
+
+pub(super) fn num_args(vm: &mut Vm, c: Args) -> PrimResult {
+    match block_num_args(vm, c.r) {
+        Some(k) => Value(Value::small(k as i64)),
+        None => Fail,
+    }
+}
+
+pub(super) fn closure_outer_context(vm: &mut Vm, c: Args) -> PrimResult {
+    // the activation that created the closure, while it is alive
+    let (process, outer) = match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Closure(b)) => (b.process, b.outer),
+        _ => return Fail,
+    };
+    let pid = match vm.heap.try_get(process).map(|o| &o.body) {
+        Some(Body::Process(p)) => *p as usize,
+        _ => return Value(Value::NIL),
+    };
+    let alive = pid < vm.procs.len() && (vm.frames_of(pid)).iter().any(|f| f.serial == outer);
+    if alive {
+        Value(vm.new_context(pid, outer))
+    } else {
+        Value(Value::NIL)
+    }
+}
+
+/// Runs `read` on the frame of Context `ctx` (process id, frame index):
+/// fails if `ctx` is not a Context, answers nil once its activation has
+/// returned. A frame inside an inlined callee's body would answer its
+/// caller's pc there, and skip the callee as a sender: the interpreter's
+/// frames first.
+fn read_frame(
+    vm: &mut Vm,
+    ctx: Value,
+    read: impl FnOnce(&mut Vm, usize, usize) -> Value,
+) -> PrimResult {
+    vm.materialize_if_inlined();
+    match ctx_frame(vm, ctx) {
+        Some((pid, Some(fi))) => Value(read(vm, pid, fi)),
+        Some((_, None)) => Value(Value::NIL),
+        None => Fail,
+    }
+}
+
+pub(super) fn sender(vm: &mut Vm, c: Args) -> PrimResult {
+    read_frame(vm, c.r, |vm, pid, fi| {
+        if fi == 0 {
+            Value::NIL
+        } else {
+            let s = vm.frames_of(pid)[fi - 1].serial;
+            vm.new_context(pid, s)
+        }
+    })
+}
+
+pub(super) fn receiver(vm: &mut Vm, c: Args) -> PrimResult {
+    read_frame(vm, c.r, |vm, pid, fi| vm.frames_of(pid)[fi].receiver)
+}
+
+pub(super) fn method(vm: &mut Vm, c: Args) -> PrimResult {
+    read_frame(vm, c.r, |vm, pid, fi| vm.frames_of(pid)[fi].method)
+}
+
+pub(super) fn pc(vm: &mut Vm, c: Args) -> PrimResult {
+    read_frame(vm, c.r, |vm, pid, fi| {
+        Value::small(vm.frames_of(pid)[fi].pc as i64)
+    })
+}
+
+pub(super) fn selector(vm: &mut Vm, c: Args) -> PrimResult {
+    read_frame(vm, c.r, |vm, pid, fi| {
+        let s = vm.frames_of(pid)[fi].code.info.selector.clone();
+        vm.intern(&s)
+    })
+}
+
+pub(super) fn print_name(vm: &mut Vm, c: Args) -> PrimResult {
+    read_frame(vm, c.r, |vm, pid, fi| {
+        let s = vm.frames_of(pid)[fi].code.print_name();
+        vm.new_string(&s)
+    })
+}
+
+pub(super) fn is_dead(vm: &mut Vm, c: Args) -> PrimResult {
+    vm.materialize_if_inlined();
+    match ctx_frame(vm, c.r) {
+        Some((_, fi)) => Value(Value::bool(fi.is_none())),
+        None => Fail,
+    }
+}
+
+pub(super) fn is_block(vm: &mut Vm, c: Args) -> PrimResult {
+    match live_frame(vm, c.r) {
+        Some((pid, fi)) => Value(Value::bool(vm.frames_of(pid)[fi].code.is_block)),
+        None => Fail,
+    }
+}
+
+/// (process id, stack index) of the temporary a 1-based index (`a0`)
+/// names in a live Context (`r`).
+fn temp_slot(vm: &Vm, c: Args) -> Option<(usize, usize)> {
+    let (pid, fi) = live_frame(vm, c.r)?;
+    // (a SmallInteger may not fit a usize on a 32-bit target)
+    let i = usize::try_from(c.a0.as_int()? - 1).ok()?;
+    let f = &vm.frames_of(pid)[fi];
+    if i >= f.code.num_temps as usize {
+        return None;
+    }
+    Some((pid, f.bp as usize + i))
+}
+
+pub(super) fn temp_at(vm: &mut Vm, c: Args) -> PrimResult {
+    match temp_slot(vm, c) {
+        Some((pid, at)) => Value(vm.stack_of(pid).get(at).copied().unwrap_or(Value::NIL)),
+        None => Fail,
+    }
+}
+
+pub(super) fn temp_at_put(vm: &mut Vm, c: Args) -> PrimResult {
+    let (pid, at) = match temp_slot(vm, c) {
+        Some(x) => x,
+        None => return Fail,
+    };
+    let stack = if pid == vm.active {
+        &mut vm.stack
+    } else {
+        &mut vm.procs[pid].stack
+    };
+    if let Some(x) = stack.get_mut(at) {
+        *x = c.a1;
+    }
+    Value(c.a1)
+}
+
+pub(super) fn receiver_put(vm: &mut Vm, c: Args) -> PrimResult {
+    // aContext primReceiver: obj — for retryUsing:
+    let (pid, fi) = match live_frame(vm, c.r) {
+        Some(x) => x,
+        None => return Fail,
+    };
+    let (frames, stack) = if pid == vm.active {
+        (&mut vm.frames, &mut vm.stack)
+    } else {
+        let p = &mut vm.procs[pid];
+        (&mut p.frames, &mut p.stack)
+    };
+    let f = &mut frames[fi];
+    if f.code.is_block {
+        return Fail;
+    }
+    f.receiver = c.a0;
+    let at = (f.bp as usize).wrapping_sub(1);
+    if let Some(x) = stack.get_mut(at) {
+        *x = c.a0;
+    }
+    Value(c.r)
+}
+
+/// Unwinds the active process to a live Context (`r`) of it, popping
+/// the primitive's own receiver and arguments first.
+fn unwind_to(vm: &mut Vm, c: Args, action: UnwindAction) -> PrimResult {
+    vm.materialize_if_inlined();
+    let (pid, fi) = match live_frame(vm, c.r) {
+        Some(x) => x,
+        None => return Fail,
+    };
+    if pid != vm.active {
+        return Fail;
+    }
+    let serial = vm.frames[fi].serial;
+    c.pop(vm);
+    vm.unwind(serial, action);
+    Done
+}
+
+pub(super) fn return_value(vm: &mut Vm, c: Args) -> PrimResult {
+    unwind_to(vm, c, UnwindAction::ReturnFrom(c.a0))
+}
+
+pub(super) fn restart(vm: &mut Vm, c: Args) -> PrimResult {
+    unwind_to(vm, c, UnwindAction::Restart)
+}
+
+pub(super) fn find_handler(vm: &mut Vm, c: Args) -> PrimResult {
+    vm.materialize_if_inlined();
+    // first handler frame at or below the receiver context
+    let (pid, fi) = match ctx_frame(vm, c.r) {
+        Some((p, Some(f))) => (p, f),
+        Some((_, None)) => return Value(Value::NIL),
+        None => return Fail,
+    };
+    let frames = vm.frames_of(pid);
+    let found = frames[..=fi]
+        .iter()
+        .rposition(|f| f.code.info.marker == Marker::Handler && !f.code.is_block)
+        .map(|i| frames[i].serial);
+    match found {
+        Some(s) => Value(vm.new_context(pid, s)),
+        None => Value(Value::NIL),
+    }
+}
+
+pub(super) fn equal(vm: &mut Vm, c: Args) -> PrimResult {
+    match (ctx_key(vm, c.r), ctx_key(vm, c.a0)) {
+        (Some(x), Some(y)) => Value(Value::bool(x == y)),
+        (Some(_), None) => Value(Value::FALSE),
+        _ => Fail,
+    }
+}
+
+pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
+    match ctx_key(vm, c.r) {
+        Some((_, serial)) => Value(Value::small((serial & 0x0FFF_FFFF) as i64)),
+        None => Fail,
+    }
+}
+
+pub(super) fn home(vm: &mut Vm, c: Args) -> PrimResult {
+    // the method activation a block activation belongs to
+    let (pid, fi) = match live_frame(vm, c.r) {
+        Some(x) => x,
+        None => return Fail,
+    };
+    let frames = vm.frames_of(pid);
+    let home = frames[fi].home;
+    if !frames.iter().any(|f| f.serial == home) {
+        return Value(Value::NIL);
+    }
+    Value(vm.new_context(pid, home))
+}

@@ -1,0 +1,311 @@
+//! Integer primitives: SmallInteger and LargeInteger arithmetic,
+//! comparison and bit operations (Squeak's 1-17, 20, 40), printing,
+//! parsing, hashing and primality; and the VM's conversions between
+//! Integer values and `BigInt`.
+
+use super::PrimResult::{self, *};
+use super::{Args, Vm};
+use crate::object::{Body, Value};
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+
+impl Vm {
+    /// An Integer value from a BigInt (SmallInteger when it fits).
+    pub fn int_from_big(&mut self, n: BigInt) -> Value {
+        if let Some(i) = n.to_i64() {
+            if let Some(v) = Value::int(i) {
+                return v;
+            }
+        }
+        let class = if n.is_negative() {
+            self.k.large_negative
+        } else {
+            self.k.large_positive
+        };
+        self.heap.alloc(class, Body::Large(Box::new(n)))
+    }
+
+    /// An Integer value from an i128 (SmallInteger when it fits).
+    pub fn int_from_i128(&mut self, n: i128) -> Value {
+        if let Ok(i) = i64::try_from(n) {
+            if let Some(v) = Value::int(i) {
+                return v;
+            }
+        }
+        self.int_from_big(BigInt::from(n))
+    }
+
+    /// Any Integer as a BigInt.
+    pub fn to_big(&self, v: Value) -> Option<BigInt> {
+        if let Some(i) = v.as_int() {
+            return Some(BigInt::from(i));
+        }
+        match self.heap.try_get(v).map(|o| &o.body) {
+            Some(Body::Large(b)) => Some((**b).clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Runs `op` on the receiver and argument as BigInts; fails unless both
+/// are Integers and `op` answers.
+fn binary(
+    vm: &mut Vm,
+    c: Args,
+    op: impl FnOnce(&mut Vm, BigInt, BigInt) -> Option<Value>,
+) -> PrimResult {
+    match (vm.to_big(c.r), vm.to_big(c.a0)) {
+        (Some(x), Some(y)) => op(vm, x, y).map_or(Fail, Value),
+        _ => Fail,
+    }
+}
+
+pub(super) fn add(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| Some(vm.int_from_big(x + y)))
+}
+
+pub(super) fn sub(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| Some(vm.int_from_big(x - y)))
+}
+
+pub(super) fn lt(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |_, x, y| Some(Value::bool(x < y)))
+}
+
+pub(super) fn gt(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |_, x, y| Some(Value::bool(x > y)))
+}
+
+pub(super) fn le(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |_, x, y| Some(Value::bool(x <= y)))
+}
+
+pub(super) fn ge(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |_, x, y| Some(Value::bool(x >= y)))
+}
+
+pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |_, x, y| Some(Value::bool(x == y)))
+}
+
+pub(super) fn ne(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |_, x, y| Some(Value::bool(x != y)))
+}
+
+pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| Some(vm.int_from_big(x * y)))
+}
+
+pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| {
+        if y.is_zero() || !(&x % &y).is_zero() {
+            return None;
+        }
+        Some(vm.int_from_big(x / y))
+    })
+}
+
+pub(super) fn modulo(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| {
+        (!y.is_zero()).then(|| vm.int_from_big(x.mod_floor(&y)))
+    })
+}
+
+pub(super) fn div_floor(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| {
+        (!y.is_zero()).then(|| vm.int_from_big(x.div_floor(&y)))
+    })
+}
+
+pub(super) fn quo(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| {
+        (!y.is_zero()).then(|| vm.int_from_big(x / y))
+    })
+}
+
+pub(super) fn rem(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| {
+        (!y.is_zero()).then(|| vm.int_from_big(x % y))
+    })
+}
+
+pub(super) fn bit_and(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| Some(vm.int_from_big(x & y)))
+}
+
+pub(super) fn bit_or(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| Some(vm.int_from_big(x | y)))
+}
+
+pub(super) fn bit_xor(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| Some(vm.int_from_big(x ^ y)))
+}
+
+pub(super) fn bit_shift(vm: &mut Vm, c: Args) -> PrimResult {
+    binary(vm, c, |vm, x, y| {
+        // (unsigned_abs: -2^63 is out of range, not an overflow)
+        let s = y.to_i64().filter(|s| s.unsigned_abs() <= 1 << 24)?;
+        Some(if s >= 0 {
+            vm.int_from_big(x << s as usize)
+        } else {
+            vm.int_from_big(x >> (-s) as usize)
+        })
+    })
+}
+
+pub(super) fn as_float(vm: &mut Vm, c: Args) -> PrimResult {
+    match vm.to_big(c.r).and_then(|b| b.to_f64()) {
+        Some(f) => Value(vm.new_float(f)),
+        None => Fail,
+    }
+}
+
+pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
+    let base = if c.argc > 0 {
+        c.a0.as_int().unwrap_or(10)
+    } else {
+        10
+    };
+    if !(2..=36).contains(&base) {
+        return Fail;
+    }
+    match vm.to_big(c.r) {
+        Some(b) => {
+            let s = b.to_str_radix(base as u32).to_uppercase();
+            Value(vm.new_string(&s))
+        }
+        None => Fail,
+    }
+}
+
+pub(super) fn gcd(vm: &mut Vm, c: Args) -> PrimResult {
+    match (vm.to_big(c.r), vm.to_big(c.a0)) {
+        (Some(x), Some(y)) => Value(vm.int_from_big(x.gcd(&y))),
+        _ => Fail,
+    }
+}
+
+pub(super) fn high_bit(vm: &mut Vm, c: Args) -> PrimResult {
+    match vm.to_big(c.r) {
+        Some(x) => Value(Value::small(x.bits() as i64)),
+        None => Fail,
+    }
+}
+
+pub(super) fn sqrt_floor(vm: &mut Vm, c: Args) -> PrimResult {
+    match vm.to_big(c.r) {
+        Some(x) if !x.is_negative() => Value(vm.int_from_big(x.sqrt())),
+        _ => Fail,
+    }
+}
+
+pub(super) fn from_string(vm: &mut Vm, c: Args) -> PrimResult {
+    let s = match vm.str_of(c.r) {
+        Some(s) => s,
+        None => return Fail,
+    };
+    let base = c.a0.as_int().unwrap_or(10);
+    if !(2..=36).contains(&base) {
+        return Fail;
+    }
+    match BigInt::parse_bytes(s.trim().as_bytes(), base as u32) {
+        Some(b) => Value(vm.int_from_big(b)),
+        None => Value(Value::NIL),
+    }
+}
+
+pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
+    match vm.to_big(c.r) {
+        Some(b) => {
+            if let Some(i) = b.to_i64() {
+                if let Some(v) = Value::int(i) {
+                    return Value(v);
+                }
+            }
+            let (sign, bytes) = b.to_bytes_le();
+            let mut h: u64 = 0xcbf29ce484222325;
+            for byte in bytes {
+                h ^= byte as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            if sign == num_bigint::Sign::Minus {
+                h = !h;
+            }
+            Value(Value::small((h & 0x0FFF_FFFF) as i64))
+        }
+        None => Fail,
+    }
+}
+
+pub(super) fn is_probably_prime(vm: &mut Vm, c: Args) -> PrimResult {
+    match vm.to_big(c.r) {
+        Some(n) => Value(Value::bool(probably_prime(&n))),
+        None => Fail,
+    }
+}
+
+/// Miller-Rabin with the first prime bases: exact for n < 3.3e24, and
+/// wrong with probability below 4^-20 beyond.
+fn probably_prime(n: &BigInt) -> bool {
+    const BASES: [u32; 20] = [
+        2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71,
+    ];
+    let two = BigInt::from(2);
+    if n < &two {
+        return false;
+    }
+    for &p in BASES.iter() {
+        let p = BigInt::from(p);
+        if n == &p {
+            return true;
+        }
+        if (n % &p).is_zero() {
+            return false;
+        }
+    }
+    let one = BigInt::one();
+    let n1 = n - &one;
+    let mut d = n1.clone();
+    let mut s = 0u64;
+    while d.is_even() {
+        d >>= 1;
+        s += 1;
+    }
+    'bases: for &a in BASES.iter() {
+        let mut x = BigInt::from(a).modpow(&d, n);
+        if x == one || x == n1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = (&x * &x) % n;
+            if x == n1 {
+                continue 'bases;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primality() {
+        let p = |n: i64| probably_prime(&BigInt::from(n));
+        let primes: Vec<i64> = (0..60).filter(|&n| p(n)).collect();
+        assert_eq!(
+            primes,
+            vec![2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59]
+        );
+        assert!(p(7919));
+        assert!(!p(3215031751)); // strong pseudoprime to 2, 3, 5, 7
+        assert!(p(2305843009213693951)); // 2^61 - 1
+        assert!(!p(-7));
+        let m89 = (BigInt::one() << 89usize) - 1;
+        assert!(probably_prime(&m89));
+        assert!(!probably_prime(&(&m89 + 2)));
+    }
+}

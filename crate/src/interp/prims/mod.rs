@@ -1,0 +1,681 @@
+//! Primitives: the operations kernel methods cannot express in
+//! Smalltalk, in one table ([`PRIMS`]) indexed by a compiled method's
+//! `info.primitive`. Numbered ones follow Squeak's numbering and their
+//! index is their number; named ones (`<primitive: 'name'>`) follow from
+//! [`NAMED_BASE`]. This file holds the table, the pragma lookups and the
+//! dispatch; the primitives themselves live in one file per subject.
+//!
+//! A primitive either answers a value, fails (the method's Smalltalk
+//! fallback code runs — that is how errors such as ZeroDivide or bad
+//! indices are raised, in Smalltalk), or has already rearranged the
+//! stack and frames itself (`Done`: block evaluation, perform:, process
+//! switches). A primitive must never panic, whatever its arguments.
+
+mod class;
+mod collection;
+mod context;
+pub mod draw;
+pub mod float;
+mod int;
+mod object;
+mod process;
+mod string;
+mod system;
+
+use super::Vm;
+use crate::object::Value;
+use crate::syntax::ast::Pragma;
+
+/// What a primitive did.
+pub(crate) enum PrimResult {
+    /// It answers this value (the caller pops the receiver and arguments).
+    Value(Value),
+    /// It failed: the method's Smalltalk code runs instead.
+    Fail,
+    /// It has rearranged the stack and frames itself.
+    Done,
+}
+
+/// The receiver and arguments of a primitive call, read off the stack
+/// (where they also stay until the primitive answers).
+#[derive(Clone, Copy)]
+pub(crate) struct Args {
+    /// The receiver.
+    pub r: Value,
+    /// The first four arguments; nil past `argc`.
+    pub a0: Value,
+    pub a1: Value,
+    pub a2: Value,
+    pub a3: Value,
+    /// How many arguments the send passed.
+    pub argc: usize,
+    /// The stack height at the call: the receiver is at `n - argc - 1`.
+    pub n: usize,
+}
+
+impl Args {
+    /// Pops the receiver and arguments (for a primitive that then
+    /// unwinds: `Done`).
+    pub fn pop(self, vm: &mut Vm) {
+        vm.stack.truncate(self.n - self.argc - 1);
+    }
+
+    /// Pops the receiver and arguments and pushes `v`: the answer of a
+    /// primitive that then switches processes itself (`Done`).
+    pub fn answer(self, vm: &mut Vm, v: Value) {
+        self.pop(vm);
+        vm.stack.push(v);
+    }
+}
+
+/// A primitive's code.
+pub(crate) type PrimFn = fn(&mut Vm, Args) -> PrimResult;
+
+/// How pragmas refer to a table entry.
+#[derive(Clone, Copy, PartialEq)]
+enum Key {
+    /// No primitive has this index.
+    None,
+    /// `<primitive: 60>` (the index is the number).
+    Number(u16),
+    /// `<primitive: 'name'>`.
+    Name(&'static str),
+}
+
+/// One entry of the primitive table.
+#[derive(Clone, Copy)]
+pub(crate) struct Prim {
+    /// Its number or name.
+    key: Key,
+    /// The argument count it requires (checked before it runs); `None`
+    /// accepts any, missing arguments reading as nil.
+    arity: Option<u8>,
+    /// Its code.
+    run: PrimFn,
+}
+
+impl Prim {
+    /// The entry at an index no primitive has: it fails.
+    const NONE: Prim = Prim {
+        key: Key::None,
+        arity: None,
+        run: fail,
+    };
+}
+
+/// The code of [`Prim::NONE`].
+fn fail(_: &mut Vm, _: Args) -> PrimResult {
+    PrimResult::Fail
+}
+
+/// Table entries from lines `key [, argc N] => function;`, each with
+/// its `///` doc (required).
+macro_rules! entries {
+    (@arity) => {
+        None
+    };
+    (@arity $a:literal) => {
+        Some($a)
+    };
+    ($kind:ident: $( $(#[doc = $doc:literal])+ $key:literal $(, argc $arity:literal)? => $run:path; )*) => {
+        &[$(Prim {
+            key: Key::$kind($key),
+            arity: entries!(@arity $($arity)?),
+            run: $run,
+        },)*]
+    };
+}
+
+/// The Squeak-numbered primitives (each goes at its number).
+const NUMBERED: &[Prim] = entries! { Number:
+    /// Integer `+` (SmallIntegers or LargeIntegers).
+    1, argc 1 => int::add;
+    /// Integer `-`.
+    2, argc 1 => int::sub;
+    /// Integer `<`.
+    3, argc 1 => int::lt;
+    /// Integer `>`.
+    4, argc 1 => int::gt;
+    /// Integer `<=`.
+    5, argc 1 => int::le;
+    /// Integer `>=`.
+    6, argc 1 => int::ge;
+    /// Integer `=`.
+    7, argc 1 => int::eq;
+    /// Integer `~=`.
+    8, argc 1 => int::ne;
+    /// Integer `*`.
+    9, argc 1 => int::mul;
+    /// Integer `/` when exact (otherwise the Fraction code runs).
+    10, argc 1 => int::div_exact;
+    /// Integer `\\` (modulo, rounding toward negative infinity).
+    11, argc 1 => int::modulo;
+    /// Integer `//` (quotient, rounding toward negative infinity).
+    12, argc 1 => int::div_floor;
+    /// Integer `quo:` (quotient, truncated toward zero).
+    13, argc 1 => int::quo;
+    /// Integer `bitAnd:`.
+    14, argc 1 => int::bit_and;
+    /// Integer `bitOr:`.
+    15, argc 1 => int::bit_or;
+    /// Integer `bitXor:`.
+    16, argc 1 => int::bit_xor;
+    /// Integer `bitShift:` (shifts up to 2^24 places).
+    17, argc 1 => int::bit_shift;
+    /// Integer `rem:` (remainder, truncated toward zero).
+    20, argc 1 => int::rem;
+    /// Integer `asFloat`.
+    40 => int::as_float;
+    /// Float `+` (a SmallInteger argument converts; a LargeInteger fails).
+    41, argc 1 => float::add;
+    /// Float `-`.
+    42, argc 1 => float::sub;
+    /// Float `<`.
+    43, argc 1 => float::lt;
+    /// Float `>`.
+    44, argc 1 => float::gt;
+    /// Float `<=`.
+    45, argc 1 => float::le;
+    /// Float `>=`.
+    46, argc 1 => float::ge;
+    /// Float `=`.
+    47, argc 1 => float::eq;
+    /// Float `~=`.
+    48, argc 1 => float::ne;
+    /// Float `*`.
+    49, argc 1 => float::mul;
+    /// Float `/` (fails on a zero divisor).
+    50, argc 1 => float::div;
+    /// Number `truncated` toward zero (fails on infinities and NaN).
+    51 => float::truncated;
+    /// Number `fractionPart`.
+    52 => float::fraction_part;
+    /// Number `exponent` (floor of log2 of a nonzero finite value).
+    53 => float::exponent;
+    /// Float `timesTwoPower:`.
+    54, argc 1 => float::times_two_power;
+    /// Number `sqrt`.
+    55 => float::sqrt;
+    /// Number `sin`.
+    56 => float::sin;
+    /// Number `arcTan`.
+    57 => float::arc_tan;
+    /// Number `ln`.
+    58 => float::ln;
+    /// Number `exp`.
+    59 => float::exp;
+    /// `basicAt:` of an indexable object (Characters for a String).
+    60 => collection::basic_at;
+    /// `basicAt:put:` (not for Symbols; a String takes only Characters < 256).
+    61 => collection::basic_at_put;
+    /// `basicSize`: the indexed fields.
+    62 => collection::basic_size;
+    /// String `at:` (as 60).
+    63 => collection::basic_at;
+    /// String `at:put:` (as 61).
+    64 => collection::basic_at_put;
+    /// Class `basicNew`.
+    70 => object::basic_new;
+    /// Class `basicNew:` with indexed fields.
+    71 => object::basic_new_sized;
+    /// `instVarAt:`.
+    73 => object::inst_var_at;
+    /// `instVarAt:put:`.
+    74 => object::inst_var_at_put;
+    /// `identityHash` (SmallIntegers and Characters hash to their value).
+    75 => object::identity_hash;
+    /// `perform:` (with up to four `with:` arguments).
+    83 => context::perform;
+    /// `perform:withArguments:`.
+    84 => context::perform_with_arguments;
+    /// `replaceFrom:to:with:startingAt:`.
+    105 => collection::replace_from_to;
+    /// `==`.
+    110 => object::identical;
+    /// `class`.
+    111 => object::class;
+    /// `shallowCopy` (nil, booleans, Symbols and immediates answer themselves).
+    148 => object::shallow_copy;
+    /// `~~`.
+    169 => object::not_identical;
+    /// `Character value:` (code points up to 16r10FFFF).
+    170 => string::char_value;
+    /// Character `asInteger`.
+    171 => string::char_code;
+    /// Block `value`.
+    201 => context::block_value;
+    /// Block `value:`.
+    202 => context::block_value;
+    /// Block `value:value:`.
+    203 => context::block_value;
+    /// Block `value:value:value:`.
+    204 => context::block_value;
+    /// Block `value:value:value:value:`.
+    205 => context::block_value;
+    /// Block `valueWithArguments:`.
+    206 => context::block_value_with_arguments;
+};
+
+/// The named primitives (each goes at [`NAMED_BASE`] plus its position).
+const NAMED: &[Prim] = entries! { Name:
+    // Integers (int.rs)
+    /// An Integer printed in a base (2..36, 10 without an argument), upper case.
+    "intPrintBase" => int::print_base;
+    /// Greatest common divisor of two Integers.
+    "intGcd" => int::gcd;
+    /// The number of bits of an Integer's magnitude.
+    "intHighBit" => int::high_bit;
+    /// Floor of the square root of a non-negative Integer.
+    "intSqrtFloor" => int::sqrt_floor;
+    /// Integer `asFloat` (as 40).
+    "intAsFloat" => int::as_float;
+    /// The Integer a String spells in a base (nil if it spells none).
+    "intFromString" => int::from_string;
+    /// A hash of an Integer consistent with `=`.
+    "intHash" => int::hash;
+    /// Miller-Rabin primality (deterministic below 3.3e24).
+    "intIsProbablyPrime" => int::is_probably_prime;
+    // Floats (float.rs)
+    /// A Float printed Squeak's way (shortest digits that read back).
+    "floatPrintString" => float::print_string;
+    /// A Float printed in a base (2..36), shortest digits that read back.
+    "floatPrintBase" => float::print_base;
+    /// Number `truncated` (as 51).
+    "floatTruncated" => float::truncated;
+    /// Floor of the base 10 logarithm of a positive finite Number.
+    "floatFloorLog10" => float::floor_log10;
+    /// Number `cos`.
+    "floatCos" => float::cos;
+    /// Number `tan`.
+    "floatTan" => float::tan;
+    /// Number `arcSin`.
+    "floatArcSin" => float::arc_sin;
+    /// Number `arcCos`.
+    "floatArcCos" => float::arc_cos;
+    /// Number `raisedTo:` a Number, in floating point.
+    "floatRaisedTo" => float::raised_to;
+    /// Number `isNaN`.
+    "floatIsNaN" => float::is_nan;
+    /// Number `isInfinite`.
+    "floatIsInfinite" => float::is_infinite;
+    /// Always fails (the Smalltalk printer runs).
+    "printFloatExact" => float::print_exact;
+    /// A finite Float's exact value as {numerator. denominator}, reduced.
+    "floatAsExactFraction" => float::as_exact_fraction;
+    /// A hash of a Float consistent with `=` for non-integral values.
+    "floatHash" => float::hash;
+    /// numerator / denominator (the two arguments) correctly rounded to a Float.
+    "ratioAsFloat" => float::ratio_as_float;
+    /// Float `log:` 10.
+    "floatLog10" => float::log10;
+    /// Four-quadrant arc tangent of the receiver (y) and the argument (x).
+    "floatArcTan2" => float::arc_tan2;
+    /// Whether a Float's sign bit is set (true for -0.0).
+    "floatSignBit" => float::sign_bit;
+    /// Float `sinh`.
+    "floatSinh" => float::sinh;
+    /// Float `cosh`.
+    "floatCosh" => float::cosh;
+    /// Float `tanh`.
+    "floatTanh" => float::tanh;
+    // Strings, Symbols and Characters (string.rs)
+    /// Byte-wise comparison of two byte objects: 1, 2 or 3 (before, equal, after).
+    "stringCompare" => string::compare;
+    /// Whether two byte objects are equal (a String never equals a ByteArray).
+    "stringEq" => string::eq;
+    /// A hash of a byte object's bytes (FNV-1a).
+    "stringHash" => string::hash;
+    /// The Symbol spelled by a String.
+    "asSymbol" => string::as_symbol;
+    /// A new String spelled like a Symbol (or String).
+    "symbolAsString" => string::symbol_as_string;
+    /// Does nothing (there is no Symbol cache to flush); answers the receiver.
+    "symbolFlush" => string::symbol_flush;
+    /// The Number a String spells (`'-12'`, `'1.5e3'`, `'16r1F'`), or nil.
+    "stringAsNumber" => string::as_number;
+    /// 1-based index of a substring at or after a start, or 0.
+    "stringIndexOfSubstring" => string::index_of_substring;
+    /// 1-based index of a Character at or after a start, or 0.
+    "stringIndexOfChar" => string::index_of_char;
+    /// A new ByteString, Latin-1 letters upper-cased.
+    "stringAsUppercase" => string::as_uppercase;
+    /// A new ByteString, Latin-1 letters lower-cased.
+    "stringAsLowercase" => string::as_lowercase;
+    /// Comparison ignoring case: 1, 2 or 3 (before, equal, after).
+    "stringCompareIgnoringCase" => string::compare_ignoring_case;
+    // Collections (collection.rs)
+    /// Two byte objects or two plain Arrays of a class joined (a Symbol gives a String).
+    "concat" => collection::concat;
+    // Objects (object.rs)
+    /// The identity hash of an object (fails for immediates).
+    "basicIdentityHash" => object::basic_identity_hash;
+    // Classes and methods (class.rs)
+    /// A class's name: a Symbol, or a String for a metaclass.
+    "className" => class::name;
+    /// A class's superclass, or nil.
+    "classSuperclass" => class::superclass;
+    /// Defines or redefines a class: name, instance and class variables, category, format.
+    "classDefine" => class::define;
+    /// Sets a metaclass's own instance variables.
+    "classInstVarNamesSet" => class::inst_var_names_set;
+    /// Adds a class variable.
+    "classVarAdd" => class::var_add;
+    /// Compiles and installs source in a category: the selector, or the error text.
+    "classCompile" => class::compile;
+    /// Removes a method.
+    "classRemoveSelector" => class::remove_selector;
+    /// A class's own selectors, sorted.
+    "classSelectors" => class::selectors;
+    /// Whether a class itself has a method for a selector.
+    "classIncludesSelector" => class::includes_selector;
+    /// The method a selector finds from a class (inherited too), or nil.
+    "classLookup" => class::lookup;
+    /// A class's own method for a selector, or nil.
+    "classMethodAt" => class::method_at;
+    /// A class's own instance variable names (Strings).
+    "classInstVarNames" => class::inst_var_names;
+    /// A class's class variable names (Symbols).
+    "classVarNames" => class::var_names;
+    /// A class's category.
+    "classCategory" => class::category;
+    /// A class's comment.
+    "classComment" => class::comment;
+    /// Sets a class's comment.
+    "classCommentSet" => class::comment_set;
+    /// Whether a class is a metaclass.
+    "classIsMeta" => class::is_meta;
+    /// A class's metaclass, or a metaclass's class.
+    "classPartner" => class::partner;
+    /// A class's direct subclasses.
+    "classSubclasses" => class::subclasses;
+    /// All classes (not metaclasses), sorted by name.
+    "allClasses" => class::all_classes;
+    /// The class of a name, or nil.
+    "classNamed" => class::named;
+    /// The version of a class's method for a selector (0 if none).
+    "classVersion" => class::version;
+    /// Whether a class's instances are indexable (pointers or bytes).
+    "classIsVariable" => class::is_variable;
+    /// A class's format: #fixed, #variable, #bytes or #special.
+    "classInstSpec" => class::inst_spec;
+    /// A method's source.
+    "methodSource" => class::method_source;
+    /// A method's selector.
+    "methodSelector" => class::method_selector;
+    /// The class a method is installed in.
+    "methodClass" => class::method_class;
+    /// A method's primitive index (0 if none).
+    "methodPrimitive" => class::method_primitive;
+    /// A method's primitive number as Squeak has it (199 on:do:, 198 ensure:).
+    "methodPrimitiveNumber" => class::method_primitive_number;
+    // Contexts and blocks (context.rs)
+    /// A context's sender, or nil.
+    "ctxSender" => context::sender;
+    /// A context's receiver (nil once dead).
+    "ctxReceiver" => context::receiver;
+    /// Sets a live method context's receiver (for `retryUsing:`).
+    "ctxReceiverPut" => context::receiver_put;
+    /// A context's method (nil once dead).
+    "ctxMethod" => context::method;
+    /// A context's pc (nil once dead).
+    "ctxPc" => context::pc;
+    /// A context's selector (nil once dead).
+    "ctxSelector" => context::selector;
+    /// A context's printed name, `Foo>>bar` (nil once dead).
+    "ctxPrintName" => context::print_name;
+    /// Whether a context's activation has returned.
+    "ctxIsDead" => context::is_dead;
+    /// Whether a live context is a block's.
+    "ctxIsBlock" => context::is_block;
+    /// A live context's temporary (1-based).
+    "ctxTempAt" => context::temp_at;
+    /// Sets a live context's temporary (1-based).
+    "ctxTempAtPut" => context::temp_at_put;
+    /// Returns a value from a live context of the active process (unwinding).
+    "ctxReturn" => context::return_value;
+    /// Restarts a live context of the active process (unwinding).
+    "ctxRestart" => context::restart;
+    /// The first `on:do:` context at or below a context, or nil.
+    "ctxFindHandler" => context::find_handler;
+    /// Whether two contexts are the same activation.
+    "ctxEqual" => context::equal;
+    /// A context's hash (consistent with ctxEqual).
+    "ctxHash" => context::hash;
+    /// The method context a live block context belongs to, or nil.
+    "ctxHome" => context::home;
+    /// The context that created a block while it lives, or nil.
+    "closureOuterContext" => context::closure_outer_context;
+    /// The method a block is in.
+    "closureMethod" => context::closure_method;
+    /// A block's receiver.
+    "closureReceiver" => context::closure_receiver;
+    /// A block's argument count.
+    "numArgs" => context::num_args;
+    // Processes (process.rs)
+    /// Stops the active process on an unhandled exception (the receiver; its description the argument).
+    "suspendUnhandled" => process::suspend_unhandled;
+    /// A new ready process running a block (at a priority, or the active one's).
+    "fork" => process::fork;
+    /// A new suspended process running a block at a priority.
+    "newProcess" => process::new_process;
+    /// Lets the other ready processes of the same priority run.
+    "yield" => process::yield_active;
+    /// The active process, or nil.
+    "activeProcess" => process::active_process;
+    /// Terminates a process.
+    "processTerminate" => process::terminate;
+    /// Suspends a process.
+    "processSuspend" => process::suspend;
+    /// Makes a suspended process ready.
+    "processResume" => process::resume;
+    /// A process's priority.
+    "processPriority" => process::priority;
+    /// Sets a process's priority (1..80).
+    "processPrioritySet" => process::priority_set;
+    /// A process's name.
+    "processName" => process::name;
+    /// Sets a process's name.
+    "processNameSet" => process::name_set;
+    /// A process's state: #running, #ready, #suspended, #waiting or #terminated.
+    "processState" => process::state;
+    /// The top context of a process that is not running, or nil.
+    "processSuspendedContext" => process::suspended_context;
+    /// Signals a Semaphore.
+    "semSignal" => process::sem_signal;
+    /// Waits on a Semaphore.
+    "semWait" => process::sem_wait;
+    /// Puts the active process to sleep for a number of milliseconds.
+    "delayWait" => process::delay_wait;
+    // The system (system.rs)
+    /// Appends a String to the Transcript.
+    "transcriptShow" => system::transcript_show;
+    /// Appends a Character or String to the Transcript (cr and lf end a line).
+    "transcriptPut" => system::transcript_put;
+    /// The clock in milliseconds.
+    "millisecondClock" => system::millisecond_clock;
+    /// The clock in microseconds.
+    "microsecondClock" => system::microsecond_clock;
+    /// Asks for a garbage collection at the next safe point.
+    "garbageCollect" => system::garbage_collect;
+    /// Bytes left before the heap limit.
+    "bytesFree" => system::bytes_free;
+    /// The sends so far.
+    "sendCount" => system::send_count;
+    /// The instructions so far.
+    "insnCount" => system::insn_count;
+    /// A global's value (fails if there is none).
+    "globalAt" => system::global_at;
+    /// Sets a global.
+    "globalAtPut" => system::global_at_put;
+    /// Whether a global exists.
+    "globalIncludes" => system::global_includes;
+    /// Removes a global, answering its value.
+    "globalRemove" => system::global_remove;
+    /// The globals' names, sorted (Symbols).
+    "globalKeys" => system::global_keys;
+    // The Canvas drawing protocol (draw.rs)
+    /// Clears the canvas.
+    "drawClear" => draw::clear;
+    /// Sets the colour (a CSS colour String).
+    "drawColor" => draw::color;
+    /// Fills a rectangle: x, y, width, height.
+    "drawFillRect" => draw::fill_rect;
+    /// Fills a circle: x, y, radius.
+    "drawFillCircle" => draw::fill_circle;
+    /// Draws a line: x1, y1, x2, y2.
+    "drawLine" => draw::line;
+    /// Draws text (cut to 200 characters) at x, y.
+    "drawText" => draw::text;
+};
+
+/// The index of the first named primitive (above every Squeak number).
+const NAMED_BASE: usize = 256;
+
+/// The table's length.
+const LEN: usize = NAMED_BASE + NAMED.len();
+
+/// Every primitive, at its index.
+static PRIMS: [Prim; LEN] = table();
+
+/// Lays out [`PRIMS`], rejecting (at compile time) a number outside
+/// 1..NAMED_BASE, a number twice or a name twice.
+const fn table() -> [Prim; LEN] {
+    let mut t = [Prim::NONE; LEN];
+    let mut i = 0;
+    while i < NUMBERED.len() {
+        let p = NUMBERED[i];
+        let n = match p.key {
+            Key::Number(n) => n as usize,
+            _ => panic!("a numbered primitive without a number"),
+        };
+        assert!(n >= 1 && n < NAMED_BASE, "a primitive number out of range");
+        assert!(matches!(t[n].key, Key::None), "a primitive number twice");
+        t[n] = p;
+        i += 1;
+    }
+    let mut j = 0;
+    while j < NAMED.len() {
+        let name = match NAMED[j].key {
+            Key::Name(s) => s,
+            _ => panic!("a named primitive without a name"),
+        };
+        let mut k = 0;
+        while k < j {
+            if let Key::Name(other) = NAMED[k].key {
+                assert!(!same(name, other), "a primitive name twice");
+            }
+            k += 1;
+        }
+        t[NAMED_BASE + j] = NAMED[j];
+        j += 1;
+    }
+    t
+}
+
+/// `a == b` for `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The index of the primitive a pragma names (a Squeak number this VM
+/// implements, or a known name).
+pub(crate) fn primitive_index(p: &Pragma) -> Option<u16> {
+    let index = match p {
+        Pragma::Primitive(n, _) => {
+            let n = usize::try_from(*n).ok()?;
+            match PRIMS.get(n)?.key {
+                Key::Number(_) => n,
+                _ => return None,
+            }
+        }
+        Pragma::NamedPrimitive(name, _) => {
+            let at = NAMED
+                .iter()
+                .position(|p| matches!(p.key, Key::Name(s) if s == name))?;
+            NAMED_BASE + at
+        }
+        _ => return None,
+    };
+    u16::try_from(index).ok()
+}
+
+/// The name of primitive `i` as a pragma gives it (its number for a
+/// numbered one; empty past the table).
+pub(crate) fn primitive_name(i: u16) -> String {
+    match PRIMS.get(i as usize).map(|p| p.key) {
+        Some(Key::Name(s)) => s.to_string(),
+        _ if (i as usize) < NAMED_BASE => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Calls primitive `prim`. The receiver and `argc` arguments are the top
+/// of the stack.
+pub(crate) fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
+    let p = match PRIMS.get(prim as usize) {
+        Some(p) => p,
+        None => return PrimResult::Fail,
+    };
+    let n = vm.stack.len();
+    if n < argc + 1 || p.arity.is_some_and(|k| k as usize != argc) {
+        return PrimResult::Fail;
+    }
+    let stack = &vm.stack[n - argc - 1..];
+    let arg = |i: usize| stack.get(i + 1).copied().unwrap_or(Value::NIL);
+    let args = Args {
+        r: stack[0],
+        a0: arg(0),
+        a1: arg(1),
+        a2: arg(2),
+        a3: arg(3),
+        argc,
+        n,
+    };
+    (p.run)(vm, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::Span;
+
+    #[test]
+    fn pragmas_resolve_to_entries_named_alike() {
+        let span = Span::default();
+        for (i, p) in PRIMS.iter().enumerate() {
+            let pragma = match p.key {
+                Key::None => continue,
+                Key::Number(n) => {
+                    assert_eq!(n as usize, i);
+                    Pragma::Primitive(n as u32, span)
+                }
+                Key::Name(s) => Pragma::NamedPrimitive(s.to_string(), span),
+            };
+            assert_eq!(primitive_index(&pragma), Some(i as u16));
+            let name = primitive_name(i as u16);
+            match p.key {
+                Key::Number(n) => assert_eq!(name, n.to_string()),
+                Key::Name(s) => assert_eq!(name, s),
+                Key::None => unreachable!(),
+            }
+        }
+        for bad in [0, 18, 255, 256, 1000, 2000, 70000] {
+            assert_eq!(primitive_index(&Pragma::Primitive(bad, span)), None);
+        }
+        let unknown = Pragma::NamedPrimitive("noSuchPrimitive".into(), span);
+        assert_eq!(primitive_index(&unknown), None);
+        assert_eq!(primitive_name(60), "60");
+        assert_eq!(primitive_name(u16::MAX), "");
+    }
+}

@@ -1,0 +1,133 @@
+//! Objects in general: instantiation (`basicNew`, `basicNew:`),
+//! named fields (`instVarAt:`), identity and identity hashes, `class`
+//! and `shallowCopy`.
+
+use super::class::class_id_of;
+use super::collection::check_index;
+use super::PrimResult::{self, *};
+use super::{Args, Vm};
+use crate::interp::classes::Format;
+use crate::object::{Body, Value};
+
+pub(super) fn basic_new(vm: &mut Vm, c: Args) -> PrimResult {
+    instantiate(vm, c.r, None)
+}
+
+pub(super) fn basic_new_sized(vm: &mut Vm, c: Args) -> PrimResult {
+    // (a SmallInteger may not fit a usize on a 32-bit target)
+    match c.a0.as_int().map(usize::try_from) {
+        Some(Ok(size)) => instantiate(vm, c.r, Some(size)),
+        _ => Fail,
+    }
+}
+
+/// A new instance of class `r`, with `indexed` fields (`basicNew:`) or
+/// none (`basicNew`, which also makes instances of non-indexable
+/// classes). Near the heap limit it collects first, then fails (the
+/// fallback signals OutOfMemory) or stops the process.
+fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
+    let class = match class_id_of(vm, r) {
+        Some(class) => class,
+        None => return Fail,
+    };
+    let size = indexed.unwrap_or(0);
+    if size > 64 << 20 {
+        return Fail;
+    }
+    if vm.heap.would_exceed(size * 8) {
+        // (`live` is as of the last collection: what was let go
+        // since may be enough)
+        vm.collect_garbage();
+    }
+    if vm.heap.would_exceed(size * 8) {
+        // the fallback code signals OutOfMemory, within a reserve;
+        // out of memory even with it, the process stops
+        if !vm.heap.grant_reserve() {
+            // (it answers nil should the process be proceeded)
+            vm.fatal("out of memory", "OutOfMemory");
+            return Value(Value::NIL);
+        }
+        return Fail;
+    }
+    let info = &vm.classes[class as usize];
+    let named = info.inst_vars.len();
+    let body = match info.format {
+        Format::Pointers if indexed.is_none() => Body::Slots(vec![Value::NIL; named]),
+        Format::Indexable => Body::Slots(vec![Value::NIL; named + size]),
+        Format::Bytes => Body::Bytes(vec![0; size]),
+        _ => return Fail,
+    };
+    Value(vm.heap.alloc(class, body))
+}
+
+pub(super) fn inst_var_at(vm: &mut Vm, c: Args) -> PrimResult {
+    let class = vm.class_of(c.r);
+    let named = vm.classes[class as usize].inst_vars.len();
+    match check_index(c.a0, named) {
+        Some(i) => Value(vm.slot(c.r, i)),
+        None => Fail,
+    }
+}
+
+pub(super) fn inst_var_at_put(vm: &mut Vm, c: Args) -> PrimResult {
+    let class = vm.class_of(c.r);
+    let named = vm.classes[class as usize].inst_vars.len();
+    match check_index(c.a0, named) {
+        Some(i) => {
+            vm.set_slot(c.r, i, c.a1);
+            Value(c.a1)
+        }
+        None => Fail,
+    }
+}
+
+pub(super) fn identity_hash(vm: &mut Vm, c: Args) -> PrimResult {
+    let h = if let Some(i) = c.r.as_int() {
+        i
+    } else if let Some(ch) = c.r.as_char() {
+        ch as i64
+    } else {
+        vm.heap.get(c.r).hash as i64
+    };
+    Value(Value::small(h))
+}
+
+pub(super) fn basic_identity_hash(vm: &mut Vm, c: Args) -> PrimResult {
+    if c.r.is_obj() {
+        Value(Value::small(vm.heap.get(c.r).hash as i64))
+    } else {
+        Fail
+    }
+}
+
+pub(super) fn identical(vm: &mut Vm, c: Args) -> PrimResult {
+    Value(Value::bool(vm.identical(c.r, c.a0)))
+}
+
+pub(super) fn not_identical(vm: &mut Vm, c: Args) -> PrimResult {
+    Value(Value::bool(!vm.identical(c.r, c.a0)))
+}
+
+pub(super) fn class(vm: &mut Vm, c: Args) -> PrimResult {
+    let class = vm.class_of(c.r);
+    Value(vm.classes[class as usize].obj)
+}
+
+pub(super) fn shallow_copy(vm: &mut Vm, c: Args) -> PrimResult {
+    if !c.r.is_obj() || c.r == Value::NIL || c.r == Value::TRUE || c.r == Value::FALSE {
+        return Value(c.r);
+    }
+    let o = vm.heap.get(c.r);
+    let class = o.class;
+    let body = match &o.body {
+        Body::Slots(s) => Body::Slots(s.clone()),
+        Body::Bytes(b) => Body::Bytes(b.clone()),
+        Body::Float(f) => Body::Float(*f),
+        Body::Large(b) => Body::Large(b.clone()),
+        _ => return Value(c.r),
+    };
+    if class == vm.k.byte_symbol {
+        return Value(c.r);
+    }
+    Value(vm.heap.alloc(class, body))
+}
