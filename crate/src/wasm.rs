@@ -261,6 +261,12 @@ impl LiveVm {
         to_js(&self.s.active_versions(class, meta, selector))
     }
 
+    /// The disassembly of a method (bytecode, and the optimized code with
+    /// its inlined scopes and guards when the tier optimized it), or `null`.
+    pub fn disassemble(&mut self, class: &str, meta: bool, selector: &str) -> JsValue {
+        to_js(&self.s.disassemble(class, meta, selector))
+    }
+
     /// Instructions executed since the VM was made.
     #[wasm_bindgen(js_name = instructionCount)]
     pub fn instruction_count(&self) -> f64 {

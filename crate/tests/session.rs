@@ -298,3 +298,20 @@ fn a_runaway_recursion_shows_a_short_stack_and_the_step_and_live_view_work() {
     assert!(s.live_position(999).is_none());
     assert!(!s.step(999, true).ok);
 }
+
+#[test]
+fn the_disassembly_shows_the_optimized_code_once_the_tier_ran() {
+    let (mut s, _) = seeded();
+    let plain = s.disassemble("Demo", false, "methA:").unwrap();
+    assert!(plain.starts_with("Demo>>methA: (v1)"), "{}", plain);
+    assert!(!plain.contains("optimized"));
+    run(&mut s, 50_000.0, 10);
+    let opt = s.disassemble("Demo", false, "methA:").unwrap();
+    assert!(
+        opt.contains("optimized") && opt.contains("Demo>>methB"),
+        "{}",
+        opt
+    );
+    assert!(s.disassemble("Demo", false, "nope").is_none());
+    assert!(s.disassemble("Nope", true, "x").is_none());
+}

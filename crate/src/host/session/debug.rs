@@ -7,6 +7,17 @@ use crate::host::{StepMode, StepOutcome};
 use crate::interp::ProcState;
 
 impl Session {
+    /// The disassembly of a method as the CLI's `disasm` prints it: its
+    /// bytecode, and when the tier optimized it, the optimized code with
+    /// each inlined scope, its guard and its loop kernels; `None` if there
+    /// is no such method.
+    pub fn disassemble(&mut self, class: &str, meta: bool, selector: &str) -> Option<String> {
+        let side = if meta { " class" } else { "" };
+        self.vm
+            .disassemble(&format!("{}{}>>{}", class, side, selector))
+            .ok()
+    }
+
     /// Step: runs paused process `pid` to the next statement of its top
     /// frame (over sends; with `into`, stopping in a callee too), or until
     /// the frame returns. Answers `{ ok, outcome }`, `outcome` one of
