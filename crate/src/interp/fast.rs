@@ -25,13 +25,13 @@
 //! nothing per instruction. Each step is measured in the README's
 //! Benchmarks section.
 
-use super::exec::{arith_small, arith_tagged, compare_tagged, TierSend};
 use super::frame::{Frame, OnReturn};
+use super::sites::TierSend;
 use super::{TierMode, Vm};
-use crate::bytecode::{konst, Arith, Op};
+use crate::bytecode::arith::{arith_small, arith_tagged, compare_tagged};
+use crate::bytecode::{konst, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
 use crate::tier::{InlineScope, Kernel, Leaf, OptCode, Stmt};
-use crate::verify::Shape;
 use std::rc::Rc;
 
 /// What the fast loop stopped on. In every case the frames and the
@@ -191,7 +191,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             let ok = if $called {
                 // (DEAD: code that did not verify, whatever its height)
-                shape.entry != crate::verify::DEAD && shape.entry as usize == h
+                shape.entry != DEAD && shape.entry as usize == h
             } else {
                 shape.at(pc) == Some(h)
             };

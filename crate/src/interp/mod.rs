@@ -18,6 +18,7 @@ pub mod prims_draw;
 mod prims_num;
 mod prims_sys;
 mod sched;
+mod sites;
 mod tiering;
 
 use crate::bytecode::Arith;
@@ -29,7 +30,6 @@ use frame::{Frame, Process};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-pub(crate) use exec::{holds_on, order_tagged};
 pub use exec::{Outcome, CLOCK_CHECK};
 pub use frame::{ErrorInfo, ProcState};
 pub use host::{EvalError, FileInError, FrameInfo, StepMode, StepOutcome};

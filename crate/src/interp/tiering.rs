@@ -4,8 +4,9 @@
 //! activations are in `deopt.rs`; the tier's data structures and rules
 //! are in [`crate::tier`].
 
-use super::exec::{arith_small, TierSend};
+use super::sites::TierSend;
 use super::{TierMode, Vm};
+use crate::bytecode::arith::arith_small;
 use crate::bytecode::Op;
 use crate::object::{Body, ClassId, Code, Value};
 use crate::tier::{

@@ -64,7 +64,7 @@ pub struct Code {
     pub tier: std::cell::RefCell<crate::tier::TierInfo>,
     /// The operand stack's shape (`crate::verify`), which lets the fast
     /// loop run this code without checks; empty if it did not verify.
-    pub shape: crate::verify::Shape,
+    pub shape: crate::bytecode::Shape,
 }
 
 impl Code {

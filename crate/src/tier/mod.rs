@@ -184,7 +184,7 @@ impl Guard {
         if !x.both_int(y) {
             return None;
         }
-        if self.answers_on >> crate::interp::order_tagged(x, y) & 1 == 0 {
+        if self.answers_on >> crate::bytecode::arith::order_tagged(x, y) & 1 == 0 {
             return None;
         }
         get(self.value)
@@ -276,7 +276,7 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
     }
     // a comparison, and the orders it holds for
     let (op, holds) = match *ops.get(2)? {
-        Arith(op) => (op, crate::interp::holds_on(op)?),
+        Arith(op) => (op, crate::bytecode::arith::holds_on(op)?),
         _ => return None,
     };
     let (d, jumps_on) = match *ops.get(3)? {
@@ -674,7 +674,7 @@ pub struct OptCode {
     /// The canonical code it was made from.
     pub code: Weak<Code>,
     /// Its operand stack's shape (`crate::verify`).
-    pub shape: crate::verify::Shape,
+    pub shape: crate::bytecode::Shape,
 }
 
 /// A dependency: optimized code that inlined the method found by looking
