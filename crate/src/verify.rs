@@ -30,7 +30,7 @@
 
 use crate::bytecode::{Op, Shape, DEAD};
 use crate::object::Code;
-use crate::tier::{OptCode, Stmt};
+use crate::tier::code::{OptCode, Stmt};
 
 /// What a unit gives the verifier besides its instructions.
 struct Unit<'a> {

@@ -15,7 +15,7 @@ use super::{CacheEntry, ErrorInfo, Vm, CACHE_SIZE};
 use crate::bytecode::arith::arith_small;
 use crate::bytecode::{Arith, Op};
 use crate::object::{Body, ClassId, Closure, Code, Marker, Value};
-use crate::tier::OptCode;
+use crate::tier::code::OptCode;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -894,7 +894,7 @@ impl Vm {
     /// hits at the very send it hits without the tier (R5).
     #[inline(always)]
     pub(crate) fn deep(&self) -> bool {
-        const PER_FRAME: usize = crate::tier::NEST_MAX + 1;
+        const PER_FRAME: usize = crate::tier::code::NEST_MAX + 1;
         self.frames.len() * PER_FRAME + PER_FRAME >= self.max_depth
     }
 

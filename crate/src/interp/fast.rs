@@ -31,7 +31,7 @@ use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_small, arith_tagged, compare_tagged};
 use crate::bytecode::{konst, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
-use crate::tier::{InlineScope, Kernel, Leaf, OptCode, Stmt};
+use crate::tier::code::{InlineScope, Kernel, Leaf, OptCode, Stmt};
 use std::rc::Rc;
 
 /// What the fast loop stopped on. In every case the frames and the

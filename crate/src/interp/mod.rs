@@ -185,9 +185,9 @@ pub struct Vm {
     pub tier_threshold: u32,
     /// Print tier events to stderr as they happen (`--trace-tier`).
     pub trace_tier: bool,
-    tier_events: Vec<crate::tier::TierEvent>,
+    tier_events: Vec<crate::tier::event::TierEvent>,
     /// Optimized code that inlined a lookup, by selector.
-    tier_deps: HashMap<Value, Vec<crate::tier::Dependency>>,
+    tier_deps: HashMap<Value, Vec<crate::tier::code::Dependency>>,
     /// Do-it counter for unique names.
     doit_counter: u64,
     /// Processes to report as finished or errored to the host.
