@@ -7,7 +7,6 @@
 //! VM data. Nothing reachable from Smalltalk source may panic.
 
 pub mod classes;
-mod deopt;
 mod exec;
 mod fast;
 pub mod frame;
@@ -18,8 +17,7 @@ pub mod prims_draw;
 mod prims_num;
 mod prims_sys;
 mod sched;
-mod sites;
-mod tiering;
+pub(crate) mod sites;
 
 use crate::bytecode::Arith;
 use crate::compiler::{self, ClassContext, CompileError, Env};
@@ -116,11 +114,11 @@ pub struct Vm {
     sleepers: Vec<usize>,
     /// Semaphore object index → waiting processes.
     sem_waiters: HashMap<usize, VecDeque<usize>>,
-    next_serial: u64,
+    pub(crate) next_serial: u64,
     cache: Vec<CacheEntry>,
     /// Bumped to invalidate every cache entry at once (accept, remove,
     /// class change, GC).
-    cache_epoch: u32,
+    pub(crate) cache_epoch: u32,
     /// Transcript output not yet taken by the host.
     pub transcript: String,
     /// Canvas drawing commands not yet taken by the host (bounded:
@@ -185,9 +183,9 @@ pub struct Vm {
     pub tier_threshold: u32,
     /// Print tier events to stderr as they happen (`--trace-tier`).
     pub trace_tier: bool,
-    tier_events: Vec<crate::tier::event::TierEvent>,
+    pub(crate) tier_events: Vec<crate::tier::event::TierEvent>,
     /// Optimized code that inlined a lookup, by selector.
-    tier_deps: HashMap<Value, Vec<crate::tier::code::Dependency>>,
+    pub(crate) tier_deps: HashMap<Value, Vec<crate::tier::code::Dependency>>,
     /// Do-it counter for unique names.
     doit_counter: u64,
     /// Processes to report as finished or errored to the host.

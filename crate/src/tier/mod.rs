@@ -32,12 +32,24 @@
 //! slices end at the same instruction boundaries as without the tier.
 //!
 //! This module must never change what a program does (R5).
+//!
+//! Layout: `code.rs` holds the data of optimized code; `specialize.rs`,
+//! `leaf.rs`, `guard.rs` and `inline.rs` make it from canonical code, and
+//! `event.rs` names what happens to it. The runtime half is methods of
+//! [`crate::Vm`] that the interpreter's loops call: `enter.rs` (counting,
+//! optimizing, entering optimized code at a call or a loop head),
+//! `send.rs` (send sites: inline caches, leaves, quickening, inlining
+//! callees that send) and `deopt.rs` (invalidation, deoptimization,
+//! materializing frames).
 
 pub(crate) mod code;
+mod deopt;
+mod enter;
 pub(crate) mod event;
 pub(crate) mod guard;
 pub(crate) mod inline;
 pub(crate) mod leaf;
+mod send;
 pub(crate) mod specialize;
 
 pub use code::{
