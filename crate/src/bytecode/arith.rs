@@ -105,6 +105,19 @@ pub(crate) fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
     }
 }
 
+/// `arith_tagged` as the fast loop runs it: `+` and `-` (most of its
+/// operations) first, with one conditional branch and no jump, before
+/// the jump table over all the operations. (callgrind: a `+` or `-` made
+/// two indirect jumps, the dispatch and the table's; timing follows the
+/// indirect jumps more closely than the instruction count.)
+#[inline(always)]
+pub(crate) fn arith_fast(a: Arith, x: Value, y: Value) -> Option<Value> {
+    if a == Arith::Add || a == Arith::Sub {
+        return x.small_add_or_sub(y, a == Arith::Sub);
+    }
+    arith_tagged(a, x, y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -979,7 +979,7 @@ impl Vm {
     /// suite already checks. Other processes keep their places; their
     /// events stay queued for the host.
     pub fn step(&mut self, pid: usize, mode: StepMode) -> Result<StepOutcome, HostError> {
-        use super::exec::NO_PROC;
+        use super::run::NO_PROC;
         self.check_pid(pid)?;
         if self.procs[pid].state != ProcState::Suspended {
             return Err(HostError::Invalid(

@@ -6,16 +6,21 @@
 //! Smalltalk send, block, exception or unwind: all of that is frames in
 //! VM data. Nothing reachable from Smalltalk source may panic.
 
+mod access;
+mod calls;
 pub mod classes;
-mod exec;
 mod fast;
 pub mod frame;
+mod gc;
+mod general;
 pub mod host;
+mod kernels;
 mod prims;
 mod prims_coll;
 pub mod prims_draw;
 mod prims_num;
 mod prims_sys;
+mod run;
 mod sched;
 pub(crate) mod sites;
 
@@ -28,9 +33,9 @@ use frame::{Frame, Process};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-pub use exec::{Outcome, CLOCK_CHECK};
 pub use frame::{ErrorInfo, ProcState};
 pub use host::{EvalError, FileInError, FrameInfo, StepMode, StepOutcome};
+pub use run::{Outcome, CLOCK_CHECK};
 
 /// Class ids the VM itself needs to know.
 #[derive(Default, Clone)]
@@ -158,7 +163,7 @@ pub struct Vm {
     /// inlined callee into a frame of its own at every clock reading).
     pub(crate) soft_stop: bool,
     /// Instructions between two clock readings in [`Vm::run_until`]
-    /// (adapted to the speed of the code; see [`exec::CLOCK_CHECK`]).
+    /// (adapted to the speed of the code; see [`run::CLOCK_CHECK`]).
     pub(crate) clock_every: u64,
     /// Frames given back to inlined callees (materialized) so far: by
     /// deoptimization, by what needs contexts, and by the debugger.
@@ -278,7 +283,7 @@ impl Vm {
             undeclared: HashMap::new(),
             frames: vec![],
             stack: vec![],
-            active: exec::NO_PROC,
+            active: run::NO_PROC,
             procs: vec![],
             ready: vec![VecDeque::new(); 81],
             sem_waiters: HashMap::new(),
@@ -308,7 +313,7 @@ impl Vm {
             unshaped: 0,
             inlined_ran: false,
             soft_stop: false,
-            clock_every: exec::CLOCK_CHECK,
+            clock_every: run::CLOCK_CHECK,
             frames_materialized: 0,
             stopped_short: None,
             doit_counter: 0,

@@ -6,7 +6,6 @@ use crate::object::Code;
 
 /// Longest callee that sends inlined, in instructions.
 pub const INLINE_MAX: usize = 48;
-
 /// Most callees that send inlined into one piece of optimized code.
 pub const SCOPES_MAX: usize = 64;
 

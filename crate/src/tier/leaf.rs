@@ -7,7 +7,6 @@ use crate::object::{Code, Value};
 
 /// Longest straight-line leaf inlined, in instructions.
 pub const STRAIGHT_MAX: usize = 16;
-
 /// Deepest operand stack a straight-line leaf may use.
 pub const STRAIGHT_DEPTH: usize = 8;
 

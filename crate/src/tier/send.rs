@@ -16,45 +16,10 @@ use crate::bytecode::arith::arith_small;
 use crate::bytecode::Op;
 use crate::interp::sites::TierSend;
 use crate::interp::Vm;
-use crate::object::{Body, ClassId, Code, Value};
+use crate::object::{Body, ClassId, Value};
 use std::rc::Rc;
 
 impl Vm {
-    /// Evaluates a straight-line leaf (`tier::straight_ops`) of `code` for
-    /// `recv` and `args` without a frame; `None` means "send instead"
-    /// (an operand that is not a SmallInteger, an overflow, a zero
-    /// divisor). The leaf has no side effects, so giving up is safe.
-    pub(crate) fn eval_straight(&self, code: &Code, recv: Value, args: &[Value]) -> Option<Value> {
-        let mut st = [Value::NIL; crate::tier::STRAIGHT_DEPTH];
-        let mut sp = 0usize;
-        for op in &code.ops {
-            let v = match *op {
-                Op::PushSelf => recv,
-                Op::PushNil => Value::NIL,
-                Op::PushTrue => Value::TRUE,
-                Op::PushFalse => Value::FALSE,
-                Op::PushInt(k) => Value::small(k as i64),
-                Op::PushInstVar(i) => self.slot(recv, i as usize),
-                Op::PushTemp(i) => *args.get(i as usize)?,
-                Op::PushLit(k) => *code.literals.get(k as usize)?,
-                Op::Arith(a) => {
-                    let (x, y) = (*st.get(sp.checked_sub(2)?)?, *st.get(sp - 1)?);
-                    if !(x.is_int() && y.is_int()) {
-                        return None;
-                    }
-                    st[sp - 2] = arith_small(a, x.int_unchecked(), y.int_unchecked())?;
-                    sp -= 1;
-                    continue;
-                }
-                Op::ReturnTop if sp == 1 => return Some(st[0]),
-                _ => return None,
-            };
-            *st.get_mut(sp)? = v;
-            sp += 1;
-        }
-        None
-    }
-
     /// Runs one of the optimized send instructions at `pc` of `o`.
     pub(crate) fn tier_send(
         &mut self,
