@@ -6,9 +6,9 @@
 //! Operands are named and small (`Op` is 8 bytes, asserted in tests).
 //! Jump offsets are relative to the pc *after* the jump.
 
-pub mod arith;
+pub(crate) mod arith;
 mod disasm;
-pub mod shape;
+mod shape;
 
 use crate::object::Value;
 

@@ -24,6 +24,11 @@
 //! used state in memory (`Cold`), one exit block, and fuel that costs
 //! nothing per instruction. Each step is measured in the README's
 //! Benchmarks section.
+//!
+//! This file is the loop alone (with its own types); what it calls out
+//! of line is in `access.rs` (slots and Array cells), `sites.rs` (the
+//! tier's send sites and inlined callees) and `kernels.rs` (loop
+//! kernels), and its arithmetic in `crate::bytecode::arith`.
 
 use super::access::{array_cell, closure_receiver, set_plain_slot, slot};
 use super::frame::{Frame, OnReturn};
