@@ -72,7 +72,7 @@ pub const CONFIGS: &[Config] = &[
         storm: true,
         fast: true,
     },
-    // everything in the general loop (exec.rs), tier on, small slices
+    // everything in the general loop (general.rs), tier on, small slices
     Config {
         name: "general-loop",
         tier: TierMode::On,

@@ -19,10 +19,11 @@ mod common;
 
 use common::Rng;
 use livetalk::bytecode::{Arith, Op};
+use livetalk::bytecode::{Shape, DEAD};
 use livetalk::interp::TierMode;
 use livetalk::object::{Code, Marker, MethodInfo, Value};
 use livetalk::tier::{specialize, InlineScope, OptCode, Site};
-use livetalk::verify::{verify_code, verify_ops, verify_opt, Shape, DEAD};
+use livetalk::verify::{verify_code, verify_ops, verify_opt};
 use livetalk::Vm;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

@@ -8,7 +8,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use livetalk::bytecode::{Arith, Op};
-use livetalk::verify::{verify_ops, DEAD};
+use livetalk::bytecode::DEAD;
+use livetalk::verify::verify_ops;
 
 struct Bytes<'a>(&'a [u8]);
 

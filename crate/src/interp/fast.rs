@@ -2,7 +2,7 @@
 //! which touch only the operand stack, the frame's temporaries and the
 //! heap (pushes, stores, SmallInteger arithmetic, jumps, Array access,
 //! the tier's fused arithmetic), and hands every other instruction back
-//! to the general loop in `exec.rs`.
+//! to the general loop in `general.rs`.
 //!
 //! Why a separate loop: the general loop is large (sends, returns,
 //! unwinding, the tier), so its locals live in stack slots and every
@@ -24,14 +24,23 @@
 //! used state in memory (`Cold`), one exit block, and fuel that costs
 //! nothing per instruction. Each step is measured in the README's
 //! Benchmarks section.
+//!
+//! This file is the loop alone (with its own types); what it calls out
+//! of line is in `access.rs` (slots and Array cells), `sites.rs` (the
+//! tier's send sites and inlined callees) and `kernels.rs` (loop
+//! kernels), and its arithmetic in `crate::bytecode::arith`.
 
-use super::exec::{arith_small, arith_tagged, compare_tagged, TierSend};
+use super::access::{array_cell, closure_receiver, set_plain_slot, slot};
 use super::frame::{Frame, OnReturn};
+use super::kernels::run_kernel;
+use super::sites::{
+    cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, unfetch_inlined, TierSend,
+};
 use super::{TierMode, Vm};
-use crate::bytecode::{konst, Arith, Op};
-use crate::object::{Body, ClassId, Closure, Code, Heap, Value};
-use crate::tier::{InlineScope, Kernel, Leaf, OptCode, Stmt};
-use crate::verify::Shape;
+use crate::bytecode::arith::{arith_fast, compare_tagged};
+use crate::bytecode::{konst, Arith, Op, Shape, DEAD};
+use crate::object::{Body, ClassId, Closure, Code, Value};
+use crate::tier::code::{InlineScope, OptCode};
 use std::rc::Rc;
 
 /// What the fast loop stopped on. In every case the frames and the
@@ -191,7 +200,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
             let ok = if $called {
                 // (DEAD: code that did not verify, whatever its height)
-                shape.entry != crate::verify::DEAD && shape.entry as usize == h
+                shape.entry != DEAD && shape.entry as usize == h
             } else {
                 shape.at(pc) == Some(h)
             };
@@ -1442,38 +1451,6 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     exit
 }
 
-/// An instruction handed back from an inlined callee's body is not run
-/// by the general loop there: it is un-fetched (pc and fuel back), and
-/// the callee gets its frame back (`Vm::split_active`), where the general
-/// loop runs the canonical instruction. Answers true if so.
-#[cold]
-#[inline(never)]
-fn unfetch_inlined(vm: &mut Vm, fi: usize, fuel: &mut u64) -> bool {
-    let f = &mut vm.frames[fi];
-    let inlined = f.opt.as_ref().is_some_and(|o| f.pc as usize > o.canon_len);
-    if !inlined {
-        return false;
-    }
-    f.pc -= 1;
-    *fuel += 1;
-    vm.inline_bailed(fi);
-    vm.split_active(fi);
-    true
-}
-
-/// `arith_tagged` as the fast loop runs it: `+` and `-` (most of its
-/// operations) first, with one conditional branch and no jump, before
-/// the jump table over all the operations. (callgrind: a `+` or `-` made
-/// two indirect jumps, the dispatch and the table's; timing follows the
-/// indirect jumps more closely than the instruction count.)
-#[inline(always)]
-fn arith_fast(a: Arith, x: Value, y: Value) -> Option<Value> {
-    if a == Arith::Add || a == Arith::Sub {
-        return x.small_add_or_sub(y, a == Arith::Sub);
-    }
-    arith_tagged(a, x, y)
-}
-
 /// What `InlineEnter` does (`try_enter!` in `run`): the callee's guard
 /// clause answers (its fuel cost and value), or its body is entered (the
 /// jump there and the new `sp`, its temps pushed), or neither, and the
@@ -1540,393 +1517,4 @@ impl Ops {
             shape,
         }
     }
-}
-
-/// `inline_enter`'s common case, kept in the loop: the send's first
-/// scope is a method's (not a block's) for the receiver's class, and its
-/// callee has no temporaries besides its arguments, so entering it is
-/// only a jump (no temps to push). Answers that jump, or `None` for
-/// `inline_enter` to decide.
-///
-/// # Safety
-/// `bpp <= sp`, in one buffer, everything below `sp` written.
-#[inline(always)]
-unsafe fn enter_plain(
-    vm: &mut Vm,
-    opt: Option<&OptCode>,
-    scope: usize,
-    bpp: *mut Value,
-    sp: *mut Value,
-) -> Option<isize> {
-    let s = opt?.scopes.get(scope)?;
-    let me = (s.off as usize).checked_sub(1)?;
-    // SAFETY: bpp <= sp in one buffer
-    let depth = unsafe { sp.offset_from(bpp) } as usize;
-    if s.block
-        || depth != me + 1 + s.argc as usize
-        || s.code.num_temps != s.code.num_args
-        || vm.deep()
-    {
-        return None;
-    }
-    // SAFETY: me < depth, so below sp
-    if vm.class_of(unsafe { *bpp.add(me) }) != s.class {
-        return None;
-    }
-    // (the scope `inline_enter` would enter, with nothing to push)
-    debug_assert!(opt
-        .and_then(|o| o.scope_for(scope, s.class))
-        .is_some_and(|x| std::ptr::eq(x, s) && !x.block && x.code.num_temps <= x.argc as u16));
-    // the send happened, as far as a program can tell
-    vm.send_count += 1;
-    vm.inlined_ran = true;
-    Some(s.start as isize - s.ret as isize)
-}
-
-/// An inlined callee that sends (`InlineEnter`) is entered if its
-/// receiver is of the class of one of the send's scopes, the operands (`bpp..sp`) are at the
-/// depth it was inlined for, the stack is not deep (`Vm::deep`), and
-/// there is room below `limit` for its temps: they are pushed (nil, as
-/// its frame would have them) and the send counted. Answers the jump to
-/// its body and the new `sp`, or `None` for the site's inline-cached
-/// send. (The body's pushes check the room they need, as every push
-/// does.)
-///
-/// # Safety
-/// `bpp <= sp <= limit`, in one buffer, everything below `sp` written.
-#[inline(never)]
-unsafe fn inline_enter(
-    vm: &mut Vm,
-    opt: Option<&OptCode>,
-    scope: usize,
-    bpp: *mut Value,
-    sp: *mut Value,
-    limit: *mut Value,
-) -> Option<(isize, *mut Value)> {
-    let o = opt?;
-    let first = o.scopes.get(scope)?;
-    let off = first.off as usize;
-    let (depth, room) = unsafe { (sp.offset_from(bpp) as usize, limit.offset_from(sp) as usize) };
-    if depth != off + first.argc as usize || vm.deep() {
-        return None;
-    }
-    // SAFETY: off - 1 < depth, so below sp
-    let class = vm.class_of(unsafe { *bpp.add(off.checked_sub(1)?) });
-    // the scope for the receiver's class (all of a send's scopes have
-    // the same operands)
-    let s = o.scope_for(scope, class)?;
-    let extra = (s.code.num_temps as usize).saturating_sub(s.argc as usize);
-    if extra > room {
-        return None;
-    }
-    let mut sp = sp;
-    let mut extra = extra;
-    if s.block {
-        // an inlined block: the closure must be one of its block's (made
-        // by this frame, if it reads self); its copied values come first,
-        // as in its frame
-        let serial = vm.frames.last()?.serial;
-        let r = unsafe { *bpp.add(off - 1) };
-        match vm.heap.try_get(r).map(|x| &x.body) {
-            Some(Body::Closure(c)) if s.admits(c, serial) && c.copied.len() <= extra => {
-                for &v in &c.copied {
-                    // SAFETY: copied <= extra <= room
-                    unsafe {
-                        sp.write(v);
-                        sp = sp.add(1);
-                    }
-                }
-                extra -= c.copied.len();
-            }
-            _ => return None,
-        }
-    }
-    for _ in 0..extra {
-        // SAFETY: extra <= room
-        unsafe {
-            sp.write(Value::NIL);
-            sp = sp.add(1);
-        }
-    }
-    // the send happened, as far as a program can tell
-    vm.send_count += 1;
-    vm.inlined_ran = true;
-    Some((s.start as isize - s.ret as isize, sp))
-}
-
-/// An inlined leaf (`InlineLeaf`) in place, for the common leaves, on
-/// the running frame's `operands`: answers the fuel it costs, its
-/// argument count and its value, which replaces receiver and arguments
-/// (the caller does that; a setter has stored by then), or `None`
-/// (nothing changed) when `Vm::tier_send` must decide: a guard miss (it
-/// counts them), too little fuel, the depth limit, or a leaf kind handled
-/// only there. Kept out of line: inlined,
-/// it costs the main loop registers (callgrind: the sieve and benchFib,
-/// which have no leaves, ran about 1% more instructions).
-#[inline(never)]
-fn inline_leaf(
-    vm: &mut Vm,
-    opt: Option<&OptCode>,
-    site: usize,
-    operands: &[Value],
-    fuel: u64,
-) -> Option<(u64, usize, Value)> {
-    let s = opt?.sites.get(site)?.borrow();
-    let (leaf, cost) = s.leaf?;
-    let entry = s.entries.first()?;
-    let argc = s.argc as usize;
-    if fuel < cost - 1 || vm.deep() {
-        return None;
-    }
-    let n = operands.len();
-    let r = operands[n.checked_sub(argc + 1)?];
-    // the guard: one of the site's classes (which all find this method)
-    let class = vm.class_of(r);
-    s.entry_for(class)?;
-    let v = match leaf {
-        Leaf::Const(v) => v,
-        Leaf::Getter(i) => slot(&vm.heap, r, i as usize),
-        Leaf::Setter(i) => {
-            let arg = operands[n - 1];
-            if !set_plain_slot(&mut vm.heap, r, i as usize, arg) {
-                return None;
-            }
-            r
-        }
-        Leaf::SelfLeaf => r,
-        Leaf::SelfArith(aop, k) => r.as_int().and_then(|x| arith_small(aop, x, k as i64))?,
-        Leaf::Global(b) => vm.assoc_value(b),
-        Leaf::Straight => vm.eval_straight(&entry.code, r, &operands[n - argc..])?,
-        Leaf::ArrayAt | Leaf::ArrayAtPut => return None,
-    };
-    // counted as the send it stands for (`Time primSendCount`)
-    vm.send_count += 1;
-    Some((cost, argc, v))
-}
-
-/// A guard clause (`InlinePrefix`, `tier::Guard`) in place, on the
-/// running frame's `operands`: when the inline cache holds the receiver's
-/// class (for the current lookup epoch, so the code run is the code the
-/// send would call) and that callee's guard clause answers, within the
-/// fuel left, answers its fuel cost (the send and the instructions it
-/// stands for), argument count and value; otherwise `None`, and nothing
-/// has changed. Not below the depth limit (the send must meet it). Out of
-/// line, as `inline_leaf` (inlined, it cost the interpreter's loop
-/// registers: callgrind, benchFib and the objects benchmark tier off).
-#[inline(never)]
-fn inline_prefix(
-    vm: &mut Vm,
-    opt: Option<&OptCode>,
-    site: usize,
-    operands: &[Value],
-    fuel: u64,
-) -> Option<(u64, usize, Value)> {
-    let s = opt?.sites.get(site)?.borrow();
-    if s.epoch != vm.cache_epoch {
-        return None;
-    }
-    let argc = s.argc as usize;
-    let n = operands.len();
-    let r = operands[n.checked_sub(argc + 1)?];
-    let e = s.entry_for(vm.class_of(r))?;
-    if e.code.num_args as usize != argc {
-        return None;
-    }
-    let g = e.guard.as_ref()?;
-    let v = g.answer(&operands[n - argc - 1..])?;
-    let cost = g.cost as u64;
-    if fuel < cost - 1 || vm.deep() {
-        return None;
-    }
-    // counted as the send it stands for (`Time primSendCount`)
-    vm.send_count += 1;
-    Some((cost, argc, v))
-}
-
-/// The inline cache of send site `site` of `opt`, for the receiver on
-/// `st`: (selector, argument count, the cached method) on a hit.
-#[inline(always)]
-fn cache_hit(
-    vm: &Vm,
-    opt: Option<&OptCode>,
-    site: usize,
-    st: &[Value],
-) -> Option<(Value, usize, (Value, Rc<Code>))> {
-    let s = opt?.sites.get(site)?.borrow();
-    if s.epoch != vm.cache_epoch {
-        return None;
-    }
-    let argc = s.argc as usize;
-    let r = *st.get(st.len().checked_sub(argc + 1)?)?;
-    let e = s.entry_for(vm.class_of(r))?;
-    Some((s.sel, argc, (e.method, e.code.clone())))
-}
-
-/// The receiver of closure `k` (`None` if `k` is not a closure).
-#[inline]
-fn closure_receiver(heap: &Heap, k: Value) -> Option<Value> {
-    match heap.try_get(k).map(|o| &o.body) {
-        Some(Body::Closure(c)) => Some(c.receiver),
-        _ => None,
-    }
-}
-
-/// Slot `i` of a pointer object (nil if there is none).
-#[inline]
-pub(super) fn slot(heap: &Heap, obj: Value, i: usize) -> Value {
-    match heap.try_get(obj).map(|o| &o.body) {
-        Some(Body::Slots(s)) => s.get(i).copied().unwrap_or(Value::NIL),
-        Some(Body::Class { slots, .. }) => slots.get(i).copied().unwrap_or(Value::NIL),
-        _ => Value::NIL,
-    }
-}
-
-/// Stores into slot `i` of an ordinary pointer object; false for
-/// anything else (the general loop handles it).
-#[inline]
-fn set_plain_slot(heap: &mut Heap, obj: Value, i: usize, v: Value) -> bool {
-    match heap.try_get_mut(obj).map(|o| &mut o.body) {
-        Some(Body::Slots(s)) => match s.get_mut(i) {
-            Some(x) => {
-                *x = v;
-                true
-            }
-            None => false,
-        },
-        _ => false,
-    }
-}
-
-/// Runs loop `k` (`Op::Loop`) on the frame's temps `t` from its test,
-/// whole iterations while `avail` instructions cover one, each statement
-/// with the guards of the fused instruction it is: a SmallInteger
-/// operation without overflow; an Array store in bounds, `at:put:` not
-/// redefined, where the Array (`Kernel::array`, a temp the body does not
-/// assign: the same object all along, and nothing here can change its
-/// class or size) is checked once, on the way in. Answers the
-/// instructions it ran and where the frame goes on (an offset from the
-/// test): the exit when the test fails, a statement whose guard failed
-/// (not run: dispatched, it takes its own way out), or the test (the
-/// fuel, operands that are not SmallIntegers, or not an Array). Kept out
-/// of line: a small function whose registers hold the loop's state.
-#[inline(never)]
-fn run_kernel(
-    heap: &mut Heap,
-    array: ClassId,
-    array_plain: bool,
-    k: &Kernel,
-    t: &mut [Value],
-    avail: u64,
-) -> (u64, usize) {
-    // every temp the loop names is in `t` (the verifier checked; checked
-    // again here, once, for the unchecked accesses below)
-    if k.temps as usize > t.len() {
-        return (0, 0);
-    }
-    // SAFETY (of each `get`/`set`): `i < k.temps <= t.len()`
-    let get = |t: &[Value], i: u16| unsafe { *t.get_unchecked(i as usize) };
-    let set = |t: &mut [Value], i: u16, v: Value| unsafe { *t.get_unchecked_mut(i as usize) = v };
-    let mut slots: &mut [Value] = &mut [];
-    if let Some(a) = k.array {
-        match heap.try_get_mut(get(t, a)) {
-            Some(o) if array_plain && o.class == array => match &mut o.body {
-                Body::Slots(s) => slots = s,
-                _ => return (0, 0),
-            },
-            _ => return (0, 0),
-        }
-    }
-    let imm = Value::small(k.imm as i64);
-    let mut used = 0u64;
-    loop {
-        if avail - used < k.cost {
-            return (used, 0);
-        }
-        let (x, y) = (get(t, k.a), k.b.map_or(imm, |b| get(t, b)));
-        if !x.both_int(y) {
-            return (used, 0);
-        }
-        match compare_tagged(k.op, x, y) {
-            Some(true) => used += 4,
-            Some(false) => return (used + 4, k.exit),
-            None => return (used, 0),
-        }
-        for &(off, stmt, n) in k.body.iter() {
-            match stmt {
-                Stmt::AtPut { b, v, .. } => {
-                    let i = get(t, b);
-                    // (an index of 0 or less wraps past any size; compared
-                    // as a u64, which a usize may be too narrow for)
-                    let at = (i.int_unchecked() as u64).wrapping_sub(1);
-                    if !i.is_int() || at >= slots.len() as u64 {
-                        return (used, off);
-                    }
-                    slots[at as usize] = v;
-                }
-                Stmt::SetTT { c, a, b, op } => {
-                    let (x, y) = (get(t, a), get(t, b));
-                    match x.both_int(y).then(|| arith_tagged(op, x, y)).flatten() {
-                        Some(r) => set(t, c, r),
-                        None => return (used, off),
-                    }
-                }
-                Stmt::SetTI { c, a, imm, op } => {
-                    let (x, y) = (get(t, a), Value::small(imm as i64));
-                    match x.is_int().then(|| arith_tagged(op, x, y)).flatten() {
-                        Some(r) => set(t, c, r),
-                        None => return (used, off),
-                    }
-                }
-            }
-            used += n;
-        }
-        // the back-edge
-        used += 1;
-    }
-}
-
-/// The cell of Array `r` at SmallInteger index `i` (1-based), if `r`
-/// is an Array and `i` is in bounds.
-#[inline(always)]
-fn array_cell(heap: &mut Heap, array: ClassId, r: Value, i: Value) -> Option<&mut Value> {
-    let i = i.as_int()?.checked_sub(1)?;
-    let obj = heap.try_get_mut(r)?;
-    if obj.class != array {
-        return None;
-    }
-    match &mut obj.body {
-        Body::Slots(s) => s.get_mut(usize::try_from(i).ok()?),
-        _ => None,
-    }
-}
-
-/// Fast path of `at:` / `at:put:` (primitives 60/61) on an Array
-/// with an in-bounds SmallInteger index, on operand stack `st`. Answers
-/// false to take the general primitive path (which also handles the
-/// failures).
-#[inline(always)]
-pub(super) fn array_access(
-    heap: &mut Heap,
-    array: ClassId,
-    st: &mut Vec<Value>,
-    prim: u16,
-    argc: usize,
-) -> bool {
-    let n = st.len();
-    if argc != prim as usize - 59 || n < argc + 1 {
-        return false;
-    }
-    let cell = match array_cell(heap, array, st[n - argc - 1], st[n - argc]) {
-        Some(c) => c,
-        None => return false,
-    };
-    let v = if prim == 60 {
-        *cell
-    } else {
-        *cell = st[n - 1];
-        st[n - 1]
-    };
-    st.truncate(n - argc);
-    st[n - argc - 1] = v;
-    true
 }

@@ -58,7 +58,7 @@ pub struct Frame {
     /// What happens to this frame's result when it returns.
     pub on_return: OnReturn,
     /// Optimized code this frame runs (same pc space as `code`), if any.
-    pub opt: Option<Rc<crate::tier::OptCode>>,
+    pub opt: Option<Rc<crate::tier::code::OptCode>>,
     /// The Context object for this frame once Smalltalk asked for one
     /// (`thisContext`, `sender`), so the same frame is always the same
     /// object (`thisContext == thisContext`).

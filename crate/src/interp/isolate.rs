@@ -2,7 +2,7 @@
 //! is set aside with its place in the queues, its sleep and its undelivered
 //! events, and put back afterwards with whatever became ready meanwhile.
 
-use super::exec::NO_PROC;
+use super::run::NO_PROC;
 use super::frame::ProcState;
 use super::{Outcome, Vm};
 use std::collections::VecDeque;

@@ -6,15 +6,19 @@
 //! Smalltalk send, block, exception or unwind: all of that is frames in
 //! VM data. Nothing reachable from Smalltalk source may panic.
 
+mod access;
+mod calls;
 pub mod classes;
-mod deopt;
-mod exec;
 mod fast;
 pub mod frame;
+mod gc;
+mod general;
 mod isolate;
+mod kernels;
 pub mod prims;
+mod run;
 mod sched;
-mod tiering;
+pub(crate) mod sites;
 
 use crate::bytecode::Arith;
 use crate::compiler::{self, ClassContext, CompileError, Env};
@@ -25,10 +29,9 @@ use frame::{Frame, Process};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-pub(crate) use exec::{holds_on, order_tagged};
-pub use exec::{Outcome, CLOCK_CHECK, NO_PROC};
 pub use frame::{ErrorInfo, ProcState};
 pub use isolate::SetAside;
+pub use run::{Outcome, CLOCK_CHECK, NO_PROC};
 pub use sched::USER_PRIORITY;
 
 /// Class ids the VM itself needs to know.
@@ -113,11 +116,11 @@ pub struct Vm {
     sleepers: Vec<usize>,
     /// Semaphore object index → waiting processes.
     sem_waiters: HashMap<usize, VecDeque<usize>>,
-    next_serial: u64,
+    pub(crate) next_serial: u64,
     cache: Vec<CacheEntry>,
     /// Bumped to invalidate every cache entry at once (accept, remove,
     /// class change, GC).
-    cache_epoch: u32,
+    pub(crate) cache_epoch: u32,
     /// Transcript output not yet taken by the host.
     pub transcript: String,
     /// Canvas drawing commands not yet taken by the host (bounded:
@@ -157,7 +160,7 @@ pub struct Vm {
     /// inlined callee into a frame of its own at every clock reading).
     pub(crate) soft_stop: bool,
     /// Instructions between two clock readings in [`Vm::run_until`]
-    /// (adapted to the speed of the code; see [`exec::CLOCK_CHECK`]).
+    /// (adapted to the speed of the code; see [`run::CLOCK_CHECK`]).
     pub(crate) clock_every: u64,
     /// Frames given back to inlined callees (materialized) so far: by
     /// deoptimization, by what needs contexts, and by the debugger.
@@ -182,9 +185,9 @@ pub struct Vm {
     pub tier_threshold: u32,
     /// Print tier events to stderr as they happen (`--trace-tier`).
     pub trace_tier: bool,
-    tier_events: Vec<crate::tier::TierEvent>,
+    pub(crate) tier_events: Vec<crate::tier::event::TierEvent>,
     /// Optimized code that inlined a lookup, by selector.
-    tier_deps: HashMap<Value, Vec<crate::tier::Dependency>>,
+    pub(crate) tier_deps: HashMap<Value, Vec<crate::tier::code::Dependency>>,
     /// Do-it counter for unique names.
     doit_counter: u64,
     /// Processes to report as finished or errored to the host.
@@ -246,7 +249,7 @@ impl Vm {
             undeclared: HashMap::new(),
             frames: vec![],
             stack: vec![],
-            active: exec::NO_PROC,
+            active: run::NO_PROC,
             procs: vec![],
             ready: vec![VecDeque::new(); 81],
             sem_waiters: HashMap::new(),
@@ -276,7 +279,7 @@ impl Vm {
             unshaped: 0,
             inlined_ran: false,
             soft_stop: false,
-            clock_every: exec::CLOCK_CHECK,
+            clock_every: run::CLOCK_CHECK,
             frames_materialized: 0,
             stopped_short: None,
             doit_counter: 0,

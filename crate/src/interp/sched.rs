@@ -2,8 +2,8 @@
 //! highest ready priority runs, `yield` rotates within a priority, a
 //! higher-priority process that becomes ready preempts.
 
-use super::exec::NO_PROC;
 use super::frame::{OnReturn, ProcState, Process, UnwindAction};
+use super::run::NO_PROC;
 use super::{Outcome, Vm};
 use crate::object::{Body, Value};
 

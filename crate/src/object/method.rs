@@ -61,10 +61,10 @@ pub struct Code {
     /// True for block code units.
     pub is_block: bool,
     /// The optimizing tier's counters and optimized code for this unit.
-    pub tier: std::cell::RefCell<crate::tier::TierInfo>,
+    pub tier: std::cell::RefCell<crate::tier::code::TierInfo>,
     /// The operand stack's shape (`crate::verify`), which lets the fast
     /// loop run this code without checks; empty if it did not verify.
-    pub shape: crate::verify::Shape,
+    pub shape: crate::bytecode::Shape,
 }
 
 impl Code {

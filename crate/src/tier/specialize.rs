@@ -4,7 +4,7 @@
 //! temp/constant arithmetic and assignment, pairs of temp pushes,
 //! `at:put:` statements, sends).
 
-use super::{InlineScope, Kernel, OptCode, Site, Stmt};
+use super::code::{InlineScope, Kernel, OptCode, Site, Stmt};
 use crate::bytecode::{konst, konst_of, Arith, Op};
 use crate::object::{Code, Value};
 use std::cell::{Cell, RefCell};

@@ -10,10 +10,11 @@
 //! optimized frames through [`Vm::virtual_frames`], which shows what
 //! materializing would give without changing anything.
 
-use super::frame::{Frame, OnReturn};
-use super::Vm;
+use super::code::{InlineScope, OptCode, NEST_MAX};
+use super::event::TierEvent;
+use crate::interp::frame::{Frame, OnReturn};
+use crate::interp::Vm;
 use crate::object::{Body, ClassId, Heap, Value};
-use crate::tier::{InlineScope, OptCode, TierEvent, NEST_MAX};
 use std::borrow::Cow;
 use std::rc::Rc;
 

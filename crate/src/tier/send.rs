@@ -1,142 +1,25 @@
-//! The VM side of the optimizing tier: when to optimize (counters, OSR at
-//! back-edges), how optimized sends run (inline caches, inlined leaves),
-//! and the tier report. Invalidation and deoptimization of running
-//! activations are in `deopt.rs`; the tier's data structures and rules
-//! are in [`crate::tier`].
+//! Optimized send sites at run time (`Vm::tier_send`, for what the
+//! interpreter's loops do not do in place): inline caches filled and
+//! consulted, leaves inlined and quickened, callees that send inlined
+//! into a copy of the code, and sites whose guards keep failing
+//! despecialized. Invalidation and deoptimization of running activations
+//! are in `deopt.rs`.
 
-use super::exec::{arith_small, TierSend};
-use super::{TierMode, Vm};
+use super::code::{CacheEntry, Dependency, InlineScope, Leaf, OptCode, NEST_MAX};
+use super::event::TierEvent;
+use super::guard::guard_of;
+use super::inline::{inline_block_body, inline_body, SCOPES_MAX};
+use super::leaf::leaf_of;
+use super::specialize::with_scope;
+use super::{MAX_GUARD_FAILURES, POLY_MAX};
+use crate::bytecode::arith::arith_small;
 use crate::bytecode::Op;
-use crate::object::{Body, ClassId, Code, Value};
-use crate::tier::{
-    guard_of, inline_block_body, inline_body, leaf_of, specialize, with_scope, CacheEntry,
-    Dependency, InlineScope, Leaf, OptCode, TierEvent, MAX_GUARD_FAILURES, NEST_MAX, POLY_MAX,
-    SCOPES_MAX,
-};
+use crate::interp::sites::TierSend;
+use crate::interp::Vm;
+use crate::object::{Body, ClassId, Value};
 use std::rc::Rc;
 
 impl Vm {
-    fn threshold(&self) -> u32 {
-        match self.tier {
-            TierMode::Off => u32::MAX,
-            TierMode::Eager => 0,
-            TierMode::On => self.tier_threshold,
-        }
-    }
-
-    /// Called when a frame is pushed: runs optimized code if the unit has
-    /// it, counts the call otherwise and optimizes when hot.
-    pub(crate) fn tier_enter(&mut self) {
-        if self.tier == TierMode::Off {
-            return;
-        }
-        let threshold = self.threshold();
-        let f = match self.frames.last_mut() {
-            Some(f) => f,
-            None => return,
-        };
-        // the common case (optimized code exists) borrows the frame's
-        // code in place: no Rc clone per call
-        let mut t = f.code.tier.borrow_mut();
-        if let Some(o) = &t.opt {
-            f.opt = Some(o.clone());
-            return;
-        }
-        t.counter = t.counter.saturating_add(1);
-        if t.counter > threshold {
-            drop(t);
-            let code = f.code.clone();
-            let mut t = code.tier.borrow_mut();
-            let o = Rc::new(specialize(&code));
-            t.opt = Some(o.clone());
-            t.optimizations += 1;
-            t.counter = 0;
-            f.opt = Some(o);
-            drop(t);
-            self.tier_event(TierEvent::Optimized {
-                method: code.print_name(),
-                osr: false,
-            });
-        }
-    }
-
-    /// At a loop back-edge of a canonical frame: count, and switch the
-    /// frame into optimized code when hot (on-stack replacement). Answers
-    /// true if the frame now runs optimized code.
-    pub(crate) fn tier_backedge(&mut self, fi: usize) -> bool {
-        let threshold = self.threshold();
-        let code = self.frames[fi].code.clone();
-        let mut t = code.tier.borrow_mut();
-        if let Some(o) = &t.opt {
-            self.frames[fi].opt = Some(o.clone());
-            return true;
-        }
-        t.counter = t.counter.saturating_add(1);
-        if t.counter <= threshold {
-            return false;
-        }
-        let o = Rc::new(specialize(&code));
-        t.opt = Some(o.clone());
-        t.optimizations += 1;
-        t.counter = 0;
-        drop(t);
-        self.frames[fi].opt = Some(o);
-        self.tier_event(TierEvent::Optimized {
-            method: code.print_name(),
-            osr: true,
-        });
-        true
-    }
-
-    pub(crate) fn tier_event(&mut self, e: TierEvent) {
-        if self.trace_tier {
-            eprintln!("[tier] {}", e);
-        }
-        if self.tier_events.len() < 10_000 {
-            self.tier_events.push(e);
-        }
-    }
-
-    /// Takes the tier events recorded so far.
-    pub fn take_tier_events(&mut self) -> Vec<TierEvent> {
-        std::mem::take(&mut self.tier_events)
-    }
-
-    /// Evaluates a straight-line leaf (`tier::straight_ops`) of `code` for
-    /// `recv` and `args` without a frame; `None` means "send instead"
-    /// (an operand that is not a SmallInteger, an overflow, a zero
-    /// divisor). The leaf has no side effects, so giving up is safe.
-    pub(super) fn eval_straight(&self, code: &Code, recv: Value, args: &[Value]) -> Option<Value> {
-        let mut st = [Value::NIL; crate::tier::STRAIGHT_DEPTH];
-        let mut sp = 0usize;
-        for op in &code.ops {
-            let v = match *op {
-                Op::PushSelf => recv,
-                Op::PushNil => Value::NIL,
-                Op::PushTrue => Value::TRUE,
-                Op::PushFalse => Value::FALSE,
-                Op::PushInt(k) => Value::small(k as i64),
-                Op::PushInstVar(i) => self.slot(recv, i as usize),
-                Op::PushTemp(i) => *args.get(i as usize)?,
-                Op::PushLit(k) => *code.literals.get(k as usize)?,
-                Op::Arith(a) => {
-                    let (x, y) = (*st.get(sp.checked_sub(2)?)?, *st.get(sp - 1)?);
-                    if !(x.is_int() && y.is_int()) {
-                        return None;
-                    }
-                    st[sp - 2] = arith_small(a, x.int_unchecked(), y.int_unchecked())?;
-                    sp -= 1;
-                    continue;
-                }
-                Op::ReturnTop if sp == 1 => return Some(st[0]),
-                _ => return None,
-            };
-            *st.get_mut(sp)? = v;
-            sp += 1;
-        }
-        None
-    }
-
     /// Runs one of the optimized send instructions at `pc` of `o`.
     pub(crate) fn tier_send(
         &mut self,
@@ -639,30 +522,6 @@ impl Vm {
                 despecialized: true,
             });
         }
-    }
-
-    /// Tier state per optimized method, for the tier panel:
-    /// (method, optimized now?, inlined callees, deopt count).
-    pub fn tier_report(&self) -> Vec<(String, bool, Vec<String>, u32)> {
-        let mut out = Vec::new();
-        for c in &self.classes {
-            for m in c.methods.values() {
-                if let Some(Body::Method(code)) = self.heap.try_get(*m).map(|o| &o.body) {
-                    let t = code.tier.borrow();
-                    if t.optimizations == 0 && t.deopts == 0 {
-                        continue;
-                    }
-                    let inlined = t
-                        .opt
-                        .as_ref()
-                        .map(|o| o.inlined.borrow().clone())
-                        .unwrap_or_default();
-                    out.push((code.print_name(), t.opt.is_some(), inlined, t.deopts));
-                }
-            }
-        }
-        out.sort();
-        out
     }
 }
 

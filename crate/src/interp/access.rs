@@ -1,0 +1,135 @@
+//! Reading and writing objects without a send, for both loops and the
+//! primitives: slots, Array cells (`at:` and `at:put:` on an Array,
+//! primitives 60 and 61), a closure's receiver, identity (`==`).
+
+use super::Vm;
+use crate::object::{Body, ClassId, Heap, Value};
+
+impl Vm {
+    /// Slot `i` of a pointer object (nil if there is none).
+    #[inline]
+    pub fn slot(&self, obj: Value, i: usize) -> Value {
+        slot(&self.heap, obj, i)
+    }
+
+    #[inline]
+    pub fn set_slot(&mut self, obj: Value, i: usize, v: Value) {
+        match self.heap.try_get_mut(obj).map(|o| &mut o.body) {
+            Some(Body::Slots(s)) => {
+                if let Some(x) = s.get_mut(i) {
+                    *x = v;
+                }
+            }
+            Some(Body::Class { slots, .. }) => {
+                if i >= slots.len() {
+                    slots.resize(i + 1, Value::NIL);
+                }
+                slots[i] = v;
+            }
+            _ => {}
+        }
+    }
+
+    /// `==`: identity, except that Floats compare by bits like Squeak's
+    /// immediate SmallFloat64s do.
+    pub fn identical(&self, x: Value, y: Value) -> bool {
+        if x == y {
+            return true;
+        }
+        match (self.heap.try_get(x), self.heap.try_get(y)) {
+            (Some(a), Some(b)) => match (&a.body, &b.body) {
+                (Body::Float(p), Body::Float(q)) => {
+                    a.class == self.k.small_float && p.to_bits() == q.to_bits()
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// The receiver of closure `k` (`None` if `k` is not a closure).
+#[inline]
+pub(super) fn closure_receiver(heap: &Heap, k: Value) -> Option<Value> {
+    match heap.try_get(k).map(|o| &o.body) {
+        Some(Body::Closure(c)) => Some(c.receiver),
+        _ => None,
+    }
+}
+
+/// Slot `i` of a pointer object (nil if there is none).
+#[inline]
+pub(super) fn slot(heap: &Heap, obj: Value, i: usize) -> Value {
+    match heap.try_get(obj).map(|o| &o.body) {
+        Some(Body::Slots(s)) => s.get(i).copied().unwrap_or(Value::NIL),
+        Some(Body::Class { slots, .. }) => slots.get(i).copied().unwrap_or(Value::NIL),
+        _ => Value::NIL,
+    }
+}
+
+/// Stores into slot `i` of an ordinary pointer object; false for
+/// anything else (the general loop handles it).
+#[inline]
+pub(super) fn set_plain_slot(heap: &mut Heap, obj: Value, i: usize, v: Value) -> bool {
+    match heap.try_get_mut(obj).map(|o| &mut o.body) {
+        Some(Body::Slots(s)) => match s.get_mut(i) {
+            Some(x) => {
+                *x = v;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// The cell of Array `r` at SmallInteger index `i` (1-based), if `r`
+/// is an Array and `i` is in bounds.
+#[inline(always)]
+pub(super) fn array_cell(
+    heap: &mut Heap,
+    array: ClassId,
+    r: Value,
+    i: Value,
+) -> Option<&mut Value> {
+    let i = i.as_int()?.checked_sub(1)?;
+    let obj = heap.try_get_mut(r)?;
+    if obj.class != array {
+        return None;
+    }
+    match &mut obj.body {
+        Body::Slots(s) => s.get_mut(usize::try_from(i).ok()?),
+        _ => None,
+    }
+}
+
+/// Fast path of `at:` / `at:put:` (primitives 60/61) on an Array
+/// with an in-bounds SmallInteger index, on operand stack `st`. Answers
+/// false to take the general primitive path (which also handles the
+/// failures).
+#[inline(always)]
+pub(super) fn array_access(
+    heap: &mut Heap,
+    array: ClassId,
+    st: &mut Vec<Value>,
+    prim: u16,
+    argc: usize,
+) -> bool {
+    let n = st.len();
+    if argc != prim as usize - 59 || n < argc + 1 {
+        return false;
+    }
+    let cell = match array_cell(heap, array, st[n - argc - 1], st[n - argc]) {
+        Some(c) => c,
+        None => return false,
+    };
+    let v = if prim == 60 {
+        *cell
+    } else {
+        *cell = st[n - 1];
+        st[n - 1]
+    };
+    st.truncate(n - argc);
+    st[n - argc - 1] = v;
+    true
+}

@@ -1,0 +1,110 @@
+//! Garbage collection from the VM's side: every root it holds (frames,
+//! processes, classes, symbols, globals, what the host pins), and when a
+//! slice boundary collects.
+
+use super::frame::{Frame, OnReturn, UnwindAction};
+use super::Vm;
+use crate::object::{Code, Value};
+use std::rc::Rc;
+
+impl Vm {
+    /// A slice boundary's collection. If a collection is due
+    /// ([`Heap::gc_due`](crate::object::Heap::gc_due)), runs it when it
+    /// fits before `deadline` (`None`: no deadline, it always fits), or
+    /// when it must not wait: it was already put off once since the last
+    /// collection, or the interpreter's own trigger has been reached.
+    /// Otherwise puts it off (`heap.gc_deferred`, `heap.gc_deferrals`) and
+    /// answers false: the caller should not call again before its next
+    /// slice (the next call collects, whatever its deadline), so that a
+    /// slice with its whole budget starts with the collection. A
+    /// collection is thus put off at most once.
+    ///
+    /// Near the heap limit (live plus allocated bytes past half of it) it
+    /// does nothing and leaves collecting to the interpreter, which signals
+    /// OutOfMemory when a collection does not free enough.
+    ///
+    /// Should the heap still be over its limit after collecting, the
+    /// interpreter's trigger is set so that its next step collects again
+    /// and signals OutOfMemory there.
+    pub fn collect_if_due(&mut self, deadline: Option<f64>) -> bool {
+        if !self.heap.gc_due() || self.heap.live + self.heap.allocated > self.heap.limit / 2 {
+            // nothing (any longer) put off
+            self.heap.gc_deferred = false;
+            return true;
+        }
+        let fits = deadline.is_none_or(|d| self.heap.gc_fits((self.clock)(), d));
+        if fits || self.heap.gc_deferred || self.heap.needs_gc() {
+            self.collect_garbage();
+            if self.heap.over_limit() {
+                self.heap.allocated = self.heap.threshold.saturating_add(1);
+            }
+            true
+        } else {
+            self.heap.gc_deferred = true;
+            self.heap.gc_deferrals += 1;
+            false
+        }
+    }
+
+    /// A full mark-sweep from every root the VM holds, timed with the
+    /// host clock (`heap.gc_last_ms`, `gc_max_ms`, `gc_total_ms`).
+    pub fn collect_garbage(&mut self) {
+        let t0 = (self.clock)();
+        let mut roots: Vec<Value> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        roots.extend_from_slice(&self.stack);
+        for f in &self.frames {
+            frame_roots(f, &mut roots, &mut seen);
+        }
+        for p in &self.procs {
+            roots.push(p.obj);
+            roots.extend_from_slice(&p.stack);
+            if let Some(r) = p.result {
+                roots.push(r);
+            }
+            if let Some(e) = &p.error {
+                roots.push(e.exception);
+            }
+            for f in &p.frames {
+                frame_roots(f, &mut roots, &mut seen);
+            }
+        }
+        for c in &self.classes {
+            roots.push(c.obj);
+            roots.extend(c.methods.keys().copied());
+            roots.extend(c.methods.values().copied());
+            roots.extend(c.class_vars.iter().map(|(_, b)| *b));
+        }
+        roots.extend(self.symbols.values().copied());
+        roots.extend(self.globals.values().copied());
+        roots.extend(self.undeclared.values().copied());
+        roots.extend_from_slice(&self.pinned);
+        for k in self.sem_waiters.keys() {
+            roots.push(Value::obj(*k as u32));
+        }
+        roots.extend([Value::NIL, Value::TRUE, Value::FALSE]);
+        self.flush_caches();
+        self.heap.collect(&roots);
+        let ms = (self.clock)() - t0;
+        self.heap.note_gc_time(ms);
+    }
+}
+
+/// The values a frame keeps alive. A code unit's literals are pushed once
+/// per collection, not once per frame (deep recursion has 100,000s of
+/// frames of the same method).
+fn frame_roots(
+    f: &Frame,
+    roots: &mut Vec<Value>,
+    seen: &mut std::collections::HashSet<*const Code>,
+) {
+    roots.extend([f.receiver, f.method, f.closure, f.ctx]);
+    if seen.insert(Rc::as_ptr(&f.code)) {
+        roots.extend_from_slice(&f.code.literals);
+    }
+    if let OnReturn::ContinueUnwind(u) = &f.on_return {
+        if let UnwindAction::ReturnFrom(v) = u.action {
+            roots.push(v);
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! Optimized code and what it holds: the tier's bookkeeping per code
+//! unit (`TierInfo`), the optimized instructions (`OptCode`) with their
+//! send sites and inline caches, inlined callees (`InlineScope`), loop
+//! kernels, the leaves and guard clauses sites run in place, and the
+//! dependencies that invalidate it. Data only: the files beside it make
+//! it.
+
+use crate::bytecode::{Arith, Op};
+use crate::object::{ClassId, Closure, Code, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+/// Per code unit tier bookkeeping (interior mutability: `Code` is shared).
+#[derive(Debug, Default)]
+pub struct TierInfo {
+    /// Calls plus back-edges since the last (de)optimization.
+    pub counter: u32,
+    pub opt: Option<Rc<OptCode>>,
+    pub deopts: u32,
+    /// Times it was optimized (first time plus re-optimizations).
+    pub optimizations: u32,
+}
+
+/// What an inlined leaf does instead of the send.
+#[derive(Clone, Copy, Debug)]
+pub enum Leaf {
+    /// `^ constant`
+    Const(Value),
+    /// `^ instVar`
+    Getter(u16),
+    /// `instVar := arg` (answers self)
+    Setter(u16),
+    /// `^ self`
+    SelfLeaf,
+    /// `^ self op k` for a SmallInteger receiver
+    SelfArith(crate::bytecode::Arith, i32),
+    /// `^ Global` (the binding is read at run time)
+    Global(Value),
+    /// Primitive 60 (`at:`) on an Array, behind a bounds guard.
+    ArrayAt,
+    /// Primitive 61 (`at:put:`) on an Array, behind a bounds guard.
+    ArrayAtPut,
+    /// A straight-line expression over the receiver, the arguments,
+    /// instance variables and constants with SmallInteger arithmetic
+    /// (`^ x * 2 + count`), evaluated in place from the cached method's
+    /// bytecode (see `straight_ops`); any other class of operand, an
+    /// overflow or a zero divisor makes the real send happen instead.
+    Straight,
+}
+
+#[derive(Clone, Debug)]
+pub struct CacheEntry {
+    pub class: ClassId,
+    pub method: Value,
+    pub code: Rc<Code>,
+    /// The callee's guard clause (`guard_of`), if it begins with one.
+    pub guard: Option<Guard>,
+}
+
+/// A value a guard clause reads (see `Guard`): the receiver (slot 0) or
+/// an argument (slot `i + 1`), as they lie on the sender's operand
+/// stack, or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Src {
+    Slot(u8),
+    Const(Value),
+}
+
+/// A callee that begins with a guard clause, `a op b ifTrue: [^ value]`
+/// (or `ifFalse:`, or `^ a op b ifTrue: [value] ifFalse: [...]`), with
+/// operands that are the receiver, arguments or constants (`Src`) and a
+/// SmallInteger comparison `op`: when the comparison
+/// answers `when`, the activation returns `value` after `cost`
+/// instructions (the send's included), having changed nothing outside
+/// itself; otherwise (or with operands that are not SmallIntegers) it
+/// goes on, and so does the real send (`Op::InlinePrefix`). HotSpot and
+/// GCC split such a header off for partial inlining.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Guard {
+    pub a: Src,
+    pub b: Src,
+    pub op: crate::bytecode::Arith,
+    pub when: bool,
+    pub value: Src,
+    pub cost: u8,
+    /// The orders of `a` and `b` (less, equal, greater: bits 0 to 2) for
+    /// which `a op b` is `when`: `op` and `when` in one test.
+    pub answers_on: u8,
+}
+
+impl Guard {
+    /// The guard clause's value, for the receiver and arguments `slots`
+    /// (as on the sender's operand stack), if it answers; `None` if the
+    /// callee goes on, or the operands are not SmallIntegers.
+    #[inline(always)]
+    pub fn answer(&self, slots: &[Value]) -> Option<Value> {
+        let get = |s: Src| match s {
+            Src::Slot(i) => slots.get(i as usize).copied(),
+            Src::Const(v) => Some(v),
+        };
+        let (x, y) = (get(self.a)?, get(self.b)?);
+        if !x.both_int(y) {
+            return None;
+        }
+        if self.answers_on >> crate::bytecode::arith::order_tagged(x, y) & 1 == 0 {
+            return None;
+        }
+        get(self.value)
+    }
+}
+
+impl std::fmt::Display for Src {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Src::Slot(0) => write!(f, "self"),
+            Src::Slot(i) => write!(f, "t{}", i - 1),
+            Src::Const(v) if v == Value::NIL => write!(f, "nil"),
+            Src::Const(v) if v == Value::TRUE => write!(f, "true"),
+            Src::Const(v) if v == Value::FALSE => write!(f, "false"),
+            Src::Const(v) => match v.as_int() {
+                Some(k) => write!(f, "{}", k),
+                None => write!(f, "a literal"),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Guard {
+    /// As the disassembler lists it: `self < 2 answers self (8
+    /// instructions)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {}{} answers {} ({} instructions)",
+            self.a,
+            self.op.selector(),
+            self.b,
+            if self.when { "" } else { " is false" },
+            self.value,
+            self.cost
+        )
+    }
+}
+
+/// A loop whose body is straight-line statements the fast loop runs
+/// without a send (`Op::Loop`, at its test): `while test do body`, a
+/// `whileTrue:` or an inlined `to:do:` over SmallIntegers, run an
+/// iteration at a time by `fast::run_kernel` on the frame's temps. Pcs
+/// are offsets from the test's.
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    /// The test: temp `a` compared (`op`) with temp `b` or the constant
+    /// `imm` (`BranchTT`/`BranchTI`); it stands for 4 instructions.
+    pub a: u16,
+    pub b: Option<u16>,
+    pub imm: i16,
+    pub op: Arith,
+    /// Where the loop goes when the test fails.
+    pub exit: usize,
+    /// The body's statements with their offsets and the instructions each
+    /// stands for; the back-edge after them (1) goes back to the test.
+    pub body: Vec<(usize, Stmt, u64)>,
+    /// What one iteration costs: test, body and back-edge.
+    pub cost: u64,
+    /// The temp holding the Array the body stores into, if it does: one
+    /// for all its `AtPut`s, assigned by none of its statements, so that
+    /// it is the same object all along and its guard (an Array, `at:put:`
+    /// not redefined) is checked once per run, not per store.
+    pub array: Option<u16>,
+    /// One more than the highest temp it names.
+    pub temps: u16,
+}
+
+impl std::fmt::Display for Kernel {
+    /// `while t3 <= t0: t1 at: t3 put: false. t3 := t3 + t2 (14 per
+    /// iteration, exit +14)`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let y = match self.b {
+            Some(b) => format!("t{b}"),
+            None => self.imm.to_string(),
+        };
+        write!(f, "while t{} {} {}:", self.a, self.op.selector(), y)?;
+        for (i, (_, stmt, _)) in self.body.iter().enumerate() {
+            let sep = if i == 0 { " " } else { ". " };
+            match *stmt {
+                Stmt::AtPut { a, b, v } => write!(f, "{sep}t{a} at: t{b} put: {v:?}")?,
+                Stmt::SetTT { c, a, b, op } => {
+                    write!(f, "{sep}t{c} := t{a} {} t{b}", op.selector())?
+                }
+                Stmt::SetTI { c, a, imm, op } => {
+                    write!(f, "{sep}t{c} := t{a} {} {imm}", op.selector())?
+                }
+            }
+        }
+        write!(f, " ({} per iteration, exit +{})", self.cost, self.exit)
+    }
+}
+
+/// A statement of a `Kernel`'s body: the fused instruction it is, whose
+/// guards it keeps.
+#[derive(Clone, Copy, Debug)]
+pub enum Stmt {
+    /// `a at: b put: k` (`AtPutTTK`; `a` is the kernel's `array`)
+    AtPut { a: u16, b: u16, v: Value },
+    /// `c := a op b` (`SetTT`)
+    SetTT { c: u16, a: u16, b: u16, op: Arith },
+    /// `c := a op imm` (`SetTI`, and `IncTemp`)
+    SetTI { c: u16, a: u16, imm: i16, op: Arith },
+}
+
+/// The state of one send site in optimized code.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub sel: Value,
+    pub argc: u8,
+    /// Lookup-cache epoch the entries are valid for.
+    pub epoch: u32,
+    pub entries: Vec<CacheEntry>,
+    /// For `InlineLeaf`: what the callee does, and its fuel cost.
+    pub leaf: Option<(Leaf, u64)>,
+    pub failures: u16,
+}
+
+impl Site {
+    /// The cache entry for receiver class `class`, if the site has one
+    /// (most sites are monomorphic: the first entry is checked first).
+    #[inline(always)]
+    pub fn entry_for(&self, class: ClassId) -> Option<&CacheEntry> {
+        match self.entries.first() {
+            Some(e) if e.class == class => Some(e),
+            _ => self.entries.iter().find(|e| e.class == class),
+        }
+    }
+}
+
+/// A callee that sends, inlined into optimized code (Self's inlined
+/// scope). Its body is the callee's bytecode rewritten to run in the
+/// caller's frame, appended after the caller's code at pcs
+/// `start..end`: the callee's temporaries are the caller's temps from
+/// `off` on, exactly where the callee's frame would keep them (its
+/// receiver at `off - 1`, under its arguments), so the operand stack is
+/// already the interpreter's. Deoptimizing a frame inside it
+/// (`Vm::split_frame`) therefore only adds a frame record: the callee's
+/// frame, at pc `pc - start` of its canonical code, and the caller's,
+/// at `ret`, just after its send; the values stay where they are.
+///
+/// A scope can also be a *block's* body, inlined at a `value:`-like send
+/// (`block`): its receiver, at `off - 1`, is then the closure, and its
+/// temps are the block's (arguments, copied values, temporaries), again
+/// where its frame would have them. The guard is the closure's code. A
+/// block's `self` and instance variables are its maker's: inlined into
+/// the frame that made it (`maker_frame`: the guard also checks that the
+/// closure is this frame's), they are the frame's own; anywhere else the
+/// body reads them through the closure (`PushOuterSelf` and the like).
+/// Split off, it is the closure's activation, with the closure's
+/// receiver, home and method.
+#[derive(Clone, Debug)]
+pub struct InlineScope {
+    /// The receiver class it was inlined for (the guard).
+    pub class: ClassId,
+    pub method: Value,
+    pub code: Rc<Code>,
+    /// The send site (its inline cache serves the guard's misses).
+    pub site: u16,
+    /// Where the body is.
+    pub start: usize,
+    pub end: usize,
+    /// Temp index, in the caller's frame, of the callee's temp 0.
+    pub off: u16,
+    pub argc: u8,
+    /// Where the caller goes on: the pc after its send.
+    pub ret: u16,
+    /// The scope whose body holds the send, when the callee was inlined
+    /// into another inlined callee (at most `NEST_MAX` deep).
+    pub parent: Option<u16>,
+    /// The scope inlined at the same send for another receiver class (a
+    /// polymorphic site: up to `POLY_MAX` bodies, tried in turn).
+    pub next: Option<u16>,
+    /// A block's body (see above), for closures of `code`.
+    pub block: bool,
+    /// For a block that reads `self` or instance variables, inlined into
+    /// the frame that made it: only for closures this frame made (its
+    /// `self` is theirs).
+    pub maker_frame: bool,
+    /// Its class is SmallInteger's: a receiver's tag decides the guard
+    /// (see `Op::InlineEnter`'s `int_body`).
+    pub tag_guard: bool,
+    /// A method's guard clause (`guard_of`): where `InlineEnter` takes
+    /// the tag shortcut and the clause answers, its value replaces the
+    /// receiver and arguments without entering the body (the
+    /// instructions it stands for are charged), as `InlinePrefix` does
+    /// for a send not inlined.
+    pub guard: Option<Guard>,
+}
+
+impl InlineScope {
+    /// A block scope's guard: `c` is a closure of its block, made by the
+    /// frame (serial `frame`) running the code, if the block reads `self`
+    /// (`maker_frame`).
+    pub fn admits(&self, c: &Closure, frame: u64) -> bool {
+        Rc::ptr_eq(&c.code, &self.code) && (!self.maker_frame || c.outer == frame)
+    }
+}
+
+/// How deep inlined callees that send nest: a frame stands for at most
+/// `NEST_MAX + 1` activations.
+pub const NEST_MAX: usize = 5;
+
+impl OptCode {
+    /// The inlined scope whose body holds `pc`, if any.
+    pub fn scope_at(&self, pc: usize) -> Option<(usize, &InlineScope)> {
+        self.scopes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.start <= pc && pc < s.end)
+    }
+
+    /// The scopes inlined at one send, from the first (`InlineEnter`'s).
+    pub fn scope_chain(&self, first: usize) -> impl Iterator<Item = (usize, &InlineScope)> {
+        let mut at = Some(first);
+        std::iter::from_fn(move || {
+            let i = at?;
+            let s = self.scopes.get(i)?;
+            at = s.next.map(usize::from).filter(|&n| n > i);
+            Some((i, s))
+        })
+    }
+
+    /// The scope inlined at the send whose first scope is `first` for
+    /// receivers of `class`, if there is one (most sends are monomorphic:
+    /// the first is checked first).
+    #[inline(always)]
+    pub fn scope_for(&self, first: usize, class: ClassId) -> Option<&InlineScope> {
+        match self.scopes.get(first) {
+            Some(s) if s.class == class => Some(s),
+            _ => self
+                .scope_chain(first)
+                .find(|(_, s)| s.class == class)
+                .map(|(_, s)| s),
+        }
+    }
+
+    /// How many inlined scopes `pc` is inside (0 in the caller's code).
+    pub fn nesting_at(&self, pc: usize) -> usize {
+        let mut n = 0;
+        let mut s = self.scope_at(pc).map(|x| x.1);
+        while let Some(sc) = s {
+            n += 1;
+            s = sc.parent.and_then(|p| self.scopes.get(p as usize));
+        }
+        n
+    }
+}
+
+/// Optimized code for one canonical code unit.
+#[derive(Debug)]
+pub struct OptCode {
+    /// The canonical `Code::ops`' pc space (same length), then the bodies
+    /// of inlined callees that send (`scopes`).
+    pub ops: Box<[Cell<Op>]>,
+    /// Where the canonical code's pc space ends.
+    pub canon_len: usize,
+    /// The inlined callees that send, by `InlineEnter`'s index.
+    pub scopes: Vec<InlineScope>,
+    /// Every (receiver class, selector) lookup this code relied on, so
+    /// that a copy of it (`Vm::inline_scope`) can record them again.
+    pub deps: RefCell<Vec<(ClassId, Value)>>,
+    pub sites: Vec<RefCell<Site>>,
+    /// The loops run by `Op::Loop`, by its index.
+    pub kernels: Vec<Kernel>,
+    /// Cleared when a dependency changes; frames must not keep running it.
+    pub valid: Cell<bool>,
+    /// `Class>>selector` of each inlined callee (for the tier panel).
+    pub inlined: RefCell<Vec<String>>,
+    /// The canonical code it was made from.
+    pub code: Weak<Code>,
+    /// Its operand stack's shape (`crate::verify`).
+    pub shape: crate::bytecode::Shape,
+}
+
+/// A dependency: optimized code that inlined the method found by looking
+/// up `sel` in `class`.
+pub struct Dependency {
+    pub class: ClassId,
+    pub sel: Value,
+    pub opt: Weak<OptCode>,
+}
