@@ -21,43 +21,43 @@ pub struct ClassContext {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Slot {
+pub(super) enum Slot {
     Temp(u16),
     Remote { idx: u16, vec: u16 },
 }
 
-struct Unit {
-    scope: ScopeKey,
-    ops: Vec<Op>,
-    spans: Vec<Span>,
-    literals: Vec<Value>,
-    blocks: Vec<Rc<Code>>,
-    num_args: u16,
-    num_copied: u16,
-    num_temps: u16,
-    temp_names: Vec<String>,
+pub(super) struct Unit {
+    pub(super) scope: ScopeKey,
+    pub(super) ops: Vec<Op>,
+    pub(super) spans: Vec<Span>,
+    pub(super) literals: Vec<Value>,
+    pub(super) blocks: Vec<Rc<Code>>,
+    pub(super) num_args: u16,
+    pub(super) num_copied: u16,
+    pub(super) num_temps: u16,
+    pub(super) temp_names: Vec<String>,
     /// Own declarations (non-remote get a temp slot; remote an index in
     /// the temp vector).
-    own: HashMap<DeclKey, Slot>,
+    pub(super) own: HashMap<DeclKey, Slot>,
     /// Free variables copied in, by what they are.
-    copied: HashMap<Free, u16>,
-    vector_slot: Option<u16>,
+    pub(super) copied: HashMap<Free, u16>,
+    pub(super) vector_slot: Option<u16>,
     /// Lexical levels inside this unit (the unit itself plus inlined
     /// blocks): name → key.
-    levels: Vec<Vec<(String, DeclKey)>>,
-    is_block: bool,
-    last_label: usize,
+    pub(super) levels: Vec<Vec<(String, DeclKey)>>,
+    pub(super) is_block: bool,
+    pub(super) last_label: usize,
 }
 
-struct Gen<'a> {
-    env: &'a mut dyn Env,
-    ctx: &'a ClassContext,
-    a: Analysis,
-    info: Rc<MethodInfo>,
-    units: Vec<Unit>,
-    errors: Vec<SyntaxError>,
-    warnings: Vec<SyntaxError>,
-    doit: bool,
+pub(super) struct Gen<'a> {
+    pub(super) env: &'a mut dyn Env,
+    pub(super) ctx: &'a ClassContext,
+    pub(super) a: Analysis,
+    pub(super) info: Rc<MethodInfo>,
+    pub(super) units: Vec<Unit>,
+    pub(super) errors: Vec<SyntaxError>,
+    pub(super) warnings: Vec<SyntaxError>,
+    pub(super) doit: bool,
 }
 
 /// The most temporaries a method or block may have (arguments, copied
@@ -145,7 +145,7 @@ pub fn generate(
 /// Declares, as do-it temps, lower-case variables a do-it uses without
 /// declaring (Squeak's workspace bindings).
 fn auto_declare(m: &mut Method, ctx: &ClassContext, base: usize) {
-    fn walk_e(e: &Expr, decl: &mut HashSet<String>, used: &mut Vec<Ident>) {
+    pub(super) fn walk_e(e: &Expr, decl: &mut HashSet<String>, used: &mut Vec<Ident>) {
         match e {
             Expr::Var(i) => used.push(i.clone()),
             Expr::Assign { target, value, .. } => {
@@ -183,7 +183,7 @@ fn auto_declare(m: &mut Method, ctx: &ClassContext, base: usize) {
             Expr::Literal(..) => {}
         }
     }
-    fn walk_s(body: &[Stmt], decl: &mut HashSet<String>, used: &mut Vec<Ident>) {
+    pub(super) fn walk_s(body: &[Stmt], decl: &mut HashSet<String>, used: &mut Vec<Ident>) {
         for s in body {
             match s {
                 Stmt::Expr(e) | Stmt::Return(e, _) => walk_e(e, decl, used),
@@ -234,16 +234,22 @@ fn check_duplicates(m: &Method, errors: &mut Vec<SyntaxError>) {
 }
 
 impl<'a> Gen<'a> {
-    fn unit(&mut self) -> &mut Unit {
+    pub(super) fn unit(&mut self) -> &mut Unit {
         self.units.last_mut().expect("unit")
     }
 
     #[cold]
-    fn err(&mut self, msg: impl Into<String>, span: Span) {
+    pub(super) fn err(&mut self, msg: impl Into<String>, span: Span) {
         self.errors.push(SyntaxError::new(msg, span));
     }
 
-    fn begin_unit(&mut self, scope: ScopeKey, params: &[Ident], is_block: bool, span: Span) {
+    pub(super) fn begin_unit(
+        &mut self,
+        scope: ScopeKey,
+        params: &[Ident],
+        is_block: bool,
+        span: Span,
+    ) {
         let owned = self.a.owned.get(&scope).cloned().unwrap_or_default();
         let free = if is_block {
             self.a.free.get(&scope).cloned().unwrap_or_default()
@@ -335,7 +341,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn end_unit(&mut self) -> Rc<Code> {
+    pub(super) fn end_unit(&mut self) -> Rc<Code> {
         let u = self.units.pop().expect("unit");
         let mut code = Code {
             ops: u.ops,
@@ -359,7 +365,7 @@ impl<'a> Gen<'a> {
     }
 
     /// A hidden temp slot in the current unit (loop limits).
-    fn hidden_temp(&mut self, name: &str) -> u16 {
+    pub(super) fn hidden_temp(&mut self, name: &str) -> u16 {
         let u = self.unit();
         let t = u.num_temps;
         u.num_temps = u.num_temps.saturating_add(1);
@@ -373,7 +379,7 @@ impl<'a> Gen<'a> {
         t
     }
 
-    fn emit(&mut self, op: Op, span: Span) -> usize {
+    pub(super) fn emit(&mut self, op: Op, span: Span) -> usize {
         let u = self.unit();
         // peephole: StoreTemp i; Pop  =>  PopTemp i
         if op == Op::Pop && u.ops.len() > u.last_label {
@@ -387,14 +393,14 @@ impl<'a> Gen<'a> {
         u.ops.len() - 1
     }
 
-    fn here(&mut self) -> usize {
+    pub(super) fn here(&mut self) -> usize {
         let u = self.unit();
         u.last_label = u.ops.len();
         u.ops.len()
     }
 
     /// Points the jump at `at` to the current end of code.
-    fn patch(&mut self, at: usize) {
+    pub(super) fn patch(&mut self, at: usize) {
         let target = self.here();
         let d = target as i32 - at as i32 - 1;
         let u = self.unit();
@@ -408,12 +414,12 @@ impl<'a> Gen<'a> {
         };
     }
 
-    fn jump_back(&mut self, target: usize, span: Span) {
+    pub(super) fn jump_back(&mut self, target: usize, span: Span) {
         let at = self.unit().ops.len();
         self.emit(Op::Jump(target as i32 - at as i32 - 1), span);
     }
 
-    fn add_literal(&mut self, v: Value, span: Span) -> u16 {
+    pub(super) fn add_literal(&mut self, v: Value, span: Span) -> u16 {
         let u = self.unit();
         if let Some(i) = u.literals.iter().position(|l| *l == v) {
             return i as u16;
@@ -426,14 +432,14 @@ impl<'a> Gen<'a> {
         (u.literals.len() - 1) as u16
     }
 
-    fn selector_lit(&mut self, sel: &str, span: Span) -> u16 {
+    pub(super) fn selector_lit(&mut self, sel: &str, span: Span) -> u16 {
         let v = self.env.symbol(sel);
         self.add_literal(v, span)
     }
 
     // ----- bodies -----
 
-    fn method_body(&mut self, body: &[Stmt], span: Span) {
+    pub(super) fn method_body(&mut self, body: &[Stmt], span: Span) {
         let n = body.len();
         for (i, s) in body.iter().enumerate() {
             match s {
@@ -464,128 +470,11 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn in_real_block(&self) -> bool {
+    pub(super) fn in_real_block(&self) -> bool {
         self.units.last().is_some_and(|u| u.is_block)
     }
 
-    /// Statements of a block whose value is left on the stack (inlined or
-    /// real; real blocks add the return), or, with `effect`, of an inlined
-    /// block whose value is not used: nothing is left.
-    fn block_stmts(&mut self, body: &[Stmt], span: Span, effect: bool) {
-        if body.is_empty() {
-            if !effect {
-                self.emit(Op::PushNil, span);
-            }
-            return;
-        }
-        let n = body.len();
-        for (i, s) in body.iter().enumerate() {
-            match s {
-                Stmt::Return(e, sp) => {
-                    self.expr(e);
-                    let op = if self.in_real_block() {
-                        Op::NonLocalReturn
-                    } else {
-                        Op::ReturnTop
-                    };
-                    self.emit(op, *sp);
-                    if i + 1 == n && !effect {
-                        // keep the stack shape for the code after it
-                        self.emit(Op::PushNil, *sp);
-                    }
-                }
-                Stmt::Expr(e) if i + 1 < n || effect => self.effect(e),
-                Stmt::Expr(e) => self.expr(e),
-            }
-        }
-    }
-
-    /// Compiles an inlined literal block in place; its value stays on the
-    /// stack. `param_from_stack`: the block's single parameter is popped
-    /// from the stack first (ifNotNil: [:x | ...]).
-    fn inline_block(&mut self, e: &Expr, param_from_stack: bool) {
-        self.inline_block_as(e, param_from_stack, false)
-    }
-
-    /// [`Gen::inline_block`], or with `effect`, for its effect only.
-    fn inline_block_as(&mut self, e: &Expr, param_from_stack: bool, effect: bool) {
-        let b = match e {
-            Expr::Block(b) => b,
-            other => {
-                // not a block (shouldn't happen: callers check)
-                if effect {
-                    self.effect(other);
-                } else {
-                    self.expr(other);
-                }
-                return;
-            }
-        };
-        let level: Vec<(String, DeclKey)> = b
-            .params
-            .iter()
-            .chain(b.temps.iter())
-            .map(|i| (i.name.clone(), i.span.start))
-            .collect();
-        self.unit().levels.push(level);
-        if param_from_stack {
-            if let Some(p) = b.params.first() {
-                self.store_decl(p.span.start, p.span);
-                self.emit(Op::Pop, p.span);
-            } else {
-                self.emit(Op::Pop, b.span);
-            }
-        }
-        // Squeak re-nils inlined block temps on each entry
-        for t in &b.temps {
-            self.emit(Op::PushNil, t.span);
-            self.store_decl(t.span.start, t.span);
-            self.emit(Op::Pop, t.span);
-        }
-        self.block_stmts(&b.body, b.span, effect);
-        self.unit().levels.pop();
-    }
-
-    fn real_block(&mut self, b: &Block) {
-        let key = b.span.start;
-        self.begin_unit(key, &b.params, true, b.span);
-        let level: Vec<(String, DeclKey)> = b
-            .params
-            .iter()
-            .chain(b.temps.iter())
-            .map(|i| (i.name.clone(), i.span.start))
-            .collect();
-        self.unit().levels.push(level);
-        self.block_stmts(&b.body, b.span, false);
-        let end = Span::new(b.span.end as usize, b.span.end as usize);
-        self.emit(Op::ReturnTop, end);
-        let code = self.end_unit();
-        // push the copied values in the parent, then make the closure
-        let free = self.a.free.get(&key).cloned().unwrap_or_default();
-        for f in &free {
-            match f {
-                Free::Value(k) => self.load_decl(*k, b.span),
-                Free::Vector(scope) => self.load_vector(*scope, b.span),
-            }
-        }
-        let u = self.unit();
-        u.blocks.push(code);
-        let idx = u.blocks.len() - 1;
-        if idx > u16::MAX as usize || free.len() > u8::MAX as usize {
-            self.err("block too complex", b.span);
-        }
-        self.emit(
-            Op::MakeClosure {
-                block: idx as u16,
-                copied: free.len() as u8,
-            },
-            b.span,
-        );
-    }
-
-    // ----- variables -----
-
-    fn find_local(&self, name: &str) -> Option<DeclKey> {
+    pub(super) fn find_local(&self, name: &str) -> Option<DeclKey> {
         for u in self.units.iter().rev() {
             for lvl in u.levels.iter().rev() {
                 for (n, k) in lvl.iter().rev() {
@@ -599,7 +488,7 @@ impl<'a> Gen<'a> {
     }
 
     /// The slot through which the current unit reaches declaration `k`.
-    fn slot_of(&mut self, k: DeclKey, span: Span) -> Option<Slot> {
+    pub(super) fn slot_of(&mut self, k: DeclKey, span: Span) -> Option<Slot> {
         let u = self.units.last()?;
         if let Some(s) = u.own.get(&k) {
             return Some(*s);
@@ -627,7 +516,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn load_decl(&mut self, k: DeclKey, span: Span) {
+    pub(super) fn load_decl(&mut self, k: DeclKey, span: Span) {
         match self.slot_of(k, span) {
             Some(Slot::Temp(t)) => {
                 self.emit(Op::PushTemp(t), span);
@@ -641,7 +530,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn store_decl(&mut self, k: DeclKey, span: Span) {
+    pub(super) fn store_decl(&mut self, k: DeclKey, span: Span) {
         match self.slot_of(k, span) {
             Some(Slot::Temp(t)) => {
                 self.emit(Op::StoreTemp(t), span);
@@ -653,7 +542,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn load_vector(&mut self, scope: ScopeKey, span: Span) {
+    pub(super) fn load_vector(&mut self, scope: ScopeKey, span: Span) {
         let u = self.units.last().expect("unit");
         if u.scope == scope {
             if let Some(v) = u.vector_slot {
@@ -668,7 +557,7 @@ impl<'a> Gen<'a> {
         self.err("internal: temp vector not reachable", span);
     }
 
-    fn load_var(&mut self, id: &Ident) {
+    pub(super) fn load_var(&mut self, id: &Ident) {
         let span = id.span;
         match id.name.as_str() {
             "self" | "super" => {
@@ -713,7 +602,7 @@ impl<'a> Gen<'a> {
 
     /// A capitalized name nothing defines compiles (it reads as nil, as
     /// Squeak's Undeclared does) with a warning at its position.
-    fn warn_undeclared(&mut self, id: &Ident) {
+    pub(super) fn warn_undeclared(&mut self, id: &Ident) {
         if self.env.undeclared(&id.name) {
             let w = SyntaxError::new(format!("undeclared variable {}", id.name), id.span);
             if !self.warnings.contains(&w) {
@@ -722,7 +611,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn store_var(&mut self, id: &Ident) {
+    pub(super) fn store_var(&mut self, id: &Ident) {
         let span = id.span;
         if SPECIALS.contains(&id.name.as_str()) {
             self.err(format!("cannot store into '{}'", id.name), span);
@@ -751,7 +640,7 @@ impl<'a> Gen<'a> {
 
     // ----- expressions -----
 
-    fn expr(&mut self, e: &Expr) {
+    pub(super) fn expr(&mut self, e: &Expr) {
         match e {
             Expr::Literal(lit, span) => self.literal(lit, *span),
             Expr::Var(id) => self.load_var(id),
@@ -797,7 +686,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn literal(&mut self, lit: &Literal, span: Span) {
+    pub(super) fn literal(&mut self, lit: &Literal, span: Span) {
         match lit {
             Literal::Nil => {
                 self.emit(Op::PushNil, span);
@@ -821,7 +710,7 @@ impl<'a> Gen<'a> {
     }
 
     /// Emits the arguments and the send of `m` (receiver already pushed).
-    fn message(&mut self, m: &Message, is_super: bool) {
+    pub(super) fn message(&mut self, m: &Message, is_super: bool) {
         for a in &m.args {
             self.expr(a);
         }
@@ -863,7 +752,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn send(&mut self, s: &Send) {
+    pub(super) fn send(&mut self, s: &Send) {
         if inlined_blocks(s).is_some() {
             self.inlined_send(s);
             return;
@@ -877,263 +766,12 @@ impl<'a> Gen<'a> {
     /// Inlined conditionals and loops in statement position push no value
     /// just to pop it again, as Squeak's compiler does (`emitForEffect:`);
     /// anything else is compiled as a value and popped.
-    fn effect(&mut self, e: &Expr) {
+    pub(super) fn effect(&mut self, e: &Expr) {
         match e {
             Expr::Send(s) if inlined_blocks(s).is_some() => self.inlined_send_as(s, true),
             _ => {
                 self.expr(e);
                 self.emit(Op::Pop, e.span());
-            }
-        }
-    }
-
-    fn inlined_send(&mut self, s: &Send) {
-        self.inlined_send_as(s, false)
-    }
-
-    /// An inlined control message: its value left on the stack, or with
-    /// `effect` nothing (see [`Gen::effect`]).
-    fn inlined_send_as(&mut self, s: &Send, effect: bool) {
-        let m = &s.message;
-        let sp = m.sel_span;
-        let args = &m.args;
-        match m.selector.as_str() {
-            "ifTrue:" | "ifFalse:" if effect => {
-                self.expr(&s.receiver);
-                let j = self.emit(
-                    if m.selector == "ifTrue:" {
-                        Op::JumpIfFalse(0)
-                    } else {
-                        Op::JumpIfTrue(0)
-                    },
-                    sp,
-                );
-                self.inline_block_as(&args[0], false, true);
-                self.patch(j);
-            }
-            "ifTrue:ifFalse:" | "ifFalse:ifTrue:" if effect => {
-                self.expr(&s.receiver);
-                let (on_true, on_false) = if m.selector == "ifTrue:ifFalse:" {
-                    (&args[0], &args[1])
-                } else {
-                    (&args[1], &args[0])
-                };
-                let j = self.emit(Op::JumpIfFalse(0), sp);
-                self.inline_block_as(on_true, false, true);
-                let end = self.emit(Op::Jump(0), sp);
-                self.patch(j);
-                self.inline_block_as(on_false, false, true);
-                self.patch(end);
-            }
-            "ifNil:" | "ifNotNil:" | "ifNil:ifNotNil:" | "ifNotNil:ifNil:" | "and:" | "or:"
-                if effect =>
-            {
-                self.inlined_send_as(s, false);
-                self.emit(Op::Pop, sp);
-            }
-            "ifTrue:" | "ifFalse:" | "ifTrue:ifFalse:" | "ifFalse:ifTrue:" => {
-                self.expr(&s.receiver);
-                let (on_true, on_false) = match m.selector.as_str() {
-                    "ifTrue:" => (Some(&args[0]), None),
-                    "ifFalse:" => (None, Some(&args[0])),
-                    "ifTrue:ifFalse:" => (Some(&args[0]), Some(&args[1])),
-                    _ => (Some(&args[1]), Some(&args[0])),
-                };
-                let j = self.emit(Op::JumpIfFalse(0), sp);
-                match on_true {
-                    Some(b) => self.inline_block(b, false),
-                    None => {
-                        self.emit(Op::PushNil, sp);
-                    }
-                }
-                let end = self.emit(Op::Jump(0), sp);
-                self.patch(j);
-                match on_false {
-                    Some(b) => self.inline_block(b, false),
-                    None => {
-                        self.emit(Op::PushNil, sp);
-                    }
-                }
-                self.patch(end);
-            }
-            "and:" | "or:" => {
-                self.expr(&s.receiver);
-                let and = m.selector == "and:";
-                let j = self.emit(
-                    if and {
-                        Op::JumpIfFalse(0)
-                    } else {
-                        Op::JumpIfTrue(0)
-                    },
-                    sp,
-                );
-                self.inline_block(&args[0], false);
-                let end = self.emit(Op::Jump(0), sp);
-                self.patch(j);
-                self.emit(if and { Op::PushFalse } else { Op::PushTrue }, sp);
-                self.patch(end);
-            }
-            "whileTrue:" | "whileFalse:" | "whileTrue" | "whileFalse" => {
-                let top = self.here();
-                self.inline_block(&s.receiver, false);
-                let t = m.selector.starts_with("whileTrue");
-                if args.is_empty() {
-                    let at = self.unit().ops.len();
-                    let d = top as i32 - at as i32 - 1;
-                    self.emit(
-                        if t {
-                            Op::JumpIfTrue(d)
-                        } else {
-                            Op::JumpIfFalse(d)
-                        },
-                        sp,
-                    );
-                } else {
-                    let exit = self.emit(
-                        if t {
-                            Op::JumpIfFalse(0)
-                        } else {
-                            Op::JumpIfTrue(0)
-                        },
-                        sp,
-                    );
-                    self.inline_block_as(&args[0], false, true);
-                    self.jump_back(top, sp);
-                    self.patch(exit);
-                }
-                if !effect {
-                    self.emit(Op::PushNil, sp);
-                }
-            }
-            "repeat" => {
-                let top = self.here();
-                self.inline_block_as(&s.receiver, false, true);
-                self.jump_back(top, sp);
-                self.here();
-                if !effect {
-                    self.emit(Op::PushNil, sp);
-                }
-            }
-            "ifNil:" => {
-                self.expr(&s.receiver);
-                self.emit(Op::Dup, sp);
-                let j = self.emit(Op::JumpIfNotNil(0), sp);
-                self.emit(Op::Pop, sp);
-                self.inline_block(&args[0], false);
-                self.patch(j);
-            }
-            "ifNotNil:" => {
-                self.expr(&s.receiver);
-                self.emit(Op::Dup, sp);
-                let j = self.emit(Op::JumpIfNil(0), sp);
-                self.inline_block(&args[0], true);
-                self.patch(j);
-            }
-            "ifNil:ifNotNil:" | "ifNotNil:ifNil:" => {
-                let (nil_b, notnil_b) = if m.selector == "ifNil:ifNotNil:" {
-                    (&args[0], &args[1])
-                } else {
-                    (&args[1], &args[0])
-                };
-                self.expr(&s.receiver);
-                self.emit(Op::Dup, sp);
-                let j = self.emit(Op::JumpIfNotNil(0), sp);
-                self.emit(Op::Pop, sp);
-                self.inline_block(nil_b, false);
-                let end = self.emit(Op::Jump(0), sp);
-                self.patch(j);
-                self.inline_block(notnil_b, true);
-                self.patch(end);
-            }
-            "timesRepeat:" => {
-                let count = self.hidden_temp("<count>");
-                let i = self.hidden_temp("<i>");
-                self.expr(&s.receiver);
-                self.emit(
-                    if effect {
-                        Op::PopTemp(count)
-                    } else {
-                        Op::StoreTemp(count)
-                    },
-                    sp,
-                );
-                self.emit(Op::PushInt(1), sp);
-                self.emit(Op::PopTemp(i), sp);
-                let top = self.here();
-                self.emit(Op::PushTemp(i), sp);
-                self.emit(Op::PushTemp(count), sp);
-                self.emit(Op::Arith(Arith::Le), sp);
-                let exit = self.emit(Op::JumpIfFalse(0), sp);
-                self.inline_block_as(&args[0], false, true);
-                self.emit(Op::PushTemp(i), sp);
-                self.emit(Op::PushInt(1), sp);
-                self.emit(Op::Arith(Arith::Add), sp);
-                self.emit(Op::PopTemp(i), sp);
-                self.jump_back(top, sp);
-                self.patch(exit);
-                // the receiver stays on the stack as the value (unless
-                // for effect)
-            }
-            "to:do:" | "to:by:do:" => {
-                let (block, step) = if m.selector == "to:do:" {
-                    (&args[1], 1i64)
-                } else {
-                    let st = match &args[1] {
-                        Expr::Literal(Literal::Integer(n), _) => {
-                            i64::try_from(n.clone()).unwrap_or(1)
-                        }
-                        _ => 1,
-                    };
-                    (&args[2], st)
-                };
-                let b = match block {
-                    Expr::Block(b) => b,
-                    _ => return,
-                };
-                let var = b.params[0].span.start;
-                let limit = self.hidden_temp("<limit>");
-                // receiver (start) stays on the stack as the value,
-                // unless for effect
-                self.expr(&s.receiver);
-                if !effect {
-                    self.emit(Op::Dup, sp);
-                }
-                // the loop variable belongs to the block's level
-                let level = vec![(b.params[0].name.clone(), var)];
-                self.unit().levels.push(level);
-                self.store_decl(var, b.params[0].span);
-                self.emit(Op::Pop, sp);
-                self.expr(&args[0]);
-                self.emit(Op::PopTemp(limit), sp);
-                let top = self.here();
-                self.load_decl(var, sp);
-                self.emit(Op::PushTemp(limit), sp);
-                self.emit(Op::Arith(if step > 0 { Arith::Le } else { Arith::Ge }), sp);
-                let exit = self.emit(Op::JumpIfFalse(0), sp);
-                // body: the block minus its parameter (already bound)
-                let body = Block {
-                    params: vec![],
-                    temps: b.temps.clone(),
-                    body: b.body.clone(),
-                    span: b.span,
-                };
-                self.inline_block_as(&Expr::Block(Box::new(body)), false, true);
-                self.load_decl(var, sp);
-                if let Ok(st) = i32::try_from(step) {
-                    self.emit(Op::PushInt(st), sp);
-                } else {
-                    self.emit(Op::PushInt(1), sp);
-                }
-                self.emit(Op::Arith(Arith::Add), sp);
-                self.store_decl(var, sp);
-                self.emit(Op::Pop, sp);
-                self.jump_back(top, sp);
-                self.patch(exit);
-                self.unit().levels.pop();
-            }
-            _ => {
-                // inlined_blocks() and this match must agree
-                self.err("internal: unknown inlined selector", sp);
             }
         }
     }

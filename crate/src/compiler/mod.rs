@@ -7,6 +7,7 @@
 //! never installs anything: a failed compile has no effect (LIVE.md R2).
 
 mod codegen;
+mod control;
 mod inline;
 mod scope;
 
