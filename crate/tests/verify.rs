@@ -18,7 +18,7 @@
 mod common;
 
 use common::Rng;
-use livetalk::bytecode::{Arith, Op};
+use livetalk::bytecode::{Arith, ConstKind, Op};
 use livetalk::bytecode::{Shape, DEAD};
 use livetalk::interp::TierMode;
 use livetalk::object::{Code, Marker, MethodInfo, Value};
@@ -1534,7 +1534,12 @@ fn random_op(r: &mut Rng) -> Op {
             _ => AtPutTTK {
                 a: t(r),
                 b: t(r),
-                kind: r.below(4) as u8,
+                kind: [
+                    ConstKind::Nil,
+                    ConstKind::True,
+                    ConstKind::False,
+                    ConstKind::Int,
+                ][r.index(4)],
                 imm: 5,
             },
         },
@@ -1575,7 +1580,12 @@ fn random_op(r: &mut Rng) -> Op {
         },
         58 => match r.below(2) {
             0 => ConstS {
-                kind: r.below(4) as u8,
+                kind: [
+                    ConstKind::Nil,
+                    ConstKind::True,
+                    ConstKind::False,
+                    ConstKind::Int,
+                ][r.index(4)],
                 imm: 1,
                 class: 7,
             },

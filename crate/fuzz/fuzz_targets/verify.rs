@@ -23,6 +23,10 @@ impl Bytes<'_> {
             None => 0,
         }
     }
+    fn kind(&mut self) -> livetalk::bytecode::ConstKind {
+        use livetalk::bytecode::ConstKind::*;
+        [Nil, True, False, Int][(self.u8() % 4) as usize]
+    }
     /// An index: small, or one of the extremes.
     fn idx(&mut self) -> u16 {
         match self.u8() {
@@ -178,7 +182,7 @@ fn op(b: &mut Bytes) -> Op {
         46 => AtPutTTK {
             a: b.idx(),
             b: b.idx(),
-            kind: b.u8(),
+            kind: b.kind(),
             imm: b.imm(),
         },
         47 => BranchAtTT {
@@ -212,7 +216,7 @@ fn op(b: &mut Bytes) -> Op {
             class: b.u8() as u32,
         },
         56 => ConstS {
-            kind: b.u8(),
+            kind: b.kind(),
             imm: b.imm(),
             class: b.u8() as u32,
         },

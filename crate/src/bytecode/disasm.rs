@@ -1,7 +1,7 @@
 //! The disassembler: the one listing of instructions, canonical and
 //! optimized, that `Vm::disassemble` (the `disasm` command) shows.
 
-use super::{konst, Op};
+use super::{small_const, Op};
 use std::fmt::Write;
 
 /// How the disassembler names what instructions refer to: literal `i`
@@ -33,7 +33,12 @@ pub fn format_op(op: &Op, names: &Names) -> String {
         Op::PushTT { a, b } => format!("PushTT t{} t{}", a, b),
         Op::AtPutPop => "AtPutPop".to_string(),
         Op::AtPutTTK { a, b, kind, imm } => {
-            format!("AtPutTTK t{} at: t{} put: {:?}", a, b, konst(kind, imm))
+            format!(
+                "AtPutTTK t{} at: t{} put: {:?}",
+                a,
+                b,
+                small_const(kind, imm)
+            )
         }
         Op::BranchAtTT { a, b, .. } => format!("BranchUnless t{} at: t{}", a, b),
         Op::JumpBranchTT { a, b, op, .. } => {
@@ -53,7 +58,7 @@ pub fn format_op(op: &Op, names: &Names) -> String {
         Op::ConstS { kind, imm, class } => {
             format!(
                 "ConstS {:?} if self is {}",
-                konst(kind, imm),
+                small_const(kind, imm),
                 (names.class)(class)
             )
         }

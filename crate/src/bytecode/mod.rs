@@ -213,9 +213,14 @@ pub enum Op {
     AtPutPop,
     /// `PushTemp a; PushTemp b; <push constant>; AtPut; Pop` (`a at: b
     /// put: k` as a statement, `k` being `nil`, `true`, `false` or a
-    /// small integer: see [`konst`]) on an Array with an in-bounds
+    /// small integer: see [`ConstKind`]) on an Array with an in-bounds
     /// SmallInteger index; otherwise runs `PushTemp a`.
-    AtPutTTK { a: u16, b: u16, kind: u8, imm: i16 },
+    AtPutTTK {
+        a: u16,
+        b: u16,
+        kind: ConstKind,
+        imm: i16,
+    },
     /// `PushTemp a; PushTemp b; At; JumpIfFalse d` (`(a at: b) ifTrue:`)
     /// on an Array with an in-bounds SmallInteger index and a Boolean
     /// element; `d` is relative to the pc after the four instructions.
@@ -265,8 +270,12 @@ pub enum Op {
     /// The same for `PushTemp t; InlineLeaf` (a getter sent to a temp).
     GetterT { t: u8, slot: u8, class: u32 },
     /// `PushSelf; InlineLeaf` whose leaf answers a constant (`^ 1`; see
-    /// [`konst`]), for a receiver of class `class`; otherwise `PushSelf`.
-    ConstS { kind: u8, imm: i16, class: u32 },
+    /// [`ConstKind`]), for a receiver of class `class`; otherwise `PushSelf`.
+    ConstS {
+        kind: ConstKind,
+        imm: i16,
+        class: u32,
+    },
     /// `PushTemp t; InlineLeaf` whose leaf answers the SmallInteger `imm`
     /// (`task increment`, or `self increment` in an inlined callee, whose
     /// `self` is a temp), for a receiver of class `class`; otherwise the
@@ -378,38 +387,49 @@ impl Op {
     }
 }
 
-/// The constant an `AtPutTTK` stores: `kind` 0 is `nil`, 1 `true`, 2
-/// `false`, and anything else the SmallInteger `imm`.
-pub fn konst(kind: u8, imm: i16) -> Value {
+/// Which constant an instruction that carries one holds (`AtPutTTK`,
+/// `ConstS`): beside it, an `imm: i16` that only `Int` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ConstKind {
+    Nil,
+    True,
+    False,
+    /// The SmallInteger `imm`.
+    Int,
+}
+
+/// The value of an instruction's small constant.
+pub fn small_const(kind: ConstKind, imm: i16) -> Value {
     match kind {
-        0 => Value::NIL,
-        1 => Value::TRUE,
-        2 => Value::FALSE,
-        _ => Value::small(imm as i64),
+        ConstKind::Nil => Value::NIL,
+        ConstKind::True => Value::TRUE,
+        ConstKind::False => Value::FALSE,
+        ConstKind::Int => Value::small(imm as i64),
     }
 }
 
-/// The `AtPutTTK` encoding (kind, imm) of a canonical constant push.
-pub fn konst_of(op: Op) -> Option<(u8, i16)> {
+/// The small-constant encoding of a canonical constant push.
+pub fn small_const_of(op: Op) -> Option<(ConstKind, i16)> {
     match op {
-        Op::PushNil => Some((0, 0)),
-        Op::PushTrue => Some((1, 0)),
-        Op::PushFalse => Some((2, 0)),
-        Op::PushInt(i) => i16::try_from(i).ok().map(|i| (3, i)),
+        Op::PushNil => Some((ConstKind::Nil, 0)),
+        Op::PushTrue => Some((ConstKind::True, 0)),
+        Op::PushFalse => Some((ConstKind::False, 0)),
+        Op::PushInt(i) => i16::try_from(i).ok().map(|i| (ConstKind::Int, i)),
         _ => None,
     }
 }
 
-/// The [`konst`] encoding of a value, if it has one.
-pub fn konst_for(v: Value) -> Option<(u8, i16)> {
+/// The small-constant encoding of a value, if it has one.
+pub fn small_const_for(v: Value) -> Option<(ConstKind, i16)> {
     match v {
-        Value::NIL => Some((0, 0)),
-        Value::TRUE => Some((1, 0)),
-        Value::FALSE => Some((2, 0)),
+        Value::NIL => Some((ConstKind::Nil, 0)),
+        Value::TRUE => Some((ConstKind::True, 0)),
+        Value::FALSE => Some((ConstKind::False, 0)),
         _ => v
             .as_int()
             .and_then(|i| i16::try_from(i).ok())
-            .map(|i| (3, i)),
+            .map(|i| (ConstKind::Int, i)),
     }
 }
 

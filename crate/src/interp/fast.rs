@@ -38,7 +38,7 @@ use super::sites::{
 };
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, compare_tagged};
-use crate::bytecode::{konst, Arith, Op, Shape, DEAD};
+use crate::bytecode::{small_const, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{InlineScope, OptCode};
 use std::rc::Rc;
@@ -110,7 +110,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // every dispatch.)
     let mut c = Cold {
         tier_on: vm.tier != TierMode::Off,
-        array_class: vm.k.array,
+        array_class: vm.known.array,
         array_plain: vm.array_prims_plain(),
         reserve: 0,
         guard: 0,
@@ -1296,7 +1296,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 (Some(r), Some(i)) if c.array_plain => {
                     match array_cell(&mut vm.heap, c.array_class, r, i) {
                         Some(cell) => {
-                            *cell = konst(kind, imm);
+                            *cell = small_const(kind, imm);
                             ip = ip.wrapping_add(4);
                         }
                         None => unfuse!(op),
@@ -1381,7 +1381,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             },
             Op::ConstS { kind, imm, class } => {
                 if vm.class_of(recv) == class && !vm.deep() {
-                    push!(konst(kind, imm));
+                    push!(small_const(kind, imm));
                     quickened_leaf!();
                 } else {
                     unfuse!(op)
@@ -1414,9 +1414,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     outer: f.serial,
                     copied: values,
                 };
-                let v = vm
-                    .heap
-                    .alloc(vm.k.full_block_closure, Body::Closure(Box::new(closure)));
+                let v = vm.heap.alloc(
+                    vm.known.full_block_closure,
+                    Body::Closure(Box::new(closure)),
+                );
                 // SAFETY: `copied` slots were just freed, or there is room
                 if sp < limit {
                     unsafe {

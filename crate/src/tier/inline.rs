@@ -1,7 +1,7 @@
 //! Inlining callees that send: a method's or block's body rewritten to
 //! run inside its caller's frame (see `InlineScope`).
 
-use crate::bytecode::Op;
+use crate::bytecode::{small_const_for, ConstKind, Op};
 use crate::object::Code;
 
 /// Longest callee that sends inlined, in instructions.
@@ -98,11 +98,11 @@ fn rewrite_body(code: &Code, off: u16, self_is: SelfIs) -> Option<Vec<Op>> {
             | At
             | AtPut
             | MakeArray { .. } => *op,
-            PushLit(k) => match crate::bytecode::konst_for(*code.literals.get(k as usize)?)? {
-                (0, _) => PushNil,
-                (1, _) => PushTrue,
-                (2, _) => PushFalse,
-                (_, i) => PushInt(i as i32),
+            PushLit(k) => match small_const_for(*code.literals.get(k as usize)?)? {
+                (ConstKind::Nil, _) => PushNil,
+                (ConstKind::True, _) => PushTrue,
+                (ConstKind::False, _) => PushFalse,
+                (ConstKind::Int, i) => PushInt(i as i32),
             },
             PushTemp(i) => PushTemp(t(i)?),
             // (a block's temp vectors; a method that has one has blocks)

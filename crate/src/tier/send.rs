@@ -134,7 +134,7 @@ impl Vm {
                     Leaf::ArrayAt | Leaf::ArrayAtPut => {
                         // guard: an Array (no named slots) and an index in bounds
                         let i = match self.stack[n - argc].as_int() {
-                            Some(i) if i >= 1 && class == self.k.array => i as usize - 1,
+                            Some(i) if i >= 1 && class == self.known.array => i as usize - 1,
                             _ => return TierSend::Fallback,
                         };
                         let val = self.stack[n - 1];
@@ -311,6 +311,23 @@ impl Vm {
             sel,
             opt: Rc::downgrade(o),
         });
+        self.tier_deps_added += 1;
+        if self.tier_deps_added > self.tier_deps_prune_at {
+            self.prune_dependencies();
+        }
+    }
+
+    /// Drops the dependencies of optimized code that is gone or invalid:
+    /// code re-optimized again and again under selectors never redefined
+    /// would otherwise grow the registry without bound.
+    fn prune_dependencies(&mut self) {
+        self.tier_deps.retain(|_, deps| {
+            deps.retain(|d| d.opt.upgrade().is_some_and(|o| o.valid.get()));
+            !deps.is_empty()
+        });
+        let left = self.tier_dependency_count();
+        self.tier_deps_added = 0;
+        self.tier_deps_prune_at = left.max(1024);
     }
 
     /// The send at `pc` of `o` (in the running top frame) found
@@ -415,7 +432,7 @@ impl Vm {
             next: None,
             block: block_code.is_some(),
             maker_frame,
-            tag_guard: class == self.k.small_integer,
+            tag_guard: class == self.known.small_integer,
             guard: match block_code {
                 None => guard_of(callee),
                 Some(_) => None,
@@ -544,11 +561,11 @@ fn quicken_leaf(prev: Op, leaf: Leaf, cost: u64, argc: usize, class: ClassId) ->
             class,
         }),
         (Op::PushSelf, Leaf::Const(v)) => {
-            let (kind, imm) = crate::bytecode::konst_for(v)?;
+            let (kind, imm) = crate::bytecode::small_const_for(v)?;
             Some(Op::ConstS { kind, imm, class })
         }
-        (Op::PushTemp(t), Leaf::Const(v)) => match crate::bytecode::konst_for(v)? {
-            (3, imm) => Some(Op::ConstT {
+        (Op::PushTemp(t), Leaf::Const(v)) => match crate::bytecode::small_const_for(v)? {
+            (crate::bytecode::ConstKind::Int, imm) => Some(Op::ConstT {
                 t: u8::try_from(t).ok()?,
                 imm,
                 class,

@@ -5,7 +5,7 @@
 //! `at:put:` statements, sends).
 
 use super::code::{InlineScope, Kernel, OptCode, Site, Stmt};
-use crate::bytecode::{konst, konst_of, Arith, Op};
+use crate::bytecode::{small_const, small_const_of, Arith, Op};
 use crate::object::{Code, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -155,7 +155,7 @@ fn fuse(
             Some(k),
             Some(Op::AtPut),
             Some(Op::Pop),
-        ) = (w(0), w(1), w(2).and_then(konst_of), w(3), w(4))
+        ) = (w(0), w(1), w(2).and_then(small_const_of), w(3), w(4))
         {
             *slot = Op::AtPutTTK {
                 a,
@@ -349,7 +349,7 @@ fn kernel(out: &[Op], back: usize) -> Option<(usize, Kernel)> {
                 Stmt::AtPut {
                     a,
                     b,
-                    v: konst(kind, imm),
+                    v: small_const(kind, imm),
                 },
                 5,
             ),
