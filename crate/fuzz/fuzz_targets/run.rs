@@ -20,12 +20,12 @@ fuzz_target!(|data: &[u8]| {
     };
     VM.with(|vm| {
         let mut vm = vm.borrow_mut();
+        let first = vm.procs.len();
         if let Ok(pid) = vm.start(src, 40) {
             let _ = vm.run(100_000);
             let _ = vm.inspect_stack(pid);
-            let _ = vm.terminate_process(pid);
-            // what it forked goes too
-            for p in 0..vm.procs.len() {
+            // it and what it forked go
+            for p in first..vm.procs.len() {
                 let _ = vm.terminate_process(p);
             }
             let _ = vm.run(10_000);

@@ -56,7 +56,7 @@ impl Vm {
                 None => return "?".into(),
             };
             // a global's binding shows as its name
-            if self.class_of(v) == self.k.association {
+            if self.class_of(v) == self.known.association {
                 return self.str_of(self.slot(v, 0)).unwrap_or_else(|| "?".into());
             }
             self.quick_print(v)

@@ -111,10 +111,10 @@ impl Vm {
         match self.heap.try_get(v).map(|o| &o.body) {
             Some(Body::Float(f)) => crate::interp::prims::float::format_float(*f),
             Some(Body::Large(b)) => b.to_string(),
-            Some(Body::Bytes(b)) if class == self.k.byte_symbol => {
+            Some(Body::Bytes(b)) if class == self.known.byte_symbol => {
                 format!("#{}", b.iter().map(|&c| c as char).collect::<String>())
             }
-            Some(Body::Bytes(b)) if self.inherits_from(class, self.k.string) => {
+            Some(Body::Bytes(b)) if self.inherits_from(class, self.known.string) => {
                 let s: String = b.iter().map(|&c| c as char).collect();
                 format!("'{}'", s.replace('\'', "''"))
             }

@@ -39,7 +39,7 @@ impl Vm {
         match (self.heap.try_get(x), self.heap.try_get(y)) {
             (Some(a), Some(b)) => match (&a.body, &b.body) {
                 (Body::Float(p), Body::Float(q)) => {
-                    a.class == self.k.small_float && p.to_bits() == q.to_bits()
+                    a.class == self.known.small_float && p.to_bits() == q.to_bits()
                 }
                 _ => false,
             },

@@ -77,7 +77,7 @@ impl Vm {
         if let Some(b) = self.array_prims {
             return b;
         }
-        let array = self.k.array;
+        let array = self.known.array;
         let prim_of = |vm: &Vm, sel: Value| {
             vm.lookup_uncached(array, sel)
                 .and_then(|m| vm.method_code(m))
@@ -92,7 +92,13 @@ impl Vm {
     /// Fast path of `at:` / `at:put:` (primitives 60/61) on `self.stack`.
     #[inline]
     fn array_access(&mut self, prim: u16, argc: usize) -> bool {
-        access::array_access(&mut self.heap, self.k.array, &mut self.stack, prim, argc)
+        access::array_access(
+            &mut self.heap,
+            self.known.array,
+            &mut self.stack,
+            prim,
+            argc,
+        )
     }
 
     /// Pushes a frame for a method whose receiver and arguments are on
@@ -269,7 +275,7 @@ impl Vm {
         };
         let msg = self
             .heap
-            .alloc(self.k.message, Body::Slots(vec![sel, args, lc]));
+            .alloc(self.known.message, Body::Slots(vec![sel, args, lc]));
         self.stack.push(msg);
         let dnu = self.sel.does_not_understand;
         let class = self.class_of(recv);
@@ -428,7 +434,7 @@ impl Vm {
         let process = self.procs[self.active].obj;
         let ctx = self
             .heap
-            .alloc(self.k.context, Body::Context { process, serial });
+            .alloc(self.known.context, Body::Context { process, serial });
         self.frames[fi].ctx = ctx;
         ctx
     }

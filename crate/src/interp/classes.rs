@@ -88,9 +88,9 @@ impl Vm {
     #[inline(always)]
     pub fn class_of(&self, v: Value) -> ClassId {
         if v.is_int() {
-            self.k.small_integer
+            self.known.small_integer
         } else if v.is_char() {
-            self.k.character
+            self.known.character
         } else {
             self.heap.get(v).class
         }
@@ -161,7 +161,7 @@ impl Vm {
         }
         let meta_super = match superclass {
             Some(s) => Some(self.classes[s as usize].partner),
-            None => Some(self.k.class),
+            None => Some(self.known.class),
         };
         let class_id = self.classes.len() as ClassId;
         let meta_id = class_id + 1;
@@ -169,7 +169,7 @@ impl Vm {
             .map(|s| self.classes[s as usize].inst_vars.clone())
             .unwrap_or_default();
         let meta_obj = self.heap.alloc(
-            self.k.metaclass,
+            self.known.metaclass,
             Body::Class {
                 id: meta_id,
                 slots: vec![],
@@ -280,7 +280,7 @@ impl Vm {
         let meta = info.partner;
         let meta_super = match superclass {
             Some(s) => self.classes[s as usize].partner,
-            None => self.k.class,
+            None => self.known.class,
         };
         self.classes[meta as usize].superclass = Some(meta_super);
         Some(old.len())
@@ -361,7 +361,7 @@ impl Vm {
 
     pub fn new_assoc(&mut self, key: Value, value: Value) -> Value {
         self.heap
-            .alloc(self.k.association, Body::Slots(vec![key, value]))
+            .alloc(self.known.association, Body::Slots(vec![key, value]))
     }
 
     pub fn set_global(&mut self, name: &str, v: Value) {

@@ -248,7 +248,7 @@ impl Vm {
                             if self.array_prims_plain()
                                 && access::array_access(
                                     &mut self.heap,
-                                    self.k.array,
+                                    self.known.array,
                                     &mut self.stack,
                                     prim,
                                     argc,
@@ -357,7 +357,7 @@ impl Vm {
                             };
                             let v = self
                                 .heap
-                                .alloc(self.k.full_block_closure, Body::Closure(Box::new(c)));
+                                .alloc(self.known.full_block_closure, Body::Closure(Box::new(c)));
                             self.stack.push(v);
                         }
                         // ----- optimized instructions (see crate::tier) -----

@@ -2,8 +2,8 @@
 //! is set aside with its place in the queues, its sleep and its undelivered
 //! events, and put back afterwards with whatever became ready meanwhile.
 
-use super::run::NO_PROC;
 use super::frame::ProcState;
+use super::run::NO_PROC;
 use super::{Outcome, Vm};
 use std::collections::VecDeque;
 

@@ -99,7 +99,8 @@ pub const DEFAULT_HEAP_LIMIT: usize = 256 << 20;
 pub struct Vm {
     pub heap: Heap,
     pub classes: Vec<ClassInfo>,
-    pub k: Known,
+    /// The classes the VM itself needs to know.
+    pub known: Known,
     pub symbols: HashMap<String, Value>,
     /// Global bindings (Associations) by name.
     pub globals: HashMap<String, Value>,
@@ -188,6 +189,11 @@ pub struct Vm {
     pub(crate) tier_events: Vec<crate::tier::event::TierEvent>,
     /// Optimized code that inlined a lookup, by selector.
     pub(crate) tier_deps: HashMap<Value, Vec<crate::tier::code::Dependency>>,
+    /// Dependencies recorded since the registry was last pruned of the
+    /// dead ones, and how many may be before the next pruning (the
+    /// registry's size after the last one: pruning costs amortized O(1)).
+    pub(crate) tier_deps_added: usize,
+    pub(crate) tier_deps_prune_at: usize,
     /// Do-it counter for unique names.
     doit_counter: u64,
     /// Processes to report as finished or errored to the host.
@@ -242,7 +248,7 @@ impl Vm {
         let mut vm = Vm {
             heap: Heap::new(DEFAULT_HEAP_LIMIT),
             classes: vec![],
-            k: Known::default(),
+            known: Known::default(),
             symbols: HashMap::new(),
             globals: HashMap::new(),
             last_warnings: Vec::new(),
@@ -291,6 +297,8 @@ impl Vm {
             trace_tier: false,
             tier_events: Vec::new(),
             tier_deps: HashMap::new(),
+            tier_deps_added: 0,
+            tier_deps_prune_at: 1024,
             events: VecDeque::new(),
         };
         vm.bootstrap();
@@ -340,22 +348,22 @@ impl Vm {
                 "",
             ));
         }
-        self.k.proto_object = 0;
-        self.k.object = 2;
-        self.k.behavior = 4;
-        self.k.class_description = 6;
-        self.k.class = 8;
-        self.k.metaclass = 10;
+        self.known.proto_object = 0;
+        self.known.object = 2;
+        self.known.behavior = 4;
+        self.known.class_description = 6;
+        self.known.class = 8;
+        self.known.metaclass = 10;
         for i in 0..table.len() {
             let id = (i * 2) as ClassId;
             let meta = id + 1;
             let meta_super = match self.classes[id as usize].superclass {
                 Some(s) => s + 1,
-                None => self.k.class,
+                None => self.known.class,
             };
             self.classes[meta as usize].superclass = Some(meta_super);
             let meta_obj = self.heap.alloc(
-                self.k.metaclass,
+                self.known.metaclass,
                 Body::Class {
                     id: meta,
                     slots: vec![],
@@ -383,13 +391,13 @@ impl Vm {
             Pointers,
             &[],
         );
-        self.k.string = c(self, "String", "ArrayedCollection", Bytes, &[]);
-        self.k.byte_string = c(self, "ByteString", "String", Bytes, &[]);
-        self.k.symbol = c(self, "Symbol", "String", Bytes, &[]);
-        self.k.byte_symbol = c(self, "ByteSymbol", "Symbol", Bytes, &[]);
+        self.known.string = c(self, "String", "ArrayedCollection", Bytes, &[]);
+        self.known.byte_string = c(self, "ByteString", "String", Bytes, &[]);
+        self.known.symbol = c(self, "Symbol", "String", Bytes, &[]);
+        self.known.byte_symbol = c(self, "ByteSymbol", "Symbol", Bytes, &[]);
         c(self, "Magnitude", "Object", Pointers, &[]);
         c(self, "LookupKey", "Magnitude", Pointers, &["key"]);
-        self.k.association = c(self, "Association", "LookupKey", Pointers, &["value"]);
+        self.known.association = c(self, "Association", "LookupKey", Pointers, &["value"]);
         // now names can be interned and globals bound
         let n = self.classes.len();
         for i in 0..n {
@@ -404,47 +412,47 @@ impl Vm {
             let iv: Vec<String> = iv.iter().map(|s| s.to_string()).collect();
             vm.define_class(n, sup, &iv, f, "Kernel").unwrap_or(0)
         };
-        self.k.undefined_object = d(self, "UndefinedObject", "Object", Pointers, &[]);
-        self.k.boolean = d(self, "Boolean", "Object", Pointers, &[]);
-        self.k.true_class = d(self, "True", "Boolean", Pointers, &[]);
-        self.k.false_class = d(self, "False", "Boolean", Pointers, &[]);
+        self.known.undefined_object = d(self, "UndefinedObject", "Object", Pointers, &[]);
+        self.known.boolean = d(self, "Boolean", "Object", Pointers, &[]);
+        self.known.true_class = d(self, "True", "Boolean", Pointers, &[]);
+        self.known.false_class = d(self, "False", "Boolean", Pointers, &[]);
         d(self, "Number", "Magnitude", Pointers, &[]);
         d(self, "Integer", "Number", Pointers, &[]);
-        self.k.small_integer = d(self, "SmallInteger", "Integer", Special, &[]);
-        self.k.large_positive = d(self, "LargePositiveInteger", "Integer", Special, &[]);
-        self.k.large_negative = d(
+        self.known.small_integer = d(self, "SmallInteger", "Integer", Special, &[]);
+        self.known.large_positive = d(self, "LargePositiveInteger", "Integer", Special, &[]);
+        self.known.large_negative = d(
             self,
             "LargeNegativeInteger",
             "LargePositiveInteger",
             Special,
             &[],
         );
-        self.k.float = d(self, "Float", "Number", Special, &[]);
-        self.k.boxed_float = d(self, "BoxedFloat64", "Float", Special, &[]);
-        self.k.small_float = d(self, "SmallFloat64", "Float", Special, &[]);
-        self.k.character = d(self, "Character", "Magnitude", Special, &[]);
-        self.k.array = d(self, "Array", "ArrayedCollection", Indexable, &[]);
-        self.k.byte_array = d(self, "ByteArray", "ArrayedCollection", Bytes, &[]);
+        self.known.float = d(self, "Float", "Number", Special, &[]);
+        self.known.boxed_float = d(self, "BoxedFloat64", "Float", Special, &[]);
+        self.known.small_float = d(self, "SmallFloat64", "Float", Special, &[]);
+        self.known.character = d(self, "Character", "Magnitude", Special, &[]);
+        self.known.array = d(self, "Array", "ArrayedCollection", Indexable, &[]);
+        self.known.byte_array = d(self, "ByteArray", "ArrayedCollection", Bytes, &[]);
         d(self, "CompiledCode", "Object", Special, &[]);
-        self.k.compiled_method = d(self, "CompiledMethod", "CompiledCode", Special, &[]);
-        self.k.block_closure = d(self, "BlockClosure", "Object", Special, &[]);
-        self.k.full_block_closure = d(self, "FullBlockClosure", "BlockClosure", Special, &[]);
-        self.k.context = d(self, "Context", "Object", Special, &[]);
-        self.k.process = d(self, "Process", "Object", Special, &[]);
-        self.k.message = d(
+        self.known.compiled_method = d(self, "CompiledMethod", "CompiledCode", Special, &[]);
+        self.known.block_closure = d(self, "BlockClosure", "Object", Special, &[]);
+        self.known.full_block_closure = d(self, "FullBlockClosure", "BlockClosure", Special, &[]);
+        self.known.context = d(self, "Context", "Object", Special, &[]);
+        self.known.process = d(self, "Process", "Object", Special, &[]);
+        self.known.message = d(
             self,
             "Message",
             "Object",
             Pointers,
             &["selector", "args", "lookupClass"],
         );
-        self.k.system_dictionary = d(self, "SystemDictionary", "Object", Pointers, &[]);
-        self.heap.objs[0].class = self.k.undefined_object;
-        self.heap.objs[1].class = self.k.true_class;
-        self.heap.objs[2].class = self.k.false_class;
+        self.known.system_dictionary = d(self, "SystemDictionary", "Object", Pointers, &[]);
+        self.heap.objs[0].class = self.known.undefined_object;
+        self.heap.objs[1].class = self.known.true_class;
+        self.heap.objs[2].class = self.known.false_class;
         let sd = self
             .heap
-            .alloc(self.k.system_dictionary, Body::Slots(vec![]));
+            .alloc(self.known.system_dictionary, Body::Slots(vec![]));
         self.set_global("Smalltalk", sd);
         self.sel = Selectors {
             does_not_understand: self.intern("doesNotUnderstand:"),
@@ -485,7 +493,7 @@ impl Vm {
         let id = self.classes.len() as ClassId;
         let meta_super = sup.map(|s| self.classes[s as usize].partner);
         let meta_obj = self.heap.alloc(
-            self.k.metaclass,
+            self.known.metaclass,
             Body::Class {
                 id: id + 1,
                 slots: vec![],
@@ -522,26 +530,27 @@ impl Vm {
         }
         let v = self
             .heap
-            .alloc(self.k.byte_symbol, Body::Bytes(latin1(name)));
+            .alloc(self.known.byte_symbol, Body::Bytes(latin1(name)));
         self.symbols.insert(name.to_string(), v);
         v
     }
 
     pub fn new_string(&mut self, s: &str) -> Value {
-        self.heap.alloc(self.k.byte_string, Body::Bytes(latin1(s)))
+        self.heap
+            .alloc(self.known.byte_string, Body::Bytes(latin1(s)))
     }
 
     pub fn new_array(&mut self, items: Vec<Value>) -> Value {
-        self.heap.alloc(self.k.array, Body::Slots(items))
+        self.heap.alloc(self.known.array, Body::Slots(items))
     }
 
     pub fn new_float(&mut self, f: f64) -> Value {
         // Squeak's 64-bit SmallFloat64 covers exponents 2^-126..2^127 and 0
         let e = ((f.to_bits() >> 52) & 0x7FF) as i64;
         let class = if f == 0.0 || (896..=1151).contains(&e) {
-            self.k.small_float
+            self.known.small_float
         } else {
-            self.k.boxed_float
+            self.known.boxed_float
         };
         self.heap.alloc(class, Body::Float(f))
     }
@@ -578,7 +587,9 @@ impl Vm {
                 let vals: Vec<Value> = items.iter().map(|i| self.literal_value(i)).collect();
                 self.new_array(vals)
             }
-            Literal::ByteArray(b) => self.heap.alloc(self.k.byte_array, Body::Bytes(b.clone())),
+            Literal::ByteArray(b) => self
+                .heap
+                .alloc(self.known.byte_array, Body::Bytes(b.clone())),
         }
     }
 
@@ -633,7 +644,7 @@ impl Vm {
         let sel = self.intern(&compiled.selector);
         let m = self
             .heap
-            .alloc(self.k.compiled_method, Body::Method(compiled.code));
+            .alloc(self.known.compiled_method, Body::Method(compiled.code));
         let info = &mut self.classes[class as usize];
         info.versions.insert(compiled.selector, version);
         let old = info.methods.insert(sel, m);
@@ -691,7 +702,7 @@ impl Vm {
 
     /// Compiles a do-it as a method of UndefinedObject (receiver nil).
     pub fn compile_doit(&mut self, src: &str) -> Result<Value, CompileError> {
-        let ctx = self.class_context(self.k.undefined_object);
+        let ctx = self.class_context(self.known.undefined_object);
         let compiled = {
             let mut env = VmEnv { vm: self };
             compiler::compile_doit(src, &ctx, &mut env)?
@@ -700,7 +711,7 @@ impl Vm {
         self.doit_counter += 1;
         Ok(self
             .heap
-            .alloc(self.k.compiled_method, Body::Method(compiled.code)))
+            .alloc(self.known.compiled_method, Body::Method(compiled.code)))
     }
 
     /// Moves the last compile's warnings into `warnings`, positioned in

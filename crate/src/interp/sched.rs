@@ -32,7 +32,9 @@ impl Vm {
     /// Creates a process (not yet scheduled) with an empty stack.
     pub(crate) fn new_process(&mut self, priority: u8, name: &str) -> usize {
         let pid = self.procs.len();
-        let obj = self.heap.alloc(self.k.process, Body::Process(pid as u32));
+        let obj = self
+            .heap
+            .alloc(self.known.process, Body::Process(pid as u32));
         self.procs.push(Process {
             obj,
             priority: priority.clamp(1, 80),

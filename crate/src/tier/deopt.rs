@@ -128,6 +128,12 @@ impl Vm {
         }
     }
 
+    /// Dependencies in the registry (live or not yet pruned), for soak
+    /// tests and reports.
+    pub fn tier_dependency_count(&self) -> usize {
+        self.tier_deps.values().map(Vec::len).sum()
+    }
+
     /// Takes out of the registry, under `sel`, the dependencies on a
     /// receiver class that `hit` selects (dropping dead ones on the way)
     /// and answers the optimized code that recorded them.

@@ -32,7 +32,7 @@ pub(super) fn basic_at(vm: &mut Vm, c: Args) -> PrimResult {
         Some(Body::Bytes(b)) => match check_index(i, b.len()) {
             Some(ix) => {
                 let byte = b[ix];
-                let is_string = vm.inherits_from(class, vm.k.string);
+                let is_string = vm.inherits_from(class, vm.known.string);
                 if is_string {
                     Value(Value::char(byte as u32))
                 } else {
@@ -47,13 +47,13 @@ pub(super) fn basic_at(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn basic_at_put(vm: &mut Vm, c: Args) -> PrimResult {
     let class = vm.class_of(c.r);
-    if class == vm.k.byte_symbol {
+    if class == vm.known.byte_symbol {
         return Fail; // symbols are immutable
     }
     let named = vm.classes[class as usize].inst_vars.len();
     // only byte objects need to know whether they hold characters
     let is_string = matches!(vm.heap.try_get(c.r).map(|o| &o.body), Some(Body::Bytes(_)))
-        && vm.inherits_from(class, vm.k.string);
+        && vm.inherits_from(class, vm.known.string);
     match vm.heap.try_get_mut(c.r).map(|o| &mut o.body) {
         Some(Body::Slots(s)) => match check_index(c.a0, s.len().saturating_sub(named)) {
             Some(ix) => {
@@ -169,8 +169,8 @@ pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
         }
         _ => return Fail,
     };
-    let class = if rc == vm.k.byte_symbol {
-        vm.k.byte_string
+    let class = if rc == vm.known.byte_symbol {
+        vm.known.byte_string
     } else {
         rc
     };

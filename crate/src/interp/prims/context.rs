@@ -28,7 +28,7 @@ impl Vm {
         let process = self.procs[pid].obj;
         let ctx = self
             .heap
-            .alloc(self.k.context, Body::Context { process, serial });
+            .alloc(self.known.context, Body::Context { process, serial });
         if let Some(fi) = fi {
             let frames = if pid == active {
                 &mut self.frames
@@ -78,7 +78,7 @@ pub(super) fn perform(vm: &mut Vm, c: Args) -> PrimResult {
         return Fail;
     }
     let sel = c.a0;
-    if vm.class_of(sel) != vm.k.byte_symbol {
+    if vm.class_of(sel) != vm.known.byte_symbol {
         return Fail;
     }
     if selector_arity(vm, sel) != Some(c.argc - 1) {
@@ -92,10 +92,10 @@ pub(super) fn perform(vm: &mut Vm, c: Args) -> PrimResult {
 pub(super) fn perform_with_arguments(vm: &mut Vm, c: Args) -> PrimResult {
     let sel = c.a0;
     let args: Vec<Value> = match vm.heap.try_get(c.a1).map(|o| &o.body) {
-        Some(Body::Slots(s)) if vm.class_of(c.a1) == vm.k.array => s.clone(),
+        Some(Body::Slots(s)) if vm.class_of(c.a1) == vm.known.array => s.clone(),
         _ => return Fail,
     };
-    if vm.class_of(sel) != vm.k.byte_symbol || selector_arity(vm, sel) != Some(args.len()) {
+    if vm.class_of(sel) != vm.known.byte_symbol || selector_arity(vm, sel) != Some(args.len()) {
         return Fail;
     }
     vm.stack.truncate(c.n - c.argc);
@@ -126,7 +126,7 @@ pub(super) fn block_value(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn block_value_with_arguments(vm: &mut Vm, c: Args) -> PrimResult {
     let items: Vec<Value> = match vm.heap.try_get(c.a0).map(|o| &o.body) {
-        Some(Body::Slots(s)) if vm.class_of(c.a0) == vm.k.array => s.clone(),
+        Some(Body::Slots(s)) if vm.class_of(c.a0) == vm.known.array => s.clone(),
         _ => return Fail,
     };
     let k = items.len();

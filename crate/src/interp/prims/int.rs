@@ -19,9 +19,9 @@ impl Vm {
             }
         }
         let class = if n.is_negative() {
-            self.k.large_negative
+            self.known.large_negative
         } else {
-            self.k.large_positive
+            self.known.large_positive
         };
         self.heap.alloc(class, Body::Large(Box::new(n)))
     }

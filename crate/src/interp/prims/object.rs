@@ -126,7 +126,7 @@ pub(super) fn shallow_copy(vm: &mut Vm, c: Args) -> PrimResult {
         Body::Large(b) => Body::Large(b.clone()),
         _ => return Value(c.r),
     };
-    if class == vm.k.byte_symbol {
+    if class == vm.known.byte_symbol {
         return Value(c.r);
     }
     Value(vm.heap.alloc(class, body))

@@ -21,7 +21,7 @@ fn string_bytes(vm: &Vm, v: Value) -> Option<&[u8]> {
         return None;
     }
     let c = vm.class_of(v);
-    if !vm.inherits_from(c, vm.k.string) {
+    if !vm.inherits_from(c, vm.known.string) {
         return None;
     }
     bytes_of(vm, v)
@@ -104,7 +104,8 @@ pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
         (Some(x), Some(y)) => {
             let ca = vm.class_of(c.r);
             let cb = vm.class_of(c.a0);
-            let both_text = vm.inherits_from(ca, vm.k.string) == vm.inherits_from(cb, vm.k.string);
+            let both_text =
+                vm.inherits_from(ca, vm.known.string) == vm.inherits_from(cb, vm.known.string);
             Value(Value::bool(both_text && x == y))
         }
         (Some(_), None) => Value(Value::FALSE),
@@ -205,7 +206,7 @@ fn map_bytes(vm: &mut Vm, c: Args, f: fn(u8) -> u8) -> PrimResult {
     if vm.heap.would_exceed(bytes.len()) {
         return Fail;
     }
-    Value(vm.heap.alloc(vm.k.byte_string, Body::Bytes(bytes)))
+    Value(vm.heap.alloc(vm.known.byte_string, Body::Bytes(bytes)))
 }
 
 pub(super) fn as_uppercase(vm: &mut Vm, c: Args) -> PrimResult {
