@@ -403,8 +403,33 @@ async function main() {
   });
 
   await test('a runtime error opens the debugger; fix methB and proceed (R9)', async () => {
+    // the page scrolled to its top: the debugger is below the first screen
+    await page.evaluate(() => window.scrollTo(0, 0));
+    // when the debugger shows, in the same task: is it in view, and focused?
+    await page.evaluate(() => {
+      const d = document.getElementById('debugger');
+      window.__dbgShown = null;
+      const mo = new MutationObserver(() => {
+        if (d.hidden || window.__dbgShown) return;
+        const r = d.getBoundingClientRect();
+        window.__dbgShown = {
+          top: r.top,
+          height: innerHeight,
+          focused: d.contains(document.activeElement),
+          focusText: document.activeElement.textContent,
+          running: document.documentElement.dataset.program,
+        };
+        mo.disconnect();
+      });
+      mo.observe(d, { attributes: true, attributeFilter: ['hidden'] });
+    });
     await accept(page, 'Demo>>methB', 'methB\n\t^ 1 / 0');
     await page.locator('#debugger').waitFor({ state: 'visible' });
+    const shownAt = await page.evaluate(() => window.__dbgShown);
+    assert.ok(shownAt, 'the debugger was seen opening');
+    assert.ok(shownAt.focused, `focus is in the debugger when it opens (${JSON.stringify(shownAt)})`);
+    assert.equal(shownAt.focusText, 'Demo>>methB v5', 'the focused frame is the innermost one of the page\'s code');
+    assert.ok(shownAt.top >= -1 && shownAt.top < shownAt.height / 2, `the debugger scrolled into view (${JSON.stringify(shownAt)})`);
     assert.match(await page.textContent('#debugger-error'), /^ZeroDivide/);
     assert.match(await page.textContent('#run-state'), /^error/);
     const names = await page.locator('#frames button').allTextContents();
@@ -412,8 +437,31 @@ async function main() {
     assert.ok(names.includes('Demo>>methA: v1'), names.join(', '));
     // the exception machinery (signal, handler search) is not shown
     assert.ok(!names.some((n) => /signal|Exception|Error>>/.test(n)), names.join(', '));
-    assert.equal(await page.getAttribute('#frames li:first-child button', 'aria-pressed'), 'true');
-    assert.ok((await page.textContent('#frame-source mark')).length > 0);
+    // the kernel's frames (above methB: the division, zeroDivide) are there, dimmed, not selected
+    assert.ok(!names[0].startsWith('Demo>>'), `the innermost frame is the kernel's: ${names.join(', ')}`);
+    const kernel = await page.locator('#frames li.is-kernel button').allTextContents();
+    assert.deepEqual(kernel, names.slice(0, names.indexOf('Demo>>methB v5')));
+    assert.equal(await page.getAttribute('#frames li:first-child button', 'aria-pressed'), 'false');
+    assert.ok((await page.locator('#frames li.is-kernel button').first().evaluate((b) => +getComputedStyle(b).opacity)) < 1);
+    assert.equal(await page.locator('#frames button', { hasText: 'Demo>>methB v5' }).getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Demo>>methB v5');
+    // the source is shown once (one editor, its coloured text behind it), the statement marked
+    assert.equal(await page.locator('#debugger pre').count(), 1);
+    assert.equal(await page.locator('#debugger textarea').count(), 1);
+    assert.equal(await page.inputValue('#frame-edit'), 'methB\n\t^ 1 / 0');
+    assert.equal(await page.textContent('#frame-source mark'), '/');
+    assert.match(await page.textContent('#frame-statement'), /^ZeroDivide came from the marked send, line 2 of Demo>>methB/);
+    // the editors say the program stopped on the error, not that it runs
+    const liveB = browser(page, 'Demo>>methB').locator('.live');
+    assert.equal(await liveB.textContent(), 'stopped on ZeroDivide at line 2');
+    assert.equal(await browser(page, 'Demo>>methB').getAttribute('data-live'), 'error');
+    // (the methA: browser shows v2; the stopped frame runs v1: no mark there)
+    assert.ok(await browser(page, 'Demo>>methA:').locator('.live').isHidden());
+    await page.waitForTimeout(100); // a few frames later it still says so
+    assert.equal(await liveB.textContent(), 'stopped on ZeroDivide at line 2');
+    // a kernel frame can still be chosen
+    await page.locator('#frames li.is-kernel button').first().click();
+    assert.match(await page.textContent('#frame-statement'), /^Stopped on ZeroDivide at line \d+ of /);
     await page.locator('#frames button', { hasText: 'Demo>>methB v5' }).click();
     assert.deepEqual(await page.locator('#frame-vars th').allTextContents(), ['self']);
     assert.equal(await page.textContent('#frame-vars td'), 'a Demo');
@@ -1026,6 +1074,7 @@ async function main() {
       const a = browser(st, 'Demo>>methA:');
       await a.locator('.live').waitFor({ state: 'visible', timeout: 3000 });
       assert.match(await a.locator('.live').textContent(), /^running lines? \d/);
+      assert.equal(await a.getAttribute('data-live'), 'running');
       assert.ok(await a.locator('.live-line').isVisible());
       assert.equal(await a.locator('.live *').count(), 0);
       await st.click('#pause');
@@ -1036,6 +1085,7 @@ async function main() {
       // step to `b := self methB`, then into methB
       for (let i = 0; i < 10 && !/line 5$/.test(await a.locator('.live').textContent()); i++) await st.click('#step');
       assert.equal(await a.locator('.live').textContent(), 'paused at line 5');
+      assert.equal(await a.getAttribute('data-live'), 'paused');
       await st.click('#step-into');
       assert.match(await st.textContent('#run-state'), /^paused at Demo>>methB/);
       const b = browser(st, 'Demo>>methB');
