@@ -673,7 +673,92 @@ async function main() {
       assert.ok(inlinedNow.includes(`Demo>>methB ${v}`), inlinedNow.join(', '));
       assert.ok(!inlinedNow.includes('Demo>>methB v1'), inlinedNow.join(', '));
       assert.equal(await row('Demo>>methA:').locator('.tier-deopts').textContent(), '1');
+      // plain words: no references to internal documents
+      assert.doesNotMatch(await tp.textContent('#tier-help'), /LIVE\.md|\bR\d\b/);
+
+      // the page's methods first; the kernel's behind a toggle
+      const methodsShown = () => tp.locator('#tier-methods tr[data-method]').evaluateAll((rs) => rs.map((r) => r.dataset.method));
+      let listed = await methodsShown();
+      assert.ok(listed.length >= 1 && listed.every((m) => m.startsWith('Demo>>')), listed.join(', '));
+      assert.match(await tp.textContent('#tier-methods .tier-hidden-note'), /^\d+ kernel methods? hidden/);
+      await tp.check('#tier-kernel');
+      listed = await methodsShown();
+      const firstKernel = listed.findIndex((m) => !m.startsWith('Demo>>'));
+      assert.ok(firstKernel > 0, `kernel rows after the page's: ${listed.join(', ')}`);
+      assert.ok(listed.slice(firstKernel).every((m) => !m.startsWith('Demo>>')), listed.join(', '));
+      assert.equal(await tp.locator('#tier-methods tr.is-kernel').count(), listed.length - firstKernel);
+      // columns fit: a long kernel selector ends in an ellipsis, the whole name in its title
+      const fit = await tp.evaluate(() => {
+        const wrap = document.querySelector('.tier-table-wrap');
+        const table = wrap.querySelector('table');
+        const cells = [...table.querySelectorAll('tbody th, tbody td')];
+        const cut = cells.filter((c) => c.scrollWidth > c.clientWidth + 1);
+        return {
+          table: table.scrollWidth,
+          wrap: wrap.clientWidth,
+          cut: cut.map((c) => ({ text: c.textContent, title: c.title, overflow: getComputedStyle(c).textOverflow })),
+          deoptsVisible: [...table.querySelectorAll('tbody td.tier-deopts')].every((c) => c.getBoundingClientRect().right <= wrap.getBoundingClientRect().right + 1),
+        };
+      });
+      assert.ok(fit.table <= fit.wrap + 1, `the table (${fit.table} px) fits its box (${fit.wrap} px)`);
+      assert.ok(fit.deoptsVisible, 'the Deopts column stays in view');
+      assert.ok(fit.cut.length > 0, 'a long name is cut (Class>>subclass:instanceVariableNames:...)');
+      for (const c of fit.cut) {
+        assert.equal(c.overflow, 'ellipsis', JSON.stringify(c));
+        assert.ok(c.title.startsWith(c.text), JSON.stringify(c));
+      }
+      await tp.uncheck('#tier-kernel');
+      assert.ok((await methodsShown()).every((m) => m.startsWith('Demo>>')));
+
+      // the log: identical events collapse with a count, until a deopt starts a new chapter
+      texts = await shown();
+      const chapters = [texts.slice(0, d), texts.slice(d)];
+      for (const part of chapters) assert.equal(new Set(part).size, part.length, `repeated lines: ${part.join(' | ')}`);
+      const repeats = await tp.locator('#tier-log .tier-repeat').allTextContents();
+      assert.ok(repeats.some((r) => /^ ×\d+$/.test(r)), `a line with a count: ${repeats.join('|')}`);
+      // the deoptimization is pinned apart from the log
+      assert.ok(await tp.locator('#tier-pins-wrap').isVisible());
+      assert.deepEqual(await tp.locator('#tier-pins .tier-text').allTextContents(), [deopt]);
+
+      // methA:'s story, oldest first: optimized, inlined methB v1, deoptimized (why), re-optimized, inlined the new methB
+      assert.equal(await tp.getAttribute('#tier-methods tr[data-method="Demo>>methA:"]', 'aria-current'), 'true');
+      assert.equal(await tp.textContent('#tier-detail-title'), 'What the tier did with Demo>>methA:');
+      const story = await tp.locator('#tier-story .tier-step-text').allTextContents();
+      const at = (t) => story.indexOf(t);
+      assert.ok(at('optimized at a loop head, while it ran') === 0, story.join(' → '));
+      assert.ok(at('inlined Demo>>methB v1') > 0, story.join(' → '));
+      const dAt = at('deoptimized (1 activation): Demo>>methB was redefined');
+      assert.ok(dAt > at('inlined Demo>>methB v1'), story.join(' → '));
+      assert.ok(at('re-optimized at a loop head, while it ran') > dAt, story.join(' → '));
+      assert.ok(at(`inlined Demo>>methB ${v}`) > at('re-optimized at a loop head, while it ran'), story.join(' → '));
+      assert.equal(await tp.locator('#tier-story li.is-deoptimized').count(), 1);
+
+      // its optimized code beside its source, inlined scopes and guards marked
+      assert.ok(await tp.locator('#tier-code').isHidden());
+      await tp.click('#tier-code-toggle');
+      assert.equal(await tp.getAttribute('#tier-code-toggle', 'aria-expanded'), 'true');
+      assert.match(await tp.textContent('#tier-source'), /^methA: x\n/);
+      const dis = await tp.textContent('#tier-disasm');
+      assert.match(dis, /optimized \(deopts 1, inlined [^)]*Demo>>methB v2/);
+      assert.ok((await tp.locator('#tier-disasm .dis-scope').count()) >= 1, dis);
+      assert.match(await tp.locator('#tier-disasm .dis-scope').first().textContent(), /^inlined scope \d+: /);
+      const marked = await tp.evaluate(() => {
+        const bg = (sel) => getComputedStyle(document.querySelector(sel)).backgroundColor;
+        return { scope: bg('#tier-disasm .dis-scope'), plain: bg('#tier-disasm .dis-line:not(.dis-scope):not(.dis-guard)') };
+      });
+      assert.notEqual(marked.scope, marked.plain);
+      assert.equal(await tp.evaluate(() => getComputedStyle(document.getElementById('tier-disasm')).whiteSpace), 'pre');
       await tp.locator('#tier-pane').screenshot({ path: join(ARTIFACTS, 'tier-pane.png') });
+      await tp.click('#tier-code-toggle');
+      assert.ok(await tp.locator('#tier-code').isHidden());
+
+      // switching the tier off is logged
+      await tp.selectOption('#tier', 'off');
+      assert.equal((await shown()).at(-1), 'tier set to off: every method runs interpreted from its next call');
+      await tp.selectOption('#tier', 'on');
+      assert.match((await shown()).at(-1), /^tier set to on/);
+      // the pinned deoptimization is still there
+      assert.deepEqual(await tp.locator('#tier-pins .tier-text').allTextContents(), [deopt]);
 
       // the log is capped, and Clear empties it (keyboard: Tab to it, Enter)
       assert.ok((await tp.locator('#tier-log li').count()) <= 200);
