@@ -312,6 +312,84 @@ async function main() {
     assert.ok(await page.isEnabled('#pause'));
   });
 
+  await test('Smalltalk syntax colouring behind the editors: every kind of token, re-coloured on input only', async () => {
+    const a = browser(page, 'Demo>>methA:');
+    const hl = a.locator('pre.hl');
+    // the textarea stays (its own text transparent) over a coloured copy of its text
+    assert.equal(await a.locator('textarea').count(), 1);
+    assert.equal(await hl.getAttribute('aria-hidden'), 'true');
+    assert.equal(await hl.textContent(), (await a.locator('textarea').inputValue()) + '\n');
+    const look = await a.evaluate((root) => {
+      const ta = root.querySelector('textarea');
+      const pre = root.querySelector('pre.hl');
+      const cs = (x) => getComputedStyle(x);
+      const same = ['fontFamily', 'fontSize', 'lineHeight', 'paddingTop', 'paddingLeft', 'borderTopWidth', 'borderLeftWidth', 'tabSize', 'whiteSpace'];
+      return {
+        fill: cs(ta).webkitTextFillColor,
+        caret: cs(ta).caretColor,
+        differ: same.filter((k) => cs(ta)[k] !== cs(pre)[k]).map((k) => `${k}: ${cs(ta)[k]} vs ${cs(pre)[k]}`),
+        box: [ta.getBoundingClientRect().top, pre.getBoundingClientRect().top, ta.offsetWidth, pre.offsetWidth],
+      };
+    });
+    assert.equal(look.fill, 'rgba(0, 0, 0, 0)');
+    assert.notEqual(look.caret, 'rgba(0, 0, 0, 0)');
+    assert.deepEqual(look.differ, []);
+    assert.equal(look.box[0], look.box[1]);
+    assert.equal(look.box[2], look.box[3]);
+    const tokens = (loc, kind) => loc.locator(`.t-${kind}`).allTextContents();
+    assert.match((await tokens(hl, 'comment'))[0], /^"Forever: show what methB answers/);
+    assert.ok((await tokens(hl, 'pseudo')).includes('self'));
+    assert.ok((await tokens(hl, 'pseudo')).includes('true'));
+    assert.ok((await tokens(hl, 'keyword')).includes('whileTrue:'));
+    assert.ok((await tokens(hl, 'unary')).includes('methB'));
+    assert.ok((await tokens(hl, 'string')).includes("'#222222'"));
+    assert.ok((await tokens(hl, 'number')).includes('60'));
+    assert.deepEqual(await tokens(hl, 'assign'), [':=']);
+    assert.deepEqual(await tokens(browser(page, 'Demo>>methB').locator('pre.hl'), 'return'), ['^']);
+    // the workspace: symbols, characters, radix numbers, the other pseudo-variables, block arguments
+    const ws = page.locator('#workspace');
+    const wsHl = page.locator('.workspace pre.hl');
+    const before = await ws.inputValue();
+    await ws.fill('');
+    await ws.type("#(#at:put: #+ $a 16r1F 2.5e3) do: [:e | nil foo. false. super. thisContext] \"c\" 'it''s'");
+    assert.deepEqual(await tokens(wsHl, 'symbol'), ['#(', '#at:put:', '#+']);
+    assert.deepEqual(await tokens(wsHl, 'char'), ['$a']);
+    assert.deepEqual(await tokens(wsHl, 'number'), ['16r1F', '2.5e3']);
+    assert.deepEqual(await tokens(wsHl, 'pseudo'), ['nil', 'false', 'super', 'thisContext']);
+    assert.deepEqual(await tokens(wsHl, 'blockArg'), [':e']);
+    assert.deepEqual(await tokens(wsHl, 'unary'), ['foo']);
+    assert.deepEqual(await tokens(wsHl, 'comment'), ['"c"']);
+    assert.deepEqual(await tokens(wsHl, 'string'), ["'it''s'"]);
+    // scrolled together
+    await ws.fill(Array.from({ length: 40 }, (_, i) => `${i} printString`).join('\n'));
+    await ws.evaluate((t) => {
+      t.scrollTop = 200;
+      t.dispatchEvent(new Event('scroll'));
+    });
+    await page.waitForFunction(() => {
+      const t = document.getElementById('workspace');
+      const p = document.querySelector('.workspace pre.hl');
+      return t.scrollTop > 0 && p.scrollTop === t.scrollTop;
+    });
+    await ws.fill(before);
+    assert.equal(await wsHl.textContent(), before + '\n');
+    // while the loop runs and nobody types, the coloured text is left alone
+    assert.equal(await page.textContent('#run-state'), 'running');
+    const mutations = await page.evaluate(
+      () =>
+        new Promise((done) => {
+          let n = 0;
+          const mo = new MutationObserver((list) => (n += list.length));
+          for (const p of document.querySelectorAll('pre.hl')) mo.observe(p, { childList: true, subtree: true, characterData: true });
+          setTimeout(() => {
+            mo.disconnect();
+            done(n);
+          }, 500);
+        }),
+    );
+    assert.equal(mutations, 0);
+  });
+
   await test('accepting methB changes the output within the next slices (R4)', async () => {
     // note the frame in which Ctrl+S arrives, then watch every frame for a 2
     await page.evaluate(() => {
