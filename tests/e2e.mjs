@@ -1271,6 +1271,82 @@ async function main() {
     }
   });
 
+  await test('the first screen at 1280 x 720: a one-line header, Run primary, both seed methods, Transcript, tier summary; light and dark themes', async () => {
+    for (const scheme of ['light', 'dark']) {
+      const lc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: scheme });
+      try {
+        const lp = await lc.newPage();
+        lp.on('pageerror', (e) => problems.push(`layout page error: ${e.message}`));
+        lp.on('console', (m) => {
+          if (m.type() === 'error') problems.push(`layout page console error: ${m.text()}`);
+        });
+        await lp.goto(BASE);
+        await ready(lp);
+        const look = await lp.evaluate(() => {
+          const box = (x) => x.getBoundingClientRect();
+          const header = document.querySelector('header.top');
+          const parts = [...header.children].filter((c) => getComputedStyle(c).position !== 'absolute');
+          const inView = (sel) => {
+            const r = box(document.querySelector(sel));
+            return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+          };
+          const bg = (sel) => getComputedStyle(document.querySelector(sel)).backgroundColor;
+          const buttonsTops = [...header.querySelectorAll('button')].filter((b) => b.offsetParent).map((b) => Math.round(box(b).top));
+          return {
+            headerHeight: box(header).height,
+            // on one line: every part starts above the end of every other
+            oneLine: Math.max(...parts.map((p) => box(p).top)) < Math.min(...parts.map((p) => box(p).bottom)),
+            buttonTops: [...new Set(buttonsTops)],
+            buttonHeights: [...header.querySelectorAll('button')].filter((b) => b.offsetParent).map((b) => Math.round(box(b).height)),
+            run: inView('#run'),
+            editors: [...document.querySelectorAll('section.browser')].slice(0, 2).map((b) => {
+              const r = box(b.querySelector('textarea'));
+              return { title: b.querySelector('h2').textContent, bottom: r.bottom, right: r.right };
+            }),
+            transcript: box(document.getElementById('transcript')).top + 60 <= innerHeight,
+            tierTable: inView('.tier-methods thead'),
+            runBg: bg('#run'),
+            pauseBg: bg('#pause'),
+            pageBg: getComputedStyle(document.body).backgroundColor,
+            ink: getComputedStyle(document.body).color,
+            width: document.documentElement.scrollWidth,
+          };
+        });
+        const ctx = `${scheme}: ${JSON.stringify(look)}`;
+        assert.ok(look.oneLine, `the header is one line (${ctx})`);
+        assert.equal(look.buttonTops.length, 1, `the header's buttons are on one line (${ctx})`);
+        assert.ok(look.buttonHeights.every((h) => h < 40), `no button wraps its label (${ctx})`);
+        assert.ok(look.headerHeight < 56, ctx);
+        assert.ok(look.width <= 1280, `no sideways scrolling (${ctx})`);
+        assert.ok(look.run, ctx);
+        assert.deepEqual(look.editors.map((e) => e.title), ['Demo>>methA:', 'Demo>>methB']);
+        assert.ok(look.editors.every((e) => e.bottom <= 720 && e.right <= 1280), `both seed methods in view (${ctx})`);
+        assert.ok(look.transcript, `the Transcript in view (${ctx})`);
+        assert.ok(look.tierTable, `the tier summary in view (${ctx})`);
+        // Run is the primary action: filled, unlike the others
+        assert.notEqual(look.runBg, look.pauseBg, ctx);
+        const lum = (c) => {
+          const [r, g, b] = c.match(/\d+/g).map(Number);
+          return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+        };
+        if (scheme === 'dark') {
+          assert.ok(lum(look.pageBg) < 0.2 && lum(look.ink) > 0.7, `dark theme (${ctx})`);
+        } else {
+          assert.ok(lum(look.pageBg) > 0.85 && lum(look.ink) < 0.3, `light theme (${ctx})`);
+        }
+        // the Run button's label is readable on its fill
+        const runInk = await lp.evaluate(() => getComputedStyle(document.getElementById('run')).color);
+        assert.ok(Math.abs(lum(runInk) - lum(look.runBg)) > 0.45, `Run's label on its fill: ${runInk} on ${look.runBg}`);
+        await lp.click('#run');
+        await waitForLines(lp, '1', 3);
+        await lp.screenshot({ path: join(ARTIFACTS, `first-screen-${scheme}.png`) });
+        await lp.click('#stop');
+      } finally {
+        await lc.close();
+      }
+    }
+  });
+
   await featureContext.close();
 
   await test('no page errors', async () => {

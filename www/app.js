@@ -78,6 +78,10 @@ async function boot() {
   const canvasPane = new CanvasPane(byId('canvas'), byId('canvas-status'));
   byId('canvas-clear').addEventListener('click', () => canvasPane.clear());
   const runState = byId('run-state');
+  // the state line may be cut short in the header: its whole text in the title
+  new MutationObserver(() => {
+    runState.title = runState.textContent;
+  }).observe(runState, { childList: true, characterData: true, subtree: true });
   const exprInput = byId('expr');
   const buttons = {
     run: byId('run'),

@@ -180,9 +180,6 @@ export class CodeBrowser {
         { class: 'pane-head' },
         this.titleEl,
         this.versionEl,
-        this.modifiedEl,
-        this.badgeEl,
-        this.liveEl,
         this.acceptBtn,
         this.historyBtn,
         closeBtn,
@@ -201,6 +198,9 @@ export class CodeBrowser {
         this.methodList,
       ),
       el('div', { class: 'editor' }, this.gutter, codeWrap),
+      // below the editor, so that the header keeps its size: edited, old
+      // activations, where the program is
+      el('div', { class: 'browser-status' }, this.modifiedEl, this.badgeEl, this.liveEl),
       this.errorEl,
       this.historyEl,
     );
