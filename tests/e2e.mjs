@@ -785,6 +785,16 @@ async function main() {
         assert.equal(c.overflow, 'ellipsis', JSON.stringify(c));
         assert.ok(c.title.startsWith(c.text), JSON.stringify(c));
       }
+      // a method is chosen from the keyboard too (Enter on its name); focus stays on it
+      const other = listed[firstKernel];
+      await tp.locator(`#tier-methods tr[data-method="${other}"] th`).focus();
+      await tp.keyboard.press('Enter');
+      assert.equal(await tp.getAttribute(`#tier-methods tr[data-method="${other}"]`, 'aria-current'), 'true');
+      assert.equal(await tp.textContent('#tier-detail-title'), `What the tier did with ${other}`);
+      assert.equal(await tp.evaluate(() => document.activeElement.closest('tr')?.dataset.method), other);
+      await tp.locator('#tier-methods tr[data-method="Demo>>methA:"] th').focus();
+      await tp.keyboard.press('Enter');
+      assert.equal(await tp.evaluate(() => document.activeElement.closest('tr')?.dataset.method), 'Demo>>methA:');
       await tp.uncheck('#tier-kernel');
       assert.ok((await methodsShown()).every((m) => m.startsWith('Demo>>')));
 

@@ -360,7 +360,13 @@ export class TierPane {
           : 'Nothing optimized yet: methods are optimized once they run hot.';
       rows.push(el('tr', {}, el('td', { class: 'tier-empty', text: why, attrs: { colspan: 4 } })));
     }
+    // keyboard focus on a method name stays there when the rows are redrawn
+    const focused = this.tableBody.contains(document.activeElement) ? document.activeElement.closest('tr')?.dataset.method : null;
     this.tableBody.replaceChildren(...rows);
+    if (focused) {
+      const th = [...this.tableBody.querySelectorAll('tr[data-method] th')].find((x) => x.parentElement.dataset.method === focused);
+      if (th) th.focus();
+    }
     this.renderStory();
     if (changed && !this.codeEl.hidden) this.renderCode();
   }
