@@ -10,7 +10,11 @@
 // several browsers), method history with diff and revert, export and
 // import of a .st file, autosave and reload (and bad entries), editing in
 // the debugger, and Step / Step into with the live highlight, each in a
-// fresh context (autosave shares localStorage within one).
+// fresh context (autosave shares localStorage within one). Last, the first
+// screen at 1280 x 720 in the light and the dark theme. Along the way:
+// syntax colouring in the editors, the debugger coming into view focused
+// on the page's own frame, and the Tier pane's per-method story and
+// optimized code.
 //
 //   BASE_URL=http://127.0.0.1:8000/ node e2e.mjs     (scripts/test-web.sh does this)
 //
@@ -823,8 +827,14 @@ async function main() {
 
       // its optimized code beside its source, inlined scopes and guards marked
       assert.ok(await tp.locator('#tier-code').isHidden());
+      const paneWidth = () => tp.evaluate(() => document.getElementById('tier-pane').getBoundingClientRect().width / innerWidth);
+      assert.ok((await paneWidth()) < 0.4, 'at 1280 px the Tier pane is a column of its own');
       await tp.click('#tier-code-toggle');
       assert.equal(await tp.getAttribute('#tier-code-toggle', 'aria-expanded'), 'true');
+      assert.ok((await paneWidth()) > 0.9, 'with the code shown, the Tier pane takes the whole width');
+      // the source and the code side by side
+      const cols = await tp.locator('.tier-code-col').evaluateAll((cs) => cs.map((c) => Math.round(c.getBoundingClientRect().top)));
+      assert.equal(cols[0], cols[1]);
       assert.match(await tp.textContent('#tier-source'), /^methA: x\n/);
       const dis = await tp.textContent('#tier-disasm');
       assert.match(dis, /optimized \(deopts 1, inlined [^)]*Demo>>methB v2/);
@@ -839,6 +849,7 @@ async function main() {
       await tp.locator('#tier-pane').screenshot({ path: join(ARTIFACTS, 'tier-pane.png') });
       await tp.click('#tier-code-toggle');
       assert.ok(await tp.locator('#tier-code').isHidden());
+      assert.ok((await paneWidth()) < 0.4);
 
       // switching the tier off is logged
       await tp.selectOption('#tier', 'off');

@@ -389,14 +389,23 @@ export class TierPane {
     this.detailTitle.textContent = `What the tier did with ${m}`;
     const s = this.stories.get(m);
     const steps = s ? s.steps : [];
-    const items = steps.map((st) =>
-      el(
-        'li',
-        { class: `tier-step is-${st.kind}${st.re ? ' is-re' : ''}`, attrs: { title: st.full } },
-        el('span', { class: 'tier-step-text', text: st.text }),
-        el('span', { class: 'tier-repeat', text: st.count > 1 ? ` ×${st.count}` : '' }),
-      ),
-    );
+    // one step per event, but callees inlined one after the other are one
+    // step of the story (several pills)
+    const items = [];
+    const pill = (st) => [
+      el('span', { class: 'tier-step-text', text: st.text, attrs: { title: st.full } }),
+      el('span', { class: 'tier-repeat', text: st.count > 1 ? ` ×${st.count}` : '' }),
+    ];
+    let group = null;
+    for (const st of steps) {
+      if (st.kind === 'inlined' && group) {
+        group.append(...pill(st));
+        continue;
+      }
+      const li = el('li', { class: `tier-step is-${st.kind}${st.re ? ' is-re' : ''}` }, ...pill(st));
+      group = st.kind === 'inlined' ? li : null;
+      items.push(li);
+    }
     if (items.length === 0) items.push(el('li', { class: 'tier-step is-none', text: 'No events yet (or cleared).' }));
     this.storyEl.replaceChildren(...items);
   }
@@ -410,6 +419,8 @@ export class TierPane {
       this.codeKey = null;
       this.renderCode();
     }
+    // (the pane may move: wide when the code is shown, style.css)
+    this.detailEl.scrollIntoView({ block: 'nearest' });
   }
 
   /** Source and disassembly of the chosen method, side by side. */
