@@ -544,7 +544,19 @@ async function main() {
     // a kernel frame can still be chosen
     await page.locator('#frames li.is-kernel button').first().click();
     assert.match(await page.textContent('#frame-statement'), /^Stopped on ZeroDivide at line \d+ of /);
+    // the do-it that started the program: shown (marked), not edited; Tab leaves it
+    await page.locator('#frames button', { hasText: '>>DoIt' }).click();
+    assert.equal(await page.locator('#frame-edit').evaluate((t) => t.readOnly), true);
+    assert.ok(await page.locator('#dbg-accept').isHidden());
+    assert.ok((await page.textContent('#frame-source mark')).length > 0);
+    const doit = await page.inputValue('#frame-edit');
+    await page.focus('#frame-edit');
+    await page.keyboard.press('Tab');
+    assert.notEqual(await page.evaluate(() => document.activeElement.id), 'frame-edit');
+    assert.equal(await page.inputValue('#frame-edit'), doit);
     await page.locator('#frames button', { hasText: 'Demo>>methB v5' }).click();
+    assert.equal(await page.locator('#frame-edit').evaluate((t) => t.readOnly), false);
+    assert.ok(await page.locator('#dbg-accept').isVisible());
     assert.deepEqual(await page.locator('#frame-vars th').allTextContents(), ['self']);
     assert.equal(await page.textContent('#frame-vars td'), 'a Demo');
     assert.equal(await page.textContent('#frame-source mark'), '/');
