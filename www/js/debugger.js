@@ -188,7 +188,9 @@ export class DebuggerPane {
       ta.value = src;
       const m = t && this.vm.methodSource(t.className, t.meta, t.selector);
       this.editBox.status.textContent =
-        m && m.version !== f.version ? `This frame runs v${f.version} (shown); v${m.version} is installed.` : '';
+        m && m.version !== f.version
+          ? `This frame runs v${f.version} (shown); v${m.version} is installed, and Accept would replace it with this text.`
+          : '';
       this.editBox.status.classList.remove('is-error');
       ta.removeAttribute('aria-invalid');
       this.editedFor = key;
