@@ -110,7 +110,8 @@ export class DebuggerPane {
     // in view and focused at once (the same task as the error's report)
     const b = this.framesEl.querySelectorAll('button.frame')[this.selected];
     if (b) b.focus({ preventScroll: true });
-    this.root.scrollIntoView({ block: 'start' });
+    // (nearest: what is above it, e.g. the method to fix, stays in view if it can)
+    this.root.scrollIntoView({ block: 'nearest' });
     const shown = this.frames[this.selected];
     const innermost = shown ? ` in ${shown.name}` : '';
     this.announcer.say(`${errorClass}${innermost}: ${message}. The process is suspended; the debugger shows its stack.`, {
