@@ -10,7 +10,11 @@
 // several browsers), method history with diff and revert, export and
 // import of a .st file, autosave and reload (and bad entries), editing in
 // the debugger, and Step / Step into with the live highlight, each in a
-// fresh context (autosave shares localStorage within one).
+// fresh context (autosave shares localStorage within one). Last, the first
+// screen at 1280 x 720 in the light and the dark theme. Along the way:
+// syntax colouring in the editors, the debugger coming into view focused
+// on the page's own frame, and the Tier pane's per-method story and
+// optimized code.
 //
 //   BASE_URL=http://127.0.0.1:8000/ node e2e.mjs     (scripts/test-web.sh does this)
 //
@@ -312,6 +316,84 @@ async function main() {
     assert.ok(await page.isEnabled('#pause'));
   });
 
+  await test('Smalltalk syntax colouring behind the editors: every kind of token, re-coloured on input only', async () => {
+    const a = browser(page, 'Demo>>methA:');
+    const hl = a.locator('pre.hl');
+    // the textarea stays (its own text transparent) over a coloured copy of its text
+    assert.equal(await a.locator('textarea').count(), 1);
+    assert.equal(await hl.getAttribute('aria-hidden'), 'true');
+    assert.equal(await hl.textContent(), (await a.locator('textarea').inputValue()) + '\n');
+    const look = await a.evaluate((root) => {
+      const ta = root.querySelector('textarea');
+      const pre = root.querySelector('pre.hl');
+      const cs = (x) => getComputedStyle(x);
+      const same = ['fontFamily', 'fontSize', 'lineHeight', 'paddingTop', 'paddingLeft', 'borderTopWidth', 'borderLeftWidth', 'tabSize', 'whiteSpace'];
+      return {
+        fill: cs(ta).webkitTextFillColor,
+        caret: cs(ta).caretColor,
+        differ: same.filter((k) => cs(ta)[k] !== cs(pre)[k]).map((k) => `${k}: ${cs(ta)[k]} vs ${cs(pre)[k]}`),
+        box: [ta.getBoundingClientRect().top, pre.getBoundingClientRect().top, ta.offsetWidth, pre.offsetWidth],
+      };
+    });
+    assert.equal(look.fill, 'rgba(0, 0, 0, 0)');
+    assert.notEqual(look.caret, 'rgba(0, 0, 0, 0)');
+    assert.deepEqual(look.differ, []);
+    assert.equal(look.box[0], look.box[1]);
+    assert.equal(look.box[2], look.box[3]);
+    const tokens = (loc, kind) => loc.locator(`.t-${kind}`).allTextContents();
+    assert.match((await tokens(hl, 'comment'))[0], /^"Forever: show what methB answers/);
+    assert.ok((await tokens(hl, 'pseudo')).includes('self'));
+    assert.ok((await tokens(hl, 'pseudo')).includes('true'));
+    assert.ok((await tokens(hl, 'keyword')).includes('whileTrue:'));
+    assert.ok((await tokens(hl, 'unary')).includes('methB'));
+    assert.ok((await tokens(hl, 'string')).includes("'#222222'"));
+    assert.ok((await tokens(hl, 'number')).includes('60'));
+    assert.deepEqual(await tokens(hl, 'assign'), [':=']);
+    assert.deepEqual(await tokens(browser(page, 'Demo>>methB').locator('pre.hl'), 'return'), ['^']);
+    // the workspace: symbols, characters, radix numbers, the other pseudo-variables, block arguments
+    const ws = page.locator('#workspace');
+    const wsHl = page.locator('.workspace pre.hl');
+    const before = await ws.inputValue();
+    await ws.fill('');
+    await ws.type("#(#at:put: #+ $a 16r1F 2.5e3) do: [:e | nil foo. false. super. thisContext] \"c\" 'it''s'");
+    assert.deepEqual(await tokens(wsHl, 'symbol'), ['#(', '#at:put:', '#+']);
+    assert.deepEqual(await tokens(wsHl, 'char'), ['$a']);
+    assert.deepEqual(await tokens(wsHl, 'number'), ['16r1F', '2.5e3']);
+    assert.deepEqual(await tokens(wsHl, 'pseudo'), ['nil', 'false', 'super', 'thisContext']);
+    assert.deepEqual(await tokens(wsHl, 'blockArg'), [':e']);
+    assert.deepEqual(await tokens(wsHl, 'unary'), ['foo']);
+    assert.deepEqual(await tokens(wsHl, 'comment'), ['"c"']);
+    assert.deepEqual(await tokens(wsHl, 'string'), ["'it''s'"]);
+    // scrolled together
+    await ws.fill(Array.from({ length: 40 }, (_, i) => `${i} printString`).join('\n'));
+    await ws.evaluate((t) => {
+      t.scrollTop = 200;
+      t.dispatchEvent(new Event('scroll'));
+    });
+    await page.waitForFunction(() => {
+      const t = document.getElementById('workspace');
+      const p = document.querySelector('.workspace pre.hl');
+      return t.scrollTop > 0 && p.scrollTop === t.scrollTop;
+    });
+    await ws.fill(before);
+    assert.equal(await wsHl.textContent(), before + '\n');
+    // while the loop runs and nobody types, the coloured text is left alone
+    assert.equal(await page.textContent('#run-state'), 'running');
+    const mutations = await page.evaluate(
+      () =>
+        new Promise((done) => {
+          let n = 0;
+          const mo = new MutationObserver((list) => (n += list.length));
+          for (const p of document.querySelectorAll('pre.hl')) mo.observe(p, { childList: true, subtree: true, characterData: true });
+          setTimeout(() => {
+            mo.disconnect();
+            done(n);
+          }, 500);
+        }),
+    );
+    assert.equal(mutations, 0);
+  });
+
   await test('accepting methB changes the output within the next slices (R4)', async () => {
     // note the frame in which Ctrl+S arrives, then watch every frame for a 2
     await page.evaluate(() => {
@@ -403,8 +485,33 @@ async function main() {
   });
 
   await test('a runtime error opens the debugger; fix methB and proceed (R9)', async () => {
+    // the page scrolled to its top: the debugger is below the first screen
+    await page.evaluate(() => window.scrollTo(0, 0));
+    // when the debugger shows, in the same task: is it in view, and focused?
+    await page.evaluate(() => {
+      const d = document.getElementById('debugger');
+      window.__dbgShown = null;
+      const mo = new MutationObserver(() => {
+        if (d.hidden || window.__dbgShown) return;
+        const r = d.getBoundingClientRect();
+        window.__dbgShown = {
+          top: r.top,
+          height: innerHeight,
+          focused: d.contains(document.activeElement),
+          focusText: document.activeElement.textContent,
+          running: document.documentElement.dataset.program,
+        };
+        mo.disconnect();
+      });
+      mo.observe(d, { attributes: true, attributeFilter: ['hidden'] });
+    });
     await accept(page, 'Demo>>methB', 'methB\n\t^ 1 / 0');
     await page.locator('#debugger').waitFor({ state: 'visible' });
+    const shownAt = await page.evaluate(() => window.__dbgShown);
+    assert.ok(shownAt, 'the debugger was seen opening');
+    assert.ok(shownAt.focused, `focus is in the debugger when it opens (${JSON.stringify(shownAt)})`);
+    assert.equal(shownAt.focusText, 'Demo>>methB v5', 'the focused frame is the innermost one of the page\'s code');
+    assert.ok(shownAt.top >= -1 && shownAt.top < shownAt.height / 2, `the debugger scrolled into view (${JSON.stringify(shownAt)})`);
     assert.match(await page.textContent('#debugger-error'), /^ZeroDivide/);
     assert.match(await page.textContent('#run-state'), /^error/);
     const names = await page.locator('#frames button').allTextContents();
@@ -412,9 +519,44 @@ async function main() {
     assert.ok(names.includes('Demo>>methA: v1'), names.join(', '));
     // the exception machinery (signal, handler search) is not shown
     assert.ok(!names.some((n) => /signal|Exception|Error>>/.test(n)), names.join(', '));
-    assert.equal(await page.getAttribute('#frames li:first-child button', 'aria-pressed'), 'true');
+    // the kernel's frames (above methB: the division, zeroDivide) are there, dimmed, not selected
+    assert.ok(!names[0].startsWith('Demo>>'), `the innermost frame is the kernel's: ${names.join(', ')}`);
+    const kernel = await page.locator('#frames li.is-kernel button').allTextContents();
+    assert.deepEqual(kernel, names.slice(0, names.indexOf('Demo>>methB v5')));
+    assert.equal(await page.getAttribute('#frames li:first-child button', 'aria-pressed'), 'false');
+    assert.ok((await page.locator('#frames li.is-kernel button').first().evaluate((b) => +getComputedStyle(b).opacity)) < 1);
+    assert.equal(await page.locator('#frames button', { hasText: 'Demo>>methB v5' }).getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Demo>>methB v5');
+    // the source is shown once (one editor, its coloured text behind it), the statement marked
+    assert.equal(await page.locator('#debugger pre').count(), 1);
+    assert.equal(await page.locator('#debugger textarea').count(), 1);
+    assert.equal(await page.inputValue('#frame-edit'), 'methB\n\t^ 1 / 0');
+    assert.equal(await page.textContent('#frame-source mark'), '/');
+    assert.match(await page.textContent('#frame-statement'), /^ZeroDivide came from the marked send, line 2 of Demo>>methB/);
+    // the editors say the program stopped on the error, not that it runs
+    const liveB = browser(page, 'Demo>>methB').locator('.live');
+    assert.equal(await liveB.textContent(), 'stopped on ZeroDivide at line 2');
+    assert.equal(await browser(page, 'Demo>>methB').getAttribute('data-live'), 'error');
+    // (the methA: browser shows v2; the stopped frame runs v1: no mark there)
+    assert.ok(await browser(page, 'Demo>>methA:').locator('.live').isHidden());
+    await page.waitForTimeout(100); // a few frames later it still says so
+    assert.equal(await liveB.textContent(), 'stopped on ZeroDivide at line 2');
+    // a kernel frame can still be chosen
+    await page.locator('#frames li.is-kernel button').first().click();
+    assert.match(await page.textContent('#frame-statement'), /^Stopped on ZeroDivide at line \d+ of /);
+    // the do-it that started the program: shown (marked), not edited; Tab leaves it
+    await page.locator('#frames button', { hasText: '>>DoIt' }).click();
+    assert.equal(await page.locator('#frame-edit').evaluate((t) => t.readOnly), true);
+    assert.ok(await page.locator('#dbg-accept').isHidden());
     assert.ok((await page.textContent('#frame-source mark')).length > 0);
+    const doit = await page.inputValue('#frame-edit');
+    await page.focus('#frame-edit');
+    await page.keyboard.press('Tab');
+    assert.notEqual(await page.evaluate(() => document.activeElement.id), 'frame-edit');
+    assert.equal(await page.inputValue('#frame-edit'), doit);
     await page.locator('#frames button', { hasText: 'Demo>>methB v5' }).click();
+    assert.equal(await page.locator('#frame-edit').evaluate((t) => t.readOnly), false);
+    assert.ok(await page.locator('#dbg-accept').isVisible());
     assert.deepEqual(await page.locator('#frame-vars th').allTextContents(), ['self']);
     assert.equal(await page.textContent('#frame-vars td'), 'a Demo');
     assert.equal(await page.textContent('#frame-source mark'), '/');
@@ -625,7 +767,109 @@ async function main() {
       assert.ok(inlinedNow.includes(`Demo>>methB ${v}`), inlinedNow.join(', '));
       assert.ok(!inlinedNow.includes('Demo>>methB v1'), inlinedNow.join(', '));
       assert.equal(await row('Demo>>methA:').locator('.tier-deopts').textContent(), '1');
+      // plain words: no references to internal documents
+      assert.doesNotMatch(await tp.textContent('#tier-help'), /LIVE\.md|\bR\d\b/);
+
+      // the page's methods first; the kernel's behind a toggle
+      const methodsShown = () => tp.locator('#tier-methods tr[data-method]').evaluateAll((rs) => rs.map((r) => r.dataset.method));
+      let listed = await methodsShown();
+      assert.ok(listed.length >= 1 && listed.every((m) => m.startsWith('Demo>>')), listed.join(', '));
+      assert.match(await tp.textContent('#tier-methods .tier-hidden-note'), /^\d+ kernel methods? hidden/);
+      await tp.check('#tier-kernel');
+      listed = await methodsShown();
+      const firstKernel = listed.findIndex((m) => !m.startsWith('Demo>>'));
+      assert.ok(firstKernel > 0, `kernel rows after the page's: ${listed.join(', ')}`);
+      assert.ok(listed.slice(firstKernel).every((m) => !m.startsWith('Demo>>')), listed.join(', '));
+      assert.equal(await tp.locator('#tier-methods tr.is-kernel').count(), listed.length - firstKernel);
+      // columns fit: a long kernel selector ends in an ellipsis, the whole name in its title
+      const fit = await tp.evaluate(() => {
+        const wrap = document.querySelector('.tier-table-wrap');
+        const table = wrap.querySelector('table');
+        const cells = [...table.querySelectorAll('tbody th, tbody td')];
+        const cut = cells.filter((c) => c.scrollWidth > c.clientWidth + 1);
+        return {
+          table: table.scrollWidth,
+          wrap: wrap.clientWidth,
+          cut: cut.map((c) => ({ text: c.textContent, title: c.title, overflow: getComputedStyle(c).textOverflow })),
+          deoptsVisible: [...table.querySelectorAll('tbody td.tier-deopts')].every((c) => c.getBoundingClientRect().right <= wrap.getBoundingClientRect().right + 1),
+        };
+      });
+      assert.ok(fit.table <= fit.wrap + 1, `the table (${fit.table} px) fits its box (${fit.wrap} px)`);
+      assert.ok(fit.deoptsVisible, 'the Deopts column stays in view');
+      assert.ok(fit.cut.length > 0, 'a long name is cut (Class>>subclass:instanceVariableNames:...)');
+      for (const c of fit.cut) {
+        assert.equal(c.overflow, 'ellipsis', JSON.stringify(c));
+        assert.ok(c.title.startsWith(c.text), JSON.stringify(c));
+      }
+      // a method is chosen from the keyboard too (Enter on its name); focus stays on it
+      const other = listed[firstKernel];
+      await tp.locator(`#tier-methods tr[data-method="${other}"] th`).focus();
+      await tp.keyboard.press('Enter');
+      assert.equal(await tp.getAttribute(`#tier-methods tr[data-method="${other}"]`, 'aria-current'), 'true');
+      assert.equal(await tp.textContent('#tier-detail-title'), `What the tier did with ${other}`);
+      assert.equal(await tp.evaluate(() => document.activeElement.closest('tr')?.dataset.method), other);
+      await tp.locator('#tier-methods tr[data-method="Demo>>methA:"] th').focus();
+      await tp.keyboard.press('Enter');
+      assert.equal(await tp.evaluate(() => document.activeElement.closest('tr')?.dataset.method), 'Demo>>methA:');
+      await tp.uncheck('#tier-kernel');
+      assert.ok((await methodsShown()).every((m) => m.startsWith('Demo>>')));
+
+      // the log: identical events collapse with a count, until a deopt starts a new chapter
+      texts = await shown();
+      const chapters = [texts.slice(0, d), texts.slice(d)];
+      for (const part of chapters) assert.equal(new Set(part).size, part.length, `repeated lines: ${part.join(' | ')}`);
+      const repeats = await tp.locator('#tier-log .tier-repeat').allTextContents();
+      assert.ok(repeats.some((r) => /^ ×\d+$/.test(r)), `a line with a count: ${repeats.join('|')}`);
+      // the deoptimization is pinned apart from the log
+      assert.ok(await tp.locator('#tier-pins-wrap').isVisible());
+      assert.deepEqual(await tp.locator('#tier-pins .tier-text').allTextContents(), [deopt]);
+
+      // methA:'s story, oldest first: optimized, inlined methB v1, deoptimized (why), re-optimized, inlined the new methB
+      assert.equal(await tp.getAttribute('#tier-methods tr[data-method="Demo>>methA:"]', 'aria-current'), 'true');
+      assert.equal(await tp.textContent('#tier-detail-title'), 'What the tier did with Demo>>methA:');
+      const story = await tp.locator('#tier-story .tier-step-text').allTextContents();
+      const at = (t) => story.indexOf(t);
+      assert.ok(at('optimized at a loop head, while it ran') === 0, story.join(' → '));
+      assert.ok(at('inlined Demo>>methB v1') > 0, story.join(' → '));
+      const dAt = at('deoptimized (1 activation): Demo>>methB was redefined');
+      assert.ok(dAt > at('inlined Demo>>methB v1'), story.join(' → '));
+      assert.ok(at('re-optimized at a loop head, while it ran') > dAt, story.join(' → '));
+      assert.ok(at(`inlined Demo>>methB ${v}`) > at('re-optimized at a loop head, while it ran'), story.join(' → '));
+      assert.equal(await tp.locator('#tier-story li.is-deoptimized').count(), 1);
+
+      // its optimized code beside its source, inlined scopes and guards marked
+      assert.ok(await tp.locator('#tier-code').isHidden());
+      const paneWidth = () => tp.evaluate(() => document.getElementById('tier-pane').getBoundingClientRect().width / innerWidth);
+      assert.ok((await paneWidth()) < 0.4, 'at 1280 px the Tier pane is a column of its own');
+      await tp.click('#tier-code-toggle');
+      assert.equal(await tp.getAttribute('#tier-code-toggle', 'aria-expanded'), 'true');
+      assert.ok((await paneWidth()) > 0.9, 'with the code shown, the Tier pane takes the whole width');
+      // the source and the code side by side
+      const cols = await tp.locator('.tier-code-col').evaluateAll((cs) => cs.map((c) => Math.round(c.getBoundingClientRect().top)));
+      assert.equal(cols[0], cols[1]);
+      assert.match(await tp.textContent('#tier-source'), /^methA: x\n/);
+      const dis = await tp.textContent('#tier-disasm');
+      assert.match(dis, /optimized \(deopts 1, inlined [^)]*Demo>>methB v2/);
+      assert.ok((await tp.locator('#tier-disasm .dis-scope').count()) >= 1, dis);
+      assert.match(await tp.locator('#tier-disasm .dis-scope').first().textContent(), /^inlined scope \d+: /);
+      const marked = await tp.evaluate(() => {
+        const bg = (sel) => getComputedStyle(document.querySelector(sel)).backgroundColor;
+        return { scope: bg('#tier-disasm .dis-scope'), plain: bg('#tier-disasm .dis-line:not(.dis-scope):not(.dis-guard)') };
+      });
+      assert.notEqual(marked.scope, marked.plain);
+      assert.equal(await tp.evaluate(() => getComputedStyle(document.getElementById('tier-disasm')).whiteSpace), 'pre');
       await tp.locator('#tier-pane').screenshot({ path: join(ARTIFACTS, 'tier-pane.png') });
+      await tp.click('#tier-code-toggle');
+      assert.ok(await tp.locator('#tier-code').isHidden());
+      assert.ok((await paneWidth()) < 0.4);
+
+      // switching the tier off is logged
+      await tp.selectOption('#tier', 'off');
+      assert.equal((await shown()).at(-1), 'tier set to off: every method runs interpreted from its next call');
+      await tp.selectOption('#tier', 'on');
+      assert.match((await shown()).at(-1), /^tier set to on/);
+      // the pinned deoptimization is still there
+      assert.deepEqual(await tp.locator('#tier-pins .tier-text').allTextContents(), [deopt]);
 
       // the log is capped, and Clear empties it (keyboard: Tab to it, Enter)
       assert.ok((await tp.locator('#tier-log li').count()) <= 200);
@@ -1026,6 +1270,7 @@ async function main() {
       const a = browser(st, 'Demo>>methA:');
       await a.locator('.live').waitFor({ state: 'visible', timeout: 3000 });
       assert.match(await a.locator('.live').textContent(), /^running lines? \d/);
+      assert.equal(await a.getAttribute('data-live'), 'running');
       assert.ok(await a.locator('.live-line').isVisible());
       assert.equal(await a.locator('.live *').count(), 0);
       await st.click('#pause');
@@ -1036,6 +1281,7 @@ async function main() {
       // step to `b := self methB`, then into methB
       for (let i = 0; i < 10 && !/line 5$/.test(await a.locator('.live').textContent()); i++) await st.click('#step');
       assert.equal(await a.locator('.live').textContent(), 'paused at line 5');
+      assert.equal(await a.getAttribute('data-live'), 'paused');
       await st.click('#step-into');
       assert.match(await st.textContent('#run-state'), /^paused at Demo>>methB/);
       const b = browser(st, 'Demo>>methB');
@@ -1055,6 +1301,82 @@ async function main() {
       await a.locator('.live').waitFor({ state: 'hidden' });
     } finally {
       await sc.close();
+    }
+  });
+
+  await test('the first screen at 1280 x 720: a one-line header, Run primary, both seed methods, Transcript, tier summary; light and dark themes', async () => {
+    for (const scheme of ['light', 'dark']) {
+      const lc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: scheme });
+      try {
+        const lp = await lc.newPage();
+        lp.on('pageerror', (e) => problems.push(`layout page error: ${e.message}`));
+        lp.on('console', (m) => {
+          if (m.type() === 'error') problems.push(`layout page console error: ${m.text()}`);
+        });
+        await lp.goto(BASE);
+        await ready(lp);
+        const look = await lp.evaluate(() => {
+          const box = (x) => x.getBoundingClientRect();
+          const header = document.querySelector('header.top');
+          const parts = [...header.children].filter((c) => getComputedStyle(c).position !== 'absolute');
+          const inView = (sel) => {
+            const r = box(document.querySelector(sel));
+            return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+          };
+          const bg = (sel) => getComputedStyle(document.querySelector(sel)).backgroundColor;
+          const buttonsTops = [...header.querySelectorAll('button')].filter((b) => b.offsetParent).map((b) => Math.round(box(b).top));
+          return {
+            headerHeight: box(header).height,
+            // on one line: every part starts above the end of every other
+            oneLine: Math.max(...parts.map((p) => box(p).top)) < Math.min(...parts.map((p) => box(p).bottom)),
+            buttonTops: [...new Set(buttonsTops)],
+            buttonHeights: [...header.querySelectorAll('button')].filter((b) => b.offsetParent).map((b) => Math.round(box(b).height)),
+            run: inView('#run'),
+            editors: [...document.querySelectorAll('section.browser')].slice(0, 2).map((b) => {
+              const r = box(b.querySelector('textarea'));
+              return { title: b.querySelector('h2').textContent, bottom: r.bottom, right: r.right };
+            }),
+            transcript: box(document.getElementById('transcript')).top + 60 <= innerHeight,
+            tierTable: inView('.tier-methods thead'),
+            runBg: bg('#run'),
+            pauseBg: bg('#pause'),
+            pageBg: getComputedStyle(document.body).backgroundColor,
+            ink: getComputedStyle(document.body).color,
+            width: document.documentElement.scrollWidth,
+          };
+        });
+        const ctx = `${scheme}: ${JSON.stringify(look)}`;
+        assert.ok(look.oneLine, `the header is one line (${ctx})`);
+        assert.equal(look.buttonTops.length, 1, `the header's buttons are on one line (${ctx})`);
+        assert.ok(look.buttonHeights.every((h) => h < 40), `no button wraps its label (${ctx})`);
+        assert.ok(look.headerHeight < 56, ctx);
+        assert.ok(look.width <= 1280, `no sideways scrolling (${ctx})`);
+        assert.ok(look.run, ctx);
+        assert.deepEqual(look.editors.map((e) => e.title), ['Demo>>methA:', 'Demo>>methB']);
+        assert.ok(look.editors.every((e) => e.bottom <= 720 && e.right <= 1280), `both seed methods in view (${ctx})`);
+        assert.ok(look.transcript, `the Transcript in view (${ctx})`);
+        assert.ok(look.tierTable, `the tier summary in view (${ctx})`);
+        // Run is the primary action: filled, unlike the others
+        assert.notEqual(look.runBg, look.pauseBg, ctx);
+        const lum = (c) => {
+          const [r, g, b] = c.match(/\d+/g).map(Number);
+          return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+        };
+        if (scheme === 'dark') {
+          assert.ok(lum(look.pageBg) < 0.2 && lum(look.ink) > 0.7, `dark theme (${ctx})`);
+        } else {
+          assert.ok(lum(look.pageBg) > 0.85 && lum(look.ink) < 0.3, `light theme (${ctx})`);
+        }
+        // the Run button's label is readable on its fill
+        const runInk = await lp.evaluate(() => getComputedStyle(document.getElementById('run')).color);
+        assert.ok(Math.abs(lum(runInk) - lum(look.runBg)) > 0.45, `Run's label on its fill: ${runInk} on ${look.runBg}`);
+        await lp.click('#run');
+        await waitForLines(lp, '1', 3);
+        await lp.screenshot({ path: join(ARTIFACTS, `first-screen-${scheme}.png`) });
+        await lp.click('#stop');
+      } finally {
+        await lc.close();
+      }
     }
   });
 

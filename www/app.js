@@ -78,6 +78,10 @@ async function boot() {
   const canvasPane = new CanvasPane(byId('canvas'), byId('canvas-status'));
   byId('canvas-clear').addEventListener('click', () => canvasPane.clear());
   const runState = byId('run-state');
+  // the state line may be cut short in the header: its whole text in the title
+  new MutationObserver(() => {
+    runState.title = runState.textContent;
+  }).observe(runState, { childList: true, characterData: true, subtree: true });
   const exprInput = byId('expr');
   const buttons = {
     run: byId('run'),
@@ -263,6 +267,7 @@ async function boot() {
         } else if (ev.kind === 'error') {
           setProgram('error', ev.errorClass);
           debuggerPane.open(ev.pid, ev.errorClass, ev.message);
+          if (debuggerPane.pid === ev.pid) showStopped(ev.errorClass);
         }
       } else if (!workspace.handle(ev) && ev.kind === 'error') {
         debuggerPane.open(ev.pid, ev.errorClass, ev.message);
@@ -308,20 +313,34 @@ async function boot() {
 
   // Live highlight: once per frame, where the program is (its innermost
   // frames), marked in the browsers showing those methods.
-  function showLive(frames, label = 'running') {
+  // `state`: running, paused or error (the band and its words say which).
+  function showLive(frames, label = 'running', state = 'running') {
     for (const b of browsers) {
       if (!frames || !b.isMethod) {
         b.showLive(null);
         continue;
       }
       const f = frames.find((x) => x.className === b.className && x.meta === b.meta && x.selector === b.selector);
-      b.showLive(f ? { start: f.start, end: f.end, version: f.version, label } : null);
+      b.showLive(f ? { start: f.start, end: f.end, version: f.version, label, state } : null);
     }
+  }
+  /** Where the program stopped on an error: the debugger's frames (the
+   * exception machinery left out), marked as stopped, not running. */
+  function showStopped(errorClass) {
+    const frames = debuggerPane.frames.map((f) => ({
+        className: f.className.replace(/ class$/, ''),
+        meta: / class$/.test(f.className),
+        selector: f.selector,
+        version: f.version,
+        start: f.start,
+        end: f.end,
+      }));
+    showLive(frames, `stopped on ${errorClass} at`, 'error');
   }
   function sampleLive(label) {
     if (!program || !['running', 'paused'].includes(program.state)) return null;
     const frames = vm.livePosition(program.pid);
-    showLive(frames, label);
+    showLive(frames, label, program.state === 'paused' ? 'paused' : 'running');
     return frames;
   }
 

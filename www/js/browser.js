@@ -13,6 +13,7 @@
 // textContent, sources as textarea values.
 
 import { el, newId, isShortcut, tabIndents } from './dom.js';
+import { highlightEditor } from './highlight.js';
 
 const TAB_SIZE = 4; // keep in step with `tab-size` in style.css
 
@@ -169,6 +170,8 @@ export class CodeBrowser {
       }
     });
     this.historyEl = el('div', { class: 'history', attrs: { hidden: true } });
+    const codeWrap = el('div', { class: 'code-wrap' }, this.liveLine, this.errLine, this.errCol, this.textarea);
+    this.hl = highlightEditor(this.textarea, codeWrap);
     this.root = el(
       'section',
       { class: 'pane browser', attrs: { 'aria-labelledby': titleId } },
@@ -177,9 +180,6 @@ export class CodeBrowser {
         { class: 'pane-head' },
         this.titleEl,
         this.versionEl,
-        this.modifiedEl,
-        this.badgeEl,
-        this.liveEl,
         this.acceptBtn,
         this.historyBtn,
         closeBtn,
@@ -197,7 +197,10 @@ export class CodeBrowser {
         ),
         this.methodList,
       ),
-      el('div', { class: 'editor' }, this.gutter, el('div', { class: 'code-wrap' }, this.liveLine, this.errLine, this.errCol, this.textarea)),
+      el('div', { class: 'editor' }, this.gutter, codeWrap),
+      // below the editor, so that the header keeps its size: edited, old
+      // activations, where the program is
+      el('div', { class: 'browser-status' }, this.modifiedEl, this.badgeEl, this.liveEl),
       this.errorEl,
       this.historyEl,
     );
@@ -457,11 +460,13 @@ export class CodeBrowser {
    */
   showLive(pos) {
     const usable = pos && this.mode === 'method' && !this.modified && pos.version === this.version;
-    const key = usable ? `${pos.start}:${pos.end}:${pos.label}` : '';
+    const key = usable ? `${pos.start}:${pos.end}:${pos.label}:${pos.state}` : '';
     if (key === this.liveKey) return;
     this.liveKey = key;
     this.live = usable ? pos : null;
     this.root.classList.toggle('is-live', !!usable);
+    if (usable) this.root.dataset.live = pos.state || 'running';
+    else delete this.root.dataset.live;
     if (!usable) {
       this.liveLine.hidden = true;
       this.liveEl.hidden = true;

@@ -9,6 +9,7 @@
 // Restart frame then runs the new one (R8).
 
 import { el, byId, isShortcut, tabIndents } from './dom.js';
+import { highlightEditor } from './highlight.js';
 
 export class DebuggerPane {
   constructor(vm, { announcer, wake, onClosed, onAccepted }) {
@@ -28,12 +29,16 @@ export class DebuggerPane {
     });
     this.editBox.textarea.addEventListener('input', () => {
       this.editBox.textarea.removeAttribute('aria-invalid');
+      this.describeStatement();
     });
+    // the frame's source is shown once: coloured, editable, with the
+    // current statement marked (while unedited) in the <pre> behind it
+    this.hl = highlightEditor(this.editBox.textarea, this.editBox.textarea.parentElement, { id: 'frame-source' });
+    this.statementEl = byId('frame-statement');
     this.root = byId('debugger');
     this.title = byId('debugger-title');
     this.errorEl = byId('debugger-error');
     this.framesEl = byId('frames');
-    this.sourceEl = byId('frame-source');
     this.varsEl = byId('frame-vars');
     this.pid = null;
     this.frames = [];
@@ -47,7 +52,7 @@ export class DebuggerPane {
 
   static editParts() {
     return {
-      wrap: byId('frame-edit').parentElement,
+      actions: byId('dbg-accept').parentElement,
       textarea: byId('frame-edit'),
       status: byId('frame-edit-status'),
     };
@@ -99,9 +104,16 @@ export class DebuggerPane {
     this.pid = pid;
     this.errorClass = errorClass;
     this.message = message;
+    this.selected = -1; // load() picks the innermost frame of the page's own code
     this.load();
     this.root.hidden = false;
-    const innermost = this.frames[0] ? ` in ${this.frames[0].name}` : '';
+    // in view and focused at once (the same task as the error's report)
+    const b = this.framesEl.querySelectorAll('button.frame')[this.selected];
+    if (b) b.focus({ preventScroll: true });
+    // (nearest: what is above it, e.g. the method to fix, stays in view if it can)
+    this.root.scrollIntoView({ block: 'nearest' });
+    const shown = this.frames[this.selected];
+    const innermost = shown ? ` in ${shown.name}` : '';
     this.announcer.say(`${errorClass}${innermost}: ${message}. The process is suspended; the debugger shows its stack.`, {
       urgent: true,
     });
@@ -114,15 +126,24 @@ export class DebuggerPane {
     const msg = this.message && this.message !== this.errorClass ? `: ${this.message}` : '';
     this.errorEl.textContent = `${this.errorClass}${msg}`;
     const items = [];
+    const user = new Set(this.vm.workspaceClasses() || []);
+    // the page's own code (its classes and do-its) or the kernel's
+    const isUser = (f) => f.version === 0 || user.has(f.className.replace(/ class$/, ''));
     this.frames.forEach((f, i) => {
+      const kernel = !isUser(f);
       items.push(
         el(
           'li',
-          {},
+          { class: kernel ? 'is-kernel' : 'is-user' },
           el('button', {
-            class: 'frame',
+            class: kernel ? 'frame is-kernel' : 'frame',
             text: `${f.name} v${f.version}`,
-            attrs: { type: 'button', 'aria-pressed': 'false', 'data-index': i },
+            attrs: {
+              type: 'button',
+              'aria-pressed': 'false',
+              'data-index': i,
+              title: kernel ? 'a kernel method (not defined on this page)' : null,
+            },
             on: { click: () => this.select(i) },
           }),
         ),
@@ -134,7 +155,10 @@ export class DebuggerPane {
       }
     });
     this.framesEl.replaceChildren(...items);
-    this.select(Math.min(this.selected, Math.max(0, this.frames.length - 1)), false);
+    let i = this.selected;
+    this.userIndex = Math.max(0, this.frames.findIndex(isUser));
+    if (i < 0) i = this.userIndex;
+    this.select(Math.min(i, Math.max(0, this.frames.length - 1)), false);
   }
 
   select(i, focus = true) {
@@ -143,33 +167,60 @@ export class DebuggerPane {
     buttons.forEach((b, j) => b.setAttribute('aria-pressed', String(j === i)));
     if (focus && buttons[i]) buttons[i].focus();
     const f = this.frames[i];
+    const ta = this.editBox.textarea;
     if (!f) {
-      this.sourceEl.replaceChildren();
+      ta.value = '';
+      this.hl.setMark(null);
+      this.statementEl.textContent = '';
       this.varsEl.replaceChildren();
       return;
     }
     const src = f.source;
     const start = Math.min(f.start, src.length);
     const end = Math.min(Math.max(f.end, start), src.length);
-    this.sourceEl.replaceChildren(
-      document.createTextNode(src.slice(0, start)),
-      el('mark', { text: src.slice(start, end), attrs: { 'aria-label': 'current statement' } }),
-      document.createTextNode(src.slice(end)),
-    );
+    this.mark = { start, end, text: src };
     const t = this.editTarget(f);
-    this.editBox.wrap.hidden = !t;
+    // do-its are shown, not edited
+    ta.readOnly = !t;
+    this.editBox.actions.hidden = !t;
     const key = `${f.index}:${f.version}`;
-    if (t && this.editedFor !== key) {
-      // the installed source of the method, which may be newer than the frame's
-      const m = this.vm.methodSource(t.className, t.meta, t.selector);
-      this.editBox.textarea.value = m ? m.source : src;
-      this.editBox.status.textContent = m && m.version !== f.version ? `Installed: v${m.version}; this frame runs v${f.version}.` : '';
+    if (this.editedFor !== key) {
+      // the source the frame runs, marked; Accept installs the edited text
+      ta.value = src;
+      const m = t && this.vm.methodSource(t.className, t.meta, t.selector);
+      this.editBox.status.textContent =
+        m && m.version !== f.version
+          ? `This frame runs v${f.version} (shown); v${m.version} is installed, and Accept would replace it with this text.`
+          : '';
       this.editBox.status.classList.remove('is-error');
-      this.editBox.textarea.removeAttribute('aria-invalid');
+      ta.removeAttribute('aria-invalid');
       this.editedFor = key;
     }
+    this.hl.setMark(this.mark);
+    this.describeStatement();
     const row = (name, value) => el('tr', {}, el('th', { text: name, attrs: { scope: 'row' } }), el('td', { text: value }));
     this.varsEl.replaceChildren(row('self', f.receiver), ...f.temps.map((t) => row(t.name, t.value)));
+  }
+
+  /** Says where the frame stands (or that the text was edited). */
+  describeStatement() {
+    const m = this.mark;
+    const ta = this.editBox.textarea;
+    if (!m) return;
+    if (ta.value !== m.text) {
+      this.statementEl.textContent = 'Edited: Accept installs it as a new version.';
+      return;
+    }
+    const line = m.text.slice(0, m.start).split('\n').length;
+    const f = this.frames[this.selected];
+    const name = f ? f.name : 'this method';
+    const i = this.selected;
+    this.statementEl.textContent =
+      i === 0
+        ? `Stopped on ${this.errorClass} at line ${line} of ${name} (marked).`
+        : i === this.userIndex
+          ? `${this.errorClass} came from the marked send, line ${line} of ${name} (the dimmed frames above are the kernel's).`
+          : `Line ${line} of ${name} (marked): waiting for the send it made to return.`;
   }
 
   keys(ev) {
@@ -216,6 +267,7 @@ export class DebuggerPane {
   close(action) {
     const pid = this.pid;
     this.editedFor = null;
+    this.mark = null;
     this.pid = null;
     this.frames = [];
     this.selected = 0;

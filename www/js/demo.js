@@ -2,7 +2,7 @@
 // printing what methB answers, and drawing it as a bar whose length and
 // colour come from methB, so that editing methB changes the picture too.
 
-export const DEMO_SOURCE = `"The seed scenario of LIVE.md: methA: loops forever calling methB."!
+export const DEMO_SOURCE = `"The seed scenario: methA: loops forever calling methB."!
 
 Object subclass: #Demo
 	instanceVariableNames: ''

@@ -55,7 +55,8 @@ export function tabIndents(textarea) {
       return;
     }
     const plainTab = ev.key === 'Tab' && !ev.shiftKey && !ev.ctrlKey && !ev.metaKey && !ev.altKey;
-    if (plainTab && !escaped) {
+    // (a read-only editor, e.g. a do-it's source in the debugger, is left with Tab)
+    if (plainTab && !escaped && !textarea.readOnly) {
       ev.preventDefault();
       // insertText keeps the browser's undo; setRangeText where it is gone
       if (!document.execCommand('insertText', false, '\t')) {

@@ -4,6 +4,7 @@
 // loop runs; the result comes back as an event from a later slice.
 
 import { isShortcut, tabIndents } from './dom.js';
+import { highlightEditor } from './highlight.js';
 
 export class Workspace {
   constructor(vm, textarea, output, { announcer, wake }) {
@@ -14,6 +15,7 @@ export class Workspace {
     this.wake = wake;
     this.pending = new Map(); // pid -> { print, insertAt, snapshot }
     tabIndents(textarea);
+    highlightEditor(textarea);
     textarea.addEventListener('keydown', (ev) => {
       if (isShortcut(ev, 'd')) {
         ev.preventDefault();
