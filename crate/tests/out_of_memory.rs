@@ -58,3 +58,23 @@ fn unhandled_out_of_memory_suspends_the_process_with_its_stack() {
     // the terminated process's garbage goes, and the VM goes on
     assert_eq!(vm.eval_print(FILL).unwrap(), "#caught");
 }
+
+#[test]
+fn a_large_integer_too_large_for_the_heap_is_out_of_memory_before_it_is_computed() {
+    // `2 raisedTo: huge` squares its way up: the product that would not
+    // fit is refused before it is computed (it took minutes, in one
+    // primitive, before the heap limit could see it)
+    for tier in [TierMode::Off, TierMode::On] {
+        let mut vm = small_vm(tier);
+        let t = std::time::Instant::now();
+        let r = vm.eval_print(
+            "[((2 raisedTo: 1000000000000000000000000) + 1) \\\\ 2] on: OutOfMemory do: [:e | e return: #caught]",
+        );
+        assert_eq!(r.unwrap(), "#caught", "{tier:?}");
+        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
+        assert_eq!(
+            vm.eval_print("(2 raisedTo: 200) printString size").unwrap(),
+            "61"
+        );
+    }
+}

@@ -93,8 +93,30 @@ pub(super) fn ne(vm: &mut Vm, c: Args) -> PrimResult {
     binary(vm, c, |_, x, y| Some(Value::bool(x != y)))
 }
 
+/// Bytes of the largest LargeInteger a primitive makes (64 Mbit): one
+/// multiplication of two such halves takes about a second; anything
+/// larger would hold the host for longer than a page can wait.
+pub const MAX_LARGE_BYTES: u64 = 8 << 20;
+
 pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |vm, x, y| Some(vm.int_from_big(x * y)))
+    if let (Some(x), Some(y)) = (vm.to_big(c.r), vm.to_big(c.a0)) {
+        // the product's size is known before it is computed: one too
+        // large for the heap or for a primitive fails first, and the
+        // fallback signals OutOfMemory (`Integer>>*`)
+        let bytes = (x.bits() + y.bits()) / 8 + 32;
+        if bytes > MAX_LARGE_BYTES || vm.heap.would_exceed(bytes as usize) {
+            vm.collect_garbage();
+            if bytes > MAX_LARGE_BYTES || vm.heap.would_exceed(bytes as usize) {
+                if !vm.heap.grant_reserve() {
+                    vm.fatal("out of memory", "OutOfMemory");
+                    return Value(Value::NIL);
+                }
+                return Fail;
+            }
+        }
+        return Value(vm.int_from_big(x * y));
+    }
+    Fail
 }
 
 pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
