@@ -312,3 +312,18 @@ fn the_result_goes_on_its_own_line_after_transcript_output() {
     let (_, out, _) = livetalk(&["eval", "Transcript show: 'line'; cr. 3"]);
     assert_eq!(out, "line\n3\n");
 }
+
+#[test]
+fn repl_has_help_and_usage_errors() {
+    for args in [&["repl", "--help"][..], &["help", "repl"]] {
+        let (code, out, err) = livetalk(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(
+            out.contains("\n  livetalk repl [--tier on|off|eager]"),
+            "{out}"
+        );
+    }
+    let (code, out, err) = livetalk(&["repl", "x.st"]);
+    assert_eq!((code, out.as_str()), (64, ""));
+    assert!(err.starts_with("usage:"), "{err}");
+}
