@@ -1,6 +1,6 @@
 //! The `livetalk` command line: `eval`, `run` and `live`.
 
-//! The `livetalk` command line: `eval`, `run`, `repl`, `live`,
+//! The `livetalk` command line: `eval`, `run`, `repl`, `watch`, `live`,
 //! `disasm`, `share` and `open`. The commands' modules are in `cli/`.
 
 // `print!` and `println!` that end the program quietly when stdout is a
@@ -28,6 +28,7 @@ const USAGE: &str = "usage:
   livetalk eval [--tier on|off|eager] [--trace-tier] [--load FILE]... EXPR
   livetalk run [--tier on|off|eager] [--trace-tier] FILE...
   livetalk repl [--tier on|off|eager] [--trace-tier] [--load FILE]...
+  livetalk watch [--tier on|off|eager] [--trace-tier] FILE... -- EXPR
   livetalk live SCRIPT
   livetalk disasm [--load FILE]... [--run EXPR] Class>>selector
   livetalk share [--tier on|off|eager] [--load FILE]... [--run EXPR] CLASS...
@@ -81,7 +82,10 @@ fn main() {
     let mut rest = vec![];
     let mut run_flag = false;
     let is_open = args.first().map(|s| s.as_str()) == Some("open");
-    let mut it = args.iter().skip(1);
+    // watch's expression: the words after `--`
+    let dashes = args.iter().position(|a| a == "--");
+    let expr = dashes.map(|i| args[i + 1..].join(" "));
+    let mut it = args[..dashes.unwrap_or(args.len())].iter().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--tier" => {
@@ -101,6 +105,9 @@ fn main() {
             _ => rest.push(a.clone()),
         }
     }
+    if expr.is_some() && args.first().map(|s| s.as_str()) != Some("watch") {
+        die(64, USAGE);
+    }
     match args.first().map(|s| s.as_str()) {
         #[cfg(not(target_arch = "wasm32"))]
         Some("repl") => {
@@ -108,6 +115,14 @@ fn main() {
                 die(64, USAGE);
             }
             exit(cli::repl::main(new_vm(tier, trace), &loads))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("watch") => {
+            let expr = match expr {
+                Some(e) if !e.trim().is_empty() && !rest.is_empty() && loads.is_empty() => e,
+                _ => die(64, USAGE),
+            };
+            exit(cli::watch::main(new_vm(tier, trace), &rest, &expr))
         }
         Some("eval") => {
             if rest.len() != 1 {

@@ -314,16 +314,40 @@ fn the_result_goes_on_its_own_line_after_transcript_output() {
 }
 
 #[test]
-fn repl_has_help_and_usage_errors() {
-    for args in [&["repl", "--help"][..], &["help", "repl"]] {
+fn repl_and_watch_have_help_and_usage_errors() {
+    for args in [
+        &["repl", "--help"][..],
+        &["help", "repl"],
+        &["watch", "-h"],
+        &["watch", "x.st", "--help", "--", "3"],
+    ] {
         let (code, out, err) = livetalk(args);
         assert_eq!(code, 0, "{args:?}: {err}");
         assert!(
             out.contains("\n  livetalk repl [--tier on|off|eager]"),
             "{out}"
         );
+        assert!(
+            out.contains(
+                "\n  livetalk watch [--tier on|off|eager] [--trace-tier] FILE... -- EXPR\n"
+            ),
+            "{out}"
+        );
     }
-    let (code, out, err) = livetalk(&["repl", "x.st"]);
-    assert_eq!((code, out.as_str()), (64, ""));
-    assert!(err.starts_with("usage:"), "{err}");
+    for args in [
+        &["watch", "x.st"][..],
+        &["watch", "--", "3"],
+        &["watch", "x.st", "--"],
+        &["watch", "--load", "x.st", "y.st", "--", "3"],
+        &["repl", "x.st"],
+        &["eval", "--", "3"],
+    ] {
+        let (code, out, err) = livetalk(args);
+        assert_eq!((code, out.as_str()), (64, ""), "{args:?}");
+        assert!(err.starts_with("usage:"), "{args:?}: {err}");
+    }
+    // an empty file to watch, and an expression that ends: its value
+    let f = tmp("empty.st", "");
+    let (code, out, err) = livetalk(&["watch", &f, "--", "#(1 2) includes: 2"]);
+    assert_eq!((code, out.as_str()), (0, "true\n"), "{err}");
 }
