@@ -351,3 +351,20 @@ fn repl_and_watch_have_help_and_usage_errors() {
     let (code, out, err) = livetalk(&["watch", &f, "--", "#(1 2) includes: 2"]);
     assert_eq!((code, out.as_str()), (0, "true\n"), "{err}");
 }
+
+#[test]
+fn the_examples_run_as_the_readme_shows() {
+    let hello = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/hello.st");
+    let (code, out, err) = livetalk(&["run", hello]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "Hello, world\n", "")
+    );
+    let (code, out, _) = livetalk(&["eval", "--load", hello, "Greeter new greeting reversed"]);
+    assert_eq!((code, out.as_str()), (0, "Hello, world\n'dlrow ,olleH'\n"));
+    let (code, out, _) = livetalk(&["eval", "3 + 4 * 2"]);
+    assert_eq!((code, out.as_str()), (0, "14\n"));
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/seed.st");
+    let (code, out, err) = livetalk(&["eval", "--load", seed, "Demo new methB"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "1\n", ""));
+}
