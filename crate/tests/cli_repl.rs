@@ -249,3 +249,81 @@ fn the_end_of_the_input_ends_an_unfinished_method() {
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(out, "Greeter\naccepted Greeter>>n (v1)\n");
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_runaway_loop_and_keeps_its_process() {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_livetalk"))
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start livetalk repl");
+    let mut stdin = child.stdin.take().unwrap();
+    let out = Arc::new(Mutex::new(String::new()));
+    let mut pipe = child.stdout.take().unwrap();
+    let o = out.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut o = o.lock().unwrap_or_else(|e| e.into_inner());
+            o.push_str(&String::from_utf8_lossy(&buf[..n]));
+            // keep the end only: the loop prints without end
+            if o.len() > 1 << 20 {
+                let cut = o.len() - 4096;
+                o.replace_range(..cut, "");
+            }
+        }
+    });
+    stdin
+        .write_all(b"| i | i := 0. [true] whileTrue: [i := i + 1. Transcript show: 'x'; cr]\n")
+        .unwrap();
+    let started = Instant::now();
+    while !out.lock().unwrap().contains("x\nx\nx\n") {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no output from the loop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    stdin.write_all(b":stack\n3 + 4\n").unwrap();
+    drop(stdin);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("the repl did not end after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    reader.join().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let out = out.lock().unwrap().clone();
+    assert_eq!(err, "interrupted\n");
+    assert_eq!(status.code(), Some(1));
+    // the stack of the paused loop, with its temporary, then the next input
+    assert!(out.contains("(suspended)\n"), "{out}");
+    assert!(out.contains("UndefinedObject>>DoIt v0  line 1: "), "{out}");
+    assert!(out.contains("      self: nil  i: "), "{out}");
+    assert!(out.ends_with("\n7\n"), "{out}");
+}

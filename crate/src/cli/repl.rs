@@ -148,8 +148,6 @@ impl Repl {
                     break;
                 }
             }
-            // a Ctrl-C that came while nothing ran is no request to stop
-            interrupt::take();
         }
         if let Some(h) = &history {
             let _ = rl.save_history(h);
@@ -311,6 +309,8 @@ impl Repl {
 
     /// Runs process `pid` to its end and reports it.
     fn finish(&mut self, pid: usize) {
+        // a Ctrl-C that came while the input was read is no request to stop
+        interrupt::take();
         match drive(&mut self.vm, pid, &mut |_| {}) {
             End::Finished(v) => match self.vm.try_print_string(v) {
                 Ok(s) => {
