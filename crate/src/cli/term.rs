@@ -126,7 +126,12 @@ pub fn report_other_errors(vm: &mut Vm, except: Option<usize>) -> bool {
 /// an error in a do-it).
 pub fn try_load(vm: &mut Vm, file: &str) -> Result<(), (i32, String)> {
     let src = std::fs::read_to_string(file).map_err(|e| (2, format!("{}: {}", file, e)))?;
-    let r = vm.file_in(file, &src);
+    try_file_in(vm, file, &src)
+}
+
+/// Files in `src`, the text of `file` (see [`try_load`]).
+pub fn try_file_in(vm: &mut Vm, file: &str, src: &str) -> Result<(), (i32, String)> {
+    let r = vm.file_in(file, src);
     warn(vm);
     flush(vm);
     r.map_err(|e| {

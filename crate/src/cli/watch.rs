@@ -25,7 +25,7 @@
 
 use super::drive::{drive, End};
 use super::interrupt;
-use super::term::{die, flush, load, print_line, say, warn};
+use super::term::{die, flush, print_line, say, try_file_in, warn};
 use livetalk::fileformat::{read_file_in, FileInItem};
 use livetalk::host::HostError;
 use livetalk::interp::USER_PRIORITY;
@@ -80,7 +80,10 @@ pub fn main(mut vm: Vm, files: &[String], expr: &str) -> i32 {
     let mut watched = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(f).unwrap_or_else(|e| die(2, &format!("{}: {}", f, e)));
-        load(&mut vm, f);
+        // the text read is the text filed in and compared with later
+        if let Err((code, msg)) = try_file_in(&mut vm, f, &text) {
+            die(code, &msg)
+        }
         let mut w = Watched {
             path: f.clone(),
             text: String::new(),
