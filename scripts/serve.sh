@@ -8,7 +8,8 @@
 #
 # Installs what it needs first, skipping what is there (scripts/setup.sh
 # serve: the pinned Rust with its wasm target, wasm-bindgen-cli, wasm-pack).
-# The first run takes about 5 minutes on 2 cores, later ones seconds.
+# The first run compiles the tools and the VM: 5 to 12 minutes on 2 cores,
+# depending on what else runs; later ones take seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"

@@ -106,7 +106,7 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" = "$want" ]; then
   say "wasm-bindgen-cli $want: present"
 else
-  say "installing wasm-bindgen-cli $want (was: ${have:-none}); about 2 minutes"
+  say "installing wasm-bindgen-cli $want (was: ${have:-none}); 2 to 6 minutes on 2 cores"
   # no --locked: the registry copy here cannot resolve the CLI's own lock file
   cargo install -q wasm-bindgen-cli --version "$want" --force
 fi
@@ -117,7 +117,7 @@ have=$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" = "$WASM_PACK_VERSION" ]; then
   say "wasm-pack $WASM_PACK_VERSION: present"
 else
-  say "installing wasm-pack $WASM_PACK_VERSION (was: ${have:-none}); about 2 minutes"
+  say "installing wasm-pack $WASM_PACK_VERSION (was: ${have:-none}); 2 to 6 minutes on 2 cores"
   cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --force
 fi
 

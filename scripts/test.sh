@@ -4,7 +4,7 @@
 # Installs what it needs first (scripts/setup.sh, which skips what is
 # there), so it works on a fresh Debian 12 machine with rustup, Node >= 20,
 # python3 and root or sudo. The first run takes about 25 minutes on 2
-# cores (installing and building), later ones about 15.
+# cores (installing and building), later ones about 11.
 #
 #   bash scripts/test.sh             # everything
 #   SKIP_WEB=1 bash scripts/test.sh  # the native part only (no Node, no Chromium)
