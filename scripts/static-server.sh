@@ -1,19 +1,17 @@
 # Sourced by the scripts that drive the playground in a browser: serves
-# www/ on a free localhost port (python3's http.server serves .wasm as
-# application/wasm), waits until it answers, and stops it on exit.
-# Sets `port` and `server`.
+# www/ on a port the system chooses (scripts/serve.py), waits until it
+# listens, and stops it on exit. Sets `port` and `server`.
 start_static_server() {
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  python3 -m http.server --bind 127.0.0.1 --directory www "$port" >target/web-server.log 2>&1 &
+  local port_file=target/web-server.port
+  rm -f "$port_file"
+  python3 scripts/serve.py www --port 0 --port-file "$port_file" >target/web-server.log 2>&1 &
   server=$!
   trap 'kill "$server" 2>/dev/null || true' EXIT
-  python3 - "http://127.0.0.1:$port/" <<'PY'
-import sys, time, urllib.request
-for _ in range(100):
-    try:
-        urllib.request.urlopen(sys.argv[1]).close()
-        break
-    except OSError:
-        time.sleep(0.1)
-PY
+  for _ in $(seq 100); do
+    [ -s "$port_file" ] && break
+    kill -0 "$server" 2>/dev/null || { cat target/web-server.log >&2; return 1; }
+    sleep 0.1
+  done
+  [ -s "$port_file" ] || { echo "the static server did not start" >&2; return 1; }
+  port=$(cat "$port_file")
 }

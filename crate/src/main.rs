@@ -1,31 +1,34 @@
 //! The `livetalk` command line: `eval`, `run` and `live`.
 
-use livetalk::host::edit::FileInErrorKind;
+//! The `livetalk` command line: `eval`, `run`, `repl`, `watch`, `live`,
+//! `disasm`, `share` and `open`. The commands' modules are in `cli/`.
+
+// `print!` and `println!` that end the program quietly when stdout is a
+// closed pipe (`livetalk eval ... | head`), where std's panic. Defined
+// before `mod cli` so that its modules use them too.
+macro_rules! print {
+    ($($t:tt)*) => { $crate::cli::term::out(format_args!($($t)*)) };
+}
+macro_rules! println {
+    () => { $crate::cli::term::out(format_args!("\n")) };
+    ($($t:tt)*) => { $crate::cli::term::out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+mod cli;
+
+use cli::term::{
+    die, flush, load, new_vm, parse_tier, print_line, report_other_errors, tier_name, warn,
+};
 use livetalk::host::EvalError;
 use livetalk::interp::TierMode;
 use livetalk::{Outcome, Vm};
-use std::io::Write;
 use std::process::exit;
-
-// `print!` and `println!` that end the program quietly when stdout is a
-// closed pipe (`livetalk eval ... | head`), where std's panic.
-macro_rules! print {
-    ($($t:tt)*) => { out(format_args!($($t)*)) };
-}
-macro_rules! println {
-    () => { out(format_args!("\n")) };
-    ($($t:tt)*) => { out(format_args!("{}\n", format_args!($($t)*))) };
-}
-
-fn out(args: std::fmt::Arguments) {
-    if std::io::stdout().lock().write_fmt(args).is_err() {
-        exit(0);
-    }
-}
 
 const USAGE: &str = "usage:
   livetalk eval [--tier on|off|eager] [--trace-tier] [--load FILE]... EXPR
   livetalk run [--tier on|off|eager] [--trace-tier] FILE...
+  livetalk repl [--tier on|off|eager] [--trace-tier] [--load FILE]...
+  livetalk watch [--tier on|off|eager] [--trace-tier] FILE... -- EXPR
   livetalk live SCRIPT
   livetalk disasm [--load FILE]... [--run EXPR] Class>>selector
   livetalk share [--tier on|off|eager] [--load FILE]... [--run EXPR] CLASS...
@@ -36,93 +39,6 @@ const USAGE: &str = "usage:
 const OPEN_RUN_FUEL: u64 = 1_000_000;
 /// ...or this much wall-clock time (a program may wait on Delays).
 const OPEN_RUN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Error text as it reaches a terminal: control characters (ANSI escapes
-/// among them) escaped, and at most [`MAX_ERROR_TEXT`] bytes.
-fn for_terminal(msg: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in msg.char_indices() {
-        if out.len() >= MAX_ERROR_TEXT {
-            out.push_str(&format!("... ({} more bytes)", msg.len() - i));
-            break;
-        }
-        match c {
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The most error text printed (a stack of 100,000 frames is cut).
-const MAX_ERROR_TEXT: usize = 16 * 1024;
-
-/// Reports on stderr the unhandled errors of processes other than
-/// `except` (forked ones); answers whether there were any.
-fn report_other_errors(vm: &mut Vm, except: Option<usize>) -> bool {
-    let errors = vm.unhandled_errors(except);
-    for e in &errors {
-        eprintln!("{}", for_terminal(&format!("in a forked process: {}", e)));
-    }
-    !errors.is_empty()
-}
-
-fn die(code: i32, msg: &str) -> ! {
-    eprintln!("{}", for_terminal(msg));
-    exit(code)
-}
-
-fn new_vm(tier: TierMode, trace: bool) -> Vm {
-    let mut vm = Vm::new().unwrap_or_else(|e| die(3, &format!("kernel failed to load: {}", e)));
-    vm.tier = tier;
-    vm.trace_tier = trace;
-    vm
-}
-
-thread_local! {
-    /// Whether what stdout got last ended a line.
-    static AT_LINE_START: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-}
-
-/// Prints the Transcript output so far; answers whether stdout is at the
-/// start of a line.
-fn flush(vm: &mut Vm) -> bool {
-    let t = vm.take_transcript();
-    if !t.is_empty() {
-        AT_LINE_START.set(t.ends_with('\n'));
-        print!("{}", t);
-        let _ = std::io::stdout().flush();
-    }
-    AT_LINE_START.get()
-}
-
-/// Prints a result on a line of its own, after any Transcript output.
-fn print_result(vm: &mut Vm, s: &str) {
-    if !flush(vm) {
-        println!();
-    }
-    println!("{}", s);
-}
-
-/// Prints the compiler's warnings (undeclared variables) on stderr.
-fn warn(vm: &mut Vm) {
-    for w in vm.take_warnings() {
-        eprintln!("{}", for_terminal(&w));
-    }
-}
-
-fn load(vm: &mut Vm, file: &str) {
-    let src = std::fs::read_to_string(file).unwrap_or_else(|e| die(2, &format!("{}: {}", file, e)));
-    let r = vm.file_in(file, &src);
-    warn(vm);
-    flush(vm);
-    match r {
-        Ok(()) => {}
-        Err(e) if e.kind == FileInErrorKind::Compile => die(2, &e.to_string()),
-        Err(e) => die(1, &e.to_string()),
-    }
-}
 
 fn main() {
     // std::env::args panics on an argument that is not UTF-8
@@ -147,7 +63,13 @@ fn main() {
             println!("livetalk {}", env!("CARGO_PKG_VERSION"));
             exit(0)
         }
-        _ if args.iter().skip(1).any(asks_help) => {
+        // (after `--` comes watch's expression)
+        _ if args
+            .iter()
+            .skip(1)
+            .take_while(|a| *a != "--")
+            .any(asks_help) =>
+        {
             println!("{}", USAGE);
             exit(0)
         }
@@ -160,16 +82,15 @@ fn main() {
     let mut rest = vec![];
     let mut run_flag = false;
     let is_open = args.first().map(|s| s.as_str()) == Some("open");
-    let mut it = args.iter().skip(1);
+    // watch's expression: the words after `--`
+    let dashes = args.iter().position(|a| a == "--");
+    let expr = dashes.map(|i| args[i + 1..].join(" "));
+    let mut it = args[..dashes.unwrap_or(args.len())].iter().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--tier" => {
-                tier = match it.next().map(|s| s.as_str()) {
-                    Some("on") => TierMode::On,
-                    Some("off") => TierMode::Off,
-                    Some("eager") => TierMode::Eager,
-                    _ => die(64, "--tier takes on, off or eager"),
-                }
+                tier = parse_tier(it.next().map(|s| s.as_str()))
+                    .unwrap_or_else(|| die(64, "--tier takes on, off or eager"))
             }
             "--trace-tier" => trace = true,
             "--run" if is_open => run_flag = true,
@@ -184,7 +105,25 @@ fn main() {
             _ => rest.push(a.clone()),
         }
     }
+    if expr.is_some() && args.first().map(|s| s.as_str()) != Some("watch") {
+        die(64, USAGE);
+    }
     match args.first().map(|s| s.as_str()) {
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("repl") => {
+            if !rest.is_empty() {
+                die(64, USAGE);
+            }
+            exit(cli::repl::main(new_vm(tier, trace), &loads))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        Some("watch") => {
+            let expr = match expr {
+                Some(e) if !e.trim().is_empty() && !rest.is_empty() && loads.is_empty() => e,
+                _ => die(64, USAGE),
+            };
+            exit(cli::watch::main(new_vm(tier, trace), &rest, &expr))
+        }
         Some("eval") => {
             if rest.len() != 1 {
                 die(64, USAGE);
@@ -200,7 +139,7 @@ fn main() {
                 Ok(v) => {
                     let s = vm.try_print_string(v);
                     match s {
-                        Ok(s) => print_result(&mut vm, &s),
+                        Ok(s) => print_line(&mut vm, &s),
                         Err(e) => die(1, &format!("error printing the result: {}", e)),
                     }
                     if report_other_errors(&mut vm, None) {
@@ -272,13 +211,8 @@ fn main() {
                 load(&mut vm, f);
             }
             let names: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
-            let tier_name = match tier {
-                TierMode::Off => "off",
-                TierMode::On => "on",
-                TierMode::Eager => "eager",
-            };
             let run = runs.first().map(|s| s.as_str()).unwrap_or("");
-            match livetalk::host::share::capture(&vm, &names, run, tier_name) {
+            match livetalk::host::share::capture(&vm, &names, run, tier_name(tier)) {
                 Ok(ws) => println!("{}", livetalk::host::share::encode(&ws)),
                 Err(e) => die(1, &e),
             }
@@ -343,7 +277,7 @@ fn open_run(vm: &mut Vm, expr: &str) {
         match outcome {
             Outcome::Finished { pid: p, value } if p == pid => {
                 let s = vm.print_string(value);
-                print_result(vm, &s);
+                print_line(vm, &s);
                 return;
             }
             Outcome::Error { pid: p } if p == pid => {

@@ -312,3 +312,59 @@ fn the_result_goes_on_its_own_line_after_transcript_output() {
     let (_, out, _) = livetalk(&["eval", "Transcript show: 'line'; cr. 3"]);
     assert_eq!(out, "line\n3\n");
 }
+
+#[test]
+fn repl_and_watch_have_help_and_usage_errors() {
+    for args in [
+        &["repl", "--help"][..],
+        &["help", "repl"],
+        &["watch", "-h"],
+        &["watch", "x.st", "--help", "--", "3"],
+    ] {
+        let (code, out, err) = livetalk(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(
+            out.contains("\n  livetalk repl [--tier on|off|eager]"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "\n  livetalk watch [--tier on|off|eager] [--trace-tier] FILE... -- EXPR\n"
+            ),
+            "{out}"
+        );
+    }
+    for args in [
+        &["watch", "x.st"][..],
+        &["watch", "--", "3"],
+        &["watch", "x.st", "--"],
+        &["watch", "--load", "x.st", "y.st", "--", "3"],
+        &["repl", "x.st"],
+        &["eval", "--", "3"],
+    ] {
+        let (code, out, err) = livetalk(args);
+        assert_eq!((code, out.as_str()), (64, ""), "{args:?}");
+        assert!(err.starts_with("usage:"), "{args:?}: {err}");
+    }
+    // an empty file to watch, and an expression that ends: its value
+    let f = tmp("empty.st", "");
+    let (code, out, err) = livetalk(&["watch", &f, "--", "#(1 2) includes: 2"]);
+    assert_eq!((code, out.as_str()), (0, "true\n"), "{err}");
+}
+
+#[test]
+fn the_examples_run_as_the_readme_shows() {
+    let hello = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/hello.st");
+    let (code, out, err) = livetalk(&["run", hello]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "Hello, world\n", "")
+    );
+    let (code, out, _) = livetalk(&["eval", "--load", hello, "Greeter new greeting reversed"]);
+    assert_eq!((code, out.as_str()), (0, "Hello, world\n'dlrow ,olleH'\n"));
+    let (code, out, _) = livetalk(&["eval", "3 + 4 * 2"]);
+    assert_eq!((code, out.as_str()), (0, "14\n"));
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/seed.st");
+    let (code, out, err) = livetalk(&["eval", "--load", seed, "Demo new methB"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "1\n", ""));
+}
