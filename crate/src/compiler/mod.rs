@@ -49,6 +49,20 @@ impl CompileError {
             errors: vec![SyntaxError::new(msg, span)],
         }
     }
+    /// What a host shows of it: the first error's span, kept within a
+    /// source of `len` bytes, and its message, which says how many more
+    /// there are; `None` if there is none.
+    pub fn first(&self, len: usize) -> Option<(usize, usize, String)> {
+        let err = self.errors.first()?;
+        let start = (err.span.start as usize).min(len);
+        let end = (err.span.end.max(err.span.start) as usize).min(len);
+        let mut message = err.message.clone();
+        if self.errors.len() > 1 {
+            message.push_str(&format!(" (and {} more)", self.errors.len() - 1));
+        }
+        Some((start, end, message))
+    }
+
     /// `LINE:COL: message` lines for `src`.
     pub fn render(&self, src: &str) -> String {
         self.errors

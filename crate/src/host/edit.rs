@@ -56,33 +56,14 @@ impl FileInError {
         }
     }
 
-    fn compile(file: &str, src: &str, at: usize, e: &CompileError) -> Self {
-        match e.errors.first() {
-            Some(err) => {
-                let start = at + err.span.start as usize;
-                let end = at + (err.span.end.max(err.span.start)) as usize;
-                let mut message = err.message.clone();
-                if e.errors.len() > 1 {
-                    message.push_str(&format!(" (and {} more)", e.errors.len() - 1));
-                }
-                Self::new(
-                    FileInErrorKind::Compile,
-                    file,
-                    src,
-                    start.min(src.len()),
-                    end.min(src.len()),
-                    message,
-                )
-            }
-            None => Self::new(
-                FileInErrorKind::Compile,
-                file,
-                src,
-                at,
-                at,
-                "compile error".into(),
-            ),
-        }
+    /// A compile error of the chunk `source`, which starts at byte `at`
+    /// of the file `src`.
+    fn compile(file: &str, src: &str, source: &str, at: usize, e: &CompileError) -> Self {
+        let (start, end, message) = e
+            .first(source.len())
+            .unwrap_or((0, 0, "compile error".into()));
+        let kind = FileInErrorKind::Compile;
+        Self::new(kind, file, src, at + start, at + end, message)
     }
 }
 
@@ -174,7 +155,7 @@ impl Vm {
                 FileInItem::DoIt { source, offset } => {
                     let m = self
                         .compile_doit(&source)
-                        .map_err(|e| FileInError::compile(name, src, offset, &e))?;
+                        .map_err(|e| FileInError::compile(name, src, &source, offset, &e))?;
                     self.note_warnings(name, src, offset);
                     run_doit(self, m)
                         .map_err(|msg| FileInError::new(Runtime, name, src, offset, offset, msg))?;
@@ -191,7 +172,7 @@ impl Vm {
                         FileInError::new(Compile, name, src, offset, offset, no_class())
                     })?;
                     self.compile_and_install(cid, &source, &category, true)
-                        .map_err(|e| FileInError::compile(name, src, offset, &e))?;
+                        .map_err(|e| FileInError::compile(name, src, &source, offset, &e))?;
                     self.note_warnings(name, src, offset);
                 }
                 FileInItem::ClassDef {

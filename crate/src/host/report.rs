@@ -372,25 +372,15 @@ pub fn result(r: Result<(), HostError>) -> Reply {
 
 pub fn host_error(e: HostError) -> ErrorReport {
     match e {
-        HostError::Compile(c, src) => compile_error_at(&c, &src, &src, 0),
+        HostError::Compile(c, src) => compile_error(&c, &src),
         other => message(other.to_string()),
     }
 }
 
-/// The first error of a compile of `source`, which starts at byte
-/// `offset` of `whole` (the text the page shows).
-pub fn compile_error_at(e: &CompileError, source: &str, whole: &str, offset: usize) -> ErrorReport {
-    match e.errors.first() {
-        Some(err) => {
-            let start = offset + (err.span.start as usize).min(source.len());
-            let end = offset + (err.span.end as usize).clamp(err.span.start as usize, source.len());
-            let more = e.errors.len() - 1;
-            let mut report = at(whole, start, end, &err.message);
-            if more > 0 {
-                report.message.push_str(&format!(" (and {} more)", more));
-            }
-            report
-        }
+/// The first error of a compile of `source`, placed in it.
+pub fn compile_error(e: &CompileError, source: &str) -> ErrorReport {
+    match e.first(source.len()) {
+        Some((start, end, msg)) => at(source, start, end, &msg),
         None => message("compile error".into()),
     }
 }

@@ -428,7 +428,7 @@ impl Session {
         };
         let m = match self.vm.compile_doit(source) {
             Ok(m) => m,
-            Err(e) => return fail(compile_error_at(&e, source, source, 0)),
+            Err(e) => return fail(compile_error(&e, source)),
         };
         let pid = self
             .vm
