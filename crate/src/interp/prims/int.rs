@@ -4,6 +4,7 @@
 //! Integer values and `BigInt`.
 
 use super::PrimResult::{self, *};
+use super::{out_of_memory, room_for};
 use super::{Args, Vm};
 use crate::object::{Body, Value};
 use num_bigint::BigInt;
@@ -99,24 +100,24 @@ pub(super) fn ne(vm: &mut Vm, c: Args) -> PrimResult {
 pub const MAX_LARGE_BYTES: u64 = 8 << 20;
 
 pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
-    if let (Some(x), Some(y)) = (vm.to_big(c.r), vm.to_big(c.a0)) {
-        // the product's size is known before it is computed: one too
-        // large for the heap or for a primitive fails first, and the
-        // fallback signals OutOfMemory (`Integer>>*`)
-        let bytes = (x.bits() + y.bits()) / 8 + 32;
-        if bytes > MAX_LARGE_BYTES || vm.heap.would_exceed(bytes as usize) {
-            vm.collect_garbage();
-            if bytes > MAX_LARGE_BYTES || vm.heap.would_exceed(bytes as usize) {
-                if !vm.heap.grant_reserve() {
-                    vm.fatal("out of memory", "OutOfMemory");
-                    return Value(Value::NIL);
-                }
-                return Fail;
-            }
-        }
-        return Value(vm.int_from_big(x * y));
+    let (Some(x), Some(y)) = (vm.to_big(c.r), vm.to_big(c.a0)) else {
+        return Fail;
+    };
+    // the product's size is known before it is computed: one too large
+    // for a primitive or for the heap fails first, and the fallback
+    // signals OutOfMemory (`Integer>>*`)
+    let bytes = (x.bits() + y.bits()) / 8 + 32;
+    let room = if bytes > MAX_LARGE_BYTES {
+        // (collecting gives back a reserve lent before)
+        vm.collect_garbage();
+        Err(out_of_memory(vm))
+    } else {
+        room_for(vm, bytes as usize)
+    };
+    match room {
+        Ok(()) => Value(vm.int_from_big(x * y)),
+        Err(no_room) => no_room,
     }
-    Fail
 }
 
 pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {

@@ -68,6 +68,31 @@ impl Args {
     }
 }
 
+/// Room for `bytes` more before an allocation: `live` is as of the last
+/// collection, so near the limit it collects first (what was let go since
+/// may be enough). Without room, the failure an allocation answers
+/// ([`out_of_memory`]).
+pub(super) fn room_for(vm: &mut Vm, bytes: usize) -> Result<(), PrimResult> {
+    if vm.heap.would_exceed(bytes) {
+        vm.collect_garbage();
+    }
+    if vm.heap.would_exceed(bytes) {
+        return Err(out_of_memory(vm));
+    }
+    Ok(())
+}
+
+/// An allocation that does not fit: the primitive fails and its fallback
+/// signals OutOfMemory, within a reserve; out of memory even with it, the
+/// process stops (answering nil should it be proceeded).
+pub(super) fn out_of_memory(vm: &mut Vm) -> PrimResult {
+    if !vm.heap.grant_reserve() {
+        vm.fatal("out of memory", "OutOfMemory");
+        return PrimResult::Value(Value::NIL);
+    }
+    PrimResult::Fail
+}
+
 /// A primitive's code.
 pub(crate) type PrimFn = fn(&mut Vm, Args) -> PrimResult;
 

@@ -4,6 +4,7 @@
 
 use super::class::class_id_of;
 use super::collection::check_index;
+use super::room_for;
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::interp::classes::Format;
@@ -34,20 +35,8 @@ fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
     if size > 64 << 20 {
         return Fail;
     }
-    if vm.heap.would_exceed(size * 8) {
-        // (`live` is as of the last collection: what was let go
-        // since may be enough)
-        vm.collect_garbage();
-    }
-    if vm.heap.would_exceed(size * 8) {
-        // the fallback code signals OutOfMemory, within a reserve;
-        // out of memory even with it, the process stops
-        if !vm.heap.grant_reserve() {
-            // (it answers nil should the process be proceeded)
-            vm.fatal("out of memory", "OutOfMemory");
-            return Value(Value::NIL);
-        }
-        return Fail;
+    if let Err(no_room) = room_for(vm, size * 8) {
+        return no_room;
     }
     let info = &vm.classes[class as usize];
     let named = info.inst_vars.len();
