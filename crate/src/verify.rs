@@ -394,7 +394,8 @@ fn edges(
         | Op::SendCached { site }
         | Op::SendMega { site }
         | Op::InlinePrefix { site }
-        | Op::InlineLeaf { site } => {
+        | Op::InlineLeaf { site }
+        | Op::SetterLeaf { site, .. } => {
             let argc = site_argc(site)?;
             need(argc + 1)?;
             out.push((next, h - argc));

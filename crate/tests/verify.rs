@@ -433,6 +433,11 @@ fn rejects_sites_and_scopes_in_canonical_code() {
         SendMega { site: 0 },
         InlinePrefix { site: 0 },
         InlineLeaf { site: 0 },
+        SetterLeaf {
+            site: 0,
+            slot: 0,
+            class: 7,
+        },
     ] {
         let e = rejected_at(&[PushSelf, op, ReturnTop], 0, 1, 0, 1);
         assert!(e.contains("in canonical code"), "{e}");
@@ -802,6 +807,11 @@ fn send_sites_in_optimized_code() {
         SendCached { site: 0 },
         SendMega { site: 0 },
         InlineLeaf { site: 0 },
+        SetterLeaf {
+            site: 0,
+            slot: 0,
+            class: 7,
+        },
     ] {
         let o = opt(&code, ops(s), vec![site(1)], vec![]);
         assert_eq!(opt_shape(&o, &code), "[0 1 2 1] max 2", "{s:?}");
@@ -1356,7 +1366,8 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
             | SendCached { .. }
             | SendMega { .. }
             | InlinePrefix { .. }
-            | InlineLeaf { .. } => return Err(pc),
+            | InlineLeaf { .. }
+            | SetterLeaf { .. } => return Err(pc),
             InlineEnter { .. } | Loop { .. } => return Err(pc),
             // the callee's value (top or its receiver, temp off - 1) is
             // left at temp off - 1, the caller's operand
@@ -1562,11 +1573,16 @@ fn random_op(r: &mut Rng) -> Op {
                 d: offset16(r),
             },
         },
-        55 => match r.below(5) {
+        55 => match r.below(6) {
             0 => SendAdaptive { site: small(r, 3) },
             1 => SendCached { site: small(r, 3) },
             2 => SendMega { site: small(r, 3) },
             3 => InlinePrefix { site: small(r, 3) },
+            4 => SetterLeaf {
+                site: small(r, 3),
+                slot: r.below(3) as u8,
+                class: 7,
+            },
             _ => InlineLeaf { site: small(r, 3) },
         },
         56 => GetterS {

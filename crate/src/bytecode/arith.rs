@@ -118,9 +118,65 @@ pub(crate) fn arith_fast(a: Arith, x: Value, y: Value) -> Option<Value> {
     arith_tagged(a, x, y)
 }
 
+/// The Float paths of the special arithmetic instructions, as Squeak's
+/// interpreter has them (`bytecodePrimAdd` and the rest try Floats after
+/// SmallIntegers, without a lookup): two immediate Floats, or an immediate
+/// Float and a SmallInteger that converts exactly (|i| <= 2^53), for
+/// `+ - *` and the six comparisons. `None` means "send the selector
+/// instead": another operation or operand, or a result outside the
+/// immediate range (the primitive boxes it).
+#[inline]
+pub(crate) fn arith_float(a: Arith, x: Value, y: Value) -> Option<Value> {
+    const EXACT: i64 = 1 << 53;
+    let as_f64 = |v: Value| {
+        if v.is_float() {
+            Some(v.float_unchecked())
+        } else {
+            let i = v.as_int()?;
+            (-EXACT..=EXACT).contains(&i).then_some(i as f64)
+        }
+    };
+    if !(x.is_float() || y.is_float()) {
+        return None;
+    }
+    let (p, q) = (as_f64(x)?, as_f64(y)?);
+    match a {
+        Arith::Add => Value::float(p + q),
+        Arith::Sub => Value::float(p - q),
+        Arith::Mul => Value::float(p * q),
+        Arith::Lt => Some(Value::bool(p < q)),
+        Arith::Gt => Some(Value::bool(p > q)),
+        Arith::Le => Some(Value::bool(p <= q)),
+        Arith::Ge => Some(Value::bool(p >= q)),
+        Arith::Eq => Some(Value::bool(p == q)),
+        Arith::Ne => Some(Value::bool(p != q)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_paths() {
+        let f = |x: f64| Value::float(x).unwrap();
+        let i = |x: i64| Value::int(x).unwrap();
+        let r = |v: Option<Value>| v.map(|v| v.as_float().unwrap());
+        assert_eq!(r(arith_float(Arith::Add, f(1.5), f(2.25))), Some(3.75));
+        assert_eq!(r(arith_float(Arith::Mul, i(3), f(0.5))), Some(1.5));
+        assert_eq!(r(arith_float(Arith::Sub, f(0.5), i(2))), Some(-1.5));
+        assert_eq!(arith_float(Arith::Lt, i(1), f(1.5)), Some(Value::TRUE));
+        assert_eq!(arith_float(Arith::Eq, f(2.0), i(2)), Some(Value::TRUE));
+        assert_eq!(arith_float(Arith::Ne, f(2.0), f(2.0)), Some(Value::FALSE));
+        // not exactly convertible, not Floats, not these operations, or a
+        // result to box: sent
+        assert_eq!(arith_float(Arith::Lt, f(1.0), i((1 << 53) + 1)), None);
+        assert_eq!(arith_float(Arith::Add, i(1), i(2)), None);
+        assert_eq!(arith_float(Arith::Add, f(1.0), Value::NIL), None);
+        assert_eq!(arith_float(Arith::Div, f(7.0), f(2.0)), None);
+        assert_eq!(arith_float(Arith::Mul, f(1e38), f(1e38)), None);
+    }
     #[test]
     fn floored_division() {
         let d = |x, y| arith_small(Arith::Div, x, y).and_then(|v| v.as_int());

@@ -52,6 +52,12 @@ pub fn format_op(op: &Op, names: &Names) -> String {
         Op::GetterS { slot, class } => {
             format!("GetterS self.{} if {}", slot, (names.class)(class))
         }
+        Op::SetterLeaf { site, slot, class } => {
+            format!(
+                "SetterLeaf {{ site: {site} }} .{slot} if {}",
+                (names.class)(class)
+            )
+        }
         Op::GetterT { t, slot, class } => {
             format!("GetterT t{}.{} if {}", t, slot, (names.class)(class))
         }

@@ -259,6 +259,12 @@ pub enum Op {
     /// callee's method is a recorded dependency, so redefining it
     /// deoptimizes this code. Falls back to the send on a guard miss.
     InlineLeaf { site: u16 },
+    /// An `InlineLeaf` whose leaf is a setter (`x: v  x := v`) of
+    /// instance variable `slot`: for a receiver of class `class` (the
+    /// site's first), the store in one dispatch, with no site lookup,
+    /// charged and counted as the `InlineLeaf`; any other receiver is the
+    /// `InlineLeaf` of `site`. Its dependency covers this too.
+    SetterLeaf { site: u16, slot: u8, class: u32 },
     /// `PushSelf; InlineLeaf` whose leaf reads instance variable `slot`:
     /// for a receiver of class `class` (the site's first class, kept in
     /// the instruction as CPython's `LOAD_ATTR_INSTANCE_VALUE` keeps its
@@ -373,6 +379,7 @@ impl Op {
                 | Op::SendMega { .. }
                 | Op::InlinePrefix { .. }
                 | Op::InlineLeaf { .. }
+                | Op::SetterLeaf { .. }
                 | Op::GetterS { .. }
                 | Op::GetterT { .. }
                 | Op::ConstS { .. }

@@ -106,6 +106,9 @@ impl Vm {
         if v == Value::FALSE {
             return "false".into();
         }
+        if let Some(f) = v.as_float() {
+            return crate::interp::prims::float::format_float(f);
+        }
         let class = self.class_of(v);
         let cname = self.classes[class as usize].name.clone();
         match self.heap.try_get(v).map(|o| &o.body) {

@@ -30,21 +30,10 @@ impl Vm {
         }
     }
 
-    /// `==`: identity, except that Floats compare by bits like Squeak's
-    /// immediate SmallFloat64s do.
+    /// `==`: identity (immediate Floats are identical when their bits
+    /// are, as Squeak's SmallFloat64s).
     pub fn identical(&self, x: Value, y: Value) -> bool {
-        if x == y {
-            return true;
-        }
-        match (self.heap.try_get(x), self.heap.try_get(y)) {
-            (Some(a), Some(b)) => match (&a.body, &b.body) {
-                (Body::Float(p), Body::Float(q)) => {
-                    a.class == self.known.small_float && p.to_bits() == q.to_bits()
-                }
-                _ => false,
-            },
-            _ => false,
-        }
+        x == y
     }
 }
 

@@ -89,10 +89,12 @@ impl Vm {
     pub fn class_of(&self, v: Value) -> ClassId {
         if v.is_int() {
             self.known.small_integer
+        } else if v.is_obj() {
+            self.heap.get(v).class
         } else if v.is_char() {
             self.known.character
         } else {
-            self.heap.get(v).class
+            self.known.small_float
         }
     }
 

@@ -37,7 +37,7 @@ use super::sites::{
     cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, unfetch_inlined, TierSend,
 };
 use super::{TierMode, Vm};
-use crate::bytecode::arith::{arith_fast, compare_tagged};
+use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
 use crate::bytecode::{small_const, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{InlineScope, OptCode};
@@ -942,6 +942,29 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     None => tier_send!(*op, site),
                 }
             }
+            // a quickened setter: for its class, the store; otherwise the
+            // `InlineLeaf` (charged as it: the send and 4 instructions)
+            Op::SetterLeaf {
+                site,
+                slot: i,
+                class,
+            } => {
+                verified!(2);
+                let r = at!(2);
+                if vm.class_of(r) == class
+                    && fuel!() >= 4
+                    && !vm.deep()
+                    && set_plain_slot(&mut vm.heap, r, i as usize, at!(1))
+                {
+                    vm.send_count += 1;
+                    leaf_done!(5, 1, r);
+                } else {
+                    match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
+                        Some((cost, argc, v)) => leaf_done!(cost, argc, v),
+                        None => tier_send!(*op, site),
+                    }
+                }
+            }
             // a guard clause that answers, else the inline-cached send
             Op::InlinePrefix { site } => {
                 match inline_prefix(vm, opt!(), site as usize, operands!(), fuel!()) {
@@ -1029,12 +1052,18 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::Arith(a) => {
                 verified!(2);
                 let (x, y) = (at!(2), at!(1));
-                if !(x.both_int(y)) {
-                    leave!(Exit::Slow(*op));
-                }
-                let r = match arith_fast(a, x, y) {
-                    Some(r) => r,
-                    None => leave!(Exit::Slow(*op)),
+                let r = if x.both_int(y) {
+                    match arith_fast(a, x, y) {
+                        Some(r) => r,
+                        None => leave!(Exit::Slow(*op)),
+                    }
+                } else {
+                    // Floats (out of line: it costs the SmallInteger
+                    // paths registers)
+                    match arith_float(a, x, y) {
+                        Some(r) => r,
+                        None => leave!(Exit::Slow(*op)),
+                    }
                 };
                 // what follows, in the same dispatch, charged as its own
                 // instruction(s) by `ip`

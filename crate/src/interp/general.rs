@@ -11,7 +11,7 @@ use super::frame::ProcState;
 use super::run::NO_PROC;
 use super::sites::TierSend;
 use super::{TierMode, Vm};
-use crate::bytecode::arith::arith_small;
+use crate::bytecode::arith::{arith_float, arith_small};
 use crate::bytecode::{Arith, Op};
 use crate::object::{Body, Closure, Code, Value};
 use crate::tier::code::OptCode;
@@ -220,14 +220,15 @@ impl Vm {
                         Op::Arith(a) => {
                             let n = self.stack.len();
                             let (x, y) = (self.stack[n - 2], self.stack[n - 1]);
-                            if x.is_int() && y.is_int() {
-                                if let Some(r) =
-                                    arith_small(a, x.int_unchecked(), y.int_unchecked())
-                                {
-                                    self.stack.truncate(n - 1);
-                                    self.stack[n - 2] = r;
-                                    continue 'insn;
-                                }
+                            let r = if x.is_int() && y.is_int() {
+                                arith_small(a, x.int_unchecked(), y.int_unchecked())
+                            } else {
+                                arith_float(a, x, y)
+                            };
+                            if let Some(r) = r {
+                                self.stack.truncate(n - 1);
+                                self.stack[n - 2] = r;
+                                continue 'insn;
                             }
                             self.frames[fi].pc = pc as u32;
                             let serial = self.frames[fi].serial;
@@ -414,6 +415,7 @@ impl Vm {
                         | Op::SendMega { site }
                         | Op::InlinePrefix { site }
                         | Op::InlineLeaf { site }
+                        | Op::SetterLeaf { site, .. }
                         | Op::InlineEnter { scope: site, .. } => {
                             let o = match &opt {
                                 Some(o) => o.clone(),

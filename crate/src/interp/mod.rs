@@ -544,15 +544,26 @@ impl Vm {
         self.heap.alloc(self.known.array, Body::Slots(items))
     }
 
+    /// A Float: immediate (a SmallFloat64) where Spur's encoding covers
+    /// it, else a BoxedFloat64 on the heap.
+    #[inline]
     pub fn new_float(&mut self, f: f64) -> Value {
-        // Squeak's 64-bit SmallFloat64 covers exponents 2^-126..2^127 and 0
-        let e = ((f.to_bits() >> 52) & 0x7FF) as i64;
-        let class = if f == 0.0 || (896..=1151).contains(&e) {
-            self.known.small_float
-        } else {
-            self.known.boxed_float
-        };
-        self.heap.alloc(class, Body::Float(f))
+        match Value::float(f) {
+            Some(v) => v,
+            None => self.heap.alloc(self.known.boxed_float, Body::Float(f)),
+        }
+    }
+
+    /// The f64 of a Float, immediate or boxed.
+    #[inline]
+    pub fn float_value(&self, v: Value) -> Option<f64> {
+        if let Some(f) = v.as_float() {
+            return Some(f);
+        }
+        match self.heap.try_get(v).map(|o| &o.body) {
+            Some(Body::Float(f)) => Some(*f),
+            _ => None,
+        }
     }
 
     /// The object for a compile-time literal.

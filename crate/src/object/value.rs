@@ -5,6 +5,11 @@
 //! - `…001` — SmallInteger; the value is `(bits as i64) >> 3`, so the range
 //!   is Squeak's: `-2^60 .. 2^60-1`.
 //! - `…010` — Character; the code point is `bits >> 3`.
+//! - `…100` — SmallFloat64: a Float of magnitude 2^-126 up to just under
+//!   2^129, or ±0; Spur's encoding: the f64's bits rotated left by one (the
+//!   sign to bit 0), the exponent rebased by 896 so that it fits in eight
+//!   bits, shifted up past the tag. Other Floats (tiny, huge, infinite,
+//!   NaN) are boxed on the heap.
 //!
 //! `nil`, `true` and `false` are the heap objects 0, 1 and 2.
 
@@ -17,6 +22,10 @@ pub const TAG_MASK: u64 = 7;
 pub const TAG_OBJ: u64 = 0;
 pub const TAG_INT: u64 = 1;
 pub const TAG_CHAR: u64 = 2;
+pub const TAG_FLOAT: u64 = 4;
+/// Spur's `smallFloatExponentOffset`: an immediate Float's 11-bit exponent
+/// less this fits in eight bits (1..=255).
+const FLOAT_EXP_OFFSET: u64 = 896;
 // `Value::both_int` relies on this: only SmallIntegers have the low bit.
 const _: () = assert!(TAG_INT & 1 == 1 && TAG_OBJ & 1 == 0 && TAG_CHAR & 1 == 0);
 
@@ -53,6 +62,46 @@ impl Value {
     #[inline(always)]
     pub fn char(c: u32) -> Value {
         Value(((c as u64) << 3) | TAG_CHAR)
+    }
+    /// An immediate Float (SmallFloat64), or `None` if `f`'s exponent is
+    /// outside the immediate range (it is then boxed on the heap).
+    #[inline(always)]
+    pub fn float(f: f64) -> Option<Value> {
+        let bits = f.to_bits();
+        let exp = (bits >> 52) & 0x7FF;
+        if exp.wrapping_sub(FLOAT_EXP_OFFSET + 1) < 255 {
+            let rot = bits.rotate_left(1) - (FLOAT_EXP_OFFSET << 53);
+            Some(Value((rot << 3) | TAG_FLOAT))
+        } else if bits << 1 == 0 {
+            // ±0: the sign alone, below every rebased exponent
+            Some(Value((bits.rotate_left(1) << 3) | TAG_FLOAT))
+        } else {
+            None
+        }
+    }
+    #[inline(always)]
+    pub fn is_float(self) -> bool {
+        self.0 & TAG_MASK == TAG_FLOAT
+    }
+    /// The f64 of an immediate Float.
+    #[inline(always)]
+    pub fn as_float(self) -> Option<f64> {
+        if self.is_float() {
+            Some(self.float_unchecked())
+        } else {
+            None
+        }
+    }
+    /// The f64 of a value known to be an immediate Float.
+    #[inline(always)]
+    pub fn float_unchecked(self) -> f64 {
+        let rot = self.0 >> 3;
+        let rot = if rot > 1 {
+            rot + (FLOAT_EXP_OFFSET << 53)
+        } else {
+            rot
+        };
+        f64::from_bits(rot.rotate_right(1))
     }
     #[inline(always)]
     pub fn bool(b: bool) -> Value {
@@ -160,6 +209,8 @@ impl fmt::Debug for Value {
             write!(f, "{}", i)
         } else if let Some(c) = self.as_char() {
             write!(f, "${}", char::from_u32(c).unwrap_or('?'))
+        } else if let Some(x) = self.as_float() {
+            write!(f, "{x:?}")
         } else if *self == Value::NIL {
             write!(f, "nil")
         } else if *self == Value::TRUE {
@@ -175,6 +226,43 @@ impl fmt::Debug for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn immediate_floats_round_trip_in_spurs_range() {
+        let inside = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            0.1,
+            std::f64::consts::PI,
+            1e38,
+            -1e-37,
+            2f64.powi(-126),
+            2f64.powi(128) * 1.999,
+            f64::from_bits(0x3FF0_0000_0000_0001),
+        ];
+        for f in inside {
+            let v = Value::float(f).unwrap_or_else(|| panic!("{f:e} is immediate"));
+            assert!(v.is_float() && !v.is_obj() && !v.is_int() && !v.is_char());
+            assert_eq!(v.as_float().unwrap().to_bits(), f.to_bits(), "{f:e}");
+        }
+        assert_ne!(Value::float(0.0), Value::float(-0.0));
+        let outside = [
+            2f64.powi(-127),
+            f64::MIN_POSITIVE,
+            5e-324,
+            2f64.powi(129),
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for f in outside {
+            assert_eq!(Value::float(f), None, "{f:e} is boxed");
+        }
+        assert_eq!(Value::int(1).unwrap().as_float(), None);
+    }
     #[test]
     fn encoding() {
         assert_eq!(Value::int(SMALL_MAX).unwrap().as_int(), Some(SMALL_MAX));

@@ -39,6 +39,8 @@ impl Vm {
                 ),
                 None => return TierSend::Fallback,
             },
+            // a quickened setter that missed: its leaf's site
+            Op::SetterLeaf { site, .. } => (site as usize, Op::InlineLeaf { site }, None),
             _ => (site, op, None),
         };
         // Inside an inlined callee's body the frame stands for more than
@@ -213,11 +215,29 @@ impl Vm {
                                 s.leaf = Some((leaf, cost));
                             }
                             o.ops[pc].set(Op::InlineLeaf { site: site as u16 });
-                            // a getter or constant sent to self or a temp
-                            // is also quickened into the push before it
-                            if let Some(prev) = pc.checked_sub(1).and_then(|p| o.ops.get(p)) {
+                            // a setter is quickened in place; a getter or
+                            // constant sent to self or a temp, into the
+                            // push before it
+                            if let (Leaf::Setter(i), 5) = (leaf, cost) {
+                                if let Ok(slot) = u8::try_from(i) {
+                                    o.ops[pc].set(Op::SetterLeaf {
+                                        site: site as u16,
+                                        slot,
+                                        class,
+                                    });
+                                }
+                            } else if let Some(prev) = pc.checked_sub(1).and_then(|p| o.ops.get(p))
+                            {
                                 if let Some(q) = quicken_leaf(prev.get(), leaf, cost, argc, class) {
                                     prev.set(q);
+                                    // a pair of pushes fused over that push
+                                    // would jump past the quickened form
+                                    // (`x - x foo`): it becomes its first
+                                    if let Some(pp) = pc.checked_sub(2).and_then(|p| o.ops.get(p)) {
+                                        if let Op::PushTT { a, .. } = pp.get() {
+                                            pp.set(Op::PushTemp(a));
+                                        }
+                                    }
                                 }
                             }
                             let callee = format!("{} v{}", code.print_name(), code.info.version);

@@ -16,12 +16,16 @@ use livetalk::Vm;
 /// calling only methods with a smaller index (so programs terminate).
 fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
     let atom = |r: &mut Rng| -> String {
-        match r.below(6) {
+        match r.below(9) {
             0 => format!("{}", r.below(20) as i64 - 5),
             1 => "a".into(),
             2 => "b".into(),
             3 => "v".into(),
             4 => "1000000000000000000".into(),
+            // Floats: immediate, and one whose products are boxed
+            5 => "1.5".into(),
+            6 => "-0.25".into(),
+            7 => "1.0e38".into(),
             _ => format!("{}", r.below(3)),
         }
     };

@@ -15,6 +15,9 @@ impl Vm {
         if let Some(i) = v.as_int() {
             return Some(i as f64);
         }
+        if let Some(f) = v.as_float() {
+            return Some(f);
+        }
         match self.heap.try_get(v).map(|o| &o.body) {
             Some(Body::Float(f)) => Some(*f),
             Some(Body::Large(b)) => b.to_f64(),
@@ -25,10 +28,7 @@ impl Vm {
 
 /// The f64 held by a Float object (not an Integer).
 fn float_of(vm: &Vm, v: Value) -> Option<f64> {
-    match vm.heap.try_get(v).map(|o| &o.body) {
-        Some(Body::Float(f)) => Some(*f),
-        _ => None,
-    }
+    vm.float_value(v)
 }
 
 /// Runs `op` on a Float receiver and a Number argument. A LargeInteger
@@ -49,6 +49,16 @@ fn binary(vm: &mut Vm, c: Args, op: impl FnOnce(&mut Vm, f64, f64) -> Option<Val
     op(vm, x, y).map_or(Fail, Value)
 }
 
+/// A comparison of a Float with a Number: exact, so a SmallInteger that
+/// an f64 cannot hold (beyond 2^53) fails like a LargeInteger, and the
+/// Smalltalk fallback compares exactly.
+fn compare(vm: &mut Vm, c: Args, op: fn(f64, f64) -> bool) -> PrimResult {
+    if c.a0.as_int().is_some_and(|i| i.unsigned_abs() > 1 << 53) {
+        return Fail;
+    }
+    binary(vm, c, |_, x, y| Some(Value::bool(op(x, y))))
+}
+
 pub(super) fn add(vm: &mut Vm, c: Args) -> PrimResult {
     binary(vm, c, |vm, x, y| Some(vm.new_float(x + y)))
 }
@@ -58,27 +68,27 @@ pub(super) fn sub(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn lt(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |_, x, y| Some(Value::bool(x < y)))
+    compare(vm, c, |x, y| x < y)
 }
 
 pub(super) fn gt(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |_, x, y| Some(Value::bool(x > y)))
+    compare(vm, c, |x, y| x > y)
 }
 
 pub(super) fn le(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |_, x, y| Some(Value::bool(x <= y)))
+    compare(vm, c, |x, y| x <= y)
 }
 
 pub(super) fn ge(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |_, x, y| Some(Value::bool(x >= y)))
+    compare(vm, c, |x, y| x >= y)
 }
 
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |_, x, y| Some(Value::bool(x == y)))
+    compare(vm, c, |x, y| x == y)
 }
 
 pub(super) fn ne(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |_, x, y| Some(Value::bool(x != y)))
+    compare(vm, c, |x, y| x != y)
 }
 
 pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {

@@ -75,6 +75,11 @@ pub(super) fn identity_hash(vm: &mut Vm, c: Args) -> PrimResult {
         i
     } else if let Some(ch) = c.r.as_char() {
         ch as i64
+    } else if c.r.is_float() {
+        // Squeak's SmallFloat64>>identityHash: the bits, folded to a
+        // positive SmallInteger
+        let b = c.r.bits() >> 3;
+        ((b ^ (b >> 31)) & 0x3FFF_FFFF) as i64
     } else {
         vm.heap.get(c.r).hash as i64
     };
