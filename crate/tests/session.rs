@@ -134,6 +134,37 @@ fn print_its_chain_a_print_string_and_do_its_report_their_value() {
 }
 
 #[test]
+fn a_long_print_it_shares_each_slice_with_the_running_program() {
+    let (mut s, _) = seeded();
+    run(&mut s, 5_000.0, 1);
+    let p = s
+        .evaluate("| n | n := 0. 1 to: 3000000 do: [:i | n := n + 1]. n", true)
+        .pid
+        .unwrap();
+    let (mut slices, mut program_out, mut printed) = (0, 0, None);
+    while printed.is_none() {
+        let r = s.run_for(2.0, 1e12);
+        slices += 1;
+        assert!(slices < 100_000, "the print-it never ended");
+        printed = r.events.iter().find_map(|e| match e {
+            Event::Printed { pid, text } if *pid == p => Some(text.clone()),
+            _ => None,
+        });
+        if printed.is_none() {
+            program_out += lines(&r.output).len();
+        }
+    }
+    assert_eq!(printed.as_deref(), Some("3000000"));
+    // the evaluation took several slices, and the program printed in
+    // them (before: it waited until the evaluation ended)
+    assert!(slices > 2, "{slices} slices");
+    assert!(program_out > 0, "the program was held for {slices} slices");
+    // and after it, the program has the whole slice again
+    let r = s.run_for(2.0, 1e12);
+    assert!(!lines(&r.output).is_empty());
+}
+
+#[test]
 fn file_in_do_its_run_hidden_and_fail_with_their_place() {
     let mut s = Session::new().unwrap();
     let r = s.file_in(

@@ -1,6 +1,8 @@
-//! Running one process alone (the debugger's step): every other process
-//! is set aside with its place in the queues, its sleep and its undelivered
-//! events, and put back afterwards with whatever became ready meanwhile.
+//! Running some processes without the others. The debugger's step runs
+//! one alone: every other process is set aside with its place in the
+//! queues, its sleep and its undelivered events, and put back afterwards
+//! with whatever became ready meanwhile. The host's fair share sets aside
+//! one priority's ready processes for part of a time slice.
 
 use super::frame::ProcState;
 use super::run::NO_PROC;
@@ -57,5 +59,70 @@ impl Vm {
         let queued = std::mem::replace(&mut self.events, aside.events);
         self.events.extend(queued);
         self.events.extend(forwarded);
+    }
+}
+
+impl Vm {
+    /// Whether a process of priority `pr` is ready (or running).
+    pub fn ready_at(&self, pr: u8) -> bool {
+        let a = self.active;
+        (a != NO_PROC && self.procs[a].priority == pr && self.procs[a].state == ProcState::Ready)
+            || self.ready.get(pr as usize).is_some_and(|q| !q.is_empty())
+    }
+
+    /// Whether a process below priority `pr` is ready (or running).
+    pub fn ready_below(&self, pr: u8) -> bool {
+        let a = self.active;
+        (a != NO_PROC && self.procs[a].priority < pr && self.procs[a].state == ProcState::Ready)
+            || self.ready.iter().take(pr as usize).any(|q| !q.is_empty())
+    }
+
+    /// Sets aside the ready processes of priority `pr` (the running one
+    /// too, in front), so that a `run` runs the others; they keep their
+    /// frames as they are. [`Vm::put_back_priority`] puts them back.
+    pub fn set_aside_priority(&mut self, pr: u8) -> VecDeque<usize> {
+        let a = self.active;
+        if a != NO_PROC && self.procs[a].priority == pr && self.procs[a].state == ProcState::Ready {
+            self.save_active();
+            self.enqueue(a, true);
+        }
+        let aside = self
+            .ready
+            .get_mut(pr as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        for &p in &aside {
+            self.procs[p].queued = None;
+        }
+        aside
+    }
+
+    /// Puts back what [`Vm::set_aside_priority`] set aside that is still
+    /// ready, ahead of those of that priority made ready meanwhile; they
+    /// preempt a lower-priority process, as a process made ready does.
+    pub fn put_back_priority(&mut self, pr: u8, aside: VecDeque<usize>) {
+        let Some(q) = self.ready.get_mut(pr as usize) else {
+            return;
+        };
+        let during = std::mem::take(q);
+        for &p in &during {
+            self.procs[p].queued = None;
+        }
+        let mut back = false;
+        for p in aside.into_iter().chain(during) {
+            if self.procs[p].state == ProcState::Ready && p != self.active {
+                self.enqueue(p, false);
+                back = true;
+            }
+        }
+        let a = self.active;
+        if back
+            && a != NO_PROC
+            && self.procs[a].state == ProcState::Ready
+            && self.procs[a].priority < pr
+        {
+            self.save_active();
+            self.enqueue(a, true);
+        }
     }
 }

@@ -93,35 +93,25 @@ impl Session {
             self.vm.collect_if_due(None);
         }
         let start = self.vm.insn_count;
-        let mut status = "yielded";
-        let mut until = None;
-        loop {
+        // the fair share: while a workspace evaluation and the program
+        // are both ready, the evaluation has the first half of the slice
+        // and the program the second
+        let share = deadline.filter(|_| {
+            self.vm.ready_at(WORKSPACE_PRIORITY) && self.vm.ready_below(WORKSPACE_PRIORITY)
+        });
+        let (mut status, mut until) = match share {
+            Some(d) => self.run_phase(start, fuel, Some(started_at + (d - started_at) / 2.0)),
+            None => self.run_phase(start, fuel, deadline),
+        };
+        if let Some(d) = share {
             let used = self.vm.insn_count - start;
-            if used >= fuel {
-                break;
-            }
-            let outcome = match deadline {
-                Some(d) => self.vm.run_until(fuel - used, d),
-                None => self.vm.run(fuel - used),
-            };
-            match outcome {
-                Outcome::Yielded => break,
-                Outcome::Waiting { until: t } => {
-                    status = "waiting";
-                    until = Some(t);
-                    break;
-                }
-                Outcome::Idle => {
-                    status = "idle";
-                    break;
-                }
-                ev => {
-                    self.book.note(&mut self.vm, ev);
-                    // a put-off collection waits for the next call
-                    if self.vm.heap.gc_deferred || deadline.is_some_and(|d| (self.vm.clock)() >= d)
-                    {
-                        break;
-                    }
+            if status == "yielded" && used < fuel && (self.vm.clock)() < d {
+                let aside = self.vm.set_aside_priority(WORKSPACE_PRIORITY);
+                (status, until) = self.run_phase(start, fuel, Some(d));
+                self.vm.put_back_priority(WORKSPACE_PRIORITY, aside);
+                if status != "yielded" && self.vm.ready_at(WORKSPACE_PRIORITY) {
+                    // the program blocked, the evaluation has not
+                    (status, until) = ("yielded", None);
                 }
             }
         }
@@ -153,6 +143,39 @@ impl Session {
             stall_ms,
         };
         report
+    }
+
+    /// Runs the ready processes until `fuel` (counted from `start`) is
+    /// spent, `deadline` passes, or nothing can run.
+    fn run_phase(
+        &mut self,
+        start: u64,
+        fuel: u64,
+        deadline: Option<f64>,
+    ) -> (&'static str, Option<f64>) {
+        loop {
+            let used = self.vm.insn_count - start;
+            if used >= fuel {
+                return ("yielded", None);
+            }
+            let outcome = match deadline {
+                Some(d) => self.vm.run_until(fuel - used, d),
+                None => self.vm.run(fuel - used),
+            };
+            match outcome {
+                Outcome::Yielded => return ("yielded", None),
+                Outcome::Waiting { until: t } => return ("waiting", Some(t)),
+                Outcome::Idle => return ("idle", None),
+                ev => {
+                    self.book.note(&mut self.vm, ev);
+                    // a put-off collection waits for the next call
+                    if self.vm.heap.gc_deferred || deadline.is_some_and(|d| (self.vm.clock)() >= d)
+                    {
+                        return ("yielded", None);
+                    }
+                }
+            }
+        }
     }
 
     /// Pauses a process; it keeps its stack.
