@@ -42,12 +42,13 @@ def main():
         f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
         f'<text x="{LEFT}" y="20" font-size="14" font-weight="bold">'
         "Livetalk against CPython: CPython's time / Livetalk's (log scale)</text>",
-        f'<text x="{LEFT}" y="38" fill="#555">{escape(doc["date"])}, medians of {doc["runs"]}; '
-        "right of 1x: Livetalk faster</text>",
+        f'<text x="{LEFT}" y="38" fill="#555">{escape(doc["date"])}, medians of '
+        f"{doc['runs']}; Are-We-Fast-Yet above, the team's programs below</text>",
         f'<rect x="{LEFT}" y="48" width="10" height="10" fill="{COLORS["off"]}"/>'
         f'<text x="{LEFT + 14}" y="57">tier off</text>'
         f'<rect x="{LEFT + 80}" y="48" width="10" height="10" fill="{COLORS["on"]}"/>'
-        f'<text x="{LEFT + 94}" y="57">tier on</text>',
+        f'<text x="{LEFT + 94}" y="57">tier on</text>'
+        f'<text x="{LEFT + 160}" y="57" fill="#555">right of the 1x line: Livetalk faster</text>',
     ]
     bottom = TOP + ROW * len(rows)
     tick = lo
