@@ -8,11 +8,46 @@
 #                                  # call, the playground's time slices and
 #                                  # the same programs in JavaScript, tier
 #                                  # off and on; JSON in target/bench/page.json
+#   bash scripts/bench.sh --awfy [PATH]
+#                                  # real programs: the Are-We-Fast-Yet suite
+#                                  # (PATH, or AWFY_DIR: a clone of
+#                                  # github.com/smarr/are-we-fast-yet or its
+#                                  # benchmarks/Smalltalk) and bench/'s own
+#                                  # programs, Livetalk tier off and on beside
+#                                  # CPython and Node; JSON in
+#                                  # target/bench/awfy.json, chart docs/awfy.svg
 #
-# BENCH_RUNS sets the number of measured runs (default 5).
+# BENCH_RUNS sets the number of measured runs (default 5; 3 with --awfy).
+# --awfy also reads AWFY_SIZE_DIV (the suite's sizes divided by it,
+# default 10) and AWFY_ONLY (a comma-separated list of benchmarks).
 set -euo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+
+if [ "${1:-}" = "--awfy" ]; then
+  suite="${2:-${AWFY_DIR:-}}"
+  if [ -z "$suite" ]; then
+    echo "bench.sh --awfy: give the suite's path (or set AWFY_DIR): a clone of" >&2
+    echo "https://github.com/smarr/are-we-fast-yet or its benchmarks/Smalltalk" >&2
+    exit 64
+  fi
+  suite="$(cd "$caller_dir" && cd "$suite" 2>/dev/null && pwd)" || {
+    echo "bench.sh --awfy: no such folder: ${2:-${AWFY_DIR:-}}" >&2
+    exit 64
+  }
+  for tool in python3 node /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench.sh --awfy: $tool is needed" >&2; exit 1; }
+  done
+  cargo build -q --release --bin livetalk
+  python3 scripts/awfy.py "$suite"
+  # a partial run (AWFY_ONLY) draws its chart beside its JSON
+  chart=docs/awfy.svg
+  [ -z "${AWFY_ONLY:-}" ] || chart=target/bench/awfy.svg
+  python3 scripts/awfy_svg.py target/bench/awfy.json "$chart"
+  echo "chart: $chart"
+  exit 0
+fi
 
 if [ "${1:-}" = "--page" ]; then
   bash scripts/serve.sh --build-only
