@@ -24,8 +24,13 @@ use livetalk::interp::TierMode;
 use livetalk::{Outcome, Vm};
 use std::process::exit;
 
+/// `eval --profile`: instructions between two samples (a prime, so that
+/// samples do not fall in step with a loop), and the methods listed.
+const PROFILE_EVERY: u64 = 10_007;
+const PROFILE_TOP: usize = 25;
+
 const USAGE: &str = "usage:
-  livetalk eval [--tier on|off|eager] [--trace-tier] [--load FILE]... EXPR
+  livetalk eval [--tier on|off|eager] [--trace-tier] [--profile] [--load FILE]... EXPR
   livetalk run [--tier on|off|eager] [--trace-tier] FILE...
   livetalk repl [--tier on|off|eager] [--trace-tier] [--load FILE]...
   livetalk watch [--tier on|off|eager] [--trace-tier] FILE... -- EXPR
@@ -77,6 +82,7 @@ fn main() {
     }
     let mut tier = TierMode::On;
     let mut trace = false;
+    let mut profile = false;
     let mut loads = vec![];
     let mut runs: Vec<String> = vec![];
     let mut rest = vec![];
@@ -93,6 +99,7 @@ fn main() {
                     .unwrap_or_else(|| die(64, "--tier takes on, off or eager"))
             }
             "--trace-tier" => trace = true,
+            "--profile" => profile = true,
             "--run" if is_open => run_flag = true,
             "--run" => match it.next() {
                 Some(e) => runs.push(e.clone()),
@@ -132,12 +139,24 @@ fn main() {
             for f in &loads {
                 load(&mut vm, f);
             }
-            let r = vm.eval(&rest[0]);
+            let (r, report) = if profile {
+                let (r, p) = vm.eval_profiled(&rest[0], PROFILE_EVERY);
+                (r, Some(p.report(PROFILE_TOP)))
+            } else {
+                (vm.eval(&rest[0]), None)
+            };
             warn(&mut vm);
             flush(&mut vm);
+            // the profile, on stderr, whatever the result
+            let report = || {
+                if let Some(text) = &report {
+                    eprint!("{}", text);
+                }
+            };
             match r {
                 Ok(v) => {
                     let s = vm.try_print_string(v);
+                    report();
                     match s {
                         Ok(s) => print_line(&mut vm, &s),
                         Err(e) => die(1, &format!("error printing the result: {}", e)),
@@ -147,6 +166,7 @@ fn main() {
                     }
                 }
                 Err(e @ EvalError::Runtime { pid, .. }) => {
+                    report();
                     report_other_errors(&mut vm, Some(pid));
                     die(1, &e.to_string())
                 }

@@ -20,6 +20,34 @@ fn eval_prints_transcript_then_value() {
 }
 
 #[test]
+fn eval_profile_names_the_hot_methods() {
+    let f = tmp(
+        "prof.st",
+        "Object subclass: #P instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'P'!\n!P methodsFor: 'x'!\nhot: n\n\t| s | s := 0. 1 to: n do: [:i | s := s + (i \\\\ 7)]. ^ s\n!\ncold\n\t^ 1\n! !\n",
+    );
+    for tier in ["off", "on"] {
+        let (code, out, err) = livetalk(&[
+            "eval",
+            "--tier",
+            tier,
+            "--profile",
+            "--load",
+            &f,
+            "P new cold. P new hot: 300000",
+        ]);
+        assert_eq!(code, 0, "{}", err);
+        assert_eq!(out, "899998\n");
+        let lines: Vec<&str> = err.lines().collect();
+        assert!(lines[0].starts_with("profile: "), "{}", err);
+        // the first row is the hot method, with nearly every sample
+        let top: Vec<&str> = lines[2].split_whitespace().collect();
+        assert_eq!(top[2], "P>>hot:", "{}", err);
+        assert!(top[0].parse::<f64>().unwrap() > 90.0, "{}", err);
+        assert!(!err.contains("P>>cold"), "{}", err);
+    }
+}
+
+#[test]
 fn runtime_error_exits_1_with_class_message_and_stack() {
     let f = tmp("err.st", "Object subclass: #T instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'!\n!T methodsFor: 'x'!\nboom\n\t^ 1/0\n! !\n");
     let (code, out, err) = livetalk(&["eval", "--load", &f, "T new boom"]);

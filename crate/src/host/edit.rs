@@ -105,6 +105,7 @@ impl Vm {
         }
         // (its forward references are defined by now)
         self.warnings.clear();
+        self.note_kernel_methods();
         Ok(())
     }
 

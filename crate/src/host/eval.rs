@@ -51,6 +51,16 @@ impl Vm {
     /// Runs until process `pid` finishes or stops on an error, sleeping
     /// for Delays. Other processes run too, as scheduled.
     pub fn run_until_done(&mut self, pid: usize) -> Result<Value, EvalError> {
+        self.run_until_done_with(pid, &mut |_| {})
+    }
+
+    /// [`Vm::run_until_done`], calling `between` after each slice of
+    /// `self.slice` instructions (the profiler's sample).
+    pub fn run_until_done_with(
+        &mut self,
+        pid: usize,
+        between: &mut dyn FnMut(&Vm),
+    ) -> Result<Value, EvalError> {
         loop {
             match self.procs[pid].state {
                 ProcState::Finished => return Ok(self.procs[pid].result.unwrap_or(Value::NIL)),
@@ -66,6 +76,7 @@ impl Vm {
                 _ => {}
             }
             let outcome = self.run(self.slice);
+            between(self);
             if self.deopt_storm {
                 self.deopt_all_frames();
             }
@@ -154,6 +165,26 @@ impl Vm {
         self.note_warnings("<eval>", src, 0);
         let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "do-it");
         self.run_until_done(pid)
+    }
+
+    /// [`Vm::eval`] under the sampling profiler: one sample every `every`
+    /// instructions (see [`crate::host::profile`]).
+    pub fn eval_profiled(
+        &mut self,
+        src: &str,
+        every: u64,
+    ) -> (Result<Value, EvalError>, crate::host::profile::Profile) {
+        let mut profile = crate::host::profile::Profile::new(every);
+        let m = match self.compile_doit(src) {
+            Ok(m) => m,
+            Err(e) => return (Err(EvalError::Compile(e.render(src))), profile),
+        };
+        self.note_warnings("<eval>", src, 0);
+        let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "do-it");
+        let slice = std::mem::replace(&mut self.slice, every.max(1));
+        let r = self.run_until_done_with(pid, &mut |vm| profile.sample(vm));
+        self.slice = slice;
+        (r, profile)
     }
 
     /// Sends `printString` to `v` and answers the text (or a fallback

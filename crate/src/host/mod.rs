@@ -7,6 +7,7 @@
 //! - [`inspect`]: stacks, values, classes and methods, without running code;
 //! - [`step`]: the debugger's step over and into;
 //! - [`disasm`]: a method's bytecode and optimized code as text;
+//! - [`profile`]: a sampling profiler of Smalltalk methods;
 //! - [`session`]: the playground's session (history, kernel versions,
 //!   print-its, time-sliced runs) and [`report`], what it answers;
 //! - [`share`]: share links; [`live_script`]: the scripted live scenarios.
@@ -20,6 +21,7 @@ pub mod eval;
 pub mod inspect;
 pub mod live_script;
 pub mod process;
+pub mod profile;
 pub mod report;
 pub mod session;
 pub mod share;

@@ -176,6 +176,9 @@ pub struct Vm {
     /// (the special `At`/`AtPut` instructions may then index directly);
     /// `None` until computed, reset when either selector is (re)defined.
     array_prims: Option<bool>,
+    /// The kernel methods `hashedScanFor` stands for (recorded after the
+    /// kernel loads).
+    pub(crate) hashed_kernel: Option<prims::hashed::HashedKernel>,
     /// Testing: deoptimize every frame after each slice of
     /// [`Vm::run_until_done`] (a "deopt storm").
     pub deopt_storm: bool,
@@ -294,6 +297,7 @@ impl Vm {
             deopt_storm: false,
             fast_loop: true,
             array_prims: None,
+            hashed_kernel: None,
             trace_tier: false,
             tier_events: Vec::new(),
             tier_deps: HashMap::new(),

@@ -16,6 +16,7 @@ mod collection;
 mod context;
 pub mod draw;
 pub mod float;
+pub mod hashed;
 mod int;
 mod object;
 mod process;
@@ -371,6 +372,8 @@ const NAMED: &[Prim] = entries! { Name:
     // Collections (collection.rs)
     /// Two byte objects or two plain Arrays of a class joined (a Symbol gives a String).
     "concat" => collection::concat;
+    /// HashedCollection>>scanFor: for keys the VM hashes and compares as the kernel does.
+    "hashedScanFor", argc 1 => hashed::hashed_scan_for;
     // Objects (object.rs)
     /// The identity hash of an object (fails for immediates).
     "basicIdentityHash" => object::basic_identity_hash;

@@ -71,19 +71,23 @@ pub(super) fn inst_var_at_put(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn identity_hash(vm: &mut Vm, c: Args) -> PrimResult {
-    let h = if let Some(i) = c.r.as_int() {
+    Value(Value::small(identity_hash_of(vm, c.r)))
+}
+
+/// `identityHash` of any value.
+pub(super) fn identity_hash_of(vm: &Vm, v: Value) -> i64 {
+    if let Some(i) = v.as_int() {
         i
-    } else if let Some(ch) = c.r.as_char() {
+    } else if let Some(ch) = v.as_char() {
         ch as i64
-    } else if c.r.is_float() {
+    } else if v.is_float() {
         // Squeak's SmallFloat64>>identityHash: the bits, folded to a
         // positive SmallInteger
-        let b = c.r.bits() >> 3;
+        let b = v.bits() >> 3;
         ((b ^ (b >> 31)) & 0x3FFF_FFFF) as i64
     } else {
-        vm.heap.get(c.r).hash as i64
-    };
-    Value(Value::small(h))
+        vm.heap.get(v).hash as i64
+    }
 }
 
 pub(super) fn basic_identity_hash(vm: &mut Vm, c: Args) -> PrimResult {

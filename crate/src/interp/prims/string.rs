@@ -115,17 +115,19 @@ pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
     match bytes_of(vm, c.r) {
-        Some(b) => {
-            // FNV-1a, folded into SmallInteger range
-            let mut h: u64 = 0xcbf29ce484222325;
-            for &byte in b {
-                h ^= byte as u64;
-                h = h.wrapping_mul(0x100000001b3);
-            }
-            Value(Value::small((h & 0x0FFF_FFFF) as i64))
-        }
+        Some(b) => Value(Value::small(fnv_hash(b))),
         None => Fail,
     }
+}
+
+/// The hash of a byte object: FNV-1a, folded into 28 bits.
+pub(super) fn fnv_hash(b: &[u8]) -> i64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &byte in b {
+        h ^= byte as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (h & 0x0FFF_FFFF) as i64
 }
 
 pub(super) fn as_symbol(vm: &mut Vm, c: Args) -> PrimResult {

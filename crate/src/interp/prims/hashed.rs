@@ -1,0 +1,233 @@
+//! `HashedCollection>>scanFor:` in the VM: the probe of Set, Dictionary,
+//! IdentitySet and IdentityDictionary (Squeak's open addressing with
+//! linear probing), for the keys whose `hash` and `=` the VM knows —
+//! SmallIntegers, Characters, ByteStrings and ByteSymbols, or anything
+//! under identity — as the kernel's Smalltalk computes them.
+//!
+//! The primitive answers what the method's Smalltalk code would, or fails
+//! and lets it run: it checks, at each call, that every method that code
+//! would send (`hashFor:`, `element:matches:`, the key's `hash` or
+//! `identityHash`, `=`, `key`) is still the kernel's, so a redefinition
+//! or a subclass's override is followed at once (LIVE.md R5), and it
+//! fails on any element or key it does not know.
+
+use super::PrimResult::{self, *};
+use super::{object, Args, Vm};
+use crate::object::{Body, ClassId, Value};
+
+/// The kernel methods the probe stands for, recorded once the kernel is
+/// loaded (`Vm::note_kernel_methods`).
+#[derive(Debug, Clone, Copy)]
+pub struct HashedKernel {
+    hash_eq: Value,
+    hash_id: [Value; 2],
+    match_elem_eq: Value,
+    match_elem_id: Value,
+    match_key_eq: Value,
+    match_key_id: Value,
+    lookup_key: Value,
+    identity_hash: Value,
+    string_eq: Value,
+    string_hash: Value,
+    symbol_eq: Value,
+    symbol_hash: Value,
+    int_hash: Value,
+    char_eq: Value,
+    char_hash: Value,
+}
+
+impl Vm {
+    /// Records the kernel's methods that [`hashed_scan_for`] stands for;
+    /// without them (a kernel that lacks one) the primitive always fails.
+    pub fn note_kernel_methods(&mut self) {
+        let mut m = |class: &str, sel: &str| -> Option<Value> {
+            let c = self.class_named(class)?;
+            let s = self.intern(sel);
+            self.classes[c as usize].methods.get(&s).copied()
+        };
+        let found = (|| {
+            Some(HashedKernel {
+                hash_eq: m("HashedCollection", "hashFor:")?,
+                hash_id: [
+                    m("IdentitySet", "hashFor:")?,
+                    m("IdentityDictionary", "hashFor:")?,
+                ],
+                match_elem_eq: m("HashedCollection", "element:matches:")?,
+                match_elem_id: m("IdentitySet", "element:matches:")?,
+                match_key_eq: m("Dictionary", "element:matches:")?,
+                match_key_id: m("IdentityDictionary", "element:matches:")?,
+                lookup_key: m("LookupKey", "key")?,
+                identity_hash: m("ProtoObject", "identityHash")?,
+                string_eq: m("String", "=")?,
+                string_hash: m("String", "hash")?,
+                symbol_eq: m("Symbol", "=")?,
+                symbol_hash: m("Symbol", "hash")?,
+                int_hash: m("Integer", "hash")?,
+                char_eq: m("Character", "=")?,
+                char_hash: m("Character", "hash")?,
+            })
+        })();
+        self.hashed_kernel = found;
+    }
+
+    /// The method `class` finds for `sel` (through the global cache).
+    fn finds(&mut self, class: ClassId, sel: &str) -> Option<Value> {
+        let s = *self.symbols.get(sel)?;
+        self.lookup(class, s).map(|(m, _)| m)
+    }
+}
+
+/// How keys are hashed and compared.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// `hash` and `=`.
+    Equal,
+    /// `identityHash` and `==`.
+    Identity,
+}
+
+/// `HashedCollection>>scanFor: anObject`: the index (1-based) of the slot
+/// holding `anObject` or of the empty slot where it would go, 0 if the
+/// table is full without it.
+pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
+    let Some(k) = vm.hashed_kernel else {
+        return Fail;
+    };
+    let class = vm.class_of(c.r);
+    let (hash_m, match_m) = (
+        vm.finds(class, "hashFor:"),
+        vm.finds(class, "element:matches:"),
+    );
+    let (mode, by_key) = match (hash_m, match_m) {
+        (Some(h), Some(m)) if h == k.hash_eq && m == k.match_elem_eq => (Mode::Equal, false),
+        (Some(h), Some(m)) if h == k.hash_eq && m == k.match_key_eq => (Mode::Equal, true),
+        (Some(h), Some(m)) if k.hash_id.contains(&h) && m == k.match_elem_id => {
+            (Mode::Identity, false)
+        }
+        (Some(h), Some(m)) if k.hash_id.contains(&h) && m == k.match_key_id => {
+            (Mode::Identity, true)
+        }
+        _ => return Fail,
+    };
+    let key = c.a0;
+    let key_class = vm.class_of(key);
+    let hash = match mode {
+        Mode::Identity => {
+            if vm.finds(key_class, "identityHash") != Some(k.identity_hash) {
+                return Fail;
+            }
+            object::identity_hash_of(vm, key)
+        }
+        Mode::Equal => match equal_hash(vm, &k, key, key_class) {
+            Some(h) => h,
+            None => return Fail,
+        },
+    };
+    // an element's key (`anAssociation key`) for a Dictionary
+    let association = vm.known.association;
+    if by_key && vm.finds(association, "key") != Some(k.lookup_key) {
+        return Fail;
+    }
+    // `=` on two keys of the key's class, when it is the kernel's
+    let same_class_eq = match mode {
+        Mode::Identity => true,
+        Mode::Equal => {
+            let want = if key.is_int() {
+                None
+            } else if key.is_char() {
+                Some(k.char_eq)
+            } else if key_class == vm.known.byte_symbol {
+                Some(k.symbol_eq)
+            } else {
+                Some(k.string_eq)
+            };
+            match want {
+                None => true,
+                Some(w) => vm.finds(key_class, "=") == Some(w),
+            }
+        }
+    };
+    if !same_class_eq {
+        return Fail;
+    }
+    let array = super::super::access::slot(&vm.heap, c.r, 1);
+    let heap = &vm.heap;
+    let Some(Body::Slots(slots)) = heap.try_get(array).map(|o| &o.body) else {
+        return Fail;
+    };
+    if heap.get(array).class != vm.known.array || slots.is_empty() {
+        return Fail;
+    }
+    let size = slots.len() as i64;
+    let start = hash.rem_euclid(size) + 1;
+    let mut index = start;
+    loop {
+        let element = slots[(index - 1) as usize];
+        if element == Value::NIL {
+            return Value(Value::small(index));
+        }
+        let e = if by_key {
+            match heap.try_get(element) {
+                Some(o) if o.class == association => match &o.body {
+                    Body::Slots(s) => s.first().copied().unwrap_or(Value::NIL),
+                    _ => return Fail,
+                },
+                _ => return Fail,
+            }
+        } else {
+            element
+        };
+        let matches = match mode {
+            Mode::Identity => e == key,
+            Mode::Equal => {
+                if e.is_int() && key.is_int() || e.is_char() && key.is_char() {
+                    e == key
+                } else if e.is_obj() && key.is_obj() && heap.get(e).class == key_class {
+                    match (&heap.get(e).body, &heap.get(key).body) {
+                        // Symbol>>= is identity
+                        (Body::Bytes(_), Body::Bytes(_)) if key_class == vm.known.byte_symbol => {
+                            e == key
+                        }
+                        (Body::Bytes(x), Body::Bytes(y)) => x == y,
+                        _ => return Fail,
+                    }
+                } else {
+                    return Fail;
+                }
+            }
+        };
+        if matches {
+            return Value(Value::small(index));
+        }
+        index = index % size + 1;
+        if index == start {
+            return Value(Value::small(0));
+        }
+    }
+}
+
+/// `key hash` for a key whose class's `hash` is the kernel's and which
+/// the VM computes: a SmallInteger (itself), a Character (its code), a
+/// ByteString or ByteSymbol (FNV-1a of its bytes, as `stringHash`).
+fn equal_hash(vm: &mut Vm, k: &HashedKernel, key: Value, class: ClassId) -> Option<i64> {
+    if let Some(i) = key.as_int() {
+        return (vm.finds(class, "hash")? == k.int_hash).then_some(i);
+    }
+    if let Some(ch) = key.as_char() {
+        return (vm.finds(class, "hash")? == k.char_hash).then_some(ch as i64);
+    }
+    let want = if class == vm.known.byte_symbol {
+        k.symbol_hash
+    } else if class == vm.known.byte_string {
+        k.string_hash
+    } else {
+        return None;
+    };
+    if vm.finds(class, "hash")? != want {
+        return None;
+    }
+    match vm.heap.try_get(key).map(|o| &o.body) {
+        Some(Body::Bytes(b)) => Some(super::string::fnv_hash(b)),
+        _ => None,
+    }
+}
