@@ -193,6 +193,12 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
     if !(2..=36).contains(&base) {
         return Fail;
     }
+    // a SmallInteger's digits without a BigInt (the common case:
+    // printString, printOn:, Transcript show: n printString)
+    if let Some(i) = c.r.as_int() {
+        let s = small_digits(i, base as u64);
+        return Value(vm.new_string(&s));
+    }
     match vm.to_big(c.r) {
         Some(b) => {
             let s = b.to_str_radix(base as u32).to_uppercase();
@@ -200,6 +206,29 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
         }
         None => Fail,
     }
+}
+
+/// The digits of `i` in `base` (2..=36), upper-case, with a leading `-`.
+fn small_digits(i: i64, base: u64) -> String {
+    if base == 10 {
+        return i.to_string();
+    }
+    let mut n = i.unsigned_abs();
+    let mut buf = [0u8; 65];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % base) as usize];
+        n /= base;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    String::from_utf8_lossy(&buf[at..]).into_owned()
 }
 
 pub(super) fn gcd(vm: &mut Vm, c: Args) -> PrimResult {
@@ -314,6 +343,17 @@ fn probably_prime(n: &BigInt) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_digits_agree_with_bigint() {
+        use crate::object::value::{SMALL_MAX, SMALL_MIN};
+        for i in [0, 1, -1, 7, -255, 1 << 40, SMALL_MAX, SMALL_MIN, 123456789] {
+            for base in 2..=36u32 {
+                let want = BigInt::from(i).to_str_radix(base).to_uppercase();
+                assert_eq!(small_digits(i, base as u64), want, "{i} base {base}");
+            }
+        }
+    }
 
     #[test]
     fn primality() {
