@@ -267,6 +267,18 @@ impl Heap {
     pub fn get_mut(&mut self, v: Value) -> &mut Obj {
         &mut self.objs[v.obj_index()]
     }
+    /// Two different objects, the first to change (`None` for the same
+    /// object twice or an immediate).
+    pub fn pair_mut(&mut self, a: Value, b: Value) -> Option<(&mut Obj, &Obj)> {
+        if !(a.is_obj() && b.is_obj()) {
+            return None;
+        }
+        let [x, y] = self
+            .objs
+            .get_disjoint_mut([a.obj_index(), b.obj_index()])
+            .ok()?;
+        Some((x, y))
+    }
 
     /// Mark everything reachable from `roots`, then sweep. `extra` marks
     /// additional roots given as a callback over a worklist.

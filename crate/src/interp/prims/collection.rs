@@ -116,37 +116,55 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     let named = vm.classes[rc as usize].inst_vars.len();
     let sc = vm.class_of(c.a2);
     let snamed = vm.classes[sc as usize].inst_vars.len();
-    let src: Result<Vec<Value>, Vec<u8>> = match vm.heap.try_get(c.a2).map(|o| &o.body) {
-        Some(Body::Slots(s)) => {
-            let s = &s[snamed.min(s.len())..];
-            match span(rs, count, s.len()) {
-                Some(from) => Ok(s[from].to_vec()),
-                None => return Fail,
+    // (a copy within one object may overlap: Squeak copies it as if
+    // through a buffer, as copy_within does)
+    if c.r == c.a2 {
+        let Some(obj) = vm.heap.try_get_mut(c.r) else {
+            return Fail;
+        };
+        let ok = match &mut obj.body {
+            Body::Slots(d) => {
+                let from = rs
+                    .checked_add(named)
+                    .and_then(|at| span(at, count, d.len()));
+                let to = start
+                    .checked_add(named)
+                    .and_then(|at| span(at, count, d.len()));
+                from.zip(to).map(|(f, t)| d.copy_within(f, t.start))
             }
-        }
-        Some(Body::Bytes(b)) => match span(rs, count, b.len()) {
-            Some(from) => Err(b[from].to_vec()),
-            None => return Fail,
-        },
-        _ => return Fail,
-    };
-    match (vm.heap.try_get_mut(c.r).map(|o| &mut o.body), src) {
-        (Some(Body::Slots(d)), Ok(v)) => {
-            match start
-                .checked_add(named)
-                .and_then(|at| span(at, count, d.len()))
-            {
-                Some(to) => d[to].copy_from_slice(&v),
-                None => return Fail,
+            Body::Bytes(d) => {
+                let from = span(rs, count, d.len());
+                let to = span(start, count, d.len());
+                from.zip(to).map(|(f, t)| d.copy_within(f, t.start))
             }
-        }
-        (Some(Body::Bytes(d)), Err(v)) => match span(start, count, d.len()) {
-            Some(to) => d[to].copy_from_slice(&v),
-            None => return Fail,
-        },
-        _ => return Fail,
+            _ => None,
+        };
+        return if ok.is_some() { Value(c.r) } else { Fail };
     }
-    Value(c.r)
+    let Some((dst, src)) = vm.heap.pair_mut(c.r, c.a2) else {
+        return Fail;
+    };
+    let ok = match (&mut dst.body, &src.body) {
+        (Body::Slots(d), Body::Slots(s)) => {
+            let s = &s[snamed.min(s.len())..];
+            let from = span(rs, count, s.len());
+            let to = start
+                .checked_add(named)
+                .and_then(|at| span(at, count, d.len()));
+            from.zip(to).map(|(f, t)| d[t].copy_from_slice(&s[f]))
+        }
+        (Body::Bytes(d), Body::Bytes(s)) => {
+            let from = span(rs, count, s.len());
+            let to = span(start, count, d.len());
+            from.zip(to).map(|(f, t)| d[t].copy_from_slice(&s[f]))
+        }
+        _ => None,
+    };
+    if ok.is_some() {
+        Value(c.r)
+    } else {
+        Fail
+    }
 }
 
 pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
