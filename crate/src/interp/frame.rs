@@ -125,4 +125,7 @@ pub struct Process {
     /// `dequeue`, so that scheduling costs the same however many
     /// processes there are).
     pub queued: Option<u8>,
+    /// A `Finished` outcome of this process is queued for the host (which
+    /// may read its result): its entry is kept until `run` delivers it.
+    pub event_pending: bool,
 }

@@ -2,7 +2,7 @@
 //! processes, classes, symbols, globals, what the host pins), and when a
 //! slice boundary collects.
 
-use super::frame::{Frame, OnReturn, UnwindAction};
+use super::frame::{Frame, OnReturn, ProcState, UnwindAction};
 use super::Vm;
 use crate::object::{Code, Value};
 use std::rc::Rc;
@@ -56,7 +56,14 @@ impl Vm {
         for f in &self.frames {
             frame_roots(f, &mut roots, &mut seen);
         }
-        for p in &self.procs {
+        // a process that ended is kept by its Process object only (once
+        // the host has been told): unreachable, its entry goes
+        let mut ended = Vec::new();
+        for (pid, p) in self.procs.iter().enumerate() {
+            if self.reclaimable(pid) {
+                ended.push((pid, p.obj));
+                continue;
+            }
             roots.push(p.obj);
             roots.extend_from_slice(&p.stack);
             if let Some(r) = p.result {
@@ -85,8 +92,26 @@ impl Vm {
         roots.extend([Value::NIL, Value::TRUE, Value::FALSE]);
         self.flush_caches();
         self.heap.collect(&roots);
+        for (pid, obj) in ended {
+            if self.heap.is_free(obj) {
+                self.procs.remove(pid);
+            }
+        }
         let ms = (self.clock)() - t0;
         self.heap.note_gc_time(ms);
+    }
+}
+
+impl Vm {
+    /// Whether process `pid` has ended and nothing but its Process object
+    /// needs its entry: not running, in no queue, its end delivered.
+    fn reclaimable(&self, pid: usize) -> bool {
+        let p = &self.procs[pid];
+        matches!(p.state, ProcState::Finished | ProcState::Terminated)
+            && pid != self.active
+            && p.queued.is_none()
+            && !p.event_pending
+            && p.frames.is_empty()
     }
 }
 

@@ -16,6 +16,7 @@ mod general;
 mod isolate;
 mod kernels;
 pub mod prims;
+pub mod proctable;
 mod run;
 mod sched;
 pub(crate) mod sites;
@@ -25,7 +26,8 @@ use crate::compiler::{self, ClassContext, CompileError, Env};
 use crate::object::{Body, ClassId, Code, Heap, Value};
 use crate::syntax::ast::{Literal, Pragma};
 use classes::{ClassInfo, Format};
-use frame::{Frame, Process};
+use frame::Frame;
+use proctable::ProcTable;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
@@ -110,7 +112,7 @@ pub struct Vm {
     pub frames: Vec<Frame>,
     pub stack: Vec<Value>,
     pub active: usize,
-    pub procs: Vec<Process>,
+    pub procs: ProcTable,
     /// Ready queues by priority (index = priority, 1..=80).
     ready: Vec<VecDeque<usize>>,
     /// Processes sleeping on a Delay.
@@ -256,7 +258,7 @@ impl Vm {
             frames: vec![],
             stack: vec![],
             active: run::NO_PROC,
-            procs: vec![],
+            procs: ProcTable::default(),
             ready: vec![VecDeque::new(); 81],
             sem_waiters: HashMap::new(),
             sleepers: Vec::new(),

@@ -3,6 +3,7 @@
 //! higher-priority process that becomes ready preempts.
 
 use super::frame::{OnReturn, ProcState, Process, UnwindAction};
+use super::proctable::NO_SLOT;
 use super::run::NO_PROC;
 use super::{Outcome, Vm};
 use crate::object::{Body, Value};
@@ -29,13 +30,18 @@ impl Vm {
         }
     }
 
-    /// Creates a process (not yet scheduled) with an empty stack.
+    /// Creates a process (not yet scheduled) with an empty stack. With
+    /// every slot of the table taken, answers an id that names no process
+    /// (it reads as terminated).
     pub(crate) fn new_process(&mut self, priority: u8, name: &str) -> usize {
-        let pid = self.procs.len();
+        let pid = self.procs.next_pid();
+        if pid == NO_SLOT {
+            return NO_SLOT;
+        }
         let obj = self
             .heap
             .alloc(self.known.process, Body::Process(pid as u32));
-        self.procs.push(Process {
+        self.procs.insert(Process {
             obj,
             priority: priority.clamp(1, 80),
             state: ProcState::Suspended,
@@ -45,8 +51,8 @@ impl Vm {
             error: None,
             name: name.to_string(),
             queued: None,
-        });
-        pid
+            event_pending: false,
+        })
     }
 
     /// Puts `pid` in its priority's ready queue, at the back (or the
@@ -256,6 +262,9 @@ impl Vm {
         let m = self.lookup_uncached(class, selv)?;
         let code = self.method_code(m)?;
         let pid = self.new_process(priority, sel);
+        if pid == NO_SLOT {
+            return Some(pid);
+        }
         let saved = self.active;
         // build the bottom frame directly in the new process
         let prev_frames = std::mem::take(&mut self.frames);
@@ -269,6 +278,7 @@ impl Vm {
             let v = self.stack.pop().unwrap_or(Value::NIL);
             self.procs[pid].state = ProcState::Finished;
             self.procs[pid].result = Some(v);
+            self.procs[pid].event_pending = true;
             self.events.push_back(Outcome::Finished { pid, value: v });
         }
         self.procs[pid].frames = std::mem::take(&mut self.frames);
@@ -287,6 +297,9 @@ impl Vm {
     /// Starts a process that evaluates a compiled do-it method.
     pub fn start_method(&mut self, method: Value, recv: Value, priority: u8, name: &str) -> usize {
         let pid = self.new_process(priority, name);
+        if pid == NO_SLOT {
+            return pid;
+        }
         if let Some(code) = self.method_code(method) {
             // build the bottom frame in the new process's own stacks
             let saved_frames = std::mem::take(&mut self.frames);
@@ -300,9 +313,13 @@ impl Vm {
         pid
     }
 
-    /// Starts a process running a 0-argument block (fork).
-    pub(crate) fn start_block(&mut self, closure: Value, priority: u8) -> usize {
+    /// Starts a process running a 0-argument block (fork); `None` when
+    /// the table of processes is full.
+    pub(crate) fn start_block(&mut self, closure: Value, priority: u8) -> Option<usize> {
         let pid = self.new_process(priority, "forked");
+        if pid == NO_SLOT {
+            return None;
+        }
         let saved_frames = std::mem::take(&mut self.frames);
         let saved_stack = std::mem::take(&mut self.stack);
         let saved_active = self.active;
@@ -314,12 +331,12 @@ impl Vm {
         self.frames = saved_frames;
         self.stack = saved_stack;
         self.active = saved_active;
-        pid
+        Some(pid)
     }
 
     /// Terminates a process, running its `ensure:` blocks first.
     pub fn terminate(&mut self, pid: usize) {
-        if pid >= self.procs.len() {
+        if !self.procs.contains(pid) {
             return;
         }
         match self.procs[pid].state {

@@ -78,9 +78,15 @@ fn cost(body: &Body) -> usize {
         Body::Closure(c) => 64 + c.copied.len() * 8,
         Body::Class { slots, .. } => slots.len() * 8,
         Body::Method(c) => 64 + c.ops.len() * 8 + c.literals.len() * 8,
+        // and the scheduler's entry for it (frames and stack not counted)
+        Body::Process(_) => PROCESS_COST,
         _ => 0,
     }
 }
+
+/// What a process costs besides its object: its entry in the scheduler's
+/// table (`interp::proctable`), kept as long as the object is.
+pub const PROCESS_COST: usize = 224;
 
 pub struct Heap {
     pub objs: Vec<Obj>,
@@ -322,6 +328,12 @@ impl Heap {
         }
         self.collections += 1;
         self.gc_deferred = false;
+    }
+
+    /// Whether `v` refers to a free cell (an object the last collection
+    /// swept, before anything was allocated again).
+    pub fn is_free(&self, v: Value) -> bool {
+        matches!(self.try_get(v).map(|o| &o.body), Some(Body::Free { .. }))
     }
 
     pub fn count_live(&self) -> usize {

@@ -173,7 +173,7 @@ pub(super) fn closure_outer_context(vm: &mut Vm, c: Args) -> PrimResult {
         Some(Body::Process(p)) => *p as usize,
         _ => return Value(Value::NIL),
     };
-    let alive = pid < vm.procs.len() && (vm.frames_of(pid)).iter().any(|f| f.serial == outer);
+    let alive = vm.procs.contains(pid) && (vm.frames_of(pid)).iter().any(|f| f.serial == outer);
     if alive {
         Value(vm.new_context(pid, outer))
     } else {

@@ -1,0 +1,88 @@
+//! What a long-running VM leaves behind is reclaimed: the scheduler's
+//! entries of processes that ended, and what each do-it compiled.
+
+use livetalk::interp::ProcState;
+use livetalk::Vm;
+
+/// Forks `n` short processes, each run to its end at once (`yield`).
+fn fork_many(vm: &mut Vm, n: usize) -> u64 {
+    let before = vm.insn_count;
+    let src = format!("1 to: {n} do: [:i | [i + 1] fork. Processor yield]. #done");
+    assert_eq!(vm.eval_print(&src).unwrap(), "#done");
+    vm.insn_count - before
+}
+
+#[test]
+fn finished_processes_are_reclaimed() {
+    let mut vm = Vm::new().unwrap();
+    fork_many(&mut vm, 200_000);
+    // the table never held more than a collection's worth of ended
+    // processes (each counts against the heap, so allocation collects)
+    let slots = vm.procs.slots();
+    assert!(slots < 60_000, "{slots} slots for 200,000 processes");
+    vm.collect_garbage();
+    assert!(vm.procs.len() < 10, "{} processes left", vm.procs.len());
+    assert!(vm.procs.reclaimed >= 190_000);
+    // forking more reuses the slots
+    fork_many(&mut vm, 200_000);
+    assert!(vm.procs.slots() <= slots + slots / 10);
+}
+
+#[test]
+fn forking_costs_the_same_per_process() {
+    // instructions, and the table's size, do not grow with the count
+    let mut a = Vm::new().unwrap();
+    let na = fork_many(&mut a, 50_000);
+    let mut b = Vm::new().unwrap();
+    let nb = fork_many(&mut b, 200_000);
+    assert!(nb <= na * 4 + 100, "{na} for 50,000, {nb} for 200,000");
+    a.collect_garbage();
+    b.collect_garbage();
+    assert!(b.procs.len() <= a.procs.len() + 2);
+}
+
+#[test]
+fn a_process_smalltalk_refers_to_stays() {
+    let mut vm = Vm::new().unwrap();
+    vm.eval("Smalltalk at: #Kept put: [3 + 4] fork. Processor yield")
+        .unwrap();
+    fork_many(&mut vm, 50_000);
+    vm.collect_garbage();
+    vm.collect_garbage();
+    assert_eq!(vm.eval_print("Kept isTerminated").unwrap(), "true");
+    assert_eq!(vm.eval_print("Kept name").unwrap(), "'forked'");
+    assert_eq!(vm.eval_print("Kept priority").unwrap(), "40");
+    // a suspended process's entry stays however many others come and go
+    vm.eval("Smalltalk at: #Waiting put: ([#waited] newProcessAt: 40)")
+        .unwrap();
+    fork_many(&mut vm, 50_000);
+    vm.eval("Smalltalk at: #Waiting put: nil").unwrap();
+    vm.collect_garbage();
+    let waiting: Vec<_> = vm
+        .procs
+        .iter()
+        .filter(|p| p.state == ProcState::Suspended)
+        .collect();
+    assert_eq!(waiting.len(), 1, "a suspended process is not reclaimed");
+}
+
+#[test]
+fn an_id_the_host_kept_reads_as_ended() {
+    let mut vm = Vm::new().unwrap();
+    let pid = vm.start("3 + 4", 40).unwrap();
+    assert_eq!(vm.run_until_done(pid).unwrap().as_int(), Some(7));
+    fork_many(&mut vm, 20_000);
+    vm.collect_garbage();
+    assert!(vm.procs.get(pid).is_none(), "reclaimed");
+    assert_eq!(vm.procs[pid].state, ProcState::Terminated);
+    // a newer process in the same slot has another id
+    let fresh = vm.start("5", 40).unwrap();
+    assert_ne!(fresh, pid);
+    // the host's operations on it are harmless
+    vm.pause(pid).unwrap();
+    vm.resume(pid).unwrap();
+    vm.terminate_process(pid).unwrap();
+    assert!(vm.inspect_stack(pid).map_or(true, |s| s.is_empty()));
+    assert_eq!(vm.run_until_done(fresh).unwrap().as_int(), Some(5));
+    assert!(vm.pause(usize::MAX >> 1).is_err(), "never issued");
+}
