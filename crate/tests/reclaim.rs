@@ -86,3 +86,64 @@ fn an_id_the_host_kept_reads_as_ended() {
     assert_eq!(vm.run_until_done(fresh).unwrap().as_int(), Some(5));
     assert!(vm.pause(usize::MAX >> 1).is_err(), "never issued");
 }
+
+/// Live objects and bytes after a full collection.
+fn retained(vm: &mut Vm) -> (usize, usize) {
+    vm.collect_garbage();
+    (vm.heap.count_live(), vm.heap.live)
+}
+
+#[test]
+fn do_its_leave_nothing_behind() {
+    let mut vm = Vm::new().unwrap();
+    let (objs, bytes) = retained(&mut vm);
+    for i in 0..10_000 {
+        let src = format!("| a | a := {i}. [:x | x + a] value: 1");
+        assert_eq!(vm.eval(&src).unwrap().as_int(), Some(i + 1));
+    }
+    let (objs2, bytes2) = retained(&mut vm);
+    assert!(objs2 <= objs + 10, "{objs} objects, then {objs2}");
+    assert!(bytes2 <= bytes + 2_000, "{bytes} bytes, then {bytes2}");
+    assert!(vm.procs.len() < 5);
+}
+
+#[test]
+fn the_playgrounds_do_its_leave_nothing_behind() {
+    let mut s = livetalk::host::session::Session::new().unwrap();
+    s.run(1e9);
+    let (objs, bytes) = retained(&mut s.vm);
+    for i in 0..10_000 {
+        // do-its, print-its (a second process prints), and fileIns
+        s.evaluate(&format!("| a | a := {i}. a + 1"), i % 2 == 0);
+        s.run(1e9);
+        if i % 100 == 0 {
+            s.file_in("x.st", &format!("Transcript show: {i} printString!\n"));
+        }
+    }
+    let (objs2, bytes2) = retained(&mut s.vm);
+    assert!(objs2 <= objs + 10, "{objs} objects, then {objs2}");
+    assert!(bytes2 <= bytes + 2_000, "{bytes} bytes, then {bytes2}");
+}
+
+#[test]
+fn a_do_it_stopped_on_an_error_keeps_its_method() {
+    let mut vm = Vm::new().unwrap();
+    let stopped = match vm.eval("| a | a := 3. (a / 0) + a") {
+        Err(livetalk::host::EvalError::Runtime { pid, .. }) => pid,
+        other => panic!("expected ZeroDivide, got {:?}", other.map(|_| ())),
+    };
+    for i in 0..2_000 {
+        vm.eval(&format!("{i} + 1")).unwrap();
+    }
+    fork_many(&mut vm, 50_000);
+    vm.collect_garbage();
+    let stack = vm.stack_names(stopped);
+    assert_eq!(
+        stack.last().map(String::as_str),
+        Some("UndefinedObject>>DoIt")
+    );
+    // proceeding: the division answers nil, and nil + 3 fails again
+    vm.resume(stopped).unwrap();
+    assert!(vm.run_until_done(stopped).is_err());
+    vm.terminate_process(stopped).unwrap();
+}
