@@ -105,6 +105,9 @@ pub struct Heap {
     /// handler must be able to allocate.
     pub reserve: usize,
     pub collections: u64,
+    /// Allocations that failed in a row (`OutOfMemory`) since a
+    /// collection last made room for one: see [`Heap::worth_collecting`].
+    pub failed_allocations: u64,
     /// Duration (ms, host clock) of the last collection, as timed by
     /// `Vm::collect_garbage`; 0 before the first.
     pub gc_last_ms: f64,
@@ -152,6 +155,7 @@ impl Heap {
             limit,
             reserve: 0,
             collections: 0,
+            failed_allocations: 0,
             gc_last_ms: 0.0,
             gc_max_ms: 0.0,
             gc_total_ms: 0.0,
@@ -201,6 +205,21 @@ impl Heap {
     /// Whether `bytes` more would pass the limit.
     pub fn would_exceed(&self, bytes: usize) -> bool {
         self.live + self.allocated + bytes > self.limit
+    }
+
+    /// Whether an allocation that does not fit should collect before it
+    /// fails. Near the limit each collection costs about the whole heap,
+    /// and a program that keeps retrying a failing allocation (handling
+    /// its OutOfMemory) paid one per attempt. So after the first failure
+    /// it collects at the 2nd, 4th, 8th... failure in a row (counted until
+    /// a collection makes room: [`Heap::failed_allocations`]), or once a
+    /// 32nd of the limit was allocated since the last collection: N
+    /// failing attempts cost about log2(N) collections plus one per 32nd
+    /// of the limit they allocate. A reference dropped before a retry is
+    /// still noticed, a few failures later at most twice as many.
+    pub fn worth_collecting(&self) -> bool {
+        let n = self.failed_allocations;
+        n == 0 || n.is_power_of_two() || self.allocated >= (self.limit - self.reserve) / 32
     }
 
     /// Lends a reserve (a sixteenth of the limit) to signal and handle an
