@@ -165,6 +165,10 @@ pub struct Vm {
     /// Instructions between two clock readings in [`Vm::run_until`]
     /// (adapted to the speed of the code; see [`run::CLOCK_CHECK`]).
     pub(crate) clock_every: u64,
+    /// Frames the context primitives looked at (finding a Context's
+    /// frame, a handler, a block's home): linear in what a handler search
+    /// or a walk up the senders passes, whatever the depth (tests).
+    pub frames_searched: std::cell::Cell<u64>,
     /// Frames given back to inlined callees (materialized) so far: by
     /// deoptimization, by what needs contexts, and by the debugger.
     pub frames_materialized: u64,
@@ -289,6 +293,7 @@ impl Vm {
             soft_stop: false,
             clock_every: run::CLOCK_CHECK,
             frames_materialized: 0,
+            frames_searched: Default::default(),
             stopped_short: None,
             doit_counter: 0,
             slice: 1_000_000,

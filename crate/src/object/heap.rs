@@ -36,6 +36,11 @@ pub enum Body {
     Context {
         process: Value,
         serial: u64,
+        /// The frame's index when the Context was made, where looking it
+        /// up starts (the frames below it move only when inlined callees
+        /// get frames of their own): finding a Context's frame costs how
+        /// far it moved, not the depth of the stack.
+        hint: u32,
     },
     /// A class or metaclass; `slots` hold the class-instance variables.
     Class {

@@ -207,10 +207,9 @@ pub(super) fn suspended_context(vm: &mut Vm, c: Args) -> PrimResult {
     // frames of their own
     vm.materialize_inlined();
     let p = &vm.procs[pid];
-    match p.frames.last() {
-        Some(f) if p.state != ProcState::Finished && p.state != ProcState::Terminated => {
-            let serial = f.serial;
-            Value(vm.new_context(pid, serial))
+    match p.frames.len() {
+        n if n > 0 && p.state != ProcState::Finished && p.state != ProcState::Terminated => {
+            Value(vm.context_at(pid, n - 1))
         }
         _ => Value(Value::NIL),
     }
