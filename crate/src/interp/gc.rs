@@ -7,6 +7,9 @@ use super::Vm;
 use crate::object::{Code, Value};
 use std::rc::Rc;
 
+/// What a class or metaclass costs besides its names and tables.
+pub(crate) const CLASS_BYTES: usize = 256;
+
 impl Vm {
     /// A slice boundary's collection. If a collection is due
     /// ([`Heap::gc_due`](crate::object::Heap::gc_due)), runs it when it
@@ -27,7 +30,7 @@ impl Vm {
     /// interpreter's trigger is set so that its next step collects again
     /// and signals OutOfMemory there.
     pub fn collect_if_due(&mut self, deadline: Option<f64>) -> bool {
-        if !self.heap.gc_due() || self.heap.live + self.heap.allocated > self.heap.limit / 2 {
+        if !self.heap.gc_due() || self.heap.used() > self.heap.limit / 2 {
             // nothing (any longer) put off
             self.heap.gc_deferred = false;
             return true;
@@ -91,6 +94,7 @@ impl Vm {
         }
         roots.extend([Value::NIL, Value::TRUE, Value::FALSE]);
         self.flush_caches();
+        self.heap.metadata = self.metadata_bytes();
         self.heap.collect(&roots);
         for (pid, obj) in ended {
             if self.heap.is_free(obj) {
@@ -103,6 +107,54 @@ impl Vm {
 }
 
 impl Vm {
+    /// Bytes of what the VM holds outside objects, counted against the
+    /// heap limit (`Heap::metadata`): approximate, from the sizes of names
+    /// and tables.
+    pub fn metadata_bytes(&self) -> usize {
+        let entry = |name: &String| 48 + name.len();
+        let classes: usize = self
+            .classes
+            .iter()
+            .map(|c| {
+                CLASS_BYTES
+                    + c.name.len()
+                    + c.category.len()
+                    + c.comment.len()
+                    + c.inst_vars.own_bytes()
+                    + c.methods.len() * 24
+                    + c.versions.keys().map(entry).sum::<usize>()
+                    + c.class_vars.iter().map(|(n, _)| entry(n)).sum::<usize>()
+            })
+            .sum();
+        classes
+            + self.symbols.keys().map(entry).sum::<usize>()
+            + self.globals.keys().map(entry).sum::<usize>()
+            + self.undeclared.keys().map(entry).sum::<usize>()
+    }
+
+    /// Room for `bytes` more of classes or code (a definition about to be
+    /// made): collects first if the heap is too full; an error naming the
+    /// limit otherwise. Only where a collection is safe: before anything of
+    /// the definition is allocated.
+    pub(crate) fn room_for_definition(&mut self, bytes: usize) -> Result<(), String> {
+        if self.heap.would_exceed(bytes) {
+            self.collect_garbage();
+        }
+        if self.heap.would_exceed(bytes) {
+            return Err(self.no_room_message());
+        }
+        Ok(())
+    }
+
+    /// The error of a definition that does not fit in the heap.
+    pub(crate) fn no_room_message(&self) -> String {
+        format!(
+            "out of memory: the heap limit ({} bytes) is reached ({} in use)",
+            self.heap.limit,
+            self.heap.used()
+        )
+    }
+
     /// Whether process `pid` has ended and nothing but its Process object
     /// needs its entry: not running, in no queue, its end delivered.
     fn reclaimable(&self, pid: usize) -> bool {

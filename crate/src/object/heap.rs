@@ -82,7 +82,7 @@ fn cost(body: &Body) -> usize {
         Body::Large(b) => (b.bits() / 8) as usize,
         Body::Closure(c) => 64 + c.copied.len() * 8,
         Body::Class { slots, .. } => slots.len() * 8,
-        Body::Method(c) => 64 + c.ops.len() * 8 + c.literals.len() * 8,
+        Body::Method(c) => c.footprint(),
         // and the scheduler's entry for it (frames and stack not counted)
         Body::Process(_) => PROCESS_COST,
         _ => 0,
@@ -105,6 +105,12 @@ pub struct Heap {
     pub threshold: usize,
     /// Hard limit on live bytes; beyond it allocation fails.
     pub limit: usize,
+    /// Bytes the VM holds outside objects and counts against the limit:
+    /// class metadata (names, instance variable names, method
+    /// dictionaries, versions, class variables), the symbol table's and
+    /// the globals' keys. Set by every collection (`Vm::metadata_bytes`),
+    /// raised between them as classes and symbols are made.
+    pub metadata: usize,
     /// Bytes added to `limit` while an OutOfMemory is being signalled and
     /// handled (`Heap::grant_reserve`), 0 otherwise: the signal and its
     /// handler must be able to allocate.
@@ -158,6 +164,7 @@ impl Heap {
             live: 0,
             threshold: 8 << 20,
             limit,
+            metadata: 0,
             reserve: 0,
             collections: 0,
             failed_allocations: 0,
@@ -209,7 +216,13 @@ impl Heap {
 
     /// Whether `bytes` more would pass the limit.
     pub fn would_exceed(&self, bytes: usize) -> bool {
-        self.live + self.allocated + bytes > self.limit
+        self.used() + bytes > self.limit
+    }
+
+    /// Bytes counted against the limit: live objects (as of the last
+    /// collection), allocated since, and the VM's metadata.
+    pub fn used(&self) -> usize {
+        self.live + self.allocated + self.metadata
     }
 
     /// Whether an allocation that does not fit should collect before it
@@ -346,7 +359,7 @@ impl Heap {
         self.allocated = 0;
         self.threshold = (live / 2).max(8 << 20);
         // the reserve goes back once the heap is under its own limit again
-        if self.reserve > 0 && live < self.limit - self.reserve {
+        if self.reserve > 0 && live + self.metadata < self.limit - self.reserve {
             self.limit -= self.reserve;
             self.reserve = 0;
         }

@@ -392,6 +392,8 @@ const NAMED: &[Prim] = entries! { Name:
     "classSuperclass" => class::superclass;
     /// Defines or redefines a class: name, instance and class variables, category, format.
     "classDefine" => class::define;
+    /// Why the last class definition failed (a String), or nil.
+    "classDefineError" => class::define_error;
     /// Sets a metaclass's own instance variables.
     "classInstVarNamesSet" => class::inst_var_names_set;
     /// Adds a class variable.
