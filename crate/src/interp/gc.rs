@@ -65,6 +65,8 @@ impl Vm {
         for (pid, p) in self.procs.iter().enumerate() {
             if self.reclaimable(pid) {
                 ended.push((pid, p.obj));
+                // kept while the entry is: a host may still read it
+                roots.extend(p.result);
                 continue;
             }
             roots.push(p.obj);
