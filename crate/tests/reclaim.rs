@@ -149,3 +149,38 @@ fn a_do_it_stopped_on_an_error_keeps_its_method() {
     assert!(vm.run_until_done(stopped).is_err());
     vm.terminate_process(stopped).unwrap();
 }
+
+#[test]
+fn terminated_waiters_leave_their_semaphores() {
+    let mut vm = Vm::new().unwrap();
+    let log = vm
+        .eval_print(
+            "| s log p q | s := Semaphore new. log := OrderedCollection new.
+            p := [s wait. log add: #p] fork. q := [s wait. log add: #q] fork.
+            Processor yield. p terminate. s signal. Processor yield. log asArray",
+        )
+        .unwrap();
+    assert_eq!(log, "#(#q)", "the signal goes to the waiter still waiting");
+    let excess = vm
+        .eval_print(
+            "| s p | s := Semaphore new. p := [s wait] fork. Processor yield.
+            p terminate. s signal. s wait. #ok",
+        )
+        .unwrap();
+    assert_eq!(
+        excess, "#ok",
+        "a terminated waiter does not swallow a signal"
+    );
+    // terminating waiters does not look through every queue; their places
+    // go with the next collection
+    vm.eval(
+        "| ps | ps := (1 to: 20000) collect: [:i | [Semaphore new wait] fork].
+        Processor yield. ps do: [:p | p terminate]",
+    )
+    .unwrap();
+    assert!(vm.semaphore_places() >= 20_000);
+    vm.collect_garbage();
+    assert_eq!(vm.semaphore_places(), 0);
+    vm.collect_garbage();
+    assert!(vm.procs.len() < 5, "{} processes left", vm.procs.len());
+}

@@ -128,4 +128,8 @@ pub struct Process {
     /// A `Finished` outcome of this process is queued for the host (which
     /// may read its result): its entry is kept until `run` delivers it.
     pub event_pending: bool,
+    /// The Semaphore (object index) it waits on, while it does: a
+    /// semaphore's queue may keep places of processes that stopped waiting
+    /// on it (terminated), which signals skip.
+    pub waiting_on: Option<usize>,
 }

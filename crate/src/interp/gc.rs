@@ -3,6 +3,7 @@
 //! slice boundary collects.
 
 use super::frame::{Frame, OnReturn, ProcState, UnwindAction};
+use super::run::NO_PROC;
 use super::Vm;
 use crate::object::{Code, Value};
 use std::rc::Rc;
@@ -53,6 +54,17 @@ impl Vm {
     /// host clock (`heap.gc_last_ms`, `gc_max_ms`, `gc_total_ms`).
     pub fn collect_garbage(&mut self) {
         let t0 = (self.clock)();
+        // a process that ended stays active until the next one runs: off
+        // the CPU, its entry can go
+        if self.active != NO_PROC
+            && matches!(
+                self.procs[self.active].state,
+                ProcState::Finished | ProcState::Terminated
+            )
+            && self.frames.is_empty()
+        {
+            self.save_active();
+        }
         let mut roots: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         roots.extend_from_slice(&self.stack);
@@ -91,6 +103,12 @@ impl Vm {
         roots.extend(self.globals.values().copied());
         roots.extend(self.undeclared.values().copied());
         roots.extend_from_slice(&self.pinned);
+        // places of processes that no longer wait (terminated) go
+        let procs = &self.procs;
+        self.sem_waiters.retain(|&sem, q| {
+            q.retain(|&p| procs.waits_on(p, sem));
+            !q.is_empty()
+        });
         for k in self.sem_waiters.keys() {
             roots.push(Value::obj(*k as u32));
         }

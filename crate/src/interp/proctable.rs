@@ -54,6 +54,7 @@ fn gone() -> Process {
         name: String::new(),
         queued: None,
         event_pending: false,
+        waiting_on: None,
     }
 }
 
@@ -140,6 +141,13 @@ impl ProcTable {
             Some(s) => pid >> SLOT_BITS <= s.pid >> SLOT_BITS,
             None => false,
         }
+    }
+
+    /// Whether process `pid` is waiting on the semaphore with object
+    /// index `sem`.
+    pub fn waits_on(&self, pid: usize, sem: usize) -> bool {
+        self.get(pid)
+            .is_some_and(|p| p.state == ProcState::Waiting && p.waiting_on == Some(sem))
     }
 
     /// Processes in the table.

@@ -52,6 +52,7 @@ impl Vm {
             name: name.to_string(),
             queued: None,
             event_pending: false,
+            waiting_on: None,
         })
     }
 
@@ -212,10 +213,22 @@ impl Vm {
     /// Semaphore>>signal on the semaphore object `sem` (slot 0 holds the
     /// excess signal count).
     pub(crate) fn semaphore_signal(&mut self, sem: Value) {
-        let waiter = self
-            .sem_waiters
-            .get_mut(&sem.obj_index())
-            .and_then(|q| q.pop_front());
+        // a terminated process leaves its place in the queue (`terminate`
+        // does not look for it): skipped here, pruned by collections
+        let mut waiter = None;
+        let at = sem.obj_index();
+        if let Some(q) = self.sem_waiters.get_mut(&at) {
+            while let Some(p) = q.pop_front() {
+                if self.procs.waits_on(p, at) {
+                    self.procs[p].waiting_on = None;
+                    waiter = Some(p);
+                    break;
+                }
+            }
+            if waiter.is_none() {
+                self.sem_waiters.remove(&sem.obj_index());
+            }
+        }
         match waiter {
             Some(p) => {
                 if self
@@ -234,6 +247,12 @@ impl Vm {
         }
     }
 
+    /// Places in semaphores' queues (a terminated waiter's stays until a
+    /// signal skips it or a collection prunes it).
+    pub fn semaphore_places(&self) -> usize {
+        self.sem_waiters.values().map(|q| q.len()).sum()
+    }
+
     /// Semaphore>>wait: consume a signal or block.
     pub(crate) fn semaphore_wait(&mut self, sem: Value) {
         let n = self.slot(sem, 0).as_int().unwrap_or(0);
@@ -242,6 +261,7 @@ impl Vm {
             return;
         }
         let a = self.active;
+        self.procs[a].waiting_on = Some(sem.obj_index());
         self.sem_waiters
             .entry(sem.obj_index())
             .or_default()
@@ -344,9 +364,8 @@ impl Vm {
             _ => {}
         }
         self.dequeue(pid);
-        for q in self.sem_waiters.values_mut() {
-            q.retain(|p| *p != pid);
-        }
+        // (its place in a semaphore's queue, if any, is skipped by
+        // `semaphore_signal`: looking for it cost every queue's length)
         let was_active = self.active == pid;
         if !was_active {
             self.switch_to_for_unwind(pid);
