@@ -78,3 +78,49 @@ fn a_large_integer_too_large_for_the_heap_is_out_of_memory_before_it_is_computed
         );
     }
 }
+
+/// A heap of 16 MiB with about 13 MB of it live.
+fn nearly_full_vm() -> Vm {
+    let mut vm = small_vm(TierMode::On);
+    vm.eval("Smalltalk at: #Fill put: ((1 to: 40) collect: [:i | Array new: 40000])")
+        .unwrap();
+    vm
+}
+
+#[test]
+fn failing_allocations_do_not_collect_every_time() {
+    let mut vm = nearly_full_vm();
+    // a frozen clock: nothing here depends on time
+    vm.clock = Box::new(|| 0.0);
+    let before = vm.heap.collections;
+    let caught = vm
+        .eval_print("| n | n := 0. 1 to: 1000 do: [:i | [Array new: 1000000] on: OutOfMemory do: [:e | n := n + 1]]. n")
+        .unwrap();
+    assert_eq!(caught, "1000");
+    let collections = vm.heap.collections - before;
+    // about log2(1000) + what the handlers allocated, not 1000
+    assert!(
+        collections <= 30,
+        "{collections} collections for 1000 failures"
+    );
+}
+
+#[test]
+fn memory_let_go_after_failures_is_found() {
+    let mut vm = nearly_full_vm();
+    vm.clock = Box::new(|| 0.0);
+    for _ in 0..3 {
+        assert_eq!(
+            vm.eval_print("[Array new: 1000000] on: OutOfMemory do: [:e | #failed]")
+                .unwrap(),
+            "#failed"
+        );
+    }
+    // let go of the fill: the next attempts find the room (within a few
+    // failures at most as many as came before)
+    vm.eval("Smalltalk at: #Fill put: nil").unwrap();
+    let got = vm
+        .eval_print("| a | 1 to: 10 do: [:i | a isNil ifTrue: [a := [Array new: 1000000] on: OutOfMemory do: [:e | nil]]]. a size")
+        .unwrap();
+    assert_eq!(got, "1000000");
+}

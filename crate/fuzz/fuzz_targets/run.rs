@@ -20,13 +20,15 @@ fuzz_target!(|data: &[u8]| {
     };
     VM.with(|vm| {
         let mut vm = vm.borrow_mut();
-        let first = vm.procs.len();
+        let before: std::collections::HashSet<usize> = vm.procs.pids().into_iter().collect();
         if let Ok(pid) = vm.start(src, 40) {
             let _ = vm.run(100_000);
             let _ = vm.inspect_stack(pid);
             // it and what it forked go
-            for p in first..vm.procs.len() {
-                let _ = vm.terminate_process(p);
+            for p in vm.procs.pids() {
+                if !before.contains(&p) {
+                    let _ = vm.terminate_process(p);
+                }
             }
             let _ = vm.run(10_000);
         }

@@ -89,6 +89,10 @@ pub struct Accepted {
     pub replaced: Option<Rc<Code>>,
 }
 
+/// What a byte of source is expected to cost at least once defined
+/// ([`Vm::source_fits`]).
+pub const SOURCE_EXPANSION: usize = 4;
+
 impl Vm {
     /// A VM with the kernel loaded.
     pub fn new() -> Result<Vm, String> {
@@ -139,6 +143,21 @@ impl Vm {
     /// chunk-format or SOM file in order, and hands each do-it, compiled,
     /// to `run_doit`, whose error stops the fileIn. Undeclared variables
     /// are noted as warnings at their place in the file.
+    /// Refuses source that cannot fit in the heap before any of it is
+    /// defined: compiled, source takes about [`SOURCE_EXPANSION`] times its
+    /// size (its text, the code, names and tables; the kernel's takes 7).
+    pub fn source_fits(&self, bytes: usize) -> Result<(), String> {
+        let need = bytes.saturating_mul(SOURCE_EXPANSION);
+        let free = self.heap.limit.saturating_sub(self.heap.used());
+        if need > free {
+            return Err(format!(
+                "too large for the heap: {} bytes of source need about {} bytes, {} are free (limit {})",
+                bytes, need, free, self.heap.limit
+            ));
+        }
+        Ok(())
+    }
+
     pub fn file_in_with(
         &mut self,
         name: &str,
@@ -146,6 +165,8 @@ impl Vm {
         run_doit: &mut dyn FnMut(&mut Vm, Value) -> Result<(), String>,
     ) -> Result<(), FileInError> {
         use FileInErrorKind::{Compile, Runtime};
+        self.source_fits(src.len())
+            .map_err(|msg| FileInError::new(Compile, name, src, 0, 0, msg))?;
         let (items, som) = read_file_in_as(name, src)
             .map_err(|e| FileInError::new(Compile, name, src, e.offset, e.offset, e.message))?;
         if som {
@@ -207,7 +228,7 @@ impl Vm {
                         let meta = self.classes[c as usize].partner;
                         let msup = self.classes[meta as usize].superclass;
                         let mut all = msup
-                            .map(|s| self.classes[s as usize].inst_vars.clone())
+                            .map(|s| self.classes[s as usize].inst_vars.to_vec())
                             .unwrap_or_default();
                         all.extend(class_inst_vars);
                         self.reshape_class(meta, msup, all, Format::Special)
@@ -324,8 +345,7 @@ impl Vm {
                     .unwrap_or_else(|| "nil".into()),
                 inst_vars: info.own_inst_vars(self).to_vec(),
                 class_vars: info.class_vars.iter().map(|(n, _)| n.clone()).collect(),
-                class_inst_vars: meta.inst_vars[meta_inherited.min(meta.inst_vars.len())..]
-                    .to_vec(),
+                class_inst_vars: meta.inst_vars.skip(meta_inherited),
                 category: info.category.clone(),
                 comment: if info.comment.is_empty() {
                     None

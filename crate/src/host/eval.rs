@@ -121,8 +121,9 @@ impl Vm {
     /// The unhandled errors of every process stopped on one but `except`
     /// (a forked process's error, which no caller waits for).
     pub fn unhandled_errors(&mut self, except: Option<usize>) -> Vec<EvalError> {
-        let errored: Vec<usize> = (0..self.procs.len())
-            .filter(|&p| Some(p) != except && self.procs[p].state == ProcState::Errored)
+        let errored: Vec<usize> = (self.procs.iter().enumerate())
+            .filter(|&(p, proc)| Some(p) != except && proc.state == ProcState::Errored)
+            .map(|(p, _)| p)
             .collect();
         errored.into_iter().map(|p| self.runtime_error(p)).collect()
     }

@@ -16,7 +16,7 @@ impl Vm {
     }
 
     pub(crate) fn check_pid(&self, pid: usize) -> Result<(), HostError> {
-        if pid < self.procs.len() {
+        if self.procs.issued(pid) {
             Ok(())
         } else {
             Err(HostError::NoSuchProcess(pid))

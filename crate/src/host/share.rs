@@ -432,7 +432,7 @@ pub fn capture(vm: &Vm, classes: &[&str], run: &str, tier: &str) -> Result<Works
                 .unwrap_or_else(|| "nil".into()),
             inst_vars: info.own_inst_vars(vm).to_vec(),
             class_vars: info.class_vars.iter().map(|(n, _)| n.clone()).collect(),
-            class_inst_vars: meta.inst_vars[meta_inherited.min(meta.inst_vars.len())..].to_vec(),
+            class_inst_vars: meta.inst_vars.skip(meta_inherited),
             category: info.category.clone(),
         });
         for (is_meta, c) in [(false, info), (true, meta)] {
@@ -506,6 +506,9 @@ pub fn check_superclasses(vm: &Vm, ws: &Workspace) -> Result<(), String> {
 pub fn restore(vm: &mut Vm, ws: &Workspace) -> Result<(), String> {
     check_superclasses(vm, ws)?;
     let defs = definitions(ws)?;
+    let methods: usize = ws.methods.iter().map(|m| m.source.len()).sum();
+    vm.source_fits(defs.len() + methods)
+        .map_err(|e| format!("the link is {}", e))?;
     vm.file_in("share link", &defs).map_err(|e| e.to_string())?;
     accept_methods(vm, ws)?;
     vm.tier = match ws.settings.tier.as_str() {

@@ -432,9 +432,15 @@ impl Vm {
         }
         let serial = self.frames[fi].serial;
         let process = self.procs[self.active].obj;
-        let ctx = self
-            .heap
-            .alloc(self.known.context, Body::Context { process, serial });
+        let hint = fi as u32;
+        let ctx = self.heap.alloc(
+            self.known.context,
+            Body::Context {
+                process,
+                serial,
+                hint,
+            },
+        );
         self.frames[fi].ctx = ctx;
         ctx
     }

@@ -7,7 +7,100 @@
 
 use super::Vm;
 use crate::object::{Body, ClassId, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// The most instance variables (inherited ones included) a class may be
+/// defined with (as many as a method's temporaries: a definition checks its
+/// names against the inherited ones, and instructions index them with 16
+/// bits).
+pub const MAX_INST_VARS: usize = 4096;
+
+/// Instance variable names, inherited first. A class holds its own names
+/// and shares its superclass's (copying them made a hierarchy's names
+/// quadratic in its depth: a 27 KB share link grew to 875 MB).
+#[derive(Clone, Default, Debug)]
+pub struct InstVars(Option<Rc<IvNode>>);
+
+#[derive(Debug)]
+struct IvNode {
+    parent: InstVars,
+    own: Vec<String>,
+    len: usize,
+}
+
+impl InstVars {
+    /// `own` after `parent`'s names.
+    pub fn new(parent: &InstVars, own: Vec<String>) -> InstVars {
+        let len = parent.len() + own.len();
+        if len == 0 {
+            return InstVars(None);
+        }
+        InstVars(Some(Rc::new(IvNode {
+            parent: parent.clone(),
+            own,
+            len,
+        })))
+    }
+
+    /// The layout `all`, sharing `parent`'s names if it starts with them.
+    pub fn over(parent: &InstVars, all: Vec<String>) -> InstVars {
+        let n = parent.len();
+        if all.len() >= n && parent.iter().zip(&all).all(|(a, b)| a == b) {
+            InstVars::new(parent, all[n..].to_vec())
+        } else {
+            InstVars::new(&InstVars(None), all)
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |n| n.len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every name, inherited first (no recursion: hierarchies are as deep
+    /// as users make them).
+    pub fn iter(&self) -> impl Iterator<Item = &String> {
+        let mut chain = Vec::new();
+        let mut at = &self.0;
+        while let Some(n) = at {
+            chain.push(n);
+            at = &n.parent.0;
+        }
+        chain.into_iter().rev().flat_map(|n| n.own.iter())
+    }
+
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().cloned().collect()
+    }
+
+    /// The names after the first `n`.
+    pub fn skip(&self, n: usize) -> Vec<String> {
+        self.iter().skip(n).cloned().collect()
+    }
+
+    /// Bytes this class's own part takes (what sharing leaves to count).
+    pub fn own_bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |n| {
+            48 + n.own.iter().map(|s| 24 + s.len()).sum::<usize>()
+        })
+    }
+}
+
+impl From<Vec<String>> for InstVars {
+    fn from(all: Vec<String>) -> InstVars {
+        InstVars::new(&InstVars(None), all)
+    }
+}
+
+impl PartialEq for InstVars {
+    fn eq(&self, other: &InstVars) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
 
 /// How instances of a class are laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +124,7 @@ pub struct ClassInfo {
     /// For a class, its metaclass; for a metaclass, its sole instance.
     pub partner: ClassId,
     /// All instance variable names, inherited first.
-    pub inst_vars: Vec<String>,
+    pub inst_vars: InstVars,
     pub format: Format,
     /// selector symbol → CompiledMethod object
     pub methods: HashMap<Value, Value>,
@@ -53,7 +146,7 @@ impl ClassInfo {
         superclass: Option<ClassId>,
         is_meta: bool,
         partner: ClassId,
-        inst_vars: Vec<String>,
+        inst_vars: impl Into<InstVars>,
         format: Format,
         category: &str,
     ) -> ClassInfo {
@@ -63,7 +156,7 @@ impl ClassInfo {
             superclass,
             is_meta,
             partner,
-            inst_vars,
+            inst_vars: inst_vars.into(),
             format,
             methods: HashMap::new(),
             versions: HashMap::new(),
@@ -74,12 +167,12 @@ impl ClassInfo {
     }
 
     /// Instance variables declared by this class itself.
-    pub fn own_inst_vars<'a>(&'a self, vm: &'a Vm) -> &'a [String] {
+    pub fn own_inst_vars(&self, vm: &Vm) -> Vec<String> {
         let inherited = self
             .superclass
             .map(|s| vm.classes[s as usize].inst_vars.len())
             .unwrap_or(0);
-        &self.inst_vars[inherited.min(self.inst_vars.len())..]
+        self.inst_vars.skip(inherited)
     }
 }
 
@@ -147,20 +240,28 @@ impl Vm {
         if !name.chars().next().is_some_and(|c| c.is_uppercase()) {
             return Err(format!("class name must be capitalized: {}", name));
         }
-        let mut all: Vec<String> = superclass
+        let inherited = superclass
             .map(|s| self.classes[s as usize].inst_vars.clone())
             .unwrap_or_default();
+        check_inst_var_count(inherited.len() + own_ivars.len())?;
+        let mut seen: HashSet<&String> = inherited.iter().collect();
         for iv in own_ivars {
-            if all.contains(iv) {
+            if !seen.insert(iv) {
                 return Err(format!("instance variable '{}' is already defined", iv));
             }
-            all.push(iv.clone());
         }
         if let Some(existing) = self.class_named(name) {
+            let mut all = inherited.to_vec();
+            all.extend(own_ivars.iter().cloned());
             self.reshape_class(existing, superclass, all, format)?;
             self.classes[existing as usize].category = category.to_string();
             return Ok(existing);
         }
+        // a class and its metaclass, their names and the new names
+        let bytes = 2 * (super::gc::CLASS_BYTES + name.len() + 64)
+            + own_ivars.iter().map(|s| 24 + s.len()).sum::<usize>();
+        self.room_for_definition(bytes)?;
+        self.heap.metadata += bytes;
         let meta_super = match superclass {
             Some(s) => Some(self.classes[s as usize].partner),
             None => Some(self.known.class),
@@ -184,6 +285,7 @@ impl Vm {
                 slots: vec![Value::NIL; meta_ivars.len()],
             },
         );
+        let all = InstVars::new(&inherited, own_ivars.to_vec());
         self.classes.push(ClassInfo::new(
             name, class_obj, superclass, false, meta_id, all, format, category,
         ));
@@ -215,6 +317,7 @@ impl Vm {
         all: Vec<String>,
         format: Format,
     ) -> Result<(), String> {
+        check_inst_var_count(all.len())?;
         if let Some(s) = superclass {
             if self.classes[class as usize].superclass != superclass && self.inherits_from(s, class)
             {
@@ -233,7 +336,7 @@ impl Vm {
             changed = true;
             for &s in subclasses.get(&c).into_iter().flatten() {
                 let own = self.classes[s as usize].own_inst_vars_by_len(old_len);
-                let mut all2 = self.classes[c as usize].inst_vars.clone();
+                let mut all2 = self.classes[c as usize].inst_vars.to_vec();
                 all2.extend(own);
                 let fmt = self.classes[s as usize].format;
                 work.push((s, Some(c), all2, fmt));
@@ -259,7 +362,7 @@ impl Vm {
         all: Vec<String>,
         format: Format,
     ) -> Option<usize> {
-        let old = self.classes[class as usize].inst_vars.clone();
+        let old = self.classes[class as usize].inst_vars.to_vec();
         let same_super = self.classes[class as usize].superclass == superclass;
         if old == all && same_super {
             if self.classes[class as usize].format != Format::Special {
@@ -273,6 +376,10 @@ impl Vm {
             .map(|n| all.iter().position(|m| m == n))
             .collect();
         self.migrate_instances(class, &map, all.len(), old.len());
+        let all = match superclass {
+            Some(s) => InstVars::over(&self.classes[s as usize].inst_vars, all),
+            None => all.into(),
+        };
         let info = &mut self.classes[class as usize];
         info.inst_vars = all;
         info.superclass = superclass;
@@ -439,8 +546,17 @@ impl Vm {
     }
 }
 
+fn check_inst_var_count(n: usize) -> Result<(), String> {
+    if n > MAX_INST_VARS {
+        return Err(format!(
+            "too many instance variables ({n}; at most {MAX_INST_VARS})"
+        ));
+    }
+    Ok(())
+}
+
 impl ClassInfo {
     fn own_inst_vars_by_len(&self, inherited_len: usize) -> Vec<String> {
-        self.inst_vars[inherited_len.min(self.inst_vars.len())..].to_vec()
+        self.inst_vars.skip(inherited_len)
     }
 }

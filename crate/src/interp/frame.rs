@@ -125,4 +125,11 @@ pub struct Process {
     /// `dequeue`, so that scheduling costs the same however many
     /// processes there are).
     pub queued: Option<u8>,
+    /// A `Finished` outcome of this process is queued for the host (which
+    /// may read its result): its entry is kept until `run` delivers it.
+    pub event_pending: bool,
+    /// The Semaphore (object index) it waits on, while it does: a
+    /// semaphore's queue may keep places of processes that stopped waiting
+    /// on it (terminated), which signals skip.
+    pub waiting_on: Option<usize>,
 }

@@ -2,10 +2,14 @@
 //! processes, classes, symbols, globals, what the host pins), and when a
 //! slice boundary collects.
 
-use super::frame::{Frame, OnReturn, UnwindAction};
+use super::frame::{Frame, OnReturn, ProcState, UnwindAction};
+use super::run::NO_PROC;
 use super::Vm;
 use crate::object::{Code, Value};
 use std::rc::Rc;
+
+/// What a class or metaclass costs besides its names and tables.
+pub(crate) const CLASS_BYTES: usize = 256;
 
 impl Vm {
     /// A slice boundary's collection. If a collection is due
@@ -27,7 +31,7 @@ impl Vm {
     /// interpreter's trigger is set so that its next step collects again
     /// and signals OutOfMemory there.
     pub fn collect_if_due(&mut self, deadline: Option<f64>) -> bool {
-        if !self.heap.gc_due() || self.heap.live + self.heap.allocated > self.heap.limit / 2 {
+        if !self.heap.gc_due() || self.heap.used() > self.heap.limit / 2 {
             // nothing (any longer) put off
             self.heap.gc_deferred = false;
             return true;
@@ -50,13 +54,33 @@ impl Vm {
     /// host clock (`heap.gc_last_ms`, `gc_max_ms`, `gc_total_ms`).
     pub fn collect_garbage(&mut self) {
         let t0 = (self.clock)();
+        // a process that ended stays active until the next one runs: off
+        // the CPU, its entry can go
+        if self.active != NO_PROC
+            && matches!(
+                self.procs[self.active].state,
+                ProcState::Finished | ProcState::Terminated
+            )
+            && self.frames.is_empty()
+        {
+            self.save_active();
+        }
         let mut roots: Vec<Value> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         roots.extend_from_slice(&self.stack);
         for f in &self.frames {
             frame_roots(f, &mut roots, &mut seen);
         }
-        for p in &self.procs {
+        // a process that ended is kept by its Process object only (once
+        // the host has been told): unreachable, its entry goes
+        let mut ended = Vec::new();
+        for (pid, p) in self.procs.iter().enumerate() {
+            if self.reclaimable(pid) {
+                ended.push((pid, p.obj));
+                // kept while the entry is: a host may still read it
+                roots.extend(p.result);
+                continue;
+            }
             roots.push(p.obj);
             roots.extend_from_slice(&p.stack);
             if let Some(r) = p.result {
@@ -79,14 +103,87 @@ impl Vm {
         roots.extend(self.globals.values().copied());
         roots.extend(self.undeclared.values().copied());
         roots.extend_from_slice(&self.pinned);
+        // places of processes that no longer wait (terminated) go
+        let procs = &self.procs;
+        self.sem_waiters.retain(|&sem, q| {
+            q.retain(|&p| procs.waits_on(p, sem));
+            !q.is_empty()
+        });
         for k in self.sem_waiters.keys() {
             roots.push(Value::obj(*k as u32));
         }
         roots.extend([Value::NIL, Value::TRUE, Value::FALSE]);
         self.flush_caches();
+        self.heap.metadata = self.metadata_bytes();
         self.heap.collect(&roots);
+        for (pid, obj) in ended {
+            if self.heap.is_free(obj) {
+                self.procs.remove(pid);
+            }
+        }
         let ms = (self.clock)() - t0;
         self.heap.note_gc_time(ms);
+    }
+}
+
+impl Vm {
+    /// Bytes of what the VM holds outside objects, counted against the
+    /// heap limit (`Heap::metadata`): approximate, from the sizes of names
+    /// and tables.
+    pub fn metadata_bytes(&self) -> usize {
+        let entry = |name: &String| 48 + name.len();
+        let classes: usize = self
+            .classes
+            .iter()
+            .map(|c| {
+                CLASS_BYTES
+                    + c.name.len()
+                    + c.category.len()
+                    + c.comment.len()
+                    + c.inst_vars.own_bytes()
+                    + c.methods.len() * 24
+                    + c.versions.keys().map(entry).sum::<usize>()
+                    + c.class_vars.iter().map(|(n, _)| entry(n)).sum::<usize>()
+            })
+            .sum();
+        classes
+            + self.symbols.keys().map(entry).sum::<usize>()
+            + self.globals.keys().map(entry).sum::<usize>()
+            + self.undeclared.keys().map(entry).sum::<usize>()
+    }
+
+    /// Room for `bytes` more of classes or code (a definition about to be
+    /// made): collects first if the heap is too full; an error naming the
+    /// limit otherwise. Only where a collection is safe: before anything of
+    /// the definition is allocated.
+    pub(crate) fn room_for_definition(&mut self, bytes: usize) -> Result<(), String> {
+        if self.heap.would_exceed(bytes) {
+            self.collect_garbage();
+        }
+        if self.heap.would_exceed(bytes) {
+            return Err(self.no_room_message());
+        }
+        Ok(())
+    }
+
+    /// The error of a definition that does not fit in the heap.
+    pub(crate) fn no_room_message(&self) -> String {
+        format!(
+            "out of memory: the heap limit ({} bytes) is reached ({} in use)",
+            self.heap.limit,
+            self.heap.used()
+        )
+    }
+
+    /// Whether process `pid` has ended and nothing but its Process object
+    /// needs its entry: not running, in no queue, its end delivered.
+    fn reclaimable(&self, pid: usize) -> bool {
+        let p = &self.procs[pid];
+        matches!(p.state, ProcState::Finished | ProcState::Terminated)
+            && pid != self.active
+            && p.queued.is_none()
+            && !p.event_pending
+            && p.frames.is_empty()
     }
 }
 

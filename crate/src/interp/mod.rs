@@ -16,6 +16,7 @@ mod general;
 mod isolate;
 mod kernels;
 pub mod prims;
+pub mod proctable;
 mod run;
 mod sched;
 pub(crate) mod sites;
@@ -25,7 +26,8 @@ use crate::compiler::{self, ClassContext, CompileError, Env};
 use crate::object::{Body, ClassId, Code, Heap, Value};
 use crate::syntax::ast::{Literal, Pragma};
 use classes::{ClassInfo, Format};
-use frame::{Frame, Process};
+use frame::Frame;
+use proctable::ProcTable;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
@@ -110,7 +112,7 @@ pub struct Vm {
     pub frames: Vec<Frame>,
     pub stack: Vec<Value>,
     pub active: usize,
-    pub procs: Vec<Process>,
+    pub procs: ProcTable,
     /// Ready queues by priority (index = priority, 1..=80).
     ready: Vec<VecDeque<usize>>,
     /// Processes sleeping on a Delay.
@@ -163,6 +165,10 @@ pub struct Vm {
     /// Instructions between two clock readings in [`Vm::run_until`]
     /// (adapted to the speed of the code; see [`run::CLOCK_CHECK`]).
     pub(crate) clock_every: u64,
+    /// Frames the context primitives looked at (finding a Context's
+    /// frame, a handler, a block's home): linear in what a handler search
+    /// or a walk up the senders passes, whatever the depth (tests).
+    pub frames_searched: std::cell::Cell<u64>,
     /// Frames given back to inlined callees (materialized) so far: by
     /// deoptimization, by what needs contexts, and by the debugger.
     pub frames_materialized: u64,
@@ -197,6 +203,9 @@ pub struct Vm {
     /// registry's size after the last one: pruning costs amortized O(1)).
     pub(crate) tier_deps_added: usize,
     pub(crate) tier_deps_prune_at: usize,
+    /// Why the last class definition by a primitive failed (taken by the
+    /// primitive `classDefineError`, for the error Smalltalk signals).
+    pub(crate) define_error: Option<String>,
     /// Do-it counter for unique names.
     doit_counter: u64,
     /// Processes to report as finished or errored to the host.
@@ -259,7 +268,7 @@ impl Vm {
             frames: vec![],
             stack: vec![],
             active: run::NO_PROC,
-            procs: vec![],
+            procs: ProcTable::default(),
             ready: vec![VecDeque::new(); 81],
             sem_waiters: HashMap::new(),
             sleepers: Vec::new(),
@@ -290,8 +299,10 @@ impl Vm {
             soft_stop: false,
             clock_every: run::CLOCK_CHECK,
             frames_materialized: 0,
+            frames_searched: Default::default(),
             stopped_short: None,
             doit_counter: 0,
+            define_error: None,
             slice: 1_000_000,
             tier_threshold: crate::tier::DEFAULT_THRESHOLD,
             deopt_storm: false,
@@ -491,7 +502,7 @@ impl Vm {
         fmt: Format,
     ) -> ClassId {
         let mut all: Vec<String> = sup
-            .map(|s| self.classes[s as usize].inst_vars.clone())
+            .map(|s| self.classes[s as usize].inst_vars.to_vec())
             .unwrap_or_default();
         all.extend(own.iter().cloned());
         let id = self.classes.len() as ClassId;
@@ -532,6 +543,8 @@ impl Vm {
         if let Some(v) = self.symbols.get(name) {
             return *v;
         }
+        // the table's key (the symbol object counts itself)
+        self.heap.metadata += 48 + name.len();
         let v = self
             .heap
             .alloc(self.known.byte_symbol, Body::Bytes(latin1(name)));
@@ -613,7 +626,7 @@ impl Vm {
         ClassContext {
             class_id: class,
             class_name: info.name.clone(),
-            inst_vars: info.inst_vars.clone(),
+            inst_vars: info.inst_vars.to_vec(),
         }
     }
 
@@ -639,6 +652,10 @@ impl Vm {
         category: &str,
         new_version: bool,
     ) -> Result<Value, CompileError> {
+        // what the method will hold: its source, and code of about the
+        // same size (checked exactly once compiled)
+        self.room_for_definition(2 * src.len() + 1024)
+            .map_err(|e| CompileError::single(e, Default::default()))?;
         let ctx = self.class_context(class);
         let sel_name = ast.selector.clone();
         let last = self.classes[class as usize]
@@ -656,13 +673,25 @@ impl Vm {
             compiler::compile_parsed(ast, src, &ctx, &mut env, category, version)?
         };
         self.last_warnings = compiled.warnings;
+        if self.heap.would_exceed(compiled.code.footprint()) {
+            return Err(CompileError::single(
+                self.no_room_message(),
+                Default::default(),
+            ));
+        }
         let sel = self.intern(&compiled.selector);
         let m = self
             .heap
             .alloc(self.known.compiled_method, Body::Method(compiled.code));
         let info = &mut self.classes[class as usize];
-        info.versions.insert(compiled.selector, version);
+        let added = 48 + compiled.selector.len();
+        if info.versions.insert(compiled.selector, version).is_none() {
+            self.heap.metadata += added;
+        }
         let old = info.methods.insert(sel, m);
+        if old.is_none() {
+            self.heap.metadata += 24;
+        }
         self.retire_method(old);
         self.flush_caches();
         self.method_installed(class, sel, false);
@@ -717,6 +746,8 @@ impl Vm {
 
     /// Compiles a do-it as a method of UndefinedObject (receiver nil).
     pub fn compile_doit(&mut self, src: &str) -> Result<Value, CompileError> {
+        self.room_for_definition(2 * src.len() + 1024)
+            .map_err(|e| CompileError::single(e, Default::default()))?;
         let ctx = self.class_context(self.known.undefined_object);
         let compiled = {
             let mut env = VmEnv { vm: self };

@@ -114,6 +114,9 @@ impl Vm {
         self.wake_sleepers();
         loop {
             if let Some(ev) = self.events.pop_front() {
+                if let Outcome::Finished { pid, .. } = ev {
+                    self.procs[pid].event_pending = false;
+                }
                 return ev;
             }
             if self.active == NO_PROC || self.procs[self.active].state != ProcState::Ready {
@@ -151,6 +154,7 @@ impl Vm {
         let p = &mut self.procs[pid];
         p.state = ProcState::Finished;
         p.result = Some(v);
+        p.event_pending = true;
         self.events.push_back(Outcome::Finished { pid, value: v });
     }
 

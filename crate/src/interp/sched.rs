@@ -3,6 +3,7 @@
 //! higher-priority process that becomes ready preempts.
 
 use super::frame::{OnReturn, ProcState, Process, UnwindAction};
+use super::proctable::NO_SLOT;
 use super::run::NO_PROC;
 use super::{Outcome, Vm};
 use crate::object::{Body, Value};
@@ -29,13 +30,18 @@ impl Vm {
         }
     }
 
-    /// Creates a process (not yet scheduled) with an empty stack.
+    /// Creates a process (not yet scheduled) with an empty stack. With
+    /// every slot of the table taken, answers an id that names no process
+    /// (it reads as terminated).
     pub(crate) fn new_process(&mut self, priority: u8, name: &str) -> usize {
-        let pid = self.procs.len();
+        let pid = self.procs.next_pid();
+        if pid == NO_SLOT {
+            return NO_SLOT;
+        }
         let obj = self
             .heap
             .alloc(self.known.process, Body::Process(pid as u32));
-        self.procs.push(Process {
+        self.procs.insert(Process {
             obj,
             priority: priority.clamp(1, 80),
             state: ProcState::Suspended,
@@ -45,8 +51,9 @@ impl Vm {
             error: None,
             name: name.to_string(),
             queued: None,
-        });
-        pid
+            event_pending: false,
+            waiting_on: None,
+        })
     }
 
     /// Puts `pid` in its priority's ready queue, at the back (or the
@@ -206,10 +213,22 @@ impl Vm {
     /// Semaphore>>signal on the semaphore object `sem` (slot 0 holds the
     /// excess signal count).
     pub(crate) fn semaphore_signal(&mut self, sem: Value) {
-        let waiter = self
-            .sem_waiters
-            .get_mut(&sem.obj_index())
-            .and_then(|q| q.pop_front());
+        // a terminated process leaves its place in the queue (`terminate`
+        // does not look for it): skipped here, pruned by collections
+        let mut waiter = None;
+        let at = sem.obj_index();
+        if let Some(q) = self.sem_waiters.get_mut(&at) {
+            while let Some(p) = q.pop_front() {
+                if self.procs.waits_on(p, at) {
+                    self.procs[p].waiting_on = None;
+                    waiter = Some(p);
+                    break;
+                }
+            }
+            if waiter.is_none() {
+                self.sem_waiters.remove(&sem.obj_index());
+            }
+        }
         match waiter {
             Some(p) => {
                 if self
@@ -228,6 +247,12 @@ impl Vm {
         }
     }
 
+    /// Places in semaphores' queues (a terminated waiter's stays until a
+    /// signal skips it or a collection prunes it).
+    pub fn semaphore_places(&self) -> usize {
+        self.sem_waiters.values().map(|q| q.len()).sum()
+    }
+
     /// Semaphore>>wait: consume a signal or block.
     pub(crate) fn semaphore_wait(&mut self, sem: Value) {
         let n = self.slot(sem, 0).as_int().unwrap_or(0);
@@ -236,6 +261,7 @@ impl Vm {
             return;
         }
         let a = self.active;
+        self.procs[a].waiting_on = Some(sem.obj_index());
         self.sem_waiters
             .entry(sem.obj_index())
             .or_default()
@@ -256,6 +282,9 @@ impl Vm {
         let m = self.lookup_uncached(class, selv)?;
         let code = self.method_code(m)?;
         let pid = self.new_process(priority, sel);
+        if pid == NO_SLOT {
+            return Some(pid);
+        }
         let saved = self.active;
         // build the bottom frame directly in the new process
         let prev_frames = std::mem::take(&mut self.frames);
@@ -269,6 +298,7 @@ impl Vm {
             let v = self.stack.pop().unwrap_or(Value::NIL);
             self.procs[pid].state = ProcState::Finished;
             self.procs[pid].result = Some(v);
+            self.procs[pid].event_pending = true;
             self.events.push_back(Outcome::Finished { pid, value: v });
         }
         self.procs[pid].frames = std::mem::take(&mut self.frames);
@@ -287,6 +317,9 @@ impl Vm {
     /// Starts a process that evaluates a compiled do-it method.
     pub fn start_method(&mut self, method: Value, recv: Value, priority: u8, name: &str) -> usize {
         let pid = self.new_process(priority, name);
+        if pid == NO_SLOT {
+            return pid;
+        }
         if let Some(code) = self.method_code(method) {
             // build the bottom frame in the new process's own stacks
             let saved_frames = std::mem::take(&mut self.frames);
@@ -300,9 +333,13 @@ impl Vm {
         pid
     }
 
-    /// Starts a process running a 0-argument block (fork).
-    pub(crate) fn start_block(&mut self, closure: Value, priority: u8) -> usize {
+    /// Starts a process running a 0-argument block (fork); `None` when
+    /// the table of processes is full.
+    pub(crate) fn start_block(&mut self, closure: Value, priority: u8) -> Option<usize> {
         let pid = self.new_process(priority, "forked");
+        if pid == NO_SLOT {
+            return None;
+        }
         let saved_frames = std::mem::take(&mut self.frames);
         let saved_stack = std::mem::take(&mut self.stack);
         let saved_active = self.active;
@@ -314,12 +351,12 @@ impl Vm {
         self.frames = saved_frames;
         self.stack = saved_stack;
         self.active = saved_active;
-        pid
+        Some(pid)
     }
 
     /// Terminates a process, running its `ensure:` blocks first.
     pub fn terminate(&mut self, pid: usize) {
-        if pid >= self.procs.len() {
+        if !self.procs.contains(pid) {
             return;
         }
         match self.procs[pid].state {
@@ -327,9 +364,8 @@ impl Vm {
             _ => {}
         }
         self.dequeue(pid);
-        for q in self.sem_waiters.values_mut() {
-            q.retain(|p| *p != pid);
-        }
+        // (its place in a semaphore's queue, if any, is skipped by
+        // `semaphore_signal`: looking for it cost every queue's length)
         let was_active = self.active == pid;
         if !was_active {
             self.switch_to_for_unwind(pid);

@@ -36,6 +36,11 @@ pub enum Body {
     Context {
         process: Value,
         serial: u64,
+        /// The frame's index when the Context was made, where looking it
+        /// up starts (the frames below it move only when inlined callees
+        /// get frames of their own): finding a Context's frame costs how
+        /// far it moved, not the depth of the stack.
+        hint: u32,
     },
     /// A class or metaclass; `slots` hold the class-instance variables.
     Class {
@@ -77,10 +82,16 @@ fn cost(body: &Body) -> usize {
         Body::Large(b) => (b.bits() / 8) as usize,
         Body::Closure(c) => 64 + c.copied.len() * 8,
         Body::Class { slots, .. } => slots.len() * 8,
-        Body::Method(c) => 64 + c.ops.len() * 8 + c.literals.len() * 8,
+        Body::Method(c) => c.footprint(),
+        // and the scheduler's entry for it (frames and stack not counted)
+        Body::Process(_) => PROCESS_COST,
         _ => 0,
     }
 }
+
+/// What a process costs besides its object: its entry in the scheduler's
+/// table (`interp::proctable`), kept as long as the object is.
+pub const PROCESS_COST: usize = 224;
 
 pub struct Heap {
     pub objs: Vec<Obj>,
@@ -94,11 +105,20 @@ pub struct Heap {
     pub threshold: usize,
     /// Hard limit on live bytes; beyond it allocation fails.
     pub limit: usize,
+    /// Bytes the VM holds outside objects and counts against the limit:
+    /// class metadata (names, instance variable names, method
+    /// dictionaries, versions, class variables), the symbol table's and
+    /// the globals' keys. Set by every collection (`Vm::metadata_bytes`),
+    /// raised between them as classes and symbols are made.
+    pub metadata: usize,
     /// Bytes added to `limit` while an OutOfMemory is being signalled and
     /// handled (`Heap::grant_reserve`), 0 otherwise: the signal and its
     /// handler must be able to allocate.
     pub reserve: usize,
     pub collections: u64,
+    /// Allocations that failed in a row (`OutOfMemory`) since a
+    /// collection last made room for one: see [`Heap::worth_collecting`].
+    pub failed_allocations: u64,
     /// Duration (ms, host clock) of the last collection, as timed by
     /// `Vm::collect_garbage`; 0 before the first.
     pub gc_last_ms: f64,
@@ -144,8 +164,10 @@ impl Heap {
             live: 0,
             threshold: 8 << 20,
             limit,
+            metadata: 0,
             reserve: 0,
             collections: 0,
+            failed_allocations: 0,
             gc_last_ms: 0.0,
             gc_max_ms: 0.0,
             gc_total_ms: 0.0,
@@ -194,7 +216,28 @@ impl Heap {
 
     /// Whether `bytes` more would pass the limit.
     pub fn would_exceed(&self, bytes: usize) -> bool {
-        self.live + self.allocated + bytes > self.limit
+        self.used() + bytes > self.limit
+    }
+
+    /// Bytes counted against the limit: live objects (as of the last
+    /// collection), allocated since, and the VM's metadata.
+    pub fn used(&self) -> usize {
+        self.live + self.allocated + self.metadata
+    }
+
+    /// Whether an allocation that does not fit should collect before it
+    /// fails. Near the limit each collection costs about the whole heap,
+    /// and a program that keeps retrying a failing allocation (handling
+    /// its OutOfMemory) paid one per attempt. So after the first failure
+    /// it collects at the 2nd, 4th, 8th... failure in a row (counted until
+    /// a collection makes room: [`Heap::failed_allocations`]), or once a
+    /// 32nd of the limit was allocated since the last collection: N
+    /// failing attempts cost about log2(N) collections plus one per 32nd
+    /// of the limit they allocate. A reference dropped before a retry is
+    /// still noticed, a few failures later at most twice as many.
+    pub fn worth_collecting(&self) -> bool {
+        let n = self.failed_allocations;
+        n == 0 || n.is_power_of_two() || self.allocated >= (self.limit - self.reserve) / 32
     }
 
     /// Lends a reserve (a sixteenth of the limit) to signal and handle an
@@ -328,12 +371,18 @@ impl Heap {
         self.allocated = 0;
         self.threshold = (live / 2).max(8 << 20);
         // the reserve goes back once the heap is under its own limit again
-        if self.reserve > 0 && live < self.limit - self.reserve {
+        if self.reserve > 0 && live + self.metadata < self.limit - self.reserve {
             self.limit -= self.reserve;
             self.reserve = 0;
         }
         self.collections += 1;
         self.gc_deferred = false;
+    }
+
+    /// Whether `v` refers to a free cell (an object the last collection
+    /// swept, before anything was allocated again).
+    pub fn is_free(&self, v: Value) -> bool {
+        matches!(self.try_get(v).map(|o| &o.body), Some(Body::Free { .. }))
     }
 
     pub fn count_live(&self) -> usize {

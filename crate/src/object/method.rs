@@ -68,6 +68,24 @@ pub struct Code {
 }
 
 impl Code {
+    /// Approximate bytes the code takes, its blocks' included, and its
+    /// method's source and names (counted against the heap limit with the
+    /// CompiledMethod that holds it). A worklist, not recursion.
+    pub fn footprint(&self) -> usize {
+        let info = &self.info;
+        let mut bytes = 96 + info.source.len() + info.selector.len() + info.class_name.len();
+        let mut work: Vec<&Code> = vec![self];
+        while let Some(c) = work.pop() {
+            bytes += 160
+                + c.ops.len() * std::mem::size_of::<Op>()
+                + c.literals.len() * 8
+                + c.spans.len() * std::mem::size_of::<Span>()
+                + c.temp_names.iter().map(|n| 24 + n.len()).sum::<usize>();
+            work.extend(c.blocks.iter().map(|b| &**b));
+        }
+        bytes
+    }
+
     /// The source span of the instruction at `pc` (clamped).
     pub fn span_at(&self, pc: usize) -> Span {
         if self.spans.is_empty() {

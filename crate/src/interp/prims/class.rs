@@ -100,9 +100,17 @@ pub(super) fn define(vm: &mut Vm, c: Args) -> PrimResult {
             Value(vm.classes[id as usize].obj)
         }
         Err(e) => {
+            vm.define_error = Some(e.clone());
             vm.warnings.push(e);
             Fail
         }
+    }
+}
+
+pub(super) fn define_error(vm: &mut Vm, _: Args) -> PrimResult {
+    match vm.define_error.take() {
+        Some(e) => Value(vm.new_string(&e)),
+        None => Value(Value::NIL),
     }
 }
 
@@ -120,7 +128,7 @@ pub(super) fn inst_var_names_set(vm: &mut Vm, c: Args) -> PrimResult {
         .collect();
     let sup = vm.classes[meta as usize].superclass;
     let mut all = sup
-        .map(|s| vm.classes[s as usize].inst_vars.clone())
+        .map(|s| vm.classes[s as usize].inst_vars.to_vec())
         .unwrap_or_default();
     all.extend(names);
     match vm.reshape_class(meta, sup, all, Format::Special) {

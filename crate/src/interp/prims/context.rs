@@ -10,40 +10,75 @@ use crate::interp::frame::{OnReturn, UnwindAction};
 use crate::object::{Body, Marker, Value};
 
 impl Vm {
-    /// The Context object of frame `serial` of process `pid` (the same
-    /// object each time while the frame lives).
-    pub(crate) fn new_context(&mut self, pid: usize, serial: u64) -> Value {
-        let active = self.active;
-        let frames = if pid == active {
+    /// The Context object of frame `fi` of process `pid`.
+    pub(crate) fn context_at(&mut self, pid: usize, fi: usize) -> Value {
+        let f = &self.frames_of(pid)[fi];
+        if f.ctx != Value::NIL {
+            return f.ctx;
+        }
+        let serial = f.serial;
+        let process = self.procs[pid].obj;
+        let ctx = self.heap.alloc(
+            self.known.context,
+            Body::Context {
+                process,
+                serial,
+                hint: fi as u32,
+            },
+        );
+        let frames = if pid == self.active {
             &mut self.frames
         } else {
             &mut self.procs[pid].frames
         };
-        let fi = frames.iter().rposition(|f| f.serial == serial);
-        if let Some(fi) = fi {
-            if frames[fi].ctx != Value::NIL {
-                return frames[fi].ctx;
-            }
-        }
-        let process = self.procs[pid].obj;
-        let ctx = self
-            .heap
-            .alloc(self.known.context, Body::Context { process, serial });
-        if let Some(fi) = fi {
-            let frames = if pid == active {
-                &mut self.frames
-            } else {
-                &mut self.procs[pid].frames
-            };
-            frames[fi].ctx = ctx;
-        }
+        frames[fi].ctx = ctx;
         ctx
     }
 }
 
+/// Counts frames the context primitives look at (`Vm::frames_searched`).
+fn searched(vm: &Vm, n: usize) {
+    vm.frames_searched.set(vm.frames_searched.get() + n as u64);
+}
+
+/// The index of the frame with `serial`, looking outwards from `hint`
+/// (where it was when its Context was made).
+fn find_frame(
+    vm: &Vm,
+    frames: &[crate::interp::frame::Frame],
+    serial: u64,
+    hint: usize,
+) -> Option<usize> {
+    let n = frames.len();
+    let hint = hint.min(n.saturating_sub(1));
+    for d in 0..n {
+        let (up, down) = (hint + d, hint.checked_sub(d));
+        if up >= n && down.is_none() {
+            break;
+        }
+        if frames.get(up).is_some_and(|f| f.serial == serial) {
+            searched(vm, 2 * d + 1);
+            return Some(up);
+        }
+        if d > 0 && down.is_some_and(|i| frames[i].serial == serial) {
+            searched(vm, 2 * d + 1);
+            return down;
+        }
+    }
+    searched(vm, n);
+    None
+}
+
 /// (process id, frame index if the frame is still alive) of a Context.
 fn ctx_frame(vm: &Vm, ctx: Value) -> Option<(usize, Option<usize>)> {
-    let (process, serial) = ctx_key(vm, ctx)?;
+    let (process, serial, hint) = match vm.heap.try_get(ctx).map(|o| &o.body) {
+        Some(Body::Context {
+            process,
+            serial,
+            hint,
+        }) => (*process, *serial, *hint as usize),
+        _ => return None,
+    };
     let pid = match vm.heap.try_get(process).map(|o| &o.body) {
         Some(Body::Process(p)) => *p as usize,
         _ => return None,
@@ -53,13 +88,15 @@ fn ctx_frame(vm: &Vm, ctx: Value) -> Option<(usize, Option<usize>)> {
     } else {
         &vm.procs.get(pid)?.frames
     };
-    Some((pid, frames.iter().rposition(|f| f.serial == serial)))
+    Some((pid, find_frame(vm, frames, serial, hint)))
 }
 
 /// What identifies a Context's activation: its process and frame serial.
 fn ctx_key(vm: &Vm, ctx: Value) -> Option<(Value, u64)> {
     match vm.heap.try_get(ctx).map(|o| &o.body) {
-        Some(Body::Context { process, serial }) => Some((*process, *serial)),
+        Some(Body::Context {
+            process, serial, ..
+        }) => Some((*process, *serial)),
         _ => None,
     }
 }
@@ -173,11 +210,12 @@ pub(super) fn closure_outer_context(vm: &mut Vm, c: Args) -> PrimResult {
         Some(Body::Process(p)) => *p as usize,
         _ => return Value(Value::NIL),
     };
-    let alive = pid < vm.procs.len() && (vm.frames_of(pid)).iter().any(|f| f.serial == outer);
-    if alive {
-        Value(vm.new_context(pid, outer))
-    } else {
-        Value(Value::NIL)
+    if !vm.procs.contains(pid) {
+        return Value(Value::NIL);
+    }
+    match vm.frames_of(pid).iter().rposition(|f| f.serial == outer) {
+        Some(fi) => Value(vm.context_at(pid, fi)),
+        None => Value(Value::NIL),
     }
 }
 
@@ -204,8 +242,7 @@ pub(super) fn sender(vm: &mut Vm, c: Args) -> PrimResult {
         if fi == 0 {
             Value::NIL
         } else {
-            let s = vm.frames_of(pid)[fi - 1].serial;
-            vm.new_context(pid, s)
+            vm.context_at(pid, fi - 1)
         }
     })
 }
@@ -346,13 +383,12 @@ pub(super) fn find_handler(vm: &mut Vm, c: Args) -> PrimResult {
         Some((_, None)) => return Value(Value::NIL),
         None => return Fail,
     };
-    let frames = vm.frames_of(pid);
-    let found = frames[..=fi]
+    let found = vm.frames_of(pid)[..=fi]
         .iter()
-        .rposition(|f| f.code.info.marker == Marker::Handler && !f.code.is_block)
-        .map(|i| frames[i].serial);
+        .rposition(|f| f.code.info.marker == Marker::Handler && !f.code.is_block);
+    searched(vm, fi + 1 - found.unwrap_or(0));
     match found {
-        Some(s) => Value(vm.new_context(pid, s)),
+        Some(i) => Value(vm.context_at(pid, i)),
         None => Value(Value::NIL),
     }
 }
@@ -378,10 +414,13 @@ pub(super) fn home(vm: &mut Vm, c: Args) -> PrimResult {
         Some(x) => x,
         None => return Fail,
     };
+    // the home frame is below its blocks' frames
     let frames = vm.frames_of(pid);
     let home = frames[fi].home;
-    if !frames.iter().any(|f| f.serial == home) {
-        return Value(Value::NIL);
+    let found = frames[..=fi].iter().rposition(|f| f.serial == home);
+    searched(vm, fi + 1 - found.unwrap_or(0));
+    match found {
+        Some(i) => Value(vm.context_at(pid, i)),
+        None => Value(Value::NIL),
     }
-    Value(vm.new_context(pid, home))
 }

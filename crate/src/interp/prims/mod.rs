@@ -71,22 +71,33 @@ impl Args {
 
 /// Room for `bytes` more before an allocation: `live` is as of the last
 /// collection, so near the limit it collects first (what was let go since
-/// may be enough). Without room, the failure an allocation answers
-/// ([`out_of_memory`]).
+/// may be enough), unless allocations kept failing since a collection last
+/// made room ([`Heap::worth_collecting`](crate::object::Heap::worth_collecting)).
+/// Without room, the failure an allocation answers ([`out_of_memory`]).
 pub(super) fn room_for(vm: &mut Vm, bytes: usize) -> Result<(), PrimResult> {
-    if vm.heap.would_exceed(bytes) {
+    if !vm.heap.would_exceed(bytes) {
+        return Ok(());
+    }
+    if vm.heap.worth_collecting() {
         vm.collect_garbage();
+        if !vm.heap.would_exceed(bytes) {
+            vm.heap.failed_allocations = 0;
+            return Ok(());
+        }
     }
-    if vm.heap.would_exceed(bytes) {
-        return Err(out_of_memory(vm));
-    }
-    Ok(())
+    vm.heap.failed_allocations += 1;
+    Err(out_of_memory(vm))
 }
 
 /// An allocation that does not fit: the primitive fails and its fallback
 /// signals OutOfMemory, within a reserve; out of memory even with it, the
 /// process stops (answering nil should it be proceeded).
 pub(super) fn out_of_memory(vm: &mut Vm) -> PrimResult {
+    // a reserve still lent (no collection since the last OutOfMemory) and
+    // not used up serves this one too
+    if vm.heap.reserve > 0 && !vm.heap.over_limit() {
+        return PrimResult::Fail;
+    }
     if !vm.heap.grant_reserve() {
         vm.fatal("out of memory", "OutOfMemory");
         return PrimResult::Value(Value::NIL);
@@ -384,6 +395,8 @@ const NAMED: &[Prim] = entries! { Name:
     "classSuperclass" => class::superclass;
     /// Defines or redefines a class: name, instance and class variables, category, format.
     "classDefine" => class::define;
+    /// Why the last class definition failed (a String), or nil.
+    "classDefineError" => class::define_error;
     /// Sets a metaclass's own instance variables.
     "classInstVarNamesSet" => class::inst_var_names_set;
     /// Adds a class variable.

@@ -12,7 +12,7 @@ use crate::object::{Body, Value};
 /// The id of a Process object (one the VM knows).
 fn process_id(vm: &Vm, v: Value) -> Option<usize> {
     match vm.heap.try_get(v).map(|o| &o.body) {
-        Some(Body::Process(p)) if (*p as usize) < vm.procs.len() => Some(*p as usize),
+        Some(Body::Process(p)) if vm.procs.contains(*p as usize) => Some(*p as usize),
         _ => None,
     }
 }
@@ -57,7 +57,7 @@ pub(super) fn fork(vm: &mut Vm, c: Args) -> PrimResult {
         c.a0.as_int()
             .map(|p| p.clamp(1, 80) as u8)
             .unwrap_or_else(|| {
-                if vm.active < vm.procs.len() {
+                if vm.procs.contains(vm.active) {
                     vm.procs[vm.active].priority
                 } else {
                     USER_PRIORITY
@@ -66,7 +66,9 @@ pub(super) fn fork(vm: &mut Vm, c: Args) -> PrimResult {
     if !is_niladic_block(vm, c.r) {
         return Fail;
     }
-    let pid = vm.start_block(c.r, priority);
+    let Some(pid) = vm.start_block(c.r, priority) else {
+        return Fail;
+    };
     let obj = vm.procs[pid].obj;
     c.answer(vm, obj);
     vm.make_ready(pid);
@@ -82,7 +84,9 @@ pub(super) fn new_process(vm: &mut Vm, c: Args) -> PrimResult {
     if !is_niladic_block(vm, c.r) {
         return Fail;
     }
-    let pid = vm.start_block(c.r, priority);
+    let Some(pid) = vm.start_block(c.r, priority) else {
+        return Fail;
+    };
     vm.procs[pid].state = ProcState::Suspended;
     Value(vm.procs[pid].obj)
 }
@@ -94,7 +98,7 @@ pub(super) fn yield_active(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn active_process(vm: &mut Vm, _: Args) -> PrimResult {
-    if vm.active < vm.procs.len() {
+    if vm.procs.contains(vm.active) {
         Value(vm.procs[vm.active].obj)
     } else {
         Value(Value::NIL)
@@ -203,10 +207,9 @@ pub(super) fn suspended_context(vm: &mut Vm, c: Args) -> PrimResult {
     // frames of their own
     vm.materialize_inlined();
     let p = &vm.procs[pid];
-    match p.frames.last() {
-        Some(f) if p.state != ProcState::Finished && p.state != ProcState::Terminated => {
-            let serial = f.serial;
-            Value(vm.new_context(pid, serial))
+    match p.frames.len() {
+        n if n > 0 && p.state != ProcState::Finished && p.state != ProcState::Terminated => {
+            Value(vm.context_at(pid, n - 1))
         }
         _ => Value(Value::NIL),
     }
