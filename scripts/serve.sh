@@ -32,25 +32,32 @@ size() { stat -c %s "$1"; }
 gzsize() { gzip -9 -n -c "$1" | wc -c; }
 echo "[serve] $wasm from wasm-bindgen: $(size $wasm) bytes raw, $(gzsize $wasm) bytes gzipped"
 
-# wasm-opt -O2 from npm's binaryen 132 (scripts/binaryen, installed by
-# setup.sh where Node is there; Debian's binaryen 108 breaks wasm-bindgen's
-# externref table). It takes 15-30 s on 2 cores, so its output is kept in
-# target/wasm-opt/ by the hash of its input and reused.
+# wasm-opt from npm's binaryen 132 (scripts/binaryen, installed by setup.sh
+# where Node is there; Debian's binaryen 108 breaks wasm-bindgen's externref
+# table). By default it only strips the name section (--strip-debug): that
+# takes the gzipped size down by 7%, as much as -O2 does, while -O2 and -O3
+# made the interpreter up to 2x slower in V8 (docs/performance.md,
+# "Loading"). WASM_OPT_FLAGS="-O2" to try passes again. Its output is kept
+# in target/wasm-opt/ by the hash of its input and flags, and reused.
 WASM_OPT=scripts/binaryen/node_modules/.bin/wasm-opt
+WASM_OPT_FLAGS=${WASM_OPT_FLAGS:---strip-debug}
 if [ "${WASM_OPT_OFF:-}" != 1 ] && [ -x "$WASM_OPT" ] && command -v node >/dev/null; then
   mkdir -p target/wasm-opt
-  key=$(sha256sum "$wasm" | cut -c1-32)
+  key=$( (cat "$wasm"; echo "$WASM_OPT_FLAGS") | sha256sum | cut -c1-32)
   cached=target/wasm-opt/$key.wasm
   if [ ! -s "$cached" ]; then
-    echo "[serve] wasm-opt -O2 (binaryen $("$WASM_OPT" --version | awk '{print $3}'))"
-    "$WASM_OPT" -O2 "$wasm" -o "$cached.tmp"
+    echo "[serve] wasm-opt $WASM_OPT_FLAGS (binaryen $("$WASM_OPT" --version | awk '{print $3}'))"
+    # shellcheck disable=SC2086 # the flags are words
+    "$WASM_OPT" $WASM_OPT_FLAGS "$wasm" -o "$cached.tmp"
     mv "$cached.tmp" "$cached"
     # keep the last few
     ls -t target/wasm-opt/*.wasm | tail -n +5 | xargs -r rm -f
   fi
   cp "$cached" "$wasm"
+elif [ "${WASM_OPT_OFF:-}" = 1 ]; then
+  echo "[serve] wasm-opt skipped (WASM_OPT_OFF=1): the wasm is served as wasm-bindgen made it"
 else
-  echo "[serve] wasm-opt skipped (${WASM_OPT_OFF:+WASM_OPT_OFF=1}${WASM_OPT_OFF:-no Node, or scripts/binaryen not installed}): the wasm is served as wasm-bindgen made it"
+  echo "[serve] wasm-opt skipped (no Node, or scripts/binaryen not installed: bash scripts/setup.sh serve with Node 20): the wasm is served as wasm-bindgen made it"
 fi
 
 # compressed once here; serve.py sends it with Content-Encoding: gzip to
