@@ -7,7 +7,9 @@ Binds the first free port of N, N+1, ... (K of them; --port 0 lets the
 system choose), and only then prints the URL: a URL printed is being
 served. --port-file writes the port there once it is bound (the test
 scripts read it). .wasm goes out as application/wasm, which browsers need
-to compile it while it downloads.
+to compile it while it downloads, and gzipped (Content-Encoding: gzip)
+when a FILE.gz newer than FILE is beside it (scripts/serve.sh makes
+www/pkg/livetalk_bg.wasm.gz) and the browser accepts gzip.
 """
 
 import argparse
@@ -26,9 +28,50 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".mjs": "text/javascript",
     }
 
+    # files sent compressed when a .gz of them is there
+    COMPRESSED = (".wasm",)
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        gz = path + ".gz"
+        if (
+            path.endswith(self.COMPRESSED)
+            and accepts_gzip(self.headers.get("Accept-Encoding", ""))
+            and os.path.isfile(path)
+            and os.path.isfile(gz)
+            and os.path.getmtime(gz) >= os.path.getmtime(path)
+        ):
+            try:
+                f = open(gz, "rb")
+            except OSError:
+                return super().send_head()
+            st = os.fstat(f.fileno())
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(st.st_size))
+            self.send_header("Vary", "Accept-Encoding")
+            self.send_header("Last-Modified", self.date_time_string(int(st.st_mtime)))
+            self.end_headers()
+            return f
+        return super().send_head()
+
     def log_message(self, format, *args):
         if os.environ.get("SERVE_LOG"):
             super().log_message(format, *args)
+
+
+def accepts_gzip(header):
+    """Whether an Accept-Encoding header allows gzip (not with q=0)."""
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip()
+            try:
+                return not (q.startswith("q=") and float(q[2:] or 0) == 0)
+            except ValueError:
+                return True
+    return False
 
 
 def main():

@@ -4,13 +4,16 @@
 #
 #   bash scripts/setup.sh native   # the pinned Rust (rust-toolchain.toml)
 #   bash scripts/setup.sh serve    # + the wasm target, wasm-bindgen-cli, wasm-pack
-#                                  #   (serve.sh); needs python3 to serve
+#                                  #   (serve.sh); needs python3 to serve; and,
+#                                  #   where Node >= 20 is there, wasm-opt
+#                                  #   (npm's binaryen, in scripts/binaryen)
 #   bash scripts/setup.sh test     # + Chromium, chromedriver and playwright-core
 #                                  #   for the browser tests; needs Node >= 20
 #
 # Every version is pinned: Rust in rust-toolchain.toml, wasm-bindgen-cli to
 # the wasm-bindgen of Cargo.lock, wasm-pack below, playwright-core in
-# tests/package.json (and its lock file). What cannot be installed here
+# tests/package.json (and its lock file), binaryen (wasm-opt) in
+# scripts/binaryen/package.json (and its lock file). What cannot be installed here
 # (rustup, Node, root) is checked first, with what to do about it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -121,9 +124,31 @@ else
   cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --force
 fi
 
+# ---- 4. wasm-opt: npm's binaryen, as scripts/binaryen/package-lock.json pins
+# it (Debian's binaryen 108 breaks wasm-bindgen's externref table). Needs
+# Node; without it serve.sh serves the wasm unoptimized.
+
+node_ok=false
+if command -v node >/dev/null && command -v npm >/dev/null &&
+  [ "$(node -p 'process.versions.node.split(".")[0]')" -ge "$NODE_MAJOR_MIN" ]; then
+  node_ok=true
+fi
+if $node_ok; then
+  want=$(node -p 'require("./scripts/binaryen/package.json").dependencies.binaryen')
+  have=$(node -p 'try { require("./scripts/binaryen/node_modules/binaryen/package.json").version } catch { "" }')
+  if [ "$have" = "$want" ]; then
+    say "binaryen (wasm-opt) $want: present"
+  else
+    say "npm ci in scripts/binaryen (binaryen $want, for wasm-opt)"
+    (cd scripts/binaryen && npm ci --no-audit --no-fund --silent)
+  fi
+else
+  say "no Node ${NODE_MAJOR_MIN} or newer: wasm-opt is not installed, serve.sh serves the wasm unoptimized"
+fi
+
 [ "$what" = serve ] && { say "done"; exit 0; }
 
-# ---- 4. Chromium and chromedriver from Debian ------------------------------
+# ---- 5. Chromium and chromedriver from Debian ------------------------------
 
 if [ ${#apt_missing[@]} -eq 0 ]; then
   say "chromium, chromium-driver: present"
@@ -138,7 +163,7 @@ else
   rm -f "$log"
 fi
 
-# ---- 5. playwright-core, as tests/package-lock.json pins it ----------------
+# ---- 6. playwright-core, as tests/package-lock.json pins it ----------------
 # (never `npx playwright install`: it downloads browsers; the tests use the
 # system Chromium)
 

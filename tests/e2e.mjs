@@ -25,6 +25,7 @@ import { chromium } from 'playwright-core';
 import { LAUNCH } from './chromium.mjs';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +90,26 @@ async function waitForLines(page, text, n = 3, timeout = 5000) {
 }
 
 const frames = (page) => page.evaluate(() => window.livetalk.stats.frames);
+
+/** Waits for the share link dialog and presses Apply. */
+async function applyLink(page) {
+  await page.locator('#link-dialog[open]').waitFor({ timeout: 15000 });
+  await page.click('#link-apply');
+}
+
+/** A `#v1/` share link made here, by the format of docs/share-links.md: records [tag, ...fields]. */
+function makeLink(records) {
+  const field = (f) => ` ${Buffer.byteLength(f)}:${f}`;
+  const payload = [['v', '1'], ...records].map(([tag, ...fs]) => `${tag}${fs.map(field).join('')}\n`).join('');
+  return `#v1/${deflateRawSync(Buffer.from(payload)).toString('base64url')}`;
+}
+
+/** The workspace's selected text. */
+const wsSelection = (page) =>
+  page.evaluate(() => {
+    const t = document.getElementById('workspace');
+    return t.value.slice(t.selectionStart, t.selectionEnd);
+  });
 
 /** The [r, g, b, a] of one pixel of the Canvas pane. */
 const pixel = (page, x, y) =>
@@ -225,8 +246,12 @@ async function main() {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
   let wasmType = null;
+  let wasmEncoding = null;
   page.on('response', (r) => {
-    if (r.url().endsWith('.wasm')) wasmType = r.headers()['content-type'];
+    if (r.url().endsWith('.wasm')) {
+      wasmType = r.headers()['content-type'];
+      wasmEncoding = r.headers()['content-encoding'] || 'none';
+    }
   });
   // collect long tasks from the start
   await page.addInitScript(() => {
@@ -256,6 +281,17 @@ async function main() {
     assert.equal(await browser(page, 'Demo>>methA:').locator('.version').textContent(), 'v1');
     assert.equal(await browser(page, 'Demo>>methB').locator('.version').textContent(), 'v1');
     assert.match(await browser(page, 'Demo>>methB').locator('textarea').inputValue(), /\^ 1/);
+  });
+
+  await test('the wasm is served gzipped (Content-Encoding: gzip), smaller than raw', async () => {
+    assert.equal(wasmEncoding, 'gzip');
+    const sizes = await page.evaluate(async () => {
+      const e = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
+      return { transfer: e.encodedBodySize, raw: e.decodedBodySize };
+    });
+    measured.wasmRawBytes = sizes.raw;
+    measured.wasmTransferBytes = sizes.transfer;
+    assert.ok(sizes.transfer > 0 && sizes.transfer < sizes.raw * 0.6, JSON.stringify(sizes));
   });
 
   await test('Run is disabled until the VM is ready (a click or Enter before is not lost to a form submit)', async () => {
@@ -624,6 +660,21 @@ async function main() {
     await waitForLines(page, 'new 6', 5);
   });
 
+  await test("a do-it's Transcript output shows in the workspace while the loop fills the Transcript", async () => {
+    const ws = page.locator('#workspace');
+    assert.ok(await page.locator('#ws-output-wrap').isHidden(), 'no output yet, no pane');
+    await ws.fill("Transcript show: 'from the workspace'; cr");
+    await ws.press('Control+d');
+    await page.waitForFunction(() => window.livetalk.workspaceOutput() === 'from the workspace\n');
+    await page.locator('#ws-output-wrap').waitFor({ state: 'visible' });
+    assert.equal(await page.textContent('#ws-output'), 'from the workspace\n');
+    // the loop ran on and printed over it in the Transcript meanwhile
+    await waitForLines(page, 'new 6', 5);
+    assert.equal(await page.textContent('#ws-output'), 'from the workspace\n');
+    await page.click('#ws-output-clear');
+    assert.equal(await page.textContent('#ws-output'), '');
+  });
+
   await test('HTML in Transcript output, values and errors stays text', async () => {
     // paused, so the loop's lines do not push ours out of the capped pane
     await page.click('#pause');
@@ -931,6 +982,14 @@ async function main() {
       const np = await other.newPage();
       const dialogs = watch(np, 'opened link');
       await np.goto(url);
+      // first, what it changes: a new class and its methods, nothing of the system's
+      await np.locator('#link-dialog[open]').waitFor();
+      assert.match(await np.textContent('#link-dialog-summary'), /defines 1 class and 2 methods\. Nothing runs until you press Run \(it would run: Demo new methA: 7\)/);
+      assert.deepEqual(await np.locator('.link-classes li').allTextContents(), ['Demo (new, a subclass of Object)']);
+      assert.deepEqual(await np.locator('.link-methods li').allTextContents(), ['Demo>>methA:', 'Demo>>methB']);
+      assert.equal(await np.locator('.link-kernel').count(), 0);
+      assert.equal(await np.evaluate(() => document.activeElement.id), 'link-apply');
+      await np.click('#link-apply');
       await ready(np);
       assert.match(await browser(np, 'Demo>>methB').locator('textarea').inputValue(), /\^ 42/);
       assert.match(await browser(np, 'Demo>>methA:').locator('textarea').inputValue(), /whileTrue/);
@@ -976,6 +1035,7 @@ async function main() {
       const hp = await other.newPage();
       const hostileDialogs = watch(hp, 'hostile link');
       await hp.goto(evil);
+      await applyLink(hp);
       await ready(hp);
       assert.equal(await browser(hp, 'Demo>>methB').locator('textarea').inputValue(), payload);
       await hp.waitForTimeout(300);
@@ -1193,6 +1253,7 @@ async function main() {
     await fp.evaluate(() => history.replaceState(null, '', location.pathname));
     await fp.goto(url);
     await fp.reload(); // a same-document hash change does not reload
+    await applyLink(fp);
     await ready(fp);
     assert.match(await nthBrowser(fp, 1).locator('textarea').inputValue(), /\^ 77/);
     for (const [value, why] of [
@@ -1217,6 +1278,111 @@ async function main() {
       assert.equal(await fp.inputValue('#expr'), 'Demo new methA: 0');
     }
     assert.equal(await fp.evaluate(() => localStorage.getItem('livetalk.autosave.v1.bad')), '{"schema": 1, "link": "#v1/AAAA", "browsers": [], "kernelMethods": [], "run": "", "tier": "on", "workspace": ""}');
+  });
+
+  await test('print it inserts the result after the current line or the selection, selected; Delete removes it; an error goes to the debugger', async () => {
+    await fp.goto(BASE);
+    await ready(fp);
+    const ws = fp.locator('#workspace');
+    // nothing selected: the current line is printed, the result after it
+    await ws.fill('3 + 4\n6 * 7\n"last"');
+    await ws.evaluate((t) => t.setSelectionRange(8, 8));
+    await ws.press('Control+p');
+    await fp.waitForFunction(() => document.getElementById('workspace').value === '3 + 4\n6 * 7 42\n"last"');
+    assert.equal(await wsSelection(fp), ' 42');
+    assert.equal(await fp.textContent('#workspace-result'), '42');
+    await ws.press('Delete');
+    assert.equal(await ws.inputValue(), '3 + 4\n6 * 7\n"last"');
+    // the last line, the cursor at its end
+    await ws.evaluate((t) => t.setSelectionRange(0, 0));
+    await ws.press('Control+p');
+    await fp.waitForFunction(() => document.getElementById('workspace').value === '3 + 4 7\n6 * 7\n"last"');
+    // a selection, with the Print it button: the result after the selection, focus back in the workspace
+    await ws.fill('(3 + 4) * 2');
+    await ws.evaluate((t) => t.setSelectionRange(1, 6));
+    await fp.click('#print-it');
+    await fp.waitForFunction(() => document.getElementById('workspace').value === '(3 + 4 7) * 2');
+    assert.equal(await wsSelection(fp), ' 7');
+    assert.equal(await fp.evaluate(() => document.activeElement.id), 'workspace');
+    await fp.keyboard.press('Delete');
+    assert.equal(await ws.inputValue(), '(3 + 4) * 2');
+    // an error: the debugger opens, nothing is inserted
+    await ws.fill('1 / 0');
+    await ws.press('Control+p');
+    await fp.locator('#debugger').waitFor({ state: 'visible' });
+    assert.match(await fp.textContent('#debugger-error'), /ZeroDivide/);
+    assert.match(await fp.textContent('#workspace-result'), /ZeroDivide.*see the debugger/);
+    assert.equal(await ws.inputValue(), '1 / 0');
+    await fp.click('#dbg-terminate');
+    await fp.locator('#debugger').waitFor({ state: 'hidden' });
+  });
+
+  await test('share links: a preview with kernel changes diffed; Cancel changes nothing; Apply applies; links that would break the system are refused', async () => {
+    const lc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const watchPage = (pg, what) => {
+        pg.on('pageerror', (e) => problems.push(`${what} page error: ${e.message}`));
+        pg.on('console', (m) => {
+          if (m.type() === 'error') problems.push(`${what} console error: ${m.text()}`);
+        });
+        return pg;
+      };
+      const link = makeLink([
+        ['s', 'tier', 'on'],
+        ['r', 'Greeter new greet'],
+        ['c', 'Greeter', 'Object', 'Demo', '', '', ''],
+        ['m', 'Greeter', 'i', 'greeting', "greet\n\t^ 'hi'"],
+        ['m', 'Integer', 'i', 'testing', 'even\n\t^ 42'],
+        ['m', 'Object', 'i', 'extras', 'linkTest\n\t^ #fromLink'],
+      ]);
+      const lp = watchPage(await lc.newPage(), 'kernel link');
+      await lp.goto(`${BASE}${link}`);
+      await lp.locator('#link-dialog[open]').waitFor({ timeout: 15000 });
+      assert.match(await lp.textContent('#link-dialog-summary'), /defines 1 class and 3 methods, 2 of them in the system's own classes/);
+      assert.equal(await lp.textContent('#link-kernel-title'), "Changes to the system's own classes (2)");
+      assert.deepEqual(await lp.locator('.link-kernel .link-method').allTextContents(), ['Integer>>even (changed)', 'Object>>linkTest (new method)']);
+      const diff = await lp.locator('.link-kernel pre.diff').first().locator('span').allTextContents();
+      assert.ok(diff.includes('- \t^ (self bitAnd: 1) = 0'), diff.join('|'));
+      assert.ok(diff.includes('+ \t^ 42'), diff.join('|'));
+      assert.deepEqual(await lp.locator('.link-classes li').allTextContents(), ['Greeter (new, a subclass of Object)']);
+      // with changes to the system, Cancel has the focus: Enter does not apply them
+      assert.equal(await lp.evaluate(() => document.activeElement.id), 'link-cancel');
+      await lp.keyboard.press('Enter');
+      await ready(lp);
+      assert.match(await lp.textContent('#share-status'), /not applied/);
+      assert.equal(await lp.evaluate(() => location.hash), '');
+      assert.equal(await printIt(lp, '4 even'), 'true');
+      assert.equal(await printIt(lp, 'Smalltalk includesKey: #Greeter'), 'false');
+      assert.match(await browser(lp, 'Demo>>methB').locator('textarea').inputValue(), /\^ 1\s*$/);
+
+      // again, and Apply
+      const ap = watchPage(await lc.newPage(), 'kernel link applied');
+      await ap.goto(`${BASE}${link}`);
+      await applyLink(ap);
+      await ready(ap);
+      assert.equal(await printIt(ap, '4 even'), '42');
+      assert.equal(await printIt(ap, 'Greeter new greet'), "'hi'");
+      assert.equal(await ap.inputValue('#expr'), 'Greeter new greet');
+
+      // links that would break the system: refused in plain words, no dialog, the demo
+      for (const [records, why] of [
+        [[['c', 'Object', 'nil', 'Kernel', '', '', '']], /redefine Object, one of the system's own classes \(changing its superclass from ProtoObject to nil\)/],
+        [[['c', 'SmallInteger', 'Object', 'Kernel', 'x', '', '']], /redefine SmallInteger/],
+        [[['c', 'Transcript', 'Object', 'Kernel', '', '', '']], /replace the system's Transcript object/],
+      ]) {
+        const rp = watchPage(await lc.newPage(), 'refused link');
+        await rp.goto(`${BASE}${makeLink(records)}`);
+        await ready(rp);
+        assert.ok(await rp.locator('#link-dialog').evaluate((d) => !d.open));
+        assert.match(await rp.textContent('#share-status'), /^The share link was refused: /);
+        assert.match(await rp.textContent('#share-status'), why);
+        assert.equal(await printIt(rp, '3 + 4'), '7');
+        assert.match(await browser(rp, 'Demo>>methB').locator('textarea').inputValue(), /\^ 1\s*$/);
+        await rp.close();
+      }
+    } finally {
+      await lc.close();
+    }
   });
 
   await test('edit a method in the debugger, accept, restart the frame: fixed output (R3, R8)', async () => {

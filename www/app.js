@@ -12,7 +12,7 @@ import { DebuggerPane } from './js/debugger.js';
 import { Workspace } from './js/workspace.js';
 import { TierPane } from './js/tier.js';
 import { DEMO_SOURCE, DEMO_BROWSERS } from './js/demo.js';
-import { SharePane, hashLink, openLink } from './js/share.js';
+import { SharePane, hashLink, openLink, previewLink, confirmLink } from './js/share.js';
 import { CanvasPane } from './js/canvas.js';
 import { toggleHistory, showHistory } from './js/history.js';
 import { Autosaver, readAutosave, restoreInto, setAside } from './js/autosave.js';
@@ -39,21 +39,41 @@ async function boot() {
     }
     vm = new LiveVm();
   };
-  // a share link in the hash replaces the demo and the autosave: restored, not run
+  const announcer = new Announcer();
+  // A share link in the hash replaces the demo and the autosave: restored,
+  // not run, and only once the user has seen what it changes and pressed
+  // Apply. Cancel leaves the page as it would be without the link.
   const link = hashLink();
   let opened = null;
   let linkError = null;
+  let linkRefused = false;
+  let linkCancelled = false;
   let restored = null;
   let restoreError = null;
   if (link) {
-    const r = openLink(vm, link);
-    if (r.ok) {
-      opened = r;
+    const preview = previewLink(vm, link);
+    if (!preview.ok) {
+      linkError = preview.message;
+      linkRefused = preview.refused;
+    } else if (await confirmLink(preview, announcer)) {
+      times.confirmed = performance.now();
+      const r = openLink(vm, link);
+      if (r.ok) {
+        opened = r;
+      } else {
+        linkError = r.message;
+        fresh();
+      }
     } else {
-      linkError = r.message;
-      fresh();
+      linkCancelled = true;
+      try {
+        history.replaceState(null, '', location.pathname + location.search);
+      } catch {
+        // a sandboxed page: the link stays in the address, unapplied
+      }
     }
-  } else {
+  }
+  if (!link || linkCancelled) {
     const saved = readAutosave();
     if (saved && saved.ok) {
       const r = restoreInto(vm, saved.data);
@@ -73,8 +93,11 @@ async function boot() {
     if (!demo.ok) throw new Error(`the demo did not file in: ${demo.error.message}`);
   }
 
-  const announcer = new Announcer();
   const transcript = new TranscriptPane(byId('transcript'));
+  // what workspace evaluations write, apart: the program cannot crowd it out
+  const wsOutputWrap = byId('ws-output-wrap');
+  const wsOutput = new TranscriptPane(byId('ws-output'), { maxLines: 100 });
+  byId('ws-output-clear').addEventListener('click', () => wsOutput.clear());
   const canvasPane = new CanvasPane(byId('canvas'), byId('canvas-status'));
   byId('canvas-clear').addEventListener('click', () => canvasPane.clear());
   const runState = byId('run-state');
@@ -192,8 +215,12 @@ async function boot() {
     run: () => exprInput.value,
     tier: () => tierPane.select.value,
   });
-  if (linkError) {
+  if (linkRefused) {
+    sharePane.showStatus(`The share link was refused: ${linkError}. Showing the demo instead.`, true);
+  } else if (linkError) {
     sharePane.showStatus(`The share link could not be opened (${linkError}); showing the demo instead.`, true);
+  } else if (linkCancelled) {
+    sharePane.showStatus('The share link was not applied (Cancel): nothing was changed.', false);
   } else if (opened) {
     sharePane.showStatus(
       `Opened a share link: ${opened.classes.join(', ') || 'no classes'}, ${opened.methods} method${opened.methods === 1 ? '' : 's'}. Press Run to start ${opened.run}.`,
@@ -257,6 +284,11 @@ async function boot() {
   // costs little and no DOM work (the scheduler budgets both; see
   // scheduler.js). Process events are rare (an error suspends its process).
   function onReport(report) {
+    // the evaluations ran first in the call: their output comes first
+    if (report.workspaceOutput || report.workspaceOutputDropped > 0) {
+      transcript.append(report.workspaceOutput, report.workspaceOutputDropped);
+      wsOutput.append(report.workspaceOutput, report.workspaceOutputDropped);
+    }
     transcript.append(report.output, report.outputDropped);
     tierPane.handle(report.tierEvents, report.tierEventsDropped);
     for (const ev of report.events) {
@@ -308,6 +340,8 @@ async function boot() {
         ` · ${(stats.fuelLastFrame / 1000).toFixed(0)}k instructions/frame` +
         ` · ${(stats.insnPerMs / 1000).toFixed(1)}M instructions/s · ${stats.status}`;
     }
+    if (wsOutput.dirty && wsOutputWrap.hidden) wsOutputWrap.hidden = false;
+    wsOutput.render();
     transcript.render();
   }
 
@@ -427,6 +461,7 @@ async function boot() {
     stats: runner.stats,
     resetStats: () => runner.resetStats(),
     transcript: () => transcript.text(),
+    workspaceOutput: () => wsOutput.text(),
     written: () => transcript.written,
     program: () => (program ? { ...program } : null),
     tierLog: () => tierPane.texts(),

@@ -217,6 +217,17 @@ impl LiveVm {
         to_js(&self.s.open_link(link))
     }
 
+    /// What opening a share link would change, changing nothing: `{ ok,
+    /// run, tier, classes: [{ name, superclass, change, kernel, what }],
+    /// methods: [{ className, meta, selector, change, kernel, oldSource,
+    /// source }], kernelChanges }`, `change` one of `new`, `changed`,
+    /// `same`; or `{ ok: false, error, refused }` for a link `openLink`
+    /// would not open (`refused`: it would break the system).
+    #[wasm_bindgen(js_name = previewLink)]
+    pub fn preview_link(&self, link: &str) -> JsValue {
+        to_js(&self.s.preview_link(link))
+    }
+
     /// The tier panel: every installed method the tier has optimized or
     /// deoptimized, sorted by name, as `{ method, optimized, inlined,
     /// deopts }`.

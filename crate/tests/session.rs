@@ -346,3 +346,48 @@ fn the_disassembly_shows_the_optimized_code_once_the_tier_ran() {
     assert!(s.disassemble("Demo", false, "nope").is_none());
     assert!(s.disassemble("Nope", true, "x").is_none());
 }
+
+#[test]
+fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
+    let (mut s, _) = seeded();
+    run(&mut s, 5_000.0, 1);
+    let p = s.evaluate("Transcript show: 'from the workspace'; cr", false);
+    let (mut program, mut workspace, mut finished) = (String::new(), String::new(), false);
+    for _ in 0..20 {
+        let r = s.run_for(2.0, 50_000.0);
+        program.push_str(&r.output);
+        workspace.push_str(&r.workspace_output);
+        finished |= r
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Finished { pid, .. } if Some(*pid) == p.pid));
+    }
+    assert!(finished);
+    // the do-it's line is its own, whatever the loop printed meanwhile
+    assert_eq!(workspace, "from the workspace\n");
+    // (only 1s: reports cut to their newest lines may join two halves of lines)
+    let odd: Vec<&str> = lines(&program)
+        .into_iter()
+        .filter(|l| !l.chars().all(|c| c == '1'))
+        .collect();
+    assert!(!program.is_empty() && odd.is_empty(), "{:?}", odd);
+    // the same with fuel alone (no deadline)
+    s.evaluate("Transcript show: 'again'; cr", false);
+    let r = s.run(50_000.0);
+    assert_eq!(r.workspace_output, "again\n");
+    assert!(lines(&r.output).iter().all(|l| *l == "1"));
+    // a do-it that prints a lot is cut to its newest lines, like the program
+    s.evaluate(
+        "1 to: 1000 do: [:i | Transcript show: i printString; cr]",
+        false,
+    );
+    let r = s.run(10_000_000.0);
+    assert_eq!(
+        r.workspace_output.split('\n').count(),
+        livetalk::host::session::MAX_REPORT_WORKSPACE_LINES
+    );
+    assert!(r.workspace_output.ends_with("1000\n"));
+    assert!(r.workspace_output_dropped > 0.0);
+    let j = json(&r);
+    assert!(j.get("workspaceOutput").is_some() && j.get("workspaceOutputDropped").is_some());
+}

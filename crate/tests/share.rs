@@ -369,3 +369,162 @@ fn an_unknown_superclass_is_refused() {
     share::restore(&mut vm, &ws).unwrap();
     assert_eq!(vm.eval_print("B1 superclass").unwrap(), "A1");
 }
+
+fn link_with(classes: Vec<ClassDef>, methods: Vec<MethodDef>) -> String {
+    share::encode(&Workspace {
+        classes,
+        methods,
+        run: "3 + 4".into(),
+        ..Workspace::default()
+    })
+}
+
+fn class(name: &str, superclass: &str, inst_vars: &[&str]) -> ClassDef {
+    ClassDef {
+        name: name.into(),
+        superclass: superclass.into(),
+        inst_vars: inst_vars.iter().map(|s| s.to_string()).collect(),
+        category: "Test".into(),
+        ..ClassDef::default()
+    }
+}
+
+fn method(class: &str, source: &str) -> MethodDef {
+    MethodDef {
+        class: class.into(),
+        meta: false,
+        category: "test".into(),
+        source: source.into(),
+    }
+}
+
+#[test]
+fn a_preview_lists_classes_methods_and_kernel_changes_and_changes_nothing() {
+    use livetalk::host::session::Session;
+    let mut s = Session::new().unwrap();
+    let old_max = s.method_source("Integer", false, "max:");
+    let link = link_with(
+        vec![class("Counter", "Object", &["count"])],
+        vec![
+            method("Counter", "bump\n\t^ count := (count ifNil: [0]) + 1"),
+            method("Integer", "even\n\t^ 42"),
+            method("Object", "isLinkTest\n\t^ true"),
+        ],
+    );
+    let p = s.preview_link(&link);
+    assert!(p.ok && !p.refused);
+    assert_eq!(p.run.as_deref(), Some("3 + 4"));
+    assert_eq!((p.classes.len(), p.classes[0].change), (1, "new"));
+    let m: Vec<(&str, &str, &str, bool)> = p
+        .methods
+        .iter()
+        .map(|m| {
+            (
+                m.class_name.as_str(),
+                m.selector.as_str(),
+                m.change,
+                m.kernel,
+            )
+        })
+        .collect();
+    assert_eq!(
+        m,
+        vec![
+            ("Counter", "bump", "new", false),
+            ("Integer", "even", "changed", true),
+            ("Object", "isLinkTest", "new", true),
+        ]
+    );
+    assert_eq!(p.kernel_changes, 2);
+    let plus = &p.methods[1];
+    assert!(
+        plus.old_source
+            .as_deref()
+            .is_some_and(|o| o.contains("bitAnd: 1")),
+        "{:?}",
+        plus.old_source
+    );
+    assert_eq!(plus.source, "even\n\t^ 42");
+    // nothing changed: no class, the kernel as it was
+    assert!(s.vm.class_named("Counter").is_none());
+    assert_eq!(
+        s.method_source("Integer", false, "max:").map(|m| m.source),
+        old_max.map(|m| m.source)
+    );
+    let r = s.evaluate("3 + 4", true);
+    assert!(r.ok);
+    let out = s.run(1_000_000.0);
+    assert!(out
+        .events
+        .iter()
+        .any(|e| matches!(e, livetalk::host::report::Event::Printed { text, .. } if text == "7")));
+    // an unknown version and a damaged link are plain errors, not refusals
+    let v2 = s.preview_link("#v2/AAAA");
+    assert!(!v2.ok && !v2.refused);
+    assert!(v2.error.unwrap().message.contains("newer Livetalk"));
+    let bad = s.preview_link("#v1/AAAA");
+    assert!(!bad.ok && !bad.refused);
+    assert!(bad.error.unwrap().message.contains("damaged"));
+}
+
+#[test]
+fn links_that_would_break_the_system_are_refused_and_change_nothing() {
+    use livetalk::host::session::Session;
+    let cases: Vec<(String, &str)> = vec![
+        (
+            link_with(vec![class("Object", "nil", &[])], vec![]),
+            "redefine Object",
+        ),
+        (
+            link_with(vec![class("SmallInteger", "Object", &[])], vec![]),
+            "redefine SmallInteger",
+        ),
+        (
+            link_with(vec![class("Array", "Object", &["x"])], vec![]),
+            "redefine Array",
+        ),
+        (
+            link_with(vec![class("Transcript", "Object", &[])], vec![]),
+            "Transcript object",
+        ),
+        (
+            link_with(vec![class("Rootless", "nil", &[])], vec![]),
+            "no superclass",
+        ),
+        (
+            link_with(vec![], vec![method("Nowhere", "foo\n\t^ 1")]),
+            "neither in the link nor in the system",
+        ),
+    ];
+    for (link, says) in cases {
+        let mut s = Session::new().unwrap();
+        let p = s.preview_link(&link);
+        assert!(!p.ok && p.refused, "{}", says);
+        let msg = p.error.unwrap().message;
+        assert!(msg.contains(says), "{}", msg);
+        let r = s.open_link(&link);
+        assert!(!r.ok);
+        assert!(r.error.unwrap().message.contains(says));
+        // the system still works
+        s.evaluate("(3 + 4) printString , #(1 2) size printString", true);
+        let out = s.run(1_000_000.0);
+        assert!(
+            out.events.iter().any(|e| matches!(e, livetalk::host::report::Event::Printed { text, .. } if text == "'72'")),
+            "{:?}",
+            out.events
+        );
+        // and the command line refuses it too
+        let mut vm = Vm::new().unwrap();
+        let ws = share::decode(&link).unwrap();
+        assert!(share::restore(&mut vm, &ws).unwrap_err().contains(says));
+    }
+    // a kernel class defined exactly as it is changes nothing and is let through
+    let vm = Vm::new().unwrap();
+    let object = share::class_def(&vm, "Object").unwrap();
+    let link = link_with(vec![object], vec![method("Object", "isLinkTest\n\t^ true")]);
+    let mut s = Session::new().unwrap();
+    let p = s.preview_link(&link);
+    assert!(p.ok, "{:?}", p.error.map(|e| e.message));
+    assert_eq!(p.classes[0].change, "same");
+    assert!(s.open_link(&link).ok);
+}

@@ -764,9 +764,8 @@ fn run_for_ends_slices_by_the_clock() {
 #[wasm_bindgen_test]
 fn run_reports_are_bounded() {
     let mut vm = LiveVm::new().expect("kernel loads");
-    assert!(ok(&vm.evaluate(
-        "1 to: 600 do: [:i | Transcript show: i printString; cr]",
-        false
+    assert!(ok(&vm.start(
+        "1 to: 600 do: [:i | Transcript show: i printString; cr]"
     )));
     let r = vm.run(1e9);
     let out = text(&r, "output");
@@ -778,16 +777,13 @@ fn run_reports_are_bounded() {
     assert!(num(&r, "stallMs") >= 0.0);
     assert!(num(&r, "startedAt") <= num(&r, "now"));
     // few lines, none dropped
-    assert!(ok(
-        &vm.evaluate("Transcript show: 'a'; cr; show: 'b'", false)
-    ));
+    assert!(ok(&vm.start("Transcript show: 'a'; cr; show: 'b'")));
     let r = vm.run(1e9);
     assert_eq!(text(&r, "output"), "a\nb");
     assert_eq!(num(&r, "outputDropped"), 0.0);
     // long lines: 64 KiB at most, starting at a line start
-    assert!(ok(&vm.evaluate(
-        "1 to: 100 do: [:i | Transcript show: (String new: 1000 withAll: $x); show: i printString; cr]",
-        false
+    assert!(ok(&vm.start(
+        "1 to: 100 do: [:i | Transcript show: (String new: 1000 withAll: $x); show: i printString; cr]"
     )));
     let r = vm.run(1e9);
     let out = text(&r, "output");
@@ -803,4 +799,16 @@ fn run_reports_are_bounded() {
     let dropped = num(&r, "outputDropped") as usize;
     assert_eq!(dropped + out.len(), all.len());
     assert_eq!(all.as_bytes()[dropped - 1], b'\n');
+    // a workspace do-it's output comes apart (workspaceOutput), bounded too:
+    // the newest 100 lines
+    assert!(ok(&vm.evaluate(
+        "1 to: 600 do: [:i | Transcript show: i printString; cr]",
+        false
+    )));
+    let r = vm.run(1e9);
+    let ws = text(&r, "workspaceOutput");
+    assert_eq!(ws.split('\n').count(), 100, "{ws}");
+    assert!(ws.starts_with("502\n") && ws.ends_with("600\n"), "{ws}");
+    assert!(num(&r, "workspaceOutputDropped") > 0.0);
+    assert_eq!(text(&r, "output"), "");
 }

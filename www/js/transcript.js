@@ -37,9 +37,11 @@ function newlinesFromEnd(s, max) {
 }
 
 export class TranscriptPane {
-  constructor(pre) {
+  /** `maxLines`: lines kept (the workspace's output pane keeps fewer). */
+  constructor(pre, { maxLines = MAX_LINES } = {}) {
     this.pre = pre;
-    // the text shown: at most MAX_LINES lines (the last one is the line
+    this.maxLines = maxLines;
+    // the text shown: at most maxLines lines (the last one is the line
     // being written) and MAX_CHARS characters
     this.buf = '';
     this.newlines = 0; // in this.buf
@@ -76,7 +78,7 @@ export class TranscriptPane {
   }
 
   add(text) {
-    const keep = MAX_LINES - 1; // newlines
+    const keep = this.maxLines - 1; // newlines
     const tail = newlinesFromEnd(text, keep + 1);
     if (tail.n > keep) {
       // `text` alone fills the pane: what it holds is older than what is cut

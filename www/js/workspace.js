@@ -1,7 +1,10 @@
 // The workspace: do it (Ctrl+D) and print it (Ctrl+P) on the selection,
-// or on everything when nothing is selected. Each evaluation is its own
-// process, above the program's priority, so it finishes while an endless
-// loop runs; the result comes back as an event from a later slice.
+// or on the current line when nothing is selected, as in Squeak. Each
+// evaluation is its own process, above the program's priority, so it
+// finishes while an endless loop runs; the result comes back as an event
+// from a later slice. A print-it's result is inserted after the selection
+// (or the line), preceded by a space, and selected, so that Delete (or
+// typing) replaces it.
 
 import { isShortcut, tabIndents } from './dom.js';
 import { highlightEditor } from './highlight.js';
@@ -34,10 +37,16 @@ export class Workspace {
     let a = ta.selectionStart;
     let b = ta.selectionEnd;
     if (a === b) {
-      a = 0;
-      b = value.length;
+      // the current line
+      const { start, end } = lineAround(value, a);
+      a = start;
+      b = end;
     }
     const source = value.slice(a, b);
+    if (source.trim() === '') {
+      this.show('Nothing to evaluate: select an expression, or put the cursor on a line with one.', false);
+      return;
+    }
     const r = this.vm.evaluate(source, print);
     if (!r.ok) {
       const e = r.error;
@@ -69,13 +78,7 @@ export class Workspace {
       this.pending.delete(ev.pid);
       this.show(ev.text, false);
       this.announcer.say(`Printed: ${ev.text}`);
-      const ta = this.textarea;
-      if (ta.value === p.snapshot) {
-        // Squeak's habit: the result goes after the expression, selected
-        const ins = ` ${ev.text}`;
-        ta.value = ta.value.slice(0, p.insertAt) + ins + ta.value.slice(p.insertAt);
-        ta.setSelectionRange(p.insertAt, p.insertAt + ins.length);
-      }
+      this.insertResult(p, ev.text);
     } else if (ev.kind === 'finished') {
       this.pending.delete(ev.pid);
       this.show(`done: ${ev.value}`, false);
@@ -86,8 +89,34 @@ export class Workspace {
     return true;
   }
 
+  /**
+   * Squeak's habit: the printed result goes after the expression, preceded
+   * by a space, and selected, so that Delete removes it. Only where the
+   * text before that point is still what was evaluated (the user may have
+   * typed meanwhile: then the result shows below only).
+   */
+  insertResult(p, text) {
+    const ta = this.textarea;
+    const at = p.insertAt;
+    if (at > ta.value.length || ta.value.slice(0, at) !== p.snapshot.slice(0, at)) return;
+    const active = document.activeElement;
+    // focus comes back from the Print it button, not from another editor
+    const focus = active === ta || active === document.body || (active && active.closest && active.closest('.workspace'));
+    ta.setRangeText(` ${text}`, at, at, 'select');
+    if (focus) ta.focus();
+    // the syntax colouring and the autosave follow input events
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
   /** The process was terminated from the debugger. */
   forget(pid) {
     if (this.pending.delete(pid)) this.show('terminated', false);
   }
+}
+
+/** The line of `text` that holds index `i`: its start and end (before its newline). */
+export function lineAround(text, i) {
+  const start = i === 0 ? 0 : text.lastIndexOf('\n', i - 1) + 1;
+  const nl = text.indexOf('\n', i);
+  return { start, end: nl < 0 ? text.length : nl };
 }

@@ -113,6 +113,16 @@ pub struct RunReport {
     /// `output` (the oldest ones). `output` then starts at a line start
     /// (unless what is kept is the end of a single line).
     pub output_dropped: f64,
+    /// Transcript output written while workspace evaluations (do-its and
+    /// print-its, and what they forked at their priority) held the VM:
+    /// its newest [`super::session::MAX_REPORT_WORKSPACE_LINES`] lines,
+    /// [`super::session::MAX_REPORT_WORKSPACE_OUTPUT`] bytes at most. It
+    /// is not in `output`: each call runs the ready evaluations first, with
+    /// the processes below their priority set aside, then the program with
+    /// the evaluations set aside, taking the output after each.
+    pub workspace_output: String,
+    /// Bytes of workspace output left out of `workspace_output`.
+    pub workspace_output_dropped: f64,
     /// Tier events left out of `tier_events` (the oldest ones).
     pub tier_events_dropped: f64,
     /// The longest time (ms) between two consecutive readings of the clock
@@ -330,6 +340,70 @@ pub struct ShareReply {
     pub methods: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
+}
+
+/// The answer to `previewLink`: what opening a link would change.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkPreview {
+    pub ok: bool,
+    /// The link cannot be opened: damaged, of another version, or refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReport>,
+    /// The error is a refusal: the link would break the system.
+    pub refused: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    /// The classes the link defines, in order.
+    pub classes: Vec<PreviewClass>,
+    /// Its methods, in order.
+    pub methods: Vec<PreviewMethod>,
+    /// How many of the methods add to or change the system's own classes.
+    pub kernel_changes: usize,
+}
+
+impl LinkPreview {
+    pub fn error(msg: String, refused: bool) -> LinkPreview {
+        LinkPreview {
+            error: Some(message(msg)),
+            refused,
+            ..LinkPreview::default()
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewClass {
+    pub name: String,
+    pub superclass: String,
+    /// `new`, `changed` (a class of this workspace, redefined) or `same`.
+    pub change: &'static str,
+    /// One of the system's own classes (only ever `same` here: a link that
+    /// redefines one is refused).
+    pub kernel: bool,
+    /// For `changed`: what changes, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewMethod {
+    pub class_name: String,
+    pub meta: bool,
+    pub selector: String,
+    /// `new`, `changed` or `same` (as installed now).
+    pub change: &'static str,
+    /// A method of one of the system's own classes.
+    pub kernel: bool,
+    /// For `changed`: the source installed now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_source: Option<String>,
+    /// The source the link holds.
+    pub source: String,
 }
 
 impl ShareReply {

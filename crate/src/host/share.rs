@@ -404,6 +404,117 @@ pub fn validate(ws: &Workspace) -> Result<(), String> {
     Ok(())
 }
 
+/// The definition of class `name` of `vm` as a link's class record holds
+/// it, or `None` if there is no such class.
+pub fn class_def(vm: &Vm, name: &str) -> Option<ClassDef> {
+    let cid = vm.class_named(name)?;
+    let info = &vm.classes[cid as usize];
+    let meta = &vm.classes[info.partner as usize];
+    let meta_inherited = meta
+        .superclass
+        .map(|s| vm.classes[s as usize].inst_vars.len())
+        .unwrap_or(0);
+    Some(ClassDef {
+        name: info.name.clone(),
+        superclass: info
+            .superclass
+            .map(|s| vm.classes[s as usize].name.clone())
+            .unwrap_or_else(|| "nil".into()),
+        inst_vars: info.own_inst_vars(vm).to_vec(),
+        class_vars: info.class_vars.iter().map(|(n, _)| n.clone()).collect(),
+        class_inst_vars: meta.inst_vars.skip(meta_inherited),
+        category: info.category.clone(),
+    })
+}
+
+/// How a link's class record would change the existing class `old`, in
+/// words ("its superclass from Integer to Object"), or `None` when it
+/// defines the class as it is (the category aside).
+pub fn redefinition(old: &ClassDef, new: &ClassDef) -> Option<String> {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(" ")
+        }
+    };
+    let mut what = vec![];
+    if old.superclass != new.superclass {
+        what.push(format!(
+            "its superclass from {} to {}",
+            old.superclass, new.superclass
+        ));
+    }
+    for (kind, a, b) in [
+        ("instance variables", &old.inst_vars, &new.inst_vars),
+        ("class variables", &old.class_vars, &new.class_vars),
+        (
+            "class-side instance variables",
+            &old.class_inst_vars,
+            &new.class_inst_vars,
+        ),
+    ] {
+        if a != b {
+            what.push(format!("its {} from ({}) to ({})", kind, list(a), list(b)));
+        }
+    }
+    (!what.is_empty()).then(|| what.join(", "))
+}
+
+/// Refuses, before anything is changed, a link that would break the
+/// system: one that redefines a class of the kernel (`is_kernel`: the
+/// classes the system had before the user's; a record that defines one
+/// exactly as it is changes nothing and is let through), one that defines
+/// a class without a superclass (`nil subclass:`; such a class does not
+/// even understand `doesNotUnderstand:`), and one with methods for a class
+/// that is neither in the link nor in the system. The messages are for
+/// the person who opened the link.
+pub fn check_safe(vm: &Vm, ws: &Workspace, is_kernel: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    for c in &ws.classes {
+        if is_kernel(&c.name) {
+            if let Some(change) = class_def(vm, &c.name).and_then(|old| redefinition(&old, c)) {
+                return Err(format!(
+                    "this link would redefine {}, one of the system's own classes (changing {}); that could break everything that uses it, so the link was not applied. A link may add classes and change methods, but not redefine the system's classes",
+                    c.name, change
+                ));
+            }
+        } else if vm.globals.contains_key(&c.name) && vm.class_named(&c.name).is_none() {
+            return Err(format!(
+                "this link defines a class named {}, which would replace the system's {} object, so the link was not applied",
+                c.name, c.name
+            ));
+        } else if c.superclass == "nil" {
+            return Err(format!(
+                "this link defines {} with no superclass (nil subclass:), a class whose objects would not understand even the messages the system sends them, so the link was not applied",
+                c.name
+            ));
+        }
+    }
+    let defined: std::collections::HashSet<&str> =
+        ws.classes.iter().map(|c| c.name.as_str()).collect();
+    for m in &ws.methods {
+        if !defined.contains(m.class.as_str()) && vm.class_named(&m.class).is_none() {
+            return Err(format!(
+                "this link has methods for {}, a class that is neither in the link nor in the system, so the link was not applied",
+                m.class
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `ws` without the class records that define a class `vm` has exactly as
+/// it is (defining it again would change nothing but could reshape it).
+pub fn without_unchanged_classes(vm: &Vm, ws: &Workspace) -> Workspace {
+    let mut out = ws.clone();
+    out.classes.retain(|c| {
+        class_def(vm, &c.name)
+            .map(|old| redefinition(&old, c).is_some())
+            .unwrap_or(true)
+    });
+    out
+}
+
 /// Captures the named classes of `vm` (definitions and every method, both
 /// sides) with the run expression and tier setting.
 pub fn capture(vm: &Vm, classes: &[&str], run: &str, tier: &str) -> Result<Workspace, String> {
@@ -420,21 +531,8 @@ pub fn capture(vm: &Vm, classes: &[&str], run: &str, tier: &str) -> Result<Works
             .ok_or_else(|| format!("no class named {}", name))?;
         let info = &vm.classes[cid as usize];
         let meta = &vm.classes[info.partner as usize];
-        let meta_inherited = meta
-            .superclass
-            .map(|s| vm.classes[s as usize].inst_vars.len())
-            .unwrap_or(0);
-        ws.classes.push(ClassDef {
-            name: info.name.clone(),
-            superclass: info
-                .superclass
-                .map(|s| vm.classes[s as usize].name.clone())
-                .unwrap_or_else(|| "nil".into()),
-            inst_vars: info.own_inst_vars(vm).to_vec(),
-            class_vars: info.class_vars.iter().map(|(n, _)| n.clone()).collect(),
-            class_inst_vars: meta.inst_vars.skip(meta_inherited),
-            category: info.category.clone(),
-        });
+        ws.classes
+            .push(class_def(vm, name).ok_or_else(|| format!("no class named {}", name))?);
         for (is_meta, c) in [(false, info), (true, meta)] {
             let mut ms: Vec<(String, MethodDef)> = c
                 .methods
@@ -505,7 +603,11 @@ pub fn check_superclasses(vm: &Vm, ws: &Workspace) -> Result<(), String> {
 /// methods. Nothing is run; the tier setting is applied to the VM.
 pub fn restore(vm: &mut Vm, ws: &Workspace) -> Result<(), String> {
     check_superclasses(vm, ws)?;
-    let defs = definitions(ws)?;
+    // a fresh VM: every class it has is the system's
+    let before: std::collections::HashSet<String> =
+        vm.classes.iter().map(|c| c.name.clone()).collect();
+    check_safe(vm, ws, &|n| before.contains(n))?;
+    let defs = definitions(&without_unchanged_classes(vm, ws))?;
     let methods: usize = ws.methods.iter().map(|m| m.source.len()).sum();
     vm.source_fits(defs.len() + methods)
         .map_err(|e| format!("the link is {}", e))?;

@@ -59,6 +59,12 @@ pub const MAX_REPORT_LINES: usize = 500;
 /// lines) per 8 ms slice, and turning that into JS strings made garbage
 /// enough for the JS collector to pause the page for several ms at a time.
 pub const MAX_REPORT_OUTPUT: usize = 64 * 1024;
+/// The output workspace evaluations wrote, reported on its own
+/// (`workspaceOutput`) so that the program's output cannot crowd it out:
+/// at most this many lines (the newest)...
+pub const MAX_REPORT_WORKSPACE_LINES: usize = 100;
+/// ...and this many bytes.
+pub const MAX_REPORT_WORKSPACE_OUTPUT: usize = 16 * 1024;
 /// ...and at most this many tier events (the newest; the page's log keeps
 /// 200). A deoptimization storm cannot make one report long.
 pub const MAX_REPORT_TIER_EVENTS: usize = 100;
@@ -334,9 +340,12 @@ impl Session {
             Ok(ws) => ws,
             Err(e) => return ShareReply::error(e.to_string()),
         };
+        let kernel = &self.kernel_classes;
         let defs = match super::share::check_superclasses(&self.vm, &ws)
-            .and_then(|()| super::share::definitions(&ws))
-        {
+            .and_then(|()| super::share::check_safe(&self.vm, &ws, &|n| kernel.contains(n)))
+            .and_then(|()| {
+                super::share::definitions(&super::share::without_unchanged_classes(&self.vm, &ws))
+            }) {
             Ok(d) => d,
             Err(e) => return ShareReply::error(e),
         };
@@ -359,6 +368,82 @@ impl Session {
             classes: Some(ws.classes.iter().map(|c| c.name.clone()).collect()),
             methods: Some(ws.methods.len()),
             ..ShareReply::default()
+        }
+    }
+
+    /// What opening a share link would change, without changing anything:
+    /// the classes it defines (new, or redefined), each of its methods as
+    /// new, changed (with the source installed now) or the same, and which
+    /// of them belong to the system's own classes (kernel methods). A link
+    /// that `open_link` would refuse (damaged, of an unknown version, or
+    /// unsafe: see `share::check_safe`) answers `{ ok: false, error }`,
+    /// with `refused` for an unsafe one.
+    pub fn preview_link(&self, link: &str) -> LinkPreview {
+        let ws = match super::share::decode(link) {
+            Ok(ws) => ws,
+            Err(e) => return LinkPreview::error(e.to_string(), false),
+        };
+        if let Err(e) = super::share::check_superclasses(&self.vm, &ws) {
+            return LinkPreview::error(e, false);
+        }
+        let kernel = &self.kernel_classes;
+        if let Err(e) = super::share::check_safe(&self.vm, &ws, &|n| kernel.contains(n)) {
+            return LinkPreview::error(e, true);
+        }
+        let classes = ws
+            .classes
+            .iter()
+            .map(|c| {
+                let old = super::share::class_def(&self.vm, &c.name);
+                PreviewClass {
+                    name: c.name.clone(),
+                    superclass: c.superclass.clone(),
+                    change: match &old {
+                        None => "new",
+                        Some(o) if super::share::redefinition(o, c).is_some() => "changed",
+                        Some(_) => "same",
+                    },
+                    kernel: self.kernel_classes.contains(&c.name),
+                    what: old.and_then(|o| super::share::redefinition(&o, c)),
+                }
+            })
+            .collect();
+        let methods: Vec<PreviewMethod> = ws
+            .methods
+            .iter()
+            .map(|m| {
+                let selector = crate::syntax::parse_method(&m.source)
+                    .map(|a| a.selector)
+                    .unwrap_or_else(|_| m.source.lines().next().unwrap_or("").trim().to_string());
+                let old = self
+                    .method_source(&m.class, m.meta, &selector)
+                    .map(|o| o.source);
+                PreviewMethod {
+                    class_name: m.class.clone(),
+                    meta: m.meta,
+                    change: match &old {
+                        None => "new",
+                        Some(o) if o.trim_end() != m.source.trim_end() => "changed",
+                        Some(_) => "same",
+                    },
+                    selector,
+                    kernel: self.kernel_classes.contains(&m.class),
+                    old_source: old.filter(|o| o.trim_end() != m.source.trim_end()),
+                    source: m.source.clone(),
+                }
+            })
+            .collect();
+        LinkPreview {
+            ok: true,
+            run: Some(ws.run.clone()),
+            tier: Some(ws.settings.tier.clone()),
+            kernel_changes: methods
+                .iter()
+                .filter(|m| m.kernel && m.change != "same")
+                .count(),
+            classes,
+            methods,
+            ..LinkPreview::default()
         }
     }
 

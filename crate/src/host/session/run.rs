@@ -93,34 +93,57 @@ impl Session {
             self.vm.collect_if_due(None);
         }
         let start = self.vm.insn_count;
-        // the fair share: while a workspace evaluation and the program
-        // are both ready, the evaluation has the first half of the slice
-        // and the program the second
-        let share = deadline.filter(|_| {
-            self.vm.ready_at(WORKSPACE_PRIORITY) && self.vm.ready_below(WORKSPACE_PRIORITY)
-        });
-        let (mut status, mut until) = match share {
-            Some(d) => self.run_phase(start, fuel, Some(started_at + (d - started_at) / 2.0)),
-            None => self.run_phase(start, fuel, deadline),
-        };
-        if let Some(d) = share {
-            let used = self.vm.insn_count - start;
-            if status == "yielded" && used < fuel && (self.vm.clock)() < d {
+        // The workspace phase: while an evaluation is ready it runs first,
+        // with the processes below its priority set aside, so that what it
+        // writes to the Transcript is known to be its own (the
+        // `workspace_output` of the report). When the program is ready too,
+        // the evaluation has the first half of the slice and the program the
+        // second (the fair share); alone, either has the whole slice.
+        let mut workspace_output = String::new();
+        let mut phase = None;
+        if self.vm.ready_at(WORKSPACE_PRIORITY) {
+            let share = deadline.filter(|_| self.vm.ready_below(WORKSPACE_PRIORITY));
+            let until = match share {
+                Some(d) => Some(started_at + (d - started_at) / 2.0),
+                None => deadline,
+            };
+            let below = self.set_aside_below(WORKSPACE_PRIORITY);
+            phase = Some(self.run_phase(start, fuel, until));
+            self.put_back_below(below);
+            workspace_output = self.vm.take_transcript();
+        }
+        let used = self.vm.insn_count - start;
+        let time_left = deadline.is_none_or(|d| (self.vm.clock)() < d);
+        let (status, until) = match phase {
+            Some(done) if used >= fuel || !time_left => done,
+            _ => {
+                // the program's phase: evaluations made ready meanwhile (a
+                // Delay that fired) wait for the next call's workspace phase
                 let aside = self.vm.set_aside_priority(WORKSPACE_PRIORITY);
-                (status, until) = self.run_phase(start, fuel, Some(d));
+                let (mut status, mut until) = self.run_phase(start, fuel, deadline);
                 self.vm.put_back_priority(WORKSPACE_PRIORITY, aside);
                 if status != "yielded" && self.vm.ready_at(WORKSPACE_PRIORITY) {
-                    // the program blocked, the evaluation has not
+                    // the program blocked or ended, an evaluation has not
                     (status, until) = ("yielded", None);
                 }
+                (status, until)
             }
-        }
+        };
         let now = (self.vm.clock)();
         let collected = self.vm.heap.collections != collections;
         let stall_ms = self
             .watch
             .stall(collected.then_some(self.vm.heap.gc_last_ms));
-        let (output, output_dropped) = newest_output(self.vm.take_transcript());
+        let (output, output_dropped) = newest_output(
+            self.vm.take_transcript(),
+            MAX_REPORT_LINES,
+            MAX_REPORT_OUTPUT,
+        );
+        let (workspace_output, workspace_output_dropped) = newest_output(
+            workspace_output,
+            MAX_REPORT_WORKSPACE_LINES,
+            MAX_REPORT_WORKSPACE_OUTPUT,
+        );
         let mut tier_events = self.vm.take_tier_events();
         let tier_events_dropped = tier_events.len().saturating_sub(MAX_REPORT_TIER_EVENTS);
         tier_events.drain(..tier_events_dropped);
@@ -139,10 +162,31 @@ impl Session {
             tier_events: tier_events.iter().map(TierEventReport::new).collect(),
             output,
             output_dropped: output_dropped as f64,
+            workspace_output,
+            workspace_output_dropped: workspace_output_dropped as f64,
             tier_events_dropped: tier_events_dropped as f64,
             stall_ms,
         };
         report
+    }
+
+    /// Sets aside the ready processes of every priority below `pr` (see
+    /// `Vm::set_aside_priority`), highest first.
+    fn set_aside_below(&mut self, pr: u8) -> Vec<(u8, VecDeque<usize>)> {
+        let mut out = Vec::new();
+        for p in (1..pr).rev() {
+            if self.vm.ready_at(p) {
+                out.push((p, self.vm.set_aside_priority(p)));
+            }
+        }
+        out
+    }
+
+    /// Puts back what [`Self::set_aside_below`] set aside.
+    fn put_back_below(&mut self, aside: Vec<(u8, VecDeque<usize>)>) {
+        for (p, q) in aside.into_iter().rev() {
+            self.vm.put_back_priority(p, q);
+        }
     }
 
     /// Runs the ready processes until `fuel` (counted from `start`) is
@@ -375,24 +419,23 @@ impl ClockWatch {
     }
 }
 
-/// The newest [`MAX_REPORT_LINES`] lines of `out` (the line being written
-/// counts as one), at most [`MAX_REPORT_OUTPUT`] bytes of them, from a
-/// line start if that leaves at least one line; and how many bytes were
-/// left out.
-fn newest_output(mut out: String) -> (String, usize) {
+/// The newest `max_lines` lines of `out` (the line being written counts
+/// as one), at most `max_bytes` bytes of them, from a line start if that
+/// leaves at least one line; and how many bytes were left out.
+fn newest_output(mut out: String, max_lines: usize, max_bytes: usize) -> (String, usize) {
     let bytes = out.as_bytes();
     // the start of the newest MAX_REPORT_LINES lines
     let mut cut = 0;
     let mut lines = 1;
     for (i, &b) in bytes.iter().enumerate().rev() {
         if b == b'\n' {
-            if lines == MAX_REPORT_LINES {
+            if lines == max_lines {
                 cut = i + 1;
                 break;
             }
             lines += 1;
         }
-        if bytes.len() - i > MAX_REPORT_OUTPUT {
+        if bytes.len() - i > max_bytes {
             // too long: cut within the byte limit, at a line start if one is left
             cut = i + 1;
             while !out.is_char_boundary(cut) {
