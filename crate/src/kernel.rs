@@ -15,6 +15,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("Block.st", include_str!("../kernel/Block.st")),
     ("Process.st", include_str!("../kernel/Process.st")),
     ("System.st", include_str!("../kernel/System.st")),
+    ("Chronology.st", include_str!("../kernel/Chronology.st")),
     ("Canvas.st", include_str!("../kernel/Canvas.st")),
     ("Benchmark.st", include_str!("../kernel/Benchmark.st")),
 ];

@@ -262,10 +262,10 @@ fn a_live_script_run_ends_when_nothing_can_run() {
 
 #[test]
 fn an_undeclared_variable_is_a_warning_with_its_position() {
-    let (code, _, err) = livetalk(&["eval", "Date today"]);
+    let (code, _, err) = livetalk(&["eval", "Calendar today"]);
     assert_eq!(code, 1);
     assert!(
-        err.starts_with("<eval>:1:1: warning: undeclared variable Date\n"),
+        err.starts_with("<eval>:1:1: warning: undeclared variable Calendar\n"),
         "{err}"
     );
     let f = tmp(

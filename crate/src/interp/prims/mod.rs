@@ -536,6 +536,10 @@ const NAMED: &[Prim] = entries! { Name:
     "millisecondClock" => system::millisecond_clock;
     /// The clock in microseconds.
     "microsecondClock" => system::microsecond_clock;
+    /// The wall clock: UTC microseconds since 1 January 1901 (Squeak's epoch).
+    "utcMicrosecondClock" => system::utc_microsecond_clock;
+    /// The local time zone's offset from UTC in seconds (0 natively).
+    "localOffsetSeconds" => system::local_offset;
     /// Asks for a garbage collection at the next safe point.
     "garbageCollect" => system::garbage_collect;
     /// Bytes left before the heap limit.

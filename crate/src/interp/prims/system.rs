@@ -24,6 +24,62 @@ pub(super) fn microsecond_clock(vm: &mut Vm, _: Args) -> PrimResult {
     Value(Value::small(((vm.clock)() * 1000.0) as i64))
 }
 
+/// Microseconds from the Squeak epoch (1 January 1901, 00:00 UTC) to the
+/// Unix epoch (RFC 868's 2208988800 seconds less the 1900 to 1901 year).
+const SQUEAK_TO_UNIX_MICROS: i64 = 2_177_452_800_000_000;
+
+/// The wall clock: UTC microseconds since the Unix epoch (natively from
+/// `SystemTime`; a clock before 1970 reads as negative).
+#[cfg(not(target_arch = "wasm32"))]
+fn unix_micros() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 4),
+        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX / 4),
+    }
+}
+
+/// The wall clock: UTC microseconds since the Unix epoch (`Date.now()`,
+/// milliseconds, in a page).
+#[cfg(target_arch = "wasm32")]
+fn unix_micros() -> i64 {
+    let ms = js_sys::Date::now();
+    if ms.is_finite() {
+        (ms * 1000.0) as i64
+    } else {
+        0
+    }
+}
+
+/// The local time zone's offset from UTC in seconds: natively 0 (the VM
+/// keeps UTC; the standard library has no time zones).
+#[cfg(not(target_arch = "wasm32"))]
+fn local_offset_seconds() -> i64 {
+    0
+}
+
+/// The local time zone's offset from UTC in seconds, from the browser
+/// (`getTimezoneOffset()` is in minutes, west positive).
+#[cfg(target_arch = "wasm32")]
+fn local_offset_seconds() -> i64 {
+    let minutes = js_sys::Date::new_0().get_timezone_offset();
+    if minutes.is_finite() && minutes.abs() <= 24.0 * 60.0 {
+        -(minutes as i64) * 60
+    } else {
+        0
+    }
+}
+
+pub(super) fn utc_microsecond_clock(_: &mut Vm, _: Args) -> PrimResult {
+    // within SmallInteger range for the next hundred thousand years
+    let us = unix_micros().saturating_add(SQUEAK_TO_UNIX_MICROS);
+    Value(Value::small(us.clamp(-(1 << 59), (1 << 59) - 1)))
+}
+
+pub(super) fn local_offset(_: &mut Vm, _: Args) -> PrimResult {
+    Value(Value::small(local_offset_seconds()))
+}
+
 pub(super) fn garbage_collect(vm: &mut Vm, c: Args) -> PrimResult {
     // collecting inside a primitive is unsafe (Rust locals);
     // request it for the next safe point instead
