@@ -160,11 +160,7 @@ impl Vm {
 
     /// Evaluates a do-it to completion and answers its value.
     pub fn eval(&mut self, src: &str) -> Result<Value, EvalError> {
-        let m = self
-            .compile_doit(src)
-            .map_err(|e| EvalError::Compile(e.render(src)))?;
-        self.note_warnings("<eval>", src, 0);
-        let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "do-it");
+        let pid = self.start_doit(src)?;
         self.run_until_done(pid)
     }
 
@@ -176,16 +172,23 @@ impl Vm {
         every: u64,
     ) -> (Result<Value, EvalError>, crate::host::profile::Profile) {
         let mut profile = crate::host::profile::Profile::new(every);
-        let m = match self.compile_doit(src) {
-            Ok(m) => m,
-            Err(e) => return (Err(EvalError::Compile(e.render(src))), profile),
+        let pid = match self.start_doit(src) {
+            Ok(pid) => pid,
+            Err(e) => return (Err(e), profile),
         };
-        self.note_warnings("<eval>", src, 0);
-        let pid = self.start_method(m, Value::NIL, USER_PRIORITY, "do-it");
         let slice = std::mem::replace(&mut self.slice, every.max(1));
         let r = self.run_until_done_with(pid, &mut |vm| profile.sample(vm));
         self.slice = slice;
         (r, profile)
+    }
+
+    /// Compiles a do-it (its warnings noted) and starts it as a process.
+    fn start_doit(&mut self, src: &str) -> Result<usize, EvalError> {
+        let m = self
+            .compile_doit(src)
+            .map_err(|e| EvalError::Compile(e.render(src)))?;
+        self.note_warnings("<eval>", src, 0);
+        Ok(self.start_method(m, Value::NIL, USER_PRIORITY, "do-it"))
     }
 
     /// Sends `printString` to `v` and answers the text (or a fallback

@@ -34,12 +34,33 @@ pub struct HashedKernel {
     int_hash: Value,
     char_eq: Value,
     char_hash: Value,
+    /// The selectors the Smalltalk code sends, interned once.
+    sels: Sels,
+}
+
+/// Selectors [`hashed_scan_for`] looks up.
+#[derive(Debug, Clone, Copy)]
+struct Sels {
+    hash_for: Value,
+    matches: Value,
+    identity_hash: Value,
+    hash: Value,
+    eq: Value,
+    key: Value,
 }
 
 impl Vm {
     /// Records the kernel's methods that [`hashed_scan_for`] stands for;
     /// without them (a kernel that lacks one) the primitive always fails.
     pub fn note_kernel_methods(&mut self) {
+        let sels = Sels {
+            hash_for: self.intern("hashFor:"),
+            matches: self.intern("element:matches:"),
+            identity_hash: self.intern("identityHash"),
+            hash: self.intern("hash"),
+            eq: self.intern("="),
+            key: self.intern("key"),
+        };
         let mut m = |class: &str, sel: &str| -> Option<Value> {
             let c = self.class_named(class)?;
             let s = self.intern(sel);
@@ -65,15 +86,15 @@ impl Vm {
                 int_hash: m("Integer", "hash")?,
                 char_eq: m("Character", "=")?,
                 char_hash: m("Character", "hash")?,
+                sels,
             })
         })();
         self.hashed_kernel = found;
     }
 
     /// The method `class` finds for `sel` (through the global cache).
-    fn finds(&mut self, class: ClassId, sel: &str) -> Option<Value> {
-        let s = *self.symbols.get(sel)?;
-        self.lookup(class, s).map(|(m, _)| m)
+    fn finds(&mut self, class: ClassId, sel: Value) -> Option<Value> {
+        self.lookup(class, sel).map(|(m, _)| m)
     }
 }
 
@@ -95,8 +116,8 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
     };
     let class = vm.class_of(c.r);
     let (hash_m, match_m) = (
-        vm.finds(class, "hashFor:"),
-        vm.finds(class, "element:matches:"),
+        vm.finds(class, k.sels.hash_for),
+        vm.finds(class, k.sels.matches),
     );
     let (mode, by_key) = match (hash_m, match_m) {
         (Some(h), Some(m)) if h == k.hash_eq && m == k.match_elem_eq => (Mode::Equal, false),
@@ -113,7 +134,7 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
     let key_class = vm.class_of(key);
     let hash = match mode {
         Mode::Identity => {
-            if vm.finds(key_class, "identityHash") != Some(k.identity_hash) {
+            if vm.finds(key_class, k.sels.identity_hash) != Some(k.identity_hash) {
                 return Fail;
             }
             object::identity_hash_of(vm, key)
@@ -125,7 +146,7 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
     };
     // an element's key (`anAssociation key`) for a Dictionary
     let association = vm.known.association;
-    if by_key && vm.finds(association, "key") != Some(k.lookup_key) {
+    if by_key && vm.finds(association, k.sels.key) != Some(k.lookup_key) {
         return Fail;
     }
     // `=` on two keys of the key's class, when it is the kernel's
@@ -143,7 +164,7 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
             };
             match want {
                 None => true,
-                Some(w) => vm.finds(key_class, "=") == Some(w),
+                Some(w) => vm.finds(key_class, k.sels.eq) == Some(w),
             }
         }
     };
@@ -211,10 +232,10 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
 /// ByteString or ByteSymbol (FNV-1a of its bytes, as `stringHash`).
 fn equal_hash(vm: &mut Vm, k: &HashedKernel, key: Value, class: ClassId) -> Option<i64> {
     if let Some(i) = key.as_int() {
-        return (vm.finds(class, "hash")? == k.int_hash).then_some(i);
+        return (vm.finds(class, k.sels.hash)? == k.int_hash).then_some(i);
     }
     if let Some(ch) = key.as_char() {
-        return (vm.finds(class, "hash")? == k.char_hash).then_some(ch as i64);
+        return (vm.finds(class, k.sels.hash)? == k.char_hash).then_some(ch as i64);
     }
     let want = if class == vm.known.byte_symbol {
         k.symbol_hash
@@ -223,7 +244,7 @@ fn equal_hash(vm: &mut Vm, k: &HashedKernel, key: Value, class: ClassId) -> Opti
     } else {
         return None;
     };
-    if vm.finds(class, "hash")? != want {
+    if vm.finds(class, k.sels.hash)? != want {
         return None;
     }
     match vm.heap.try_get(key).map(|o| &o.body) {
