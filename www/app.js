@@ -3,6 +3,7 @@
 // file only composes them and owns the run control.
 
 import init, { LiveVm } from './pkg/livetalk.js';
+import { vmModule } from './js/wasm-start.js';
 import { byId } from './js/dom.js';
 import { Announcer } from './js/announce.js';
 import { SliceRunner, BUDGET_MS } from './js/scheduler.js';
@@ -24,7 +25,8 @@ const STATS_REFRESH_MS = 250;
 async function boot() {
   const t0 = performance.now();
   const times = { start: t0 };
-  await init();
+  const compiled = await vmModule;
+  await init(compiled ? { module_or_path: compiled } : undefined);
   times.wasm = performance.now() - t0;
   const t1 = performance.now();
   let vm = new LiveVm();

@@ -5,6 +5,7 @@ pub mod host;
 pub mod interp;
 pub mod kernel;
 pub mod object;
+pub mod snapshot;
 pub mod syntax;
 pub mod tier;
 pub mod verify;

@@ -83,7 +83,7 @@ pub enum TierMode {
 
 /// One entry of the global method cache.
 #[derive(Clone)]
-struct CacheEntry {
+pub(crate) struct CacheEntry {
     /// Valid only while equal to `Vm::cache_epoch`.
     epoch: u32,
     class: ClassId,
@@ -114,13 +114,13 @@ pub struct Vm {
     pub active: usize,
     pub procs: ProcTable,
     /// Ready queues by priority (index = priority, 1..=80).
-    ready: Vec<VecDeque<usize>>,
+    pub(crate) ready: Vec<VecDeque<usize>>,
     /// Processes sleeping on a Delay.
-    sleepers: Vec<usize>,
+    pub(crate) sleepers: Vec<usize>,
     /// Semaphore object index → waiting processes.
-    sem_waiters: HashMap<usize, VecDeque<usize>>,
+    pub(crate) sem_waiters: HashMap<usize, VecDeque<usize>>,
     pub(crate) next_serial: u64,
-    cache: Vec<CacheEntry>,
+    pub(crate) cache: Vec<CacheEntry>,
     /// Bumped to invalidate every cache entry at once (accept, remove,
     /// class change, GC).
     pub(crate) cache_epoch: u32,
@@ -143,7 +143,7 @@ pub struct Vm {
     pub warnings: Vec<String>,
     /// The warnings of the last compile, positioned in its source (the
     /// caller knows where that source sits: `Vm::note_warnings`).
-    last_warnings: Vec<crate::syntax::SyntaxError>,
+    pub(crate) last_warnings: Vec<crate::syntax::SyntaxError>,
     /// Executed instructions (for benchmarks: bytecodes/s).
     pub insn_count: u64,
     /// Sends performed (for benchmarks: sends/s).
@@ -181,7 +181,7 @@ pub struct Vm {
     /// Whether `Array>>at:` and `at:put:` resolve to primitives 60 and 61
     /// (the special `At`/`AtPut` instructions may then index directly);
     /// `None` until computed, reset when either selector is (re)defined.
-    array_prims: Option<bool>,
+    pub(crate) array_prims: Option<bool>,
     /// The kernel methods `hashedScanFor` stands for (recorded after the
     /// kernel loads).
     pub(crate) hashed_kernel: Option<prims::hashed::HashedKernel>,
@@ -207,9 +207,12 @@ pub struct Vm {
     /// primitive `classDefineError`, for the error Smalltalk signals).
     pub(crate) define_error: Option<String>,
     /// Do-it counter for unique names.
-    doit_counter: u64,
+    pub(crate) doit_counter: u64,
     /// Processes to report as finished or errored to the host.
-    events: VecDeque<Outcome>,
+    pub(crate) events: VecDeque<Outcome>,
+    /// Why the kernel snapshot was refused, when [`Vm::new`] compiled the
+    /// kernel sources instead (for the host to show).
+    pub snapshot_refused: Option<String>,
 }
 
 #[derive(Default, Clone)]
@@ -257,7 +260,15 @@ impl Env for VmEnv<'_> {
 impl Vm {
     /// A VM with only the core classes (no kernel source loaded).
     pub fn bare() -> Vm {
-        let mut vm = Vm {
+        let mut vm = Vm::unbooted();
+        vm.bootstrap();
+        vm
+    }
+
+    /// A VM with nothing in it, not even nil: what [`Vm::bare`] bootstraps
+    /// and a kernel snapshot fills (`crate::snapshot`).
+    pub(crate) fn unbooted() -> Vm {
+        Vm {
             heap: Heap::new(DEFAULT_HEAP_LIMIT),
             classes: vec![],
             known: Known::default(),
@@ -315,9 +326,8 @@ impl Vm {
             tier_deps_added: 0,
             tier_deps_prune_at: 1024,
             events: VecDeque::new(),
-        };
-        vm.bootstrap();
-        vm
+            snapshot_refused: None,
+        }
     }
 
     fn bootstrap(&mut self) {
@@ -469,6 +479,14 @@ impl Vm {
             .heap
             .alloc(self.known.system_dictionary, Body::Slots(vec![]));
         self.set_global("Smalltalk", sd);
+        self.intern_selectors();
+        for cat in [0usize, 2, 4, 6, 8, 10] {
+            self.classes[cat].category = "Kernel-Classes".into();
+        }
+    }
+
+    /// Interns the selectors the VM sends itself ([`Vm::sel`]).
+    pub(crate) fn intern_selectors(&mut self) {
         self.sel = Selectors {
             does_not_understand: self.intern("doesNotUnderstand:"),
             must_be_boolean: self.intern("mustBeBoolean"),
@@ -481,9 +499,6 @@ impl Vm {
             at_put: self.intern("at:put:"),
             arith: Arith::ALL.map(|a| self.intern(a.selector())),
         };
-        for cat in [0usize, 2, 4, 6, 8, 10] {
-            self.classes[cat].category = "Kernel-Classes".into();
-        }
     }
 
     fn find_class_early(&self, name: &str) -> Option<ClassId> {

@@ -8,5 +8,5 @@ pub mod method;
 pub mod value;
 
 pub use heap::{Body, ClassId, Closure, Heap, Obj};
-pub use method::{Code, Marker, MethodInfo};
+pub use method::{Code, Marker, MethodInfo, Spans};
 pub use value::Value;
