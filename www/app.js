@@ -286,12 +286,12 @@ async function boot() {
   // costs little and no DOM work (the scheduler budgets both; see
   // scheduler.js). Process events are rare (an error suspends its process).
   function onReport(report) {
-    // the evaluations ran first in the call: their output comes first
+    // all output, in the order it was written; and apart, the part the
+    // workspace's evaluations wrote (the VM tags each write with its writer)
+    transcript.append(report.output, report.outputDropped);
     if (report.workspaceOutput || report.workspaceOutputDropped > 0) {
-      transcript.append(report.workspaceOutput, report.workspaceOutputDropped);
       wsOutput.append(report.workspaceOutput, report.workspaceOutputDropped);
     }
-    transcript.append(report.output, report.outputDropped);
     tierPane.handle(report.tierEvents, report.tierEventsDropped);
     for (const ev of report.events) {
       if (program && ev.pid === program.pid) {

@@ -348,6 +348,55 @@ fn the_disassembly_shows_the_optimized_code_once_the_tier_ran() {
 }
 
 #[test]
+fn workspace_output_is_what_the_evaluations_wrote_wherever_they_ran() {
+    let mut s = Session::new().expect("kernel loads");
+    assert!(
+        s.file_in("sem.st", "Smalltalk at: #Go put: Semaphore new!")
+            .ok
+    );
+    // a do-it that waits for the program, then writes while the program's
+    // slice runs (it preempts it); and a process it forks
+    let w = s.evaluate(
+        "Go wait. Transcript show: 'w'; cr. [Transcript show: 'f'; cr] fork",
+        false,
+    );
+    assert!(w.ok);
+    let r = s.run(100_000.0);
+    assert_eq!((r.output.as_str(), r.workspace_output.as_str()), ("", ""));
+    let p = s.start("Transcript show: 'p1'; cr. Go signal. Transcript show: 'p2'; cr");
+    assert!(p.ok);
+    let r = s.run(100_000.0);
+    // the Transcript in the order of the writes; apart, the do-it's part
+    assert_eq!(r.output, "p1\nw\nf\np2\n");
+    assert_eq!(r.workspace_output, "w\nf\n");
+    // an evaluation's fork writes after the evaluation ended: still its own
+    let w = s.evaluate(
+        "[(Delay forMilliseconds: 1) wait. Transcript show: 'late'; cr] fork",
+        false,
+    );
+    assert!(w.ok);
+    let mut ws = String::new();
+    for _ in 0..200 {
+        let r = s.run_for(1.0, 100_000.0);
+        ws.push_str(&r.workspace_output);
+        if ws.contains("late") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(ws, "late\n");
+    // a print-it's printString is the evaluation's too
+    assert!(s.file_in("noisy.st", "Object subclass: #Noisy instanceVariableNames: '' classVariableNames: '' package: 'T'!\n!Noisy methodsFor: 'p'!\nprintOn: aStream\n\tTranscript show: 'printing'; cr.\n\taStream nextPutAll: 'a Noisy'\n! !").ok);
+    assert!(s.evaluate("Noisy new", true).ok);
+    let r = s.run(1_000_000.0);
+    assert_eq!(r.workspace_output, "printing\n");
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Printed { text, .. } if text == "a Noisy")));
+}
+
+#[test]
 fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     let (mut s, _) = seeded();
     run(&mut s, 5_000.0, 1);
@@ -365,17 +414,19 @@ fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     assert!(finished);
     // the do-it's line is its own, whatever the loop printed meanwhile
     assert_eq!(workspace, "from the workspace\n");
-    // (only 1s: reports cut to their newest lines may join two halves of lines)
+    // (the Transcript has all of it: only 1s, but for the do-it's line if
+    // it is among the newest; reports cut to their newest lines may join
+    // two halves of lines)
     let odd: Vec<&str> = lines(&program)
         .into_iter()
-        .filter(|l| !l.chars().all(|c| c == '1'))
+        .filter(|l| !l.chars().all(|c| c == '1') && *l != "from the workspace")
         .collect();
     assert!(!program.is_empty() && odd.is_empty(), "{:?}", odd);
     // the same with fuel alone (no deadline)
     s.evaluate("Transcript show: 'again'; cr", false);
     let r = s.run(50_000.0);
     assert_eq!(r.workspace_output, "again\n");
-    assert!(lines(&r.output).iter().all(|l| *l == "1"));
+    assert!(lines(&r.output).iter().all(|l| *l == "1" || *l == "again"));
     // a do-it that prints a lot is cut to its newest lines, like the program
     s.evaluate(
         "1 to: 1000 do: [:i | Transcript show: i printString; cr]",

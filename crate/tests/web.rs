@@ -799,8 +799,8 @@ fn run_reports_are_bounded() {
     let dropped = num(&r, "outputDropped") as usize;
     assert_eq!(dropped + out.len(), all.len());
     assert_eq!(all.as_bytes()[dropped - 1], b'\n');
-    // a workspace do-it's output comes apart (workspaceOutput), bounded too:
-    // the newest 100 lines
+    // a workspace do-it's output comes apart too (workspaceOutput), bounded
+    // to the newest 100 lines; the Transcript's has it all (its newest 500)
     assert!(ok(&vm.evaluate(
         "1 to: 600 do: [:i | Transcript show: i printString; cr]",
         false
@@ -810,5 +810,7 @@ fn run_reports_are_bounded() {
     assert_eq!(ws.split('\n').count(), 100, "{ws}");
     assert!(ws.starts_with("502\n") && ws.ends_with("600\n"), "{ws}");
     assert!(num(&r, "workspaceOutputDropped") > 0.0);
-    assert_eq!(text(&r, "output"), "");
+    let out = text(&r, "output");
+    assert_eq!(out.split('\n').count(), 500, "{out}");
+    assert!(out.starts_with("102\n") && out.ends_with(&ws), "{out}");
 }

@@ -20,6 +20,7 @@ pub mod proctable;
 mod run;
 mod sched;
 pub(crate) mod sites;
+mod transcript;
 
 use crate::bytecode::Arith;
 use crate::compiler::{self, ClassContext, CompileError, Env};
@@ -35,6 +36,7 @@ pub use frame::{ErrorInfo, ProcState};
 pub use isolate::SetAside;
 pub use run::{Outcome, CLOCK_CHECK, NO_PROC};
 pub use sched::USER_PRIORITY;
+pub use transcript::{Run, Transcript};
 
 /// Class ids the VM itself needs to know.
 #[derive(Default, Clone)]
@@ -124,8 +126,8 @@ pub struct Vm {
     /// Bumped to invalidate every cache entry at once (accept, remove,
     /// class change, GC).
     pub(crate) cache_epoch: u32,
-    /// Transcript output not yet taken by the host.
-    pub transcript: String,
+    /// Transcript output not yet taken by the host, with its writers.
+    pub transcript: Transcript,
     /// Canvas drawing commands not yet taken by the host (bounded:
     /// see [`prims::draw::Drawing`]).
     pub drawing: prims::draw::Drawing,
@@ -295,7 +297,7 @@ impl Vm {
                 };
                 CACHE_SIZE
             ],
-            transcript: String::new(),
+            transcript: Transcript::default(),
             drawing: prims::draw::Drawing::default(),
             max_depth: 200_000,
             tier: TierMode::On,

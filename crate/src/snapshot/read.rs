@@ -134,9 +134,6 @@ pub fn payload(bytes: &[u8]) -> Result<Vm> {
     vm.unshaped = d.r.uv()?;
     vm.frames_materialized = d.r.uv()?;
     vm.doit_counter = d.r.uv()?;
-    vm.transcript = std::str::from_utf8(d.r.bytes()?)
-        .map_err(|_| "its Transcript is not UTF-8")?
-        .to_string();
     if !d.r.at_end() {
         return Err("bytes are left over at its end".into());
     }

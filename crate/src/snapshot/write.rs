@@ -167,7 +167,8 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         && events.is_empty()
         && define_error.is_none()
         && warnings.is_empty()
-        && last_warnings.is_empty();
+        && last_warnings.is_empty()
+        && transcript.is_empty();
     if !at_rest {
         return Err(
             "the VM is not at rest (processes, frames, pinned values, events or warnings)".into(),
@@ -240,7 +241,6 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
     ] {
         o.w.uv(n);
     }
-    o.w.bytes(transcript.as_bytes());
     if let Some(e) = o.bad {
         return Err(e);
     }
