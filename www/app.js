@@ -101,7 +101,7 @@ async function boot() {
   const wsOutput = new TranscriptPane(byId('ws-output'), { maxLines: 100 });
   byId('ws-output-clear').addEventListener('click', () => wsOutput.clear());
   const canvasPane = new CanvasPane(byId('canvas'), byId('canvas-status'));
-  byId('canvas-clear').addEventListener('click', () => canvasPane.clear());
+  byId('canvas-clear').addEventListener('click', () => canvasPane.clear(vm));
   const runState = byId('run-state');
   // the state line may be cut short in the header: its whole text in the title
   new MutationObserver(() => {
@@ -327,7 +327,7 @@ async function boot() {
   // inside the budget, instead of in its own rendering step.
   function onFrame(stats) {
     if (program && program.state === 'running') sampleLive('running');
-    canvasPane.paint(vm.takeDrawing(), stats.status === 'yielded');
+    canvasPane.paint(vm, stats.status === 'yielded');
     tierPane.render(stats.status !== 'yielded');
     const now = performance.now();
     // also on the last frame before the loop sleeps (a process stopped)

@@ -442,3 +442,28 @@ fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     let j = json(&r);
     assert!(j.get("workspaceOutput").is_some() && j.get("workspaceOutputDropped").is_some());
 }
+
+#[test]
+fn whole_pictures_are_taken_for_painting_and_the_rest_held_back() {
+    let mut s = Session::new().expect("kernel loads");
+    let r = s.start("Canvas clear; fillRectX: 1 y: 1 width: 2 height: 2. Canvas clear; fillRectX: 3 y: 3 width: 1 height: 1");
+    assert!(r.ok);
+    s.run(1_000_000.0);
+    let mut painted = Vec::new();
+    let r = s.take_pictures(false, |c| painted.extend_from_slice(c));
+    assert_eq!((r.painted, r.held, painted.len()), (2.0, 2.0, 2));
+    assert_eq!(json(&r)["last"][1]["op"], "fillRect");
+    // what follows the last clear waits for the next clear, or to be asked for
+    assert_eq!(s.take_pictures(false, |_| {}).painted, 0.0);
+    s.start("Canvas clear").pid.unwrap();
+    s.run(1_000_000.0);
+    let r = s.take_pictures(false, |c| painted.extend_from_slice(c));
+    assert_eq!((r.painted, r.held), (2.0, 1.0));
+    let r = s.take_pictures(true, |c| painted.extend_from_slice(c));
+    assert_eq!((r.painted, r.held), (1.0, 0.0));
+    let ops: Vec<String> = painted
+        .iter()
+        .map(|c| json(c)["op"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ops, ["clear", "fillRect", "clear", "fillRect", "clear"]);
+}

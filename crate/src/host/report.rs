@@ -319,6 +319,22 @@ pub struct DrawingReport {
     pub dropped: f64,
 }
 
+/// The answer to `paintDrawing`: what was painted and what is held back.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PaintReport {
+    /// Commands painted.
+    pub painted: f64,
+    /// Commands held back (a picture not complete yet).
+    pub held: f64,
+    /// Commands lost because the bounded buffer was full, since the last
+    /// take.
+    pub dropped: f64,
+    /// The last few commands painted (at most 8), for tests and the
+    /// curious.
+    pub last: Vec<crate::interp::prims::draw::DrawCmd>,
+}
+
 /// The answer to `shareLink` and `openLink`.
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]

@@ -818,25 +818,27 @@ fn default_clock() -> Box<dyn Fn() -> f64> {
     Box::new(move || start.elapsed().as_secs_f64() * 1000.0)
 }
 
-#[cfg(target_arch = "wasm32")]
-mod host_clock {
-    use wasm_bindgen::prelude::*;
-    #[wasm_bindgen]
-    extern "C" {
-        /// `performance.now()`: monotonic, sub-millisecond (pages and
-        /// workers both have a global `performance`).
-        #[wasm_bindgen(js_namespace = performance, js_name = now)]
-        pub fn performance_now() -> f64;
-    }
-}
-
 /// The host clock in milliseconds since the VM was made:
-/// `performance.now()`, so that time slices (`run_until`) can end within
-/// a fraction of a millisecond of their deadline.
+/// `performance.now()` (web-sys; pages and workers both have a global
+/// `performance`), so that time slices (`run_until`) can end within a
+/// fraction of a millisecond of their deadline; `Date.now()` where there
+/// is none.
 #[cfg(target_arch = "wasm32")]
 fn default_clock() -> Box<dyn Fn() -> f64> {
-    let start = host_clock::performance_now();
-    Box::new(move || host_clock::performance_now() - start)
+    use wasm_bindgen::JsCast;
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
+    match perf {
+        Some(p) => {
+            let start = p.now();
+            Box::new(move || p.now() - start)
+        }
+        None => {
+            let start = js_sys::Date::now();
+            Box::new(move || js_sys::Date::now() - start)
+        }
+    }
 }
 
 /// Encodes text as Latin-1 bytes (characters beyond U+00FF become '?').

@@ -1,11 +1,60 @@
 //! Canonical instructions in a snapshot: a tag byte, then the operands as
-//! varints. Only what the compiler emits is here; optimized code is never
-//! kept (a snapshot's code starts cold).
+//! varints; the commonest instructions with small operands are one byte
+//! (tags from [`FUSED`] on). Only what the compiler emits is here;
+//! optimized code is never kept (a snapshot's code starts cold).
 
 use super::bytes::{Reader, Result, Writer};
 use crate::bytecode::{Arith, Op};
 
+/// The first tag of an instruction with its operand in the tag.
+const FUSED: u8 = 64;
+const PUSH_TEMP: u8 = FUSED; // 16 temps
+const POP_TEMP: u8 = PUSH_TEMP + 16; // 16 temps
+const PUSH_INST_VAR: u8 = POP_TEMP + 16; // 16 instance variables
+const PUSH_LIT: u8 = PUSH_INST_VAR + 16; // 16 literals
+const ARITH: u8 = PUSH_LIT + 16; // every Arith
+const PUSH_INT: u8 = ARITH + Arith::ALL.len() as u8; // -1 to 8
+const SEND: u8 = 160; // 16 selectors by 4 argument counts
+const FUSED_END: u8 = SEND + 64;
+
+/// The one-byte form of `op`, if it has one.
+fn fused(op: Op) -> Option<u8> {
+    let small = |i: u16| (i < 16).then_some(i as u8);
+    match op {
+        Op::PushTemp(i) => small(i).map(|i| PUSH_TEMP + i),
+        Op::PopTemp(i) => small(i).map(|i| POP_TEMP + i),
+        Op::PushInstVar(i) => small(i).map(|i| PUSH_INST_VAR + i),
+        Op::PushLit(i) => small(i).map(|i| PUSH_LIT + i),
+        Op::Arith(a) => Some(ARITH + a as u8),
+        Op::PushInt(i @ -1..=8) => Some(PUSH_INT + (i + 1) as u8),
+        Op::Send { sel, argc } if sel < 16 && argc < 4 => Some(SEND + sel as u8 * 4 + argc),
+        _ => None,
+    }
+}
+
+/// The instruction of a one-byte form.
+fn unfused(t: u8) -> Option<Op> {
+    let i = u16::from(t);
+    Some(match t {
+        PUSH_TEMP..POP_TEMP => Op::PushTemp(i - u16::from(PUSH_TEMP)),
+        POP_TEMP..PUSH_INST_VAR => Op::PopTemp(i - u16::from(POP_TEMP)),
+        PUSH_INST_VAR..PUSH_LIT => Op::PushInstVar(i - u16::from(PUSH_INST_VAR)),
+        PUSH_LIT..ARITH => Op::PushLit(i - u16::from(PUSH_LIT)),
+        ARITH..PUSH_INT => Op::Arith(Arith::ALL[usize::from(t - ARITH)]),
+        PUSH_INT.. if t < PUSH_INT + 10 => Op::PushInt(i32::from(t - PUSH_INT) - 1),
+        SEND..FUSED_END => Op::Send {
+            sel: u16::from((t - SEND) / 4),
+            argc: (t - SEND) % 4,
+        },
+        _ => return None,
+    })
+}
+
 pub fn write(w: &mut Writer, op: Op) -> Result<()> {
+    if let Some(t) = fused(op) {
+        w.u8(t);
+        return Ok(());
+    }
     let (tag, a, b): (u8, Option<i64>, Option<i64>) = match op {
         Op::PushSelf => (0, None, None),
         Op::PushNil => (1, None, None),
@@ -53,6 +102,9 @@ pub fn write(w: &mut Writer, op: Op) -> Result<()> {
 
 pub fn read(r: &mut Reader) -> Result<Op> {
     let tag = r.u8()?;
+    if let Some(op) = unfused(tag) {
+        return Ok(op);
+    }
     let n = |r: &mut Reader| -> Result<i64> { r.iv() };
     macro_rules! arg {
         ($t:ty) => {{
@@ -130,6 +182,16 @@ mod tests {
         let ops = [
             Op::PushInt(i32::MIN),
             Op::PushInt(-1),
+            Op::PushInt(8),
+            Op::PushInt(9),
+            Op::PushTemp(15),
+            Op::PushTemp(16),
+            Op::PopTemp(0),
+            Op::PushInstVar(15),
+            Op::PushLit(3),
+            Op::Arith(Arith::Add),
+            Op::Send { sel: 15, argc: 3 },
+            Op::Send { sel: 16, argc: 0 },
             Op::PushRemote { idx: 3, vec: 65535 },
             Op::Send { sel: 7, argc: 255 },
             Op::Arith(Arith::BitOr),
@@ -150,7 +212,14 @@ mod tests {
         }
         assert!(r.at_end());
         assert!(write(&mut w, Op::IncTemp { a: 1, imm: 1 }).is_err());
-        assert!(read(&mut Reader::new(&[200])).is_err());
+        assert!(read(&mut Reader::new(&[240])).is_err());
+        assert!(read(&mut Reader::new(&[PUSH_INT + 10])).is_err());
+        // each one-byte form stands for its instruction
+        for t in 0..=255u8 {
+            if let Some(op) = unfused(t) {
+                assert_eq!(fused(op), Some(t), "{op:?}");
+            }
+        }
         // an operand too large for its field
         assert!(read(&mut Reader::new(&[5, 0xFE, 0xFF, 0x7F])).is_err());
         assert!(read(&mut Reader::new(&[21, 26])).is_err());

@@ -276,6 +276,25 @@ impl Session {
         }
     }
 
+    /// Takes the commands of whole pictures for `paint` to paint (see
+    /// `Drawing::take_pictures`; with `whole`, every command) and reports
+    /// them: `painted`, what is still `held`, `dropped`, the `last` few.
+    pub fn take_pictures(
+        &mut self,
+        whole: bool,
+        paint: impl FnOnce(&[crate::interp::prims::draw::DrawCmd]),
+    ) -> PaintReport {
+        let dropped = self.vm.drawing.dropped as f64;
+        let cmds = self.vm.drawing.take_pictures(whole);
+        paint(&cmds);
+        PaintReport {
+            painted: cmds.len() as f64,
+            held: self.vm.drawing.len() as f64,
+            dropped,
+            last: cmds[cmds.len().saturating_sub(8)..].to_vec(),
+        }
+    }
+
     /// When the page collects: after [`HOST_GC_BYTES`], or later while
     /// the stacks are deep, since every collection scans every frame (a
     /// 200 000-frame runaway recursion costs ~20 ms natively per
