@@ -128,6 +128,17 @@ pub fn with_scope(
         shape: Default::default(),
     };
     match caller {
+        // only the send made an InlineEnter (or whose chain grew) and
+        // what it reaches are new to the verifier
+        Some(c) if !old.scopes.is_empty() => {
+            let mut opt = opt;
+            opt.shape = crate::verify::verify_opt_extended(&opt, &c, &old.shape, &[at])
+                .unwrap_or_else(|e| {
+                    debug_assert!(false, "optimized {}: {e}", c.print_name());
+                    Default::default()
+                });
+            opt
+        }
         Some(c) => verified(opt, &c),
         // (its code is gone: so are its frames)
         None => opt,
