@@ -458,6 +458,7 @@ fn edges(
         }
         Op::SendAdaptive { site }
         | Op::SendCached { site }
+        | Op::SendLeaves { site }
         | Op::SendMega { site }
         | Op::InlinePrefix { site }
         | Op::InlineLeaf { site }

@@ -343,3 +343,46 @@ fn fifty_accepts_into_the_seed_loop_keep_it_optimized() {
         "the newest methB is inlined: {inlined:?}"
     );
 }
+
+/// A polymorphic send whose callees are leaves without side effects
+/// (`isNil` on nil and on other objects: two methods) answers each class's
+/// leaf from the inline cache, with no frame; the same answers as the
+/// interpreter, and a redefinition for one class is seen at its next call.
+#[test]
+fn a_polymorphic_site_answers_each_class_leaf_without_a_frame() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Cell instanceVariableNames: 'v' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.accept("Cell", false, "v\n\t^ v", Some("t")).expect("v");
+        vm.accept("Cell", false, "v: x\n\tv := x", Some("t"))
+            .expect("v:");
+        vm.accept(
+            "Cell",
+            true,
+            "count: items times: n\n\t| t e |\n\tt := 0.\n\t1 to: n do: [:i | 1 to: items size do: [:j | e := items at: j. e isNil ifFalse: [t := t + e v]]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("count");
+        let expr = "Cell count: {nil. Cell new v: 2. nil. Cell new v: 5} times: 3000";
+        // warm up, then count the frames one run makes
+        let mut out = vec![vm.eval_print(expr).expect("runs")];
+        let before = vm.frames_made();
+        out.push(vm.eval_print(expr).expect("runs"));
+        let frames = vm.frames_made() - before;
+        vm.accept("UndefinedObject", false, "isNil\n\t^ false", Some("t"))
+            .expect("redefine");
+        vm.accept("UndefinedObject", false, "v\n\t^ 100", Some("t"))
+            .expect("v");
+        out.push(vm.eval_print(expr).expect("runs"));
+        (out, frames)
+    };
+    let (off, frames_off) = run(TierMode::Off);
+    let (on, frames_on) = run(TierMode::On);
+    assert_eq!(off, vec!["21000", "21000", "621000"]);
+    assert_eq!(on, off);
+    // each of the 12,000 isNil sends is a frame without the tier
+    assert!(frames_off > 12_000, "{frames_off}");
+    assert!(frames_on < 200, "{frames_on}");
+}

@@ -73,7 +73,7 @@ impl Bytes<'_> {
 
 fn op(b: &mut Bytes) -> Op {
     use Op::*;
-    match b.u8() % 66 {
+    match b.u8() % 67 {
         0 => PushSelf,
         1 => PushNil,
         2 => PushTrue,
@@ -249,6 +249,7 @@ fn op(b: &mut Bytes) -> Op {
             a: b.idx(),
         },
         64 => InlinePrefix { site: b.idx() },
+        65 => SendLeaves { site: b.idx() },
         _ => ReturnTop,
     }
 }

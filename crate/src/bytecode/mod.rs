@@ -241,6 +241,15 @@ pub enum Op {
     /// A send with a monomorphic or polymorphic (up to 4 classes) inline
     /// cache; a class miss extends the cache or goes megamorphic.
     SendCached { site: u16 },
+    /// `SendCached` whose cache has a callee that is a leaf without side
+    /// effects (`^ constant`, a getter, `^ self`, ...; see
+    /// `tier::code::CacheEntry::leaf`): a hit on its class answers the
+    /// leaf in place, with no frame, charged and counted as the send and
+    /// the instructions it stands for (with too little fuel, or at the
+    /// depth limit, the send happens). The polymorphic `isNil`
+    /// (`UndefinedObject` and `Object` answer constants) is the common
+    /// case.
+    SendLeaves { site: u16 },
     /// A megamorphic send: the global lookup cache.
     SendMega { site: u16 },
     /// `SendCached` to callees that begin with a guard clause
@@ -376,6 +385,7 @@ impl Op {
                 | Op::BranchSI { .. }
                 | Op::SendAdaptive { .. }
                 | Op::SendCached { .. }
+                | Op::SendLeaves { .. }
                 | Op::SendMega { .. }
                 | Op::InlinePrefix { .. }
                 | Op::InlineLeaf { .. }

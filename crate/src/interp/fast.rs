@@ -34,7 +34,8 @@ use super::access::{array_cell, closure_receiver, set_plain_slot, slot};
 use super::frame::{Frame, OnReturn};
 use super::kernels::run_kernel;
 use super::sites::{
-    cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, unfetch_inlined, TierSend,
+    cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, leaf_hit, unfetch_inlined,
+    TierSend,
 };
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
@@ -936,6 +937,17 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
                 None => tier_send!(*op, site),
             },
+            // a cached leaf in place (as `InlinePrefix`'s clause), else
+            // the inline-cached send
+            Op::SendLeaves { site } => {
+                match leaf_hit(vm, opt!(), site as usize, operands!(), fuel!()) {
+                    Some((cost, argc, v)) => leaf_done!(cost, argc, v),
+                    None => match cache_hit(vm, opt!(), site as usize, operands!()) {
+                        Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
+                        None => tier_send!(*op, site),
+                    },
+                }
+            }
             Op::InlineLeaf { site } => {
                 match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
                     Some((cost, argc, v)) => leaf_done!(cost, argc, v),

@@ -412,6 +412,7 @@ impl Vm {
                         }
                         Op::SendAdaptive { site }
                         | Op::SendCached { site }
+                        | Op::SendLeaves { site }
                         | Op::SendMega { site }
                         | Op::InlinePrefix { site }
                         | Op::InlineLeaf { site }

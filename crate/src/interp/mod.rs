@@ -538,6 +538,12 @@ impl Vm {
         id
     }
 
+    /// The activations that got a frame of their own since the VM was
+    /// made: what the tier's inlined callees and leaves save.
+    pub fn frames_made(&self) -> u64 {
+        self.next_serial - 1
+    }
+
     /// Interns a symbol.
     pub fn intern(&mut self, name: &str) -> Value {
         if let Some(v) = self.symbols.get(name) {
