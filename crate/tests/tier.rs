@@ -386,3 +386,45 @@ fn a_polymorphic_site_answers_each_class_leaf_without_a_frame() {
     assert!(frames_off > 12_000, "{frames_off}");
     assert!(frames_on < 200, "{frames_on}");
 }
+
+/// The sends that special instructions stand for when their fast path
+/// does not apply (`=` on Strings, `at:`/`at:put:` on a String, `==`
+/// between objects, `class`, a super send) are made by the fast loop
+/// itself, in every tier mode: it hands no instruction to the general
+/// loop for them. The answers are the interpreter's.
+#[test]
+fn the_fast_loop_makes_the_sends_of_special_instructions() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Base instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.eval("Base subclass: #Derived instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.accept("Base", false, "size: n\n\t^ n + 1", Some("t"))
+            .expect("base");
+        vm.accept(
+            "Derived",
+            false,
+            "size: n\n\t^ (super size: n) * 2",
+            Some("t"),
+        )
+        .expect("derived");
+        vm.accept(
+            "Base",
+            true,
+            "mix: n\n\t| s t d |\n\ts := 'abc' copy. t := 0. d := Derived new.\n\t1 to: n do: [:i |\n\t\t(s = 'abc') ifTrue: [t := t + 1].\n\t\ts at: 2 put: (s at: 1).\n\t\ts at: 2 put: $b.\n\t\t(s == d) ifFalse: [t := t + 1].\n\t\t(d class == Derived) ifTrue: [t := t + (d size: i)]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("mix");
+        let before = vm.handed_over;
+        let answer = vm.eval_print("Base mix: 2000").expect("runs");
+        (answer, vm.handed_over - before)
+    };
+    for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
+        let (answer, handed) = run(tier);
+        assert_eq!(answer, "4010000", "{tier:?}");
+        // (a few for the do-it's start and end, not one per iteration)
+        assert!(handed < 20, "{tier:?}: {handed}");
+    }
+}

@@ -51,7 +51,10 @@ impl Vm {
                 match fast::run(self, &mut fuel) {
                     Exit::Fuel | Exit::Short => return fuel,
                     Exit::Frame => continue 'frame,
-                    Exit::Slow(op) => Some(op),
+                    Exit::Slow(op) => {
+                        self.handed_over += 1;
+                        Some(op)
+                    }
                 }
             } else {
                 None

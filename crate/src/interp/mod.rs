@@ -152,6 +152,11 @@ pub struct Vm {
     /// its code's shape says (`crate::verify`), so the general loop ran
     /// it: never, for code the compiler and the tier make (tests check).
     pub unshaped: u64,
+    /// Instructions the fast loop handed to the general loop (`Exit::Slow`):
+    /// the few it has no path for (`thisContext`, a non-local return, a
+    /// global's store, ...). A send it can make itself is not one of
+    /// them (tests check).
+    pub handed_over: u64,
     /// Set when a frame entered an inlined callee's body (`InlineEnter`):
     /// what reads frames as contexts (`thisContext`, `sender`, handler
     /// search) then gives such callees frames of their own first.
@@ -295,6 +300,7 @@ impl Vm {
             insn_count: 0,
             send_count: 0,
             unshaped: 0,
+            handed_over: 0,
             inlined_ran: false,
             soft_stop: false,
             clock_every: run::CLOCK_CHECK,
