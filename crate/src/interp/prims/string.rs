@@ -202,12 +202,19 @@ pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
 /// the code points, folded into 28 bits; the same for a ByteString and
 /// a WideString of the same characters.
 pub(super) fn text_hash(t: Text) -> i64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for code in t.iter() {
-        h ^= code as u64;
-        h = h.wrapping_mul(0x100000001b3);
+    fn fnv<I: Iterator<Item = u64>>(codes: I) -> i64 {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for code in codes {
+            h ^= code;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h & 0x0FFF_FFFF) as i64
     }
-    (h & 0x0FFF_FFFF) as i64
+    // one loop per form: this hashes every String key of a Dictionary
+    match t {
+        Text::Bytes(b) => fnv(b.iter().map(|&x| x as u64)),
+        Text::Words(w) => fnv(w.iter().map(|&x| x as u64)),
+    }
 }
 
 /// The Symbol spelled by a String (a WideSymbol when it has characters
