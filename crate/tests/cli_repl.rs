@@ -335,10 +335,7 @@ fn text_beyond_latin1_in_methods_and_results() {
 Ωmega new λ: 'ж'\n\
 Ωmega >> μ ^ 1 + !\n";
     let (code, out, err) = repl(&[], input);
-    assert_eq!(
-        out,
-        "Ωmega\naccepted Ωmega>>λ: (v1)\n'ж日本'\n"
-    );
+    assert_eq!(out, "Ωmega\naccepted Ωmega>>λ: (v1)\n'ж日本'\n");
     // the column on the header line counts characters
     assert_eq!(
         err,

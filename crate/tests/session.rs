@@ -400,7 +400,11 @@ fn text_beyond_latin1_reaches_the_page_whole() {
         "Object subclass: #Ωmega\n\tinstanceVariableNames: 'λ'\n\tclassVariableNames: ''\n\tpackage: 'Grüße-日本'",
     );
     assert!(r.ok && r.name.as_deref() == Some("Ωmega"));
-    let r = s.accept("Ωmega", false, "日本\n\t\"こんにちは\"\n\t^ '日本語 😀 ' , $λ asString");
+    let r = s.accept(
+        "Ωmega",
+        false,
+        "日本\n\t\"こんにちは\"\n\t^ '日本語 😀 ' , $λ asString",
+    );
     assert!(r.ok && r.selector.as_deref() == Some("日本"));
     assert_eq!(
         s.method_source("Ωmega", false, "日本").unwrap().source,
@@ -409,7 +413,10 @@ fn text_beyond_latin1_reaches_the_page_whole() {
     // print-it, do-it output, and Canvas text
     let p = s.evaluate("Ωmega new 日本 , '!'", true).pid.unwrap();
     let d = s
-        .evaluate("Transcript show: 'Ελληνικά'. Canvas text: 'Ωmega 日本' x: 1 y: 2. #Δ", false)
+        .evaluate(
+            "Transcript show: 'Ελληνικά'. Canvas text: 'Ωmega 日本' x: 1 y: 2. #Δ",
+            false,
+        )
         .pid
         .unwrap();
     let (mut workspace_output, mut events) = (String::new(), vec![]);

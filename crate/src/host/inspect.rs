@@ -117,7 +117,9 @@ impl Vm {
             Some(body @ (Body::Bytes(_) | Body::Words(_)))
                 if self.inherits_from(class, self.known.string) =>
             {
-                let s = Text::of(body).map(|t| t.to_string_lossy()).unwrap_or_default();
+                let s = Text::of(body)
+                    .map(|t| t.to_string_lossy())
+                    .unwrap_or_default();
                 if self.inherits_from(class, self.known.symbol) {
                     format!("#{}", s)
                 } else {

@@ -50,10 +50,7 @@ impl<'a> Text<'a> {
             Text::Bytes(b) => (b, &[]),
             Text::Words(w) => (&[], w),
         };
-        bytes
-            .iter()
-            .map(|&b| b as u32)
-            .chain(words.iter().copied())
+        bytes.iter().map(|&b| b as u32).chain(words.iter().copied())
     }
 
     /// The code points, collected.
@@ -86,7 +83,10 @@ pub fn char_or_replacement(c: u32) -> char {
 /// every character is below U+0100, otherwise one word per character.
 pub fn body_for(s: &str) -> (bool, Body) {
     if s.chars().all(|c| (c as u32) < 256) {
-        (false, Body::Bytes(s.chars().map(|c| c as u32 as u8).collect()))
+        (
+            false,
+            Body::Bytes(s.chars().map(|c| c as u32 as u8).collect()),
+        )
     } else {
         (true, Body::Words(s.chars().map(|c| c as u32).collect()))
     }

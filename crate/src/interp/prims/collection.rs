@@ -226,9 +226,11 @@ pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
             };
             (Body::Bytes(v), class)
         }
-        (Some(x @ (Body::Bytes(_) | Body::Words(_))), Some(y @ (Body::Bytes(_) | Body::Words(_))))
-            if vm.inherits_from(rc, vm.known.string)
-                && vm.inherits_from(vm.class_of(c.a0), vm.known.string) =>
+        (
+            Some(x @ (Body::Bytes(_) | Body::Words(_))),
+            Some(y @ (Body::Bytes(_) | Body::Words(_))),
+        ) if vm.inherits_from(rc, vm.known.string)
+            && vm.inherits_from(vm.class_of(c.a0), vm.known.string) =>
         {
             let (Some(x), Some(y)) = (Text::of(x), Text::of(y)) else {
                 return Fail;

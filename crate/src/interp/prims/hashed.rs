@@ -236,10 +236,7 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
                         // Symbol>>= is identity
                         e == key
                     } else {
-                        match (
-                            Text::of(&heap.get(e).body),
-                            Text::of(&heap.get(key).body),
-                        ) {
+                        match (Text::of(&heap.get(e).body), Text::of(&heap.get(key).body)) {
                             (Some(x), Some(y)) => super::string::same_text(x, y),
                             _ => return Fail,
                         }

@@ -269,7 +269,9 @@ pub(super) fn index_of_substring(vm: &mut Vm, c: Args) -> PrimResult {
         _ => (start..=hay.len() - needle.len())
             .position(|p| (0..needle.len()).all(|k| hay.at(p + k) == needle.at(k))),
     };
-    Value(Value::small(found.map(|p| (p + start + 1) as i64).unwrap_or(0)))
+    Value(Value::small(
+        found.map(|p| (p + start + 1) as i64).unwrap_or(0),
+    ))
 }
 
 pub(super) fn index_of_char(vm: &mut Vm, c: Args) -> PrimResult {
@@ -293,7 +295,9 @@ pub(super) fn index_of_char(vm: &mut Vm, c: Args) -> PrimResult {
         Text::Bytes(b) => b[start..].iter().position(|&x| x as u32 == ch),
         Text::Words(w) => w[start..].iter().position(|&x| x == ch),
     };
-    Value(Value::small(found.map(|p| (p + start + 1) as i64).unwrap_or(0)))
+    Value(Value::small(
+        found.map(|p| (p + start + 1) as i64).unwrap_or(0),
+    ))
 }
 
 /// `ByteString>>becomeWideString`: the receiver becomes, in place, a
@@ -318,8 +322,7 @@ pub(super) fn become_wide(vm: &mut Vm, c: Args) -> PrimResult {
         Some(Body::Bytes(b)) => b.iter().map(|&x| x as u32).collect(),
         _ => return Fail,
     };
-    vm.heap
-        .morph(c.r, vm.known.wide_string, Body::Words(words));
+    vm.heap.morph(c.r, vm.known.wide_string, Body::Words(words));
     Value(c.r)
 }
 
