@@ -1317,7 +1317,7 @@ async function main() {
     await fp.locator('#debugger').waitFor({ state: 'hidden' });
   });
 
-  await test('text beyond Latin-1: typed and printed in the workspace, in the Transcript and the Canvas, kept by autosave', async () => {
+  await test('text beyond Latin-1: coloured, typed and printed in the workspace, in the Transcript and the Canvas, kept by autosave', async () => {
     const uc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
     try {
       const up = await uc.newPage();
@@ -1325,6 +1325,15 @@ async function main() {
       await up.goto(BASE);
       await ready(up);
       const ws = up.locator('#workspace');
+      // coloured as the compiler reads it: names in any script, a character beyond the BMP
+      await ws.fill('Ωmega new 日本 λ: $😀. #λ:μ:');
+      const hl = up.locator('.workspace pre.hl');
+      assert.equal(await hl.textContent(), 'Ωmega new 日本 λ: $😀. #λ:μ:\n');
+      assert.deepEqual(await hl.locator('.t-class').allTextContents(), ['Ωmega']);
+      assert.deepEqual(await hl.locator('.t-unary').allTextContents(), ['new', '日本']);
+      assert.deepEqual(await hl.locator('.t-keyword').allTextContents(), ['λ:']);
+      assert.deepEqual(await hl.locator('.t-char').allTextContents(), ['$😀']);
+      assert.deepEqual(await hl.locator('.t-symbol').allTextContents(), ['#λ:μ:']);
       // typed key by key, then printed: the result after the line, selected
       await ws.fill('');
       await ws.focus();
