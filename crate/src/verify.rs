@@ -515,6 +515,19 @@ fn edges(
                 out.push((s.start, off + temps));
             }
         }
+        Op::PushScopeLit { scope, k, .. } => {
+            let o = u
+                .opt
+                .ok_or_else(|| format!("pc {pc}: PushScopeLit outside optimized code"))?;
+            let s = o
+                .scopes
+                .get(scope as usize)
+                .ok_or_else(|| format!("pc {pc}: no scope {scope}"))?;
+            if k as usize >= s.code.literals.len() {
+                return Err(format!("pc {pc}: literal {k} of scope {scope}"));
+            }
+            out.push((next, h + 1));
+        }
         Op::InlineReturn { off, top, d } => {
             let off = off as usize;
             if off == 0 {

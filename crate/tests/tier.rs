@@ -428,3 +428,48 @@ fn the_fast_loop_makes_the_sends_of_special_instructions() {
         assert!(handed < 20, "{tier:?}: {handed}");
     }
 }
+
+/// A callee that reads globals and literals (`^ Prefix , x printString`,
+/// `^ String with: self`) is inlined: its body reads them from its own
+/// scope's literals, a global's binding when it runs (a new value stored
+/// in the global by the loop itself is seen at once), and a literal is
+/// the callee's own object. The answers are the interpreter's.
+#[test]
+fn a_callee_with_globals_and_literals_is_inlined() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Tagger instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.eval("Smalltalk at: #Prefix put: 'a'").expect("global");
+        vm.accept(
+            "Tagger",
+            false,
+            "label: x\n\t^ (Prefix , x printString) , 'z'",
+            Some("t"),
+        )
+        .expect("label:");
+        vm.accept("Tagger", false, "mark\n\t^ #(1 $a 'lit')", Some("t"))
+            .expect("mark");
+        vm.accept(
+            "Tagger",
+            false,
+            "run: n\n\t| t s m |\n\tt := 0. m := self mark.\n\t1 to: n do: [:i |\n\t\ti = 500 ifTrue: [Smalltalk at: #Prefix put: 'bb'].\n\t\ts := self label: i.\n\t\tt := t + s size.\n\t\t(self mark == m) ifFalse: [t := t - 1000000]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("run:");
+        vm.eval_print("Tagger new run: 1000").expect("warm");
+        vm.eval("Smalltalk at: #Prefix put: 'a'").expect("global");
+        let before = vm.frames_made();
+        let answer = vm.eval_print("Tagger new run: 1000").expect("runs");
+        (answer, vm.frames_made() - before)
+    };
+    let (off, _) = run(TierMode::Off);
+    assert_eq!(off, "5394");
+    for tier in [TierMode::On, TierMode::Eager] {
+        let (answer, frames) = run(tier);
+        assert_eq!(answer, off, "{tier:?}");
+        // label: gets no frame of its own (1,000 without the inlining)
+        assert!(frames < 100, "{tier:?}: {frames}");
+    }
+}

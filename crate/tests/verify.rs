@@ -1369,7 +1369,7 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
             | InlinePrefix { .. }
             | InlineLeaf { .. }
             | SetterLeaf { .. } => return Err(pc),
-            InlineEnter { .. } | Loop { .. } => return Err(pc),
+            InlineEnter { .. } | Loop { .. } | PushScopeLit { .. } => return Err(pc),
             // the callee's value (top or its receiver, temp off - 1) is
             // left at temp off - 1, the caller's operand
             InlineReturn { off, top, d } => {

@@ -314,6 +314,11 @@ pub enum Op {
     /// the callee's receiver, everything above goes, and the caller goes
     /// on after its send, `d` instructions on.
     InlineReturn { off: u16, top: bool, d: i16 },
+    /// In an inlined callee's body, its `PushLit k` (a literal that is not
+    /// a SmallInteger or a constant) or, with `global`, its `PushGlobal
+    /// k`: literal `k` of scope `scope`'s code, which the caller's
+    /// literals do not hold (a global's binding is read when it runs).
+    PushScopeLit { scope: u16, k: u16, global: bool },
     /// `self` in the body of a block inlined into a frame that did not
     /// make it (see `tier::InlineScope`): the receiver of the closure in
     /// temp `t` (the inlined `value:`'s receiver), which the block's own
@@ -396,6 +401,7 @@ impl Op {
                 | Op::ConstT { .. }
                 | Op::InlineEnter { .. }
                 | Op::InlineReturn { .. }
+                | Op::PushScopeLit { .. }
                 | Op::PushOuterSelf(_)
                 | Op::PushOuterVar { .. }
                 | Op::StoreOuterVar { .. }

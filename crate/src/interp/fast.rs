@@ -1028,6 +1028,19 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     }
                 }
             }
+            // an inlined callee's literal or global (its scope's)
+            Op::PushScopeLit { scope, k, global } => {
+                match opt!()
+                    .and_then(|o| o.scopes.get(scope as usize))
+                    .and_then(|s| s.code.literals.get(k as usize))
+                {
+                    Some(&v) => {
+                        let v = if global { vm.assoc_value(v) } else { v };
+                        push!(v);
+                    }
+                    None => leave!(Exit::Slow(*op)),
+                }
+            }
             Op::PushLit(i) => match code!().literals.get(i as usize) {
                 Some(&v) => push!(v),
                 None => leave!(Exit::Slow(*op)),

@@ -392,6 +392,7 @@ impl Vm {
                             continue 'dispatch;
                         }
                         Op::InlineReturn { .. }
+                        | Op::PushScopeLit { .. }
                         | Op::PushOuterSelf(_)
                         | Op::PushOuterVar { .. }
                         | Op::StoreOuterVar { .. } => {
