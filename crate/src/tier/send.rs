@@ -263,7 +263,7 @@ impl Vm {
                         && self.inline_scope(o, site, pc, &target, None);
                     if !inlined && target.guard.is_some() && code.num_args as usize == argc {
                         // not inlined (too deep, over the budget, or not
-                        // inlinable, e.g. it answers a literal): its
+                        // inlinable, e.g. it has a block): its
                         // guard clause is run in place (`InlinePrefix`)
                         o.ops[pc].set(Op::InlinePrefix { site: site as u16 });
                         let callee = format!(
