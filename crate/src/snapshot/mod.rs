@@ -52,6 +52,7 @@ mod tag {
     pub const LARGE: u8 = 4;
     pub const METHOD: u8 = 5;
     pub const CLASS: u8 = 6;
+    pub const WORDS: u8 = 7;
 }
 
 /// A snapshot of `vm`, which must be at rest (see the module doc).

@@ -12,7 +12,7 @@ use crate::interp::classes::{ClassInfo, Format, InstVars};
 use crate::interp::proctable::ProcTable;
 use crate::interp::{Known, Vm};
 use crate::object::heap::{xorshift, Heap, Obj, HASH_MASK, HASH_SEED, NO_FREE};
-use crate::object::{Body, ClassId, Code, Marker, MethodInfo, Spans, Value};
+use crate::object::{Body, ClassId, Code, Marker, MethodInfo, Spans, Text, Value};
 use num_bigint::{BigInt, Sign};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -101,9 +101,9 @@ pub fn payload(bytes: &[u8]) -> Result<Vm> {
     for _ in 0..n {
         let v = d.value()?;
         let name = match d.r.u8()? {
-            0 => match vm.heap.try_get(v).map(|o| &o.body) {
-                Some(Body::Bytes(b)) => b.iter().map(|&c| c as char).collect(),
-                _ => return Err("a symbol that is not a string of bytes".into()),
+            0 => match vm.heap.try_get(v).and_then(|o| Text::of(&o.body)) {
+                Some(t) => t.to_string_lossy(),
+                _ => return Err("a symbol that is not text".into()),
             },
             _ => d.str()?.to_string(),
         };
@@ -187,6 +187,13 @@ fn read_heap(d: &mut In, heap: &mut Heap) -> Result<()> {
         let body = match t {
             tag::SLOTS => Body::Slots(d.values()?),
             tag::BYTES => Body::Bytes(latin1(d.str()?)?),
+            tag::WORDS => {
+                let n = d.r.count()?;
+                let w = (0..n)
+                    .map(|_| d.r.num::<u32>("code point"))
+                    .collect::<Result<Vec<_>>>()?;
+                Body::Words(w)
+            }
             tag::FLOAT => Body::Float(f64::from_bits(d.r.u64_le()?)),
             tag::LARGE => {
                 let sign = if d.r.u8()? == 1 {
@@ -379,6 +386,7 @@ fn read_class<'a>(d: &mut In<'a>, lists: &[InstVars]) -> Result<(ClassInfo, Dict
         1 => Format::Indexable,
         2 => Format::Bytes,
         3 => Format::Special,
+        4 => Format::Words,
         f => return Err(format!("no class format {f}")),
     };
     let n = d.r.count()?;
@@ -482,8 +490,10 @@ fn read_known(d: &mut In) -> Result<Known> {
         character: id()?,
         string: id()?,
         byte_string: id()?,
+        wide_string: id()?,
         symbol: id()?,
         byte_symbol: id()?,
+        wide_symbol: id()?,
         array: id()?,
         byte_array: id()?,
         compiled_method: id()?,
@@ -543,10 +553,13 @@ fn check(vm: &Vm) -> Result<()> {
         }
     }
     for v in vm.symbols.values() {
-        let sym = vm.heap.try_get(*v);
-        if !sym.is_some_and(|o| o.class == vm.known.byte_symbol && matches!(o.body, Body::Bytes(_)))
-        {
-            return Err("a symbol that is not a ByteSymbol".into());
+        let symbol = |o: &Obj| match o.body {
+            Body::Bytes(_) => o.class == vm.known.byte_symbol,
+            Body::Words(_) => o.class == vm.known.wide_symbol,
+            _ => false,
+        };
+        if !vm.heap.try_get(*v).is_some_and(symbol) {
+            return Err("a symbol that is not a ByteSymbol or a WideSymbol".into());
         }
     }
     // nothing refers to a free cell (it would be handed out again)

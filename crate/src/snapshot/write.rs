@@ -13,7 +13,7 @@ use super::{ops, tag};
 use crate::interp::classes::{ClassInfo, Format, InstVars};
 use crate::interp::{Known, Vm, NO_PROC};
 use crate::object::heap::{xorshift, Heap, Obj, HASH_MASK, HASH_SEED};
-use crate::object::{Body, Code, Marker, MethodInfo, Value};
+use crate::object::{Body, Code, Marker, MethodInfo, Text, Value};
 use num_bigint::Sign;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -132,6 +132,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         send_count,
         unshaped,
         inlined_ran: _,
+        handed_over: _,
         soft_stop: _,
         clock_every: _,
         frames_searched: _,
@@ -200,12 +201,9 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
     o.w.uv(syms.len() as u64);
     for (name, &v) in syms {
         o.value(v);
-        let bytes = match heap.try_get(v).map(|ob| &ob.body) {
-            Some(Body::Bytes(b)) => b.as_slice(),
-            _ => &[],
-        };
-        // (the name is the symbol's, but for characters past Latin-1)
-        if bytes.iter().map(|&b| b as char).eq(name.chars()) {
+        let text = heap.try_get(v).and_then(|ob| Text::of(&ob.body));
+        // (the name is the symbol's text, written once)
+        if text.is_some_and(|t| t.is_scalar() && t.to_string_lossy() == *name) {
             o.w.u8(0);
         } else {
             o.w.u8(1);
@@ -326,6 +324,13 @@ fn write_heap(o: &mut Out, heap: &Heap) -> Result<()> {
                 // Latin-1 text, from the strings (symbols are selectors too)
                 head(o, tag::BYTES);
                 o.str(&b.iter().map(|&c| c as char).collect::<String>());
+            }
+            Body::Words(w) => {
+                head(o, tag::WORDS);
+                o.w.uv(w.len() as u64);
+                for &c in w {
+                    o.w.uv(c.into());
+                }
             }
             Body::Float(f) => {
                 head(o, tag::FLOAT);
@@ -515,6 +520,7 @@ fn write_class(
         Format::Indexable => 1,
         Format::Bytes => 2,
         Format::Special => 3,
+        Format::Words => 4,
     });
     let mut ms: Vec<(Value, Value)> = methods.iter().map(|(k, v)| (*k, *v)).collect();
     ms.sort_by_key(|(_, m)| m.bits());
@@ -583,8 +589,10 @@ fn write_known(o: &mut Out, k: &Known) {
         character,
         string,
         byte_string,
+        wide_string,
         symbol,
         byte_symbol,
+        wide_symbol,
         array,
         byte_array,
         compiled_method,
@@ -616,8 +624,10 @@ fn write_known(o: &mut Out, k: &Known) {
         character,
         string,
         byte_string,
+        wide_string,
         symbol,
         byte_symbol,
+        wide_symbol,
         array,
         byte_array,
         compiled_method,
