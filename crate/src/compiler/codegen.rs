@@ -356,7 +356,9 @@ impl<'a> Gen<'a> {
             is_block: u.is_block,
             tier: Default::default(),
             shape: Default::default(),
+            units: 0,
         };
+        code.units = code.units_bytes();
         code.shape = crate::verify::verify_code(&code).unwrap_or_else(|e| {
             debug_assert!(false, "{}: {e}", code.print_name());
             Default::default()
