@@ -359,10 +359,13 @@ impl<'a> Gen<'a> {
             units: 0,
         };
         code.units = code.units_bytes();
-        code.shape = crate::verify::verify_code(&code).unwrap_or_else(|e| {
-            debug_assert!(false, "{}: {e}", code.print_name());
-            Default::default()
-        });
+        // (code with errors is thrown away: it need not verify)
+        if self.errors.is_empty() {
+            code.shape = crate::verify::verify_code(&code).unwrap_or_else(|e| {
+                debug_assert!(false, "{}: {e}", code.print_name());
+                Default::default()
+            });
+        }
         Rc::new(code)
     }
 
