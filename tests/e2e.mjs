@@ -1318,6 +1318,55 @@ async function main() {
     await fp.locator('#debugger').waitFor({ state: 'hidden' });
   });
 
+  await test('text beyond Latin-1: coloured, typed and printed in the workspace, in the Transcript and the Canvas, kept by autosave', async () => {
+    const uc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const up = await uc.newPage();
+      up.on('pageerror', (e) => problems.push(`unicode page error: ${e.message}`));
+      await up.goto(BASE);
+      await ready(up);
+      const ws = up.locator('#workspace');
+      // coloured as the compiler reads it: names in any script, a character beyond the BMP
+      await ws.fill('Ωmega new 日本 λ: $😀. #λ:μ:');
+      const hl = up.locator('.workspace pre.hl');
+      assert.equal(await hl.textContent(), 'Ωmega new 日本 λ: $😀. #λ:μ:\n');
+      assert.deepEqual(await hl.locator('.t-class').allTextContents(), ['Ωmega']);
+      assert.deepEqual(await hl.locator('.t-unary').allTextContents(), ['new', '日本']);
+      assert.deepEqual(await hl.locator('.t-keyword').allTextContents(), ['λ:']);
+      assert.deepEqual(await hl.locator('.t-char').allTextContents(), ['$😀']);
+      assert.deepEqual(await hl.locator('.t-symbol').allTextContents(), ['#λ:μ:']);
+      // typed key by key, then printed: the result after the line, selected
+      await ws.fill('');
+      await ws.focus();
+      await up.keyboard.type("'日本' , '語 😀'");
+      await ws.press('Control+p');
+      await up.waitForFunction(() => document.getElementById('workspace').value === "'日本' , '語 😀' '日本語 😀'");
+      assert.equal(await up.textContent('#workspace-result'), "'日本語 😀'");
+      assert.equal(await wsSelection(up), " '日本語 😀'");
+      // a do-it: its Transcript output, Canvas text, and a class and a method beyond Latin-1
+      await ws.fill("Transcript show: 'Ελληνικά'. Canvas text: 'Ωmega 日本' x: 10 y: 20. Object subclass: #Ωmega. Ωmega compile: '日本 ^ ''日本語 😀'''");
+      await ws.evaluate((t) => t.setSelectionRange(0, t.value.length));
+      await ws.press('Control+d');
+      await up.waitForFunction(() => window.livetalk.workspaceOutput() === 'Ελληνικά');
+      assert.equal(await up.textContent('#ws-output'), 'Ελληνικά');
+      await up.waitForFunction(() => window.livetalk.canvas().last.some((c) => c.op === 'text' && c.text === 'Ωmega 日本'));
+      assert.equal(await printIt(up, 'Ωmega new 日本'), "'日本語 😀'");
+      // autosaved, restored by a reload
+      const saves = await up.evaluate(() => window.livetalk.saves());
+      await ws.fill("Ωmega new 日本 , '!'");
+      await up.waitForFunction((n) => window.livetalk.saves() > n, saves, { timeout: 5000 });
+      await up.reload();
+      await ready(up);
+      assert.match(await up.textContent('#autosave-status'), /^Restored the autosaved workspace/);
+      assert.equal(await ws.inputValue(), "Ωmega new 日本 , '!'");
+      await ws.press('Control+p');
+      await up.waitForFunction(() => !/…$/.test(document.getElementById('workspace-result').textContent));
+      assert.equal(await up.textContent('#workspace-result'), "'日本語 😀!'");
+    } finally {
+      await uc.close();
+    }
+  });
+
   await test('share links: a preview with kernel changes diffed; Cancel changes nothing; Apply applies; links that would break the system are refused', async () => {
     const lc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
     try {

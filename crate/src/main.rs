@@ -193,8 +193,7 @@ fn main() {
                 die(64, USAGE);
             }
             let mut vm = new_vm(tier, trace);
-            let src = std::fs::read_to_string(&rest[0])
-                .unwrap_or_else(|e| die(2, &format!("{}: {}", rest[0], e)));
+            let src = cli::term::read_source(&rest[0]).unwrap_or_else(|e| die(2, &e));
             match livetalk::host::live_script::replay(&mut vm, &rest[0], &src) {
                 Ok(out) => {
                     print!("{}", out);

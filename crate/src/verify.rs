@@ -70,7 +70,7 @@ pub fn verify_ops(
         canon: ops,
         opt: None,
     };
-    analyze(ops.len(), |pc| ops[pc], &u)
+    analyze(ops.len(), |pc| ops[pc], &u, None)
 }
 
 /// The shape of optimized code made from `code`.
@@ -82,21 +82,87 @@ pub fn verify_opt(opt: &OptCode, code: &Code) -> Result<Shape, String> {
         canon: &code.ops,
         opt: Some(opt),
     };
-    analyze(opt.ops.len(), |pc| opt.ops[pc].get(), &u)
+    analyze(opt.ops.len(), |pc| opt.ops[pc].get(), &u, None)
 }
 
-fn analyze(len: usize, op_at: impl Fn(usize) -> Op, u: &Unit) -> Result<Shape, String> {
+/// The shape of optimized code that extends code whose shape was `prev`:
+/// the instructions below `prev`'s length are the same except those at
+/// `changed`, and the new ones are appended (an inlined body, see
+/// `tier::specialize::with_scope`). Only what the changed instructions
+/// reach is analyzed again, so inlining n callees one at a time costs
+/// the sum of their bodies, not n times the whole code. The heights are
+/// [`verify_opt`]'s wherever a path reaches (a debug assertion checks
+/// it); a body no path reaches any more keeps its old ones.
+pub fn verify_opt_extended(
+    opt: &OptCode,
+    code: &Code,
+    prev: &Shape,
+    changed: &[usize],
+) -> Result<Shape, String> {
+    let u = Unit {
+        entry: code.num_temps as usize,
+        literals: code.literals.len(),
+        blocks: code.blocks.len(),
+        canon: &code.ops,
+        opt: Some(opt),
+    };
+    let len = opt.ops.len();
+    if prev.heights.is_empty() || prev.heights.len() > len {
+        return verify_opt(opt, code);
+    }
+    let shape = analyze(len, |pc| opt.ops[pc].get(), &u, Some((prev, changed)));
+    #[cfg(debug_assertions)]
+    {
+        let agree = match (&shape, verify_opt(opt, code)) {
+            (Ok(inc), Ok(full)) => {
+                inc.heights.len() == full.heights.len()
+                    && inc.max >= full.max
+                    && (inc.heights.iter().zip(full.heights.iter()))
+                        .all(|(&a, &b)| b == DEAD || a == b)
+            }
+            (inc, full) => inc.is_err() && full.is_err(),
+        };
+        debug_assert!(agree, "incremental verification of {}", code.print_name());
+    }
+    shape
+}
+
+/// The dataflow over `len` instructions from pc 0; or, given a previous
+/// shape and the pcs whose instructions changed, from those pcs only,
+/// keeping every other height of the previous shape.
+fn analyze(
+    len: usize,
+    op_at: impl Fn(usize) -> Op,
+    u: &Unit,
+    from: Option<(&Shape, &[usize])>,
+) -> Result<Shape, String> {
     if len == 0 {
         return Err("no instructions".into());
     }
-    let mut heights = vec![DEAD; len];
-    let mut work = vec![0usize];
     let entry = u16::try_from(u.entry)
         .ok()
         .filter(|&h| h != DEAD)
         .ok_or("too many temps")?;
-    heights[0] = entry;
-    let mut max = entry;
+    let (mut heights, mut work, mut max) = match from {
+        None => {
+            let mut heights = vec![DEAD; len];
+            heights[0] = entry;
+            (heights, vec![0usize], entry)
+        }
+        Some((prev, changed)) => {
+            if prev.entry != entry {
+                return Err("the entry height changed".into());
+            }
+            let mut heights = prev.heights.to_vec();
+            heights.resize(len, DEAD);
+            let work = changed
+                .iter()
+                .copied()
+                .filter(|&pc| heights.get(pc).is_some_and(|&h| h != DEAD))
+                .collect();
+            (heights, work, prev.max)
+        }
+    };
     let mut out = Vec::with_capacity(4);
     while let Some(pc) = work.pop() {
         let h = heights[pc] as usize;
@@ -392,6 +458,7 @@ fn edges(
         }
         Op::SendAdaptive { site }
         | Op::SendCached { site }
+        | Op::SendLeaves { site }
         | Op::SendMega { site }
         | Op::InlinePrefix { site }
         | Op::InlineLeaf { site }
@@ -447,6 +514,19 @@ fn edges(
                 let temps = (s.code.num_temps as usize).max(argc);
                 out.push((s.start, off + temps));
             }
+        }
+        Op::PushScopeLit { scope, k, .. } => {
+            let o = u
+                .opt
+                .ok_or_else(|| format!("pc {pc}: PushScopeLit outside optimized code"))?;
+            let s = o
+                .scopes
+                .get(scope as usize)
+                .ok_or_else(|| format!("pc {pc}: no scope {scope}"))?;
+            if k as usize >= s.code.literals.len() {
+                return Err(format!("pc {pc}: literal {k} of scope {scope}"));
+            }
+            out.push((next, h + 1));
         }
         Op::InlineReturn { off, top, d } => {
             let off = off as usize;

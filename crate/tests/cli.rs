@@ -396,3 +396,57 @@ fn the_examples_run_as_the_readme_shows() {
     let (code, out, err) = livetalk(&["eval", "--load", seed, "Demo new methB"]);
     assert_eq!((code, out.as_str(), err.as_str()), (0, "1\n", ""));
 }
+
+/// A class whose name, category, selector, literals and comment are
+/// beyond Latin-1.
+const UNICODE_ST: &str = "Object subclass: #Ωmega
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Grüße-日本'!
+
+!Ωmega methodsFor: 'テキスト'!
+日本
+	\"こんにちは\"
+	^ '日本語 😀 ' , $λ asString , #Δέλτα
+! !
+
+Transcript show: Ωmega new 日本; cr!
+";
+
+#[test]
+fn text_beyond_latin1_round_trips_through_arguments_files_and_output() {
+    let (code, out, err) = livetalk(&["eval", "'日本' , 'x'"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "'日本x'\n", ""));
+    let (code, out, _) = livetalk(&["eval", "Transcript show: '😀 Ελληνικά'. #λ"]);
+    assert_eq!((code, out.as_str()), (0, "😀 Ελληνικά\n#λ\n"));
+    let f = tmp("unicode.st", UNICODE_ST);
+    let (code, out, err) = livetalk(&["run", &f]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(out, "日本語 😀 λΔέλτα\n");
+    let (code, out, err) = livetalk(&["eval", "--load", &f, "Ωmega new 日本 reversed"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "日本語 😀 λΔέλτα\n'ατλέΔλ 😀 語本日'\n");
+    // an error's text keeps its characters
+    let (code, _, err) = livetalk(&["eval", "self error: 'schlecht: 日本'"]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("Error: schlecht: 日本\n"), "{err}");
+}
+
+#[test]
+fn source_that_is_not_utf8_is_an_error_with_its_position() {
+    let dir = std::env::temp_dir().join(format!("livetalk-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let p = dir.join("latin1.st");
+    // 'café' in Latin-1 on the second line
+    std::fs::write(&p, b"3 + 4!\nTranscript show: 'caf\xe9'!\n").expect("write");
+    let p = p.to_string_lossy().into_owned();
+    for args in [vec!["run", &p], vec!["eval", "--load", &p, "3"]] {
+        let (code, out, err) = livetalk(&args);
+        assert_eq!((code, out.as_str()), (2, ""), "{args:?}");
+        assert_eq!(
+            err,
+            format!("{p}:2:22: not UTF-8 text (byte 0xE9); source files are read as UTF-8\n")
+        );
+    }
+}

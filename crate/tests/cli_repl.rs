@@ -327,3 +327,19 @@ fn ctrl_c_stops_a_runaway_loop_and_keeps_its_process() {
     assert!(out.contains("      self: nil  i: "), "{out}");
     assert!(out.ends_with("\n7\n"), "{out}");
 }
+
+#[test]
+fn text_beyond_latin1_in_methods_and_results() {
+    let input = "Object subclass: #Ωmega\n\
+Ωmega >> λ: x\n    ^ x , '日本'\n!\n\
+Ωmega new λ: 'ж'\n\
+Ωmega >> μ ^ 1 + !\n";
+    let (code, out, err) = repl(&[], input);
+    assert_eq!(out, "Ωmega\naccepted Ωmega>>λ: (v1)\n'ж日本'\n");
+    // the column on the header line counts characters
+    assert_eq!(
+        err,
+        "<repl>:1:17: expression expected, but the source ended\n"
+    );
+    assert_eq!(code, 2);
+}

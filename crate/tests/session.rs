@@ -391,3 +391,71 @@ fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     let j = json(&r);
     assert!(j.get("workspaceOutput").is_some() && j.get("workspaceOutputDropped").is_some());
 }
+
+#[test]
+fn text_beyond_latin1_reaches_the_page_whole() {
+    let mut s = Session::new().unwrap();
+    // the editors: a class and a method typed in a browser
+    let r = s.define_class(
+        "Object subclass: #Ωmega\n\tinstanceVariableNames: 'λ'\n\tclassVariableNames: ''\n\tpackage: 'Grüße-日本'",
+    );
+    assert!(r.ok && r.name.as_deref() == Some("Ωmega"));
+    let r = s.accept(
+        "Ωmega",
+        false,
+        "日本\n\t\"こんにちは\"\n\t^ '日本語 😀 ' , $λ asString",
+    );
+    assert!(r.ok && r.selector.as_deref() == Some("日本"));
+    assert_eq!(
+        s.method_source("Ωmega", false, "日本").unwrap().source,
+        "日本\n\t\"こんにちは\"\n\t^ '日本語 😀 ' , $λ asString"
+    );
+    // print-it, do-it output, and Canvas text
+    let p = s.evaluate("Ωmega new 日本 , '!'", true).pid.unwrap();
+    let d = s
+        .evaluate(
+            "Transcript show: 'Ελληνικά'. Canvas text: 'Ωmega 日本' x: 1 y: 2. #Δ",
+            false,
+        )
+        .pid
+        .unwrap();
+    let (mut workspace_output, mut events) = (String::new(), vec![]);
+    for _ in 0..2 {
+        let r = s.run(100_000.0);
+        workspace_output.push_str(&r.workspace_output);
+        events.extend(r.events);
+    }
+    assert!(events.iter().any(
+        |e| matches!(e, Event::Printed { pid, text } if *pid == p && text == "'日本語 😀 λ!'")
+    ));
+    assert_eq!(workspace_output, "Ελληνικά");
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Finished { pid, value } if *pid == d && value == "#Δ")));
+    let shown = json(&s.take_drawing());
+    assert_eq!(shown["commands"][0]["text"], "Ωmega 日本");
+    // export and import (fileOut and fileIn), and a share link
+    let file = s.export_workspace().text.unwrap();
+    assert!(file.contains("'日本語 😀 '"), "{file}");
+    let link = s
+        .share_link(vec!["Ωmega".into()], "Ωmega new 日本", "on")
+        .link
+        .unwrap();
+    for how in ["import", "link"] {
+        let mut other = Session::new().unwrap();
+        let ok = if how == "import" {
+            other.import_file("ws.st", &file).ok
+        } else {
+            other.open_link(&link).ok
+        };
+        assert!(ok, "{how}");
+        let p = other.evaluate("Ωmega new 日本", true).pid.unwrap();
+        let (_, events) = run(&mut other, 100_000.0, 2);
+        assert!(
+            events.iter().any(
+                |e| matches!(e, Event::Printed { pid, text } if *pid == p && text == "'日本語 😀 λ'")
+            ),
+            "{how}: {events:?}"
+        );
+    }
+}

@@ -528,3 +528,33 @@ fn links_that_would_break_the_system_are_refused_and_change_nothing() {
     assert_eq!(p.classes[0].change, "same");
     assert!(s.open_link(&link).ok);
 }
+
+#[test]
+fn text_beyond_latin1_round_trips_through_a_link() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.file_in(
+        "unicode.st",
+        "Object subclass: #Ωmega instanceVariableNames: 'λ' classVariableNames: '' package: 'Grüße-日本'!
+!Ωmega methodsFor: 'テキスト'!
+greet
+	\"こんにちは\"
+	^ '日本語 😀 ' , $λ asString , #Δέλτα
+! !
+",
+    )
+    .expect("file in");
+    let ws = share::capture(&vm, &["Ωmega"], "Transcript show: Ωmega new greet", "on").unwrap();
+    assert_eq!(ws.classes[0].name, "Ωmega");
+    assert_eq!(ws.classes[0].category, "Grüße-日本");
+    assert_eq!(ws.classes[0].inst_vars, vec!["λ".to_string()]);
+    let back = share::decode(&share::encode(&ws)).unwrap();
+    assert_eq!(back, ws);
+    let mut fresh = Vm::new().expect("kernel");
+    share::restore(&mut fresh, &back).unwrap();
+    assert_eq!(
+        fresh.method_source("Ωmega", false, "greet").unwrap(),
+        vm.method_source("Ωmega", false, "greet").unwrap()
+    );
+    fresh.eval(&back.run).expect("run");
+    assert_eq!(fresh.take_transcript(), "日本語 😀 λΔέλτα");
+}

@@ -343,3 +343,133 @@ fn fifty_accepts_into_the_seed_loop_keep_it_optimized() {
         "the newest methB is inlined: {inlined:?}"
     );
 }
+
+/// A polymorphic send whose callees are leaves without side effects
+/// (`isNil` on nil and on other objects: two methods) answers each class's
+/// leaf from the inline cache, with no frame; the same answers as the
+/// interpreter, and a redefinition for one class is seen at its next call.
+#[test]
+fn a_polymorphic_site_answers_each_class_leaf_without_a_frame() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Cell instanceVariableNames: 'v' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.accept("Cell", false, "v\n\t^ v", Some("t")).expect("v");
+        vm.accept("Cell", false, "v: x\n\tv := x", Some("t"))
+            .expect("v:");
+        vm.accept(
+            "Cell",
+            true,
+            "count: items times: n\n\t| t e |\n\tt := 0.\n\t1 to: n do: [:i | 1 to: items size do: [:j | e := items at: j. e isNil ifFalse: [t := t + e v]]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("count");
+        let expr = "Cell count: {nil. Cell new v: 2. nil. Cell new v: 5} times: 3000";
+        // warm up, then count the frames one run makes
+        let mut out = vec![vm.eval_print(expr).expect("runs")];
+        let before = vm.frames_made();
+        out.push(vm.eval_print(expr).expect("runs"));
+        let frames = vm.frames_made() - before;
+        vm.accept("UndefinedObject", false, "isNil\n\t^ false", Some("t"))
+            .expect("redefine");
+        vm.accept("UndefinedObject", false, "v\n\t^ 100", Some("t"))
+            .expect("v");
+        out.push(vm.eval_print(expr).expect("runs"));
+        (out, frames)
+    };
+    let (off, frames_off) = run(TierMode::Off);
+    let (on, frames_on) = run(TierMode::On);
+    assert_eq!(off, vec!["21000", "21000", "621000"]);
+    assert_eq!(on, off);
+    // each of the 12,000 isNil sends is a frame without the tier
+    assert!(frames_off > 12_000, "{frames_off}");
+    assert!(frames_on < 200, "{frames_on}");
+}
+
+/// The sends that special instructions stand for when their fast path
+/// does not apply (`=` on Strings, `at:`/`at:put:` on a String, `==`
+/// between objects, `class`, a super send) are made by the fast loop
+/// itself, in every tier mode: it hands no instruction to the general
+/// loop for them. The answers are the interpreter's.
+#[test]
+fn the_fast_loop_makes_the_sends_of_special_instructions() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Base instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.eval("Base subclass: #Derived instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.accept("Base", false, "size: n\n\t^ n + 1", Some("t"))
+            .expect("base");
+        vm.accept(
+            "Derived",
+            false,
+            "size: n\n\t^ (super size: n) * 2",
+            Some("t"),
+        )
+        .expect("derived");
+        vm.accept(
+            "Base",
+            true,
+            "mix: n\n\t| s t d |\n\ts := 'abc' copy. t := 0. d := Derived new.\n\t1 to: n do: [:i |\n\t\t(s = 'abc') ifTrue: [t := t + 1].\n\t\ts at: 2 put: (s at: 1).\n\t\ts at: 2 put: $b.\n\t\t(s == d) ifFalse: [t := t + 1].\n\t\t(d class == Derived) ifTrue: [t := t + (d size: i)]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("mix");
+        let before = vm.handed_over;
+        let answer = vm.eval_print("Base mix: 2000").expect("runs");
+        (answer, vm.handed_over - before)
+    };
+    for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
+        let (answer, handed) = run(tier);
+        assert_eq!(answer, "4010000", "{tier:?}");
+        // (a few for the do-it's start and end, not one per iteration)
+        assert!(handed < 20, "{tier:?}: {handed}");
+    }
+}
+
+/// A callee that reads globals and literals (`^ Prefix , x printString`,
+/// `^ String with: self`) is inlined: its body reads them from its own
+/// scope's literals, a global's binding when it runs (a new value stored
+/// in the global by the loop itself is seen at once), and a literal is
+/// the callee's own object. The answers are the interpreter's.
+#[test]
+fn a_callee_with_globals_and_literals_is_inlined() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Tagger instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.eval("Smalltalk at: #Prefix put: 'a'").expect("global");
+        vm.accept(
+            "Tagger",
+            false,
+            "label: x\n\t^ (Prefix , x printString) , 'z'",
+            Some("t"),
+        )
+        .expect("label:");
+        vm.accept("Tagger", false, "mark\n\t^ #(1 $a 'lit')", Some("t"))
+            .expect("mark");
+        vm.accept(
+            "Tagger",
+            false,
+            "run: n\n\t| t s m |\n\tt := 0. m := self mark.\n\t1 to: n do: [:i |\n\t\ti = 500 ifTrue: [Smalltalk at: #Prefix put: 'bb'].\n\t\ts := self label: i.\n\t\tt := t + s size.\n\t\t(self mark == m) ifFalse: [t := t - 1000000]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("run:");
+        vm.eval_print("Tagger new run: 1000").expect("warm");
+        vm.eval("Smalltalk at: #Prefix put: 'a'").expect("global");
+        let before = vm.frames_made();
+        let answer = vm.eval_print("Tagger new run: 1000").expect("runs");
+        (answer, vm.frames_made() - before)
+    };
+    let (off, _) = run(TierMode::Off);
+    assert_eq!(off, "5394");
+    for tier in [TierMode::On, TierMode::Eager] {
+        let (answer, frames) = run(tier);
+        assert_eq!(answer, off, "{tier:?}");
+        // label: gets no frame of its own (1,000 without the inlining)
+        assert!(frames < 100, "{tier:?}: {frames}");
+    }
+}

@@ -1367,11 +1367,12 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
             }
             SendAdaptive { .. }
             | SendCached { .. }
+            | SendLeaves { .. }
             | SendMega { .. }
             | InlinePrefix { .. }
             | InlineLeaf { .. }
             | SetterLeaf { .. } => return Err(pc),
-            InlineEnter { .. } | Loop { .. } => return Err(pc),
+            InlineEnter { .. } | Loop { .. } | PushScopeLit { .. } => return Err(pc),
             // the callee's value (top or its receiver, temp off - 1) is
             // left at temp off - 1, the caller's operand
             InlineReturn { off, top, d } => {
@@ -1576,7 +1577,7 @@ fn random_op(r: &mut Rng) -> Op {
                 d: offset16(r),
             },
         },
-        55 => match r.below(6) {
+        55 => match r.below(7) {
             0 => SendAdaptive { site: small(r, 3) },
             1 => SendCached { site: small(r, 3) },
             2 => SendMega { site: small(r, 3) },
@@ -1586,6 +1587,7 @@ fn random_op(r: &mut Rng) -> Op {
                 slot: r.below(3) as u8,
                 class: 7,
             },
+            5 => SendLeaves { site: small(r, 3) },
             _ => InlineLeaf { site: small(r, 3) },
         },
         56 => GetterS {

@@ -812,3 +812,51 @@ fn run_reports_are_bounded() {
     assert!(num(&r, "workspaceOutputDropped") > 0.0);
     assert_eq!(text(&r, "output"), "");
 }
+
+#[wasm_bindgen_test]
+fn text_beyond_latin1_crosses_the_js_boundary_whole() {
+    let mut vm = LiveVm::new().unwrap();
+    let r = vm.define_class(
+        "Object subclass: #Ωmega\n\tinstanceVariableNames: ''\n\tclassVariableNames: ''\n\tpackage: 'Grüße-日本'",
+    );
+    assert!(ok(&r));
+    assert!(ok(&vm.accept(
+        "Ωmega",
+        false,
+        "日本\n\t^ '日本語 😀 ' , $λ asString"
+    )));
+    let r = vm.evaluate("Ωmega new 日本", true);
+    let p = num(&r, "pid") as usize;
+    let ran = run(&mut vm, 100_000.0, 2);
+    assert!(
+        ran.events
+            .contains(&("printed".into(), p, "'日本語 😀 λ'".into())),
+        "{:?}",
+        ran.events
+    );
+    // the program's Transcript and Canvas text
+    assert!(ok(&vm.start(
+        "Transcript show: 'Ελληνικά 😀'. Canvas text: '日本' x: 1 y: 2"
+    )));
+    let ran = run(&mut vm, 100_000.0, 2);
+    assert_eq!(ran.output, "Ελληνικά 😀");
+    let cmds: Vec<JsValue> = Array::from(&get(&vm.take_drawing(), "commands"))
+        .iter()
+        .collect();
+    assert_eq!(text(&cmds[0], "text"), "日本");
+    // a share link opened in another VM
+    let link = text(
+        &vm.share_link(vec!["Ωmega".into()], "Ωmega new 日本", "on"),
+        "link",
+    );
+    let mut other = LiveVm::new().unwrap();
+    assert!(ok(&other.open_link(&link)));
+    let r = other.evaluate("Ωmega new 日本 size", true);
+    let p = num(&r, "pid") as usize;
+    let ran = run(&mut other, 100_000.0, 2);
+    assert!(
+        ran.events.contains(&("printed".into(), p, "7".into())),
+        "{:?}",
+        ran.events
+    );
+}

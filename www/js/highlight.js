@@ -13,13 +13,22 @@ import { el } from './dom.js';
 
 export const PSEUDO = new Set(['self', 'super', 'nil', 'true', 'false', 'thisContext']);
 
+// Identifiers as the compiler reads them: a letter of any script or `_`,
+// then letters, digits or `_` (with the `u` flag a character beyond the
+// BMP, two UTF-16 units, is one character).
+const START = '\\p{Alphabetic}_';
+const WORD = '\\p{Alphabetic}\\p{N}_';
+const IDENT = `[${START}][${WORD}]*`;
 const RE = {
-  ident: /[A-Za-z_][A-Za-z0-9_]*/y,
-  keyword: /[A-Za-z_][A-Za-z0-9_]*:(?!=)/y,
+  ident: new RegExp(IDENT, 'uy'),
+  keyword: new RegExp(`${IDENT}:(?!=)`, 'uy'),
   number: /\d+r[0-9A-Z]+(?:\.[0-9A-Z]+)?|\d+(?:\.\d+)?(?:[edq]-?\d+)?/y,
-  symbol: /#(?:(?:[A-Za-z_][A-Za-z0-9_]*:)+(?:[A-Za-z_][A-Za-z0-9_]*)?|[A-Za-z_][A-Za-z0-9_]*|[-+*/\\<>=~@%|&?,]+)/y,
+  symbol: new RegExp(`#(?:(?:${IDENT}:)+(?:${IDENT})?|${IDENT}|[-+*/\\\\<>=~@%|&?,]+)`, 'uy'),
   binary: /[-+*/\\<>=~@%|&?,]+/y,
   space: /\s+/y,
+  start: new RegExp(`[${START}]`, 'uy'),
+  word: new RegExp(`[${WORD}]`, 'uy'),
+  upper: /\p{Uppercase}/uy,
 };
 
 function at(re, text, i) {
@@ -72,7 +81,7 @@ export function tokenize(text) {
       kind = 'string';
       operand = true;
     } else if (c === '$' && i + 1 < n) {
-      len = 2;
+      len = 1 + (text.codePointAt(i + 1) > 0xffff ? 2 : 1);
       kind = 'char';
       operand = true;
     } else if (c === '#') {
@@ -95,16 +104,16 @@ export function tokenize(text) {
     } else if (c === ':' && text[i + 1] === '=') {
       len = 2;
       kind = 'assign';
-    } else if (c === '_' && !/[A-Za-z0-9_]/.test(text[i + 1] || '')) {
+    } else if (c === '_' && !at(RE.word, text, i + 1)) {
       len = 1;
       kind = 'assign';
     } else if (c === '^') {
       len = 1;
       kind = 'return';
-    } else if (c === ':' && /[A-Za-z_]/.test(text[i + 1] || '')) {
+    } else if (c === ':' && at(RE.start, text, i + 1)) {
       len = 1 + at(RE.ident, text, i + 1);
       kind = 'blockArg';
-    } else if (/[A-Za-z_]/.test(c)) {
+    } else if (at(RE.start, text, i)) {
       if ((len = at(RE.keyword, text, i))) {
         kind = 'keyword';
       } else {
@@ -112,7 +121,7 @@ export function tokenize(text) {
         const word = text.slice(i, i + len);
         if (PSEUDO.has(word)) kind = 'pseudo';
         else if (afterOperand) kind = 'unary';
-        else if (c >= 'A' && c <= 'Z') kind = 'class';
+        else if (at(RE.upper, text, i)) kind = 'class';
         else kind = 'ident';
         operand = true;
       }

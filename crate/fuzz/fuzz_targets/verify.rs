@@ -73,7 +73,7 @@ impl Bytes<'_> {
 
 fn op(b: &mut Bytes) -> Op {
     use Op::*;
-    match b.u8() % 66 {
+    match b.u8() % 68 {
         0 => PushSelf,
         1 => PushNil,
         2 => PushTrue,
@@ -249,6 +249,12 @@ fn op(b: &mut Bytes) -> Op {
             a: b.idx(),
         },
         64 => InlinePrefix { site: b.idx() },
+        65 => SendLeaves { site: b.idx() },
+        66 => PushScopeLit {
+            scope: b.idx(),
+            k: b.idx(),
+            global: b.u8() & 1 == 1,
+        },
         _ => ReturnTop,
     }
 }

@@ -88,6 +88,12 @@ pub fn format_op(op: &Op, names: &Names) -> String {
             off.wrapping_sub(1)
         ),
         Op::Loop { kernel, .. } => format!("Loop (kernel {})", kernel),
+        Op::PushScopeLit { scope, k, global } => format!(
+            "PushScopeLit {} {} of scope {}",
+            if global { "global" } else { "literal" },
+            k,
+            scope
+        ),
         Op::PushOuterSelf(t) => format!("PushOuterSelf (the receiver of closure t{})", t),
         Op::PushOuterVar { t, idx } => format!("PushOuterVar {} of closure t{}'s receiver", idx, t),
         Op::StoreOuterVar { t, idx } => {

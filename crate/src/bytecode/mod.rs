@@ -241,6 +241,15 @@ pub enum Op {
     /// A send with a monomorphic or polymorphic (up to 4 classes) inline
     /// cache; a class miss extends the cache or goes megamorphic.
     SendCached { site: u16 },
+    /// `SendCached` whose cache has a callee that is a leaf without side
+    /// effects (`^ constant`, a getter, `^ self`, ...; see
+    /// `tier::code::CacheEntry::leaf`): a hit on its class answers the
+    /// leaf in place, with no frame, charged and counted as the send and
+    /// the instructions it stands for (with too little fuel, or at the
+    /// depth limit, the send happens). The polymorphic `isNil`
+    /// (`UndefinedObject` and `Object` answer constants) is the common
+    /// case.
+    SendLeaves { site: u16 },
     /// A megamorphic send: the global lookup cache.
     SendMega { site: u16 },
     /// `SendCached` to callees that begin with a guard clause
@@ -305,6 +314,11 @@ pub enum Op {
     /// the callee's receiver, everything above goes, and the caller goes
     /// on after its send, `d` instructions on.
     InlineReturn { off: u16, top: bool, d: i16 },
+    /// In an inlined callee's body, its `PushLit k` (a literal that is not
+    /// a SmallInteger or a constant) or, with `global`, its `PushGlobal
+    /// k`: literal `k` of scope `scope`'s code, which the caller's
+    /// literals do not hold (a global's binding is read when it runs).
+    PushScopeLit { scope: u16, k: u16, global: bool },
     /// `self` in the body of a block inlined into a frame that did not
     /// make it (see `tier::InlineScope`): the receiver of the closure in
     /// temp `t` (the inlined `value:`'s receiver), which the block's own
@@ -376,6 +390,7 @@ impl Op {
                 | Op::BranchSI { .. }
                 | Op::SendAdaptive { .. }
                 | Op::SendCached { .. }
+                | Op::SendLeaves { .. }
                 | Op::SendMega { .. }
                 | Op::InlinePrefix { .. }
                 | Op::InlineLeaf { .. }
@@ -386,6 +401,7 @@ impl Op {
                 | Op::ConstT { .. }
                 | Op::InlineEnter { .. }
                 | Op::InlineReturn { .. }
+                | Op::PushScopeLit { .. }
                 | Op::PushOuterSelf(_)
                 | Op::PushOuterVar { .. }
                 | Op::StoreOuterVar { .. }

@@ -510,11 +510,11 @@ fn method_header(line: &str) -> Option<(String, bool, usize, &str)> {
     let t = line.trim_start();
     let name_len = t
         .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
         .map(|(i, _)| i)
         .unwrap_or(t.len());
     let name = &t[..name_len];
-    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+    if !name.starts_with(|c: char| c.is_uppercase()) {
         return None;
     }
     let mut rest = t[name_len..].trim_start();
@@ -527,10 +527,11 @@ fn method_header(line: &str) -> Option<(String, bool, usize, &str)> {
     }
     let pattern = rest.strip_prefix(">>")?.trim_start();
     let first = pattern.chars().next()?;
-    if !(first.is_ascii_alphabetic() || first == '_' || "+-*/\\<>=~@%|&?,".contains(first)) {
+    if !(first.is_alphabetic() || first == '_' || "+-*/\\<>=~@%|&?,".contains(first)) {
         return None;
     }
-    let shift = line.len() - pattern.len();
+    // in characters, as columns count
+    let shift = line[..line.len() - pattern.len()].chars().count();
     Some((name.to_string(), meta, shift, pattern))
 }
 
@@ -553,6 +554,13 @@ mod tests {
         assert!(method_header("3 >> 2").is_none());
         assert!(method_header("x >> y").is_none());
         assert!(method_header("Demo new methB").is_none());
+        // names beyond ASCII, as the lexer reads them
+        assert_eq!(
+            method_header("Ωmega >> λ: x").map(|h| (h.0, h.1, h.2, h.3.to_string())),
+            Some(("Ωmega".into(), false, 9, "λ: x".into()))
+        );
+        assert!(method_header("Größe class >> 日本").unwrap().1);
+        assert!(method_header("λ >> y").is_none());
     }
 
     #[test]

@@ -121,11 +121,31 @@ pub fn report_other_errors(vm: &mut Vm, except: Option<usize>) -> bool {
     !errors.is_empty()
 }
 
+/// The text of a source file, which Livetalk reads as UTF-8 (the form
+/// Squeak 6 files out). A file that is not UTF-8 is an error naming the
+/// first byte that is not, with its line and column.
+pub fn read_source(path: &str) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {}", path, e))?;
+    decode_source(path, bytes)
+}
+
+/// The bytes of source file `path` as text (see [`read_source`]).
+pub fn decode_source(path: &str, bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = std::str::from_utf8(&bytes[..good]).unwrap_or_default();
+        let (line, col) = livetalk::syntax::line_col(before, good);
+        let byte = bytes.get(good).copied().unwrap_or_default();
+        format!("{path}:{line}:{col}: not UTF-8 text (byte 0x{byte:02X}); source files are read as UTF-8")
+    })
+}
+
 /// Files in `file`: an error is `FILE:LINE:COL: message` and the exit
 /// code it calls for (2 for a compile error or an unreadable file, 1 for
 /// an error in a do-it).
 pub fn try_load(vm: &mut Vm, file: &str) -> Result<(), (i32, String)> {
-    let src = std::fs::read_to_string(file).map_err(|e| (2, format!("{}: {}", file, e)))?;
+    let src = read_source(file).map_err(|e| (2, e))?;
     try_file_in(vm, file, &src)
 }
 

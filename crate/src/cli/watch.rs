@@ -25,7 +25,7 @@
 
 use super::drive::{drive, End};
 use super::interrupt;
-use super::term::{die, flush, print_line, say, try_file_in, warn};
+use super::term::{decode_source, die, flush, print_line, read_source, say, try_file_in, warn};
 use livetalk::fileformat::{read_file_in, FileInItem};
 use livetalk::host::HostError;
 use livetalk::interp::USER_PRIORITY;
@@ -79,7 +79,7 @@ fn stamp(m: &std::fs::Metadata) -> Stamp {
 pub fn main(mut vm: Vm, files: &[String], expr: &str) -> i32 {
     let mut watched = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(f).unwrap_or_else(|e| die(2, &format!("{}: {}", f, e)));
+        let text = read_source(f).unwrap_or_else(|e| die(2, &e));
         // the text read is the text filed in and compared with later
         if let Err((code, msg)) = try_file_in(&mut vm, f, &text) {
             die(code, &msg)
@@ -203,7 +203,19 @@ fn poll(w: &mut Watched) -> Option<String> {
     if Some(s) == w.stamp && w.candidate.is_none() && w.read_at.elapsed() < REREAD {
         return None;
     }
-    let text = std::fs::read_to_string(&w.path).ok()?;
+    let bytes = std::fs::read(&w.path).ok()?;
+    let text = match decode_source(&w.path, bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            // said once per version of the file
+            if w.stamp != Some(s) {
+                say(&e);
+                w.stamp = Some(s);
+                w.read_at = Instant::now();
+            }
+            return None;
+        }
+    };
     w.stamp = Some(s);
     w.read_at = Instant::now();
     if text == w.text {
@@ -381,7 +393,7 @@ fn selector_of(source: &str) -> String {
     let ident = |chars: &mut std::iter::Peekable<std::str::Chars>| {
         let mut s = String::new();
         while let Some(&c) = chars.peek() {
-            if c.is_ascii_alphanumeric() || c == '_' {
+            if c.is_alphanumeric() || c == '_' {
                 s.push(c);
                 chars.next();
             } else {
@@ -392,12 +404,12 @@ fn selector_of(source: &str) -> String {
     };
     skip_blanks(&mut chars);
     match chars.peek() {
-        Some(c) if c.is_ascii_alphabetic() || *c == '_' => {}
+        Some(c) if c.is_alphabetic() || *c == '_' => {}
         _ => {
             // a binary selector
             let mut s = String::new();
             while let Some(&c) = chars.peek() {
-                if c.is_whitespace() || c.is_ascii_alphanumeric() || c == '"' {
+                if c.is_whitespace() || c.is_alphanumeric() || c == '"' {
                     break;
                 }
                 s.push(c);
@@ -439,5 +451,9 @@ mod tests {
         assert_eq!(selector_of("+ other ^ 3"), "+");
         assert_eq!(selector_of("<= other"), "<=");
         assert_eq!(selector_of("x: a yourself"), "x:");
+        // identifiers beyond ASCII, as the lexer reads them
+        assert_eq!(selector_of("λ: a μ: b ^ a"), "λ:μ:");
+        assert_eq!(selector_of("日本 ^ 1"), "日本");
+        assert_eq!(selector_of("größe: n ^ n"), "größe:");
     }
 }

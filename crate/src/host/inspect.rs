@@ -4,7 +4,7 @@
 use super::HostError;
 use crate::interp::frame::ProcState;
 use crate::interp::Vm;
-use crate::object::{Body, Value};
+use crate::object::{Body, Text, Value};
 
 /// A class as the browser lists it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -95,7 +95,7 @@ impl Vm {
             return i.to_string();
         }
         if let Some(c) = v.as_char() {
-            return format!("${}", char::from_u32(c).unwrap_or('?'));
+            return format!("${}", crate::object::text::char_or_replacement(c));
         }
         if v == Value::NIL {
             return "nil".into();
@@ -114,12 +114,17 @@ impl Vm {
         match self.heap.try_get(v).map(|o| &o.body) {
             Some(Body::Float(f)) => crate::interp::prims::float::format_float(*f),
             Some(Body::Large(b)) => b.to_string(),
-            Some(Body::Bytes(b)) if class == self.known.byte_symbol => {
-                format!("#{}", b.iter().map(|&c| c as char).collect::<String>())
-            }
-            Some(Body::Bytes(b)) if self.inherits_from(class, self.known.string) => {
-                let s: String = b.iter().map(|&c| c as char).collect();
-                format!("'{}'", s.replace('\'', "''"))
+            Some(body @ (Body::Bytes(_) | Body::Words(_)))
+                if self.inherits_from(class, self.known.string) =>
+            {
+                let s = Text::of(body)
+                    .map(|t| t.to_string_lossy())
+                    .unwrap_or_default();
+                if self.inherits_from(class, self.known.symbol) {
+                    format!("#{}", s)
+                } else {
+                    format!("'{}'", s.replace('\'', "''"))
+                }
             }
             Some(Body::Class { .. }) => {
                 cname.trim_end_matches(" class").to_string()

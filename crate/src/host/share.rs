@@ -359,17 +359,20 @@ pub fn parse_payload(text: &str) -> Result<Workspace, ShareError> {
     Ok(ws)
 }
 
+/// An identifier as the lexer reads one (Unicode letters and digits, so
+/// `Ωmega` or `λ`), at most 256 bytes; `upper`: a class name, which
+/// starts with an upper-case letter.
 fn is_identifier(s: &str, upper: bool) -> bool {
     let mut cs = s.chars();
     match cs.next() {
-        Some(c) if c.is_ascii_alphabetic() || c == '_' => {
-            if upper && !c.is_ascii_uppercase() {
+        Some(c) if c.is_alphabetic() || c == '_' => {
+            if upper && !c.is_uppercase() {
                 return false;
             }
         }
         _ => return false,
     }
-    s.len() <= 256 && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    s.len() <= 256 && cs.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Checks that names are plain identifiers, so that a crafted workspace

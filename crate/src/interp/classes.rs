@@ -111,6 +111,8 @@ pub enum Format {
     Indexable,
     /// Indexed bytes (strings, symbols, byte arrays).
     Bytes,
+    /// Indexed 32-bit words (WideString, WideSymbol).
+    Words,
     /// Instances are made only by the VM (SmallInteger, Float, closures…).
     Special,
 }

@@ -34,7 +34,8 @@ use super::access::{array_cell, closure_receiver, set_plain_slot, slot};
 use super::frame::{Frame, OnReturn};
 use super::kernels::run_kernel;
 use super::sites::{
-    cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, unfetch_inlined, TierSend,
+    cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, leaf_hit, unfetch_inlined,
+    TierSend,
 };
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
@@ -823,6 +824,25 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             switch_frame!(true);
         }};
     }
+    // The send an instruction stands for when its fast path does not
+    // apply (`a = b` on Strings, `at:` on a String, a super send): the
+    // general send (`Vm::send`), then on in whatever frame is on top, as
+    // after a primitive; cheaper than handing the instruction to the
+    // general loop, which would do the same after a loop exit.
+    macro_rules! send_general {
+        ($selector:expr, $argc:expr, $class:expr) => {{
+            let (selector, argc, class): (Value, usize, Option<ClassId>) =
+                ($selector, $argc, $class);
+            vm.frames[c.fi].pc = pc!() as u32;
+            sync!();
+            let f = fuel!();
+            vm.send(selector, argc, class);
+            // a primitive may have redefined at:/at:put: (R5)
+            c.array_plain = vm.array_prims_plain();
+            after_call!(f);
+            continue;
+        }};
+    }
     // A tier send site the fast paths do not cover: `Vm::tier_send`
     // (inline-cache misses, first executions, inlined leaves).
     macro_rules! tier_send {
@@ -942,6 +962,17 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
                 None => tier_send!(*op, site),
             },
+            // a cached leaf in place (as `InlinePrefix`'s clause), else
+            // the inline-cached send
+            Op::SendLeaves { site } => {
+                match leaf_hit(vm, opt!(), site as usize, operands!(), fuel!()) {
+                    Some((cost, argc, v)) => leaf_done!(cost, argc, v),
+                    None => match cache_hit(vm, opt!(), site as usize, operands!()) {
+                        Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
+                        None => tier_send!(*op, site),
+                    },
+                }
+            }
             Op::InlineLeaf { site } => {
                 match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
                     Some((cost, argc, v)) => leaf_done!(cost, argc, v),
@@ -1003,6 +1034,19 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     }
                 }
             }
+            // an inlined callee's literal or global (its scope's)
+            Op::PushScopeLit { scope, k, global } => {
+                match opt!()
+                    .and_then(|o| o.scopes.get(scope as usize))
+                    .and_then(|s| s.code.literals.get(k as usize))
+                {
+                    Some(&v) => {
+                        let v = if global { vm.assoc_value(v) } else { v };
+                        push!(v);
+                    }
+                    None => leave!(Exit::Slow(*op)),
+                }
+            }
             Op::PushLit(i) => match code!().literals.get(i as usize) {
                 Some(&v) => push!(v),
                 None => leave!(Exit::Slow(*op)),
@@ -1061,14 +1105,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 let r = if x.both_int(y) {
                     match arith_fast(a, x, y) {
                         Some(r) => r,
-                        None => leave!(Exit::Slow(*op)),
+                        None => send_general!(vm.sel.arith[a as usize], 1, None),
                     }
                 } else {
                     // Floats (out of line: it costs the SmallInteger
                     // paths registers)
                     match arith_float(a, x, y) {
                         Some(r) => r,
-                        None => leave!(Exit::Slow(*op)),
+                        None => send_general!(vm.sel.arith[a as usize], 1, None),
                     }
                 };
                 // what follows, in the same dispatch, charged as its own
@@ -1099,7 +1143,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::At => {
                 verified!(2);
                 if !c.array_plain {
-                    leave!(Exit::Slow(*op));
+                    send_general!(vm.sel.at, 1, None);
                 }
                 match array_cell(&mut vm.heap, c.array_class, at!(2), at!(1)) {
                     Some(cell) => {
@@ -1122,13 +1166,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             }
                         }
                     }
-                    None => leave!(Exit::Slow(*op)),
+                    None => send_general!(vm.sel.at, 1, None),
                 }
             }
             Op::AtPut => {
                 verified!(3);
                 if !c.array_plain {
-                    leave!(Exit::Slow(*op));
+                    send_general!(vm.sel.at_put, 2, None);
                 }
                 let v = at!(1);
                 match array_cell(&mut vm.heap, c.array_class, at!(3), at!(2)) {
@@ -1144,19 +1188,39 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             drop_n!(2);
                         }
                     }
-                    None => leave!(Exit::Slow(*op)),
+                    None => send_general!(vm.sel.at_put, 2, None),
                 }
             }
             Op::IdentityEq => {
-                // equal bits are identical; two objects with different
-                // indices may still be equal Floats (the general loop)
+                // equal bits are identical (a Float in the SmallFloat64
+                // range is immediate; a boxed one is identical only to
+                // itself, as in Squeak)
                 verified!(2);
                 let (x, y) = (at!(2), at!(1));
-                if x != y && x.is_obj() && y.is_obj() {
-                    leave!(Exit::Slow(*op));
-                }
                 at!(2) = Value::bool(x == y);
                 drop_n!(1);
+            }
+            Op::Class => {
+                verified!(1);
+                let k = vm.class_of(at!(1));
+                match vm.classes.get(k as usize) {
+                    Some(info) => at!(1) = info.obj,
+                    None => leave!(Exit::Slow(*op)),
+                }
+            }
+            Op::SuperSend { sel, argc } => {
+                let selector = match code!().literals.get(sel as usize) {
+                    Some(&s) => s,
+                    None => leave!(Exit::Slow(*op)),
+                };
+                let holder = code!().info.class as usize;
+                match vm.classes.get(holder).and_then(|k| k.superclass) {
+                    Some(sup) if has!(argc as usize + 1) => {
+                        send_general!(selector, argc as usize, Some(sup))
+                    }
+                    // super of a root class: the general loop's error
+                    _ => leave!(Exit::Slow(*op)),
+                }
             }
             Op::Jump(d) => {
                 if d < 0 && ((c.tier_on && c.opt_p.is_null()) || vm.heap.needs_gc()) {
@@ -1283,9 +1347,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             },
             Op::AtPutPop => {
                 verified!(3);
+                // otherwise the canonical AtPut's send, and its Pop (the
+                // next instruction) after it
                 if !c.array_plain {
-                    // the canonical AtPut (the send, or its failure)
-                    leave!(Exit::Slow(Op::AtPut));
+                    send_general!(vm.sel.at_put, 2, None);
                 }
                 let v = at!(1);
                 match array_cell(&mut vm.heap, c.array_class, at!(3), at!(2)) {
@@ -1294,7 +1359,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         drop_n!(3);
                         ip = ip.wrapping_add(1);
                     }
-                    None => leave!(Exit::Slow(Op::AtPut)),
+                    None => send_general!(vm.sel.at_put, 2, None),
                 }
             }
             Op::Loop { kernel, .. } => {
@@ -1473,8 +1538,6 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             Op::StoreGlobal(_)
             | Op::PushThisContext
             | Op::MakeArray { .. }
-            | Op::SuperSend { .. }
-            | Op::Class
             | Op::NonLocalReturn => leave!(Exit::Slow(*op)),
         }
     };

@@ -51,7 +51,10 @@ impl Vm {
                 match fast::run(self, &mut fuel) {
                     Exit::Fuel | Exit::Short => return fuel,
                     Exit::Frame => continue 'frame,
-                    Exit::Slow(op) => Some(op),
+                    Exit::Slow(op) => {
+                        self.handed_over += 1;
+                        Some(op)
+                    }
                 }
             } else {
                 None
@@ -393,6 +396,7 @@ impl Vm {
                             continue 'dispatch;
                         }
                         Op::InlineReturn { .. }
+                        | Op::PushScopeLit { .. }
                         | Op::PushOuterSelf(_)
                         | Op::PushOuterVar { .. }
                         | Op::StoreOuterVar { .. } => {
@@ -416,6 +420,7 @@ impl Vm {
                         }
                         Op::SendAdaptive { site }
                         | Op::SendCached { site }
+                        | Op::SendLeaves { site }
                         | Op::SendMega { site }
                         | Op::InlinePrefix { site }
                         | Op::InlineLeaf { site }

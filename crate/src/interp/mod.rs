@@ -23,7 +23,7 @@ pub(crate) mod sites;
 
 use crate::bytecode::Arith;
 use crate::compiler::{self, ClassContext, CompileError, Env};
-use crate::object::{Body, ClassId, Code, Heap, Value};
+use crate::object::{text, Body, ClassId, Code, Heap, Text, Value};
 use crate::syntax::ast::{Literal, Pragma};
 use classes::{ClassInfo, Format};
 use frame::Frame;
@@ -60,6 +60,8 @@ pub struct Known {
     pub byte_string: ClassId,
     pub symbol: ClassId,
     pub byte_symbol: ClassId,
+    pub wide_string: ClassId,
+    pub wide_symbol: ClassId,
     pub array: ClassId,
     pub byte_array: ClassId,
     pub compiled_method: ClassId,
@@ -152,6 +154,11 @@ pub struct Vm {
     /// its code's shape says (`crate::verify`), so the general loop ran
     /// it: never, for code the compiler and the tier make (tests check).
     pub unshaped: u64,
+    /// Instructions the fast loop handed to the general loop (`Exit::Slow`):
+    /// the few it has no path for (`thisContext`, a non-local return, a
+    /// global's store, ...). A send it can make itself is not one of
+    /// them (tests check).
+    pub handed_over: u64,
     /// Set when a frame entered an inlined callee's body (`InlineEnter`):
     /// what reads frames as contexts (`thisContext`, `sender`, handler
     /// search) then gives such callees frames of their own first.
@@ -295,6 +302,7 @@ impl Vm {
             insn_count: 0,
             send_count: 0,
             unshaped: 0,
+            handed_over: 0,
             inlined_ran: false,
             soft_stop: false,
             clock_every: run::CLOCK_CHECK,
@@ -448,6 +456,8 @@ impl Vm {
         self.known.character = d(self, "Character", "Magnitude", Special, &[]);
         self.known.array = d(self, "Array", "ArrayedCollection", Indexable, &[]);
         self.known.byte_array = d(self, "ByteArray", "ArrayedCollection", Bytes, &[]);
+        self.known.wide_string = d(self, "WideString", "String", Words, &[]);
+        self.known.wide_symbol = d(self, "WideSymbol", "Symbol", Words, &[]);
         d(self, "CompiledCode", "Object", Special, &[]);
         self.known.compiled_method = d(self, "CompiledMethod", "CompiledCode", Special, &[]);
         self.known.block_closure = d(self, "BlockClosure", "Object", Special, &[]);
@@ -538,6 +548,12 @@ impl Vm {
         id
     }
 
+    /// The activations that got a frame of their own since the VM was
+    /// made: what the tier's inlined callees and leaves save.
+    pub fn frames_made(&self) -> u64 {
+        self.next_serial - 1
+    }
+
     /// Interns a symbol.
     pub fn intern(&mut self, name: &str) -> Value {
         if let Some(v) = self.symbols.get(name) {
@@ -545,16 +561,33 @@ impl Vm {
         }
         // the table's key (the symbol object counts itself)
         self.heap.metadata += 48 + name.len();
-        let v = self
-            .heap
-            .alloc(self.known.byte_symbol, Body::Bytes(latin1(name)));
+        let (wide, body) = text::body_for(name);
+        let class = if wide {
+            self.known.wide_symbol
+        } else {
+            self.known.byte_symbol
+        };
+        let v = self.heap.alloc(class, body);
         self.symbols.insert(name.to_string(), v);
         v
     }
 
+    /// A String of Rust text: a ByteString when every character is
+    /// Latin-1, else a WideString.
     pub fn new_string(&mut self, s: &str) -> Value {
-        self.heap
-            .alloc(self.known.byte_string, Body::Bytes(latin1(s)))
+        let (wide, body) = text::body_for(s);
+        let class = if wide {
+            self.known.wide_string
+        } else {
+            self.known.byte_string
+        };
+        self.heap.alloc(class, body)
+    }
+
+    /// The characters of a byte or word object (a String, Symbol or
+    /// ByteArray), as code points.
+    pub fn text_of(&self, v: Value) -> Option<Text<'_>> {
+        Text::of(&self.heap.try_get(v)?.body)
     }
 
     pub fn new_array(&mut self, items: Vec<Value>) -> Value {
@@ -785,11 +818,10 @@ impl Vm {
         }
     }
 
+    /// The text of a byte or word object as Rust text (UTF-8); a
+    /// surrogate code point becomes U+FFFD.
     pub fn str_of(&self, v: Value) -> Option<String> {
-        match self.heap.try_get(v).map(|o| &o.body) {
-            Some(Body::Bytes(b)) => Some(b.iter().map(|&c| c as char).collect()),
-            _ => None,
-        }
+        self.text_of(v).map(|t| t.to_string_lossy())
     }
 }
 
@@ -820,19 +852,6 @@ mod host_clock {
 fn default_clock() -> Box<dyn Fn() -> f64> {
     let start = host_clock::performance_now();
     Box::new(move || host_clock::performance_now() - start)
-}
-
-/// Encodes text as Latin-1 bytes (characters beyond U+00FF become '?').
-pub fn latin1(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| {
-            if (c as u32) < 256 {
-                c as u32 as u8
-            } else {
-                b'?'
-            }
-        })
-        .collect()
 }
 
 impl Default for Vm {

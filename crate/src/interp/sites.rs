@@ -42,6 +42,61 @@ pub(super) fn cache_hit(
     Some((s.sel, argc, (e.method, e.code.clone())))
 }
 
+/// The leaf cached at an `Op::SendLeaves` site for the receiver on `st`,
+/// answered in place, with `fuel` left: its fuel cost, argument count and
+/// value; `None` to send instead (a miss, a callee that is not a leaf,
+/// too little fuel, the depth limit: nothing a program can observe
+/// differs from the call). Counted as the send it stands for. Kept out
+/// of line (see `inline_leaf`).
+#[inline(never)]
+pub(super) fn leaf_hit(
+    vm: &mut Vm,
+    opt: Option<&OptCode>,
+    site: usize,
+    st: &[Value],
+    fuel: u64,
+) -> Option<(u64, usize, Value)> {
+    let s = opt?.sites.get(site)?.borrow();
+    if s.epoch != vm.cache_epoch {
+        return None;
+    }
+    let argc = s.argc as usize;
+    let n = st.len().checked_sub(argc + 1)?;
+    let r = *st.get(n)?;
+    let e = s.entry_for(vm.class_of(r))?;
+    let (leaf, cost) = e.leaf?;
+    let v = pure_leaf(vm, leaf, cost, fuel, &e.code, r, &st[n + 1..])?;
+    vm.send_count += 1;
+    Some((cost, argc, v))
+}
+
+/// The value of a leaf without side effects that costs `cost`, for
+/// receiver `r` and `args`, or `None` to send instead (also when the fuel
+/// left or the depth limit would stop the call).
+#[inline(always)]
+fn pure_leaf(
+    vm: &Vm,
+    leaf: Leaf,
+    cost: u64,
+    fuel: u64,
+    code: &Code,
+    r: Value,
+    args: &[Value],
+) -> Option<Value> {
+    if fuel < cost - 1 || vm.deep() || code.num_args as usize != args.len() {
+        return None;
+    }
+    match leaf {
+        Leaf::Const(v) => Some(v),
+        Leaf::Getter(i) => Some(slot(&vm.heap, r, i as usize)),
+        Leaf::SelfLeaf => Some(r),
+        Leaf::SelfArith(aop, k) => r.as_int().and_then(|x| arith_small(aop, x, k as i64)),
+        Leaf::Global(b) => Some(vm.assoc_value(b)),
+        Leaf::Straight => vm.eval_straight(code, r, args),
+        Leaf::Setter(_) | Leaf::ArrayAt | Leaf::ArrayAtPut => None,
+    }
+}
+
 /// An inlined leaf (`InlineLeaf`) in place, for the common leaves, on
 /// the running frame's `operands`: answers the fuel it costs, its
 /// argument count and its value, which replaces receiver and arguments

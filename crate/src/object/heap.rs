@@ -23,8 +23,11 @@ pub enum Body {
     },
     /// Named and indexed pointer slots (named first).
     Slots(Vec<Value>),
-    /// Bytes: strings, symbols, byte arrays.
+    /// Bytes: ByteStrings (Latin-1), ByteSymbols, ByteArrays.
     Bytes(Vec<u8>),
+    /// 32-bit words: WideStrings and WideSymbols (one Unicode code point
+    /// each).
+    Words(Vec<u32>),
     Float(f64),
     /// A LargePositiveInteger or LargeNegativeInteger (never in SmallInteger
     /// range).
@@ -79,6 +82,7 @@ fn cost(body: &Body) -> usize {
     32 + match body {
         Body::Slots(v) => v.len() * 8,
         Body::Bytes(b) => b.len(),
+        Body::Words(w) => w.len() * 4,
         Body::Large(b) => (b.bits() / 8) as usize,
         Body::Closure(c) => 64 + c.copied.len() * 8,
         Body::Class { slots, .. } => slots.len() * 8,
@@ -315,6 +319,20 @@ impl Heap {
             self.objs.push(obj);
             Value::obj((self.objs.len() - 1) as u32)
         }
+    }
+
+    /// Gives the object `v` another class and body in place: everything
+    /// that referred to it sees the new form, and its identity hash stays
+    /// (what Squeak's `becomeForward:` to a converted copy does; a
+    /// ByteString turning wide). Growth counts as allocated.
+    pub fn morph(&mut self, v: Value, class: ClassId, body: Body) {
+        let Some(o) = self.try_get_mut(v) else {
+            return;
+        };
+        let (old, new) = (cost(&o.body), cost(&body));
+        o.class = class;
+        o.body = body;
+        self.allocated += new.saturating_sub(old);
     }
 
     #[inline(always)]

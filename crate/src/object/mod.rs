@@ -1,12 +1,15 @@
-//! The object model: values, the heap and its collector, compiled code.
+//! The object model: values, the heap and its collector, compiled code,
+//! the text of strings.
 //!
 //! This layer knows nothing about sends or frames. It must never panic on
 //! a well-formed `Value` (one that refers to a live object).
 
 pub mod heap;
 pub mod method;
+pub mod text;
 pub mod value;
 
 pub use heap::{Body, ClassId, Closure, Heap, Obj};
 pub use method::{Code, Marker, MethodInfo};
+pub use text::Text;
 pub use value::Value;

@@ -55,6 +55,12 @@ pub struct CacheEntry {
     pub code: Rc<Code>,
     /// The callee's guard clause (`guard_of`), if it begins with one.
     pub guard: Option<Guard>,
+    /// The callee as a leaf without side effects (`CacheEntry::new`), if
+    /// it is one, with its fuel cost: a hit answers it in place, with no
+    /// frame (`interp::sites::cache_hit`), even at a polymorphic site
+    /// whose classes find different methods (`isNil` on nil and on other
+    /// objects).
+    pub leaf: Option<(Leaf, u64)>,
 }
 
 /// A value a guard clause reads (see `Guard`): the receiver (slot 0) or

@@ -2,17 +2,22 @@
 //! `a op b ifTrue: [^ value]` (`guard_of`), which every inline-cache
 //! entry records for its callee.
 
-use super::code::{CacheEntry, Guard, Src};
+use super::code::{CacheEntry, Guard, Leaf, Src};
 use crate::bytecode::Op;
 use crate::object::{ClassId, Code, Value};
 use std::rc::Rc;
 
 impl CacheEntry {
     pub fn new(class: ClassId, method: Value, code: Rc<Code>) -> CacheEntry {
+        // (a setter changes its receiver, and the Array primitives have
+        // bounds to check: those run as sends)
+        let leaf = super::leaf::leaf_of(&code)
+            .filter(|(l, _)| !matches!(l, Leaf::Setter(_) | Leaf::ArrayAt | Leaf::ArrayAtPut));
         CacheEntry {
             class,
             method,
             guard: guard_of(&code),
+            leaf,
             code,
         }
     }

@@ -14,8 +14,10 @@ pub const SCOPES_MAX: usize = 64;
 /// return that falling off its end is (the returns' jumps back to the
 /// caller are set where the body is placed), or `None` if it cannot be: a
 /// primitive or a block method, blocks, `thisContext`, super sends,
-/// globals, literals other than SmallIntegers and the three constants,
-/// a jump out of its body, or more than `INLINE_MAX` instructions.
+/// stores into globals, a jump out of its body, or more than
+/// `INLINE_MAX` instructions. Its other literals and globals stay
+/// `PushLit`/`PushGlobal` here, with the callee's indices; placed in the
+/// caller's code, they read the scope's literals (`Op::PushScopeLit`).
 /// Sends stay `Send` with the callee's literal indices (the specializer
 /// turns them into sites, reading the callee's literals), so this is the
 /// canonical form of the body, which deoptimization maps back 1:1.
@@ -98,12 +100,15 @@ fn rewrite_body(code: &Code, off: u16, self_is: SelfIs) -> Option<Vec<Op>> {
             | At
             | AtPut
             | MakeArray { .. } => *op,
-            PushLit(k) => match small_const_for(*code.literals.get(k as usize)?)? {
-                (ConstKind::Nil, _) => PushNil,
-                (ConstKind::True, _) => PushTrue,
-                (ConstKind::False, _) => PushFalse,
-                (ConstKind::Int, i) => PushInt(i as i32),
+            PushLit(k) => match small_const_for(*code.literals.get(k as usize)?) {
+                Some((ConstKind::Nil, _)) => PushNil,
+                Some((ConstKind::True, _)) => PushTrue,
+                Some((ConstKind::False, _)) => PushFalse,
+                Some((ConstKind::Int, i)) => PushInt(i as i32),
+                // (read from the scope's code: `with_scope`)
+                None => *op,
             },
+            PushGlobal(k) if (k as usize) < code.literals.len() => *op,
             PushTemp(i) => PushTemp(t(i)?),
             // (a block's temp vectors; a method that has one has blocks)
             PushRemote { idx, vec } => PushRemote { idx, vec: t(vec)? },

@@ -279,7 +279,11 @@ impl Vm {
                 {
                     let mut s = s.borrow_mut();
                     if s.entries.len() < POLY_MAX {
-                        s.entries.push(CacheEntry::new(class, m, code.clone()));
+                        let e = CacheEntry::new(class, m, code.clone());
+                        if e.leaf.is_some() && matches!(o.ops[pc].get(), Op::SendCached { .. }) {
+                            o.ops[pc].set(Op::SendLeaves { site: site as u16 });
+                        }
+                        s.entries.push(e);
                     } else {
                         o.ops[pc].set(Op::SendMega { site: site as u16 });
                     }
@@ -551,7 +555,15 @@ impl Vm {
             s.failures == MAX_GUARD_FAILURES
         };
         if despecialize {
-            o.ops[pc].set(Op::SendCached { site: site as u16 });
+            let leaves = o.sites[site]
+                .borrow()
+                .entries
+                .iter()
+                .any(|e| e.leaf.is_some());
+            o.ops[pc].set(match leaves {
+                true => Op::SendLeaves { site: site as u16 },
+                false => Op::SendCached { site: site as u16 },
+            });
             let method = o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
             self.tier_event(TierEvent::GuardFailed {
                 method,

@@ -82,7 +82,20 @@ pub fn with_scope(
     scope.end = ops.len() + body.len();
     let me = scope.off.checked_sub(1);
     let mut kernels = old.kernels.clone();
+    let index = old.scopes.len() as u16;
     ops.extend(fuse(&body, &callee.literals, &mut sites, &mut kernels, me));
+    // the callee's literals and globals, which the caller's frame reads
+    // from the scope
+    for op in ops.iter_mut().skip(scope.start) {
+        if let Op::PushLit(k) | Op::PushGlobal(k) = *op {
+            let global = matches!(*op, Op::PushGlobal(_));
+            *op = Op::PushScopeLit {
+                scope: index,
+                k,
+                global,
+            };
+        }
+    }
     // the returns jump back to the caller, after its send
     for (pc, op) in ops.iter_mut().enumerate().skip(scope.start) {
         if let Op::InlineReturn { d, .. } = op {
@@ -90,7 +103,6 @@ pub fn with_scope(
         }
     }
     let mut scopes = old.scopes.clone();
-    let index = scopes.len() as u16;
     match link.and_then(|l| scopes.get_mut(l)) {
         // another receiver class at a send that has a scope: the last
         // scope tried there tries this one next
@@ -128,6 +140,17 @@ pub fn with_scope(
         shape: Default::default(),
     };
     match caller {
+        // only the send made an InlineEnter (or whose chain grew) and
+        // what it reaches are new to the verifier
+        Some(c) if !old.scopes.is_empty() => {
+            let mut opt = opt;
+            opt.shape = crate::verify::verify_opt_extended(&opt, &c, &old.shape, &[at])
+                .unwrap_or_else(|e| {
+                    debug_assert!(false, "optimized {}: {e}", c.print_name());
+                    Default::default()
+                });
+            opt
+        }
         Some(c) => verified(opt, &c),
         // (its code is gone: so are its frames)
         None => opt,

@@ -84,6 +84,7 @@ pub(super) fn define(vm: &mut Vm, c: Args) -> PrimResult {
     let format = match fmt_name.as_str() {
         "variable" => Format::Indexable,
         "bytes" => Format::Bytes,
+        "words" => Format::Words,
         _ => match sup {
             Some(s) => match vm.classes[s as usize].format {
                 Format::Special => Format::Pointers,
@@ -358,7 +359,7 @@ pub(super) fn is_variable(vm: &mut Vm, c: Args) -> PrimResult {
     match class_id_of(vm, c.r).and_then(|id| vm.classes.get(id as usize)) {
         Some(class) => Value(Value::bool(matches!(
             class.format,
-            Format::Indexable | Format::Bytes
+            Format::Indexable | Format::Bytes | Format::Words
         ))),
         None => Fail,
     }
@@ -370,6 +371,7 @@ pub(super) fn inst_spec(vm: &mut Vm, c: Args) -> PrimResult {
             Format::Pointers => "fixed",
             Format::Indexable => "variable",
             Format::Bytes => "bytes",
+            Format::Words => "words",
             _ => "special",
         },
         None => return Fail,

@@ -1,10 +1,11 @@
 //! Indexable objects: indexed access (`basicAt:`, `basicAt:put:`,
 //! `basicSize`, Squeak's 60-64), bulk replacement (105) and
-//! concatenation, for pointer and byte objects alike.
+//! concatenation, for pointer, byte and word objects alike.
 
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
-use crate::object::{Body, Value};
+use crate::interp::classes::Format;
+use crate::object::{Body, Text, Value};
 
 /// A 0-based index from a 1-based SmallInteger, if within `len` (a
 /// SmallInteger may not fit a usize on a 32-bit target).
@@ -24,36 +25,54 @@ pub(super) fn basic_at(vm: &mut Vm, c: Args) -> PrimResult {
     let i = c.a0;
     let class = vm.class_of(c.r);
     let named = vm.classes[class as usize].inst_vars.len();
+    let element = |vm: &Vm, code: u32| {
+        if vm.inherits_from(class, vm.known.string) {
+            Value(Value::char(code))
+        } else {
+            Value(Value::small(code as i64))
+        }
+    };
     match vm.heap.try_get(c.r).map(|o| &o.body) {
         Some(Body::Slots(s)) => match check_index(i, s.len().saturating_sub(named)) {
             Some(ix) => Value(s[named + ix]),
             None => Fail,
         },
         Some(Body::Bytes(b)) => match check_index(i, b.len()) {
-            Some(ix) => {
-                let byte = b[ix];
-                let is_string = vm.inherits_from(class, vm.known.string);
-                if is_string {
-                    Value(Value::char(byte as u32))
-                } else {
-                    Value(Value::small(byte as i64))
-                }
-            }
+            Some(ix) => element(vm, b[ix] as u32),
+            None => Fail,
+        },
+        Some(Body::Words(w)) => match check_index(i, w.len()) {
+            Some(ix) => element(vm, w[ix]),
             None => Fail,
         },
         _ => Fail,
     }
 }
 
+/// `basicAt:put:`. A String takes Characters: a ByteString those below
+/// 256 (for a wider one the primitive fails, and `ByteString>>at:put:`
+/// makes the receiver a WideString first), a WideString any. A ByteArray
+/// takes bytes. Symbols are immutable.
 pub(super) fn basic_at_put(vm: &mut Vm, c: Args) -> PrimResult {
     let class = vm.class_of(c.r);
-    if class == vm.known.byte_symbol {
+    if class == vm.known.byte_symbol || class == vm.known.wide_symbol {
         return Fail; // symbols are immutable
     }
     let named = vm.classes[class as usize].inst_vars.len();
-    // only byte objects need to know whether they hold characters
-    let is_string = matches!(vm.heap.try_get(c.r).map(|o| &o.body), Some(Body::Bytes(_)))
-        && vm.inherits_from(class, vm.known.string);
+    // only byte and word objects need to know whether they hold characters
+    let is_string = matches!(
+        vm.heap.try_get(c.r).map(|o| &o.body),
+        Some(Body::Bytes(_) | Body::Words(_))
+    ) && vm.inherits_from(class, vm.known.string);
+    // the code a byte or word object stores for the argument, below `limit`
+    let code = |limit: u64| -> Option<u32> {
+        let code = if is_string {
+            c.a1.as_char()? as u64
+        } else {
+            u64::try_from(c.a1.as_int()?).ok()?
+        };
+        (code < limit).then_some(code as u32)
+    };
     match vm.heap.try_get_mut(c.r).map(|o| &mut o.body) {
         Some(Body::Slots(s)) => match check_index(c.a0, s.len().saturating_sub(named)) {
             Some(ix) => {
@@ -62,23 +81,19 @@ pub(super) fn basic_at_put(vm: &mut Vm, c: Args) -> PrimResult {
             }
             None => Fail,
         },
-        Some(Body::Bytes(b)) => match check_index(c.a0, b.len()) {
-            Some(ix) => {
-                let byte = if is_string {
-                    match c.a1.as_char() {
-                        Some(ch) if ch < 256 => ch as u8,
-                        _ => return Fail,
-                    }
-                } else {
-                    match c.a1.as_int() {
-                        Some(x) if (0..256).contains(&x) => x as u8,
-                        _ => return Fail,
-                    }
-                };
-                b[ix] = byte;
+        Some(Body::Bytes(b)) => match (check_index(c.a0, b.len()), code(256)) {
+            (Some(ix), Some(byte)) => {
+                b[ix] = byte as u8;
                 Value(c.a1)
             }
-            None => Fail,
+            _ => Fail,
+        },
+        Some(Body::Words(w)) => match (check_index(c.a0, w.len()), code(1 << 32)) {
+            (Some(ix), Some(word)) => {
+                w[ix] = word;
+                Value(c.a1)
+            }
+            _ => Fail,
         },
         _ => Fail,
     }
@@ -90,6 +105,7 @@ pub(super) fn basic_size(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.heap.try_get(c.r).map(|o| &o.body) {
         Some(Body::Slots(s)) => Value(Value::small(s.len().saturating_sub(named) as i64)),
         Some(Body::Bytes(b)) => Value(Value::small(b.len() as i64)),
+        Some(Body::Words(w)) => Value(Value::small(w.len() as i64)),
         _ => Value(Value::small(0)),
     }
 }
@@ -140,10 +156,19 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
                 let to = span(start, count, d.len());
                 from.zip(to).map(|(f, t)| d.copy_within(f, t.start))
             }
+            Body::Words(d) => {
+                let from = span(rs, count, d.len());
+                let to = span(start, count, d.len());
+                from.zip(to).map(|(f, t)| d.copy_within(f, t.start))
+            }
             _ => None,
         };
         return if ok.is_some() { Value(c.r) } else { Fail };
     }
+    // characters of a ByteString widen into a WideString (a ByteString
+    // taking wide ones fails here: `ByteString>>replaceFrom:to:with:startingAt:`
+    // makes it wide first, as Squeak's does)
+    let chars_from_bytes = vm.inherits_from(sc, vm.known.string);
     let Some((dst, src)) = vm.heap.pair_mut(c.r, c.a2) else {
         return Fail;
     };
@@ -161,6 +186,20 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
             let to = span(start, count, d.len());
             from.zip(to).map(|(f, t)| d[t].copy_from_slice(&s[f]))
         }
+        (Body::Words(d), Body::Words(s)) => {
+            let from = span(rs, count, s.len());
+            let to = span(start, count, d.len());
+            from.zip(to).map(|(f, t)| d[t].copy_from_slice(&s[f]))
+        }
+        (Body::Words(d), Body::Bytes(s)) if chars_from_bytes => {
+            let from = span(rs, count, s.len());
+            let to = span(start, count, d.len());
+            from.zip(to).map(|(f, t)| {
+                for (w, &b) in d[t].iter_mut().zip(&s[f]) {
+                    *w = b as u32;
+                }
+            })
+        }
         _ => None,
     };
     if ok.is_some() {
@@ -170,30 +209,49 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+/// `,` of two byte objects, two Strings of which one or both are wide
+/// (a WideString), or two plain Arrays of one class. A Symbol receiver
+/// gives a String.
 pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
     let rc = vm.class_of(c.r);
-    let out = match (
+    let wide_class = vm.known.wide_string;
+    let (out, class) = match (
         vm.heap.try_get(c.r).map(|o| &o.body),
         vm.heap.try_get(c.a0).map(|o| &o.body),
     ) {
         (Some(Body::Bytes(x)), Some(Body::Bytes(y))) => {
             let mut v = x.clone();
             v.extend_from_slice(y);
-            Body::Bytes(v)
+            let class = if rc == vm.known.byte_symbol {
+                vm.known.byte_string
+            } else {
+                rc
+            };
+            (Body::Bytes(v), class)
+        }
+        (
+            Some(x @ (Body::Bytes(_) | Body::Words(_))),
+            Some(y @ (Body::Bytes(_) | Body::Words(_))),
+        ) if vm.inherits_from(rc, vm.known.string)
+            && vm.inherits_from(vm.class_of(c.a0), vm.known.string) =>
+        {
+            let (Some(x), Some(y)) = (Text::of(x), Text::of(y)) else {
+                return Fail;
+            };
+            let v: Vec<u32> = x.iter().chain(y.iter()).collect();
+            // a WideString (or a subclass of it) keeps its class
+            let keeps = matches!(vm.classes[rc as usize].format, Format::Words)
+                && !vm.inherits_from(rc, vm.known.symbol);
+            (Body::Words(v), if keeps { rc } else { wide_class })
         }
         (Some(Body::Slots(x)), Some(Body::Slots(y)))
             if vm.classes[rc as usize].inst_vars.is_empty() && vm.class_of(c.a0) == rc =>
         {
             let mut v = x.clone();
             v.extend_from_slice(y);
-            Body::Slots(v)
+            (Body::Slots(v), rc)
         }
         _ => return Fail,
-    };
-    let class = if rc == vm.known.byte_symbol {
-        vm.known.byte_string
-    } else {
-        rc
     };
     Value(vm.heap.alloc(class, out))
 }

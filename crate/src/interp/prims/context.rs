@@ -109,13 +109,20 @@ fn live_frame(vm: &Vm, ctx: Value) -> Option<(usize, usize)> {
     }
 }
 
+/// Whether `v` is a Symbol the VM made (byte or wide): what `perform:`
+/// sends.
+fn is_symbol(vm: &Vm, v: Value) -> bool {
+    let c = vm.class_of(v);
+    c == vm.known.byte_symbol || c == vm.known.wide_symbol
+}
+
 pub(super) fn perform(vm: &mut Vm, c: Args) -> PrimResult {
     // perform: sel with: ... — drop the selector, send
     if c.argc == 0 {
         return Fail;
     }
     let sel = c.a0;
-    if vm.class_of(sel) != vm.known.byte_symbol {
+    if !is_symbol(vm, sel) {
         return Fail;
     }
     if selector_arity(vm, sel) != Some(c.argc - 1) {
@@ -132,7 +139,7 @@ pub(super) fn perform_with_arguments(vm: &mut Vm, c: Args) -> PrimResult {
         Some(Body::Slots(s)) if vm.class_of(c.a1) == vm.known.array => s.clone(),
         _ => return Fail,
     };
-    if vm.class_of(sel) != vm.known.byte_symbol || selector_arity(vm, sel) != Some(args.len()) {
+    if !is_symbol(vm, sel) || selector_arity(vm, sel) != Some(args.len()) {
         return Fail;
     }
     vm.stack.truncate(c.n - c.argc);

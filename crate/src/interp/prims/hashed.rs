@@ -1,8 +1,8 @@
 //! `HashedCollection>>scanFor:` in the VM: the probe of Set, Dictionary,
 //! IdentitySet and IdentityDictionary (Squeak's open addressing with
 //! linear probing), for the keys whose `hash` and `=` the VM knows —
-//! SmallIntegers, Characters, ByteStrings and ByteSymbols, or anything
-//! under identity — as the kernel's Smalltalk computes them.
+//! SmallIntegers, Characters, Strings and Symbols (byte or wide), or
+//! anything under identity — as the kernel's Smalltalk computes them.
 //!
 //! The primitive answers what the method's Smalltalk code would, or fails
 //! and lets it run: it checks, at each call, that every method that code
@@ -13,7 +13,7 @@
 
 use super::PrimResult::{self, *};
 use super::{object, Args, Vm};
-use crate::object::{Body, ClassId, Value};
+use crate::object::{Body, ClassId, Text, Value};
 
 /// The kernel methods the probe stands for, recorded once the kernel is
 /// loaded (`Vm::note_kernel_methods`).
@@ -157,10 +157,8 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
                 None
             } else if key.is_char() {
                 Some(k.char_eq)
-            } else if key_class == vm.known.byte_symbol {
-                Some(k.symbol_eq)
             } else {
-                Some(k.string_eq)
+                Some(text_eq(vm, &k, key_class))
             };
             match want {
                 None => true,
@@ -172,18 +170,26 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
         return Fail;
     }
     let array = super::super::access::slot(&vm.heap, c.r, 1);
-    let heap = &vm.heap;
-    let Some(Body::Slots(slots)) = heap.try_get(array).map(|o| &o.body) else {
-        return Fail;
-    };
-    if heap.get(array).class != vm.known.array || slots.is_empty() {
-        return Fail;
+    match vm.heap.try_get(array) {
+        Some(o) if o.class == vm.known.array => {}
+        _ => return Fail,
     }
-    let size = slots.len() as i64;
+    let size = match &vm.heap.get(array).body {
+        Body::Slots(slots) if !slots.is_empty() => slots.len() as i64,
+        _ => return Fail,
+    };
+    // whether a text class other than the key's has the kernel's `=`
+    // (a ByteString element met by a WideString key, say), looked up
+    // once each
+    let mut other_eq: [Option<bool>; 4] = [None; 4];
     let start = hash.rem_euclid(size) + 1;
     let mut index = start;
     loop {
-        let element = slots[(index - 1) as usize];
+        let heap = &vm.heap;
+        let element = match &heap.get(array).body {
+            Body::Slots(slots) => slots[(index - 1) as usize],
+            _ => return Fail,
+        };
         if element == Value::NIL {
             return Value(Value::small(index));
         }
@@ -203,17 +209,38 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
             Mode::Equal => {
                 if e.is_int() && key.is_int() || e.is_char() && key.is_char() {
                     e == key
-                } else if e.is_obj() && key.is_obj() && heap.get(e).class == key_class {
-                    match (&heap.get(e).body, &heap.get(key).body) {
-                        // Symbol>>= is identity
-                        (Body::Bytes(_), Body::Bytes(_)) if key_class == vm.known.byte_symbol => {
-                            e == key
-                        }
-                        (Body::Bytes(x), Body::Bytes(y)) => x == y,
-                        _ => return Fail,
-                    }
-                } else {
+                } else if !(e.is_obj() && key.is_obj()) {
                     return Fail;
+                } else {
+                    let e_class = heap.get(e).class;
+                    if e_class != key_class {
+                        // `element = key` runs the element's `=`
+                        let Some(slot) = text_slot(vm, e_class) else {
+                            return Fail;
+                        };
+                        let ok = match other_eq[slot] {
+                            Some(ok) => ok,
+                            None => {
+                                let want = text_eq(vm, &k, e_class);
+                                let ok = vm.finds(e_class, k.sels.eq) == Some(want);
+                                other_eq[slot] = Some(ok);
+                                ok
+                            }
+                        };
+                        if !ok {
+                            return Fail;
+                        }
+                    }
+                    let heap = &vm.heap;
+                    if is_symbol(vm, e_class) {
+                        // Symbol>>= is identity
+                        e == key
+                    } else {
+                        match (Text::of(&heap.get(e).body), Text::of(&heap.get(key).body)) {
+                            (Some(x), Some(y)) => super::string::same_text(x, y),
+                            _ => return Fail,
+                        }
+                    }
                 }
             }
         };
@@ -227,9 +254,32 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+/// Which of the four text classes `class` is (ByteString, WideString,
+/// ByteSymbol, WideSymbol), if one.
+fn text_slot(vm: &Vm, class: ClassId) -> Option<usize> {
+    let k = &vm.known;
+    [k.byte_string, k.wide_string, k.byte_symbol, k.wide_symbol]
+        .iter()
+        .position(|&c| c == class)
+}
+
+fn is_symbol(vm: &Vm, class: ClassId) -> bool {
+    class == vm.known.byte_symbol || class == vm.known.wide_symbol
+}
+
+/// The kernel's `=` for a text class: Symbol's (identity) or String's.
+fn text_eq(vm: &Vm, k: &HashedKernel, class: ClassId) -> Value {
+    if is_symbol(vm, class) {
+        k.symbol_eq
+    } else {
+        k.string_eq
+    }
+}
+
 /// `key hash` for a key whose class's `hash` is the kernel's and which
 /// the VM computes: a SmallInteger (itself), a Character (its code), a
-/// ByteString or ByteSymbol (FNV-1a of its bytes, as `stringHash`).
+/// String or Symbol, byte or wide (FNV-1a of its code points, as
+/// `stringHash`).
 fn equal_hash(vm: &mut Vm, k: &HashedKernel, key: Value, class: ClassId) -> Option<i64> {
     if let Some(i) = key.as_int() {
         return (vm.finds(class, k.sels.hash)? == k.int_hash).then_some(i);
@@ -237,18 +287,14 @@ fn equal_hash(vm: &mut Vm, k: &HashedKernel, key: Value, class: ClassId) -> Opti
     if let Some(ch) = key.as_char() {
         return (vm.finds(class, k.sels.hash)? == k.char_hash).then_some(ch as i64);
     }
-    let want = if class == vm.known.byte_symbol {
+    text_slot(vm, class)?;
+    let want = if is_symbol(vm, class) {
         k.symbol_hash
-    } else if class == vm.known.byte_string {
-        k.string_hash
     } else {
-        return None;
+        k.string_hash
     };
     if vm.finds(class, k.sels.hash)? != want {
         return None;
     }
-    match vm.heap.try_get(key).map(|o| &o.body) {
-        Some(Body::Bytes(b)) => Some(super::string::fnv_hash(b)),
-        _ => None,
-    }
+    vm.text_of(key).map(super::string::text_hash)
 }

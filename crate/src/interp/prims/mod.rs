@@ -244,7 +244,7 @@ const NUMBERED: &[Prim] = entries! { Number:
     59 => float::exp;
     /// `basicAt:` of an indexable object (Characters for a String).
     60 => collection::basic_at;
-    /// `basicAt:put:` (not for Symbols; a String takes only Characters < 256).
+    /// `basicAt:put:` (not for Symbols; a ByteString takes Characters < 256, a WideString any).
     61 => collection::basic_at_put;
     /// `basicSize`: the indexed fields.
     62 => collection::basic_size;
@@ -357,15 +357,15 @@ const NAMED: &[Prim] = entries! { Name:
     /// Float `tanh`.
     "floatTanh" => float::tanh;
     // Strings, Symbols and Characters (string.rs)
-    /// Byte-wise comparison of two byte objects: 1, 2 or 3 (before, equal, after).
+    /// Comparison of two Strings (or byte objects) by code point: 1, 2 or 3 (before, equal, after).
     "stringCompare" => string::compare;
-    /// Whether two byte objects are equal (a String never equals a ByteArray).
+    /// Whether two Strings hold the same characters, byte or wide (a String never equals a ByteArray).
     "stringEq" => string::eq;
-    /// A hash of a byte object's bytes (FNV-1a).
+    /// A hash of a String's code points (FNV-1a), the same for its byte and wide forms.
     "stringHash" => string::hash;
-    /// The Symbol spelled by a String.
+    /// The Symbol spelled by a String (a WideSymbol beyond Latin-1).
     "asSymbol" => string::as_symbol;
-    /// A new String spelled like a Symbol (or String).
+    /// A new String spelled like a Symbol (or String), in its byte or wide form.
     "symbolAsString" => string::symbol_as_string;
     /// Does nothing (there is no Symbol cache to flush); answers the receiver.
     "symbolFlush" => string::symbol_flush;
@@ -375,14 +375,26 @@ const NAMED: &[Prim] = entries! { Name:
     "stringIndexOfSubstring" => string::index_of_substring;
     /// 1-based index of a Character at or after a start, or 0.
     "stringIndexOfChar" => string::index_of_char;
-    /// A new ByteString, Latin-1 letters upper-cased.
+    /// A new String upper-cased: a ByteString's Latin-1 letters, a WideString's Unicode ones.
     "stringAsUppercase" => string::as_uppercase;
-    /// A new ByteString, Latin-1 letters lower-cased.
+    /// A new String lower-cased: a ByteString's Latin-1 letters, a WideString's Unicode ones.
     "stringAsLowercase" => string::as_lowercase;
     /// Comparison ignoring case: 1, 2 or 3 (before, equal, after).
     "stringCompareIgnoringCase" => string::compare_ignoring_case;
+    /// A ByteString becomes a WideString in place (every reference sees it; identity kept).
+    "stringBecomeWide" => string::become_wide;
+    /// Character `asUppercase` by Unicode's one-to-one mapping.
+    "charAsUppercase" => string::char_as_uppercase;
+    /// Character `asLowercase` by Unicode's one-to-one mapping.
+    "charAsLowercase" => string::char_as_lowercase;
+    /// A Unicode property of a Character: 1 letter, 2 upper case, 3 lower case.
+    "charIs", argc 1 => string::char_is;
+    /// A ByteString of a String's characters in UTF-8 (`squeakToUtf8`).
+    "stringToUtf8" => string::to_utf8;
+    /// The String a ByteString's bytes spell in UTF-8 (`utf8ToSqueak`; U+FFFD where they are not UTF-8).
+    "stringFromUtf8" => string::from_utf8;
     // Collections (collection.rs)
-    /// Two byte objects or two plain Arrays of a class joined (a Symbol gives a String).
+    /// Two byte objects, two Strings (a wide one gives a WideString) or two plain Arrays joined.
     "concat" => collection::concat;
     /// HashedCollection>>scanFor: for keys the VM hashes and compares as the kernel does.
     "hashedScanFor", argc 1 => hashed::hashed_scan_for;

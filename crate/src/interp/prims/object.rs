@@ -44,6 +44,7 @@ fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
         Format::Pointers if indexed.is_none() => Body::Slots(vec![Value::NIL; named]),
         Format::Indexable => Body::Slots(vec![Value::NIL; named + size]),
         Format::Bytes => Body::Bytes(vec![0; size]),
+        Format::Words => Body::Words(vec![0; size]),
         _ => return Fail,
     };
     Value(vm.heap.alloc(class, body))
@@ -120,11 +121,12 @@ pub(super) fn shallow_copy(vm: &mut Vm, c: Args) -> PrimResult {
     let body = match &o.body {
         Body::Slots(s) => Body::Slots(s.clone()),
         Body::Bytes(b) => Body::Bytes(b.clone()),
+        Body::Words(w) => Body::Words(w.clone()),
         Body::Float(f) => Body::Float(*f),
         Body::Large(b) => Body::Large(b.clone()),
         _ => return Value(c.r),
     };
-    if class == vm.known.byte_symbol {
+    if class == vm.known.byte_symbol || class == vm.known.wide_symbol {
         return Value(c.r);
     }
     Value(vm.heap.alloc(class, body))

@@ -1,22 +1,19 @@
 //! String, Symbol and Character primitives: comparison, hashing,
 //! searching, case, conversions between Strings, Symbols, Numbers and
-//! Characters. Strings are bytes (Latin-1).
+//! Characters. A String's characters are Latin-1 bytes (ByteString,
+//! ByteSymbol) or code points (WideString, WideSymbol); every primitive
+//! here takes either form, and equal text is equal (and hashes alike)
+//! in both, as in Squeak 6.
 
 use super::PrimResult::{self, *};
-use super::{Args, Vm};
+use super::{room_for, Args, Vm};
+use crate::object::text::{char_or_replacement, Text};
 use crate::object::{Body, Value};
 use std::cmp::Ordering;
 
-/// The bytes of a byte object (String, Symbol or ByteArray).
-fn bytes_of(vm: &Vm, v: Value) -> Option<&[u8]> {
-    match vm.heap.try_get(v).map(|o| &o.body) {
-        Some(Body::Bytes(b)) => Some(b),
-        _ => None,
-    }
-}
-
-/// The bytes of a String (ByteString or ByteSymbol), not of a ByteArray.
-fn string_bytes(vm: &Vm, v: Value) -> Option<&[u8]> {
+/// The text of a String (byte or wide, Symbols included), not of a
+/// ByteArray.
+fn string_text(vm: &Vm, v: Value) -> Option<Text<'_>> {
     if !v.is_obj() {
         return None;
     }
@@ -24,19 +21,20 @@ fn string_bytes(vm: &Vm, v: Value) -> Option<&[u8]> {
     if !vm.inherits_from(c, vm.known.string) {
         return None;
     }
-    bytes_of(vm, v)
+    vm.text_of(v)
 }
 
 /// The number of arguments a selector (a Symbol) takes.
 pub(super) fn selector_arity(vm: &Vm, sel: Value) -> Option<usize> {
-    let s = bytes_of(vm, sel)?;
+    let s = vm.text_of(sel)?;
     if s.is_empty() {
         return None;
     }
-    let colons = s.iter().filter(|&&c| c == b':').count();
+    let colons = s.iter().filter(|&c| c == b':' as u32).count();
+    let first = char_or_replacement(s.at(0));
     if colons > 0 {
         Some(colons)
-    } else if s[0].is_ascii_alphabetic() || s[0] == b'_' {
+    } else if first.is_alphabetic() || first == '_' {
         Some(0)
     } else {
         Some(1)
@@ -52,7 +50,8 @@ fn order(o: Ordering) -> PrimResult {
     }))
 }
 
-/// The Latin-1 upper case of a byte.
+/// The Latin-1 upper case of a byte (what a ByteString's letters become:
+/// ÿ and µ, whose capitals are not Latin-1, stay).
 fn upper(c: u8) -> u8 {
     if c.is_ascii_lowercase() || ((224..=254).contains(&c) && c != 247) {
         c - 32
@@ -67,6 +66,42 @@ fn lower(c: u8) -> u8 {
         c + 32
     } else {
         c
+    }
+}
+
+/// A code point's simple (one to one) Unicode mapping by `f`, or itself
+/// when it maps to several characters (ß to SS) or is no character.
+fn simple_case(code: u32, f: fn(char) -> Option<char>) -> u32 {
+    match char::from_u32(code).and_then(f) {
+        Some(m) => m as u32,
+        None => code,
+    }
+}
+
+fn single<I: Iterator<Item = char>>(mut it: I) -> Option<char> {
+    match (it.next(), it.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
+/// The Unicode upper case of a code point (one to one).
+pub(super) fn upper_code(code: u32) -> u32 {
+    simple_case(code, |c| single(c.to_uppercase()))
+}
+
+/// The Unicode lower case of a code point (one to one).
+pub(super) fn lower_code(code: u32) -> u32 {
+    simple_case(code, |c| single(c.to_lowercase()))
+}
+
+/// The case-folded form comparisons ignoring case use: Latin-1's lower
+/// case below 256 (as a ByteString's), Unicode's above.
+fn fold(code: u32) -> u32 {
+    if code < 256 {
+        lower(code as u8) as u32
+    } else {
+        lower_code(code)
     }
 }
 
@@ -92,21 +127,64 @@ pub(super) fn char_code(_: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+/// Character `asUppercase`: Unicode's one-to-one mapping.
+pub(super) fn char_as_uppercase(_: &mut Vm, c: Args) -> PrimResult {
+    match c.r.as_char() {
+        Some(ch) => Value(Value::char(upper_code(ch))),
+        None => Fail,
+    }
+}
+
+/// Character `asLowercase`: Unicode's one-to-one mapping.
+pub(super) fn char_as_lowercase(_: &mut Vm, c: Args) -> PrimResult {
+    match c.r.as_char() {
+        Some(ch) => Value(Value::char(lower_code(ch))),
+        None => Fail,
+    }
+}
+
+/// A Unicode property of a Character: the argument 1 letter, 2 upper
+/// case, 3 lower case.
+pub(super) fn char_is(_: &mut Vm, c: Args) -> PrimResult {
+    let (Some(code), Some(which)) = (c.r.as_char(), c.a0.as_int()) else {
+        return Fail;
+    };
+    let Some(ch) = char::from_u32(code) else {
+        return Value(Value::FALSE);
+    };
+    Value(Value::bool(match which {
+        1 => ch.is_alphabetic(),
+        2 => ch.is_uppercase(),
+        3 => ch.is_lowercase(),
+        _ => return Fail,
+    }))
+}
+
 pub(super) fn compare(vm: &mut Vm, c: Args) -> PrimResult {
-    match (bytes_of(vm, c.r), bytes_of(vm, c.a0)) {
-        (Some(x), Some(y)) => order(x.cmp(y)),
+    match (vm.text_of(c.r), vm.text_of(c.a0)) {
+        (Some(Text::Bytes(x)), Some(Text::Bytes(y))) => order(x.cmp(y)),
+        (Some(x), Some(y)) => order(x.iter().cmp(y.iter())),
         _ => Fail,
     }
 }
 
+/// Whether two texts hold the same code points.
+pub(super) fn same_text(x: Text, y: Text) -> bool {
+    match (x, y) {
+        (Text::Bytes(a), Text::Bytes(b)) => a == b,
+        (Text::Words(a), Text::Words(b)) => a == b,
+        _ => x.len() == y.len() && x.iter().eq(y.iter()),
+    }
+}
+
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
-    match (bytes_of(vm, c.r), bytes_of(vm, c.a0)) {
+    match (vm.text_of(c.r), vm.text_of(c.a0)) {
         (Some(x), Some(y)) => {
             let ca = vm.class_of(c.r);
             let cb = vm.class_of(c.a0);
             let both_text =
                 vm.inherits_from(ca, vm.known.string) == vm.inherits_from(cb, vm.known.string);
-            Value(Value::bool(both_text && x == y))
+            Value(Value::bool(both_text && same_text(x, y)))
         }
         (Some(_), None) => Value(Value::FALSE),
         _ => Fail,
@@ -114,34 +192,53 @@ pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
-    match bytes_of(vm, c.r) {
-        Some(b) => Value(Value::small(fnv_hash(b))),
+    match vm.text_of(c.r) {
+        Some(t) => Value(Value::small(text_hash(t))),
         None => Fail,
     }
 }
 
-/// The hash of a byte object: FNV-1a, folded into 28 bits.
-pub(super) fn fnv_hash(b: &[u8]) -> i64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for &byte in b {
-        h ^= byte as u64;
-        h = h.wrapping_mul(0x100000001b3);
+/// The hash of a String's (or byte object's) characters: FNV-1a over
+/// the code points, folded into 28 bits; the same for a ByteString and
+/// a WideString of the same characters.
+pub(super) fn text_hash(t: Text) -> i64 {
+    fn fnv<I: Iterator<Item = u64>>(codes: I) -> i64 {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for code in codes {
+            h ^= code;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h & 0x0FFF_FFFF) as i64
     }
-    (h & 0x0FFF_FFFF) as i64
+    // one loop per form: this hashes every String key of a Dictionary
+    match t {
+        Text::Bytes(b) => fnv(b.iter().map(|&x| x as u64)),
+        Text::Words(w) => fnv(w.iter().map(|&x| x as u64)),
+    }
 }
 
+/// The Symbol spelled by a String (a WideSymbol when it has characters
+/// beyond Latin-1); fails for one holding a surrogate code point, which
+/// no selector or Rust text can spell.
 pub(super) fn as_symbol(vm: &mut Vm, c: Args) -> PrimResult {
-    match vm.str_of(c.r) {
-        Some(s) => Value(vm.intern(&s)),
-        None => Fail,
+    match vm.text_of(c.r) {
+        Some(t) if t.is_scalar() => {
+            let s = t.to_string_lossy();
+            Value(vm.intern(&s))
+        }
+        _ => Fail,
     }
 }
 
+/// A new String with the receiver's characters, in its form: a
+/// ByteString from bytes, a WideString from words.
 pub(super) fn symbol_as_string(vm: &mut Vm, c: Args) -> PrimResult {
-    match vm.str_of(c.r) {
-        Some(s) => Value(vm.new_string(&s)),
-        None => Fail,
-    }
+    let (class, body) = match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Bytes(b)) => (vm.known.byte_string, Body::Bytes(b.clone())),
+        Some(Body::Words(w)) => (vm.known.wide_string, Body::Words(w.clone())),
+        _ => return Fail,
+    };
+    Value(vm.heap.alloc(class, body))
 }
 
 pub(super) fn symbol_flush(_: &mut Vm, c: Args) -> PrimResult {
@@ -160,19 +257,21 @@ pub(super) fn index_of_substring(vm: &mut Vm, c: Args) -> PrimResult {
         Some(s) => s,
         None => return Fail,
     };
-    let (hay, needle) = match (string_bytes(vm, c.r), string_bytes(vm, c.a0)) {
+    let (hay, needle) = match (string_text(vm, c.r), string_text(vm, c.a0)) {
         (Some(h), Some(nd)) => (h, nd),
         _ => return Fail,
     };
     if needle.is_empty() || start >= hay.len() || needle.len() > hay.len() - start {
         return Value(Value::small(0));
     }
-    let found = hay[start..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| (p + start + 1) as i64)
-        .unwrap_or(0);
-    Value(Value::small(found))
+    let found = match (hay, needle) {
+        (Text::Bytes(h), Text::Bytes(n)) => h[start..].windows(n.len()).position(|w| w == n),
+        _ => (start..=hay.len() - needle.len())
+            .position(|p| (0..needle.len()).all(|k| hay.at(p + k) == needle.at(k))),
+    };
+    Value(Value::small(
+        found.map(|p| (p + start + 1) as i64).unwrap_or(0),
+    ))
 }
 
 pub(super) fn index_of_char(vm: &mut Vm, c: Args) -> PrimResult {
@@ -184,48 +283,114 @@ pub(super) fn index_of_char(vm: &mut Vm, c: Args) -> PrimResult {
         Some(ch) => ch,
         None => return Fail,
     };
-    let hay = match string_bytes(vm, c.r) {
+    let hay = match string_text(vm, c.r) {
         Some(h) => h,
         None => return Fail,
     };
-    if ch > 255 || start >= hay.len() {
+    if start >= hay.len() {
         return Value(Value::small(0));
     }
-    let found = hay[start..]
-        .iter()
-        .position(|&b| b as u32 == ch)
-        .map(|p| (p + start + 1) as i64)
-        .unwrap_or(0);
-    Value(Value::small(found))
+    let found = match hay {
+        Text::Bytes(_) if ch > 255 => None,
+        Text::Bytes(b) => b[start..].iter().position(|&x| x as u32 == ch),
+        Text::Words(w) => w[start..].iter().position(|&x| x == ch),
+    };
+    Value(Value::small(
+        found.map(|p| (p + start + 1) as i64).unwrap_or(0),
+    ))
 }
 
-/// A new ByteString of the receiver's bytes mapped by `f`.
-fn map_bytes(vm: &mut Vm, c: Args, f: fn(u8) -> u8) -> PrimResult {
-    let bytes: Vec<u8> = match string_bytes(vm, c.r) {
-        Some(b) => b.iter().map(|&byte| f(byte)).collect(),
-        None => return Fail,
-    };
-    if vm.heap.would_exceed(bytes.len()) {
+/// `ByteString>>becomeWideString`: the receiver becomes, in place, a
+/// WideString of the same characters, so that every reference to it sees
+/// the wide form (Squeak's `self becomeForward: (WideString from: self)`,
+/// with the identity hash kept). A WideString answers itself; a Symbol
+/// or anything but a String fails.
+pub(super) fn become_wide(vm: &mut Vm, c: Args) -> PrimResult {
+    let class = vm.class_of(c.r);
+    if !vm.inherits_from(class, vm.known.string) || vm.inherits_from(class, vm.known.symbol) {
         return Fail;
     }
-    Value(vm.heap.alloc(vm.known.byte_string, Body::Bytes(bytes)))
+    let size = match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Bytes(b)) => b.len(),
+        Some(Body::Words(_)) => return Value(c.r),
+        _ => return Fail,
+    };
+    if let Err(no_room) = room_for(vm, size * 4) {
+        return no_room;
+    }
+    let words = match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Bytes(b)) => b.iter().map(|&x| x as u32).collect(),
+        _ => return Fail,
+    };
+    vm.heap.morph(c.r, vm.known.wide_string, Body::Words(words));
+    Value(c.r)
+}
+
+/// `squeakToUtf8`: a ByteString of the receiver's characters in UTF-8
+/// (a surrogate code point as U+FFFD).
+pub(super) fn to_utf8(vm: &mut Vm, c: Args) -> PrimResult {
+    let Some(s) = string_text(vm, c.r).map(|t| t.to_string_lossy()) else {
+        return Fail;
+    };
+    if let Err(no_room) = room_for(vm, s.len()) {
+        return no_room;
+    }
+    Value(
+        vm.heap
+            .alloc(vm.known.byte_string, Body::Bytes(s.into_bytes())),
+    )
+}
+
+/// `utf8ToSqueak`: the String a ByteString's (or ByteArray's) bytes spell
+/// in UTF-8, byte or wide; a byte sequence that is not UTF-8 gives U+FFFD.
+pub(super) fn from_utf8(vm: &mut Vm, c: Args) -> PrimResult {
+    let s = match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        _ => return Fail,
+    };
+    if let Err(no_room) = room_for(vm, s.len() * 4) {
+        return no_room;
+    }
+    Value(vm.new_string(&s))
+}
+
+/// A new String of the receiver's characters mapped: a ByteString's by
+/// `bytes` (Latin-1), a WideString's by `codes` (Unicode), each keeping
+/// its form.
+fn map_case(vm: &mut Vm, c: Args, bytes: fn(u8) -> u8, codes: fn(u32) -> u32) -> PrimResult {
+    let (class, body) = match string_text(vm, c.r) {
+        Some(Text::Bytes(b)) => (
+            vm.known.byte_string,
+            Body::Bytes(b.iter().map(|&x| bytes(x)).collect()),
+        ),
+        Some(Text::Words(w)) => (
+            vm.known.wide_string,
+            Body::Words(w.iter().map(|&x| codes(x)).collect()),
+        ),
+        None => return Fail,
+    };
+    let size = match &body {
+        Body::Bytes(b) => b.len(),
+        Body::Words(w) => w.len() * 4,
+        _ => 0,
+    };
+    if vm.heap.would_exceed(size) {
+        return Fail;
+    }
+    Value(vm.heap.alloc(class, body))
 }
 
 pub(super) fn as_uppercase(vm: &mut Vm, c: Args) -> PrimResult {
-    map_bytes(vm, c, upper)
+    map_case(vm, c, upper, upper_code)
 }
 
 pub(super) fn as_lowercase(vm: &mut Vm, c: Args) -> PrimResult {
-    map_bytes(vm, c, lower)
+    map_case(vm, c, lower, lower_code)
 }
 
 pub(super) fn compare_ignoring_case(vm: &mut Vm, c: Args) -> PrimResult {
-    match (string_bytes(vm, c.r), string_bytes(vm, c.a0)) {
-        (Some(x), Some(y)) => {
-            let xs = x.iter().map(|&byte| lower(byte));
-            let ys = y.iter().map(|&byte| lower(byte));
-            order(xs.cmp(ys))
-        }
+    match (string_text(vm, c.r), string_text(vm, c.a0)) {
+        (Some(x), Some(y)) => order(x.iter().map(fold).cmp(y.iter().map(fold))),
         _ => Fail,
     }
 }
