@@ -674,6 +674,14 @@ async function main() {
     assert.equal(await page.textContent('#ws-output'), 'from the workspace\n');
     await page.click('#ws-output-clear');
     assert.equal(await page.textContent('#ws-output'), '');
+    // each write is tagged with its process: what the do-it writes after a
+    // Delay (in the middle of the loop's slice), and what it forks, is its own
+    await ws.fill("Transcript show: 'one'; cr. (Delay forMilliseconds: 30) wait. Transcript show: 'two'; cr. [Transcript show: 'three'; cr] fork");
+    await ws.press('Control+d');
+    await page.waitForFunction(() => window.livetalk.workspaceOutput() === 'one\ntwo\nthree\n');
+    await waitForLines(page, 'new 6', 5);
+    assert.equal(await page.textContent('#ws-output'), 'one\ntwo\nthree\n');
+    await page.click('#ws-output-clear');
   });
 
   await test('HTML in Transcript output, values and errors stays text', async () => {

@@ -3,6 +3,7 @@
 // file only composes them and owns the run control.
 
 import init, { LiveVm } from './pkg/livetalk.js';
+import { vmModule } from './js/wasm-start.js';
 import { byId } from './js/dom.js';
 import { Announcer } from './js/announce.js';
 import { SliceRunner, BUDGET_MS } from './js/scheduler.js';
@@ -51,7 +52,8 @@ window.addEventListener('unhandledrejection', (ev) => {
 async function boot() {
   const t0 = performance.now();
   const times = { start: t0 };
-  await init();
+  const compiled = await vmModule;
+  await init(compiled ? { module_or_path: compiled } : undefined);
   times.wasm = performance.now() - t0;
   const t1 = performance.now();
   let vm = recovery.guard(new LiveVm());
@@ -126,7 +128,7 @@ async function boot() {
   const wsOutput = new TranscriptPane(byId('ws-output'), { maxLines: 100 });
   byId('ws-output-clear').addEventListener('click', () => wsOutput.clear());
   const canvasPane = new CanvasPane(byId('canvas'), byId('canvas-status'));
-  byId('canvas-clear').addEventListener('click', () => canvasPane.clear());
+  byId('canvas-clear').addEventListener('click', () => canvasPane.clear(vm));
   const runState = byId('run-state');
   // the state line may be cut short in the header: its whole text in the title
   new MutationObserver(() => {
@@ -314,12 +316,12 @@ async function boot() {
   // costs little and no DOM work (the scheduler budgets both; see
   // scheduler.js). Process events are rare (an error suspends its process).
   function onReport(report) {
-    // the evaluations ran first in the call: their output comes first
+    // all output, in the order it was written; and apart, the part the
+    // workspace's evaluations wrote (the VM tags each write with its writer)
+    transcript.append(report.output, report.outputDropped);
     if (report.workspaceOutput || report.workspaceOutputDropped > 0) {
-      transcript.append(report.workspaceOutput, report.workspaceOutputDropped);
       wsOutput.append(report.workspaceOutput, report.workspaceOutputDropped);
     }
-    transcript.append(report.output, report.outputDropped);
     tierPane.handle(report.tierEvents, report.tierEventsDropped);
     for (const ev of report.events) {
       if (program && ev.pid === program.pid) {
@@ -357,7 +359,7 @@ async function boot() {
   // inside the budget, instead of in its own rendering step.
   function onFrame(stats) {
     if (program && program.state === 'running') sampleLive('running');
-    canvasPane.paint(vm.takeDrawing(), stats.status === 'yielded');
+    canvasPane.paint(vm, stats.status === 'yielded');
     tierPane.render(stats.status !== 'yielded');
     const now = performance.now();
     // also on the last frame before the loop sleeps (a process stopped)

@@ -348,6 +348,55 @@ fn the_disassembly_shows_the_optimized_code_once_the_tier_ran() {
 }
 
 #[test]
+fn workspace_output_is_what_the_evaluations_wrote_wherever_they_ran() {
+    let mut s = Session::new().expect("kernel loads");
+    assert!(
+        s.file_in("sem.st", "Smalltalk at: #Go put: Semaphore new!")
+            .ok
+    );
+    // a do-it that waits for the program, then writes while the program's
+    // slice runs (it preempts it); and a process it forks
+    let w = s.evaluate(
+        "Go wait. Transcript show: 'w'; cr. [Transcript show: 'f'; cr] fork",
+        false,
+    );
+    assert!(w.ok);
+    let r = s.run(100_000.0);
+    assert_eq!((r.output.as_str(), r.workspace_output.as_str()), ("", ""));
+    let p = s.start("Transcript show: 'p1'; cr. Go signal. Transcript show: 'p2'; cr");
+    assert!(p.ok);
+    let r = s.run(100_000.0);
+    // the Transcript in the order of the writes; apart, the do-it's part
+    assert_eq!(r.output, "p1\nw\nf\np2\n");
+    assert_eq!(r.workspace_output, "w\nf\n");
+    // an evaluation's fork writes after the evaluation ended: still its own
+    let w = s.evaluate(
+        "[(Delay forMilliseconds: 1) wait. Transcript show: 'late'; cr] fork",
+        false,
+    );
+    assert!(w.ok);
+    let mut ws = String::new();
+    for _ in 0..200 {
+        let r = s.run_for(1.0, 100_000.0);
+        ws.push_str(&r.workspace_output);
+        if ws.contains("late") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(ws, "late\n");
+    // a print-it's printString is the evaluation's too
+    assert!(s.file_in("noisy.st", "Object subclass: #Noisy instanceVariableNames: '' classVariableNames: '' package: 'T'!\n!Noisy methodsFor: 'p'!\nprintOn: aStream\n\tTranscript show: 'printing'; cr.\n\taStream nextPutAll: 'a Noisy'\n! !").ok);
+    assert!(s.evaluate("Noisy new", true).ok);
+    let r = s.run(1_000_000.0);
+    assert_eq!(r.workspace_output, "printing\n");
+    assert!(r
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Printed { text, .. } if text == "a Noisy")));
+}
+
+#[test]
 fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     let (mut s, _) = seeded();
     run(&mut s, 5_000.0, 1);
@@ -365,17 +414,19 @@ fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     assert!(finished);
     // the do-it's line is its own, whatever the loop printed meanwhile
     assert_eq!(workspace, "from the workspace\n");
-    // (only 1s: reports cut to their newest lines may join two halves of lines)
+    // (the Transcript has all of it: only 1s, but for the do-it's line if
+    // it is among the newest; reports cut to their newest lines may join
+    // two halves of lines)
     let odd: Vec<&str> = lines(&program)
         .into_iter()
-        .filter(|l| !l.chars().all(|c| c == '1'))
+        .filter(|l| !l.chars().all(|c| c == '1') && *l != "from the workspace")
         .collect();
     assert!(!program.is_empty() && odd.is_empty(), "{:?}", odd);
     // the same with fuel alone (no deadline)
     s.evaluate("Transcript show: 'again'; cr", false);
     let r = s.run(50_000.0);
     assert_eq!(r.workspace_output, "again\n");
-    assert!(lines(&r.output).iter().all(|l| *l == "1"));
+    assert!(lines(&r.output).iter().all(|l| *l == "1" || *l == "again"));
     // a do-it that prints a lot is cut to its newest lines, like the program
     s.evaluate(
         "1 to: 1000 do: [:i | Transcript show: i printString; cr]",
@@ -390,6 +441,31 @@ fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     assert!(r.workspace_output_dropped > 0.0);
     let j = json(&r);
     assert!(j.get("workspaceOutput").is_some() && j.get("workspaceOutputDropped").is_some());
+}
+
+#[test]
+fn whole_pictures_are_taken_for_painting_and_the_rest_held_back() {
+    let mut s = Session::new().expect("kernel loads");
+    let r = s.start("Canvas clear; fillRectX: 1 y: 1 width: 2 height: 2. Canvas clear; fillRectX: 3 y: 3 width: 1 height: 1");
+    assert!(r.ok);
+    s.run(1_000_000.0);
+    let mut painted = Vec::new();
+    let r = s.take_pictures(false, |c| painted.extend_from_slice(c));
+    assert_eq!((r.painted, r.held, painted.len()), (2.0, 2.0, 2));
+    assert_eq!(json(&r)["last"][1]["op"], "fillRect");
+    // what follows the last clear waits for the next clear, or to be asked for
+    assert_eq!(s.take_pictures(false, |_| {}).painted, 0.0);
+    s.start("Canvas clear").pid.unwrap();
+    s.run(1_000_000.0);
+    let r = s.take_pictures(false, |c| painted.extend_from_slice(c));
+    assert_eq!((r.painted, r.held), (2.0, 1.0));
+    let r = s.take_pictures(true, |c| painted.extend_from_slice(c));
+    assert_eq!((r.painted, r.held), (1.0, 0.0));
+    let ops: Vec<String> = painted
+        .iter()
+        .map(|c| json(c)["op"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ops, ["clear", "fillRect", "clear", "fillRect", "clear"]);
 }
 
 #[test]

@@ -524,7 +524,7 @@ fn unit_with(ops: Vec<Op>, temps: u16, literals: usize, blocks: usize) -> Rc<Cod
         num_copied: 0,
         num_temps: temps,
         temp_names: Vec::new(),
-        spans: Vec::new(),
+        spans: Default::default(),
         info: Rc::new(MethodInfo {
             selector: "test".into(),
             class_name: "Test".into(),

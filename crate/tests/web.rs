@@ -799,8 +799,8 @@ fn run_reports_are_bounded() {
     let dropped = num(&r, "outputDropped") as usize;
     assert_eq!(dropped + out.len(), all.len());
     assert_eq!(all.as_bytes()[dropped - 1], b'\n');
-    // a workspace do-it's output comes apart (workspaceOutput), bounded too:
-    // the newest 100 lines
+    // a workspace do-it's output comes apart too (workspaceOutput), bounded
+    // to the newest 100 lines; the Transcript's has it all (its newest 500)
     assert!(ok(&vm.evaluate(
         "1 to: 600 do: [:i | Transcript show: i printString; cr]",
         false
@@ -810,7 +810,116 @@ fn run_reports_are_bounded() {
     assert_eq!(ws.split('\n').count(), 100, "{ws}");
     assert!(ws.starts_with("502\n") && ws.ends_with("600\n"), "{ws}");
     assert!(num(&r, "workspaceOutputDropped") > 0.0);
-    assert_eq!(text(&r, "output"), "");
+    let out = text(&r, "output");
+    assert_eq!(out.split('\n').count(), 500, "{out}");
+    assert!(out.starts_with("102\n") && out.ends_with(&ws), "{out}");
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function make_context() {
+  const c = document.createElement('canvas');
+  c.width = 400;
+  c.height = 240;
+  return c.getContext('2d');
+}
+export function now() {
+  return performance.now();
+}
+// www/js/canvas.js's draw(), for the measurement
+export function paint_in_js(ctx, report) {
+  for (const cmd of report.commands) {
+    switch (cmd.op) {
+      case 'clear': ctx.clearRect(0, 0, 400, 240); break;
+      case 'color': ctx.fillStyle = cmd.color; ctx.strokeStyle = cmd.color; break;
+      case 'fillRect': ctx.fillRect(cmd.x, cmd.y, cmd.w, cmd.h); break;
+      case 'fillCircle': ctx.beginPath(); ctx.arc(cmd.x, cmd.y, cmd.r, 0, 2 * Math.PI); ctx.fill(); break;
+      case 'line': ctx.beginPath(); ctx.moveTo(cmd.x1, cmd.y1); ctx.lineTo(cmd.x2, cmd.y2); ctx.stroke(); break;
+      case 'text': ctx.fillText(cmd.text, cmd.x, cmd.y); break;
+    }
+  }
+  return report.commands.length;
+}
+"#)]
+extern "C" {
+    fn make_context() -> web_sys::CanvasRenderingContext2d;
+    fn now() -> f64;
+    fn paint_in_js(ctx: &web_sys::CanvasRenderingContext2d, report: &JsValue) -> u32;
+}
+
+/// A benchmark, not a timing test: painting the Canvas from the drawing
+/// buffer in the VM (web-sys, `paintDrawing`) against handing the
+/// commands to JavaScript (`takeDrawing`) and painting them there, as the
+/// page does; prints the figures (`wasm-pack test ... -- --nocapture`).
+#[wasm_bindgen_test]
+fn painting_from_the_vm_against_painting_in_javascript() {
+    let mut vm = LiveVm::new().expect("kernel loads");
+    let ctx = make_context();
+    let draw = "Canvas clear. 1 to: 1999 do: [:i | Canvas color: (i even ifTrue: ['red'] ifFalse: ['#0a0']); \
+        fillRectX: i \\\\ 400 y: i \\\\ 240 width: 6 height: 4; fillCircleX: i \\\\ 300 y: 50 radius: 3; \
+        lineFromX: 0 y: i \\\\ 240 toX: 400 y: 120; text: i printString x: i \\\\ 380 y: 200]";
+    let (mut in_js, mut from_vm) = (Vec::new(), Vec::new());
+    for round in 0..8 {
+        for (i, times) in [&mut in_js, &mut from_vm].into_iter().enumerate() {
+            assert!(ok(&vm.start(draw)));
+            vm.run(1e9);
+            let t = now();
+            let n = if (i + round) % 2 == 0 {
+                paint_in_js(&ctx, &vm.take_drawing())
+            } else {
+                num(&vm.paint_drawing(&ctx, 400.0, 240.0, true), "painted") as u32
+            };
+            assert!(n > 9_990, "{n} commands");
+            let ms = now() - t;
+            if round > 0 {
+                times.push(((i + round) % 2 == 0, ms));
+            }
+        }
+    }
+    let median = |want_js: bool| {
+        let mut v: Vec<f64> = in_js
+            .iter()
+            .chain(&from_vm)
+            .filter(|(js, _)| *js == want_js)
+            .map(|(_, ms)| *ms)
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    console_log!(
+        "painting 9,996 Canvas commands: {:.2} ms handed to JavaScript (takeDrawing), {:.2} ms from the VM (web-sys), medians of 7",
+        median(true),
+        median(false)
+    );
+}
+
+/// paintDrawing paints whole pictures from the VM and holds the rest back.
+#[wasm_bindgen_test]
+fn paint_drawing_paints_whole_pictures_and_holds_the_rest_back() {
+    let mut vm = LiveVm::new().expect("kernel loads");
+    let ctx = make_context();
+    assert!(ok(&vm.start(
+        "Canvas clear; color: 'red'; fillRectX: 0 y: 0 width: 10 height: 10. Canvas clear; color: 'blue'; fillRectX: 0 y: 0 width: 5 height: 5"
+    )));
+    vm.run(1e6);
+    let pixel = |x: f64, y: f64| -> Vec<u8> {
+        ctx.get_image_data(x, y, 1.0, 1.0)
+            .map(|d| d.data().0)
+            .unwrap_or_default()
+    };
+    // the first picture is whole (a clear follows it): painted
+    let r = vm.paint_drawing(&ctx, 400.0, 240.0, false);
+    assert_eq!((num(&r, "painted"), num(&r, "held")), (3.0, 4.0));
+    assert_eq!(pixel(2.0, 2.0), vec![255, 0, 0, 255]);
+    let last = Array::from(&get(&r, "last"));
+    assert_eq!(text(&last.get(2), "op"), "fillRect");
+    // the second is held back until asked for whole
+    let r = vm.paint_drawing(&ctx, 400.0, 240.0, false);
+    assert_eq!((num(&r, "painted"), num(&r, "held")), (0.0, 4.0));
+    assert_eq!(pixel(2.0, 2.0), vec![255, 0, 0, 255]);
+    let r = vm.paint_drawing(&ctx, 400.0, 240.0, true);
+    assert_eq!((num(&r, "painted"), num(&r, "held")), (4.0, 0.0));
+    assert_eq!(pixel(2.0, 2.0), vec![0, 0, 255, 255]);
+    assert_eq!(pixel(7.0, 7.0), vec![0, 0, 0, 0]);
 }
 
 #[wasm_bindgen_test]

@@ -198,6 +198,18 @@ export function highlightEditor(textarea, wrap = textarea.parentElement, preAttr
     pre.scrollTop = textarea.scrollTop;
     pre.scrollLeft = textarea.scrollLeft;
   };
+  // after a re-render, in the next frame: reading scrollTop forces a
+  // layout, and forcing one per editor while the page is built cost the
+  // start most of 100 ms (the frame lays the page out once anyway)
+  let syncQueued = false;
+  const syncSoon = () => {
+    if (syncQueued) return;
+    syncQueued = true;
+    requestAnimationFrame(() => {
+      syncQueued = false;
+      sync();
+    });
+  };
   const update = () => {
     const text = textarea.value;
     // the mark holds while the text is the one it was made for
@@ -207,7 +219,7 @@ export function highlightEditor(textarea, wrap = textarea.parentElement, preAttr
     shown = text;
     markKey = key;
     pre.replaceChildren(render(text, m));
-    sync();
+    syncSoon();
   };
   // script sets of .value re-render too
   const proto = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value');

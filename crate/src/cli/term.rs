@@ -72,6 +72,9 @@ pub fn tier_name(tier: TierMode) -> &'static str {
 
 pub fn new_vm(tier: TierMode, trace: bool) -> Vm {
     let mut vm = Vm::new().unwrap_or_else(|e| die(3, &format!("kernel failed to load: {}", e)));
+    if let Some(why) = &vm.snapshot_refused {
+        say(&format!("warning: {why}"));
+    }
     vm.tier = tier;
     vm.trace_tier = trace;
     vm

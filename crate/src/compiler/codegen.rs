@@ -4,7 +4,7 @@ use super::inline::inlined_blocks;
 use super::scope::{analyze, Analysis, DeclKey, Free, ScopeKey, METHOD_SCOPE};
 use super::{CompileError, Compiled, Env};
 use crate::bytecode::{Arith, Op};
-use crate::object::{Code, Marker, MethodInfo, Value};
+use crate::object::{Code, Marker, MethodInfo, Spans, Value};
 use crate::syntax::ast::*;
 use crate::syntax::SyntaxError;
 use std::collections::{HashMap, HashSet};
@@ -351,14 +351,14 @@ impl<'a> Gen<'a> {
             num_copied: u.num_copied,
             num_temps: u.num_temps,
             temp_names: u.temp_names,
-            spans: u.spans,
+            spans: Spans::new(u.spans),
             info: self.info.clone(),
             is_block: u.is_block,
             tier: Default::default(),
             shape: Default::default(),
-            units: 0,
+            bytes: 0,
         };
-        code.units = code.units_bytes();
+        code.bytes = code.units_bytes();
         // (code with errors is thrown away: it need not verify)
         if self.errors.is_empty() {
             code.shape = crate::verify::verify_code(&code).unwrap_or_else(|e| {

@@ -10,6 +10,7 @@ mod codegen;
 mod control;
 mod inline;
 mod scope;
+mod spans;
 
 use crate::object::{Code, Value};
 use crate::syntax::ast::{Literal, Span};

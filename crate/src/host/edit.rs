@@ -94,21 +94,54 @@ pub struct Accepted {
 pub const SOURCE_EXPANSION: usize = 4;
 
 impl Vm {
-    /// A VM with the kernel loaded.
+    /// A VM with the kernel loaded: from the kernel snapshot built into
+    /// the binary (`crate::snapshot::KERNEL`) or, if that is refused
+    /// (stale or damaged), by compiling the kernel sources, with the
+    /// reason in [`Vm::snapshot_refused`].
     pub fn new() -> Result<Vm, String> {
+        Vm::with_snapshot(crate::snapshot::KERNEL)
+    }
+
+    /// [`Vm::new`] from the kernel snapshot `bytes`.
+    pub fn with_snapshot(bytes: &[u8]) -> Result<Vm, String> {
+        match crate::snapshot::decode(bytes) {
+            Ok(vm) => Ok(vm),
+            Err(why) => {
+                let mut vm = Vm::from_sources()?;
+                vm.snapshot_refused = Some(format!(
+                    "the kernel snapshot was refused ({why}); the kernel sources were compiled instead"
+                ));
+                Ok(vm)
+            }
+        }
+    }
+
+    /// A VM with the kernel compiled from its sources: what a kernel
+    /// snapshot holds.
+    pub fn from_sources() -> Result<Vm, String> {
         let mut vm = Vm::bare();
         vm.load_kernel()?;
         Ok(vm)
     }
 
-    /// Loads the kernel sources compiled into the binary.
+    /// Loads the kernel sources compiled into the binary, with the tier
+    /// off (the tier starts cold, as from a snapshot), and collects what
+    /// their do-its left behind.
     fn load_kernel(&mut self) -> Result<(), String> {
+        let tier = std::mem::replace(&mut self.tier, crate::interp::TierMode::Off);
         for (name, src) in crate::kernel::SOURCES {
             self.file_in(name, src)
                 .map_err(|e| format!("kernel {}", e))?;
         }
+        self.tier = tier;
         // (its forward references are defined by now)
         self.warnings.clear();
+        self.collect_garbage();
+        let fresh = crate::object::Heap::new(0);
+        self.heap.gc_last_ms = fresh.gc_last_ms;
+        self.heap.gc_max_ms = fresh.gc_max_ms;
+        self.heap.gc_total_ms = fresh.gc_total_ms;
+        self.heap.gc_estimate_ms = fresh.gc_estimate_ms;
         self.note_kernel_methods();
         Ok(())
     }

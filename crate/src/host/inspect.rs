@@ -232,6 +232,6 @@ impl Vm {
 
     /// Takes the Transcript output produced so far.
     pub fn take_transcript(&mut self) -> String {
-        std::mem::take(&mut self.transcript)
+        self.transcript.take()
     }
 }

@@ -105,7 +105,8 @@ pub struct RunReport {
     /// What the optimizing tier did since the last call (including
     /// deoptimizations caused by an accept in between), oldest first.
     pub tier_events: Vec<TierEventReport>,
-    /// Transcript output produced since the last call: its newest
+    /// Transcript output produced since the last call, in the order it
+    /// was written (the workspace's evaluations' included): its newest
     /// [`super::session::MAX_REPORT_LINES`] lines, [`super::session::MAX_REPORT_OUTPUT`] bytes at most (see
     /// `output_dropped`).
     pub output: String,
@@ -113,13 +114,13 @@ pub struct RunReport {
     /// `output` (the oldest ones). `output` then starts at a line start
     /// (unless what is kept is the end of a single line).
     pub output_dropped: f64,
-    /// Transcript output written while workspace evaluations (do-its and
-    /// print-its, and what they forked at their priority) held the VM:
-    /// its newest [`super::session::MAX_REPORT_WORKSPACE_LINES`] lines,
-    /// [`super::session::MAX_REPORT_WORKSPACE_OUTPUT`] bytes at most. It
-    /// is not in `output`: each call runs the ready evaluations first, with
-    /// the processes below their priority set aside, then the program with
-    /// the evaluations set aside, taking the output after each.
+    /// The part of that output the workspace's evaluations wrote (do-its
+    /// and print-its, and the processes they forked): each write to the
+    /// Transcript is tagged with its process's origin
+    /// (`crate::interp::Transcript`), so this is exact whenever it was
+    /// written. Its newest [`super::session::MAX_REPORT_WORKSPACE_LINES`]
+    /// lines, [`super::session::MAX_REPORT_WORKSPACE_OUTPUT`] bytes at most:
+    /// the program's output cannot crowd it out.
     pub workspace_output: String,
     /// Bytes of workspace output left out of `workspace_output`.
     pub workspace_output_dropped: f64,
@@ -316,6 +317,22 @@ pub struct StepReply {
 pub struct DrawingReport {
     pub commands: Vec<crate::interp::prims::draw::DrawCmd>,
     pub dropped: f64,
+}
+
+/// The answer to `paintDrawing`: what was painted and what is held back.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PaintReport {
+    /// Commands painted.
+    pub painted: f64,
+    /// Commands held back (a picture not complete yet).
+    pub held: f64,
+    /// Commands lost because the bounded buffer was full, since the last
+    /// take.
+    pub dropped: f64,
+    /// The last few commands painted (at most 8), for tests and the
+    /// curious.
+    pub last: Vec<crate::interp::prims::draw::DrawCmd>,
 }
 
 /// The answer to `shareLink` and `openLink`.

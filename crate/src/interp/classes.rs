@@ -82,6 +82,17 @@ impl InstVars {
         self.iter().skip(n).cloned().collect()
     }
 
+    /// The names it adds to the ones it shares, and those (`None` for no
+    /// names at all): how a snapshot keeps the sharing.
+    pub(crate) fn parts(&self) -> Option<(&InstVars, &[String])> {
+        self.0.as_ref().map(|n| (&n.parent, n.own.as_slice()))
+    }
+
+    /// Which list of names this is, shared or not (`None` for no names).
+    pub(crate) fn node_id(&self) -> Option<usize> {
+        self.0.as_ref().map(|n| Rc::as_ptr(n) as usize)
+    }
+
     /// Bytes this class's own part takes (what sharing leaves to count).
     pub fn own_bytes(&self) -> usize {
         self.0.as_ref().map_or(0, |n| {

@@ -132,4 +132,8 @@ pub struct Process {
     /// semaphore's queue may keep places of processes that stopped waiting
     /// on it (terminated), which signals skip.
     pub waiting_on: Option<usize>,
+    /// Whose work it is: its own id for a process the host started, its
+    /// forker's origin for one a process forked (`fork`, `newProcessAt:`).
+    /// The Transcript tags what it writes with it.
+    pub origin: usize,
 }

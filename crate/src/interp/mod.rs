@@ -20,6 +20,7 @@ pub mod proctable;
 mod run;
 mod sched;
 pub(crate) mod sites;
+mod transcript;
 
 use crate::bytecode::Arith;
 use crate::compiler::{self, ClassContext, CompileError, Env};
@@ -35,6 +36,7 @@ pub use frame::{ErrorInfo, ProcState};
 pub use isolate::SetAside;
 pub use run::{Outcome, CLOCK_CHECK, NO_PROC};
 pub use sched::USER_PRIORITY;
+pub use transcript::{Run, Transcript};
 
 /// Class ids the VM itself needs to know.
 #[derive(Default, Clone)]
@@ -85,7 +87,7 @@ pub enum TierMode {
 
 /// One entry of the global method cache.
 #[derive(Clone)]
-struct CacheEntry {
+pub(crate) struct CacheEntry {
     /// Valid only while equal to `Vm::cache_epoch`.
     epoch: u32,
     class: ClassId,
@@ -116,18 +118,18 @@ pub struct Vm {
     pub active: usize,
     pub procs: ProcTable,
     /// Ready queues by priority (index = priority, 1..=80).
-    ready: Vec<VecDeque<usize>>,
+    pub(crate) ready: Vec<VecDeque<usize>>,
     /// Processes sleeping on a Delay.
-    sleepers: Vec<usize>,
+    pub(crate) sleepers: Vec<usize>,
     /// Semaphore object index → waiting processes.
-    sem_waiters: HashMap<usize, VecDeque<usize>>,
+    pub(crate) sem_waiters: HashMap<usize, VecDeque<usize>>,
     pub(crate) next_serial: u64,
-    cache: Vec<CacheEntry>,
+    pub(crate) cache: Vec<CacheEntry>,
     /// Bumped to invalidate every cache entry at once (accept, remove,
     /// class change, GC).
     pub(crate) cache_epoch: u32,
-    /// Transcript output not yet taken by the host.
-    pub transcript: String,
+    /// Transcript output not yet taken by the host, with its writers.
+    pub transcript: Transcript,
     /// Canvas drawing commands not yet taken by the host (bounded:
     /// see [`prims::draw::Drawing`]).
     pub drawing: prims::draw::Drawing,
@@ -145,7 +147,7 @@ pub struct Vm {
     pub warnings: Vec<String>,
     /// The warnings of the last compile, positioned in its source (the
     /// caller knows where that source sits: `Vm::note_warnings`).
-    last_warnings: Vec<crate::syntax::SyntaxError>,
+    pub(crate) last_warnings: Vec<crate::syntax::SyntaxError>,
     /// Executed instructions (for benchmarks: bytecodes/s).
     pub insn_count: u64,
     /// Sends performed (for benchmarks: sends/s).
@@ -188,7 +190,7 @@ pub struct Vm {
     /// Whether `Array>>at:` and `at:put:` resolve to primitives 60 and 61
     /// (the special `At`/`AtPut` instructions may then index directly);
     /// `None` until computed, reset when either selector is (re)defined.
-    array_prims: Option<bool>,
+    pub(crate) array_prims: Option<bool>,
     /// The kernel methods `hashedScanFor` stands for (recorded after the
     /// kernel loads).
     pub(crate) hashed_kernel: Option<prims::hashed::HashedKernel>,
@@ -214,9 +216,12 @@ pub struct Vm {
     /// primitive `classDefineError`, for the error Smalltalk signals).
     pub(crate) define_error: Option<String>,
     /// Do-it counter for unique names.
-    doit_counter: u64,
+    pub(crate) doit_counter: u64,
     /// Processes to report as finished or errored to the host.
-    events: VecDeque<Outcome>,
+    pub(crate) events: VecDeque<Outcome>,
+    /// Why the kernel snapshot was refused, when [`Vm::new`] compiled the
+    /// kernel sources instead (for the host to show).
+    pub snapshot_refused: Option<String>,
 }
 
 #[derive(Default, Clone)]
@@ -264,7 +269,15 @@ impl Env for VmEnv<'_> {
 impl Vm {
     /// A VM with only the core classes (no kernel source loaded).
     pub fn bare() -> Vm {
-        let mut vm = Vm {
+        let mut vm = Vm::unbooted();
+        vm.bootstrap();
+        vm
+    }
+
+    /// A VM with nothing in it, not even nil: what [`Vm::bare`] bootstraps
+    /// and a kernel snapshot fills (`crate::snapshot`).
+    pub(crate) fn unbooted() -> Vm {
+        Vm {
             heap: Heap::new(DEFAULT_HEAP_LIMIT),
             classes: vec![],
             known: Known::default(),
@@ -291,7 +304,7 @@ impl Vm {
                 };
                 CACHE_SIZE
             ],
-            transcript: String::new(),
+            transcript: Transcript::default(),
             drawing: prims::draw::Drawing::default(),
             max_depth: 200_000,
             tier: TierMode::On,
@@ -323,9 +336,8 @@ impl Vm {
             tier_deps_added: 0,
             tier_deps_prune_at: 1024,
             events: VecDeque::new(),
-        };
-        vm.bootstrap();
-        vm
+            snapshot_refused: None,
+        }
     }
 
     fn bootstrap(&mut self) {
@@ -479,6 +491,14 @@ impl Vm {
             .heap
             .alloc(self.known.system_dictionary, Body::Slots(vec![]));
         self.set_global("Smalltalk", sd);
+        self.intern_selectors();
+        for cat in [0usize, 2, 4, 6, 8, 10] {
+            self.classes[cat].category = "Kernel-Classes".into();
+        }
+    }
+
+    /// Interns the selectors the VM sends itself ([`Vm::sel`]).
+    pub(crate) fn intern_selectors(&mut self) {
         self.sel = Selectors {
             does_not_understand: self.intern("doesNotUnderstand:"),
             must_be_boolean: self.intern("mustBeBoolean"),
@@ -491,9 +511,6 @@ impl Vm {
             at_put: self.intern("at:put:"),
             arith: Arith::ALL.map(|a| self.intern(a.selector())),
         };
-        for cat in [0usize, 2, 4, 6, 8, 10] {
-            self.classes[cat].category = "Kernel-Classes".into();
-        }
     }
 
     fn find_class_early(&self, name: &str) -> Option<ClassId> {
@@ -833,25 +850,27 @@ fn default_clock() -> Box<dyn Fn() -> f64> {
     Box::new(move || start.elapsed().as_secs_f64() * 1000.0)
 }
 
-#[cfg(target_arch = "wasm32")]
-mod host_clock {
-    use wasm_bindgen::prelude::*;
-    #[wasm_bindgen]
-    extern "C" {
-        /// `performance.now()`: monotonic, sub-millisecond (pages and
-        /// workers both have a global `performance`).
-        #[wasm_bindgen(js_namespace = performance, js_name = now)]
-        pub fn performance_now() -> f64;
-    }
-}
-
 /// The host clock in milliseconds since the VM was made:
-/// `performance.now()`, so that time slices (`run_until`) can end within
-/// a fraction of a millisecond of their deadline.
+/// `performance.now()` (web-sys; pages and workers both have a global
+/// `performance`), so that time slices (`run_until`) can end within a
+/// fraction of a millisecond of their deadline; `Date.now()` where there
+/// is none.
 #[cfg(target_arch = "wasm32")]
 fn default_clock() -> Box<dyn Fn() -> f64> {
-    let start = host_clock::performance_now();
-    Box::new(move || host_clock::performance_now() - start)
+    use wasm_bindgen::JsCast;
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
+    match perf {
+        Some(p) => {
+            let start = p.now();
+            Box::new(move || p.now() - start)
+        }
+        None => {
+            let start = js_sys::Date::now();
+            Box::new(move || js_sys::Date::now() - start)
+        }
+    }
 }
 
 impl Default for Vm {

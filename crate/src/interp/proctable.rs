@@ -55,6 +55,7 @@ fn gone() -> Process {
         queued: None,
         event_pending: false,
         waiting_on: None,
+        origin: usize::MAX,
     }
 }
 
@@ -178,6 +179,48 @@ impl ProcTable {
     /// The ids of every process.
     pub fn pids(&self) -> Vec<usize> {
         self.iter().enumerate().map(|(pid, _)| pid).collect()
+    }
+
+    /// What a table with no process in it is (a kernel snapshot keeps
+    /// it): the id each slot gave out last, the free slots in the order
+    /// they are reused last first, and [`ProcTable::reclaimed`]; `None`
+    /// while a process is in it.
+    pub fn idle_parts(&self) -> Option<(Vec<usize>, Vec<u32>, u64)> {
+        if self.live != 0 {
+            return None;
+        }
+        let pids = self.slots.iter().map(|s| s.pid).collect();
+        Some((pids, self.free.clone(), self.reclaimed))
+    }
+
+    /// The table [`ProcTable::idle_parts`] describes; `None` if the parts
+    /// do not make one: a slot's id names another slot or a generation
+    /// past [`GENERATIONS`], or the free slots are not each slot once.
+    pub fn from_idle_parts(pids: Vec<usize>, free: Vec<u32>, reclaimed: u64) -> Option<ProcTable> {
+        if pids.len() > SLOT_MASK + 1 || free.len() != pids.len() {
+            return None;
+        }
+        for (i, &pid) in pids.iter().enumerate() {
+            if pid & SLOT_MASK != i || pid >> SLOT_BITS >= GENERATIONS {
+                return None;
+            }
+        }
+        let mut seen = vec![false; pids.len()];
+        for &s in &free {
+            match seen.get_mut(s as usize) {
+                Some(b) if !*b => *b = true,
+                _ => return None,
+            }
+        }
+        Some(ProcTable {
+            slots: pids
+                .into_iter()
+                .map(|pid| Slot { pid, proc: None })
+                .collect(),
+            free,
+            reclaimed,
+            ..ProcTable::default()
+        })
     }
 }
 

@@ -53,6 +53,7 @@ impl Vm {
             queued: None,
             event_pending: false,
             waiting_on: None,
+            origin: pid,
         })
     }
 
@@ -343,6 +344,10 @@ impl Vm {
         let saved_frames = std::mem::take(&mut self.frames);
         let saved_stack = std::mem::take(&mut self.stack);
         let saved_active = self.active;
+        // forked by the active process: the same work
+        if let Some(origin) = self.procs.get(saved_active).map(|f| f.origin) {
+            self.procs[pid].origin = origin;
+        }
         self.active = pid;
         self.stack.push(closure);
         self.activate_block(closure, 0, OnReturn::Push);

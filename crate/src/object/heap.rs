@@ -99,8 +99,8 @@ pub const PROCESS_COST: usize = 224;
 
 pub struct Heap {
     pub objs: Vec<Obj>,
-    free: u32,
-    next_hash: u32,
+    pub(crate) free: u32,
+    pub(crate) next_hash: u32,
     /// Bytes allocated since the last collection.
     pub allocated: usize,
     /// Estimated live bytes after the last collection.
@@ -168,12 +168,27 @@ pub const GC_FIRST_ESTIMATE_MS: f64 = 1.0;
 
 pub const NO_FREE: u32 = u32::MAX;
 
+/// The identity hash generator's first state.
+pub(crate) const HASH_SEED: u32 = 0x1234;
+/// The bits of its state an identity hash takes.
+pub(crate) const HASH_MASK: u32 = 0x3F_FFFF;
+
+/// The identity hash generator's next state (a cheap xorshift gives
+/// well-spread hashes): each allocation takes one.
+#[inline]
+pub(crate) fn xorshift(mut h: u32) -> u32 {
+    h ^= h << 13;
+    h ^= h >> 17;
+    h ^= h << 5;
+    h
+}
+
 impl Heap {
     pub fn new(limit: usize) -> Heap {
         Heap {
             objs: Vec::with_capacity(1 << 16),
             free: NO_FREE,
-            next_hash: 0x1234,
+            next_hash: HASH_SEED,
             allocated: 0,
             live: 0,
             threshold: 8 << 20,
@@ -296,15 +311,11 @@ impl Heap {
 
     pub fn alloc(&mut self, class: ClassId, body: Body) -> Value {
         self.allocated += cost(&body);
-        // A cheap xorshift gives well-spread identity hashes.
-        let mut h = self.next_hash;
-        h ^= h << 13;
-        h ^= h >> 17;
-        h ^= h << 5;
+        let h = xorshift(self.next_hash);
         self.next_hash = h;
         let obj = Obj {
             class,
-            hash: h & 0x3F_FFFF,
+            hash: h & HASH_MASK,
             mark: false,
             body,
         };

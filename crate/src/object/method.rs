@@ -9,6 +9,7 @@
 use super::value::Value;
 use crate::bytecode::Op;
 use crate::syntax::ast::Span;
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 /// Facts about one accepted method version, shared by its code units.
@@ -55,8 +56,9 @@ pub struct Code {
     pub num_temps: u16,
     /// Names of temps, for the debugger.
     pub temp_names: Vec<String>,
-    /// For each pc, the span of source it came from.
-    pub spans: Vec<Span>,
+    /// For each pc, the span of source it came from (read them with
+    /// `span_at`).
+    pub spans: Spans,
     pub info: Rc<MethodInfo>,
     /// True for block code units.
     pub is_block: bool,
@@ -68,7 +70,7 @@ pub struct Code {
     /// Bytes of this unit and its blocks ([`Code::units_bytes`]), computed
     /// once when the unit is built: every collection counts the
     /// footprint of every method.
-    pub units: usize,
+    pub bytes: usize,
 }
 
 impl Code {
@@ -77,26 +79,35 @@ impl Code {
     /// CompiledMethod that holds it).
     pub fn footprint(&self) -> usize {
         let info = &self.info;
-        96 + info.source.len() + info.selector.len() + info.class_name.len() + self.units
+        96 + info.source.len() + info.selector.len() + info.class_name.len() + self.bytes
     }
 
     /// Bytes of this unit's instructions, literals, spans and temporary
-    /// names plus its blocks' `units` (already computed: blocks are built
-    /// first), for [`Code::units`].
+    /// names plus its blocks' `bytes` (already computed: blocks are built
+    /// first), for [`Code::bytes`].
     pub fn units_bytes(&self) -> usize {
         160 + self.ops.len() * std::mem::size_of::<Op>()
             + self.literals.len() * 8
-            + self.spans.len() * std::mem::size_of::<Span>()
+            + self.ops.len() * std::mem::size_of::<Span>()
             + self.temp_names.iter().map(|n| 24 + n.len()).sum::<usize>()
-            + self.blocks.iter().map(|b| b.units).sum::<usize>()
+            + self.blocks.iter().map(|b| b.bytes).sum::<usize>()
     }
 
-    /// The source span of the instruction at `pc` (clamped).
-    pub fn span_at(&self, pc: usize) -> Span {
-        if self.spans.is_empty() {
-            return Span::default();
+    /// The code units of a method (or block) and its blocks, each after
+    /// its own blocks, so that it comes last: the order a snapshot keeps
+    /// them in, and [`Spans::unit`] counts in.
+    pub fn units(self: &Rc<Code>) -> Vec<&Rc<Code>> {
+        let mut out = Vec::new();
+        let mut work = vec![(self, false)];
+        while let Some((c, expanded)) = work.pop() {
+            if expanded {
+                out.push(c);
+            } else {
+                work.push((c, true));
+                work.extend(c.blocks.iter().rev().map(|b| (b, false)));
+            }
         }
-        self.spans[pc.min(self.spans.len() - 1)]
+        out
     }
 
     /// `Foo>>bar` or `[] in Foo>>bar`.
@@ -107,5 +118,45 @@ impl Code {
         } else {
             base
         }
+    }
+}
+
+/// Where a code unit's instructions came from in its method's source, one
+/// span per pc: known once compiled, or, for code read from a snapshot
+/// (which leaves them out: they are a fifth of it), worked out again from
+/// the source when first asked for (`Code::span_at`, in
+/// `crate::compiler::spans`).
+#[derive(Clone, Debug, Default)]
+pub struct Spans {
+    known: OnceCell<Vec<Span>>,
+    /// The unit's place in its method's [`Code::units`], to find it when
+    /// the method is compiled again.
+    pub unit: u16,
+}
+
+impl Spans {
+    pub fn new(spans: Vec<Span>) -> Spans {
+        Spans {
+            known: OnceCell::from(spans),
+            unit: 0,
+        }
+    }
+
+    /// Spans to work out from the source, for unit `unit` of its method.
+    pub fn from_source(unit: u16) -> Spans {
+        Spans {
+            known: OnceCell::new(),
+            unit,
+        }
+    }
+
+    /// The spans if known.
+    pub fn get(&self) -> Option<&[Span]> {
+        self.known.get().map(Vec::as_slice)
+    }
+
+    /// The spans, worked out with `f` the first time.
+    pub fn get_or_init(&self, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
+        self.known.get_or_init(f)
     }
 }

@@ -10,6 +10,6 @@ pub mod text;
 pub mod value;
 
 pub use heap::{Body, ClassId, Closure, Heap, Obj};
-pub use method::{Code, Marker, MethodInfo};
+pub use method::{Code, Marker, MethodInfo, Spans};
 pub use text::Text;
 pub use value::Value;

@@ -19,6 +19,10 @@ pub(super) struct Book {
     pub printing: HashMap<usize, usize>,
     /// Processes the host runs itself (fileIn do-its): not reported.
     pub hidden: HashSet<usize>,
+    /// The workspace's evaluations and their print-its' printString
+    /// processes: what they and the processes they fork write to the
+    /// Transcript is reported apart (`workspace_output`).
+    pub evaluations: HashSet<usize>,
 }
 
 impl Session {
@@ -40,6 +44,7 @@ impl Session {
     pub fn evaluate(&mut self, source: &str, print: bool) -> Reply {
         match self.vm.start(source, WORKSPACE_PRIORITY) {
             Ok(pid) => {
+                self.book.evaluations.insert(pid);
                 if print {
                     self.book.want_print.insert(pid);
                 }
@@ -94,12 +99,10 @@ impl Session {
         }
         let start = self.vm.insn_count;
         // The workspace phase: while an evaluation is ready it runs first,
-        // with the processes below its priority set aside, so that what it
-        // writes to the Transcript is known to be its own (the
-        // `workspace_output` of the report). When the program is ready too,
-        // the evaluation has the first half of the slice and the program the
-        // second (the fair share); alone, either has the whole slice.
-        let mut workspace_output = String::new();
+        // with the processes below its priority set aside. When the program
+        // is ready too, the evaluation has the first half of the slice and
+        // the program the second (the fair share); alone, either has the
+        // whole slice.
         let mut phase = None;
         if self.vm.ready_at(WORKSPACE_PRIORITY) {
             let share = deadline.filter(|_| self.vm.ready_below(WORKSPACE_PRIORITY));
@@ -110,7 +113,6 @@ impl Session {
             let below = self.set_aside_below(WORKSPACE_PRIORITY);
             phase = Some(self.run_phase(start, fuel, until));
             self.put_back_below(below);
-            workspace_output = self.vm.take_transcript();
         }
         let used = self.vm.insn_count - start;
         let time_left = deadline.is_none_or(|d| (self.vm.clock)() < d);
@@ -134,11 +136,19 @@ impl Session {
         let stall_ms = self
             .watch
             .stall(collected.then_some(self.vm.heap.gc_last_ms));
-        let (output, output_dropped) = newest_output(
-            self.vm.take_transcript(),
-            MAX_REPORT_LINES,
-            MAX_REPORT_OUTPUT,
-        );
+        // every write is tagged with its writer's origin: what the
+        // evaluations (and what they forked) wrote comes apart too
+        let (text, runs) = self.vm.transcript.take_runs();
+        let mut workspace_output = String::new();
+        for r in runs {
+            if self.book.evaluations.contains(&r.origin) {
+                workspace_output.push_str(text.get(r.start..r.end).unwrap_or_default());
+            }
+        }
+        // (an evaluation is kept while a process of its origin is)
+        let live: HashSet<usize> = self.vm.procs.iter().map(|p| p.origin).collect();
+        self.book.evaluations.retain(|pid| live.contains(pid));
+        let (output, output_dropped) = newest_output(text, MAX_REPORT_LINES, MAX_REPORT_OUTPUT);
         let (workspace_output, workspace_output_dropped) = newest_output(
             workspace_output,
             MAX_REPORT_WORKSPACE_LINES,
@@ -266,6 +276,25 @@ impl Session {
         }
     }
 
+    /// Takes the commands of whole pictures for `paint` to paint (see
+    /// `Drawing::take_pictures`; with `whole`, every command) and reports
+    /// them: `painted`, what is still `held`, `dropped`, the `last` few.
+    pub fn take_pictures(
+        &mut self,
+        whole: bool,
+        paint: impl FnOnce(&[crate::interp::prims::draw::DrawCmd]),
+    ) -> PaintReport {
+        let dropped = self.vm.drawing.dropped as f64;
+        let cmds = self.vm.drawing.take_pictures(whole);
+        paint(&cmds);
+        PaintReport {
+            painted: cmds.len() as f64,
+            held: self.vm.drawing.len() as f64,
+            dropped,
+            last: cmds[cmds.len().saturating_sub(8)..].to_vec(),
+        }
+    }
+
     /// When the page collects: after [`HOST_GC_BYTES`], or later while
     /// the stacks are deep, since every collection scans every frame (a
     /// 200 000-frame runaway recursion costs ~20 ms natively per
@@ -296,6 +325,7 @@ impl Book {
                     match vm.start_send(value, "printString", &[], WORKSPACE_PRIORITY) {
                         Some(p) => {
                             self.printing.insert(p, pid);
+                            self.evaluations.insert(p);
                         }
                         None => {
                             let text = vm.quick_print(value);

@@ -117,6 +117,20 @@ impl Drawing {
         }
     }
 
+    /// Takes the commands of whole pictures, oldest first: those before
+    /// the last `clear` (what follows it may be a picture half drawn: it
+    /// stays for a later take), or with `whole` every one.
+    pub fn take_pictures(&mut self, whole: bool) -> Vec<DrawCmd> {
+        let upto = match self.last_clear {
+            Some(i) if !whole => i,
+            _ if whole => self.cmds.len(),
+            _ => 0,
+        };
+        self.dropped = 0;
+        self.last_clear = self.last_clear.filter(|_| !whole).map(|_| 0);
+        self.cmds.drain(..upto).collect()
+    }
+
     /// Takes the commands drawn since the last take, oldest first.
     pub fn take(&mut self) -> Vec<DrawCmd> {
         self.dropped = 0;

@@ -9,11 +9,18 @@ use crate::object::Value;
 pub(super) fn transcript_show(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.str_of(c.a0) {
         Some(s) => {
-            vm.transcript.push_str(&s);
+            write_transcript(vm, &s);
             Value(c.r)
         }
         None => Fail,
     }
+}
+
+/// Appends to the Transcript, tagged with the active process.
+fn write_transcript(vm: &mut Vm, s: &str) {
+    let pid = vm.active;
+    let origin = vm.procs.get(pid).map_or(pid, |p| p.origin);
+    vm.transcript.write(pid, origin, s);
 }
 
 pub(super) fn millisecond_clock(vm: &mut Vm, _: Args) -> PrimResult {
@@ -140,8 +147,8 @@ pub(super) fn transcript_put(vm: &mut Vm, c: Args) -> PrimResult {
             None => return Fail,
         },
     };
-    vm.transcript
-        .push_str(&text.replace("\r\n", "\n").replace('\r', "\n"));
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    write_transcript(vm, &text);
     Value(c.r)
 }
 
