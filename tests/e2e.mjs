@@ -10,7 +10,8 @@
 // several browsers), method history with diff and revert, export and
 // import of a .st file, autosave and reload (and bad entries), editing in
 // the debugger, and Step / Step into with the live highlight, each in a
-// fresh context (autosave shares localStorage within one). Last, the first
+// fresh context (autosave shares localStorage within one), and a trap in the
+// VM that the page recovers from by starting again. Last, the first
 // screen at 1280 x 720 in the light and the dark theme. Along the way:
 // syntax colouring in the editors, the debugger coming into view focused
 // on the page's own frame, and the Tier pane's per-method story and
@@ -1524,6 +1525,51 @@ async function main() {
       await a.locator('.live').waitFor({ state: 'hidden' });
     } finally {
       await sc.close();
+    }
+  });
+
+  await test('a trap in the VM: the page says so, starts a fresh VM with the saved methods and the typed text, and runs again', async () => {
+    const cc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const cp = await cc.newPage();
+      // the panic's own message (console_error_panic_hook) is the one error expected
+      const seen = [];
+      cp.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+      cp.on('console', (m) => {
+        if (m.type() === 'error') seen.push(`console error: ${m.text()}`);
+      });
+      const ready = (pg) => pg.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
+      await cp.goto(BASE);
+      await ready(cp);
+      await accept(cp, 'Demo>>methB', 'methB\n\t^ 3');
+      await cp.waitForFunction(() => window.livetalk.saves() > 0);
+      await cp.locator('#workspace').fill('Demo new methB + 1');
+      await cp.click('#run');
+      await waitForLines(cp, '3', 3);
+      // typed after the last save: read from the page when the VM traps
+      await cp.locator('#workspace').fill('"typed just before" 6 * 7');
+      const reloaded = cp.waitForEvent('load', { timeout: 15000 });
+      await cp.evaluate(() => window.livetalk.crashNextSlice());
+      await reloaded;
+      await ready(cp);
+      const status = await cp.textContent('#autosave-status');
+      assert.match(status, /^The VM stopped with an internal error \(.*unreachable.*\) and was started again: your classes and methods were restored from the autosave/, status);
+      assert.ok(await cp.locator('#autosave-status.is-error').isVisible());
+      assert.equal(await cp.inputValue('#workspace'), '"typed just before" 6 * 7');
+      assert.match(await browser(cp, 'Demo>>methB').locator('textarea').inputValue(), /\^ 3\s*$/);
+      assert.equal(await cp.evaluate(() => window.livetalk.program()), null, 'nothing runs');
+      // a fresh instance: the VM works, with the method the user accepted
+      await cp.click('#run');
+      await waitForLines(cp, '3', 3);
+      await cp.click('#stop');
+      await cp.locator('#workspace').fill('Demo new methB + 4');
+      await cp.locator('#workspace').press('Control+p');
+      await cp.waitForFunction(() => document.getElementById('workspace').value === 'Demo new methB + 4 7');
+      const unexpected = seen.filter((t) => !/panicked at .*crashNextSlice/s.test(t));
+      assert.deepEqual(unexpected, []);
+      assert.equal(seen.length, 1, seen.join('\n'));
+    } finally {
+      await cc.close();
     }
   });
 

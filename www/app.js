@@ -18,9 +18,36 @@ import { CanvasPane } from './js/canvas.js';
 import { toggleHistory, showHistory } from './js/history.js';
 import { Autosaver, readAutosave, restoreInto, setAside } from './js/autosave.js';
 import { FilesPane } from './js/files.js';
+import { Recovery, takeCrashNote, crashNotice, isTrap } from './js/recover.js';
 
 const BADGE_REFRESH_MS = 250;
 const STATS_REFRESH_MS = 250;
+
+// A trap in the VM starts the page again (js/recover.js); what the user
+// typed is read from the page for it, once the panes exist.
+let typed = () => ({ browsers: [], run: '', tier: 'on', workspace: '' });
+const crash = takeCrashNote();
+const recovery = new Recovery({
+  previous: crash,
+  snapshot: () => typed(),
+  onTrap: (message, restarting) => {
+    const s = document.getElementById('run-state');
+    const text = restarting
+      ? `The VM stopped with an internal error (${message}); starting it again with your saved work...`
+      : `failed to start: the VM stopped with an internal error (${message}) again while starting`;
+    if (s) s.textContent = text;
+    for (const b of document.querySelectorAll('#run-form button')) b.disabled = true;
+    document.documentElement.dataset.program = 'crashed';
+    if (!restarting) document.documentElement.dataset.ready = 'failed';
+  },
+});
+// a trap thrown on through a pane's event handler is handled already
+window.addEventListener('error', (ev) => {
+  if (recovery.handled(ev.error)) ev.preventDefault();
+});
+window.addEventListener('unhandledrejection', (ev) => {
+  if (recovery.handled(ev.reason)) ev.preventDefault();
+});
 
 async function boot() {
   const t0 = performance.now();
@@ -29,7 +56,7 @@ async function boot() {
   await init(compiled ? { module_or_path: compiled } : undefined);
   times.wasm = performance.now() - t0;
   const t1 = performance.now();
-  let vm = new LiveVm();
+  let vm = recovery.guard(new LiveVm());
   times.kernel = performance.now() - t1;
 
   const fresh = () => {
@@ -39,7 +66,7 @@ async function boot() {
     } catch {
       // already gone
     }
-    vm = new LiveVm();
+    vm = recovery.guard(new LiveVm());
   };
   const announcer = new Announcer();
   // A share link in the hash replaces the demo and the autosave: restored,
@@ -237,18 +264,21 @@ async function boot() {
     autosaveStatus.classList.toggle('is-error', !!isError);
     if (text) announcer.say(text, { urgent: !!isError });
   }
-  if (restoreError) {
+  if (crash) {
+    notice(crashNotice(crash, !!restored), true);
+  } else if (restoreError) {
     notice(`The autosaved workspace could not be restored (${restoreError}); showing the demo instead.`, true);
   } else if (restored) {
     notice(`Restored the autosaved workspace (saved ${restored.savedAt || 'earlier'}). Nothing runs until you press Run.`, false);
   }
+  typed = () => ({
+    browsers: browsers.map((b) => b.state()),
+    run: exprInput.value,
+    tier: tierPane.select.value,
+    workspace: byId('workspace').value,
+  });
   autosave = new Autosaver(vm, {
-    snapshot: () => ({
-      browsers: browsers.map((b) => b.state()),
-      run: exprInput.value,
-      tier: tierPane.select.value,
-      workspace: byId('workspace').value,
-    }),
+    snapshot: typed,
     onError: (text) => notice(text, true),
   });
   exprInput.addEventListener('input', saveSoon);
@@ -310,6 +340,8 @@ async function boot() {
   }
 
   function onCrash(err) {
+    // a trap: the page starts again (recovery, above)
+    if (isTrap(err)) return;
     console.error(err);
     for (const b of Object.values(buttons)) b.disabled = true;
     runState.textContent = `the VM stopped with an internal error (${err && err.message ? err.message : err}); reload the page`;
@@ -454,6 +486,7 @@ async function boot() {
 
   setProgram('ready');
   program = null;
+  recovery.starting = false;
   times.interactive = performance.now();
   runState.textContent = `ready in ${Math.round(times.interactive)} ms`;
   document.documentElement.dataset.ready = 'true';
@@ -471,10 +504,14 @@ async function boot() {
     saves: () => autosave.saves,
     savePending: () => autosave.timer !== null,
     exportText: () => files.exportFile(),
+    // a test of the recovery from a trap: the next slice panics
+    crashNextSlice: () => vm.crashNextSlice(),
   };
 }
 
 boot().catch((err) => {
+  if (isTrap(err)) recovery.trap(err);
+  if (recovery.trapped) return; // starting again, or said why not
   const s = document.getElementById('run-state');
   if (s) s.textContent = `failed to start: ${err && err.message ? err.message : err}`;
   document.documentElement.dataset.ready = 'failed';

@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub struct LiveVm {
     s: Session,
+    /// Set by [`LiveVm::crash_next_slice`]: the next `runFor` panics.
+    crash_armed: bool,
 }
 
 #[wasm_bindgen]
@@ -27,7 +29,10 @@ impl LiveVm {
         if let Some(why) = &s.vm.snapshot_refused {
             web_sys::console::warn_1(&JsValue::from_str(why));
         }
-        Ok(LiveVm { s })
+        Ok(LiveVm {
+            s,
+            crash_armed: false,
+        })
     }
 
     /// Files in chunk-format (or SOM) source. Do-its run to completion
@@ -134,7 +139,19 @@ impl LiveVm {
     /// changes). A report's `now` is that clock.
     #[wasm_bindgen(js_name = runFor)]
     pub fn run_for(&mut self, ms: f64, fuel: f64) -> JsValue {
+        if self.crash_armed {
+            panic!("a crash asked for by crashNextSlice (a test of the page's recovery)");
+        }
         to_js(&self.s.run_for(ms, fuel))
+    }
+
+    /// Makes the next `runFor` panic, as a bug in the VM would: the wasm
+    /// instance traps (`unreachable`) and cannot be used again. For the
+    /// page's test of how it recovers (`www/js/recover.js`); only
+    /// JavaScript can call it, no Smalltalk code or input reaches it.
+    #[wasm_bindgen(js_name = crashNextSlice)]
+    pub fn crash_next_slice(&mut self) {
+        self.crash_armed = true;
     }
 
     /// Pauses a process; it keeps its stack.

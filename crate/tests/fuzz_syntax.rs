@@ -143,3 +143,32 @@ fn no_input_panics() {
         let _ = livetalk::fileformat::read_som(&src);
     }
 }
+
+/// The `compile` target's finding: an argument assigned inside an inner
+/// block was taken for a variable that lives in a temp vector, so the
+/// compiler also reported "internal: temp vector not reachable" and built
+/// code the verifier rejected (a panic where debug assertions are on).
+/// Storing into an argument is a compile error, and only that.
+#[test]
+fn an_argument_stored_into_from_an_inner_block_is_one_compile_error() {
+    let mut vm = Vm::new().unwrap();
+    for src in [
+        "[:i|[i:=5].n]",
+        "[:i|[i:=5]. 3]",
+        "[:i | [:j | i := j]] value: 1",
+    ] {
+        match vm.eval_print(src) {
+            Err(livetalk::host::EvalError::Compile(msg)) => {
+                assert!(
+                    msg.contains("cannot store into argument 'i'"),
+                    "{src}: {msg}"
+                );
+                assert!(!msg.contains("internal"), "{src}: {msg}");
+            }
+            other => panic!(
+                "{src}: expected a compile error, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+}

@@ -538,7 +538,9 @@ fn unit_with(ops: Vec<Op>, temps: u16, literals: usize, blocks: usize) -> Rc<Cod
         is_block: false,
         tier: Default::default(),
         shape: Default::default(),
+        bytes: 0,
     };
+    code.bytes = code.units_bytes();
     code.shape = verify_code(&code).expect("canonical code verifies");
     Rc::new(code)
 }
@@ -707,6 +709,7 @@ fn clone_code(c: &Code) -> Code {
         is_block: c.is_block,
         tier: Default::default(),
         shape: Default::default(),
+        bytes: c.bytes,
     }
 }
 

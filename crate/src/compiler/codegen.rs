@@ -356,11 +356,16 @@ impl<'a> Gen<'a> {
             is_block: u.is_block,
             tier: Default::default(),
             shape: Default::default(),
+            bytes: 0,
         };
-        code.shape = crate::verify::verify_code(&code).unwrap_or_else(|e| {
-            debug_assert!(false, "{}: {e}", code.print_name());
-            Default::default()
-        });
+        code.bytes = code.units_bytes();
+        // (code with errors is thrown away: it need not verify)
+        if self.errors.is_empty() {
+            code.shape = crate::verify::verify_code(&code).unwrap_or_else(|e| {
+                debug_assert!(false, "{}: {e}", code.print_name());
+                Default::default()
+            });
+        }
         Rc::new(code)
     }
 

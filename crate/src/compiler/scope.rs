@@ -29,8 +29,11 @@ pub struct DeclInfo {
 }
 
 impl DeclInfo {
+    /// Whether it lives in a temp vector: captured by a block and
+    /// assigned. Never an argument: storing into one is a compile error,
+    /// not a reason to move it.
     pub fn remote(&self) -> bool {
-        self.captured && self.assigned
+        self.captured && self.assigned && !self.is_arg
     }
 }
 

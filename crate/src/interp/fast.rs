@@ -100,6 +100,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     const OP: usize = std::mem::size_of::<Op>();
     const FUEL_CHUNK: u64 = 1 << 24;
     const FUSED_MAX: usize = 8;
+    // what a primitive owes for its bulk work (`Heap::pay_owed`) is paid
+    // here, after each primitive send here and after a tier send
+    if vm.heap.fuel_owed != 0 {
+        *fuel_io = vm.heap.pay_owed(*fuel_io);
+    }
     if *fuel_io == 0 {
         return Exit::Fuel;
     }
@@ -727,7 +732,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // `$f` is the fuel left.
     macro_rules! after_call {
         ($f:expr) => {{
-            let f: u64 = $f;
+            let f: u64 = vm.heap.pay_owed($f);
             load_stack!();
             if vm.frames.is_empty() || !vm.runnable_here() {
                 *fuel_io = f;
@@ -853,6 +858,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // memory, and the fuel is needed in a register)
             let mut f = fuel!();
             let result = vm.tier_send(&o, site as usize, pc!() - 1, op, &mut f);
+            f = vm.heap.pay_owed(f);
             load_stack!();
             // a primitive may have redefined at:/at:put: (R5)
             c.array_plain = vm.array_prims_plain();

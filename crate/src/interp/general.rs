@@ -86,6 +86,10 @@ impl Vm {
                     held = op;
                     &held
                 } else {
+                    // what a primitive owes for its bulk work first
+                    if self.heap.fuel_owed != 0 {
+                        fuel = self.heap.pay_owed(fuel);
+                    }
                     if fuel == 0 {
                         self.frames[fi].pc = pc as u32;
                         return fuel;

@@ -146,7 +146,17 @@ pub struct Heap {
     pub gc_deferred: bool,
     /// How many times a due collection was put off.
     pub gc_deferrals: u64,
+    /// Fuel the running program owes for the bulk work of its primitives
+    /// (see [`Heap::charge`]), paid before its next instruction.
+    pub fuel_owed: u64,
 }
+
+/// Bytes a primitive allocates or copies per unit of fuel it costs on top
+/// of its send: one instruction cannot zero, copy or collect megabytes
+/// (`Array new: 1000000` in a loop would otherwise do gigabytes of work in
+/// a few thousand instructions, and a slice of fuel would have no bound in
+/// time).
+pub const BYTES_PER_FUEL: usize = 1024;
 
 /// The factor on [`Heap::gc_estimate_ms`] for deciding whether a
 /// collection fits before a deadline (collections vary in length).
@@ -194,7 +204,29 @@ impl Heap {
             soft_threshold: usize::MAX,
             gc_deferred: false,
             gc_deferrals: 0,
+            fuel_owed: 0,
         }
+    }
+
+    /// Charges the running program for `bytes` of bulk work (an object a
+    /// primitive made, a range it copied): one unit of fuel per
+    /// [`BYTES_PER_FUEL`], owed until [`Heap::pay_owed`].
+    #[inline]
+    pub fn charge(&mut self, bytes: usize) {
+        self.fuel_owed = self
+            .fuel_owed
+            .saturating_add((bytes / BYTES_PER_FUEL) as u64);
+    }
+
+    /// Takes what is owed out of `fuel` (as much as it has; the rest stays
+    /// owed) and answers the fuel left. The interpreter calls it before
+    /// the next instruction after a primitive, so the same program stops
+    /// at the same instruction whatever loop or tier ran it.
+    #[inline]
+    pub fn pay_owed(&mut self, fuel: u64) -> u64 {
+        let paid = self.fuel_owed.min(fuel);
+        self.fuel_owed -= paid;
+        fuel - paid
     }
 
     /// Records how long a collection took (ms; negative or NaN readings of

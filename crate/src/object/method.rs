@@ -67,25 +67,30 @@ pub struct Code {
     /// The operand stack's shape (`crate::verify`), which lets the fast
     /// loop run this code without checks; empty if it did not verify.
     pub shape: crate::bytecode::Shape,
+    /// Bytes of this unit and its blocks ([`Code::units_bytes`]), computed
+    /// once when the unit is built: every collection counts the
+    /// footprint of every method.
+    pub bytes: usize,
 }
 
 impl Code {
     /// Approximate bytes the code takes, its blocks' included, and its
     /// method's source and names (counted against the heap limit with the
-    /// CompiledMethod that holds it). A worklist, not recursion.
+    /// CompiledMethod that holds it).
     pub fn footprint(&self) -> usize {
         let info = &self.info;
-        let mut bytes = 96 + info.source.len() + info.selector.len() + info.class_name.len();
-        let mut work: Vec<&Code> = vec![self];
-        while let Some(c) = work.pop() {
-            bytes += 160
-                + c.ops.len() * std::mem::size_of::<Op>()
-                + c.literals.len() * 8
-                + c.ops.len() * std::mem::size_of::<Span>()
-                + c.temp_names.iter().map(|n| 24 + n.len()).sum::<usize>();
-            work.extend(c.blocks.iter().map(|b| &**b));
-        }
-        bytes
+        96 + info.source.len() + info.selector.len() + info.class_name.len() + self.bytes
+    }
+
+    /// Bytes of this unit's instructions, literals, spans and temporary
+    /// names plus its blocks' `bytes` (already computed: blocks are built
+    /// first), for [`Code::bytes`].
+    pub fn units_bytes(&self) -> usize {
+        160 + self.ops.len() * std::mem::size_of::<Op>()
+            + self.literals.len() * 8
+            + self.ops.len() * std::mem::size_of::<Span>()
+            + self.temp_names.iter().map(|n| 24 + n.len()).sum::<usize>()
+            + self.blocks.iter().map(|b| b.bytes).sum::<usize>()
     }
 
     /// The code units of a method (or block) and its blocks, each after

@@ -333,7 +333,9 @@ fn read_unit(
         is_block,
         tier: Default::default(),
         shape: Default::default(),
+        bytes: 0,
     };
+    code.bytes = code.units_bytes();
     code.shape = crate::verify::verify_code(&code)
         .map_err(|e| format!("{} does not verify: {e}", code.print_name()))?;
     Ok(code)

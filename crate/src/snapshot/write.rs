@@ -273,9 +273,10 @@ fn write_heap(o: &mut Out, heap: &Heap) -> Result<()> {
         soft_threshold,
         gc_deferred,
         gc_deferrals,
+        fuel_owed,
     } = heap;
-    if *reserve != 0 || *gc_deferred || *soft_threshold != usize::MAX {
-        return Err("the heap is in the middle of something (a reserve, a deferred collection, a host's threshold)".into());
+    if *reserve != 0 || *gc_deferred || *soft_threshold != usize::MAX || *fuel_owed != 0 {
+        return Err("the heap is in the middle of something (a reserve, a deferred collection, a host's threshold, work not yet charged)".into());
     }
     for n in [
         u64::from(*free),
@@ -418,6 +419,7 @@ fn write_unit(o: &mut Out, unit: &Code, info: &Rc<MethodInfo>) -> Result<()> {
         is_block,
         tier: _,
         shape: _,
+        bytes: _,
     } = unit;
     if !Rc::ptr_eq(info, unit_info) {
         return Err(format!("{}: a block of another method", unit.print_name()));

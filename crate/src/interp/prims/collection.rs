@@ -130,6 +130,9 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     };
     let rc = vm.class_of(c.r);
     let named = vm.classes[rc as usize].inst_vars.len();
+    // (charged whether or not the range turns out valid: a failure costs
+    // no more than a copy)
+    vm.heap.charge(count.saturating_mul(8));
     let sc = vm.class_of(c.a2);
     let snamed = vm.classes[sc as usize].inst_vars.len();
     // (a copy within one object may overlap: Squeak copies it as if

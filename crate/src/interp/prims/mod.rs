@@ -24,6 +24,7 @@ mod string;
 mod system;
 
 use super::Vm;
+use crate::object::heap::BYTES_PER_FUEL;
 use crate::object::Value;
 use crate::syntax::ast::Pragma;
 
@@ -699,7 +700,21 @@ pub(crate) fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
         argc,
         n,
     };
-    (p.run)(vm, args)
+    // what it allocates costs fuel (`Heap::charge`), once: a primitive
+    // that runs another (`perform:`) has its allocations charged there. A
+    // collection inside it leaves `allocated` counting from there.
+    let (allocated, collections, owed) =
+        (vm.heap.allocated, vm.heap.collections, vm.heap.fuel_owed);
+    let r = (p.run)(vm, args);
+    let made = if vm.heap.collections == collections {
+        vm.heap.allocated.saturating_sub(allocated)
+    } else {
+        vm.heap.allocated
+    };
+    let inner = vm.heap.fuel_owed.saturating_sub(owed);
+    vm.heap
+        .charge(made.saturating_sub(inner as usize * BYTES_PER_FUEL));
+    r
 }
 
 #[cfg(test)]
