@@ -251,6 +251,15 @@ fn edges(
     let to = |d: i64| -> Result<usize, String> {
         usize::try_from(pc as i64 + 1 + d).map_err(|_| format!("pc {pc}: jump before the start"))
     };
+    // scope `i` of the optimized code, for an instruction of inlined code
+    let scope_of = |i: u16| -> Result<&crate::tier::code::InlineScope, String> {
+        let o = u
+            .opt
+            .ok_or_else(|| format!("pc {pc}: {op:?} outside optimized code"))?;
+        o.scopes
+            .get(i as usize)
+            .ok_or_else(|| format!("pc {pc}: no scope {i}"))
+    };
     let site_argc = |site: u16| -> Result<usize, String> {
         u.opt
             .and_then(|o| o.sites.get(site as usize))
@@ -480,10 +489,7 @@ fn edges(
             let o = u
                 .opt
                 .ok_or_else(|| format!("pc {pc}: InlineEnter outside optimized code"))?;
-            let first = o
-                .scopes
-                .get(scope as usize)
-                .ok_or_else(|| format!("pc {pc}: no scope {scope}"))?;
+            let first = scope_of(scope)?;
             if argc != first.argc {
                 return Err(format!("pc {pc}: InlineEnter's argc is not its scope's"));
             }
@@ -516,13 +522,7 @@ fn edges(
             }
         }
         Op::PushScopeLit { scope, k, .. } => {
-            let o = u
-                .opt
-                .ok_or_else(|| format!("pc {pc}: PushScopeLit outside optimized code"))?;
-            let s = o
-                .scopes
-                .get(scope as usize)
-                .ok_or_else(|| format!("pc {pc}: no scope {scope}"))?;
+            let s = scope_of(scope)?;
             if k as usize >= s.code.literals.len() {
                 return Err(format!("pc {pc}: literal {k} of scope {scope}"));
             }

@@ -9,7 +9,7 @@ use super::Vm;
 use crate::bytecode::arith::arith_small;
 use crate::bytecode::Op;
 use crate::object::{Body, Code, Value};
-use crate::tier::code::{Leaf, OptCode};
+use crate::tier::code::{Leaf, OptCode, Site};
 use std::rc::Rc;
 
 /// What a tier send did.
@@ -42,6 +42,26 @@ pub(super) fn cache_hit(
     Some((s.sel, argc, (e.method, e.code.clone())))
 }
 
+/// Site `site` of `opt` while its inline cache is current, with the
+/// receiver under its arguments on `st` (at `n`): what `leaf_hit` and
+/// `inline_prefix` start from.
+#[inline(always)]
+fn current_site<'a>(
+    vm: &Vm,
+    opt: Option<&'a OptCode>,
+    site: usize,
+    st: &[Value],
+) -> Option<(std::cell::Ref<'a, Site>, usize, usize, Value)> {
+    let s = opt?.sites.get(site)?.borrow();
+    if s.epoch != vm.cache_epoch {
+        return None;
+    }
+    let argc = s.argc as usize;
+    let n = st.len().checked_sub(argc + 1)?;
+    let r = *st.get(n)?;
+    Some((s, argc, n, r))
+}
+
 /// The leaf cached at an `Op::SendLeaves` site for the receiver on `st`,
 /// answered in place, with `fuel` left: its fuel cost, argument count and
 /// value; `None` to send instead (a miss, a callee that is not a leaf,
@@ -56,13 +76,7 @@ pub(super) fn leaf_hit(
     st: &[Value],
     fuel: u64,
 ) -> Option<(u64, usize, Value)> {
-    let s = opt?.sites.get(site)?.borrow();
-    if s.epoch != vm.cache_epoch {
-        return None;
-    }
-    let argc = s.argc as usize;
-    let n = st.len().checked_sub(argc + 1)?;
-    let r = *st.get(n)?;
+    let (s, argc, n, r) = current_site(vm, opt, site, st)?;
     let e = s.entry_for(vm.class_of(r))?;
     let (leaf, cost) = e.leaf?;
     let v = pure_leaf(vm, leaf, cost, fuel, &e.code, r, &st[n + 1..])?;
@@ -201,19 +215,13 @@ pub(super) fn inline_prefix(
     operands: &[Value],
     fuel: u64,
 ) -> Option<(u64, usize, Value)> {
-    let s = opt?.sites.get(site)?.borrow();
-    if s.epoch != vm.cache_epoch {
-        return None;
-    }
-    let argc = s.argc as usize;
-    let n = operands.len();
-    let r = operands[n.checked_sub(argc + 1)?];
+    let (s, argc, n, r) = current_site(vm, opt, site, operands)?;
     let e = s.entry_for(vm.class_of(r))?;
     if e.code.num_args as usize != argc {
         return None;
     }
     let g = e.guard.as_ref()?;
-    let v = g.answer(&operands[n - argc - 1..])?;
+    let v = g.answer(&operands[n..])?;
     let cost = g.cost as u64;
     if fuel < cost - 1 || vm.deep() {
         return None;

@@ -84,22 +84,21 @@ pub fn with_scope(
     let mut kernels = old.kernels.clone();
     let index = old.scopes.len() as u16;
     ops.extend(fuse(&body, &callee.literals, &mut sites, &mut kernels, me));
-    // the callee's literals and globals, which the caller's frame reads
-    // from the scope
-    for op in ops.iter_mut().skip(scope.start) {
-        if let Op::PushLit(k) | Op::PushGlobal(k) = *op {
-            let global = matches!(*op, Op::PushGlobal(_));
-            *op = Op::PushScopeLit {
-                scope: index,
-                k,
-                global,
-            };
-        }
-    }
-    // the returns jump back to the caller, after its send
     for (pc, op) in ops.iter_mut().enumerate().skip(scope.start) {
-        if let Op::InlineReturn { d, .. } = op {
-            *d = (scope.ret as i64 - pc as i64 - 1) as i16;
+        match *op {
+            // the returns jump back to the caller, after its send
+            Op::InlineReturn { ref mut d, .. } => *d = (scope.ret as i64 - pc as i64 - 1) as i16,
+            // the callee's literals and globals, which the caller's frame
+            // reads from the scope
+            Op::PushLit(k) | Op::PushGlobal(k) => {
+                let global = matches!(*op, Op::PushGlobal(_));
+                *op = Op::PushScopeLit {
+                    scope: index,
+                    k,
+                    global,
+                };
+            }
+            _ => {}
         }
     }
     let mut scopes = old.scopes.clone();
