@@ -387,6 +387,53 @@ fn a_polymorphic_site_answers_each_class_leaf_without_a_frame() {
     assert!(frames_on < 200, "{frames_on}");
 }
 
+/// A leaf site inside an inlined callee that meets a second class
+/// (`flag not` on true and on false) is that site's miss, not the
+/// callee's: the site goes polymorphic and the callee stays inlined, so
+/// the loop makes no frames for it (before, the callee's own send came
+/// back after 32 misses, one frame per call).
+#[test]
+fn a_polymorphic_leaf_inside_an_inlined_callee_keeps_it_inlined() {
+    let run = |tier: TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Task instanceVariableNames: 'flag' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.accept("Task", false, "flag: b\n\tflag := b", Some("t"))
+            .expect("flag:");
+        vm.accept(
+            "Task",
+            false,
+            "waiting\n\t| w |\n\tw := flag not.\n\t^ w",
+            Some("t"),
+        )
+        .expect("waiting");
+        vm.accept(
+            "Task",
+            true,
+            "count: tasks times: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | tasks do: [:k | k waiting ifTrue: [t := t + 1]]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("count");
+        let expr = "Task count: {Task new flag: true. Task new flag: false. Task new flag: false} times: 2000";
+        let mut out = vec![vm.eval_print(expr).expect("runs")];
+        let before = vm.frames_made();
+        out.push(vm.eval_print(expr).expect("runs"));
+        let frames = vm.frames_made() - before;
+        vm.accept("False", false, "not\n\t^ 7 = 8", Some("t"))
+            .expect("redefine");
+        out.push(vm.eval_print(expr).expect("runs"));
+        (out, frames)
+    };
+    let (off, frames_off) = run(TierMode::Off);
+    let (on, frames_on) = run(TierMode::On);
+    assert_eq!(off, vec!["4000", "4000", "0"]);
+    assert_eq!(on, off);
+    // each of the 6,000 waiting sends is a frame without the tier
+    assert!(frames_off > 6_000, "{frames_off}");
+    assert!(frames_on < 300, "{frames_on}");
+}
+
 /// The sends that special instructions stand for when their fast path
 /// does not apply (`=` on Strings, `at:`/`at:put:` on a String, `==`
 /// between objects, `class`, a super send) are made by the fast loop

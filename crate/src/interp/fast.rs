@@ -863,7 +863,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // a primitive may have redefined at:/at:put: (R5)
             c.array_plain = vm.array_prims_plain();
             match result {
-                TierSend::Fallback => match code!().ops.get(pc!() - 1) {
+                TierSend::Fallback | TierSend::Missed => match code!().ops.get(pc!() - 1) {
                     Some(&canonical) => {
                         *fuel_io = f;
                         return Exit::Slow(canonical);
@@ -873,7 +873,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         // from the callee's own frame (see `unfetch_inlined`)
                         *fuel_io = f;
                         vm.frames[c.fi].pc = pc!() as u32;
-                        unfetch_inlined(vm, c.fi, fuel_io);
+                        let bailed = matches!(result, TierSend::Fallback);
+                        unfetch_inlined(vm, c.fi, fuel_io, bailed);
                         return Exit::Frame;
                     }
                 },
@@ -1544,7 +1545,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     sync!();
     vm.frames[c.fi].pc = pc!() as u32;
     *fuel_io = fuel!();
-    if matches!(exit, Exit::Slow(_)) && unfetch_inlined(vm, c.fi, fuel_io) {
+    if matches!(exit, Exit::Slow(_)) && unfetch_inlined(vm, c.fi, fuel_io, true) {
         return Exit::Frame;
     }
     exit

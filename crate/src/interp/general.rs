@@ -436,7 +436,7 @@ impl Vm {
                             self.frames[fi].pc = pc as u32;
                             let serial = self.frames[fi].serial;
                             match self.tier_send(&o, site as usize, pc - 1, *cur, &mut fuel) {
-                                TierSend::Fallback => {
+                                TierSend::Fallback | TierSend::Missed => {
                                     cur = &ops[pc - 1];
                                     continue 'dispatch;
                                 }

@@ -17,6 +17,12 @@ pub(crate) enum TierSend {
     /// Run the canonical instruction at this pc instead (inside an
     /// inlined callee's body: after the callee gets its frame back).
     Fallback,
+    /// The same after a guard of this site missed, counted at this site
+    /// (`site_guard_failed`): inside an inlined callee's body the miss is
+    /// the site's own, not the callee's (`inline_bailed` is not charged
+    /// with it), so a polymorphic site in an inlined body despecializes
+    /// itself and leaves the callee inlined.
+    Missed,
     /// Done in place (inlined leaf); continue with the next instruction.
     Done,
     /// A send was performed (a frame may have been pushed).
@@ -349,7 +355,7 @@ pub(super) unsafe fn inline_enter(
 /// loop runs the canonical instruction. Answers true if so.
 #[cold]
 #[inline(never)]
-pub(super) fn unfetch_inlined(vm: &mut Vm, fi: usize, fuel: &mut u64) -> bool {
+pub(super) fn unfetch_inlined(vm: &mut Vm, fi: usize, fuel: &mut u64, bailed: bool) -> bool {
     let f = &mut vm.frames[fi];
     let inlined = f.opt.as_ref().is_some_and(|o| f.pc as usize > o.canon_len);
     if !inlined {
@@ -357,7 +363,9 @@ pub(super) fn unfetch_inlined(vm: &mut Vm, fi: usize, fuel: &mut u64) -> bool {
     }
     f.pc -= 1;
     *fuel += 1;
-    vm.inline_bailed(fi);
+    if bailed {
+        vm.inline_bailed(fi);
+    }
     vm.split_active(fi);
     true
 }

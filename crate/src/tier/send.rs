@@ -104,7 +104,7 @@ impl Vm {
                 let known = s.borrow().entry_for(class).is_some();
                 if !known && !self.leaf_site_add_class(o, site, class) {
                     self.site_guard_failed(o, site, pc);
-                    return TierSend::Fallback;
+                    return TierSend::Missed;
                 }
                 // the inlined call must not hide a stack overflow or use
                 // more fuel than is left
