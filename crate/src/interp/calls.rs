@@ -7,6 +7,7 @@ use super::frame::{Frame, OnReturn, Unwind, UnwindAction};
 use super::prims::{self, PrimResult};
 use super::{CacheEntry, TierMode, Vm, CACHE_SIZE};
 use crate::object::{Body, ClassId, Code, Marker, Value};
+use crate::tier::opt_of;
 use std::rc::Rc;
 
 /// Headroom above `max_depth` for handling a stack overflow error.
@@ -146,6 +147,11 @@ impl Vm {
         }
         let serial = self.next_serial;
         self.next_serial += 1;
+        let opt = match self.tier {
+            TierMode::Off => None,
+            _ => opt_of(&code),
+        };
+        let count = self.tier != TierMode::Off && opt.is_none();
         self.frames.push(Frame {
             code,
             pc: 0,
@@ -156,10 +162,10 @@ impl Vm {
             serial,
             home,
             on_return,
-            opt: None,
+            opt,
             ctx: Value::NIL,
         });
-        if self.tier != TierMode::Off {
+        if count {
             self.tier_enter();
         }
         true

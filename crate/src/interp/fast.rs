@@ -42,6 +42,7 @@ use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
 use crate::bytecode::{small_const, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{InlineScope, OptCode};
+use crate::tier::opt_of;
 use std::rc::Rc;
 
 /// What the fast loop stopped on. In every case the frames and the
@@ -805,6 +806,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             };
             let serial = vm.next_serial;
             vm.next_serial += 1;
+            // the callee's optimized code, if it has some, goes straight
+            // into its frame; otherwise the call is counted
+            let opt = if c.tier_on { opt_of(&callee) } else { None };
+            let count = c.tier_on && opt.is_none();
             vm.frames.push(Frame {
                 code: callee,
                 pc: 0,
@@ -815,10 +820,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 serial,
                 home: serial,
                 on_return: OnReturn::Push,
-                opt: None,
+                opt,
                 ctx: Value::NIL,
             });
-            if c.tier_on {
+            if count {
                 vm.tier_enter();
             }
             switch_frame!(true);
@@ -938,7 +943,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 {
                     leave!(Exit::Slow(*op));
                 }
-                vm.frames.pop();
+                // (dropped in place: a pop would move the frame out first)
+                let top = vm.frames.len() - 1;
+                vm.frames.truncate(top);
                 // the receiver's slot (just below temp 0) gets the value
                 // SAFETY: base < bpp <= sp
                 unsafe {

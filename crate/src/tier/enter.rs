@@ -3,11 +3,20 @@
 //! a call or at a loop head (on-stack replacement); and what the tier
 //! tells the host (its events and the tier panel's report).
 
+use super::code::OptCode;
 use super::event::TierEvent;
 use super::specialize::specialize;
 use crate::interp::{TierMode, Vm};
-use crate::object::Body;
+use crate::object::{Body, Code};
 use std::rc::Rc;
+
+/// The optimized code of `code`, if it has some: what a frame pushed for
+/// it runs (a peek, for the call paths, which then skip `tier_enter`
+/// and its counting; a unit being optimized right now has none yet).
+#[inline(always)]
+pub(crate) fn opt_of(code: &Code) -> Option<Rc<OptCode>> {
+    code.tier.try_borrow().ok()?.opt.clone()
+}
 
 impl Vm {
     fn threshold(&self) -> u32 {

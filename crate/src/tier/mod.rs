@@ -56,6 +56,7 @@ pub use code::{
     CacheEntry, Dependency, Guard, InlineScope, Kernel, Leaf, OptCode, Site, Src, Stmt, TierInfo,
     NEST_MAX,
 };
+pub(crate) use enter::opt_of;
 pub use event::TierEvent;
 pub use guard::guard_of;
 pub use inline::{inline_block_body, inline_body, INLINE_MAX, SCOPES_MAX};
