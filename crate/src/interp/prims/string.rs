@@ -156,8 +156,28 @@ pub(super) fn char_is(_: &mut Vm, c: Args) -> PrimResult {
         1 => ch.is_alphabetic(),
         2 => ch.is_uppercase(),
         3 => ch.is_lowercase(),
+        4 => is_decimal_digit(code),
         _ => return Fail,
     }))
+}
+
+/// The first code point of each run of ten decimal digits (Unicode's
+/// general category Nd, from UnicodeData 14.0: every Nd character is one of
+/// these zeros plus 0 to 9).
+const ND_ZEROS: [u32; 66] = [
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// Whether a code point is a decimal digit (general category Nd), as
+/// Squeak 6's `Unicode isDigit:`.
+fn is_decimal_digit(code: u32) -> bool {
+    let i = ND_ZEROS.partition_point(|&z| z <= code);
+    i > 0 && code - ND_ZEROS[i - 1] < 10
 }
 
 pub(super) fn compare(vm: &mut Vm, c: Args) -> PrimResult {
@@ -413,6 +433,14 @@ fn parse_number(vm: &mut Vm, s: &str) -> Value {
             vm.int_from_big(n)
         }
         Tok::Float(f) => vm.new_float(if neg { -f } else { *f }),
+        Tok::Scaled { num, den, scale } => {
+            let num = if neg { -num.clone() } else { num.clone() };
+            vm.literal_value(&crate::syntax::ast::Literal::Scaled {
+                num,
+                den: den.clone(),
+                scale: *scale,
+            })
+        }
         _ => Value::NIL,
     }
 }
