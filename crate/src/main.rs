@@ -17,7 +17,7 @@ macro_rules! println {
 mod cli;
 
 use cli::term::{
-    die, flush, load, new_vm, parse_tier, print_line, report_other_errors, tier_name, warn,
+    die, flush, load_all, new_vm, parse_tier, print_line, report_other_errors, tier_name, warn,
 };
 use livetalk::host::EvalError;
 use livetalk::interp::TierMode;
@@ -136,9 +136,7 @@ fn main() {
                 die(64, USAGE);
             }
             let mut vm = new_vm(tier, trace);
-            for f in &loads {
-                load(&mut vm, f);
-            }
+            load_all(&mut vm, &loads);
             let (r, report) = if profile {
                 let (r, p) = vm.eval_profiled(&rest[0], PROFILE_EVERY);
                 (r, Some(p.report(PROFILE_TOP)))
@@ -181,9 +179,8 @@ fn main() {
                 die(64, USAGE);
             }
             let mut vm = new_vm(tier, trace);
-            for f in loads.iter().chain(rest.iter()) {
-                load(&mut vm, f);
-            }
+            let files: Vec<&String> = loads.iter().chain(rest.iter()).collect();
+            load_all(&mut vm, &files);
             if report_other_errors(&mut vm, None) {
                 exit(1);
             }
@@ -207,9 +204,7 @@ fn main() {
                 die(64, USAGE);
             }
             let mut vm = new_vm(tier, trace);
-            for f in &loads {
-                load(&mut vm, f);
-            }
+            load_all(&mut vm, &loads);
             // warm up so the listing shows the tier's code too
             for e in &runs {
                 if let Err(err) = vm.eval(e) {
@@ -226,9 +221,7 @@ fn main() {
                 die(64, USAGE);
             }
             let mut vm = new_vm(tier, trace);
-            for f in &loads {
-                load(&mut vm, f);
-            }
+            load_all(&mut vm, &loads);
             let names: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
             let run = runs.first().map(|s| s.as_str()).unwrap_or("");
             match livetalk::host::share::capture(&vm, &names, run, tier_name(tier)) {

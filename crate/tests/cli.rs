@@ -282,6 +282,22 @@ fn an_undeclared_variable_is_a_warning_with_its_position() {
     // nothing to say about a defined global, or the kernel
     let (_, _, err) = livetalk(&["eval", "Transcript"]);
     assert_eq!(err, "");
+    // nor about a class a later file defines (as SOM packages do)
+    let user = tmp(
+        "user.st",
+        "Object subclass: #U instanceVariableNames: '' classVariableNames: '' package: 'x'!\n!U methodsFor: 'x'!\nf\n\t^ Later new g + Never\n! !\n",
+    );
+    let later = tmp(
+        "later.st",
+        "Object subclass: #Later instanceVariableNames: '' classVariableNames: '' package: 'x'!\n!Later methodsFor: 'x'!\ng\n\t^ 3\n! !\n",
+    );
+    let (code, out, err) = livetalk(&["eval", "--load", &user, "--load", &later, "U new f"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!err.contains("variable Later"), "{err}");
+    assert!(
+        err.contains("user.st:4:18: warning: undeclared variable Never"),
+        "{err}"
+    );
 }
 
 #[test]

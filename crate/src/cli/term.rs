@@ -167,9 +167,46 @@ pub fn try_file_in(vm: &mut Vm, file: &str, src: &str) -> Result<(), (i32, Strin
     })
 }
 
-/// Files in `file`, or ends the program with the error.
-pub fn load(vm: &mut Vm, file: &str) {
-    if let Err((code, msg)) = try_load(vm, file) {
-        die(code, &msg)
+/// Files in `files` in order, or ends the program with the first error.
+/// An undeclared variable is reported once all are in (or at the error),
+/// and only if it is still undeclared then: a file may use a class that
+/// a later one defines, as the files of a package do.
+pub fn load_all<S: AsRef<str>>(vm: &mut Vm, files: &[S]) {
+    let mut pending = Vec::new();
+    for file in files {
+        let r = read_source(file.as_ref())
+            .map_err(|e| (2, e))
+            .and_then(|src| file_in_quiet(vm, file.as_ref(), &src));
+        pending.extend(vm.take_warnings());
+        if let Err((code, msg)) = r {
+            warn_undeclared(vm, pending);
+            die(code, &msg)
+        }
+    }
+    warn_undeclared(vm, pending);
+}
+
+/// [`try_file_in`] keeping the warnings in the VM.
+fn file_in_quiet(vm: &mut Vm, file: &str, src: &str) -> Result<(), (i32, String)> {
+    let r = vm.file_in(file, src);
+    flush(vm);
+    r.map_err(|e| {
+        let code = if e.kind == FileInErrorKind::Compile {
+            2
+        } else {
+            1
+        };
+        (code, e.to_string())
+    })
+}
+
+/// Prints `warnings`, less those about a variable that is a global now.
+fn warn_undeclared(vm: &Vm, warnings: Vec<String>) {
+    const UNDECLARED: &str = "warning: undeclared variable ";
+    for w in warnings {
+        let name = w.rsplit_once(UNDECLARED).map(|(_, n)| n.trim_end());
+        if !name.is_some_and(|n| vm.global(n).is_some()) {
+            say(&w);
+        }
     }
 }
