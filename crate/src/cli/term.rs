@@ -205,7 +205,7 @@ fn warn_undeclared(vm: &Vm, warnings: Vec<String>) {
     const UNDECLARED: &str = "warning: undeclared variable ";
     for w in warnings {
         let name = w.rsplit_once(UNDECLARED).map(|(_, n)| n.trim_end());
-        if !name.is_some_and(|n| vm.global(n).is_some()) {
+        if name.is_none_or(|n| vm.global(n).is_none()) {
             say(&w);
         }
     }
