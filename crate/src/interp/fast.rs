@@ -780,6 +780,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 // then carry on in whatever frame is on top
                 sync!();
                 let f = fuel!();
+                // a block's `value`...: its frame, without the primitive
+                // call around it (`activate_block` is what it does)
+                if matches!(callee.info.primitive, 201..=205)
+                    && vm.activate_block(r, argc, OnReturn::Push)
+                {
+                    after_call!(f);
+                    continue;
+                }
                 vm.invoke(method, callee, r, argc);
                 // a primitive may have redefined at:/at:put: (R5)
                 c.array_plain = vm.array_prims_plain();
