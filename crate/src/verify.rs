@@ -477,6 +477,10 @@ fn edges(
             out.push((next, h - argc));
         }
         Op::GetterS { .. } | Op::ConstS { .. } => out.push((pc + 2, h + 1)),
+        Op::ConstG { lit: i, .. } => {
+            lit(i)?;
+            out.push((pc + 2, h + 1));
+        }
         Op::GetterT { t, .. } | Op::ConstT { t, .. } => {
             temp(t as u16)?;
             out.push((pc + 2, h + 1));

@@ -206,6 +206,62 @@ fn optimized_listing(source: &str, run: &str, method: &str) -> (String, String) 
     (listing, optimized)
 }
 
+/// A class-side constant sent to a global (`Kind none`, as SOM code
+/// writes enumerations) is quickened into the global's push
+/// (`ConstG`), guarded by the class of the global's value, read each
+/// time: when the program rebinds the global to another class, or the
+/// constant's method is redefined, the answers are the interpreter's.
+#[test]
+fn a_constant_sent_to_a_global_is_quickened() {
+    let run = |tier: livetalk::interp::TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        for class in ["Kind", "Other"] {
+            vm.eval(&format!("Object subclass: #{class} instanceVariableNames: '' classVariableNames: '' poolDictionaries: '' category: 'T'"))
+                .expect("class");
+        }
+        vm.accept("Kind", true, "none\n\t^ nil", Some("t"))
+            .expect("none");
+        vm.accept("Kind", true, "two\n\t^ 2", Some("t"))
+            .expect("two");
+        vm.accept("Other", true, "none\n\t^ 5", Some("t"))
+            .expect("none");
+        vm.accept("Other", true, "two\n\t^ 7", Some("t"))
+            .expect("two");
+        vm.eval("Smalltalk at: #Current put: Kind").expect("global");
+        vm.accept(
+            "Kind",
+            true,
+            "count: n\n\t| t |\n\tt := 0.\n\t1 to: n do: [:i | Current none == nil ifTrue: [t := t + Current two]. i = 50 ifTrue: [Smalltalk at: #Current put: Other]].\n\t^ t",
+            Some("t"),
+        )
+        .expect("count:");
+        let mut out = Vec::new();
+        let restore = "Smalltalk at: #Current put: Kind";
+        for expr in ["Kind count: 40", "Kind count: 40", "Kind count: 100"] {
+            vm.eval(restore).expect("global");
+            let v = vm.eval(expr).expect("runs");
+            out.push(vm.print_string(v));
+        }
+        let listing = vm.disassemble("Kind class>>count:").expect("listing");
+        vm.accept("Kind", true, "two\n\t^ 3", Some("t"))
+            .expect("two");
+        vm.eval(restore).expect("global");
+        let v = vm.eval("Kind count: 40").expect("runs");
+        out.push(vm.print_string(v));
+        (out, listing)
+    };
+    let (off, _) = run(livetalk::interp::TierMode::Off);
+    let (eager, listing) = run(livetalk::interp::TierMode::Eager);
+    let (on, _) = run(livetalk::interp::TierMode::On);
+    assert_eq!(off, vec!["80", "80", "100", "120"]);
+    assert_eq!(eager, off);
+    assert_eq!(on, off);
+    let at = listing.find("optimized").expect("optimized code listed");
+    assert!(listing[at..].contains("ConstG nil if global"), "{listing}");
+    assert!(listing[at..].contains("ConstG 2 if global"), "{listing}");
+}
+
 /// A getter or constant sent to self or a temp is inlined, then quickened
 /// into the push before it (`GetterS`, `GetterT`, `ConstS`, guarded by
 /// the receiver's class named in the listing); a receiver of another

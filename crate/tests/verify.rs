@@ -1361,6 +1361,10 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
                 vec![(t, h), (t + 3, h + 1), (t + 4, h)]
             }
             GetterS { .. } | ConstS { .. } => vec![(p + 2, h + 1)],
+            ConstG { lit: i, .. } => {
+                lit(i)?;
+                vec![(p + 2, h + 1)]
+            }
             GetterT { t, .. } | ConstT { t, .. } => {
                 temp(t as u16)?;
                 vec![(p + 2, h + 1)]
@@ -1599,7 +1603,12 @@ fn random_op(r: &mut Rng) -> Op {
             slot: 1,
             class: 7,
         },
-        58 => match r.below(2) {
+        58 => match r.below(3) {
+            2 => ConstG {
+                lit: small(r, 5),
+                k: r.below(6) as u8,
+                class: 7,
+            },
             0 => ConstS {
                 kind: [
                     ConstKind::Nil,

@@ -73,7 +73,7 @@ impl Bytes<'_> {
 
 fn op(b: &mut Bytes) -> Op {
     use Op::*;
-    match b.u8() % 68 {
+    match b.u8() % 69 {
         0 => PushSelf,
         1 => PushNil,
         2 => PushTrue,
@@ -254,6 +254,11 @@ fn op(b: &mut Bytes) -> Op {
             scope: b.idx(),
             k: b.idx(),
             global: b.u8() & 1 == 1,
+        },
+        67 => ConstG {
+            lit: b.idx(),
+            k: b.u8(),
+            class: b.u8() as u32,
         },
         _ => ReturnTop,
     }

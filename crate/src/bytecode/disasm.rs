@@ -68,6 +68,14 @@ pub fn format_op(op: &Op, names: &Names) -> String {
                 (names.class)(class)
             )
         }
+        Op::ConstG { lit, k, class } => {
+            format!(
+                "ConstG {:?} if global {} is a {}",
+                crate::bytecode::tiny_const(k),
+                lit,
+                (names.class)(class)
+            )
+        }
         Op::ConstT { t, imm, class } => {
             format!("ConstT {} if t{} is {}", imm, t, (names.class)(class))
         }

@@ -291,6 +291,11 @@ pub enum Op {
         imm: i16,
         class: u32,
     },
+    /// `PushGlobal lit; InlineLeaf` whose leaf answers a constant (`RBObject
+    /// NoWork`, a class-side `^ nil` or `^ 2`: see [`tiny_const`]) for a
+    /// global whose value is of class `class` (its binding is read each
+    /// time); otherwise the `PushGlobal`.
+    ConstG { lit: u16, k: u8, class: u32 },
     /// `PushTemp t; InlineLeaf` whose leaf answers the SmallInteger `imm`
     /// (`task increment`, or `self increment` in an inlined callee, whose
     /// `self` is a temp), for a receiver of class `class`; otherwise the
@@ -364,6 +369,7 @@ impl Op {
             Op::ArithSI { .. } | Op::BranchSI { .. } | Op::GetterS { .. } | Op::ConstS { .. } => {
                 Op::PushSelf
             }
+            Op::ConstG { lit, .. } => Op::PushGlobal(lit),
             Op::AtPutPop => Op::AtPut,
             _ => return None,
         })
@@ -399,6 +405,7 @@ impl Op {
                 | Op::GetterT { .. }
                 | Op::ConstS { .. }
                 | Op::ConstT { .. }
+                | Op::ConstG { .. }
                 | Op::InlineEnter { .. }
                 | Op::InlineReturn { .. }
                 | Op::PushScopeLit { .. }
@@ -440,6 +447,30 @@ pub fn small_const_of(op: Op) -> Option<(ConstKind, i16)> {
         Op::PushFalse => Some((ConstKind::False, 0)),
         Op::PushInt(i) => i16::try_from(i).ok().map(|i| (ConstKind::Int, i)),
         _ => None,
+    }
+}
+
+/// The one-byte constant of a `ConstG`: nil, true, false (0, 1, 2), or
+/// the SmallInteger `k - 3` (0 to 252).
+pub fn tiny_const(k: u8) -> Value {
+    match k {
+        0 => Value::NIL,
+        1 => Value::TRUE,
+        2 => Value::FALSE,
+        _ => Value::small(k as i64 - 3),
+    }
+}
+
+/// The [`tiny_const`] encoding of a value, if it has one.
+pub fn tiny_const_of(v: Value) -> Option<u8> {
+    match v {
+        Value::NIL => Some(0),
+        Value::TRUE => Some(1),
+        Value::FALSE => Some(2),
+        _ => v
+            .as_int()
+            .filter(|i| (0..=252).contains(i))
+            .map(|i| i as u8 + 3),
     }
 }
 

@@ -39,7 +39,7 @@ use super::sites::{
 };
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
-use crate::bytecode::{small_const, Arith, Op, Shape, DEAD};
+use crate::bytecode::{small_const, tiny_const, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{InlineScope, OptCode};
 use crate::tier::opt_of;
@@ -416,6 +416,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             match $op.unfused() {
                 Some(Op::PushTemp(i)) => push!(temp!(i).unwrap_or(Value::NIL)),
                 Some(Op::PushSelf) => push!(recv),
+                Some(Op::PushGlobal(i)) => match code!().literals.get(i as usize) {
+                    Some(&assoc) => push!(vm.assoc_value(assoc)),
+                    None => leave!(Exit::Slow(Op::PushGlobal(i))),
+                },
                 Some(other) => leave!(Exit::Slow(other)),
                 None => leave!(Exit::Slow(*$op)),
             }
@@ -1503,6 +1507,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     unfuse!(op)
                 }
             }
+            Op::ConstG { lit, k, class } => match code!().literals.get(lit as usize) {
+                Some(&assoc) if vm.class_of(vm.assoc_value(assoc)) == class && !vm.deep() => {
+                    push!(tiny_const(k));
+                    quickened_leaf!();
+                }
+                _ => unfuse!(op),
+            },
             Op::ConstT { t, imm, class } => match temp!(t) {
                 Some(r) if vm.class_of(r) == class && !vm.deep() => {
                     push!(Value::small(imm as i64));

@@ -391,6 +391,7 @@ impl Vm {
                         | Op::GetterT { .. }
                         | Op::ConstS { .. }
                         | Op::ConstT { .. }
+                        | Op::ConstG { .. }
                         | Op::Loop { .. } => {
                             cur = &ops[pc - 1];
                             continue 'dispatch;

@@ -575,7 +575,8 @@ impl Vm {
 }
 
 /// The one-dispatch form of `prev; InlineLeaf` (a getter or a constant
-/// sent to self or a temp: `GetterS`, `GetterT`, `ConstS`, `ConstT`) for receivers of
+/// sent to self or a temp, or a constant sent to a global: `GetterS`, `GetterT`,
+/// `ConstS`, `ConstT`, `ConstG`) for receivers of
 /// `class`, if there is one. Those charge the leaf's fixed cost (3: the
 /// send, the push and the return), so other costs are not quickened.
 fn quicken_leaf(prev: Op, leaf: Leaf, cost: u64, argc: usize, class: ClassId) -> Option<Op> {
@@ -596,6 +597,11 @@ fn quicken_leaf(prev: Op, leaf: Leaf, cost: u64, argc: usize, class: ClassId) ->
             let (kind, imm) = crate::bytecode::small_const_for(v)?;
             Some(Op::ConstS { kind, imm, class })
         }
+        (Op::PushGlobal(lit), Leaf::Const(v)) => Some(Op::ConstG {
+            lit,
+            k: crate::bytecode::tiny_const_of(v)?,
+            class,
+        }),
         (Op::PushTemp(t), Leaf::Const(v)) => match crate::bytecode::small_const_for(v)? {
             (crate::bytecode::ConstKind::Int, imm) => Some(Op::ConstT {
                 t: u8::try_from(t).ok()?,
