@@ -73,11 +73,18 @@ impl Vm {
     /// True while Array's `at:` and `at:put:` are the primitives, so the
     /// special instructions may bypass the send (R5: a redefinition is
     /// seen at once, since installing either selector resets the answer).
-    #[inline]
+    #[inline(always)]
     pub(super) fn array_prims_plain(&mut self) -> bool {
-        if let Some(b) = self.array_prims {
-            return b;
+        match self.array_prims {
+            Some(b) => b,
+            None => self.find_array_prims(),
         }
+    }
+
+    /// [`Vm::array_prims_plain`] after a redefinition: looked up again.
+    #[cold]
+    #[inline(never)]
+    fn find_array_prims(&mut self) -> bool {
         let array = self.known.array;
         let prim_of = |vm: &Vm, sel: Value| {
             vm.lookup_uncached(array, sel)
