@@ -346,12 +346,15 @@ pub(crate) fn split_frames(
     next_serial: &mut u64,
     which: impl Fn(&Frame) -> bool,
 ) -> usize {
-    if !frames.iter().any(|f| f.in_inlined() && which(f)) {
-        return 0;
-    }
-    let old = std::mem::take(frames);
+    let first = match frames.iter().position(|f| f.in_inlined() && which(f)) {
+        Some(i) => i,
+        None => return 0,
+    };
+    // the frames below the first to split stay where they are (the stack
+    // keeps its buffer); the rest go back one by one, split
+    let rest: Vec<Frame> = frames.drain(first..).collect();
     let mut added = 0;
-    for f in old {
+    for f in rest {
         let split = f.in_inlined() && which(&f);
         frames.push(f);
         if split {
