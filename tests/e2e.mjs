@@ -686,6 +686,32 @@ async function main() {
     await page.click('#ws-output-clear');
   });
 
+  await test("the Transcript's buffer keeps the newest lines, one run per writer (random writes against a reference)", async () => {
+    const bad = await page.evaluate(async () => {
+      const { Lines } = await import('./js/transcript.js');
+      const A = { pid: 1, origin: 1, workspace: false };
+      const B = { pid: 2, origin: 2, workspace: true };
+      let seed = 7;
+      const rnd = (n) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+      for (let trial = 0; trial < 1000; trial++) {
+        const max = 1 + rnd(6);
+        const lines = new Lines(max);
+        let all = '';
+        for (let k = 0; k < 30; k++) {
+          let t = '';
+          for (let i = rnd(5); i > 0; i--) t += rnd(3) ? 'abc'[rnd(3)] : '\n';
+          lines.add(t, rnd(2) ? A : B);
+          all += t;
+          const want = all.split('\n').slice(-max).join('\n');
+          const runsOk = lines.segs.every((s, i) => s.text !== '' && (i === 0 || lines.segs[i - 1].who !== s.who));
+          if (lines.text() !== want || lines.chars !== want.length || !runsOk) return { max, all, got: lines.text(), want };
+        }
+      }
+      return null;
+    });
+    assert.equal(bad, null);
+  });
+
   await test("the Transcript colours a do-it's lines and filters by process while the loop prints", async () => {
     const ws = page.locator('#workspace');
     // is the do-it's line on screen in the Transcript (inside its box, not scrolled away)?

@@ -77,7 +77,7 @@ export class Lines {
     if (tail.n > keep) {
       // `text` alone fills the pane: what it holds is older than what is cut
       const t = text.slice(tail.at + 1);
-      this.segs = [{ who, text: t }];
+      this.segs = t ? [{ who, text: t }] : [];
       this.newlines = keep;
       this.chars = t.length;
     } else {
@@ -151,6 +151,7 @@ export class TranscriptPane {
     this.filter = 'all';
     // the processes seen writing, newest last: pid -> who
     this.seen = new Map();
+    this.lastSeen = null;
     this.seenChanged = false;
     // bytes of output the program wrote so far, shown or not (the
     // window alone cannot tell new lines that equal the old ones)
@@ -200,15 +201,13 @@ export class TranscriptPane {
     if (text || droppedBytes > 0) this.dirty ||= this.filter === 'workspace';
   }
 
+  /** Notes a writer: the newest MAX_PROCESSES are kept, the latest last. */
   see(who) {
-    if (this.seen.has(who.pid)) {
-      if (this.seen.size > 1 && [...this.seen.keys()].pop() !== who.pid) {
-        this.seen.delete(who.pid);
-        this.seen.set(who.pid, who);
-      }
-      return;
-    }
+    if (this.lastSeen === who.pid) return;
+    this.lastSeen = who.pid;
+    const known = this.seen.delete(who.pid);
     this.seen.set(who.pid, who);
+    if (known) return;
     if (this.seen.size > MAX_PROCESSES) this.seen.delete(this.seen.keys().next().value);
     this.seenChanged = true;
   }
