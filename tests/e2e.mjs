@@ -1524,6 +1524,22 @@ async function main() {
       assert.equal(await printIt(ap, 'Greeter new greet'), "'hi'");
       assert.equal(await ap.inputValue('#expr'), 'Greeter new greet');
 
+      // a link without classes still opens browsers: on the kernel methods it
+      // changes, or, with none, on a new class
+      const kp = watchPage(await lc.newPage(), 'kernel-only link');
+      await kp.goto(`${BASE}${makeLink([['r', '4 even'], ['m', 'Integer', 'i', 'testing', 'even\n\t^ 42']])}`);
+      await applyLink(kp);
+      await ready(kp);
+      assert.deepEqual(await kp.locator('section.browser h2').allTextContents(), ['Integer>>even']);
+      assert.match(await kp.locator('section.browser textarea').inputValue(), /\^ 42/);
+      const ep = watchPage(await lc.newPage(), 'empty link');
+      await ep.goto(`${BASE}${makeLink([['r', '3 + 4']])}`);
+      await applyLink(ep);
+      await ready(ep);
+      assert.deepEqual(await ep.locator('section.browser h2').allTextContents(), ['New class']);
+      await kp.close();
+      await ep.close();
+
       // links that would break the system: refused in plain words, no dialog, the demo
       for (const [records, why] of [
         [[['c', 'Object', 'nil', 'Kernel', '', '', '']], /redefine Object, one of the system's own classes \(changing its superclass from ProtoObject to nil\)/],

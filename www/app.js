@@ -232,6 +232,13 @@ async function boot() {
     specs = restored.browsers;
   } else if (opened && !opened.classes.includes('Demo')) {
     specs = opened.classes.slice(0, 2).map((className) => ({ className, meta: false, mode: 'class' }));
+    // a link without classes: the kernel methods it changed, or a new class
+    if (specs.length === 0) {
+      specs = (vm.changedKernelMethods() || [])
+        .slice(0, 2)
+        .map((m) => ({ className: m.className, meta: m.meta, selector: m.selector, mode: 'method' }));
+    }
+    if (specs.length === 0) specs = [{ className: 'Object', meta: false, mode: 'newClass' }];
   }
   for (const spec of specs) openBrowser(spec);
   byId('new-browser').addEventListener('click', () => {
