@@ -1769,6 +1769,49 @@ async function main() {
 
   await featureContext.close();
 
+  await test('the editors grow with their text where the window has room: methA: whole at 1440 x 900, its running line in view', async () => {
+    const gc = await chromiumBrowser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const gp = await gc.newPage();
+      gp.on('pageerror', (e) => problems.push(`grow page error: ${e.message}`));
+      gp.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`grow page console error: ${m.text()}`);
+      });
+      await gp.goto(BASE);
+      await ready(gp);
+      const sizes = () =>
+        gp.evaluate(() =>
+          [...document.querySelectorAll('section.browser textarea')].map((t) => ({
+            lines: t.value.split('\n').length,
+            scroll: t.scrollHeight,
+            client: t.clientHeight,
+          })),
+        );
+      const [a, b] = await sizes();
+      assert.ok(a.lines > 8, `methA: has ${a.lines} lines`);
+      assert.ok(a.scroll <= a.client + 1, `methA: whole (${a.scroll} px of text in ${a.client} px)`);
+      assert.ok(b.client >= 8 * 20, 'methB keeps at least 8 lines');
+      // typing lines grows it too
+      await accept(gp, 'Demo>>methB', 'methB\n' + '\t"a line"\n'.repeat(12) + '\t^ 1');
+      const [, b2] = await sizes();
+      assert.ok(b2.client > b.client && b2.scroll <= b2.client + 1, JSON.stringify({ b, b2 }));
+      // running: the live band lies inside methA:'s editor
+      await gp.click('#run');
+      await waitForLines(gp, '1', 3);
+      const inside = await gp.evaluate(() => {
+        const sec = [...document.querySelectorAll('section.browser')].find((s) => s.querySelector('h2').textContent === 'Demo>>methA:');
+        const band = sec.querySelector('.live-line');
+        const box = sec.querySelector('textarea').getBoundingClientRect();
+        const r = band.getBoundingClientRect();
+        return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom;
+      });
+      assert.ok(inside, 'the running line is in view without scrolling');
+      await gp.click('#stop');
+    } finally {
+      await gc.close();
+    }
+  });
+
   await test("the README's pictures: the seed demo stopped on an error after a redefinition, with the tier's story", async () => {
     // docs/playground.png (scripts/screenshot.sh copies it there from tests/artifacts)
     const pc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });

@@ -372,6 +372,8 @@ export class CodeBrowser {
     if (n !== this.gutterLines) {
       this.gutterLines = n;
       this.gutter.textContent = Array.from({ length: n }, (_, i) => String(i + 1)).join('\n');
+      // the editor grows with its text, as far as the window leaves room (style.css)
+      this.textarea.style.setProperty('--lines', String(n));
     }
     this.gutter.scrollTop = this.textarea.scrollTop;
   }
