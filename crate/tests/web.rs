@@ -1002,3 +1002,26 @@ fn som_files_file_in_and_run_as_the_cli_loads_them() {
         .iter()
         .any(|(k, p, v)| k == "finished" && *p == pid && v == "true"));
 }
+
+/// A run report says who wrote its output (`outputRuns`), as the page's
+/// Transcript colours and filters it: the program's process, and a
+/// workspace evaluation's, each with its length in UTF-16 units.
+#[wasm_bindgen_test]
+fn run_reports_say_which_process_wrote_the_output() {
+    let mut vm = LiveVm::new().unwrap();
+    let p = num(&vm.start("Transcript show: 'é𝄞'; cr"), "pid");
+    let r = vm.run(1e6);
+    assert_eq!(text(&r, "output"), "é𝄞\n");
+    let runs = Array::from(&get(&r, "outputRuns"));
+    assert_eq!(runs.length(), 1);
+    let run = runs.get(0);
+    assert_eq!(num(&run, "pid"), p);
+    assert_eq!(num(&run, "len"), 4.0);
+    assert_eq!(get(&run, "workspace").as_bool(), Some(false));
+    let w = num(&vm.evaluate("Transcript show: 'w'", false), "pid");
+    let r = vm.run(1e6);
+    let runs = Array::from(&get(&r, "outputRuns"));
+    assert_eq!(runs.length(), 1);
+    assert_eq!(num(&runs.get(0), "pid"), w);
+    assert_eq!(get(&runs.get(0), "workspace").as_bool(), Some(true));
+}
