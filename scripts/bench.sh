@@ -32,6 +32,10 @@ caller_dir="$PWD"
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# `--page --awfy PATH` is `--awfy PATH --page`
+if [ "${1:-}" = "--page" ] && [ "${2:-}" = "--awfy" ]; then
+  set -- --awfy "${@:3}" --page
+fi
 if [ "${1:-}" = "--awfy" ]; then
   # `--awfy PATH --page` (or `--awfy --page` with AWFY_DIR): also in Chromium
   page=false
