@@ -262,7 +262,35 @@ def table(results, geo):
     return "\n".join(rows), failures
 
 
+def page_plan(suite, div, only):
+    """The page run's plan (`awfy.py --plan PATH`, read by
+    tests/bench-awfy-page.mjs): for each benchmark its size, the files the
+    CLI's `--load` would file in, in order, and the do-it, as JSON on
+    stdout. The same sizes, files and do-it as the native run."""
+    sizes = rebench_sizes(suite[1])
+    plan = [("awfy", n, scaled(n, sizes[n], div)) for n in AWFY]
+    plan += [("team", n, scaled(n, full, div)) for n, _, full in TEAM]
+    if only:
+        plan = [p for p in plan if p[1] in only]
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    out = []
+    for group, name, size in plan:
+        cmd = command("on", name, size, runs + 1, suite, "livetalk")
+        if cmd is None:
+            continue
+        args = cmd[0]
+        loads = [args[i + 1] for i, a in enumerate(args) if a == "--load"]
+        out.append({"name": name, "group": group, "size": size, "files": loads,
+                    "expr": args[-1], "iterations": runs + 1})
+    json.dump({"suite": suite[0], "size_divisor": div, "runs": runs, "benchmarks": out},
+              sys.stdout, indent=1)
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--plan":
+        page_plan(find_suite(sys.argv[2]), float(os.environ.get("AWFY_SIZE_DIV", "10")),
+                  [s for s in os.environ.get("AWFY_ONLY", "").split(",") if s])
+        return
     if len(sys.argv) < 2 or not sys.argv[1]:
         sys.exit("awfy: the suite's path is missing: bash scripts/bench.sh --awfy PATH "
                  "(or AWFY_DIR=PATH), PATH a clone of "

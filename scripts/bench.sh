@@ -16,6 +16,13 @@
 #                                  # programs, Livetalk tier off and on beside
 #                                  # CPython and Node; JSON in
 #                                  # target/bench/awfy.json, chart docs/awfy.svg
+#   bash scripts/bench.sh --awfy [PATH] --page
+#                                  # the same, then the same benchmarks at the
+#                                  # same sizes in headless Chromium (the wasm
+#                                  # build, tier off and on) beside the native
+#                                  # figures; JSON in target/bench/awfy-page.json
+#                                  # (AWFY_PAGE_ONLY=1: the page part only,
+#                                  # beside an earlier native run's figures)
 #
 # BENCH_RUNS sets the number of measured runs (default 5; 3 with --awfy).
 # --awfy also reads AWFY_SIZE_DIV (the suite's sizes divided by it,
@@ -25,7 +32,18 @@ caller_dir="$PWD"
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# `--page --awfy PATH` is `--awfy PATH --page`
+if [ "${1:-}" = "--page" ] && [ "${2:-}" = "--awfy" ]; then
+  set -- --awfy "${@:3}" --page
+fi
 if [ "${1:-}" = "--awfy" ]; then
+  # `--awfy PATH --page` (or `--awfy --page` with AWFY_DIR): also in Chromium
+  page=false
+  args=()
+  for a in "${@:2}"; do
+    if [ "$a" = "--page" ]; then page=true; else args+=("$a"); fi
+  done
+  set -- "$1" "${args[@]}"
   suite="${2:-${AWFY_DIR:-}}"
   if [ -z "$suite" ]; then
     echo "bench.sh --awfy: give the suite's path (or set AWFY_DIR): a clone of" >&2
@@ -39,13 +57,29 @@ if [ "${1:-}" = "--awfy" ]; then
   for tool in python3 node /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench.sh --awfy: $tool is needed" >&2; exit 1; }
   done
-  cargo build -q --release --bin livetalk
-  python3 scripts/awfy.py "$suite"
-  # a partial run (AWFY_ONLY) draws its chart beside its JSON
-  chart=docs/awfy.svg
-  [ -z "${AWFY_ONLY:-}" ] || chart=target/bench/awfy.svg
-  python3 scripts/awfy_svg.py target/bench/awfy.json "$chart"
-  echo "chart: $chart"
+  if [ "$page" = false ] || [ "${AWFY_PAGE_ONLY:-}" != 1 ]; then
+    cargo build -q --release --bin livetalk
+    python3 scripts/awfy.py "$suite"
+    # a partial run (AWFY_ONLY) draws its chart beside its JSON
+    chart=docs/awfy.svg
+    [ -z "${AWFY_ONLY:-}" ] || chart=target/bench/awfy.svg
+    python3 scripts/awfy_svg.py target/bench/awfy.json "$chart"
+    echo "chart: $chart"
+  fi
+  if [ "$page" = true ]; then
+    # the same benchmarks, sizes, files and do-it in headless Chromium
+    # (tests/bench-awfy-page.mjs), beside the native figures just made
+    # (or, with AWFY_PAGE_ONLY=1, those of an earlier native run)
+    echo
+    echo "== in Chromium (the wasm build)"
+    mkdir -p target/bench
+    python3 scripts/awfy.py --plan "$suite" >target/bench/awfy-page-plan.json
+    bash scripts/serve.sh --build-only
+    source scripts/static-server.sh
+    start_static_server
+    (cd tests && BASE_URL="http://127.0.0.1:$port/" node bench-awfy-page.mjs \
+      ../target/bench/awfy-page-plan.json ../target/bench/awfy.json ../target/bench/awfy-page.json)
+  fi
   exit 0
 fi
 

@@ -20,7 +20,9 @@
 //   BASE_URL=http://127.0.0.1:8000/ node e2e.mjs     (scripts/test-web.sh does this)
 //
 // Prints one line per test and `N passed, N failed`; exits 1 on failure.
-// Saves a screenshot of the playground to tests/artifacts/playground.png.
+// Saves screenshots to tests/artifacts/: playground.png and tier-pane.png
+// are the README's and the docs' pictures (scripts/screenshot.sh copies
+// them to docs/).
 
 import { chromium } from 'playwright-core';
 import { LAUNCH } from './chromium.mjs';
@@ -602,7 +604,7 @@ async function main() {
     const still = await page.evaluate(() => window.livetalk.transcript());
     await page.waitForTimeout(200);
     assert.equal(await page.evaluate(() => window.livetalk.transcript()), still);
-    await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'debugger.png'), fullPage: true });
     // fix, then proceed: the division answers nil once, later calls see v6
     await accept(page, 'Demo>>methB', 'methB\n\t^ 5');
     assert.equal(await browser(page, 'Demo>>methB').locator('.version').textContent(), 'v6');
@@ -684,6 +686,86 @@ async function main() {
     await page.click('#ws-output-clear');
   });
 
+  await test("the Transcript's buffer keeps the newest lines, one run per writer (random writes against a reference)", async () => {
+    const bad = await page.evaluate(async () => {
+      const { Lines } = await import('./js/transcript.js');
+      const A = { pid: 1, origin: 1, workspace: false };
+      const B = { pid: 2, origin: 2, workspace: true };
+      let seed = 7;
+      const rnd = (n) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+      for (let trial = 0; trial < 1000; trial++) {
+        const max = 1 + rnd(6);
+        const lines = new Lines(max);
+        let all = '';
+        for (let k = 0; k < 30; k++) {
+          let t = '';
+          for (let i = rnd(5); i > 0; i--) t += rnd(3) ? 'abc'[rnd(3)] : '\n';
+          lines.add(t, rnd(2) ? A : B);
+          all += t;
+          const want = all.split('\n').slice(-max).join('\n');
+          const runsOk = lines.segs.every((s, i) => s.text !== '' && (i === 0 || lines.segs[i - 1].who !== s.who));
+          if (lines.text() !== want || lines.chars !== want.length || !runsOk) return { max, all, got: lines.text(), want };
+        }
+      }
+      return null;
+    });
+    assert.equal(bad, null);
+  });
+
+  await test("the Transcript colours a do-it's lines and filters by process while the loop prints", async () => {
+    const ws = page.locator('#workspace');
+    // is the do-it's line on screen in the Transcript (inside its box, not scrolled away)?
+    const onScreen = (text) =>
+      page.evaluate((text) => {
+        const pre = document.getElementById('transcript');
+        const box = pre.getBoundingClientRect();
+        return [...pre.querySelectorAll('.tw-ws')].some((el) => {
+          if (!el.textContent.includes(text)) return false;
+          const r = el.getBoundingClientRect();
+          return r.height > 0 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+        });
+      }, text);
+    // paused: the do-it's line stands out among the program's
+    await page.click('#pause');
+    await page.waitForFunction(() => window.livetalk.program().state === 'paused');
+    await ws.fill("Transcript show: 'seen by process'; cr");
+    await ws.press('Control+d');
+    await page.waitForFunction(() => window.livetalk.transcript().endsWith('seen by process\n'));
+    await page.waitForFunction(() => document.querySelector('#transcript .tw-ws') !== null);
+    assert.ok(await onScreen('seen by process'), 'the do-it line shows, coloured, while paused');
+    const runs = await page.evaluate(() => window.livetalk.transcriptRuns());
+    const mine = runs.filter((r) => r.workspace);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].text, 'seen by process\n');
+    assert.ok(runs.some((r) => !r.workspace && /new 6/.test(r.text)), 'the program wrote the rest');
+    const color = await page.$eval('#transcript .tw-ws', (el) => getComputedStyle(el).color);
+    const plain = await page.$eval('#transcript', (el) => getComputedStyle(el).color);
+    assert.notEqual(color, plain, 'a workspace line has its own colour');
+    // running: the loop pushes it out of the whole Transcript at once...
+    await page.click('#resume');
+    const w0 = await page.evaluate(() => window.livetalk.written());
+    await page.waitForFunction((w0) => window.livetalk.written() > w0 + 20_000, w0);
+    await waitForLines(page, 'new 6', 5);
+    assert.equal(await onScreen('seen by process'), false, 'the loop printed over it');
+    // ...while the workspace filter keeps it in view as the loop goes on
+    await ws.fill("Transcript show: 'while it runs'; cr");
+    await ws.press('Control+d');
+    await page.selectOption('#transcript-filter', 'workspace');
+    await page.waitForFunction(() => document.querySelector('#transcript').textContent.includes('while it runs'));
+    const w1 = await page.evaluate(() => window.livetalk.written());
+    await page.waitForFunction((w1) => window.livetalk.written() > w1 + 20_000, w1);
+    assert.equal(await page.evaluate(() => window.livetalk.program().state), 'running');
+    assert.ok(await onScreen('while it runs'), 'the do-it line stays in view while the loop prints');
+    assert.ok(!(await page.textContent('#transcript')).includes('new 6'), 'the filter hides the program');
+    // the program's process is offered by pid; choosing it hides the workspace
+    const pid = await page.evaluate(() => window.livetalk.program().pid);
+    await page.selectOption('#transcript-filter', String(pid));
+    await page.waitForFunction(() => /new 6/.test(document.querySelector('#transcript').textContent));
+    assert.ok(!(await page.textContent('#transcript')).includes('while it runs'));
+    await page.selectOption('#transcript-filter', 'all');
+    await waitForLines(page, 'new 6', 5);
+  });
+
   await test('HTML in Transcript output, values and errors stays text', async () => {
     // paused, so the loop's lines do not push ours out of the capped pane
     await page.click('#pause');
@@ -695,11 +777,17 @@ async function main() {
     await page.waitForTimeout(300);
     const r = await page.evaluate(() => ({
       xss: window.__xss,
-      elements: document.querySelectorAll('#transcript *, #workspace-result *, .compile-error *, #xss, img').length,
+      // (the Transcript's own elements aside: a span per writer's run of text, in one span)
+      elements: [...document.querySelectorAll('#transcript *, #workspace-result *, .compile-error *, #xss, img')].filter(
+        (el) =>
+          !(el.matches('#transcript > span.tw-body') ||
+            (el.matches('#transcript > .tw-body > span') && /^tw-(ws|p\d)$/.test(el.className) && !el.childElementCount)),
+      ).length,
+      runs: document.querySelectorAll('#transcript .tw-ws').length,
       bodyScripts: document.querySelectorAll('body script').length,
       shown: window.livetalk.transcript().includes('<img src=x onerror="window.__xss=1">'),
     }));
-    assert.deepEqual(r, { xss: undefined, elements: 0, bodyScripts: 0, shown: true });
+    assert.deepEqual(r, { xss: undefined, elements: 0, bodyScripts: 0, shown: true, runs: 1 });
     await browser(page, 'Demo>>methB').locator('textarea').fill('methB\n\t^ 6');
     await page.click('#resume');
     assert.equal(await page.textContent('#run-state'), 'running');
@@ -1095,6 +1183,20 @@ async function main() {
     await ready(fp);
     const b0 = nthBrowser(fp, 0);
     assert.equal(await b0.locator('select.class-list').inputValue(), 'Demo');
+    // the user's classes first, the kernel behind its packages
+    assert.equal(await b0.locator('select.package-list option').first().textContent(), 'Your classes');
+    assert.equal(await b0.locator('select.package-list option:checked').textContent(), 'Your classes');
+    assert.deepEqual(await b0.locator('select.class-list option').allTextContents(), ['Demo']);
+    await b0.locator('select.package-list').selectOption({ label: 'Kernel-Numbers' });
+    const numbers = await b0.locator('select.class-list option').allTextContents();
+    assert.ok(numbers.includes('Fraction') && !numbers.includes('Demo'), numbers.join(' '));
+    assert.equal(await b0.locator('h2').textContent(), 'Demo>>methA:', 'choosing a package shows what it holds, nothing else');
+    await b0.locator('select.class-list').selectOption('Fraction');
+    assert.equal(await b0.locator('h2').textContent(), 'Fraction (class definition)');
+    await b0.locator('select.package-list').selectOption({ label: 'Your classes' });
+    await b0.locator('select.class-list').selectOption('Demo');
+    await b0.locator('select.method-list').selectOption('methA:');
+    assert.equal(await b0.locator('select.package-list option:checked').textContent(), 'Your classes');
     assert.deepEqual(await b0.locator('select.method-list option').allTextContents(), ['methA:  v1', 'methB  v1']);
     assert.equal(await b0.locator('select.method-list').getAttribute('aria-label'), 'Methods of Demo');
     // choosing a method loads its source
@@ -1422,6 +1524,22 @@ async function main() {
       assert.equal(await printIt(ap, 'Greeter new greet'), "'hi'");
       assert.equal(await ap.inputValue('#expr'), 'Greeter new greet');
 
+      // a link without classes still opens browsers: on the kernel methods it
+      // changes, or, with none, on a new class
+      const kp = watchPage(await lc.newPage(), 'kernel-only link');
+      await kp.goto(`${BASE}${makeLink([['r', '4 even'], ['m', 'Integer', 'i', 'testing', 'even\n\t^ 42']])}`);
+      await applyLink(kp);
+      await ready(kp);
+      assert.deepEqual(await kp.locator('section.browser h2').allTextContents(), ['Integer>>even']);
+      assert.match(await kp.locator('section.browser textarea').inputValue(), /\^ 42/);
+      const ep = watchPage(await lc.newPage(), 'empty link');
+      await ep.goto(`${BASE}${makeLink([['r', '3 + 4']])}`);
+      await applyLink(ep);
+      await ready(ep);
+      assert.deepEqual(await ep.locator('section.browser h2').allTextContents(), ['New class']);
+      await kp.close();
+      await ep.close();
+
       // links that would break the system: refused in plain words, no dialog, the demo
       for (const [records, why] of [
         [[['c', 'Object', 'nil', 'Kernel', '', '', '']], /redefine Object, one of the system's own classes \(changing its superclass from ProtoObject to nil\)/],
@@ -1650,6 +1768,79 @@ async function main() {
   });
 
   await featureContext.close();
+
+  await test('the editors grow with their text where the window has room: methA: whole at 1440 x 900, its running line in view', async () => {
+    const gc = await chromiumBrowser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const gp = await gc.newPage();
+      gp.on('pageerror', (e) => problems.push(`grow page error: ${e.message}`));
+      gp.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`grow page console error: ${m.text()}`);
+      });
+      await gp.goto(BASE);
+      await ready(gp);
+      const sizes = () =>
+        gp.evaluate(() =>
+          [...document.querySelectorAll('section.browser textarea')].map((t) => ({
+            lines: t.value.split('\n').length,
+            scroll: t.scrollHeight,
+            client: t.clientHeight,
+          })),
+        );
+      const [a, b] = await sizes();
+      assert.ok(a.lines > 8, `methA: has ${a.lines} lines`);
+      assert.ok(a.scroll <= a.client + 1, `methA: whole (${a.scroll} px of text in ${a.client} px)`);
+      assert.ok(b.client >= 8 * 20, 'methB keeps at least 8 lines');
+      // typing lines grows it too
+      await accept(gp, 'Demo>>methB', 'methB\n' + '\t"a line"\n'.repeat(12) + '\t^ 1');
+      const [, b2] = await sizes();
+      assert.ok(b2.client > b.client && b2.scroll <= b2.client + 1, JSON.stringify({ b, b2 }));
+      // running: the live band lies inside methA:'s editor
+      await gp.click('#run');
+      await waitForLines(gp, '1', 3);
+      const inside = await gp.evaluate(() => {
+        const sec = [...document.querySelectorAll('section.browser')].find((s) => s.querySelector('h2').textContent === 'Demo>>methA:');
+        const band = sec.querySelector('.live-line');
+        const box = sec.querySelector('textarea').getBoundingClientRect();
+        const r = band.getBoundingClientRect();
+        return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom;
+      });
+      assert.ok(inside, 'the running line is in view without scrolling');
+      await gp.click('#stop');
+    } finally {
+      await gc.close();
+    }
+  });
+
+  await test("the README's pictures: the seed demo stopped on an error after a redefinition, with the tier's story", async () => {
+    // docs/playground.png (scripts/screenshot.sh copies it there from tests/artifacts)
+    const pc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    try {
+      const pp = await pc.newPage();
+      pp.on('pageerror', (e) => problems.push(`pictures page error: ${e.message}`));
+      pp.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`pictures page console error: ${m.text()}`);
+      });
+      await pp.goto(BASE);
+      await ready(pp);
+      await pp.click('#run');
+      await waitForLines(pp, '1', 3);
+      await accept(pp, 'Demo>>methB', 'methB\n\t^ 7');
+      await waitForLines(pp, '7', 5);
+      // re-optimized with the new methB inlined
+      await pp.waitForFunction(() => window.livetalk.tierLog().some((t) => /inlined Demo>>methB v2/.test(t)), null, { timeout: 10000 });
+      await accept(pp, 'Demo>>methB', 'methB\n\t"oops"\n\t^ 7 / 0');
+      await pp.locator('#debugger').waitFor({ state: 'visible' });
+      await pp.waitForFunction(() => document.activeElement && document.activeElement.closest('#debugger'));
+      await pp.click('#tier-code-toggle');
+      await pp.locator('#tier-code').waitFor({ state: 'visible' });
+      await pp.waitForTimeout(300);
+      await pp.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+      await pp.click('#stop');
+    } finally {
+      await pc.close();
+    }
+  });
 
   await test('no page errors', async () => {
     assert.deepEqual(problems, []);

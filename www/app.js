@@ -122,7 +122,44 @@ async function boot() {
     if (!demo.ok) throw new Error(`the demo did not file in: ${demo.error.message}`);
   }
 
-  const transcript = new TranscriptPane(byId('transcript'));
+  // the program's process writes plain text; a workspace evaluation's (and
+  // what it forked) stands out, and other processes each have a colour
+  const transcript = new TranscriptPane(byId('transcript'), { styleOf: writerStyle });
+  function writerStyle(who) {
+    if (who.workspace) return { cls: 'tw-ws', title: who.pid > 0 ? `workspace evaluation (process ${who.pid})` : 'workspace evaluation' };
+    if (who.pid <= 0) return null;
+    if (program && who.pid === program.pid) return null;
+    const forked = program && who.origin === program.pid ? ', forked by the program' : '';
+    return { cls: `tw-p${who.pid % 6}`, title: `process ${who.pid}${forked}` };
+  }
+  const transcriptFilter = byId('transcript-filter');
+  transcriptFilter.addEventListener('change', () => {
+    const v = transcriptFilter.value;
+    transcript.setFilter(/^\d+$/.test(v) ? Number(v) : v);
+  });
+  // the filter's list of processes, when the Transcript saw a new one
+  function refreshTranscriptFilter() {
+    if (!transcript.seenChanged) return;
+    transcript.seenChanged = false;
+    const keep = transcriptFilter.value;
+    for (const o of [...transcriptFilter.options]) if (/^\d+$/.test(o.value)) o.remove();
+    for (const [pid, who] of transcript.seen) {
+      const what = who.workspace
+        ? 'workspace'
+        : program && pid === program.pid
+          ? 'program'
+          : program && who.origin === program.pid
+            ? 'forked by the program'
+            : 'other';
+      transcriptFilter.add(new Option(`Process ${pid} (${what})`, String(pid)));
+    }
+    transcriptFilter.value = keep;
+    if (transcriptFilter.value !== keep) {
+      // its process fell out of the list: show everything
+      transcriptFilter.value = 'all';
+      transcript.setFilter('all');
+    }
+  }
   // what workspace evaluations write, apart: the program cannot crowd it out
   const wsOutputWrap = byId('ws-output-wrap');
   const wsOutput = new TranscriptPane(byId('ws-output'), { maxLines: 100 });
@@ -195,6 +232,13 @@ async function boot() {
     specs = restored.browsers;
   } else if (opened && !opened.classes.includes('Demo')) {
     specs = opened.classes.slice(0, 2).map((className) => ({ className, meta: false, mode: 'class' }));
+    // a link without classes: the kernel methods it changed, or a new class
+    if (specs.length === 0) {
+      specs = (vm.changedKernelMethods() || [])
+        .slice(0, 2)
+        .map((m) => ({ className: m.className, meta: m.meta, selector: m.selector, mode: 'method' }));
+    }
+    if (specs.length === 0) specs = [{ className: 'Object', meta: false, mode: 'newClass' }];
   }
   for (const spec of specs) openBrowser(spec);
   byId('new-browser').addEventListener('click', () => {
@@ -318,9 +362,10 @@ async function boot() {
   function onReport(report) {
     // all output, in the order it was written; and apart, the part the
     // workspace's evaluations wrote (the VM tags each write with its writer)
-    transcript.append(report.output, report.outputDropped);
+    transcript.append(report.output, report.outputDropped, report.outputRuns);
     if (report.workspaceOutput || report.workspaceOutputDropped > 0) {
       wsOutput.append(report.workspaceOutput, report.workspaceOutputDropped);
+      transcript.appendWorkspace(report.workspaceOutput, report.workspaceOutputDropped);
     }
     tierPane.handle(report.tierEvents, report.tierEventsDropped);
     for (const ev of report.events) {
@@ -376,6 +421,7 @@ async function boot() {
     }
     if (wsOutput.dirty && wsOutputWrap.hidden) wsOutputWrap.hidden = false;
     wsOutput.render();
+    refreshTranscriptFilter();
     transcript.render();
   }
 
@@ -496,6 +542,8 @@ async function boot() {
     stats: runner.stats,
     resetStats: () => runner.resetStats(),
     transcript: () => transcript.text(),
+    // the Transcript's runs as shown: [{ pid, workspace, text }]
+    transcriptRuns: () => transcript.shown().map((r) => ({ pid: r.who.pid, workspace: r.who.workspace, text: r.text })),
     workspaceOutput: () => wsOutput.text(),
     written: () => transcript.written,
     program: () => (program ? { ...program } : null),

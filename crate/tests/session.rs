@@ -396,6 +396,72 @@ fn workspace_output_is_what_the_evaluations_wrote_wherever_they_ran() {
         .any(|e| matches!(e, Event::Printed { text, .. } if text == "a Noisy")));
 }
 
+/// `output`'s runs: (pid, origin, workspace, UTF-16 length) of each.
+fn runs_of(r: &RunReport) -> Vec<(usize, usize, bool, usize)> {
+    r.output_runs
+        .iter()
+        .map(|x| (x.pid, x.origin, x.workspace, x.len))
+        .collect()
+}
+
+#[test]
+fn output_runs_say_which_process_wrote_each_stretch_of_the_transcript() {
+    let mut s = Session::new().expect("kernel loads");
+    assert!(
+        s.file_in("sem.st", "Smalltalk at: #Go put: Semaphore new!")
+            .ok
+    );
+    let w = s
+        .evaluate(
+            "Go wait. Transcript show: 'wé'; cr. [Transcript show: '𝄞'; cr] fork",
+            false,
+        )
+        .pid
+        .unwrap();
+    s.run(100_000.0);
+    let p = s
+        .start("Transcript show: 'p1'; cr. Go signal. Transcript show: 'p2'; cr")
+        .pid
+        .unwrap();
+    let r = s.run(100_000.0);
+    assert_eq!(r.output, "p1\nwé\n𝄞\np2\n");
+    let runs = runs_of(&r);
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    assert_eq!(runs[0], (p, p, false, 3));
+    assert_eq!(runs[1], (w, w, true, 3));
+    // the fork: its own pid, the evaluation's origin; 𝄞 is two UTF-16 units
+    let (fork, origin, ws, len) = runs[2];
+    assert!(fork != w && fork != p && origin == w && ws && len == 3);
+    assert_eq!(runs[3], (p, p, false, 3));
+    let j = json(&r);
+    assert_eq!(j["outputRuns"][1]["workspace"], serde_json::json!(true));
+    assert_eq!(j["outputRuns"][1]["len"], serde_json::json!(3));
+}
+
+#[test]
+fn output_runs_are_bounded_and_cover_what_the_report_kept() {
+    let mut s = Session::new().expect("kernel loads");
+    // two processes taking turns: a run per write
+    s.start(
+        "[1 to: 700 do: [:i | Transcript show: 'a'. Processor yield]] fork. \
+         1 to: 700 do: [:i | Transcript show: 'b'. Processor yield]",
+    );
+    let r = s.run(10_000_000.0);
+    assert_eq!(r.output.len(), 1400);
+    let runs = runs_of(&r);
+    assert_eq!(runs.len(), livetalk::host::session::MAX_REPORT_RUNS);
+    // the oldest merged into one run of several writers
+    assert_eq!(runs[0].0, 0);
+    assert!(runs[1..].iter().all(|x| x.0 != 0 && x.3 == 1));
+    assert_eq!(runs.iter().map(|x| x.3).sum::<usize>(), 1400);
+    // a report cut to its newest lines: the runs cover what it kept
+    s.start("1 to: 2000 do: [:i | Transcript show: i printString; cr]");
+    let r = s.run(10_000_000.0);
+    assert!(r.output_dropped > 0.0);
+    let total: usize = r.output_runs.iter().map(|x| x.len).sum();
+    assert_eq!(total, r.output.encode_utf16().count());
+}
+
 #[test]
 fn workspace_output_is_reported_apart_from_the_program_and_bounded() {
     let (mut s, _) = seeded();

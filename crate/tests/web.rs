@@ -969,3 +969,59 @@ fn text_beyond_latin1_crosses_the_js_boundary_whole() {
         ran.events
     );
 }
+
+/// SOM source files in through `fileIn` as the CLI's `--load` files it in
+/// (the page's Are-We-Fast-Yet run, tests/bench-awfy-page.mjs, depends on
+/// it): a `.som` name reads SOM's class syntax and installs SOM's `&` and
+/// `%`, a subclass filed in after its superclass finds it, and a do-it
+/// timed with the VM clock prints its lines to the program's Transcript.
+#[wasm_bindgen_test]
+fn som_files_file_in_and_run_as_the_cli_loads_them() {
+    let mut vm = LiveVm::new().unwrap();
+    let base = "SomBase = (\n    inner: n = ( ^ (n & 255) + (n % 7) )\n)\n";
+    let sub = "SomSub = SomBase (\n    innerBenchmarkLoop: n = ( ^ (self inner: n) = ((n & 255) + (n % 7)) )\n)\n";
+    assert!(ok(&vm.file_in("SomBase.som", base)));
+    assert!(ok(&vm.file_in("SomSub.som", sub)));
+    // without the `.som` name, SOM's class syntax is not chunk format
+    assert!(!ok(
+        &vm.file_in("SomOther.st", "SomOther = ( x = ( ^ 1 ) )\n")
+    ));
+    let pid = num(
+        &vm.start(
+            "| t | t := Time microsecondClockValue. (SomSub new innerBenchmarkLoop: 1000) \
+             ifFalse: [self error: 'wrong']. Transcript show: 'SomSub: ', \
+             (SomSub new inner: 1000) printString, ' ', \
+             ((Time microsecondClockValue - t) >= 0) printString; cr. true",
+        ),
+        "pid",
+    ) as usize;
+    let ran = run(&mut vm, 1e9, 3);
+    assert_eq!(ran.output, "SomSub: 238 true\n");
+    assert!(ran
+        .events
+        .iter()
+        .any(|(k, p, v)| k == "finished" && *p == pid && v == "true"));
+}
+
+/// A run report says who wrote its output (`outputRuns`), as the page's
+/// Transcript colours and filters it: the program's process, and a
+/// workspace evaluation's, each with its length in UTF-16 units.
+#[wasm_bindgen_test]
+fn run_reports_say_which_process_wrote_the_output() {
+    let mut vm = LiveVm::new().unwrap();
+    let p = num(&vm.start("Transcript show: 'é𝄞'; cr"), "pid");
+    let r = vm.run(1e6);
+    assert_eq!(text(&r, "output"), "é𝄞\n");
+    let runs = Array::from(&get(&r, "outputRuns"));
+    assert_eq!(runs.length(), 1);
+    let run = runs.get(0);
+    assert_eq!(num(&run, "pid"), p);
+    assert_eq!(num(&run, "len"), 4.0);
+    assert_eq!(get(&run, "workspace").as_bool(), Some(false));
+    let w = num(&vm.evaluate("Transcript show: 'w'", false), "pid");
+    let r = vm.run(1e6);
+    let runs = Array::from(&get(&r, "outputRuns"));
+    assert_eq!(runs.length(), 1);
+    assert_eq!(num(&runs.get(0), "pid"), w);
+    assert_eq!(get(&runs.get(0), "workspace").as_bool(), Some(true));
+}

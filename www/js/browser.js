@@ -19,6 +19,9 @@ const TAB_SIZE = 4; // keep in step with `tab-size` in style.css
 
 export const METHOD_TEMPLATE = 'messageSelectorAndArgumentNames\n\t"comment stating purpose of message"\n\t^ self';
 
+/** The package list's value for the user's classes (no category is named so). */
+const USER_PACKAGE = '\u0000user';
+
 export function classTemplate(category = 'Demo') {
   return `Object subclass: #NameOfSubclass\n\tinstanceVariableNames: ''\n\tclassVariableNames: ''\n\tpackage: '${category.replace(/'/g, "''")}'`;
 }
@@ -54,7 +57,6 @@ export class CodeBrowser {
     this.error = null;
     this.drafts = new Map(); // key -> unaccepted text
     this.build();
-    this.refreshClasses();
     this.load();
     if (typeof spec.text === 'string' && spec.text !== this.textarea.value) {
       this.textarea.value = spec.text;
@@ -119,6 +121,13 @@ export class CodeBrowser {
           on: { click: () => this.onClose(this) },
         })
       : null;
+    // packages, as Squeak's browser has: the user's classes first, then
+    // the kernel's categories, so that the kernel is one choice away
+    this.packageList = el('select', {
+      class: 'package-list',
+      attrs: { 'aria-label': 'Package: your classes, or a kernel category' },
+      on: { change: () => this.choosePackage(this.packageList.value) },
+    });
     this.classList = el('select', {
       class: 'class-list',
       attrs: { size: 4, 'aria-label': 'Classes' },
@@ -187,7 +196,7 @@ export class CodeBrowser {
       el(
         'div',
         { class: 'browser-nav' },
-        this.classList,
+        el('div', { class: 'browser-classes' }, this.packageList, this.classList),
         el(
           'div',
           { class: 'browser-mid' },
@@ -206,15 +215,43 @@ export class CodeBrowser {
     );
   }
 
-  /** Fills the class list (after a class was defined anywhere). */
+  /**
+   * Fills the package and class lists (after a class was defined
+   * anywhere). The package shown is the shown class's (the user's
+   * classes, or its kernel category) until another is chosen.
+   */
   refreshClasses() {
-    const names = (this.vm.classes() || []).map((c) => c.name);
-    const key = names.join(' ');
+    const all = this.vm.classes() || [];
+    const user = new Set(this.vm.workspaceClasses() || []);
+    const packageOf = (c) => (user.has(c.name) ? USER_PACKAGE : c.category || 'Kernel');
+    const kernelPackages = [...new Set(all.filter((c) => !user.has(c.name)).map(packageOf))].sort();
+    const pkgKey = kernelPackages.join('\u0000');
+    if (pkgKey !== this.packageKey) {
+      this.packageKey = pkgKey;
+      this.packageList.replaceChildren(
+        el('option', { text: 'Your classes', attrs: { value: USER_PACKAGE } }),
+        ...kernelPackages.map((p) => el('option', { text: p, attrs: { value: p } })),
+      );
+    }
+    if (this.followShown || !this.chosenPackage) {
+      const shown = all.find((c) => c.name === this.className);
+      this.chosenPackage = shown && this.mode !== 'newClass' ? packageOf(shown) : USER_PACKAGE;
+      this.followShown = false;
+    }
+    this.packageList.value = this.chosenPackage;
+    const names = all.filter((c) => packageOf(c) === this.chosenPackage).map((c) => c.name);
+    const key = `${this.chosenPackage}\u0000${names.join(' ')}`;
     if (key !== this.classKey) {
       this.classKey = key;
       this.classList.replaceChildren(...names.map((n) => el('option', { text: n, attrs: { value: n } })));
     }
     this.classList.value = this.mode === 'newClass' ? '' : this.className;
+  }
+
+  /** Lists a package's classes; the class shown stays until one is chosen. */
+  choosePackage(pkg) {
+    this.chosenPackage = pkg;
+    this.refreshClasses();
   }
 
   /** Fills the method list of the class and side shown. */
@@ -269,7 +306,9 @@ export class CodeBrowser {
     this.textarea.value = this.drafts.get(this.draftKey()) ?? text;
     this.clearError();
     this.refreshMethods();
-    this.classList.value = this.mode === 'newClass' ? '' : this.className;
+    // the lists follow what is shown (its package may be another)
+    this.followShown = true;
+    this.refreshClasses();
     this.refresh();
   }
 
@@ -333,6 +372,8 @@ export class CodeBrowser {
     if (n !== this.gutterLines) {
       this.gutterLines = n;
       this.gutter.textContent = Array.from({ length: n }, (_, i) => String(i + 1)).join('\n');
+      // the editor grows with its text, as far as the window leaves room (style.css)
+      this.textarea.style.setProperty('--lines', String(n));
     }
     this.gutter.scrollTop = this.textarea.scrollTop;
   }

@@ -122,6 +122,12 @@ pub struct RunReport {
     /// lines, [`super::session::MAX_REPORT_WORKSPACE_OUTPUT`] bytes at most:
     /// the program's output cannot crowd it out.
     pub workspace_output: String,
+    /// Who wrote `output`, in order: one run per stretch of it one process
+    /// wrote, its length in UTF-16 code units (JavaScript string indices),
+    /// so the page can colour or filter the Transcript by process. At most
+    /// [`super::session::MAX_REPORT_RUNS`]: beyond that, the oldest
+    /// stretches are one run of pid 0 (several writers).
+    pub output_runs: Vec<OutputRun>,
     /// Bytes of workspace output left out of `workspace_output`.
     pub workspace_output_dropped: f64,
     /// Tier events left out of `tier_events` (the oldest ones).
@@ -133,6 +139,21 @@ pub struct RunReport {
     /// primitive ran long or, far more often, that the OS ran something
     /// else meanwhile: the page then knows why the call ended late.
     pub stall_ms: f64,
+}
+
+/// A stretch of a report's `output` written by one process.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputRun {
+    /// The process that wrote it (0: several, see `RunReport::output_runs`).
+    pub pid: usize,
+    /// That process's origin: the process the host started whose work it
+    /// is (the program, or a workspace evaluation).
+    pub origin: usize,
+    /// Written by a workspace evaluation or a process it forked.
+    pub workspace: bool,
+    /// Its length in UTF-16 code units.
+    pub len: usize,
 }
 
 /// One event of the optimizing tier, for the page's event log.

@@ -65,6 +65,10 @@ pub const MAX_REPORT_OUTPUT: usize = 64 * 1024;
 pub const MAX_REPORT_WORKSPACE_LINES: usize = 100;
 /// ...and this many bytes.
 pub const MAX_REPORT_WORKSPACE_OUTPUT: usize = 16 * 1024;
+/// ...its writers in at most this many runs (`outputRuns`; a run per
+/// switch between writers, so a storm of switches cannot make one report
+/// long)...
+pub const MAX_REPORT_RUNS: usize = 500;
 /// ...and at most this many tier events (the newest; the page's log keeps
 /// 200). A deoptimization storm cannot make one report long.
 pub const MAX_REPORT_TIER_EVENTS: usize = 100;

@@ -140,15 +140,16 @@ impl Session {
         // evaluations (and what they forked) wrote comes apart too
         let (text, runs) = self.vm.transcript.take_runs();
         let mut workspace_output = String::new();
-        for r in runs {
+        for r in &runs {
             if self.book.evaluations.contains(&r.origin) {
                 workspace_output.push_str(text.get(r.start..r.end).unwrap_or_default());
             }
         }
+        let (output, output_dropped) = newest_output(text, MAX_REPORT_LINES, MAX_REPORT_OUTPUT);
+        let output_runs = output_runs(&output, output_dropped, &runs, &self.book.evaluations);
         // (an evaluation is kept while a process of its origin is)
         let live: HashSet<usize> = self.vm.procs.iter().map(|p| p.origin).collect();
         self.book.evaluations.retain(|pid| live.contains(pid));
-        let (output, output_dropped) = newest_output(text, MAX_REPORT_LINES, MAX_REPORT_OUTPUT);
         let (workspace_output, workspace_output_dropped) = newest_output(
             workspace_output,
             MAX_REPORT_WORKSPACE_LINES,
@@ -172,6 +173,7 @@ impl Session {
             tier_events: tier_events.iter().map(TierEventReport::new).collect(),
             output,
             output_dropped: output_dropped as f64,
+            output_runs,
             workspace_output,
             workspace_output_dropped: workspace_output_dropped as f64,
             tier_events_dropped: tier_events_dropped as f64,
@@ -447,6 +449,46 @@ impl ClockWatch {
             a
         }
     }
+}
+
+/// Who wrote `output`, the part of the Transcript's text from byte `cut`
+/// on, whose writers' byte ranges in the whole text are `runs`: one
+/// [`OutputRun`] per run (in UTF-16 code units), the oldest merged into
+/// one of pid 0 beyond [`MAX_REPORT_RUNS`].
+fn output_runs(
+    output: &str,
+    cut: usize,
+    runs: &[crate::interp::Run],
+    evaluations: &HashSet<usize>,
+) -> Vec<OutputRun> {
+    let mut out: Vec<OutputRun> = Vec::new();
+    for r in runs.iter().filter(|r| r.end > cut) {
+        let (a, b) = (r.start.max(cut) - cut, r.end - cut);
+        let len = output.get(a..b).map_or(0, |s| s.encode_utf16().count());
+        if len == 0 {
+            continue;
+        }
+        out.push(OutputRun {
+            pid: r.pid,
+            origin: r.origin,
+            workspace: evaluations.contains(&r.origin),
+            len,
+        });
+    }
+    if out.len() > MAX_REPORT_RUNS {
+        let merged = out.len() - MAX_REPORT_RUNS + 1;
+        let len = out[..merged].iter().map(|r| r.len).sum();
+        out.splice(
+            ..merged,
+            [OutputRun {
+                pid: 0,
+                origin: 0,
+                workspace: false,
+                len,
+            }],
+        );
+    }
+    out
 }
 
 /// The newest `max_lines` lines of `out` (the line being written counts
