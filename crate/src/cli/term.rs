@@ -154,17 +154,9 @@ pub fn try_load(vm: &mut Vm, file: &str) -> Result<(), (i32, String)> {
 
 /// Files in `src`, the text of `file` (see [`try_load`]).
 pub fn try_file_in(vm: &mut Vm, file: &str, src: &str) -> Result<(), (i32, String)> {
-    let r = vm.file_in(file, src);
+    let r = file_in_quiet(vm, file, src);
     warn(vm);
-    flush(vm);
-    r.map_err(|e| {
-        let code = if e.kind == FileInErrorKind::Compile {
-            2
-        } else {
-            1
-        };
-        (code, e.to_string())
-    })
+    r
 }
 
 /// Files in `files` in order, or ends the program with the first error.
@@ -186,7 +178,8 @@ pub fn load_all<S: AsRef<str>>(vm: &mut Vm, files: &[S]) {
     warn_undeclared(vm, pending);
 }
 
-/// [`try_file_in`] keeping the warnings in the VM.
+/// [`try_file_in`] keeping the warnings in the VM (the output so far is
+/// printed).
 fn file_in_quiet(vm: &mut Vm, file: &str, src: &str) -> Result<(), (i32, String)> {
     let r = vm.file_in(file, src);
     flush(vm);
