@@ -206,6 +206,54 @@ fn optimized_listing(source: &str, run: &str, method: &str) -> (String, String) 
     (listing, optimized)
 }
 
+/// A straight-line arithmetic callee (`^ last - first`, `negated`) is
+/// inlined as a scope, whose code runs fused in the caller's frame, rather
+/// than as a leaf that evaluates the callee's bytecode at every call;
+/// the answers are the interpreter's, and after a redefinition too.
+#[test]
+fn straight_line_callees_are_inlined_as_scopes() {
+    let run = |tier: livetalk::interp::TierMode| {
+        let mut vm = Vm::new().expect("kernel");
+        vm.tier = tier;
+        vm.eval("Object subclass: #Span instanceVariableNames: 'first last' classVariableNames: '' poolDictionaries: '' category: 'T'")
+            .expect("class");
+        vm.accept("Span", false, "setUp\n\tfirst := 3. last := 10", Some("t"))
+            .expect("setUp");
+        vm.accept("Span", false, "size\n\t^ last - first", Some("t"))
+            .expect("size");
+        vm.accept(
+            "Span",
+            false,
+            "run: k\n\t| t |\n\tt := 0.\n\t1 to: k do: [:i | t := t + self size + i negated].\n\t^ t",
+            Some("t"),
+        )
+        .expect("run:");
+        let mut out = Vec::new();
+        for expr in ["Span new setUp; run: 100", "Span new setUp; run: 100"] {
+            let v = vm.eval(expr).expect("runs");
+            out.push(vm.print_string(v));
+        }
+        let listing = vm.disassemble("Span>>run:").expect("listing");
+        vm.accept("Span", false, "size\n\t^ last + first", Some("t"))
+            .expect("size");
+        let v = vm.eval("Span new setUp; run: 100").expect("runs");
+        out.push(vm.print_string(v));
+        (out, listing)
+    };
+    let (off, _) = run(livetalk::interp::TierMode::Off);
+    let (eager, listing) = run(livetalk::interp::TierMode::Eager);
+    let (on, _) = run(livetalk::interp::TierMode::On);
+    assert_eq!(off, vec!["-4350", "-4350", "-3750"]);
+    assert_eq!(eager, off);
+    assert_eq!(on, off);
+    for scope in [
+        "Span>>size v1 for Span",
+        "Integer>>negated v1 for SmallInteger",
+    ] {
+        assert!(listing.contains(scope), "{scope}:\n{listing}");
+    }
+}
+
 /// A class-side constant sent to a global (`Kind none`, as SOM code
 /// writes enumerations) is quickened into the global's push
 /// (`ConstG`), guarded by the class of the global's value, read each

@@ -206,9 +206,19 @@ impl Vm {
                     }
                 };
                 let first = matches!(op, Op::SendAdaptive { .. });
+                let mut scoped = false;
                 if first {
                     if let Some((leaf, cost)) = leaf_of(&code) {
-                        if code.num_args as usize == argc {
+                        // straight-line arithmetic is inlined as a scope
+                        // when it can be: its code then runs fused, where
+                        // the leaf would evaluate its bytecode at each call
+                        // (3 times the instructions: `^ last - first`)
+                        if matches!(leaf, Leaf::Straight) && o.nesting_at(pc) < NEST_MAX {
+                            o.ops[pc].set(Op::SendCached { site: site as u16 });
+                            let target = CacheEntry::new(class, m, code.clone());
+                            scoped = self.inline_scope(o, site, pc, &target, None);
+                        }
+                        if !scoped && code.num_args as usize == argc {
                             {
                                 let mut s = s.borrow_mut();
                                 s.entries = vec![CacheEntry::new(class, m, code.clone())];
@@ -255,9 +265,11 @@ impl Vm {
                             );
                         }
                     }
-                    o.ops[pc].set(Op::SendCached { site: site as u16 });
+                    if !scoped {
+                        o.ops[pc].set(Op::SendCached { site: site as u16 });
+                    }
                 }
-                if first {
+                if first && !scoped {
                     let target = CacheEntry::new(class, m, code.clone());
                     let inlined = o.nesting_at(pc) < NEST_MAX
                         && self.inline_scope(o, site, pc, &target, None);
@@ -470,6 +482,10 @@ impl Vm {
         }
         let label = match &block_code {
             Some(b) => format!("{} (block)", b.print_name()),
+            // (straight-line arithmetic sends nothing)
+            None if matches!(leaf_of(callee), Some((Leaf::Straight, _))) => {
+                format!("{} v{}", callee.print_name(), callee.info.version)
+            }
             None => format!("{} v{} (sends)", callee.print_name(), callee.info.version),
         };
         new.inlined.borrow_mut().push(label.clone());
