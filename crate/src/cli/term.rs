@@ -147,12 +147,14 @@ pub fn decode_source(path: &str, bytes: Vec<u8>) -> Result<String, String> {
 /// Files in `file`: an error is `FILE:LINE:COL: message` and the exit
 /// code it calls for (2 for a compile error or an unreadable file, 1 for
 /// an error in a do-it).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn try_load(vm: &mut Vm, file: &str) -> Result<(), (i32, String)> {
     let src = read_source(file).map_err(|e| (2, e))?;
     try_file_in(vm, file, &src)
 }
 
 /// Files in `src`, the text of `file` (see [`try_load`]).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn try_file_in(vm: &mut Vm, file: &str, src: &str) -> Result<(), (i32, String)> {
     let r = file_in_quiet(vm, file, src);
     warn(vm);
