@@ -94,3 +94,91 @@ fn an_allocation_is_charged_once() {
     );
     assert!(performed.abs_diff(direct) < 50, "{performed} vs {direct}");
 }
+
+/// A VM with two 10 MB strings, `A` and `B` (equal), `C` (its last
+/// character differs) and a 10 MB WideString `W` equal to `A`, as globals.
+fn big_strings() -> Vm {
+    let mut vm = vm(256 << 20);
+    vm.eval(
+        "Smalltalk at: #A put: (String new: 10000000 withAll: $a). \
+         Smalltalk at: #B put: (String new: 10000000 withAll: $a). \
+         Smalltalk at: #C put: ((String new: 10000000 withAll: $a) at: 10000000 put: $b; yourself). \
+         Smalltalk at: #W put: ((Smalltalk at: #A) copy becomeWideString; yourself). nil",
+    )
+    .unwrap();
+    vm
+}
+
+#[test]
+fn reading_megabytes_costs_fuel() {
+    let mut vm = big_strings();
+    let base = cost_of(&mut vm, "(Smalltalk at: #A) size = 3. nil");
+    // what each reads, in bytes: two 10 MB strings compared to the end
+    // (20 MB: about 19,500 instructions), one hashed (10 MB), one
+    // searched to its end, a WideString (4 bytes a character) compared
+    for (src, bytes) in [
+        ("(Smalltalk at: #A) = (Smalltalk at: #B). nil", 20_000_000),
+        ("(Smalltalk at: #A) < (Smalltalk at: #C). nil", 20_000_000),
+        (
+            "(Smalltalk at: #A) compare: (Smalltalk at: #C) caseSensitive: false. nil",
+            20_000_000,
+        ),
+        ("(Smalltalk at: #A) hash. nil", 10_000_000),
+        ("(Smalltalk at: #A) indexOf: $b. nil", 10_000_000),
+        (
+            "(Smalltalk at: #C) includesSubstring: 'ab'. nil",
+            10_000_000,
+        ),
+        ("(Smalltalk at: #W) = (Smalltalk at: #A). nil", 50_000_000),
+    ] {
+        let cost = cost_of(&mut vm, src) - base;
+        let want = bytes / 1024;
+        assert!(
+            cost + 20 >= want && cost < want + want / 4 + 100,
+            "{src}: {cost} instructions, want about {want}"
+        );
+    }
+    // a difference at the first character reads next to nothing
+    vm.eval("(Smalltalk at: #C) at: 1 put: $b").unwrap();
+    let cost = cost_of(&mut vm, "(Smalltalk at: #A) = (Smalltalk at: #C). nil") - base;
+    assert!(cost < 50, "{cost}");
+}
+
+#[test]
+fn a_hashed_collections_probe_costs_what_it_reads() {
+    let mut vm = big_strings();
+    vm.eval("Smalltalk at: #S put: (Set with: (Smalltalk at: #B)). nil")
+        .unwrap();
+    let small = cost_of(&mut vm, "(Smalltalk at: #S) includes: 'abc'. nil");
+    // the key hashed (10 MB) and compared with the element (20 MB)
+    let big = cost_of(
+        &mut vm,
+        "(Smalltalk at: #S) includes: (Smalltalk at: #A). nil",
+    );
+    assert!(
+        big >= small + 29_000 && big < small + 32_000,
+        "{big} vs {small}"
+    );
+}
+
+#[test]
+fn searching_is_linear_whatever_the_text() {
+    // a needle that almost matches everywhere: a plain search compares
+    // it a million times over (about 10^12 characters); this one reads
+    // each character of the haystack about once
+    let mut vm = vm(256 << 20);
+    let t = std::time::Instant::now();
+    let r = vm
+        .eval_print(
+            "| hay needle | hay := String new: 2000000 withAll: $a. \
+             needle := (String new: 1000000 withAll: $a) , 'b'. \
+             hay indexOfSubCollection: needle startingAt: 1",
+        )
+        .unwrap();
+    assert_eq!(r, "0");
+    assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+    let r = vm
+        .eval_print("('xaab' , (String new: 100 withAll: $a) , 'ab') indexOfSubCollection: 'aaab' startingAt: 3")
+        .unwrap();
+    assert_eq!(r, "103");
+}

@@ -148,3 +148,36 @@ fn stepping_over_an_endless_send_stops_at_the_limit() {
     assert!(vm.run(1000) == Outcome::Idle || vm.take_transcript().is_empty());
     assert_eq!(step(&mut vm, pid, StepMode::Into), StepOutcome::Stopped);
 }
+
+#[test]
+fn a_statement_that_allocates_a_hundred_megabytes_is_stepped_over_whole() {
+    // 160 MB: 156,250 instructions of bulk work (one per KiB), past the
+    // step's 100,000 instructions (it stopped there, mid-statement)
+    let mut vm = Vm::new().expect("kernel");
+    let pid = vm
+        .start("| a | a := Array new: 20000000. a size", 40)
+        .unwrap();
+    vm.pause(pid).unwrap();
+    assert_eq!(at(&vm, pid).1, "a := Array new: 20000000");
+    assert_eq!(step(&mut vm, pid, StepMode::Over), StepOutcome::Stopped);
+    assert_eq!(at(&vm, pid).1, "a size");
+}
+
+#[test]
+fn stepping_over_endless_allocations_stops_within_a_heaps_worth() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.heap.limit = 64 << 20;
+    vm.file_in(
+        "allocs.st",
+        "!Object methodsFor: 'test'!\nallocs\n\t[true] whileTrue: [Array new: 1000000. Smalltalk at: #N put: (Smalltalk at: #N) + 1]\n! !\n",
+    )
+    .expect("files in");
+    vm.eval("Smalltalk at: #N put: 0").unwrap();
+    let pid = vm.start("3 allocs", 40).unwrap();
+    vm.pause(pid).unwrap();
+    assert_eq!(step(&mut vm, pid, StepMode::Over), StepOutcome::Limit);
+    // 8 MB an Array: a heap's worth is 8 of them (100,000 instructions
+    // with them counted: 12)
+    let n: u64 = vm.eval_print("Smalltalk at: #N").unwrap().parse().unwrap();
+    assert!((7..=9).contains(&n), "{n} arrays");
+}

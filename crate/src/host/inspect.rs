@@ -6,6 +6,12 @@ use crate::interp::frame::ProcState;
 use crate::interp::Vm;
 use crate::object::{Body, Text, Value};
 
+/// The characters of a String [`Vm::quick_print`] shows.
+pub const QUICK_PRINT_CHARS: usize = 10_000;
+/// The largest LargeInteger [`Vm::quick_print`] shows in digits (about
+/// 20,000 of them).
+pub const QUICK_PRINT_BITS: u64 = 1 << 16;
+
 /// A class as the browser lists it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -89,7 +95,11 @@ impl Vm {
     }
 
     /// A short description of a value without running Smalltalk code
-    /// (safe to call while a process is suspended anywhere).
+    /// (safe to call while a process is suspended anywhere): a String's
+    /// first [`QUICK_PRINT_CHARS`] characters, a LargeInteger's digits up
+    /// to [`QUICK_PRINT_BITS`] (its size beyond: decimal digits cost more
+    /// than linear time, and a host printing a frame or a result has no
+    /// fuel to stop it).
     pub fn quick_print(&self, v: Value) -> String {
         if let Some(i) = v.as_int() {
             return i.to_string();
@@ -113,13 +123,24 @@ impl Vm {
         let cname = self.classes[class as usize].name.clone();
         match self.heap.try_get(v).map(|o| &o.body) {
             Some(Body::Float(f)) => crate::interp::prims::float::format_float(*f),
-            Some(Body::Large(b)) => b.to_string(),
+            Some(Body::Large(b)) if b.bits() <= QUICK_PRINT_BITS => b.to_string(),
+            Some(Body::Large(b)) => format!("a {cname} of {} bits", b.bits()),
             Some(body @ (Body::Bytes(_) | Body::Words(_)))
                 if self.inherits_from(class, self.known.string) =>
             {
-                let s = Text::of(body)
-                    .map(|t| t.to_string_lossy())
-                    .unwrap_or_default();
+                let (mut s, len) = match Text::of(body) {
+                    Some(t) => (
+                        t.iter()
+                            .take(QUICK_PRINT_CHARS)
+                            .map(crate::object::text::char_or_replacement)
+                            .collect::<String>(),
+                        t.len(),
+                    ),
+                    None => (String::new(), 0),
+                };
+                if len > QUICK_PRINT_CHARS {
+                    s.push_str(&format!("...({} characters in all)", len));
+                }
                 if self.inherits_from(class, self.known.symbol) {
                     format!("#{}", s)
                 } else {

@@ -28,8 +28,9 @@ pub enum StepOutcome {
     /// The process waits (a Delay or a Semaphore) and is no longer paused:
     /// it goes on when what it waits for happens.
     Blocked,
-    /// The statement did not end within [`MAX_STEP_INSTRUCTIONS`]; the
-    /// process is paused wherever it got to.
+    /// The statement did not end within [`MAX_STEP_INSTRUCTIONS`], or
+    /// within a heap's worth of bulk work (see [`Vm::step`]); the process
+    /// is paused wherever it got to.
     Limit,
 }
 
@@ -125,6 +126,12 @@ impl Vm {
     /// instructions like everything else (R1): the fuel-1 run the golden
     /// suite already checks. Other processes keep their places; their
     /// events stay queued for the host.
+    ///
+    /// A step runs at most [`MAX_STEP_INSTRUCTIONS`] instructions, and
+    /// primitives' bulk work (what they allocate or copy, which costs fuel:
+    /// `Heap::charge`) of at most the heap's limit: a statement that makes
+    /// a 200 MB Array is stepped over whole, an endless loop of them stops
+    /// (`StepOutcome::Limit`).
     pub fn step(&mut self, pid: usize, mode: StepMode) -> Result<StepOutcome, HostError> {
         self.check_pid(pid)?;
         if self.procs[pid].state != ProcState::Suspended {
@@ -149,8 +156,15 @@ impl Vm {
         let aside = self.set_aside_others(pid);
         let mut forwarded = Vec::new();
         let start = self.insn_count;
+        // the fuel primitives' bulk work cost, paid at once (counted as
+        // `run` counts it) and bounded on its own
+        let mut work = 0u64;
+        let max_work = (self.heap.limit / crate::object::heap::BYTES_PER_FUEL) as u64;
         let outcome = loop {
-            if self.insn_count - start >= MAX_STEP_INSTRUCTIONS {
+            let owed = std::mem::take(&mut self.heap.fuel_owed);
+            self.insn_count += owed;
+            work += owed;
+            if self.insn_count - start - work >= MAX_STEP_INSTRUCTIONS || work > max_work {
                 break StepOutcome::Limit;
             }
             let ran = self.run(1);

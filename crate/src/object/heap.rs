@@ -267,7 +267,7 @@ impl Heap {
 
     /// Whether `bytes` more would pass the limit.
     pub fn would_exceed(&self, bytes: usize) -> bool {
-        self.used() + bytes > self.limit
+        self.used().saturating_add(bytes) > self.limit
     }
 
     /// Bytes counted against the limit: live objects (as of the last

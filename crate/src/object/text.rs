@@ -35,6 +35,14 @@ impl<'a> Text<'a> {
         self.len() == 0
     }
 
+    /// The bytes a character takes: 1 in a byte body, 4 in a word body.
+    pub fn width(&self) -> usize {
+        match self {
+            Text::Bytes(_) => 1,
+            Text::Words(_) => 4,
+        }
+    }
+
     /// The code point at a 0-based index known to be in range.
     #[inline]
     pub fn at(&self, i: usize) -> u32 {

@@ -57,14 +57,20 @@ mod tag {
 
 /// A snapshot of `vm`, which must be at rest (see the module doc).
 pub fn encode(vm: &Vm) -> Result<Vec<u8>, String> {
-    let payload = write::payload(vm)?;
+    Ok(seal(&write::payload(vm)?))
+}
+
+/// A payload with this build's header (magic, format, key, checksum):
+/// what [`decode`] reads it as is up to the payload's own checks (the
+/// snapshot fuzzer seals damaged payloads so).
+pub fn seal(payload: &[u8]) -> Vec<u8> {
     let mut w = Writer::default();
     w.buf.extend_from_slice(MAGIC);
     w.u64_le(FORMAT);
     w.u64_le(KEY);
-    w.u64_le(checksum(&payload));
-    w.buf.extend_from_slice(&payload);
-    Ok(w.buf)
+    w.u64_le(checksum(payload));
+    w.buf.extend_from_slice(payload);
+    w.buf
 }
 
 /// The VM a snapshot holds; an error says why it is refused.
@@ -115,12 +121,9 @@ mod tests {
     /// The built-in snapshot with its payload changed by `f` and sealed
     /// again (a new checksum), so that the reader's own checks meet it.
     fn resealed(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-        let mut payload = KERNEL[32..].to_vec();
+        let mut payload = KERNEL[HEADER..].to_vec();
         f(&mut payload);
-        let mut out = KERNEL[..24].to_vec();
-        out.extend_from_slice(&checksum(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        out
+        seal(&payload)
     }
 
     #[test]

@@ -184,14 +184,19 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
     let mut other_eq: [Option<bool>; 4] = [None; 4];
     let start = hash.rem_euclid(size) + 1;
     let mut index = start;
-    loop {
+    // the probe's reads: a slot each, and the texts it compares (what it
+    // costs in fuel: a probe through a large table or megabytes of keys
+    // is not one instruction)
+    let mut read = 0usize;
+    let r = loop {
+        read = read.saturating_add(8);
         let heap = &vm.heap;
         let element = match &heap.get(array).body {
             Body::Slots(slots) => slots[(index - 1) as usize],
             _ => return Fail,
         };
         if element == Value::NIL {
-            return Value(Value::small(index));
+            break Value(Value::small(index));
         }
         let e = if by_key {
             match heap.try_get(element) {
@@ -237,7 +242,11 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
                         e == key
                     } else {
                         match (Text::of(&heap.get(e).body), Text::of(&heap.get(key).body)) {
-                            (Some(x), Some(y)) => super::string::same_text(x, y),
+                            (Some(x), Some(y)) => {
+                                let (same, bytes) = super::string::same_text(x, y);
+                                read = read.saturating_add(bytes);
+                                same
+                            }
                             _ => return Fail,
                         }
                     }
@@ -245,13 +254,15 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
             }
         };
         if matches {
-            return Value(Value::small(index));
+            break Value(Value::small(index));
         }
         index = index % size + 1;
         if index == start {
-            return Value(Value::small(0));
+            break Value(Value::small(0));
         }
-    }
+    };
+    vm.heap.charge(read);
+    r
 }
 
 /// Which of the four text classes `class` is (ByteString, WideString,
@@ -296,5 +307,11 @@ fn equal_hash(vm: &mut Vm, k: &HashedKernel, key: Value, class: ClassId) -> Opti
     if vm.finds(class, k.sels.hash)? != want {
         return None;
     }
-    vm.text_of(key).map(super::string::text_hash)
+    let t = vm.text_of(key)?;
+    let (h, read) = (
+        super::string::text_hash(t),
+        t.len().saturating_mul(t.width()),
+    );
+    vm.heap.charge(read);
+    Some(h)
 }

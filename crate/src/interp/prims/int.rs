@@ -184,6 +184,11 @@ pub(super) fn as_float(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+/// The largest LargeInteger printed in a base that is not a power of two
+/// (4 Mbit, about 1.26 million decimal digits: half a second here; twice
+/// the bits take three times as long).
+pub const MAX_PRINT_BITS: u64 = 1 << 22;
+
 pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
     let base = if c.argc > 0 {
         c.a0.as_int().unwrap_or(10)
@@ -200,6 +205,9 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
         return Value(vm.new_string(&s));
     }
     match vm.to_big(c.r) {
+        // digits in a base that is not a power of two take more than
+        // linear time: a primitive that may not take seconds fails
+        Some(b) if !(base as u64).is_power_of_two() && b.bits() > MAX_PRINT_BITS => Fail,
         Some(b) => {
             let s = b.to_str_radix(base as u32).to_uppercase();
             Value(vm.new_string(&s))

@@ -180,21 +180,62 @@ fn is_decimal_digit(code: u32) -> bool {
     i > 0 && code - ND_ZEROS[i - 1] < 10
 }
 
-pub(super) fn compare(vm: &mut Vm, c: Args) -> PrimResult {
-    match (vm.text_of(c.r), vm.text_of(c.a0)) {
-        (Some(Text::Bytes(x)), Some(Text::Bytes(y))) => order(x.cmp(y)),
-        (Some(x), Some(y)) => order(x.iter().cmp(y.iter())),
-        _ => Fail,
+/// How many leading elements two slices share, compared a block at a
+/// time (at `memcmp`'s speed) so that the caller knows what it read.
+fn common_prefix<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    const BLOCK: usize = 4096;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i < n {
+        let end = (i + BLOCK).min(n);
+        let (x, y) = (&a[i..end], &b[i..end]);
+        if x != y {
+            return i + x.iter().zip(y).take_while(|(p, q)| p == q).count();
+        }
+        i = end;
+    }
+    n
+}
+
+/// How many leading characters two texts share.
+fn text_prefix(x: Text, y: Text) -> usize {
+    match (x, y) {
+        (Text::Bytes(a), Text::Bytes(b)) => common_prefix(a, b),
+        (Text::Words(a), Text::Words(b)) => common_prefix(a, b),
+        _ => x.iter().zip(y.iter()).take_while(|(p, q)| p == q).count(),
     }
 }
 
-/// Whether two texts hold the same code points.
-pub(super) fn same_text(x: Text, y: Text) -> bool {
-    match (x, y) {
-        (Text::Bytes(a), Text::Bytes(b)) => a == b,
-        (Text::Words(a), Text::Words(b)) => a == b,
-        _ => x.len() == y.len() && x.iter().eq(y.iter()),
+/// The bytes of `x` and `y` read in comparing their first `chars`
+/// characters (what [`Heap::charge`](crate::object::Heap::charge) is
+/// given: comparing megabytes is not one instruction).
+fn read_bytes(x: Text, y: Text, chars: usize) -> usize {
+    chars.saturating_mul(x.width() + y.width())
+}
+
+pub(super) fn compare(vm: &mut Vm, c: Args) -> PrimResult {
+    let (Some(x), Some(y)) = (vm.text_of(c.r), vm.text_of(c.a0)) else {
+        return Fail;
+    };
+    let p = text_prefix(x, y);
+    let o = if p < x.len() && p < y.len() {
+        x.at(p).cmp(&y.at(p))
+    } else {
+        x.len().cmp(&y.len())
+    };
+    let read = read_bytes(x, y, p + 1);
+    vm.heap.charge(read);
+    order(o)
+}
+
+/// Whether two texts hold the same code points, and the bytes read to
+/// tell.
+pub(super) fn same_text(x: Text, y: Text) -> (bool, usize) {
+    if x.len() != y.len() {
+        return (false, 0);
     }
+    let p = text_prefix(x, y);
+    (p == x.len(), read_bytes(x, y, p + 1))
 }
 
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
@@ -202,9 +243,16 @@ pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
         (Some(x), Some(y)) => {
             let ca = vm.class_of(c.r);
             let cb = vm.class_of(c.a0);
-            let both_text =
-                vm.inherits_from(ca, vm.known.string) == vm.inherits_from(cb, vm.known.string);
-            Value(Value::bool(both_text && same_text(x, y)))
+            // (two Strings, or two ByteArrays, are the common case)
+            let both_text = ca == cb
+                || vm.inherits_from(ca, vm.known.string) == vm.inherits_from(cb, vm.known.string);
+            let (same, read) = if both_text {
+                same_text(x, y)
+            } else {
+                (false, 0)
+            };
+            vm.heap.charge(read);
+            Value(Value::bool(same))
         }
         (Some(_), None) => Value(Value::FALSE),
         _ => Fail,
@@ -213,7 +261,11 @@ pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.text_of(c.r) {
-        Some(t) => Value(Value::small(text_hash(t))),
+        Some(t) => {
+            let (h, read) = (text_hash(t), t.len().saturating_mul(t.width()));
+            vm.heap.charge(read);
+            Value(Value::small(h))
+        }
         None => Fail,
     }
 }
@@ -244,6 +296,8 @@ pub(super) fn as_symbol(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.text_of(c.r) {
         Some(t) if t.is_scalar() => {
             let s = t.to_string_lossy();
+            // read, and hashed to look it up
+            vm.heap.charge(s.len().saturating_mul(2));
             Value(vm.intern(&s))
         }
         _ => Fail,
@@ -284,14 +338,53 @@ pub(super) fn index_of_substring(vm: &mut Vm, c: Args) -> PrimResult {
     if needle.is_empty() || start >= hay.len() || needle.len() > hay.len() - start {
         return Value(Value::small(0));
     }
-    let found = match (hay, needle) {
-        (Text::Bytes(h), Text::Bytes(n)) => h[start..].windows(n.len()).position(|w| w == n),
-        _ => (start..=hay.len() - needle.len())
-            .position(|p| (0..needle.len()).all(|k| hay.at(p + k) == needle.at(k))),
-    };
-    Value(Value::small(
-        found.map(|p| (p + start + 1) as i64).unwrap_or(0),
-    ))
+    // the search's table, one word per character of the needle, takes
+    // room the heap has (without it, the Smalltalk fallback searches)
+    let table = needle.len().saturating_mul(4);
+    if needle.len() > u32::MAX as usize || vm.heap.would_exceed(table) {
+        return Fail;
+    }
+    let (found, scanned) = find(hay, needle, start);
+    let read = scanned
+        .saturating_mul(hay.width())
+        .saturating_add(needle.len().saturating_mul(2 * needle.width()))
+        .saturating_add(table);
+    vm.heap.charge(read);
+    Value(Value::small(found.map(|p| (p + 1) as i64).unwrap_or(0)))
+}
+
+/// The first index at or after `start` where `needle` (not empty, no
+/// longer than what `hay` has from `start`) occurs in `hay`, and how many
+/// characters of `hay` were read: Knuth-Morris-Pratt, linear in both
+/// lengths whatever they hold (a plain search can take the product).
+fn find(hay: Text, needle: Text, start: usize) -> (Option<usize>, usize) {
+    let m = needle.len();
+    // fail[k]: the length of the longest proper border of needle[..=k]
+    let mut fail = vec![0u32; m];
+    let mut k = 0usize;
+    for q in 1..m {
+        while k > 0 && needle.at(q) != needle.at(k) {
+            k = fail[k - 1] as usize;
+        }
+        if needle.at(q) == needle.at(k) {
+            k += 1;
+        }
+        fail[q] = k as u32;
+    }
+    let mut k = 0usize;
+    for i in start..hay.len() {
+        let ch = hay.at(i);
+        while k > 0 && ch != needle.at(k) {
+            k = fail[k - 1] as usize;
+        }
+        if ch == needle.at(k) {
+            k += 1;
+        }
+        if k == m {
+            return (Some(i + 1 - m), i + 1 - start);
+        }
+    }
+    (None, hay.len() - start)
 }
 
 pub(super) fn index_of_char(vm: &mut Vm, c: Args) -> PrimResult {
@@ -315,6 +408,9 @@ pub(super) fn index_of_char(vm: &mut Vm, c: Args) -> PrimResult {
         Text::Bytes(b) => b[start..].iter().position(|&x| x as u32 == ch),
         Text::Words(w) => w[start..].iter().position(|&x| x == ch),
     };
+    let scanned = found.map(|p| p + 1).unwrap_or(hay.len() - start);
+    let read = scanned.saturating_mul(hay.width());
+    vm.heap.charge(read);
     Value(Value::small(
         found.map(|p| (p + start + 1) as i64).unwrap_or(0),
     ))
@@ -410,7 +506,22 @@ pub(super) fn as_lowercase(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn compare_ignoring_case(vm: &mut Vm, c: Args) -> PrimResult {
     match (string_text(vm, c.r), string_text(vm, c.a0)) {
-        (Some(x), Some(y)) => order(x.iter().map(fold).cmp(y.iter().map(fold))),
+        (Some(x), Some(y)) => {
+            let p = x
+                .iter()
+                .map(fold)
+                .zip(y.iter().map(fold))
+                .take_while(|(a, b)| a == b)
+                .count();
+            let o = if p < x.len() && p < y.len() {
+                fold(x.at(p)).cmp(&fold(y.at(p)))
+            } else {
+                x.len().cmp(&y.len())
+            };
+            let read = read_bytes(x, y, p + 1);
+            vm.heap.charge(read);
+            order(o)
+        }
         _ => Fail,
     }
 }
@@ -442,5 +553,41 @@ fn parse_number(vm: &mut Vm, s: &str) -> Value {
             })
         }
         _ => Value::NIL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain search `find` replaces.
+    fn naive(hay: &[u32], needle: &[u32], start: usize) -> Option<usize> {
+        (start..=hay.len() - needle.len()).find(|&p| hay[p..p + needle.len()] == *needle)
+    }
+
+    #[test]
+    fn find_agrees_with_a_plain_search() {
+        // every pair of texts over a two-letter alphabet up to a length
+        // (borders of every shape), both forms
+        let texts: Vec<Vec<u32>> = (0..=7usize)
+            .flat_map(|n| {
+                (0..1u32 << n).map(move |bits| (0..n).map(|i| 97 + (bits >> i & 1)).collect())
+            })
+            .collect();
+        for hay in &texts {
+            let hay_bytes: Vec<u8> = hay.iter().map(|&c| c as u8).collect();
+            for needle in texts
+                .iter()
+                .filter(|n| !n.is_empty() && n.len() <= hay.len())
+            {
+                for start in 0..=hay.len() - needle.len() {
+                    let want = naive(hay, needle, start);
+                    let (got, scanned) = find(Text::Bytes(&hay_bytes), Text::Words(needle), start);
+                    assert_eq!(got, want, "{hay:?} {needle:?} from {start}");
+                    assert!(scanned <= hay.len() - start);
+                    assert_eq!(find(Text::Words(hay), Text::Words(needle), start).0, want);
+                }
+            }
+        }
     }
 }
