@@ -8,13 +8,13 @@
 #   bash scripts/fuzz.sh --replay           # run every kept corpus input once
 #                                           # (the test suite does this)
 #
-# Targets: compile, file_in, run, link, session, differential, verify.
+# Targets: compile, file_in, run, link, session, differential, verify, snapshot.
 # A finding is written to crate/fuzz/artifacts/TARGET/ and stops the run;
 # replay it with: target/fuzz/.../release/TARGET FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-targets="compile file_in run link session differential verify"
+targets="compile file_in run link session differential verify snapshot"
 triple=$(rustc -vV | sed -n 's/^host: //p')
 corpus=crate/fuzz/corpus
 
