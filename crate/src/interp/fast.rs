@@ -411,15 +411,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // (`Op::unfused`), so also inside an inlined callee's body. One that
     // needs the general loop there un-fetches itself at the exit and
     // splits the frame (`unfetch_inlined`).
+    // Pushes the value of the global whose binding is literal `$i`; a
+    // literal out of range is `$op`'s for the general loop.
+    macro_rules! push_global {
+        ($i:expr, $op:expr) => {
+            match code!().literals.get($i as usize) {
+                Some(&assoc) => push!(vm.assoc_value(assoc)),
+                None => leave!(Exit::Slow($op)),
+            }
+        };
+    }
     macro_rules! unfuse {
         ($op:expr) => {
             match $op.unfused() {
                 Some(Op::PushTemp(i)) => push!(temp!(i).unwrap_or(Value::NIL)),
                 Some(Op::PushSelf) => push!(recv),
-                Some(Op::PushGlobal(i)) => match code!().literals.get(i as usize) {
-                    Some(&assoc) => push!(vm.assoc_value(assoc)),
-                    None => leave!(Exit::Slow(Op::PushGlobal(i))),
-                },
+                Some(Op::PushGlobal(i)) => push_global!(i, Op::PushGlobal(i)),
                 Some(other) => leave!(Exit::Slow(other)),
                 None => leave!(Exit::Slow(*$op)),
             }
@@ -923,13 +930,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         let op: &Op = unsafe { &*ip };
         ip = ip.wrapping_add(1);
         match *op {
-            Op::PushGlobal(i) => match code!().literals.get(i as usize) {
-                Some(&assoc) => {
-                    let v = vm.assoc_value(assoc);
-                    push!(v);
-                }
-                None => leave!(Exit::Slow(*op)),
-            },
+            Op::PushGlobal(i) => push_global!(i, *op),
             // ----- sends and returns -----
             // A send to a method without a primitive pushes its frame
             // here and carries on in it; a return to a caller frame pops

@@ -168,9 +168,7 @@ impl Vm {
                             // contexts see the interpreter's frames: an
                             // inlined callee below becomes a frame first,
                             // then the instruction runs again
-                            // (`inlined_ran`: none ran since the last time,
-                            // so none is running)
-                            if std::mem::take(&mut self.inlined_ran) && self.materialize_inlined() {
+                            if self.materialize_if_inlined() {
                                 if let Some(f) = self.frames.last_mut() {
                                     f.pc = (pc - 1) as u32;
                                 }

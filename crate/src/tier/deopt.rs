@@ -100,12 +100,10 @@ impl Vm {
     }
 
     /// `materialize_inlined` if a frame may be inside an inlined callee
-    /// (for what looks at frames often: contexts).
-    pub(crate) fn materialize_if_inlined(&mut self) {
-        if self.inlined_ran {
-            self.inlined_ran = false;
-            self.materialize_inlined();
-        }
+    /// (for what looks at frames often: contexts): none ran since the
+    /// last time, so none is running. Answers true if a frame was added.
+    pub(crate) fn materialize_if_inlined(&mut self) -> bool {
+        std::mem::take(&mut self.inlined_ran) && self.materialize_inlined()
     }
 
     /// A method for `sel` was installed in or removed from `class`:

@@ -205,23 +205,24 @@ impl Vm {
                         return TierSend::Fallback;
                     }
                 };
-                let first = matches!(op, Op::SendAdaptive { .. });
-                let mut scoped = false;
-                if first {
-                    if let Some((leaf, cost)) = leaf_of(&code) {
-                        // straight-line arithmetic is inlined as a scope
-                        // when it can be: its code then runs fused, where
-                        // the leaf would evaluate its bytecode at each call
-                        // (3 times the instructions: `^ last - first`)
-                        if matches!(leaf, Leaf::Straight) && o.nesting_at(pc) < NEST_MAX {
-                            o.ops[pc].set(Op::SendCached { site: site as u16 });
-                            let target = CacheEntry::new(class, m, code.clone());
-                            scoped = self.inline_scope(o, site, pc, &target, None);
-                        }
-                        if !scoped && code.num_args as usize == argc {
+                if matches!(op, Op::SendAdaptive { .. }) {
+                    // an inline-cached send, unless the callee is inlined
+                    // below or answered in place as a leaf
+                    o.ops[pc].set(Op::SendCached { site: site as u16 });
+                    let leaf = leaf_of(&code).filter(|_| code.num_args as usize == argc);
+                    let target = CacheEntry::new(class, m, code.clone());
+                    // a callee that sends is inlined as a scope when it can
+                    // be, and so is straight-line arithmetic: its code then
+                    // runs fused, where the leaf would evaluate its bytecode
+                    // at each call (3 times the instructions: `^ last - first`)
+                    let inlined = matches!(leaf, None | Some((Leaf::Straight, _)))
+                        && o.nesting_at(pc) < NEST_MAX
+                        && self.inline_scope(o, site, pc, &target, None);
+                    match leaf {
+                        Some((leaf, cost)) if !inlined => {
                             {
                                 let mut s = s.borrow_mut();
-                                s.entries = vec![CacheEntry::new(class, m, code.clone())];
+                                s.entries = vec![target];
                                 s.leaf = Some((leaf, cost));
                             }
                             o.ops[pc].set(Op::InlineLeaf { site: site as u16 });
@@ -264,28 +265,25 @@ impl Vm {
                                 fuel,
                             );
                         }
-                    }
-                    if !scoped {
-                        o.ops[pc].set(Op::SendCached { site: site as u16 });
-                    }
-                }
-                if first && !scoped {
-                    let target = CacheEntry::new(class, m, code.clone());
-                    let inlined = o.nesting_at(pc) < NEST_MAX
-                        && self.inline_scope(o, site, pc, &target, None);
-                    if !inlined && target.guard.is_some() && code.num_args as usize == argc {
-                        // not inlined (too deep, over the budget, or not
-                        // inlinable, e.g. it has a block): its
-                        // guard clause is run in place (`InlinePrefix`)
-                        o.ops[pc].set(Op::InlinePrefix { site: site as u16 });
-                        let callee = format!(
-                            "{} v{} (guard clause)",
-                            code.print_name(),
-                            code.info.version
-                        );
-                        o.inlined.borrow_mut().push(callee.clone());
-                        let method = o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
-                        self.tier_event(TierEvent::Inlined { method, callee });
+                        None if !inlined
+                            && target.guard.is_some()
+                            && code.num_args as usize == argc =>
+                        {
+                            // not inlined (too deep, over the budget, or not
+                            // inlinable, e.g. it has a block): its
+                            // guard clause is run in place (`InlinePrefix`)
+                            o.ops[pc].set(Op::InlinePrefix { site: site as u16 });
+                            let callee = format!(
+                                "{} v{} (guard clause)",
+                                code.print_name(),
+                                code.info.version
+                            );
+                            o.inlined.borrow_mut().push(callee.clone());
+                            let method =
+                                o.code.upgrade().map(|c| c.print_name()).unwrap_or_default();
+                            self.tier_event(TierEvent::Inlined { method, callee });
+                        }
+                        _ => {}
                     }
                 }
                 {
