@@ -14,19 +14,15 @@ impl Vm {
 
     #[inline]
     pub fn set_slot(&mut self, obj: Value, i: usize, v: Value) {
-        match self.heap.try_get_mut(obj).map(|o| &mut o.body) {
-            Some(Body::Slots(s)) => {
-                if let Some(x) = s.get_mut(i) {
-                    *x = v;
-                }
+        if let Some(x) = slot_mut(&mut self.heap, obj, i) {
+            *x = v;
+            return;
+        }
+        if let Some(Body::Class { slots, .. }) = self.heap.try_get_mut(obj).map(|o| &mut o.body) {
+            if i >= slots.len() {
+                slots.resize(i + 1, Value::NIL);
             }
-            Some(Body::Class { slots, .. }) => {
-                if i >= slots.len() {
-                    slots.resize(i + 1, Value::NIL);
-                }
-                slots[i] = v;
-            }
-            _ => {}
+            slots[i] = v;
         }
     }
 
@@ -46,11 +42,36 @@ pub(super) fn closure_receiver(heap: &Heap, k: Value) -> Option<Value> {
     }
 }
 
-/// Slot `i` of a pointer object (nil if there is none).
-#[inline]
+/// Slot `i` of a pointer object (nil if there is none). Inlined for an
+/// ordinary object (a getter's whole work); a class's slots are read out
+/// of line.
+#[inline(always)]
 pub(super) fn slot(heap: &Heap, obj: Value, i: usize) -> Value {
     match heap.try_get(obj).map(|o| &o.body) {
-        Some(Body::Slots(s)) => s.get(i).copied().unwrap_or(Value::NIL),
+        Some(&Body::Slots(s)) if i < s.len() => heap
+            .space
+            .get(s.at as usize + i)
+            .copied()
+            .unwrap_or(Value::NIL),
+        Some(Body::Slots(_)) => Value::NIL,
+        _ => class_slot(heap, obj, i),
+    }
+}
+
+/// Slot `i` of a pointer object, to change (`None` if it has none).
+#[inline(always)]
+pub(super) fn slot_mut(heap: &mut Heap, obj: Value, i: usize) -> Option<&mut Value> {
+    match heap.try_get(obj).map(|o| &o.body) {
+        Some(&Body::Slots(s)) if i < s.len() => heap.space.get_mut(s.at as usize + i),
+        _ => None,
+    }
+}
+
+/// Slot `i` of a class (a class-instance variable), nil for anything
+/// else.
+#[inline(never)]
+fn class_slot(heap: &Heap, obj: Value, i: usize) -> Value {
+    match heap.try_get(obj).map(|o| &o.body) {
         Some(Body::Class { slots, .. }) => slots.get(i).copied().unwrap_or(Value::NIL),
         _ => Value::NIL,
     }
@@ -60,15 +81,12 @@ pub(super) fn slot(heap: &Heap, obj: Value, i: usize) -> Value {
 /// anything else (the general loop handles it).
 #[inline]
 pub(super) fn set_plain_slot(heap: &mut Heap, obj: Value, i: usize, v: Value) -> bool {
-    match heap.try_get_mut(obj).map(|o| &mut o.body) {
-        Some(Body::Slots(s)) => match s.get_mut(i) {
-            Some(x) => {
-                *x = v;
-                true
-            }
-            None => false,
-        },
-        _ => false,
+    match slot_mut(heap, obj, i) {
+        Some(x) => {
+            *x = v;
+            true
+        }
+        None => false,
     }
 }
 
@@ -82,14 +100,11 @@ pub(super) fn array_cell(
     i: Value,
 ) -> Option<&mut Value> {
     let i = i.as_int()?.checked_sub(1)?;
-    let obj = heap.try_get_mut(r)?;
+    let obj = heap.try_get(r)?;
     if obj.class != array {
         return None;
     }
-    match &mut obj.body {
-        Body::Slots(s) => s.get_mut(usize::try_from(i).ok()?),
-        _ => None,
-    }
+    slot_mut(heap, r, usize::try_from(i).ok()?)
 }
 
 /// Fast path of `at:` / `at:put:` (primitives 60/61) on an Array

@@ -286,9 +286,7 @@ impl Vm {
                 self.classes[c as usize].obj
             }
         };
-        let msg = self
-            .heap
-            .alloc(self.known.message, Body::Slots(vec![sel, args, lc]));
+        let msg = self.heap.alloc_slots(self.known.message, &[sel, args, lc]);
         self.stack.push(msg);
         let dnu = self.sel.does_not_understand;
         let class = self.class_of(recv);

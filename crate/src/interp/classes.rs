@@ -426,23 +426,25 @@ impl Vm {
         new_len: usize,
         old_len: usize,
     ) {
-        for o in self.heap.objs.iter_mut() {
-            if o.class != class {
+        for i in 0..self.heap.objs.len() {
+            let v = Value::obj(i as u32);
+            if self.heap.objs[i].class != class {
                 continue;
             }
-            if let Body::Slots(slots) = &mut o.body {
-                let mut fresh = vec![Value::NIL; new_len];
-                for (i, m) in map.iter().enumerate() {
-                    if let (Some(j), Some(v)) = (m, slots.get(i)) {
-                        fresh[*j] = *v;
-                    }
+            let Some(slots) = self.heap.slots(v) else {
+                continue;
+            };
+            let mut fresh = vec![Value::NIL; new_len];
+            for (i, m) in map.iter().enumerate() {
+                if let (Some(j), Some(v)) = (m, slots.get(i)) {
+                    fresh[*j] = *v;
                 }
-                // indexed part follows the named part
-                if slots.len() > old_len {
-                    fresh.extend_from_slice(&slots[old_len..]);
-                }
-                *slots = fresh;
             }
+            // indexed part follows the named part
+            if slots.len() > old_len {
+                fresh.extend_from_slice(&slots[old_len..]);
+            }
+            self.heap.replace_slots(v, &fresh);
         }
     }
 
@@ -468,13 +470,13 @@ impl Vm {
 
     pub fn assoc_value(&self, assoc: Value) -> Value {
         match self.heap.try_get(assoc).map(|o| &o.body) {
-            Some(Body::Slots(s)) if s.len() >= 2 => s[1],
+            Some(&Body::Slots(s)) if s.len() >= 2 => self.heap.span(s)[1],
             _ => Value::NIL,
         }
     }
 
     pub fn set_assoc_value(&mut self, assoc: Value, v: Value) {
-        if let Some(Body::Slots(s)) = self.heap.try_get_mut(assoc).map(|o| &mut o.body) {
+        if let Some(s) = self.heap.slots_mut(assoc) {
             if s.len() >= 2 {
                 s[1] = v;
             }
@@ -482,8 +484,7 @@ impl Vm {
     }
 
     pub fn new_assoc(&mut self, key: Value, value: Value) -> Value {
-        self.heap
-            .alloc(self.known.association, Body::Slots(vec![key, value]))
+        self.heap.alloc_slots(self.known.association, &[key, value])
     }
 
     pub fn set_global(&mut self, name: &str, v: Value) {

@@ -2,7 +2,7 @@
 //! straight-line loop over SmallIntegers and an Array in one dispatch.
 
 use crate::bytecode::arith::{arith_tagged, compare_tagged};
-use crate::object::{Body, ClassId, Heap, Value};
+use crate::object::{ClassId, Heap, Value};
 use crate::tier::code::{Kernel, Stmt};
 
 /// Runs loop `k` (`Op::Loop`) on the frame's temps `t` from its test,
@@ -36,11 +36,10 @@ pub(super) fn run_kernel(
     let set = |t: &mut [Value], i: u16, v: Value| unsafe { *t.get_unchecked_mut(i as usize) = v };
     let mut slots: &mut [Value] = &mut [];
     if let Some(a) = k.array {
-        match heap.try_get_mut(get(t, a)) {
-            Some(o) if array_plain && o.class == array => match &mut o.body {
-                Body::Slots(s) => slots = s,
-                _ => return (0, 0),
-            },
+        let r = get(t, a);
+        let ok = array_plain && heap.try_get(r).is_some_and(|o| o.class == array);
+        match heap.slots_mut(r) {
+            Some(s) if ok => slots = s,
             _ => return (0, 0),
         }
     }

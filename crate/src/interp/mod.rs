@@ -344,7 +344,7 @@ impl Vm {
         // nil, true, false are objects 0, 1, 2; their classes are fixed
         // up once the classes exist.
         for _ in 0..3 {
-            self.heap.alloc(0, Body::Slots(vec![]));
+            self.heap.alloc_nils(0, 0);
         }
         use Format::*;
         // The first classes are made by hand: Class and Metaclass must
@@ -487,9 +487,7 @@ impl Vm {
         self.heap.objs[0].class = self.known.undefined_object;
         self.heap.objs[1].class = self.known.true_class;
         self.heap.objs[2].class = self.known.false_class;
-        let sd = self
-            .heap
-            .alloc(self.known.system_dictionary, Body::Slots(vec![]));
+        let sd = self.heap.alloc_nils(self.known.system_dictionary, 0);
         self.set_global("Smalltalk", sd);
         self.intern_selectors();
         for cat in [0usize, 2, 4, 6, 8, 10] {
@@ -608,7 +606,7 @@ impl Vm {
     }
 
     pub fn new_array(&mut self, items: Vec<Value>) -> Value {
-        self.heap.alloc(self.known.array, Body::Slots(items))
+        self.heap.alloc_slots(self.known.array, &items)
     }
 
     /// A Float: immediate (a SmallFloat64) where Spur's encoding covers
@@ -649,11 +647,11 @@ impl Vm {
                 match self.class_named("ScaledDecimal") {
                     Some(c) => {
                         let frac = match self.class_named("Fraction") {
-                            Some(fc) => self.heap.alloc(fc, Body::Slots(vec![n, d])),
+                            Some(fc) => self.heap.alloc_slots(fc, &[n, d]),
                             None => n,
                         };
                         self.heap
-                            .alloc(c, Body::Slots(vec![frac, Value::small(*scale as i64)]))
+                            .alloc_slots(c, &[frac, Value::small(*scale as i64)])
                     }
                     None => n,
                 }

@@ -54,14 +54,20 @@ pub(super) fn cache_hit(
 /// Site `site` of `opt` while its inline cache is current, with the
 /// receiver under its arguments on `st` (at `n`): what `leaf_hit` and
 /// `inline_prefix` start from.
+///
+/// # Safety
+/// A peek, as `cache_hit`'s, with no borrow of its own: the caller must
+/// not change the site while it holds the answer (both callers only read
+/// it, and the VM they change does not hold it).
 #[inline(always)]
-fn current_site<'a>(
+unsafe fn current_site<'a>(
     vm: &Vm,
     opt: Option<&'a OptCode>,
     site: usize,
     st: &[Value],
-) -> Option<(std::cell::Ref<'a, Site>, usize, usize, Value)> {
-    let s = opt?.sites.get(site)?.borrow();
+) -> Option<(&'a Site, usize, usize, Value)> {
+    // SAFETY: see above
+    let s = unsafe { opt?.sites.get(site)?.try_borrow_unguarded() }.ok()?;
     if s.epoch != vm.cache_epoch {
         return None;
     }
@@ -85,7 +91,8 @@ pub(super) fn leaf_hit(
     st: &[Value],
     fuel: u64,
 ) -> Option<(u64, usize, Value)> {
-    let (s, argc, n, r) = current_site(vm, opt, site, st)?;
+    // SAFETY: `pure_leaf` reads the VM and changes no site
+    let (s, argc, n, r) = unsafe { current_site(vm, opt, site, st) }?;
     let e = s.entry_for(vm.class_of(r))?;
     let (leaf, cost) = e.leaf?;
     let v = pure_leaf(vm, leaf, cost, fuel, &e.code, r, &st[n + 1..])?;
@@ -224,7 +231,8 @@ pub(super) fn inline_prefix(
     operands: &[Value],
     fuel: u64,
 ) -> Option<(u64, usize, Value)> {
-    let (s, argc, n, r) = current_site(vm, opt, site, operands)?;
+    // SAFETY: a guard's answer reads the operands and changes no site
+    let (s, argc, n, r) = unsafe { current_site(vm, opt, site, operands) }?;
     let e = s.entry_for(vm.class_of(r))?;
     if e.code.num_args as usize != argc {
         return None;

@@ -1,5 +1,8 @@
 //! The object memory: an arena of [`Obj`] indexed by [`Value`] references,
-//! with a mark-sweep collector.
+//! with a mark-sweep collector. Pointer objects keep their slots in one
+//! shared slot space ([`Heap::space`], a [`Span`] each), so making one
+//! is a bump of that space, not a Rust allocation; the collector slides
+//! the live spans together after each sweep.
 //!
 //! Collection only happens at safe points chosen by the interpreter (when
 //! every live value is reachable from a root it passes in), never inside
@@ -21,8 +24,8 @@ pub enum Body {
     Free {
         next: u32,
     },
-    /// Named and indexed pointer slots (named first).
-    Slots(Vec<Value>),
+    /// Named and indexed pointer slots (named first), in the slot space.
+    Slots(Span),
     /// Bytes: ByteStrings (Latin-1), ByteSymbols, ByteArrays.
     Bytes(Vec<u8>),
     /// 32-bit words: WideStrings and WideSymbols (one Unicode code point
@@ -54,6 +57,39 @@ pub enum Body {
     Process(u32),
 }
 
+/// Where a pointer object's slots are: `len` values from `at` in the
+/// heap's slot space ([`Heap::space`]). A non-empty span follows a
+/// header word naming its object and length (see [`Heap::compact`]); an
+/// empty one takes no room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub at: u32,
+    pub len: u32,
+}
+
+impl Span {
+    pub const EMPTY: Span = Span { at: 0, len: 0 };
+
+    #[inline(always)]
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.at as usize..self.at as usize + self.len as usize
+    }
+    #[inline(always)]
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+    #[inline(always)]
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+/// A span's header word in the slot space: its object's index and length.
+#[inline(always)]
+fn header(index: u32, len: u32) -> Value {
+    Value::from_bits(((index as u64) << 32) | len as u64)
+}
+
 #[derive(Debug)]
 pub struct Closure {
     pub code: Rc<Code>,
@@ -80,6 +116,7 @@ pub struct Obj {
 /// Approximate bytes an object costs (for the heap limit).
 fn cost(body: &Body) -> usize {
     32 + match body {
+        // (the span's header word is within the 32)
         Body::Slots(v) => v.len() * 8,
         Body::Bytes(b) => b.len(),
         Body::Words(w) => w.len() * 4,
@@ -99,6 +136,9 @@ pub const PROCESS_COST: usize = 224;
 
 pub struct Heap {
     pub objs: Vec<Obj>,
+    /// The slots of every pointer object ([`Body::Slots`]), each span
+    /// after its header word; garbage stays until the next collection.
+    pub space: Vec<Value>,
     pub(crate) free: u32,
     pub(crate) next_hash: u32,
     /// Bytes allocated since the last collection.
@@ -187,6 +227,7 @@ impl Heap {
     pub fn new(limit: usize) -> Heap {
         Heap {
             objs: Vec::with_capacity(1 << 16),
+            space: Vec::with_capacity(1 << 16),
             free: NO_FREE,
             next_hash: HASH_SEED,
             allocated: 0,
@@ -309,7 +350,13 @@ impl Heap {
         self.would_exceed(0)
     }
 
+    /// A new object of `class` with `body` (not a pointer object's: see
+    /// [`Heap::alloc_slots`]).
     pub fn alloc(&mut self, class: ClassId, body: Body) -> Value {
+        debug_assert!(
+            !matches!(body, Body::Slots(_)),
+            "slots go through alloc_slots"
+        );
         self.allocated += cost(&body);
         let h = xorshift(self.next_hash);
         self.next_hash = h;
@@ -330,6 +377,105 @@ impl Heap {
             self.objs.push(obj);
             Value::obj((self.objs.len() - 1) as u32)
         }
+    }
+
+    /// A new pointer object of `class` whose slots are `values`.
+    #[inline]
+    pub fn alloc_slots(&mut self, class: ClassId, values: &[Value]) -> Value {
+        let v = self.alloc_nils(class, values.len());
+        if let Body::Slots(s) = self.objs[v.obj_index()].body {
+            self.space[s.range()].copy_from_slice(values);
+        }
+        v
+    }
+
+    /// A new pointer object of `class` with `n` slots, all nil.
+    #[inline]
+    pub fn alloc_nils(&mut self, class: ClassId, n: usize) -> Value {
+        let index = if self.free != NO_FREE {
+            self.free
+        } else {
+            self.objs.len() as u32
+        };
+        let span = self.new_span(index, n);
+        // (a placeholder the span is put in at once: not counted twice)
+        let v = self.alloc(class, Body::Free { next: NO_FREE });
+        debug_assert_eq!(v.obj_index(), index as usize);
+        self.allocated += cost(&Body::Slots(span)) - cost(&Body::Free { next: NO_FREE });
+        self.objs[index as usize].body = Body::Slots(span);
+        v
+    }
+
+    /// Room for `n` nil slots of the object at `index`, at the end of the
+    /// slot space (its header first).
+    fn new_span(&mut self, index: u32, n: usize) -> Span {
+        if n == 0 {
+            return Span::EMPTY;
+        }
+        let len = u32::try_from(n).expect("a pointer object of 2^32 slots");
+        let need = n + 1;
+        if self.space.capacity() - self.space.len() < need {
+            // grow by half at least: amortized, without doubling a big
+            // space at once
+            self.space.reserve(need.max(self.space.len() / 2));
+        }
+        self.space.push(header(index, len));
+        let at = self.space.len();
+        self.space.resize(at + n, Value::NIL);
+        Span {
+            at: u32::try_from(at).expect("a slot space of 2^32 words"),
+            len,
+        }
+    }
+
+    /// The slots `values` of the object at `index` as a new span (a
+    /// snapshot's objects, read in order); an error past the space's
+    /// addressable size.
+    pub(crate) fn push_span(&mut self, index: u32, values: &[Value]) -> Result<Span, String> {
+        if values.len() >= u32::MAX as usize || self.space.len() + values.len() >= u32::MAX as usize
+        {
+            return Err("too many slots".into());
+        }
+        let span = self.new_span(index, values.len());
+        self.space[span.range()].copy_from_slice(values);
+        Ok(span)
+    }
+
+    /// Gives pointer object `v` the slots `values` instead of its own
+    /// (a new span; the old one is garbage), keeping its identity: an
+    /// instance of a redefined class. Counted as allocated.
+    pub fn replace_slots(&mut self, v: Value, values: &[Value]) {
+        if !matches!(self.try_get(v).map(|o| &o.body), Some(Body::Slots(_))) {
+            return;
+        }
+        let span = self.new_span(v.obj_index() as u32, values.len());
+        self.space[span.range()].copy_from_slice(values);
+        self.allocated += cost(&Body::Slots(span));
+        self.objs[v.obj_index()].body = Body::Slots(span);
+    }
+
+    /// The slots of pointer object `v` (`None` for anything else).
+    #[inline(always)]
+    pub fn slots(&self, v: Value) -> Option<&[Value]> {
+        match self.try_get(v).map(|o| &o.body) {
+            Some(&Body::Slots(s)) => self.space.get(s.range()),
+            _ => None,
+        }
+    }
+
+    /// The slots of pointer object `v`, to change.
+    #[inline(always)]
+    pub fn slots_mut(&mut self, v: Value) -> Option<&mut [Value]> {
+        match self.try_get(v).map(|o| &o.body) {
+            Some(&Body::Slots(s)) => self.space.get_mut(s.range()),
+            _ => None,
+        }
+    }
+
+    /// The values of span `s`.
+    #[inline(always)]
+    pub fn span(&self, s: Span) -> &[Value] {
+        self.space.get(s.range()).unwrap_or(&[])
     }
 
     /// Gives the object `v` another class and body in place: everything
@@ -388,6 +534,7 @@ impl Heap {
     /// additional roots given as a callback over a worklist.
     pub fn collect(&mut self, roots: &[Value]) {
         let mut stack: Vec<Value> = roots.to_vec();
+        let space = &self.space;
         while let Some(v) = stack.pop() {
             if !v.is_obj() {
                 continue;
@@ -402,7 +549,7 @@ impl Heap {
             }
             obj.mark = true;
             match &obj.body {
-                Body::Slots(s) => stack.extend_from_slice(s),
+                Body::Slots(s) => stack.extend_from_slice(space.get(s.range()).unwrap_or(&[])),
                 Body::Class { slots, .. } => stack.extend_from_slice(slots),
                 Body::Method(code) => push_code_literals(code, &mut stack),
                 Body::Closure(c) => {
@@ -428,6 +575,7 @@ impl Heap {
                 self.free = i as u32;
             }
         }
+        self.compact();
         self.live = live;
         self.allocated = 0;
         self.threshold = (live / 2).max(8 << 20);
@@ -438,6 +586,39 @@ impl Heap {
         }
         self.collections += 1;
         self.gc_deferred = false;
+    }
+
+    /// Slides the spans of live pointer objects to the start of the slot
+    /// space, in order, after a sweep: a span is live if its header's
+    /// object is a pointer object whose span starts right after it (a
+    /// swept object is free; one whose slots were replaced has another
+    /// span). Linear in the space, with no recursion and no allocation.
+    fn compact(&mut self) {
+        let (mut r, mut w) = (0usize, 0usize);
+        let end = self.space.len();
+        while r < end {
+            let h = self.space[r].bits();
+            let (index, len) = ((h >> 32) as usize, (h & 0xFFFF_FFFF) as usize);
+            let next = (r + 1 + len).min(end);
+            if let Some(Obj {
+                body: Body::Slots(s),
+                ..
+            }) = self.objs.get_mut(index)
+            {
+                if s.at as usize == r + 1 {
+                    if w != r {
+                        self.space.copy_within(r..next, w);
+                        s.at = (w + 1) as u32;
+                    }
+                    w += next - r;
+                }
+            }
+            r = next;
+        }
+        self.space.truncate(w);
+        if self.space.capacity() > 4 * w + (1 << 16) {
+            self.space.shrink_to(2 * w + (1 << 16));
+        }
     }
 
     /// Whether `v` refers to a free cell (an object the last collection
@@ -458,5 +639,45 @@ fn push_code_literals(code: &Code, stack: &mut Vec<Value>) {
     stack.extend_from_slice(&code.literals);
     for b in &code.blocks {
         push_code_literals(b, stack);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(i: i64) -> Value {
+        Value::small(i)
+    }
+
+    #[test]
+    fn a_collection_slides_live_spans_together_and_keeps_their_values() {
+        let mut h = Heap::new(1 << 30);
+        let a = h.alloc_slots(7, &[int(1), int(2)]);
+        let dead = h.alloc_slots(7, &[int(3); 100]);
+        let empty = h.alloc_nils(7, 0);
+        let b = h.alloc_slots(7, &[int(4), a, int(5)]);
+        // a's slots replaced: its first span is garbage, its second after b's
+        h.replace_slots(a, &[int(6), b, int(7), int(8)]);
+        assert_eq!(h.space.len(), 3 + 101 + 4 + 5);
+        h.collect(&[a, empty]);
+        assert!(h.is_free(dead));
+        assert_eq!(h.slots(a), Some(&[int(6), b, int(7), int(8)][..]));
+        assert_eq!(h.slots(b), Some(&[int(4), a, int(5)][..]));
+        assert_eq!(h.slots(empty), Some(&[][..]));
+        // only the live spans and their headers are left, b's first
+        assert_eq!(h.space.len(), 4 + 5);
+        // a reused cell gets a new span; the swept object's is gone
+        let c = h.alloc_slots(8, &[int(9)]);
+        assert_eq!(c, dead);
+        h.collect(&[a, c]);
+        assert_eq!(h.slots(c), Some(&[int(9)][..]));
+        assert_eq!(h.slots(a).map(|s| s.len()), Some(4));
+        assert_eq!(h.space.len(), 4 + 5 + 2);
+        // what a collection leaves can be changed in place
+        h.slots_mut(c).unwrap()[0] = int(10);
+        h.collect(&[c]);
+        assert_eq!(h.slots(c), Some(&[int(10)][..]));
+        assert_eq!(h.space.len(), 2);
     }
 }

@@ -9,7 +9,7 @@ pub mod method;
 pub mod text;
 pub mod value;
 
-pub use heap::{Body, ClassId, Closure, Heap, Obj};
+pub use heap::{Body, ClassId, Closure, Heap, Obj, Span};
 pub use method::{Code, Marker, MethodInfo, Spans};
 pub use text::Text;
 pub use value::Value;

@@ -170,6 +170,12 @@ impl Value {
     pub fn bits(self) -> u64 {
         self.0
     }
+    /// The value whose word is `bits` (the slot space's headers; a
+    /// snapshot's words).
+    #[inline(always)]
+    pub(crate) const fn from_bits(bits: u64) -> Value {
+        Value(bits)
+    }
 
     /// `self op other` for two SmallIntegers, computed on the tagged words
     /// where that is exact: the sum and difference of `x << 3 | 1` and

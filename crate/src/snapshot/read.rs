@@ -158,6 +158,7 @@ fn read_heap(d: &mut In, heap: &mut Heap) -> Result<()> {
     heap.gc_deferrals = d.r.uv()?;
     let mut gen = HASH_SEED;
     heap.objs = Vec::with_capacity(d.objects);
+    heap.space.clear();
     for at in 0..d.objects {
         gen = xorshift(gen);
         let t = d.r.u8()?;
@@ -185,7 +186,10 @@ fn read_heap(d: &mut In, heap: &mut Heap) -> Result<()> {
             d.r.num::<u32>("hash")? & HASH_MASK
         };
         let body = match t {
-            tag::SLOTS => Body::Slots(d.values()?),
+            tag::SLOTS => {
+                let values = d.values()?;
+                Body::Slots(heap.push_span(at as u32, &values)?)
+            }
             tag::BYTES => Body::Bytes(latin1(d.str()?)?),
             tag::WORDS => {
                 let n = d.r.count()?;
@@ -580,7 +584,8 @@ fn check(vm: &Vm) -> Result<()> {
     }
     for o in objs {
         refs_free |= match &o.body {
-            Body::Slots(s) | Body::Class { slots: s, .. } => s.iter().any(free_cell),
+            Body::Slots(s) => vm.heap.span(*s).iter().any(free_cell),
+            Body::Class { slots: s, .. } => s.iter().any(free_cell),
             Body::Method(m) => m.units().iter().any(|u| u.literals.iter().any(free_cell)),
             _ => false,
         };

@@ -256,6 +256,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
 fn write_heap(o: &mut Out, heap: &Heap) -> Result<()> {
     let Heap {
         objs,
+        space,
         free,
         next_hash,
         allocated,
@@ -319,7 +320,11 @@ fn write_heap(o: &mut Out, heap: &Heap) -> Result<()> {
             }
             Body::Slots(s) => {
                 head(o, tag::SLOTS);
-                o.values(s);
+                o.values(
+                    space
+                        .get(s.range())
+                        .ok_or_else(|| cannot("slots outside the slot space"))?,
+                );
             }
             Body::Bytes(b) => {
                 // Latin-1 text, from the strings (symbols are selectors too)

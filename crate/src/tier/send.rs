@@ -140,14 +140,14 @@ impl Vm {
                             _ => return TierSend::Fallback,
                         };
                         let val = self.stack[n - 1];
-                        let slots = match self.heap.try_get_mut(recv).map(|o| &mut o.body) {
-                            Some(Body::Slots(s)) if i < s.len() => s,
-                            _ => return TierSend::Fallback,
+                        let Some(cell) = self.heap.slots_mut(recv).and_then(|s| s.get_mut(i))
+                        else {
+                            return TierSend::Fallback;
                         };
                         if matches!(leaf, Leaf::ArrayAt) {
-                            slots[i]
+                            *cell
                         } else {
-                            slots[i] = val;
+                            *cell = val;
                             val
                         }
                     }

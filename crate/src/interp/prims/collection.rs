@@ -33,8 +33,8 @@ pub(super) fn basic_at(vm: &mut Vm, c: Args) -> PrimResult {
         }
     };
     match vm.heap.try_get(c.r).map(|o| &o.body) {
-        Some(Body::Slots(s)) => match check_index(i, s.len().saturating_sub(named)) {
-            Some(ix) => Value(s[named + ix]),
+        Some(&Body::Slots(s)) => match check_index(i, s.len().saturating_sub(named)) {
+            Some(ix) => Value(vm.heap.span(s)[named + ix]),
             None => Fail,
         },
         Some(Body::Bytes(b)) => match check_index(i, b.len()) {
@@ -73,14 +73,16 @@ pub(super) fn basic_at_put(vm: &mut Vm, c: Args) -> PrimResult {
         };
         (code < limit).then_some(code as u32)
     };
-    match vm.heap.try_get_mut(c.r).map(|o| &mut o.body) {
-        Some(Body::Slots(s)) => match check_index(c.a0, s.len().saturating_sub(named)) {
+    if let Some(s) = vm.heap.slots_mut(c.r) {
+        return match check_index(c.a0, s.len().saturating_sub(named)) {
             Some(ix) => {
                 s[named + ix] = c.a1;
                 Value(c.a1)
             }
             None => Fail,
-        },
+        };
+    }
+    match vm.heap.try_get_mut(c.r).map(|o| &mut o.body) {
         Some(Body::Bytes(b)) => match (check_index(c.a0, b.len()), code(256)) {
             (Some(ix), Some(byte)) => {
                 b[ix] = byte as u8;
@@ -103,7 +105,7 @@ pub(super) fn basic_size(vm: &mut Vm, c: Args) -> PrimResult {
     let class = vm.class_of(c.r);
     let named = vm.classes[class as usize].inst_vars.len();
     match vm.heap.try_get(c.r).map(|o| &o.body) {
-        Some(Body::Slots(s)) => Value(Value::small(s.len().saturating_sub(named) as i64)),
+        Some(&Body::Slots(s)) => Value(Value::small(s.len().saturating_sub(named) as i64)),
         Some(Body::Bytes(b)) => Value(Value::small(b.len() as i64)),
         Some(Body::Words(w)) => Value(Value::small(w.len() as i64)),
         _ => Value(Value::small(0)),
@@ -138,19 +140,20 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     // (a copy within one object may overlap: Squeak copies it as if
     // through a buffer, as copy_within does)
     if c.r == c.a2 {
+        if let Some(d) = vm.heap.slots_mut(c.r) {
+            let from = rs
+                .checked_add(named)
+                .and_then(|at| span(at, count, d.len()));
+            let to = start
+                .checked_add(named)
+                .and_then(|at| span(at, count, d.len()));
+            let ok = from.zip(to).map(|(f, t)| d.copy_within(f, t.start));
+            return if ok.is_some() { Value(c.r) } else { Fail };
+        }
         let Some(obj) = vm.heap.try_get_mut(c.r) else {
             return Fail;
         };
         let ok = match &mut obj.body {
-            Body::Slots(d) => {
-                let from = rs
-                    .checked_add(named)
-                    .and_then(|at| span(at, count, d.len()));
-                let to = start
-                    .checked_add(named)
-                    .and_then(|at| span(at, count, d.len()));
-                from.zip(to).map(|(f, t)| d.copy_within(f, t.start))
-            }
             Body::Bytes(d) => {
                 let from = span(rs, count, d.len());
                 let to = span(start, count, d.len());
@@ -169,18 +172,28 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     // taking wide ones fails here: `ByteString>>replaceFrom:to:with:startingAt:`
     // makes it wide first, as Squeak's does)
     let chars_from_bytes = vm.inherits_from(sc, vm.known.string);
+    // two pointer objects: spans of the one slot space
+    if let (Some(&Body::Slots(d)), Some(&Body::Slots(s))) = (
+        vm.heap.try_get(c.r).map(|o| &o.body),
+        vm.heap.try_get(c.a2).map(|o| &o.body),
+    ) {
+        let skip = snamed.min(s.len());
+        let from = span(rs, count, s.len() - skip);
+        let to = start
+            .checked_add(named)
+            .and_then(|at| span(at, count, d.len()));
+        let ok = from.zip(to).map(|(f, t)| {
+            let (sa, da) = (s.at as usize + skip, d.at as usize);
+            vm.heap
+                .space
+                .copy_within(sa + f.start..sa + f.end, da + t.start)
+        });
+        return if ok.is_some() { Value(c.r) } else { Fail };
+    }
     let Some((dst, src)) = vm.heap.pair_mut(c.r, c.a2) else {
         return Fail;
     };
     let ok = match (&mut dst.body, &src.body) {
-        (Body::Slots(d), Body::Slots(s)) => {
-            let s = &s[snamed.min(s.len())..];
-            let from = span(rs, count, s.len());
-            let to = start
-                .checked_add(named)
-                .and_then(|at| span(at, count, d.len()));
-            from.zip(to).map(|(f, t)| d[t].copy_from_slice(&s[f]))
-        }
         (Body::Bytes(d), Body::Bytes(s)) => {
             let from = span(rs, count, s.len());
             let to = span(start, count, d.len());
@@ -244,12 +257,11 @@ pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
                 && !vm.inherits_from(rc, vm.known.symbol);
             (Body::Words(v), if keeps { rc } else { wide_class })
         }
-        (Some(Body::Slots(x)), Some(Body::Slots(y)))
+        (Some(&Body::Slots(x)), Some(&Body::Slots(y)))
             if vm.classes[rc as usize].inst_vars.is_empty() && vm.class_of(c.a0) == rc =>
         {
-            let mut v = x.clone();
-            v.extend_from_slice(y);
-            (Body::Slots(v), rc)
+            let v = [vm.heap.span(x), vm.heap.span(y)].concat();
+            return Value(vm.heap.alloc_slots(rc, &v));
         }
         _ => return Fail,
     };

@@ -136,7 +136,7 @@ pub(super) fn perform(vm: &mut Vm, c: Args) -> PrimResult {
 pub(super) fn perform_with_arguments(vm: &mut Vm, c: Args) -> PrimResult {
     let sel = c.a0;
     let args: Vec<Value> = match vm.heap.try_get(c.a1).map(|o| &o.body) {
-        Some(Body::Slots(s)) if vm.class_of(c.a1) == vm.known.array => s.clone(),
+        Some(&Body::Slots(s)) if vm.class_of(c.a1) == vm.known.array => vm.heap.span(s).to_vec(),
         _ => return Fail,
     };
     if !is_symbol(vm, sel) || selector_arity(vm, sel) != Some(args.len()) {
@@ -170,7 +170,7 @@ pub(super) fn block_value(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn block_value_with_arguments(vm: &mut Vm, c: Args) -> PrimResult {
     let items: Vec<Value> = match vm.heap.try_get(c.a0).map(|o| &o.body) {
-        Some(Body::Slots(s)) if vm.class_of(c.a0) == vm.known.array => s.clone(),
+        Some(&Body::Slots(s)) if vm.class_of(c.a0) == vm.known.array => vm.heap.span(s).to_vec(),
         _ => return Fail,
     };
     let k = items.len();

@@ -175,7 +175,7 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
         _ => return Fail,
     }
     let size = match &vm.heap.get(array).body {
-        Body::Slots(slots) if !slots.is_empty() => slots.len() as i64,
+        &Body::Slots(slots) if !slots.is_empty() => slots.len() as i64,
         _ => return Fail,
     };
     // whether a text class other than the key's has the kernel's `=`
@@ -192,7 +192,7 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
         read = read.saturating_add(8);
         let heap = &vm.heap;
         let element = match &heap.get(array).body {
-            Body::Slots(slots) => slots[(index - 1) as usize],
+            &Body::Slots(slots) => heap.span(slots)[(index - 1) as usize],
             _ => return Fail,
         };
         if element == Value::NIL {
@@ -201,7 +201,7 @@ pub(super) fn hashed_scan_for(vm: &mut Vm, c: Args) -> PrimResult {
         let e = if by_key {
             match heap.try_get(element) {
                 Some(o) if o.class == association => match &o.body {
-                    Body::Slots(s) => s.first().copied().unwrap_or(Value::NIL),
+                    &Body::Slots(s) => heap.span(s).first().copied().unwrap_or(Value::NIL),
                     _ => return Fail,
                 },
                 _ => return Fail,

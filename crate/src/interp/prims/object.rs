@@ -41,8 +41,8 @@ fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
     let info = &vm.classes[class as usize];
     let named = info.inst_vars.len();
     let body = match info.format {
-        Format::Pointers if indexed.is_none() => Body::Slots(vec![Value::NIL; named]),
-        Format::Indexable => Body::Slots(vec![Value::NIL; named + size]),
+        Format::Pointers if indexed.is_none() => return Value(vm.heap.alloc_nils(class, named)),
+        Format::Indexable => return Value(vm.heap.alloc_nils(class, named + size)),
         Format::Bytes => Body::Bytes(vec![0; size]),
         Format::Words => Body::Words(vec![0; size]),
         _ => return Fail,
@@ -119,7 +119,10 @@ pub(super) fn shallow_copy(vm: &mut Vm, c: Args) -> PrimResult {
     let o = vm.heap.get(c.r);
     let class = o.class;
     let body = match &o.body {
-        Body::Slots(s) => Body::Slots(s.clone()),
+        &Body::Slots(s) => {
+            let v = vm.heap.span(s).to_vec();
+            return Value(vm.heap.alloc_slots(class, &v));
+        }
         Body::Bytes(b) => Body::Bytes(b.clone()),
         Body::Words(w) => Body::Words(w.clone()),
         Body::Float(f) => Body::Float(*f),
