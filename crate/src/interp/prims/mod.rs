@@ -356,6 +356,14 @@ const NAMED: &[Prim] = entries! { Name:
     "floatCosh" => float::cosh;
     /// Float `tanh`.
     "floatTanh" => float::tanh;
+    /// The least Float above the receiver (IEEE nextUp; NaN and +inf answer themselves).
+    "floatSuccessor" => float::successor;
+    /// The greatest Float below the receiver (IEEE nextDown; NaN and -inf answer themselves).
+    "floatPredecessor" => float::predecessor;
+    /// A Float rounded to IEEE single precision (to nearest, ties to even), as its 32-bit word.
+    "floatAsIEEE32BitWord" => float::as_ieee32_bit_word;
+    /// The Float (exactly) of an IEEE single-precision word, 0 to 16rFFFFFFFF.
+    "floatFromIEEE32Bit", argc 1 => float::from_ieee32_bit;
     // Strings, Symbols and Characters (string.rs)
     /// Comparison of two Strings (or byte objects) by code point: 1, 2 or 3 (before, equal, after).
     "stringCompare" => string::compare;
