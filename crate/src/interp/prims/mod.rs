@@ -379,6 +379,8 @@ const NAMED: &[Prim] = entries! { Name:
     "symbolFlush" => string::symbol_flush;
     /// The Number a String spells (`'-12'`, `'1.5e3'`, `'16r1F'`), or nil.
     "stringAsNumber" => string::as_number;
+    /// The Number a String starts with and how many characters it takes, {number. count}, or nil.
+    "stringNumberPrefix" => string::number_prefix;
     /// 1-based index of a substring at or after a start, or 0.
     "stringIndexOfSubstring" => string::index_of_substring;
     /// 1-based index of a Character at or after a start, or 0.
