@@ -511,6 +511,8 @@ const NAMED: &[Prim] = entries! { Name:
     "closureOuterContext" => context::closure_outer_context;
     /// The method a block is in.
     "closureMethod" => context::closure_method;
+    /// How many blocks enclose a BlockClosure's or a live Context's code, itself included (0 for a method).
+    "blockDepth" => context::block_depth;
     /// A block's receiver.
     "closureReceiver" => context::closure_receiver;
     /// A block's argument count.
