@@ -551,6 +551,13 @@ fn number_value(vm: &mut Vm, tok: &crate::syntax::lexer::Tok, neg: bool) -> Opti
             vm.int_from_big(n)
         }
         Tok::Float(f) => vm.new_float(if neg { -f } else { *f }),
+        Tok::Fraction { num, den } => {
+            let num = if neg { -num.clone() } else { num.clone() };
+            vm.literal_value(&crate::syntax::ast::Literal::Fraction {
+                num,
+                den: den.clone(),
+            })
+        }
         Tok::Scaled { num, den, scale } => {
             let num = if neg { -num.clone() } else { num.clone() };
             vm.literal_value(&crate::syntax::ast::Literal::Scaled {
