@@ -294,3 +294,37 @@ fn run_until_collects_mid_call_only_where_it_fits() {
     assert!(put_off_calls > 0, "no collection was put off");
     assert!(collected_in_time > 0, "no collection ran inside a call");
 }
+
+/// Delays that are due by the time the scheduler looks wake in the order
+/// they are due (as Squeak's timer signals expired Delays, earliest
+/// resumption time first), not in the order they began.
+#[test]
+fn delays_due_together_wake_earliest_first() {
+    use livetalk::interp::Outcome;
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let mut vm = vm();
+    // a clock that stands still until the test moves it
+    let t = Rc::new(Cell::new(0.0));
+    let tc = t.clone();
+    vm.clock = Box::new(move || tc.get());
+    vm.eval("Smalltalk at: #WakeOrder put: OrderedCollection new")
+        .expect("global");
+    vm.start(
+        "#(30 10 20) do: [:ms | [(Delay forMilliseconds: ms) wait. WakeOrder add: ms] fork]",
+        40,
+    )
+    .expect("start");
+    let settle = |vm: &mut Vm| loop {
+        match vm.run(100_000) {
+            Outcome::Yielded | Outcome::Finished { .. } => continue,
+            other => return other,
+        }
+    };
+    assert!(matches!(settle(&mut vm), Outcome::Waiting { .. }));
+    // all three are due at the next look
+    t.set(1000.0);
+    assert_eq!(settle(&mut vm), Outcome::Idle);
+    let order = vm.eval("WakeOrder asArray").expect("order");
+    assert_eq!(vm.print_string(order), "#(10 20 30)");
+}

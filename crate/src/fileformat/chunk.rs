@@ -206,11 +206,15 @@ fn skip_literal(toks: &[Token], i: usize) -> Option<usize> {
         | Some(Tok::Symbol(_))
         | Some(Tok::Integer(_))
         | Some(Tok::Float(_))
+        | Some(Tok::Fraction { .. })
         | Some(Tok::Scaled { .. })
         | Some(Tok::Char(_)) => Some(i + 1),
         Some(Tok::Ident(n)) if matches!(n.as_str(), "nil" | "true" | "false") => Some(i + 1),
         Some(Tok::Binary(b)) if b == "-" => match toks.get(i + 1).map(|t| &t.tok) {
-            Some(Tok::Integer(_)) | Some(Tok::Float(_)) | Some(Tok::Scaled { .. }) => Some(i + 2),
+            Some(Tok::Integer(_))
+            | Some(Tok::Float(_))
+            | Some(Tok::Fraction { .. })
+            | Some(Tok::Scaled { .. }) => Some(i + 2),
             _ => None,
         },
         _ => None,

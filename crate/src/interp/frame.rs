@@ -98,6 +98,15 @@ pub enum ProcState {
     Terminated,
 }
 
+/// The wait a suspended process goes back to when it is resumed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rewait {
+    /// The Semaphore (object index) it waited on.
+    Semaphore(usize),
+    /// The Delay it slept on, until the host clock reads this (ms).
+    Sleep(f64),
+}
+
 /// Why a process stopped on an error.
 #[derive(Clone, Debug)]
 pub struct ErrorInfo {
@@ -132,6 +141,10 @@ pub struct Process {
     /// semaphore's queue may keep places of processes that stopped waiting
     /// on it (terminated), which signals skip.
     pub waiting_on: Option<usize>,
+    /// What a process suspended while it was blocked waits on again when
+    /// it is resumed (Squeak 6's suspend, primitive 578, backs it up to
+    /// its wait).
+    pub rewait: Option<Rewait>,
     /// Whose work it is: its own id for a process the host started, its
     /// forker's origin for one a process forked (`fork`, `newProcessAt:`).
     /// The Transcript tags what it writes with it.

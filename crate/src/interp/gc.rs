@@ -89,6 +89,10 @@ impl Vm {
             if let Some(e) = &p.error {
                 roots.push(e.exception);
             }
+            // the Semaphore a suspended process goes back to waiting on
+            if let Some(super::frame::Rewait::Semaphore(at)) = p.rewait {
+                roots.push(Value::obj(at as u32));
+            }
             for f in &p.frames {
                 frame_roots(f, &mut roots, &mut seen);
             }

@@ -639,6 +639,14 @@ impl Vm {
             Literal::False => Value::FALSE,
             Literal::Integer(n) => self.int_from_big(n.clone()),
             Literal::Float(f) => self.new_float(*f),
+            Literal::Fraction { num, den } => {
+                let n = self.int_from_big(num.clone());
+                let d = self.int_from_big(den.clone());
+                match self.class_named("Fraction") {
+                    Some(fc) => self.heap.alloc_slots(fc, &[n, d]),
+                    None => n,
+                }
+            }
             Literal::Scaled { num, den, scale } => {
                 // built by Smalltalk code at first use would be nicer; the
                 // kernel defines ScaledDecimal; make an instance directly.

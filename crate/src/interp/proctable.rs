@@ -55,6 +55,7 @@ fn gone() -> Process {
         queued: None,
         event_pending: false,
         waiting_on: None,
+        rewait: None,
         origin: usize::MAX,
     }
 }

@@ -2,7 +2,7 @@
 //! highest ready priority runs, `yield` rotates within a priority, a
 //! higher-priority process that becomes ready preempts.
 
-use super::frame::{OnReturn, ProcState, Process, UnwindAction};
+use super::frame::{OnReturn, ProcState, Process, Rewait, UnwindAction};
 use super::proctable::NO_SLOT;
 use super::run::NO_PROC;
 use super::{Outcome, Vm};
@@ -53,6 +53,7 @@ impl Vm {
             queued: None,
             event_pending: false,
             waiting_on: None,
+            rewait: None,
             origin: pid,
         })
     }
@@ -189,15 +190,64 @@ impl Vm {
             let procs = &self.procs;
             match procs[p].state {
                 ProcState::Sleeping(t) if t <= now => {
-                    due.push(p);
+                    due.push((t, p));
                     false
                 }
                 ProcState::Sleeping(_) => true,
                 _ => false,
             }
         });
-        for p in due {
+        // in the order they are due, as Squeak's timer signals expired
+        // Delays (earliest resumption time first; ties as they began)
+        due.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (_, p) in due {
             self.make_ready(p);
+        }
+    }
+
+    /// Takes a blocked process `pid` (not the active one) off what it
+    /// waits on, suspended, remembering the wait for `resume_suspended`.
+    pub(crate) fn suspend_blocked(&mut self, pid: usize) {
+        let rewait = match self.procs[pid].state {
+            ProcState::Waiting => self.procs[pid].waiting_on.take().map(Rewait::Semaphore),
+            // (`wake_sleepers` drops it from `sleepers`: no longer sleeping)
+            ProcState::Sleeping(t) => Some(Rewait::Sleep(t)),
+            _ => return,
+        };
+        // it leaves the semaphore's queue (a resume queues it at the back)
+        if let Some(Rewait::Semaphore(at)) = rewait {
+            if let Some(q) = self.sem_waiters.get_mut(&at) {
+                q.retain(|&p| p != pid);
+            }
+        }
+        self.procs[pid].state = ProcState::Suspended;
+        self.procs[pid].rewait = rewait;
+    }
+
+    /// Resumes a suspended process: back to the wait it was suspended in
+    /// (a signal that came meanwhile, or a Delay that ended, lets it go on
+    /// at once), or ready.
+    pub(crate) fn resume_suspended(&mut self, pid: usize) {
+        match self.procs[pid].rewait.take() {
+            Some(Rewait::Semaphore(at)) => {
+                let sem = Value::obj(at as u32);
+                let n = self.slot(sem, 0).as_int().unwrap_or(0);
+                if n > 0 {
+                    self.set_slot(sem, 0, Value::small(n - 1));
+                    self.make_ready(pid);
+                } else {
+                    self.procs[pid].waiting_on = Some(at);
+                    self.sem_waiters.entry(at).or_default().push_back(pid);
+                    self.procs[pid].state = ProcState::Waiting;
+                }
+            }
+            Some(Rewait::Sleep(t)) if t > (self.clock)() => {
+                self.procs[pid].state = ProcState::Sleeping(t);
+                if !self.sleepers.contains(&pid) {
+                    self.sleepers.push(pid);
+                }
+            }
+            _ => self.make_ready(pid),
         }
     }
 

@@ -37,6 +37,11 @@ pub enum Literal {
     /// compiler can decide between SmallInteger and LargeInteger.
     Integer(num_bigint::BigInt),
     Float(f64),
+    /// `2e-2`: a Fraction, numerator and denominator (reduced, above 1).
+    Fraction {
+        num: num_bigint::BigInt,
+        den: num_bigint::BigInt,
+    },
     /// `3.14s2`: value as a fraction numerator/denominator plus scale.
     Scaled {
         num: num_bigint::BigInt,

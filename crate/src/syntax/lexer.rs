@@ -6,7 +6,8 @@
 
 use super::ast::Span;
 use num_bigint::BigInt;
-use num_traits::{Num, ToPrimitive, Zero};
+use num_integer::Integer;
+use num_traits::{Num, One, ToPrimitive, Zero};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
@@ -16,6 +17,12 @@ pub enum Tok {
     Binary(String),
     Integer(BigInt),
     Float(f64),
+    /// `2e-2`: an integer with a negative exponent is a Fraction, as in
+    /// Squeak (reduced, with a denominator above 1).
+    Fraction {
+        num: BigInt,
+        den: BigInt,
+    },
     Scaled {
         num: BigInt,
         den: BigInt,
@@ -383,9 +390,19 @@ impl<'a> Lexer<'a> {
                 }
                 return Tok::Integer(n * BigInt::from(radix).pow(exp as u32));
             }
-            // negative exponent on an integer: Squeak yields a Fraction;
-            // we read it as a Float for simplicity of the literal frame.
-            return Tok::Float(to_float(&n, radix, exp));
+            // a negative exponent on an integer: a Fraction, as Squeak's
+            // integerPart * (base raisedTo: exponent), an Integer when it
+            // divides
+            if exp < -10_000 {
+                return Tok::Error("exponent too large".into());
+            }
+            let den = BigInt::from(radix).pow((-exp) as u32);
+            let g = n.gcd(&den);
+            let (num, den) = (n / &g, den / g);
+            if den.is_one() {
+                return Tok::Integer(num);
+            }
+            return Tok::Fraction { num, den };
         }
         let all = format!("{}{}", mantissa, frac);
         let n = match BigInt::from_str_radix(&all, radix) {
@@ -439,6 +456,15 @@ mod tests {
     fn numbers() {
         assert_eq!(toks("16r1F")[0], Tok::Integer(31.into()));
         assert_eq!(toks("1.5e2")[0], Tok::Float(150.0));
+        assert_eq!(
+            toks("2e-2")[0],
+            Tok::Fraction {
+                num: 1.into(),
+                den: 50.into()
+            }
+        );
+        assert_eq!(toks("20e-1")[0], Tok::Integer(2.into()));
+        assert_eq!(toks("0e-3")[0], Tok::Integer(0.into()));
         assert_eq!(toks("2e3")[0], Tok::Integer(2000.into()));
         assert_eq!(toks("3. x")[0], Tok::Integer(3.into()));
         assert_eq!(toks("3. x")[1], Tok::Dot);

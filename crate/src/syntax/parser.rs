@@ -728,6 +728,7 @@ impl Parser {
         let lit = match self.peek().clone() {
             Tok::Integer(n) => Literal::Integer(n),
             Tok::Float(f) => Literal::Float(f),
+            Tok::Fraction { num, den } => Literal::Fraction { num, den },
             Tok::Scaled { num, den, scale } => Literal::Scaled { num, den, scale },
             Tok::Char(c) => Literal::Char(c),
             Tok::Str(s) => Literal::String(s),
@@ -741,6 +742,7 @@ impl Parser {
                 let lit = match next.tok {
                     Tok::Integer(n) => Literal::Integer(-n),
                     Tok::Float(f) => Literal::Float(-f),
+                    Tok::Fraction { num, den } => Literal::Fraction { num: -num, den },
                     Tok::Scaled { num, den, scale } => Literal::Scaled {
                         num: -num,
                         den,
@@ -830,7 +832,10 @@ impl Parser {
                     if !(b == "-"
                         && matches!(
                             self.peek_at(1),
-                            Tok::Integer(_) | Tok::Float(_) | Tok::Scaled { .. }
+                            Tok::Integer(_)
+                                | Tok::Float(_)
+                                | Tok::Fraction { .. }
+                                | Tok::Scaled { .. }
                         )
                         && self.toks[(self.pos + 1).min(self.toks.len() - 1)]
                             .span
@@ -901,6 +906,7 @@ fn describe(t: &Tok) -> String {
         Tok::Binary(s) => format!("'{}'", s),
         Tok::Integer(n) => format!("number {}", n),
         Tok::Float(f) => format!("number {}", f),
+        Tok::Fraction { .. } => "fraction".into(),
         Tok::Scaled { .. } => "scaled decimal".into(),
         Tok::Char(c) => format!("character ${}", char::from_u32(*c).unwrap_or('?')),
         Tok::Str(_) => "string".into(),

@@ -193,6 +193,36 @@ pub(super) fn closure_method(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+pub(super) fn block_depth(vm: &mut Vm, c: Args) -> PrimResult {
+    let (code, method) = match vm.heap.try_get(c.r).map(|o| &o.body) {
+        Some(Body::Closure(b)) => (b.code.clone(), b.method),
+        _ => match live_frame(vm, c.r) {
+            Some((pid, fi)) => {
+                let f = &vm.frames_of(pid)[fi];
+                (f.code.clone(), f.method)
+            }
+            None => return Fail,
+        },
+    };
+    let root = match vm.heap.try_get(method).map(|o| &o.body) {
+        Some(Body::Method(root)) => root.clone(),
+        _ => return Fail,
+    };
+    // the method's code units, depth first, with their depths
+    let mut work = vec![(&root, 0usize)];
+    let mut visited = 0;
+    while let Some((unit, depth)) = work.pop() {
+        visited += 1;
+        if std::rc::Rc::ptr_eq(unit, &code) {
+            searched(vm, visited);
+            return Value(Value::small(depth as i64));
+        }
+        work.extend(unit.blocks.iter().map(|b| (b, depth + 1)));
+    }
+    searched(vm, visited);
+    Fail
+}
+
 pub(super) fn closure_receiver(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.heap.try_get(c.r).map(|o| &o.body) {
         Some(Body::Closure(b)) => Value(b.receiver),

@@ -133,9 +133,21 @@ pub(super) fn fraction_part(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn exponent(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.to_float(c.r) {
-        Some(f) if f != 0.0 && f.is_finite() => Value(Value::small(f.abs().log2().floor() as i64)),
+        Some(f) if f != 0.0 && f.is_finite() => Value(Value::small(binary_exponent(f))),
         _ => Fail,
     }
+}
+
+/// The power of two of a finite nonzero `f`'s leading bit, read from its
+/// bits (`log2` rounds up just below a power of two: `Float fmax`).
+fn binary_exponent(f: f64) -> i64 {
+    let bits = f.to_bits();
+    let biased = ((bits >> 52) & 0x7FF) as i64;
+    if biased != 0 {
+        return biased - 1023;
+    }
+    let mantissa = bits & ((1 << 52) - 1);
+    -1074 + 63 - mantissa.leading_zeros() as i64
 }
 
 pub(super) fn sqrt(vm: &mut Vm, c: Args) -> PrimResult {
@@ -224,6 +236,50 @@ pub(super) fn cosh(vm: &mut Vm, c: Args) -> PrimResult {
 
 pub(super) fn tanh(vm: &mut Vm, c: Args) -> PrimResult {
     float_unary(vm, c, f64::tanh)
+}
+
+pub(super) fn successor(vm: &mut Vm, c: Args) -> PrimResult {
+    float_unary(vm, c, f64::next_up)
+}
+
+pub(super) fn predecessor(vm: &mut Vm, c: Args) -> PrimResult {
+    float_unary(vm, c, f64::next_down)
+}
+
+pub(super) fn as_ieee32_bit_word(vm: &mut Vm, c: Args) -> PrimResult {
+    match float_of(vm, c.r) {
+        Some(f) => Value(Value::small(ieee32_word(f) as i64)),
+        None => Fail,
+    }
+}
+
+pub(super) fn from_ieee32_bit(vm: &mut Vm, c: Args) -> PrimResult {
+    match c.a0.as_int().and_then(|w| u32::try_from(w).ok()) {
+        Some(w) => {
+            let f = f32::from_bits(w);
+            // every NaN word reads as the one NaN `Float nan` is
+            Value(vm.new_float(if f.is_nan() { f64::NAN } else { f as f64 }))
+        }
+        None => Fail,
+    }
+}
+
+/// `f` rounded to single precision, to nearest with ties to even (what
+/// Squeak's `Float>>asIEEE32BitWord` computes bit by bit), as its word. A
+/// NaN keeps its sign and the top of its payload, rounded the same way,
+/// and is never made an infinity (Rust leaves NaN payloads to the target).
+fn ieee32_word(f: f64) -> u32 {
+    if !f.is_nan() {
+        return (f as f32).to_bits();
+    }
+    let bits = f.to_bits();
+    let sign = ((bits >> 32) as u32) & 0x8000_0000;
+    let mut mantissa = ((bits >> 29) as u32) & 0x7F_FFFF;
+    let truncated = (bits as u32) & 0x1FFF_FFFF;
+    if truncated & 0x1000_0000 != 0 && (mantissa & 1 != 0 || truncated & 0x0FFF_FFFF != 0) {
+        mantissa = (mantissa + 1) & 0x7F_FFFF;
+    }
+    sign | 0x7F80_0000 | mantissa.max(1)
 }
 
 pub(super) fn arc_tan2(vm: &mut Vm, c: Args) -> PrimResult {

@@ -356,6 +356,14 @@ const NAMED: &[Prim] = entries! { Name:
     "floatCosh" => float::cosh;
     /// Float `tanh`.
     "floatTanh" => float::tanh;
+    /// The least Float above the receiver (IEEE nextUp; NaN and +inf answer themselves).
+    "floatSuccessor" => float::successor;
+    /// The greatest Float below the receiver (IEEE nextDown; NaN and -inf answer themselves).
+    "floatPredecessor" => float::predecessor;
+    /// A Float rounded to IEEE single precision (to nearest, ties to even), as its 32-bit word.
+    "floatAsIEEE32BitWord" => float::as_ieee32_bit_word;
+    /// The Float (exactly) of an IEEE single-precision word, 0 to 16rFFFFFFFF.
+    "floatFromIEEE32Bit", argc 1 => float::from_ieee32_bit;
     // Strings, Symbols and Characters (string.rs)
     /// Comparison of two Strings (or byte objects) by code point: 1, 2 or 3 (before, equal, after).
     "stringCompare" => string::compare;
@@ -371,6 +379,8 @@ const NAMED: &[Prim] = entries! { Name:
     "symbolFlush" => string::symbol_flush;
     /// The Number a String spells (`'-12'`, `'1.5e3'`, `'16r1F'`), or nil.
     "stringAsNumber" => string::as_number;
+    /// The Number a String starts with and how many characters it takes, {number. count}, or nil.
+    "stringNumberPrefix" => string::number_prefix;
     /// 1-based index of a substring at or after a start, or 0.
     "stringIndexOfSubstring" => string::index_of_substring;
     /// 1-based index of a Character at or after a start, or 0.
@@ -501,6 +511,8 @@ const NAMED: &[Prim] = entries! { Name:
     "closureOuterContext" => context::closure_outer_context;
     /// The method a block is in.
     "closureMethod" => context::closure_method;
+    /// How many blocks enclose a BlockClosure's or a live Context's code, itself included (0 for a method).
+    "blockDepth" => context::block_depth;
     /// A block's receiver.
     "closureReceiver" => context::closure_receiver;
     /// A block's argument count.

@@ -120,12 +120,24 @@ pub(super) fn suspend(vm: &mut Vm, c: Args) -> PrimResult {
         Some(p) => p,
         None => return Fail,
     };
-    c.answer(vm, c.r);
+    // as Squeak 6's (primitive 578): nil for the active process (when it
+    // is resumed) and for a blocked one, which goes back to its wait when
+    // resumed; the receiver for a ready one (Squeak: its run queue)
     if pid == vm.active {
+        c.answer(vm, Value::NIL);
         vm.block_active(ProcState::Suspended);
     } else if vm.procs[pid].state == ProcState::Ready {
+        c.answer(vm, c.r);
         vm.procs[pid].state = ProcState::Suspended;
         vm.dequeue(pid);
+    } else if matches!(
+        vm.procs[pid].state,
+        ProcState::Waiting | ProcState::Sleeping(_)
+    ) {
+        c.answer(vm, Value::NIL);
+        vm.suspend_blocked(pid);
+    } else {
+        c.answer(vm, c.r);
     }
     Done
 }
@@ -135,8 +147,12 @@ pub(super) fn resume(vm: &mut Vm, c: Args) -> PrimResult {
         Some(p) => p,
         None => return Fail,
     };
-    if matches!(vm.procs[pid].state, ProcState::Suspended) {
-        vm.make_ready(pid);
+    // Squeak's primitive 87 fails for a process that is not suspended:
+    // the active one, a ready or waiting one, one that ended
+    match vm.procs[pid].state {
+        ProcState::Suspended => vm.resume_suspended(pid),
+        ProcState::Errored => {}
+        _ => return Fail,
     }
     Value(c.r)
 }

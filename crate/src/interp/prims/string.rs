@@ -529,7 +529,7 @@ pub(super) fn compare_ignoring_case(vm: &mut Vm, c: Args) -> PrimResult {
 /// Reads a number the way Smalltalk source writes it (`'-12' asNumber`,
 /// `'1.5e3'`, `'16r1F'`); nil if the text is not a number.
 fn parse_number(vm: &mut Vm, s: &str) -> Value {
-    use crate::syntax::lexer::{Lexer, Tok};
+    use crate::syntax::lexer::Lexer;
     let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, s),
@@ -538,12 +538,26 @@ fn parse_number(vm: &mut Vm, s: &str) -> Value {
     if toks.len() != 2 {
         return Value::NIL;
     }
-    match &toks[0].tok {
+    number_value(vm, &toks[0].tok, neg).unwrap_or(Value::NIL)
+}
+
+/// The Number a number token stands for, negated if `neg`; None for any
+/// other token.
+fn number_value(vm: &mut Vm, tok: &crate::syntax::lexer::Tok, neg: bool) -> Option<Value> {
+    use crate::syntax::lexer::Tok;
+    Some(match tok {
         Tok::Integer(n) => {
             let n = if neg { -n.clone() } else { n.clone() };
             vm.int_from_big(n)
         }
         Tok::Float(f) => vm.new_float(if neg { -f } else { *f }),
+        Tok::Fraction { num, den } => {
+            let num = if neg { -num.clone() } else { num.clone() };
+            vm.literal_value(&crate::syntax::ast::Literal::Fraction {
+                num,
+                den: den.clone(),
+            })
+        }
         Tok::Scaled { num, den, scale } => {
             let num = if neg { -num.clone() } else { num.clone() };
             vm.literal_value(&crate::syntax::ast::Literal::Scaled {
@@ -552,8 +566,54 @@ fn parse_number(vm: &mut Vm, s: &str) -> Value {
                 scale: *scale,
             })
         }
-        _ => Value::NIL,
+        _ => return None,
+    })
+}
+
+pub(super) fn number_prefix(vm: &mut Vm, c: Args) -> PrimResult {
+    let s = match vm.str_of(c.r) {
+        Some(s) => s,
+        None => return Fail,
+    };
+    match read_number_prefix(vm, &s) {
+        Some((n, used)) => {
+            let used = Value::small(used as i64);
+            Value(vm.new_array(vec![n, used]))
+        }
+        None => Value(Value::NIL),
     }
+}
+
+/// The number `s` starts with, as Squeak's ExtendedNumberParser reads it
+/// (an optional sign, then Smalltalk number syntax, `NaN` or `Infinity`;
+/// no white space first), and how many characters it took; None if `s`
+/// does not start with one.
+fn read_number_prefix(vm: &mut Vm, s: &str) -> Option<(Value, usize)> {
+    use crate::syntax::lexer::Lexer;
+    let (neg, sign) = match s.chars().next() {
+        Some('-') => (true, 1),
+        Some('+') => (false, 1),
+        _ => (false, 0),
+    };
+    let body = &s[sign..];
+    if body.starts_with("NaN") {
+        return Some((vm.new_float(f64::NAN), sign + 3));
+    }
+    if body.starts_with("Infinity") {
+        let inf = if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+        return Some((vm.new_float(inf), sign + 8));
+    }
+    if !body.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let token = Lexer::new(body).next_token();
+    let n = number_value(vm, &token.tok, neg)?;
+    let end = (token.span.end as usize).min(body.len());
+    Some((n, sign + body[..end].chars().count()))
 }
 
 #[cfg(test)]
