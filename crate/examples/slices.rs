@@ -7,6 +7,7 @@
 //! `cargo run --release --example slices [FIB_N SIEVE_N]`,
 //! `BENCH_RUNS` rounds (default 5).
 
+use livetalk::host::session::{HOST_GC_BYTES, HOST_GC_OBJECTS};
 use livetalk::interp::TierMode;
 use livetalk::{Outcome, Vm};
 use std::time::Instant;
@@ -24,11 +25,13 @@ fn median(mut xs: Vec<f64>) -> f64 {
 fn time(tier: TierMode, expr: &str, sliced: bool) -> (f64, usize) {
     let mut vm = Vm::new().expect("kernel");
     vm.tier = tier;
-    // the page's collection point (wasm.rs, HOST_GC_BYTES)
+    // the page's collection points (host::session, HOST_GC_BYTES and
+    // HOST_GC_OBJECTS)
     vm.heap.soft_threshold = std::env::var("SOFT_GC")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1 << 20);
+        .unwrap_or(HOST_GC_BYTES);
+    vm.heap.soft_objects = HOST_GC_OBJECTS;
     warm_run(&mut vm, expr, sliced)
 }
 
@@ -76,7 +79,8 @@ fn only(way: &str) {
         t.get()
     });
     vm.tier = tier;
-    vm.heap.soft_threshold = 1 << 20;
+    vm.heap.soft_threshold = HOST_GC_BYTES;
+    vm.heap.soft_objects = HOST_GC_OBJECTS;
     let (_, slices) = warm_run(&mut vm, &expr, way == "sliced");
     println!(
         "{way}: {slices} slices, {} collections",

@@ -601,3 +601,38 @@ fn text_beyond_latin1_reaches_the_page_whole() {
         );
     }
 }
+
+/// Collections while `expr` runs to its end in runs of `fuel`
+/// instructions (each run starts by collecting if one is due).
+fn collections_in_runs_of(expr: &str, fuel: f64) -> u64 {
+    let mut s = Session::new().expect("kernel loads");
+    let r = s.start(expr);
+    assert!(r.ok);
+    let before = s.vm.heap.collections;
+    for _ in 0..1_000_000 {
+        let r = s.run(fuel);
+        if r.events.iter().any(|e| matches!(e, Event::Finished { .. })) {
+            return s.vm.heap.collections - before;
+        }
+    }
+    panic!("{expr} did not finish");
+}
+
+#[test]
+fn the_page_collects_by_objects_made_as_well_as_by_bytes() {
+    // 1,000 Arrays of 64 KB: many bytes in few objects, collected in
+    // slices about as often as in one call (at 1 MiB, 8 times as often)
+    let big = "1 to: 1000 do: [:i | Array new: 8190]. nil";
+    let (one, sliced) = (
+        collections_in_runs_of(big, 1e12),
+        collections_in_runs_of(big, 2_000.0),
+    );
+    assert!(
+        one >= 4 && sliced <= one * 2,
+        "{one} in one call, {sliced} sliced"
+    );
+    // 200,000 small objects in a few MB: collected every 32K objects
+    let small = "1 to: 200000 do: [:i | Array new: 0]. nil";
+    let sliced = collections_in_runs_of(small, 2_000.0);
+    assert!((5..=8).contains(&sliced), "{sliced} collections");
+}

@@ -143,6 +143,9 @@ pub struct Heap {
     pub(crate) next_hash: u32,
     /// Bytes allocated since the last collection.
     pub allocated: usize,
+    /// Objects made since the last collection (what sweeping them costs
+    /// follows their number, not their bytes).
+    pub allocated_objects: usize,
     /// Estimated live bytes after the last collection.
     pub live: usize,
     /// Collect when `allocated` exceeds this.
@@ -180,6 +183,9 @@ pub struct Heap {
     /// [`Heap::gc_due`]. `usize::MAX` (the default) leaves it to
     /// `threshold`.
     pub soft_threshold: usize,
+    /// The sliced host's collection point in objects made: see
+    /// [`Heap::gc_due`]. `usize::MAX` (the default): none.
+    pub soft_objects: usize,
     /// A due collection was put off because it did not fit before a
     /// deadline; the next slice starts with it, whatever its deadline.
     /// Cleared by a collection, or when none is due any longer.
@@ -231,6 +237,7 @@ impl Heap {
             free: NO_FREE,
             next_hash: HASH_SEED,
             allocated: 0,
+            allocated_objects: 0,
             live: 0,
             threshold: 8 << 20,
             limit,
@@ -243,6 +250,7 @@ impl Heap {
             gc_total_ms: 0.0,
             gc_estimate_ms: GC_FIRST_ESTIMATE_MS,
             soft_threshold: usize::MAX,
+            soft_objects: usize::MAX,
             gc_deferred: false,
             gc_deferrals: 0,
             fuel_owed: 0,
@@ -289,10 +297,14 @@ impl Heap {
     /// True when a host that slices time should collect at its next slice
     /// boundary: `allocated` is past `soft_threshold`, or past three
     /// quarters of `threshold` (so that the slice boundary usually comes
-    /// before the interpreter's own trigger, [`Heap::needs_gc`]).
+    /// before the interpreter's own trigger, [`Heap::needs_gc`]), or
+    /// more objects than `soft_objects` were made (a pause is marking
+    /// the live objects and sweeping the table: a few big objects need no
+    /// early collection, many small ones do).
     #[inline]
     pub fn gc_due(&self) -> bool {
         self.allocated > self.soft_threshold.min(self.threshold / 4 * 3)
+            || self.allocated_objects > self.soft_objects
     }
 
     /// True if a collection started at `now` is expected to end (with
@@ -358,6 +370,7 @@ impl Heap {
             "slots go through alloc_slots"
         );
         self.allocated += cost(&body);
+        self.allocated_objects += 1;
         let h = xorshift(self.next_hash);
         self.next_hash = h;
         let obj = Obj {
@@ -578,6 +591,7 @@ impl Heap {
         self.compact();
         self.live = live;
         self.allocated = 0;
+        self.allocated_objects = 0;
         self.threshold = (live / 2).max(8 << 20);
         // the reserve goes back once the heap is under its own limit again
         if self.reserve > 0 && live + self.metadata < self.limit - self.reserve {

@@ -272,11 +272,18 @@ fn write_heap(o: &mut Out, heap: &Heap) -> Result<()> {
         gc_total_ms: _,
         gc_estimate_ms: _,
         soft_threshold,
+        soft_objects,
+        allocated_objects: _,
         gc_deferred,
         gc_deferrals,
         fuel_owed,
     } = heap;
-    if *reserve != 0 || *gc_deferred || *soft_threshold != usize::MAX || *fuel_owed != 0 {
+    if *reserve != 0
+        || *gc_deferred
+        || *soft_threshold != usize::MAX
+        || *soft_objects != usize::MAX
+        || *fuel_owed != 0
+    {
         return Err("the heap is in the middle of something (a reserve, a deferred collection, a host's threshold, work not yet charged)".into());
     }
     for n in [

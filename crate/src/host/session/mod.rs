@@ -41,13 +41,17 @@ pub const FILE_IN_FUEL: u64 = 20_000_000;
 /// Fuel per `Vm::run` call inside a synchronous fileIn.
 pub const FILE_IN_CHUNK: u64 = 100_000;
 /// The page collects garbage itself, at a slice boundary, once this many
-/// bytes were allocated (`Vm::collect_if_due`: where the collection fits
-/// before the call's deadline, else at the start of the next call). The
-/// VM's own trigger (8 MiB) lets the heap table grow to a few hundred
-/// thousand objects, and sweeping those takes tens of milliseconds in
-/// wasm, more than a frame's budget; collecting early keeps every pause
-/// short at the same total cost.
-pub const HOST_GC_BYTES: usize = 1 << 20;
+/// bytes were allocated, or [`HOST_GC_OBJECTS`] objects made
+/// (`Vm::collect_if_due`: where the collection fits before the call's
+/// deadline, else at the start of the next call). A pause is marking the
+/// live objects (the kernel's among them, about a millisecond in wasm)
+/// and sweeping the table: by bytes, a program that makes big Arrays
+/// collects about as often as in one call (the sieve collected 13 times
+/// instead of once when this was 1 MiB, a quarter of its time); by
+/// objects, one that makes many small ones keeps every sweep short.
+pub const HOST_GC_BYTES: usize = 6 << 20;
+/// ...or once this many objects were made since the last collection.
+pub const HOST_GC_OBJECTS: usize = 32 * 1024;
 /// ...scaled up for deep stacks: bytes allocated per frame on the stacks.
 pub const HOST_GC_BYTES_PER_FRAME: usize = 64;
 /// A run report carries at most this many lines of the Transcript output

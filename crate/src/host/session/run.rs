@@ -93,7 +93,7 @@ impl Session {
         let started_at = (self.vm.clock)();
         self.watch.reset(started_at);
         let collections = self.vm.heap.collections;
-        self.vm.heap.soft_threshold = self.host_gc_bytes();
+        (self.vm.heap.soft_threshold, self.vm.heap.soft_objects) = self.host_gc_points();
         if deadline.is_none() {
             self.vm.collect_if_due(None);
         }
@@ -297,15 +297,19 @@ impl Session {
         }
     }
 
-    /// When the page collects: after [`HOST_GC_BYTES`], or later while
-    /// the stacks are deep, since every collection scans every frame (a
-    /// 200 000-frame runaway recursion costs ~20 ms natively per
-    /// collection); `Heap::gc_due` caps it at three quarters of the VM's
-    /// own trigger.
-    fn host_gc_bytes(&self) -> usize {
+    /// When the page collects, in bytes and in objects made: after
+    /// [`HOST_GC_BYTES`] or [`HOST_GC_OBJECTS`], or later while the stacks
+    /// are deep, since every collection scans every frame (a 200 000-frame
+    /// runaway recursion costs ~20 ms natively per collection);
+    /// `Heap::gc_due` caps the bytes at three quarters of the VM's own
+    /// trigger.
+    fn host_gc_points(&self) -> (usize, usize) {
         let frames =
             self.vm.frames.len() + self.vm.procs.iter().map(|p| p.frames.len()).sum::<usize>();
-        HOST_GC_BYTES.max(frames * HOST_GC_BYTES_PER_FRAME)
+        (
+            HOST_GC_BYTES.max(frames * HOST_GC_BYTES_PER_FRAME),
+            HOST_GC_OBJECTS.max(frames),
+        )
     }
 }
 
