@@ -90,7 +90,10 @@ pub fn char_or_replacement(c: u32) -> char {
 /// The body for Rust text, and whether it is wide: Latin-1 bytes when
 /// every character is below U+0100, otherwise one word per character.
 pub fn body_for(s: &str) -> (bool, Body) {
-    if s.chars().all(|c| (c as u32) < 256) {
+    if s.is_ascii() {
+        // (the common case, copied at once)
+        (false, Body::Bytes(s.as_bytes().to_vec()))
+    } else if s.chars().all(|c| (c as u32) < 256) {
         (
             false,
             Body::Bytes(s.chars().map(|c| c as u32 as u8).collect()),

@@ -233,7 +233,8 @@ pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
         vm.heap.try_get(c.a0).map(|o| &o.body),
     ) {
         (Some(Body::Bytes(x)), Some(Body::Bytes(y))) => {
-            let mut v = x.clone();
+            let mut v = Vec::with_capacity(x.len() + y.len());
+            v.extend_from_slice(x);
             v.extend_from_slice(y);
             let class = if rc == vm.known.byte_symbol {
                 vm.known.byte_string

@@ -201,8 +201,9 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
     // a SmallInteger's digits without a BigInt (the common case:
     // printString, printOn:, Transcript show: n printString)
     if let Some(i) = c.r.as_int() {
-        let s = small_digits(i, base as u64);
-        return Value(vm.new_string(&s));
+        let mut buf = [0u8; 65];
+        let digits = small_digits_in(i, base as u64, &mut buf);
+        return Value(vm.heap.alloc(vm.known.byte_string, Body::Bytes(digits.to_vec())));
     }
     match vm.to_big(c.r) {
         // digits in a base that is not a power of two take more than
@@ -217,13 +218,29 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 /// The digits of `i` in `base` (2..=36), upper-case, with a leading `-`.
+#[cfg(test)]
 fn small_digits(i: i64, base: u64) -> String {
-    if base == 10 {
-        return i.to_string();
-    }
-    let mut n = i.unsigned_abs();
     let mut buf = [0u8; 65];
+    String::from_utf8_lossy(small_digits_in(i, base, &mut buf)).into_owned()
+}
+
+/// The same in `buf`, whose end they take: no allocation.
+fn small_digits_in(i: i64, base: u64, buf: &mut [u8; 65]) -> &[u8] {
+    let mut n = i.unsigned_abs();
     let mut at = buf.len();
+    // (a constant divisor is a multiplication)
+    while base == 10 {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            if i < 0 {
+                at -= 1;
+                buf[at] = b'-';
+            }
+            return &buf[at..];
+        }
+    }
     loop {
         at -= 1;
         buf[at] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % base) as usize];
@@ -236,7 +253,7 @@ fn small_digits(i: i64, base: u64) -> String {
         at -= 1;
         buf[at] = b'-';
     }
-    String::from_utf8_lossy(&buf[at..]).into_owned()
+    &buf[at..]
 }
 
 pub(super) fn gcd(vm: &mut Vm, c: Args) -> PrimResult {
