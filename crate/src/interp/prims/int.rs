@@ -203,7 +203,10 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
     if let Some(i) = c.r.as_int() {
         let mut buf = [0u8; 65];
         let digits = small_digits_in(i, base as u64, &mut buf);
-        return Value(vm.heap.alloc(vm.known.byte_string, Body::Bytes(digits.to_vec())));
+        return Value(
+            vm.heap
+                .alloc(vm.known.byte_string, Body::Bytes(digits.to_vec())),
+        );
     }
     match vm.to_big(c.r) {
         // digits in a base that is not a power of two take more than

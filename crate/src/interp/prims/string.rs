@@ -239,6 +239,26 @@ pub(super) fn same_text(x: Text, y: Text) -> (bool, usize) {
 }
 
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
+    // two byte objects of one class (two ByteStrings: the common case)
+    if let (Some(x), Some(y)) = (vm.heap.try_get(c.r), vm.heap.try_get(c.a0)) {
+        if let (Body::Bytes(a), Body::Bytes(b)) = (&x.body, &y.body) {
+            if x.class == y.class {
+                let (same, read) = if a.len() != b.len() {
+                    (false, 0)
+                } else {
+                    // (short ones, most of them, a byte at a time)
+                    let p = if a.len() <= 32 {
+                        a.iter().zip(b.iter()).take_while(|(p, q)| p == q).count()
+                    } else {
+                        common_prefix(a, b)
+                    };
+                    (p == a.len(), (p + 1).saturating_mul(2))
+                };
+                vm.heap.charge(read);
+                return Value(Value::bool(same));
+            }
+        }
+    }
     match (vm.text_of(c.r), vm.text_of(c.a0)) {
         (Some(x), Some(y)) => {
             let ca = vm.class_of(c.r);
