@@ -232,24 +232,23 @@ fn small_digits_in(i: i64, base: u64, buf: &mut [u8; 65]) -> &[u8] {
     let mut n = i.unsigned_abs();
     let mut at = buf.len();
     // (a constant divisor is a multiplication)
-    while base == 10 {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            if i < 0 {
-                at -= 1;
-                buf[at] = b'-';
+    if base == 10 {
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
             }
-            return &buf[at..];
         }
-    }
-    loop {
-        at -= 1;
-        buf[at] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % base) as usize];
-        n /= base;
-        if n == 0 {
-            break;
+    } else {
+        loop {
+            at -= 1;
+            buf[at] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % base) as usize];
+            n /= base;
+            if n == 0 {
+                break;
+            }
         }
     }
     if i < 0 {
