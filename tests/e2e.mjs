@@ -13,7 +13,9 @@
 // fresh context (autosave shares localStorage within one), and a trap in the
 // VM that the page recovers from by starting again. Last, the first
 // screen at 1280 x 720 in the light and the dark theme. Along the way:
-// syntax colouring in the editors, the debugger coming into view focused
+// the first-minute guide, no page or console error in any context but
+// the trap test's expected one, syntax colouring in the editors, the
+// debugger coming into view focused
 // on the page's own frame, and the Tier pane's per-method story and
 // optimized code.
 //
@@ -244,6 +246,17 @@ async function main() {
   const context = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   const problems = [];
+  // every other context's pages too: their page errors and console errors
+  // are problems (the last test asserts there were none); the trap test
+  // makes its own context, where one panic message is expected
+  const newContext = async (options) => {
+    const ctx = await chromiumBrowser.newContext(options);
+    ctx.on('weberror', (e) => problems.push(`page error (${ctx.pages()[0]?.url()}): ${e.error().message}`));
+    ctx.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error (${m.page()?.url()}): ${m.text()}`);
+    });
+    return ctx;
+  };
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
@@ -298,7 +311,7 @@ async function main() {
   });
 
   await test('Run is disabled until the VM is ready (a click or Enter before is not lost to a form submit)', async () => {
-    const ctx = await chromiumBrowser.newContext();
+    const ctx = await newContext();
     const early = await ctx.newPage();
     let release;
     const gate = new Promise((r) => (release = r));
@@ -339,10 +352,14 @@ async function main() {
 
   await test('Run (Enter in the expression field) runs the seed demo', async () => {
     assert.equal(await page.inputValue('#expr'), 'Demo new methA: 0');
+    // the one thing to do first, said above the browsers; then the next
+    const guide = () => page.textContent('#guide .guide-text');
+    assert.equal(await guide(), 'Press Run: Demo new methA: 0 loops forever, printing what methB answers.');
     await page.focus('#expr');
     await page.keyboard.press('Enter');
     await waitForLines(page, '1', 5);
     assert.equal(await page.textContent('#run-state'), 'running');
+    assert.match(await guide(), /^Now change methB to \^ 2 and Accept \(Ctrl\+S\)/);
     // the demo draws methB as a bar: 40 px per unit from x = 20, hue 60 per unit
     await waitForPixel(page, 40, 130, true);
     await waitForPixel(page, 80, 130, false);
@@ -468,6 +485,7 @@ async function main() {
     const b = browser(page, 'Demo>>methB');
     assert.equal(await b.locator('.version').textContent(), 'v2');
     assert.ok(await b.locator('.modified').isHidden());
+    assert.match(await page.textContent('#guide .guide-text'), /^The Tier pane tells how: methB was inlined, your accept deoptimized it/);
   });
 
   await test('with the tier eager, accepting methB still shows at the next call (R5, R6)', async () => {
@@ -837,7 +855,7 @@ async function main() {
 
   await test('the Tier pane shows optimize, inline, deopt on accept and re-optimization (R6, R7)', async () => {
     // a fresh page in a fresh context (no autosave): the seed demo from the start, methB at v1
-    const tierContext = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const tierContext = await newContext({ viewport: { width: 1280, height: 1000 } });
     const tp = await tierContext.newPage();
     tp.on('pageerror', (e) => problems.push(`tier page error: ${e.message}`));
     tp.on('console', (m) => {
@@ -1057,10 +1075,10 @@ async function main() {
     };
     const ready = (pg) =>
       pg.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 15000 });
-    const shareContext = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const shareContext = await newContext({ viewport: { width: 1280, height: 1000 } });
     const sp = await shareContext.newPage();
     watch(sp, 'share');
-    const other = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const other = await newContext({ viewport: { width: 1280, height: 1000 } });
     try {
       await sp.goto(BASE);
       await ready(sp);
@@ -1167,7 +1185,7 @@ async function main() {
   // ----- issue 4: browsers, history, autosave, files, debugger editing, step, live highlight -----
   // One fresh context for the browser, history, autosave and export tests
   // (they share its localStorage, in order); others get their own.
-  const featureContext = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1100 }, acceptDownloads: true });
+  const featureContext = await newContext({ viewport: { width: 1280, height: 1100 }, acceptDownloads: true });
   const fp = await featureContext.newPage();
   fp.on('pageerror', (e) => problems.push(`feature page error: ${e.message}`));
   fp.on('console', (m) => {
@@ -1299,7 +1317,7 @@ async function main() {
     assert.match(text, /Object subclass: #Counter/);
     assert.match(text, /!Demo class methodsFor: 'as yet unclassified'!\nanswer\n\t\^ 42!/);
     assert.match(text, /bump\n\tn := \(n ifNil: \[0\]\) \+ 1\./);
-    const ic = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const ic = await newContext({ viewport: { width: 1280, height: 1000 } });
     try {
       const ip = await ic.newPage();
       ip.on('pageerror', (e) => problems.push(`import page error: ${e.message}`));
@@ -1348,6 +1366,7 @@ async function main() {
     assert.equal(await fp.inputValue('#expr'), 'Demo new methA: 5');
     assert.equal(await fp.inputValue('#tier'), 'off');
     assert.match(await fp.textContent('#autosave-status'), /^Restored the autosaved workspace/);
+    assert.ok(await fp.locator('#guide').isHidden(), "no first-minute guide over the user's own work");
     assert.equal(await nthBrowser(fp, 0).locator('select.class-list option', { hasText: /^Counter$/ }).count(), 1);
     await fp.waitForTimeout(300);
     assert.equal(await fp.evaluate(() => window.livetalk.program()), null, 'nothing runs');
@@ -1434,7 +1453,7 @@ async function main() {
   });
 
   await test('text beyond Latin-1: coloured, typed and printed in the workspace, in the Transcript and the Canvas, kept by autosave', async () => {
-    const uc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const uc = await newContext({ viewport: { width: 1280, height: 1000 } });
     try {
       const up = await uc.newPage();
       up.on('pageerror', (e) => problems.push(`unicode page error: ${e.message}`));
@@ -1483,7 +1502,7 @@ async function main() {
   });
 
   await test('share links: a preview with kernel changes diffed; Cancel changes nothing; Apply applies; links that would break the system are refused', async () => {
-    const lc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const lc = await newContext({ viewport: { width: 1280, height: 1000 } });
     try {
       const watchPage = (pg, what) => {
         pg.on('pageerror', (e) => problems.push(`${what} page error: ${e.message}`));
@@ -1567,7 +1586,7 @@ async function main() {
   });
 
   await test('edit a method in the debugger, accept, restart the frame: fixed output (R3, R8)', async () => {
-    const dc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1100 } });
+    const dc = await newContext({ viewport: { width: 1280, height: 1100 } });
     try {
       const dp = await dc.newPage();
       dp.on('pageerror', (e) => problems.push(`debugger page error: ${e.message}`));
@@ -1604,7 +1623,7 @@ async function main() {
   });
 
   await test('Step and Step into a paused program; the running statement is highlighted live', async () => {
-    const sc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 1100 } });
+    const sc = await newContext({ viewport: { width: 1280, height: 1100 } });
     try {
       const st = await sc.newPage();
       st.on('pageerror', (e) => problems.push(`step page error: ${e.message}`));
@@ -1698,7 +1717,7 @@ async function main() {
 
   await test('the first screen at 1280 x 720: a one-line header, Run primary, both seed methods whole, Transcript and Canvas, tier summary, the debugger in view; light and dark themes', async () => {
     for (const scheme of ['light', 'dark']) {
-      const lc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: scheme });
+      const lc = await newContext({ viewport: { width: 1280, height: 720 }, colorScheme: scheme });
       try {
         const lp = await lc.newPage();
         lp.on('pageerror', (e) => problems.push(`layout page error: ${e.message}`));
@@ -1738,6 +1757,7 @@ async function main() {
             transcript: inView('#transcript'),
             canvas: inView('#canvas'),
             tierTable: inView('.tier-methods caption') && inView('.tier-methods thead'),
+            guide: inView('#guide'),
             runBg: bg('#run'),
             pauseBg: bg('#pause'),
             pageBg: getComputedStyle(document.body).backgroundColor,
@@ -1759,6 +1779,7 @@ async function main() {
         }
         assert.ok(look.transcript || look.canvas, `the Transcript or the Canvas in view (${ctx})`);
         assert.ok(look.tierTable, `the tier summary in view (${ctx})`);
+        assert.ok(look.guide, `what to do first in view (${ctx})`);
         // Run is the primary action: filled, unlike the others
         assert.notEqual(look.runBg, look.pauseBg, ctx);
         const lum = (c) => {
@@ -1775,6 +1796,9 @@ async function main() {
         assert.ok(Math.abs(lum(runInk) - lum(look.runBg)) > 0.45, `Run's label on its fill: ${runInk} on ${look.runBg}`);
         await lp.click('#run');
         await waitForLines(lp, '1', 3);
+        // the guide's next step keeps both methods in view
+        const methB = await lp.evaluate(() => document.querySelectorAll('section.browser textarea')[1].getBoundingClientRect().bottom);
+        assert.ok(methB <= 720, `methB's editor in view while it runs (bottom ${methB})`);
         await lp.screenshot({ path: join(ARTIFACTS, `first-screen-${scheme}.png`) });
         // an error: the debugger is whole in view and focused on the page's
         // own frame in the task that shows it (before the next frame)
@@ -1793,6 +1817,7 @@ async function main() {
         const dbg = await lp.evaluate(() => window.__dbgShown);
         assert.ok(dbg && dbg.top >= 0 && dbg.bottom <= 721, `the debugger whole in view at 1280 x 720 (${JSON.stringify(dbg)})`);
         assert.equal(dbg.focus, 'Demo>>methB v2');
+        assert.ok(await lp.locator('#guide').isHidden(), 'the debugger took over from the guide');
         await lp.screenshot({ path: join(ARTIFACTS, `debugger-${scheme}.png`) });
         await lp.click('#stop');
       } finally {
@@ -1804,7 +1829,7 @@ async function main() {
   await featureContext.close();
 
   await test('the editors grow with their text where the window has room: methA: whole at 1440 x 900, its running line in view', async () => {
-    const gc = await chromiumBrowser.newContext({ viewport: { width: 1440, height: 900 } });
+    const gc = await newContext({ viewport: { width: 1440, height: 900 } });
     try {
       const gp = await gc.newPage();
       gp.on('pageerror', (e) => problems.push(`grow page error: ${e.message}`));
@@ -1813,6 +1838,10 @@ async function main() {
       });
       await gp.goto(BASE);
       await ready(gp);
+      // the guide closes for good
+      assert.ok(await gp.locator('#guide').isVisible());
+      await gp.click('#guide .guide-close');
+      assert.ok(await gp.locator('#guide').isHidden());
       const sizes = () =>
         gp.evaluate(() =>
           [...document.querySelectorAll('section.browser textarea')].map((t) => ({
@@ -1840,6 +1869,7 @@ async function main() {
         return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom;
       });
       assert.ok(inside, 'the running line is in view without scrolling');
+      assert.ok(await gp.locator('#guide').isHidden(), 'a closed guide stays closed');
       await gp.click('#stop');
     } finally {
       await gc.close();
@@ -1848,7 +1878,7 @@ async function main() {
 
   await test("the README's pictures: the seed demo stopped on an error after a redefinition, with the tier's story", async () => {
     // docs/playground.png (scripts/screenshot.sh copies it there from tests/artifacts)
-    const pc = await chromiumBrowser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    const pc = await newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
     try {
       const pp = await pc.newPage();
       pp.on('pageerror', (e) => problems.push(`pictures page error: ${e.message}`));

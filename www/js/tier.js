@@ -33,6 +33,8 @@ const MAX_STORY = 60;
 const MAX_PINS = 30;
 /** How often the per-method table is refreshed while the VM runs (ms). */
 const TABLE_REFRESH_MS = 300;
+/** ...and how soon after an event (the log and the table agree within it). */
+const TABLE_SOON_MS = 60;
 /** How often, at most, deoptimizations are announced (ms). */
 const ANNOUNCE_MS = 1000;
 
@@ -105,6 +107,7 @@ export class TierPane {
     this.storyDirty = false;
     this.pinsDirty = false;
     this.lastTable = 0;
+    this.tableStale = false; // events came since the table was refreshed
     this.tableKey = null;
     this.methods = [];
     this.chosen = null; // the method whose story is shown
@@ -147,6 +150,8 @@ export class TierPane {
   handle(events, dropped = 0) {
     this.total += dropped;
     if (!events || events.length === 0) return;
+    // the table is state: show it soon after the log says it changed
+    this.tableStale = true;
     const time = (performance.now() - this.t0) / 1000;
     for (const ev of events) {
       this.total += 1;
@@ -219,7 +224,8 @@ export class TierPane {
     const now = performance.now();
     this.renderLog();
     if (this.pinsDirty) this.renderPins();
-    if (force || now - this.lastTable > TABLE_REFRESH_MS) this.refreshTable(now);
+    const since = now - this.lastTable;
+    if (force || since > TABLE_REFRESH_MS || (this.tableStale && since > TABLE_SOON_MS)) this.refreshTable(now);
     if (this.storyDirty) this.renderStory();
     if (this.deopts.last !== null && now - this.lastAnnounce > ANNOUNCE_MS) {
       this.lastAnnounce = now;
@@ -297,6 +303,7 @@ export class TierPane {
   /** Re-reads vm.tierReport() and redraws the table if it changed. */
   refreshTable(now = performance.now()) {
     this.lastTable = now;
+    this.tableStale = false;
     const methods = this.vm.tierReport() || [];
     const key = JSON.stringify(methods) + this.select.value + this.kernelBox.checked + this.chosen;
     if (key === this.tableKey) return;
