@@ -1028,6 +1028,44 @@ async function main() {
       });
       assert.notEqual(marked.scope, marked.plain);
       assert.equal(await tp.evaluate(() => getComputedStyle(document.getElementById('tier-disasm')).whiteSpace), 'pre');
+      // each line linked to where it came from: pointing at an instruction
+      // marks its expression in the source; at an inlined scope, the send
+      // in methA:'s source that it stands for
+      const mark = () =>
+        tp.evaluate(() => {
+          const h = CSS.highlights.get('tier-source');
+          return h ? [...h][0].toString() : null;
+        });
+      await tp.mouse.move(1, 1);
+      assert.equal(await mark(), null, 'nothing marked while nothing is pointed at');
+      await tp.locator('#tier-disasm .dis-line', { hasText: /^\s*\d+\s+Send #methB / }).first().hover();
+      assert.equal(await mark(), 'methB');
+      const scope = tp.locator('#tier-disasm .dis-scope').first();
+      await scope.hover();
+      const sent = await mark();
+      const header = await scope.textContent();
+      assert.ok(sent && header.includes(`>>${sent.split(/\s/)[0]}`), `${header} marks ${sent}`);
+      // a guard to its send; a click keeps the mark and says where it is
+      const guard = tp.locator('#tier-disasm .dis-guard.dis-linked').first();
+      await guard.click();
+      const guarded = await mark();
+      assert.ok(guarded && guarded.length > 0);
+      const said = await tp.textContent('#tier-code-link');
+      assert.ok(said.endsWith(`of the source: ${guarded}`), said);
+      assert.match(said, /— from line \d+ of the source: /);
+      await tp.mouse.move(1, 1);
+      assert.equal(await mark(), guarded, 'the clicked mark stays');
+      // every instruction of the bytecode has its span, but the implicit
+      // ^ self at the end, which has no text
+      const unlinked = await tp.evaluate(() => {
+        const out = [];
+        for (const l of document.querySelectorAll('#tier-disasm .dis-line')) {
+          if (l.classList.contains('dis-opt')) break;
+          if (/^\s*\d+\s/.test(l.textContent) && !l.classList.contains('dis-linked')) out.push(l.textContent);
+        }
+        return out;
+      });
+      assert.ok(unlinked.length === 1 && /^\s*\d+\s+ReturnSelf$/.test(unlinked[0]), JSON.stringify(unlinked));
       await tp.locator('#tier-pane').screenshot({ path: join(ARTIFACTS, 'tier-pane.png') });
       await tp.click('#tier-code-toggle');
       assert.ok(await tp.locator('#tier-code').isHidden());

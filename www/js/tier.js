@@ -22,6 +22,7 @@
 
 import { el, byId } from './dom.js';
 import { render as highlight } from './highlight.js';
+import { disassemblyLines, DisassemblyLinks } from './disasm-links.js';
 
 /** Entries kept in the event log. */
 export const MAX_LOG = 200;
@@ -95,6 +96,7 @@ export class TierPane {
     this.codeEl = byId('tier-code');
     this.sourceEl = byId('tier-source');
     this.disasmEl = byId('tier-disasm');
+    this.links = new DisassemblyLinks(this.disasmEl, this.sourceEl, byId('tier-code-link'));
     this.entries = []; // unique { kind, method, text, time, count, key }, newest last
     this.byKey = new Map(); // key -> entry in the log
     this.fresh = []; // entries not yet in the DOM
@@ -442,16 +444,11 @@ export class TierPane {
     this.sourceEl.replaceChildren(src ? highlight(src.source) : 'No source.');
     const lines = (dis || 'Not available.').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    this.disasmEl.replaceChildren(
-      ...lines.map((line) => {
-        let cls = 'dis-line';
-        if (/^optimized \(/.test(line)) cls += ' dis-opt';
-        else if (/^inlined scope /.test(line)) cls += ' dis-scope';
-        else if (/^loop kernel /.test(line)) cls += ' dis-kernel';
-        else if (/guard/i.test(line)) cls += ' dis-guard';
-        return el('span', { class: cls, text: line });
-      }),
-    );
+    // each line linked to where it came from in the source (when the
+    // source shown is the code's: same version)
+    const map = src && dis ? this.vm.disassemblySources(p.className, p.meta, p.selector) : null;
+    this.disasmEl.replaceChildren(...disassemblyLines(lines, map));
+    this.links.reset();
     // the optimized part in view (on the user's request only: reads layout)
     const opt = this.disasmEl.querySelector('.dis-opt');
     this.disasmEl.scrollTop = opt ? opt.offsetTop - 4 : 0; // (the <pre> is positioned)
