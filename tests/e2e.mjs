@@ -1091,6 +1091,9 @@ async function main() {
       assert.equal(await row('Demo>>methA:').locator('.tier-state').textContent(), 'optimized');
       // rendered as text only
       assert.equal(await tp.locator('#tier-pane td *, #tier-pane tbody th *, #tier-log .tier-text *').count(), 0);
+      // in plain words: no internal document or rule number on the page
+      const words = await tp.evaluate(() => document.body.innerText);
+      assert.ok(!/LIVE\.md|\bR\d\b|\.md\b/.test(words), words.match(/.{0,40}(LIVE\.md|\bR\d\b|\.md\b).{0,40}/)?.[0]);
       await tp.click('#stop');
       assert.equal(await tp.textContent('#run-state'), 'stopped');
     } finally {
