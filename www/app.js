@@ -13,6 +13,7 @@ import { DebuggerPane } from './js/debugger.js';
 import { Workspace } from './js/workspace.js';
 import { TierPane } from './js/tier.js';
 import { DEMO_SOURCE, DEMO_BROWSERS } from './js/demo.js';
+import { Guide } from './js/guide.js';
 import { SharePane, hashLink, openLink, previewLink, confirmLink } from './js/share.js';
 import { CanvasPane } from './js/canvas.js';
 import { toggleHistory, showHistory } from './js/history.js';
@@ -121,6 +122,8 @@ async function boot() {
     const demo = vm.fileIn('Demo.st', DEMO_SOURCE);
     if (!demo.ok) throw new Error(`the demo did not file in: ${demo.error.message}`);
   }
+  // what to do next, for a first look at the demo
+  const guide = new Guide(byId('guide'), { show: !opened && !restored });
 
   // the program's process writes plain text; a workspace evaluation's (and
   // what it forked) stands out, and other processes each have a colour
@@ -196,6 +199,7 @@ async function boot() {
     const b = new CodeBrowser(vm, spec, {
       announcer,
       onAccepted: (br) => {
+        guide.accepted(!!program && program.state === 'running');
         refreshBadges();
         if (!br.historyEl.hidden) showHistory(vm, br, announcer);
         for (const o of browsers) if (o !== br) o.refreshMethods();
@@ -375,10 +379,12 @@ async function boot() {
           announcer.say(`The program finished: ${ev.value}`);
         } else if (ev.kind === 'error') {
           setProgram('error', ev.errorClass);
+          guide.close();
           debuggerPane.open(ev.pid, ev.errorClass, ev.message);
           if (debuggerPane.pid === ev.pid) showStopped(ev.errorClass);
         }
       } else if (!workspace.handle(ev) && ev.kind === 'error') {
+        guide.close();
         debuggerPane.open(ev.pid, ev.errorClass, ev.message);
       }
     }
@@ -504,6 +510,7 @@ async function boot() {
     exprInput.removeAttribute('aria-invalid');
     program = { pid: r.pid, state: 'running' };
     setProgram('running');
+    guide.ran();
     announcer.say(`Running ${exprInput.value}`);
     wake();
   });

@@ -319,6 +319,14 @@ impl LiveVm {
         to_js(&self.s.disassemble(class, meta, selector))
     }
 
+    /// Where the disassembly's parts came from in the method's source:
+    /// `{ pcs: [[start, end], ...], scopes: [[start, end], ...] }` (UTF-16
+    /// ranges), or `null`.
+    #[wasm_bindgen(js_name = disassemblySources)]
+    pub fn disassembly_sources(&mut self, class: &str, meta: bool, selector: &str) -> JsValue {
+        to_js(&self.s.disassembly_sources(class, meta, selector))
+    }
+
     /// Instructions executed since the VM was made.
     #[wasm_bindgen(js_name = instructionCount)]
     pub fn instruction_count(&self) -> f64 {

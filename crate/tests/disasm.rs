@@ -358,3 +358,68 @@ fn quickened_leaves_listing() {
         assert!(optimized.contains(quickened), "{quickened}:\n{listing}");
     }
 }
+
+/// The Tier pane links the listing to the source: every pc of the
+/// bytecode to its span, and each inlined scope to the send in the
+/// method that it stands for (its selector): `Span>>mid` at `mid`,
+/// `Integer>>negated` at `negated`, `printString` at `printString`; and
+/// `Span>>size`, inlined into `mid`'s scope, at `mid` too, the send in
+/// this method that it came from.
+#[test]
+fn inlined_scopes_map_to_their_sends_in_the_source() {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = livetalk::interp::TierMode::Eager;
+    vm.eval("Object subclass: #Span instanceVariableNames: 'first last' classVariableNames: '' poolDictionaries: '' category: 'T'")
+        .expect("class");
+    vm.accept("Span", false, "setUp\n\tfirst := 3. last := 10", Some("t"))
+        .expect("setUp");
+    vm.accept("Span", false, "size\n\t^ last - first", Some("t"))
+        .expect("size");
+    vm.accept(
+        "Span",
+        false,
+        "mid\n\t^ self size printString size",
+        Some("t"),
+    )
+    .expect("mid");
+    let source = "run: k\n\t| t |\n\tt := 0.\n\t1 to: k do: [:i | t := t + self mid + i negated].\n\t^ t printString";
+    vm.accept("Span", false, source, Some("t")).expect("run:");
+    for _ in 0..2 {
+        vm.eval("Span new setUp; run: 100").expect("runs");
+    }
+    let listing = vm.disassemble("Span>>run:").expect("listing");
+    let map = vm.disassembly_source_map("Span>>run:").expect("source map");
+    let text = |s: &livetalk::syntax::ast::Span| &source[s.start as usize..s.end as usize];
+    // one span per bytecode instruction, each inside the source
+    let bytecode = listing
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .count();
+    assert_eq!(map.pcs.len(), bytecode, "{listing}");
+    assert!(map
+        .pcs
+        .iter()
+        .all(|s| s.start <= s.end && (s.end as usize) <= source.len()));
+    assert_eq!(text(&map.pcs[bytecode - 2]), "printString", "{listing}");
+    // each scope's header names its callee; its span is the send it stands for
+    let mut seen = Vec::new();
+    for line in listing.lines().filter(|l| l.starts_with("inlined scope ")) {
+        let (head, rest) = line.split_once(": ").expect("scope header");
+        let i: usize = head["inlined scope ".len()..].parse().expect("index");
+        let callee = rest.split(' ').next().expect("callee");
+        seen.push((callee.to_string(), text(&map.scopes[i]).to_string()));
+    }
+    assert_eq!(map.scopes.len(), seen.len(), "{listing}");
+    for (callee, send) in [
+        ("Span>>mid", "mid"),
+        ("Span>>size", "mid"),
+        ("Integer>>negated", "negated"),
+        ("Integer>>printString", "printString"),
+    ] {
+        assert!(
+            seen.iter().any(|(c, s)| c == callee && s == send),
+            "{callee} at {send}: {seen:?}\n{listing}"
+        );
+    }
+}

@@ -130,7 +130,7 @@ export class CodeBrowser {
     });
     this.classList = el('select', {
       class: 'class-list',
-      attrs: { size: 4, 'aria-label': 'Classes' },
+      attrs: { size: 3, 'aria-label': 'Classes' },
       on: { change: () => this.chooseClass(this.classList.value) },
     });
     this.sideBox = el('input', {
@@ -139,7 +139,7 @@ export class CodeBrowser {
     });
     this.methodList = el('select', {
       class: 'method-list',
-      attrs: { size: 4, 'aria-label': 'Methods' },
+      attrs: { size: 3, 'aria-label': 'Methods' },
       on: { change: () => this.chooseMethod(this.methodList.value) },
     });
     const newMethodBtn = el('button', {
@@ -193,18 +193,20 @@ export class CodeBrowser {
         this.historyBtn,
         closeBtn,
       ),
+      // Squeak's panes across the top, left to right: package (and side),
+      // classes, methods, then the buttons that make new ones
       el(
         'div',
         { class: 'browser-nav' },
-        el('div', { class: 'browser-classes' }, this.packageList, this.classList),
         el(
           'div',
-          { class: 'browser-mid' },
+          { class: 'browser-package' },
+          this.packageList,
           el('label', { class: 'side', attrs: { for: sideId } }, this.sideBox, ' class side'),
-          newMethodBtn,
-          newClassBtn,
         ),
+        this.classList,
         this.methodList,
+        el('div', { class: 'browser-new' }, newMethodBtn, newClassBtn),
       ),
       el('div', { class: 'editor' }, this.gutter, codeWrap),
       // below the editor, so that the header keeps its size: edited, old

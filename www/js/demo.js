@@ -12,16 +12,17 @@ Object subclass: #Demo
 
 !Demo methodsFor: 'demo'!
 methA: x
-	"Forever: show what methB answers in the Transcript and, when it is a number, draw it as a bar whose length and colour come from it."
+	"Forever: show what methB answers and draw it as a bar."
 	| b |
 	[true] whileTrue: [
 		b := self methB.
 		Transcript show: b printString; cr.
-		Canvas clear; color: '#222222'; text: 'methB = ', b printString x: 20 y: 90.
-		b isNumber ifTrue: [
-			Canvas
-				color: 'hsl(', (b * 60) printString, ' 70% 45%)';
-				fillRectX: 20 y: 100 width: (((b * 40) max: 0) min: 360) height: 60]]
+		Canvas clear; color: '#222222';
+			text: 'methB = ', b printString x: 20 y: 90.
+		b isNumber ifTrue: [Canvas
+			color: 'hsl(', (b * 60) printString, ' 70% 45%)';
+			fillRectX: 20 y: 100
+				width: ((b * 40 max: 0) min: 360) height: 60]]
 !
 methB
 	^ 1

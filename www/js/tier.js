@@ -22,6 +22,7 @@
 
 import { el, byId } from './dom.js';
 import { render as highlight } from './highlight.js';
+import { disassemblyLines, DisassemblyLinks } from './disasm-links.js';
 
 /** Entries kept in the event log. */
 export const MAX_LOG = 200;
@@ -33,6 +34,8 @@ const MAX_STORY = 60;
 const MAX_PINS = 30;
 /** How often the per-method table is refreshed while the VM runs (ms). */
 const TABLE_REFRESH_MS = 300;
+/** ...and how soon after an event (the log and the table agree within it). */
+const TABLE_SOON_MS = 60;
 /** How often, at most, deoptimizations are announced (ms). */
 const ANNOUNCE_MS = 1000;
 
@@ -93,6 +96,7 @@ export class TierPane {
     this.codeEl = byId('tier-code');
     this.sourceEl = byId('tier-source');
     this.disasmEl = byId('tier-disasm');
+    this.links = new DisassemblyLinks(this.disasmEl, this.sourceEl, byId('tier-code-link'));
     this.entries = []; // unique { kind, method, text, time, count, key }, newest last
     this.byKey = new Map(); // key -> entry in the log
     this.fresh = []; // entries not yet in the DOM
@@ -105,6 +109,7 @@ export class TierPane {
     this.storyDirty = false;
     this.pinsDirty = false;
     this.lastTable = 0;
+    this.tableStale = false; // events came since the table was refreshed
     this.tableKey = null;
     this.methods = [];
     this.chosen = null; // the method whose story is shown
@@ -147,6 +152,8 @@ export class TierPane {
   handle(events, dropped = 0) {
     this.total += dropped;
     if (!events || events.length === 0) return;
+    // the table is state: show it soon after the log says it changed
+    this.tableStale = true;
     const time = (performance.now() - this.t0) / 1000;
     for (const ev of events) {
       this.total += 1;
@@ -219,7 +226,8 @@ export class TierPane {
     const now = performance.now();
     this.renderLog();
     if (this.pinsDirty) this.renderPins();
-    if (force || now - this.lastTable > TABLE_REFRESH_MS) this.refreshTable(now);
+    const since = now - this.lastTable;
+    if (force || since > TABLE_REFRESH_MS || (this.tableStale && since > TABLE_SOON_MS)) this.refreshTable(now);
     if (this.storyDirty) this.renderStory();
     if (this.deopts.last !== null && now - this.lastAnnounce > ANNOUNCE_MS) {
       this.lastAnnounce = now;
@@ -297,6 +305,7 @@ export class TierPane {
   /** Re-reads vm.tierReport() and redraws the table if it changed. */
   refreshTable(now = performance.now()) {
     this.lastTable = now;
+    this.tableStale = false;
     const methods = this.vm.tierReport() || [];
     const key = JSON.stringify(methods) + this.select.value + this.kernelBox.checked + this.chosen;
     if (key === this.tableKey) return;
@@ -435,16 +444,11 @@ export class TierPane {
     this.sourceEl.replaceChildren(src ? highlight(src.source) : 'No source.');
     const lines = (dis || 'Not available.').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    this.disasmEl.replaceChildren(
-      ...lines.map((line) => {
-        let cls = 'dis-line';
-        if (/^optimized \(/.test(line)) cls += ' dis-opt';
-        else if (/^inlined scope /.test(line)) cls += ' dis-scope';
-        else if (/^loop kernel /.test(line)) cls += ' dis-kernel';
-        else if (/guard/i.test(line)) cls += ' dis-guard';
-        return el('span', { class: cls, text: line });
-      }),
-    );
+    // each line linked to where it came from in the source (when the
+    // source shown is the code's: same version)
+    const map = src && dis ? this.vm.disassemblySources(p.className, p.meta, p.selector) : null;
+    this.disasmEl.replaceChildren(...disassemblyLines(lines, map));
+    this.links.reset();
     // the optimized part in view (on the user's request only: reads layout)
     const opt = this.disasmEl.querySelector('.dis-opt');
     this.disasmEl.scrollTop = opt ? opt.offsetTop - 4 : 0; // (the <pre> is positioned)

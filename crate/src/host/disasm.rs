@@ -1,13 +1,64 @@
 //! The disassembler's host face: `Class>>selector` to text, the method's
-//! bytecode, its optimized code and inlined scopes, and its blocks.
+//! bytecode, its optimized code and inlined scopes, and its blocks; and
+//! where in the method's source each part came from.
 
 use super::HostError;
 use crate::interp::Vm;
+use crate::object::Code;
+use crate::syntax::ast::Span;
+use std::rc::Rc;
+
+/// Where a method's disassembly came from in its source (byte offsets).
+#[derive(Debug, Default, PartialEq)]
+pub struct SourceMap {
+    /// The span of each pc of the method's bytecode, which the optimized
+    /// code's first `canon_len` instructions share.
+    pub pcs: Vec<Span>,
+    /// For each inlined scope, the send in the method's own source that
+    /// it stands for: for a scope inlined into another, the outermost
+    /// scope's send. The loop kernels and blocks have none.
+    pub scopes: Vec<Span>,
+}
 
 impl Vm {
     /// The disassembly of `Class>>selector` (or `Class class>>selector`):
     /// header, bytecode, literals, and each block's code.
     pub fn disassemble(&mut self, spec: &str) -> Result<String, HostError> {
+        let code = self.code_of_spec(spec)?;
+        let mut out = String::new();
+        self.disassemble_code(&code, &mut out);
+        Ok(out)
+    }
+
+    /// Where the parts of [`Vm::disassemble`]'s text came from in the
+    /// method's source: its pcs, and its inlined scopes when the tier
+    /// optimized it.
+    pub fn disassembly_source_map(&mut self, spec: &str) -> Result<SourceMap, HostError> {
+        let code = self.code_of_spec(spec)?;
+        let pcs = (0..code.ops.len()).map(|pc| code.span_at(pc)).collect();
+        let t = code.tier.borrow();
+        let scopes = match &t.opt {
+            Some(o) => (0..o.scopes.len())
+                .map(|i| {
+                    // up to the scope inlined at a send of the method itself
+                    // (bounded: a parent comes before its child)
+                    let mut sc = &o.scopes[i];
+                    for _ in 0..o.scopes.len() {
+                        match sc.parent.and_then(|p| o.scopes.get(p as usize)) {
+                            Some(p) => sc = p,
+                            None => break,
+                        }
+                    }
+                    code.span_at(usize::from(sc.ret).saturating_sub(1))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(SourceMap { pcs, scopes })
+    }
+
+    /// The compiled method `Class>>selector` names.
+    pub fn code_of_spec(&mut self, spec: &str) -> Result<Rc<Code>, HostError> {
         let (cls, sel) = spec
             .split_once(">>")
             .ok_or_else(|| HostError::Invalid("expected Class>>selector".into()))?;
@@ -24,15 +75,11 @@ impl Vm {
             .get(&selv)
             .copied()
             .ok_or_else(|| HostError::NoSuchMethod(spec.to_string()))?;
-        let code = self
-            .method_code(m)
-            .ok_or_else(|| HostError::NoSuchMethod(spec.to_string()))?;
-        let mut out = String::new();
-        self.disassemble_code(&code, &mut out);
-        Ok(out)
+        self.method_code(m)
+            .ok_or_else(|| HostError::NoSuchMethod(spec.to_string()))
     }
 
-    fn disassemble_code(&self, code: &crate::object::Code, out: &mut String) {
+    fn disassemble_code(&self, code: &Code, out: &mut String) {
         use std::fmt::Write;
         let _ = writeln!(
             out,

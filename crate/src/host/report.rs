@@ -215,6 +215,17 @@ pub struct Temp {
     pub value: String,
 }
 
+/// Where a method's disassembly came from in its source, as UTF-16
+/// ranges `[start, end]` of the source: each pc of its bytecode (which the
+/// optimized code's first instructions share), and each inlined scope's
+/// send in the method (the Tier pane links the lines to them).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisasmSources {
+    pub pcs: Vec<[usize; 2]>,
+    pub scopes: Vec<[usize; 2]>,
+}
+
 /// One frame for the debugger, innermost first.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -18,6 +18,32 @@ impl Session {
             .ok()
     }
 
+    /// Where the parts of [`Session::disassemble`]'s text came from in the
+    /// method's source, in UTF-16 offsets of that source; `None` if there
+    /// is no such method.
+    pub fn disassembly_sources(
+        &mut self,
+        class: &str,
+        meta: bool,
+        selector: &str,
+    ) -> Option<DisasmSources> {
+        let side = if meta { " class" } else { "" };
+        let spec = format!("{}{}>>{}", class, side, selector);
+        let map = self.vm.disassembly_source_map(&spec).ok()?;
+        let code = self.vm.code_of_spec(&spec).ok()?;
+        let source = &code.info.source;
+        let js = |s: &crate::syntax::ast::Span| {
+            [
+                utf16_index(source, s.start as usize),
+                utf16_index(source, s.end as usize),
+            ]
+        };
+        Some(DisasmSources {
+            pcs: map.pcs.iter().map(js).collect(),
+            scopes: map.scopes.iter().map(js).collect(),
+        })
+    }
+
     /// Step: runs paused process `pid` to the next statement of its top
     /// frame (over sends; with `into`, stopping in a callee too), or until
     /// the frame returns. Answers `{ ok, outcome }`, `outcome` one of
