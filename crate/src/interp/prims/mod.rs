@@ -520,8 +520,6 @@ const NAMED: &[Prim] = entries! { Name:
     // Processes (process.rs)
     /// Stops the active process on an unhandled exception (the receiver; its description the argument).
     "suspendUnhandled" => process::suspend_unhandled;
-    /// A new ready process running a block (at a priority, or the active one's).
-    "fork" => process::fork;
     /// A new suspended process running a block at a priority.
     "newProcess" => process::new_process;
     /// Lets the other ready processes of the same priority run.

@@ -5,7 +5,6 @@
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::interp::frame::ProcState;
-use crate::interp::sched::USER_PRIORITY;
 use crate::interp::{ErrorInfo, Outcome};
 use crate::object::{Body, Value};
 
@@ -48,30 +47,6 @@ pub(super) fn suspend_unhandled(vm: &mut Vm, c: Args) -> PrimResult {
     });
     vm.block_active(ProcState::Errored);
     vm.events.push_back(Outcome::Error { pid });
-    Done
-}
-
-pub(super) fn fork(vm: &mut Vm, c: Args) -> PrimResult {
-    // aBlock forkAt: priority (or fork: a0 nil)
-    let priority =
-        c.a0.as_int()
-            .map(|p| p.clamp(1, 80) as u8)
-            .unwrap_or_else(|| {
-                if vm.procs.contains(vm.active) {
-                    vm.procs[vm.active].priority
-                } else {
-                    USER_PRIORITY
-                }
-            });
-    if !is_niladic_block(vm, c.r) {
-        return Fail;
-    }
-    let Some(pid) = vm.start_block(c.r, priority) else {
-        return Fail;
-    };
-    let obj = vm.procs[pid].obj;
-    c.answer(vm, obj);
-    vm.make_ready(pid);
     Done
 }
 
@@ -150,11 +125,16 @@ pub(super) fn resume(vm: &mut Vm, c: Args) -> PrimResult {
     // Squeak's primitive 87 fails for a process that is not suspended:
     // the active one, a ready or waiting one, one that ended
     match vm.procs[pid].state {
-        ProcState::Suspended => vm.resume_suspended(pid),
-        ProcState::Errored => {}
-        _ => return Fail,
+        ProcState::Suspended => {
+            // answered first: a resumed process of higher priority
+            // preempts the active one, whose stack then leaves the CPU
+            c.answer(vm, c.r);
+            vm.resume_suspended(pid);
+            Done
+        }
+        ProcState::Errored => Value(c.r),
+        _ => Fail,
     }
-    Value(c.r)
 }
 
 pub(super) fn priority(vm: &mut Vm, c: Args) -> PrimResult {
