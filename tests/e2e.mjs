@@ -46,7 +46,12 @@ let passed = 0;
 let failed = 0;
 const measured = {};
 
+/** E2E_ONLY=text runs only the tests whose names contain it (those that
+ * need the state earlier tests leave may then fail). */
+const ONLY = process.env.E2E_ONLY;
+
 async function test(name, fn) {
+  if (ONLY && !name.includes(ONLY)) return;
   const t0 = performance.now();
   try {
     await fn();
@@ -1491,6 +1496,46 @@ async function main() {
     assert.equal(await ws.inputValue(), '1 / 0');
     await fp.click('#dbg-terminate');
     await fp.locator('#debugger').waitFor({ state: 'hidden' });
+  });
+
+  await test('an undeclared variable in an accepted method: installed, its place marked and said as a warning, cleared by typing', async () => {
+    const wc = await newContext({ viewport: { width: 1280, height: 1000 } });
+    try {
+      const wp = await wc.newPage();
+      wp.on('pageerror', (e) => problems.push(`warning page error: ${e.message}`));
+      await wp.goto(BASE);
+      await ready(wp);
+      const b = browser(wp, 'Demo>>methB');
+      await accept(wp, 'Demo>>methB', 'methB\n\t^ Missing');
+      const msg = b.locator('.compile-error');
+      await msg.waitFor({ state: 'visible' });
+      assert.equal(
+        await msg.textContent(),
+        'Line 2, column 4: undeclared variable Missing — accepted; it reads as nil until it is defined.',
+      );
+      assert.ok(await msg.evaluate((e) => e.classList.contains('is-warning')));
+      // said to screen readers after the accept
+      await wp.waitForFunction(() =>
+        /Warning in Demo>>methB: Line 2, column 4: undeclared variable Missing/.test(document.getElementById('announce-polite').textContent),
+      );
+      // installed all the same (as Squeak does with Undeclared)
+      assert.equal(await b.locator('.version').textContent(), 'v2');
+      assert.equal(await printIt(wp, 'Demo new methB'), 'nil');
+      // the mark on line 2, its column past the indent
+      assert.ok(await b.locator('.err-line').isVisible());
+      const top = await b.locator('.err-line').evaluate((e) => e.offsetTop);
+      assert.ok(Math.abs(top - 28) <= 2, `marker at ${top}px`);
+      assert.ok(await b.locator('.err-col').isVisible());
+      // not an error: the text is valid
+      assert.equal(await b.locator('textarea').getAttribute('aria-invalid'), null);
+      // typing clears it
+      await b.locator('textarea').press('End');
+      await b.locator('textarea').type(' ');
+      assert.ok(await b.locator('.err-line').isHidden());
+      assert.ok(await msg.isHidden());
+    } finally {
+      await wc.close();
+    }
   });
 
   await test('text beyond Latin-1: coloured, typed and printed in the workspace, in the Transcript and the Canvas, kept by autosave', async () => {

@@ -399,6 +399,7 @@ export class CodeBrowser {
     this.refreshMethods();
     this.refresh();
     this.announcer.say(`Accepted ${this.title} as version ${r.version}.`);
+    if (r.warnings?.length) this.showWarnings(r.warnings, source);
     this.onAccepted(this);
     this.onChanged(this);
     return true;
@@ -451,10 +452,39 @@ export class CodeBrowser {
     }
   }
 
+  /**
+   * Warnings of an accepted method (`NAME:LINE:COL: warning: undeclared
+   * variable Foo`, as the command line prints them): said under the editor
+   * and marked at the first one's place, as a compile error is; the method
+   * is installed (as Squeak does with Undeclared), and the variable reads
+   * as nil until it is defined. Typing clears the mark.
+   */
+  showWarnings(warnings, source) {
+    const found = warnings.map((w) => /:(\d+):(\d+): warning: (.*)$/.exec(w)).filter(Boolean);
+    if (!found.length) return;
+    const said = found.map(([, l, c, m]) => `Line ${l}, column ${c}: ${m}`).join('; ');
+    this.errorEl.textContent = `${said} — accepted; it reads as nil until it is defined.`;
+    this.errorEl.classList.add('is-warning');
+    this.errorEl.hidden = false;
+    this.root.classList.add('has-warning');
+    this.announcer.say(`Warning in ${this.title}: ${said}.`);
+    // the first one's place, as a UTF-16 index into the source
+    const [, line, col] = found[0].map(Number);
+    const lines = source.split('\n');
+    let start = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+    start += [...(lines[line - 1] ?? '')].slice(0, col - 1).join('').length;
+    this.error = { start, warning: true };
+    this.errorSource = source;
+    this.placeMarker();
+  }
+
   clearError() {
     this.error = null;
     this.errorEl.hidden = true;
     this.errorEl.textContent = '';
+    this.errorEl.classList.remove('is-warning');
+    this.root.classList.remove('has-warning');
     this.errLine.hidden = true;
     this.errCol.hidden = true;
     this.textarea.removeAttribute('aria-invalid');
