@@ -43,11 +43,20 @@ fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
     let body = match info.format {
         Format::Pointers if indexed.is_none() => return Value(vm.heap.alloc_nils(class, named)),
         Format::Indexable => return Value(vm.heap.alloc_nils(class, named + size)),
-        Format::Bytes => Body::Bytes(vec![0; size]),
-        Format::Words => Body::Words(vec![0; size]),
+        Format::Bytes => Body::Bytes(zeroed(size)),
+        Format::Words => Body::Words(zeroed(size)),
         _ => return Fail,
     };
     Value(vm.heap.alloc(class, body))
+}
+
+/// `n` zeros: allocated, then cleared (`vec![0; n]` is a `calloc`, which
+/// costs glibc several times a `malloc` for the small Strings most of
+/// these are).
+fn zeroed<T: Copy + Default>(n: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.resize(n, T::default());
+    v
 }
 
 pub(super) fn inst_var_at(vm: &mut Vm, c: Args) -> PrimResult {
