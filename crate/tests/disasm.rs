@@ -206,6 +206,20 @@ fn optimized_listing(source: &str, run: &str, method: &str) -> (String, String) 
     (listing, optimized)
 }
 
+/// A VM in tier mode `tier` with class Span: `setUp` (first 3, last 10)
+/// and `size` (`^ last - first`, a straight-line callee).
+fn span_vm(tier: livetalk::interp::TierMode) -> Vm {
+    let mut vm = Vm::new().expect("kernel");
+    vm.tier = tier;
+    vm.eval("Object subclass: #Span instanceVariableNames: 'first last' classVariableNames: '' poolDictionaries: '' category: 'T'")
+        .expect("class");
+    vm.accept("Span", false, "setUp\n\tfirst := 3. last := 10", Some("t"))
+        .expect("setUp");
+    vm.accept("Span", false, "size\n\t^ last - first", Some("t"))
+        .expect("size");
+    vm
+}
+
 /// A straight-line arithmetic callee (`^ last - first`, `negated`) is
 /// inlined as a scope, whose code runs fused in the caller's frame, rather
 /// than as a leaf that evaluates the callee's bytecode at every call;
@@ -213,14 +227,7 @@ fn optimized_listing(source: &str, run: &str, method: &str) -> (String, String) 
 #[test]
 fn straight_line_callees_are_inlined_as_scopes() {
     let run = |tier: livetalk::interp::TierMode| {
-        let mut vm = Vm::new().expect("kernel");
-        vm.tier = tier;
-        vm.eval("Object subclass: #Span instanceVariableNames: 'first last' classVariableNames: '' poolDictionaries: '' category: 'T'")
-            .expect("class");
-        vm.accept("Span", false, "setUp\n\tfirst := 3. last := 10", Some("t"))
-            .expect("setUp");
-        vm.accept("Span", false, "size\n\t^ last - first", Some("t"))
-            .expect("size");
+        let mut vm = span_vm(tier);
         vm.accept(
             "Span",
             false,
@@ -367,14 +374,7 @@ fn quickened_leaves_listing() {
 /// this method that it came from.
 #[test]
 fn inlined_scopes_map_to_their_sends_in_the_source() {
-    let mut vm = Vm::new().expect("kernel");
-    vm.tier = livetalk::interp::TierMode::Eager;
-    vm.eval("Object subclass: #Span instanceVariableNames: 'first last' classVariableNames: '' poolDictionaries: '' category: 'T'")
-        .expect("class");
-    vm.accept("Span", false, "setUp\n\tfirst := 3. last := 10", Some("t"))
-        .expect("setUp");
-    vm.accept("Span", false, "size\n\t^ last - first", Some("t"))
-        .expect("size");
+    let mut vm = span_vm(livetalk::interp::TierMode::Eager);
     vm.accept(
         "Span",
         false,
