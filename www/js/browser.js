@@ -474,7 +474,7 @@ export class CodeBrowser {
     let start = 0;
     for (let i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
     start += [...(lines[line - 1] ?? '')].slice(0, col - 1).join('').length;
-    this.error = { start, warning: true };
+    this.error = { start };
     this.errorSource = source;
     this.placeMarker();
   }

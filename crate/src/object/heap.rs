@@ -369,6 +369,22 @@ impl Heap {
             !matches!(body, Body::Slots(_)),
             "slots go through alloc_slots"
         );
+        self.place(class, body)
+    }
+
+    /// The cell the next object goes in: the free list's head, or a new
+    /// one at the end.
+    fn next_index(&self) -> u32 {
+        if self.free != NO_FREE {
+            self.free
+        } else {
+            self.objs.len() as u32
+        }
+    }
+
+    /// Puts a new object in the next cell ([`Heap::next_index`]),
+    /// counted as allocated.
+    fn place(&mut self, class: ClassId, body: Body) -> Value {
         self.allocated += cost(&body);
         self.allocated_objects += 1;
         let h = xorshift(self.next_hash);
@@ -395,28 +411,15 @@ impl Heap {
     /// A new pointer object of `class` whose slots are `values`.
     #[inline]
     pub fn alloc_slots(&mut self, class: ClassId, values: &[Value]) -> Value {
-        let v = self.alloc_nils(class, values.len());
-        if let Body::Slots(s) = self.objs[v.obj_index()].body {
-            self.space[s.range()].copy_from_slice(values);
-        }
-        v
+        let span = self.span_of(self.next_index(), values);
+        self.place(class, Body::Slots(span))
     }
 
     /// A new pointer object of `class` with `n` slots, all nil.
     #[inline]
     pub fn alloc_nils(&mut self, class: ClassId, n: usize) -> Value {
-        let index = if self.free != NO_FREE {
-            self.free
-        } else {
-            self.objs.len() as u32
-        };
-        let span = self.new_span(index, n);
-        // (a placeholder the span is put in at once: not counted twice)
-        let v = self.alloc(class, Body::Free { next: NO_FREE });
-        debug_assert_eq!(v.obj_index(), index as usize);
-        self.allocated += cost(&Body::Slots(span)) - cost(&Body::Free { next: NO_FREE });
-        self.objs[index as usize].body = Body::Slots(span);
-        v
+        let span = self.new_span(self.next_index(), n);
+        self.place(class, Body::Slots(span))
     }
 
     /// Room for `n` nil slots of the object at `index`, at the end of the
@@ -441,6 +444,13 @@ impl Heap {
         }
     }
 
+    /// A new span of the object at `index` holding `values`.
+    fn span_of(&mut self, index: u32, values: &[Value]) -> Span {
+        let span = self.new_span(index, values.len());
+        self.space[span.range()].copy_from_slice(values);
+        span
+    }
+
     /// The slots `values` of the object at `index` as a new span (a
     /// snapshot's objects, read in order); an error past the space's
     /// addressable size.
@@ -449,9 +459,7 @@ impl Heap {
         {
             return Err("too many slots".into());
         }
-        let span = self.new_span(index, values.len());
-        self.space[span.range()].copy_from_slice(values);
-        Ok(span)
+        Ok(self.span_of(index, values))
     }
 
     /// Gives pointer object `v` the slots `values` instead of its own
@@ -461,8 +469,7 @@ impl Heap {
         if !matches!(self.try_get(v).map(|o| &o.body), Some(Body::Slots(_))) {
             return;
         }
-        let span = self.new_span(v.obj_index() as u32, values.len());
-        self.space[span.range()].copy_from_slice(values);
+        let span = self.span_of(v.obj_index() as u32, values);
         self.allocated += cost(&Body::Slots(span));
         self.objs[v.obj_index()].body = Body::Slots(span);
     }
