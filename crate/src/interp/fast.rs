@@ -37,6 +37,7 @@ use super::sites::{
     cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, leaf_hit, unfetch_inlined,
     TierSend,
 };
+use super::special;
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
 use crate::bytecode::{small_const, tiny_const, Arith, Op, Shape, DEAD};
@@ -867,6 +868,27 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             continue;
         }};
     }
+    // A special instruction's send run in place when the method it would
+    // run is a primitive that answers from its operands alone
+    // (`Vm::special_in_place`: a String's `=`, `at:` on a String):
+    // `Some` of the answer, the send counted and what the primitive owes
+    // paid; `None`: the send must happen (nothing changed).
+    macro_rules! special {
+        ($which:expr, $sel:expr, $argc:expr) => {{
+            let argc: usize = $argc;
+            let ops = operands!();
+            let r = vm.special_in_place($which, $sel, &ops[ops.len() - argc - 1..]);
+            if r.is_some() {
+                vm.send_count += 1;
+                if vm.heap.fuel_owed != 0 {
+                    let f = vm.heap.pay_owed(fuel!());
+                    set_fuel!(f);
+                    check_fuel!();
+                }
+            }
+            r
+        }};
+    }
     // A tier send site the fast paths do not cover: `Vm::tier_send`
     // (inline-cache misses, first executions, inlined leaves).
     macro_rules! tier_send {
@@ -1133,7 +1155,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     // paths registers)
                     match arith_float(a, x, y) {
                         Some(r) => r,
-                        None => send_general!(vm.sel.arith[a as usize], 1, None),
+                        None => match special!(a as usize, vm.sel.arith[a as usize], 1) {
+                            Some(r) => r,
+                            None => send_general!(vm.sel.arith[a as usize], 1, None),
+                        },
                     }
                 };
                 // what follows, in the same dispatch, charged as its own
@@ -1187,7 +1212,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             }
                         }
                     }
-                    None => send_general!(vm.sel.at, 1, None),
+                    None => match special!(special::AT, vm.sel.at, 1) {
+                        Some(v) => {
+                            at!(2) = v;
+                            drop_n!(1);
+                        }
+                        None => send_general!(vm.sel.at, 1, None),
+                    },
                 }
             }
             Op::AtPut => {
@@ -1209,7 +1240,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             drop_n!(2);
                         }
                     }
-                    None => send_general!(vm.sel.at_put, 2, None),
+                    None => match special!(special::AT_PUT, vm.sel.at_put, 2) {
+                        Some(v) => {
+                            at!(3) = v;
+                            drop_n!(2);
+                        }
+                        None => send_general!(vm.sel.at_put, 2, None),
+                    },
                 }
             }
             Op::IdentityEq => {
@@ -1380,7 +1417,13 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         drop_n!(3);
                         ip = ip.wrapping_add(1);
                     }
-                    None => send_general!(vm.sel.at_put, 2, None),
+                    None => match special!(special::AT_PUT, vm.sel.at_put, 2) {
+                        Some(_) => {
+                            drop_n!(3);
+                            ip = ip.wrapping_add(1);
+                        }
+                        None => send_general!(vm.sel.at_put, 2, None),
+                    },
                 }
             }
             Op::Loop { kernel, .. } => {

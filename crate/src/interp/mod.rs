@@ -20,6 +20,7 @@ pub mod proctable;
 mod run;
 mod sched;
 pub(crate) mod sites;
+mod special;
 mod transcript;
 
 use crate::bytecode::Arith;
@@ -191,6 +192,8 @@ pub struct Vm {
     /// (the special `At`/`AtPut` instructions may then index directly);
     /// `None` until computed, reset when either selector is (re)defined.
     pub(crate) array_prims: Option<bool>,
+    /// What the special selectors last found (`Vm::special_in_place`).
+    pub(crate) special: special::SpecialCache,
     /// The kernel methods `hashedScanFor` stands for (recorded after the
     /// kernel loads).
     pub(crate) hashed_kernel: Option<prims::hashed::HashedKernel>,
@@ -329,6 +332,7 @@ impl Vm {
             deopt_storm: false,
             fast_loop: true,
             array_prims: None,
+            special: Default::default(),
             hashed_kernel: None,
             trace_tier: false,
             tier_events: Vec::new(),

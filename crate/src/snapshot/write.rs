@@ -140,6 +140,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         stopped_short: _,
         slice: _,
         array_prims: _,
+        special: _,
         hashed_kernel: _,
         deopt_storm: _,
         fast_loop: _,

@@ -688,6 +688,35 @@ pub(crate) fn primitive_name(i: u16) -> String {
     }
 }
 
+/// The primitives a special instruction (`Op::Arith`, `Op::At`,
+/// `Op::AtPut`) may run in place of its send (`Vm::special_in_place`):
+/// each answers from its receiver and arguments alone, or fails, and
+/// never touches the stack, the frames or the processes, and never
+/// allocates (so never signals). `None` for any other, or for an argument
+/// count it does not take.
+pub(crate) fn in_place(prim: u16, argc: usize) -> Option<PrimFn> {
+    const STRING_EQ: usize = named_index("stringEq");
+    let i = prim as usize;
+    let ok = matches!(i, 60..=61 | 63..=64) || i == STRING_EQ;
+    let p = PRIMS.get(i).filter(|_| ok)?;
+    p.arity.is_none_or(|k| k as usize == argc).then_some(p.run)
+}
+
+/// The index of named primitive `name`, at compile time (an unknown name
+/// does not compile).
+const fn named_index(name: &str) -> usize {
+    let mut j = 0;
+    while j < NAMED.len() {
+        if let Key::Name(s) = NAMED[j].key {
+            if same(s, name) {
+                return NAMED_BASE + j;
+            }
+        }
+        j += 1;
+    }
+    panic!("no such named primitive")
+}
+
 /// Calls primitive `prim`. The receiver and `argc` arguments are the top
 /// of the stack.
 pub(crate) fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
@@ -710,12 +739,17 @@ pub(crate) fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
         argc,
         n,
     };
-    // what it allocates costs fuel (`Heap::charge`), once: a primitive
-    // that runs another (`perform:`) has its allocations charged there. A
-    // collection inside it leaves `allocated` counting from there.
+    run_charged(vm, p.run, args)
+}
+
+/// Runs `run` on `args`. What it allocates costs fuel (`Heap::charge`),
+/// once: a primitive that runs another (`perform:`) has its allocations
+/// charged there. A collection inside it leaves `allocated` counting from
+/// there.
+pub(crate) fn run_charged(vm: &mut Vm, run: PrimFn, args: Args) -> PrimResult {
     let (allocated, collections, owed) =
         (vm.heap.allocated, vm.heap.collections, vm.heap.fuel_owed);
-    let r = (p.run)(vm, args);
+    let r = run(vm, args);
     let made = if vm.heap.collections == collections {
         vm.heap.allocated.saturating_sub(allocated)
     } else {

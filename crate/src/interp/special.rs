@@ -1,0 +1,116 @@
+//! Special instructions (`Op::Arith`, `Op::At`, `Op::AtPut`) on receivers
+//! their own fast paths do not cover: a String's `=`, `at:` on a String.
+//! When the method the send would run is a primitive that answers from its
+//! operands alone (`prims::in_place`), it runs in place of the send,
+//! without the lookup, the call and the return around it. A small cache
+//! holds, per special selector and receiver class, that primitive for the
+//! lookup epoch, so an accept (which starts a new epoch) is seen at once,
+//! as by any send (R5).
+
+use super::prims::{self, Args, PrimFn, PrimResult};
+use super::Vm;
+use crate::bytecode::Arith;
+use crate::object::{ClassId, Value};
+
+/// The special selectors are the `Arith` ones (by index), `at:` ([`AT`])
+/// and `at:put:` ([`AT_PUT`]).
+pub(super) const AT: usize = Arith::ALL.len();
+/// See [`AT`].
+pub(super) const AT_PUT: usize = Arith::ALL.len() + 1;
+/// Entries in the cache (a power of two): a site that sees a few classes
+/// (`=` on Strings and on Symbols) keeps them all.
+const ENTRIES: usize = 64;
+
+/// What a special selector found for a receiver class.
+#[derive(Clone, Copy, Default)]
+struct Entry {
+    which: usize,
+    class: ClassId,
+    /// The lookup epoch it holds for (`Vm::cache_epoch`, never 0).
+    epoch: u32,
+    /// The primitive to run in place; `None`: send.
+    run: Option<PrimFn>,
+}
+
+/// The entries, direct-mapped by selector and class.
+#[derive(Clone)]
+pub(crate) struct SpecialCache([Entry; ENTRIES]);
+
+impl SpecialCache {
+    /// The entry for special selector `which` and receiver class `class`.
+    #[inline(always)]
+    fn slot(which: usize, class: ClassId) -> usize {
+        (class as usize).wrapping_mul(7).wrapping_add(which) & (ENTRIES - 1)
+    }
+}
+
+impl Default for SpecialCache {
+    fn default() -> Self {
+        SpecialCache([Entry::default(); ENTRIES])
+    }
+}
+
+impl Vm {
+    /// Special selector `which` (with selector `sel`) sent to `ops[0]`
+    /// with arguments `ops[1..]`: the answer of its method's primitive run
+    /// in place, or `None` if the send must happen (another method, or the
+    /// primitive failed: nothing changed). The caller counts the send and
+    /// pays what the primitive owes (`Heap::pay_owed`).
+    #[inline(never)]
+    pub(super) fn special_in_place(
+        &mut self,
+        which: usize,
+        sel: Value,
+        ops: &[Value],
+    ) -> Option<Value> {
+        let (&r, args) = ops.split_first()?;
+        let class = self.class_of(r);
+        let h = SpecialCache::slot(which, class);
+        let e = self.special.0[h];
+        let run = if e.class == class && e.which == which && e.epoch == self.cache_epoch {
+            e.run
+        } else {
+            self.special_miss(h, which, class, sel, args.len())
+        }?;
+        let arg = |i: usize| args.get(i).copied().unwrap_or(Value::NIL);
+        let a = Args {
+            r,
+            a0: arg(0),
+            a1: arg(1),
+            a2: Value::NIL,
+            a3: Value::NIL,
+            argc: args.len(),
+            // (no in-place primitive reads the stack)
+            n: 0,
+        };
+        match prims::run_charged(self, run, a) {
+            PrimResult::Value(v) => Some(v),
+            // (`Done` is no in-place primitive's answer)
+            PrimResult::Fail | PrimResult::Done => None,
+        }
+    }
+
+    /// Fills entry `h` for special selector `which` sent to an instance of
+    /// `class` with `argc` arguments: the primitive of the method found, if
+    /// it runs in place.
+    #[cold]
+    fn special_miss(
+        &mut self,
+        h: usize,
+        which: usize,
+        class: ClassId,
+        sel: Value,
+        argc: usize,
+    ) -> Option<PrimFn> {
+        let run = self
+            .lookup(class, sel)
+            .and_then(|(_, code)| prims::in_place(code.info.primitive, argc));
+        self.special.0[h] = Entry {
+            which,
+            class,
+            epoch: self.cache_epoch,
+            run,
+        };
+        run
+    }
+}
