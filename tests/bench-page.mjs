@@ -13,7 +13,9 @@
 //   - the JavaScript reference: the same algorithm written in JavaScript.
 //
 // Each figure is the median of RUNS warm runs (a first run warms up and,
-// with the tier on, optimizes). Prints a table (ms, sends/s, bytecodes/s,
+// with the tier on, optimizes); the ways take turns run by run (and the
+// JavaScript reference with the tier-on runs), so that the machine's load
+// changing meanwhile does not fall on one of them. Prints a table (ms, sends/s, bytecodes/s,
 // ratios) and writes JSON.
 //
 //   BASE_URL=http://127.0.0.1:8000/ node bench-page.mjs [OUT.json]
@@ -117,13 +119,34 @@ async function measure({ program, runs, moduleUrl }) {
     };
   };
   const out = { name: program.name, expr: program.expr };
+  const ways = ['call', 'sliced', 'b2b'];
   for (const tier of ['off', 'on']) {
-    for (const way of ['call', 'sliced', 'b2b']) {
-      const vm = fresh(tier);
-      await once(vm, way); // warm-up (and optimization)
-      const rs = [];
-      for (let i = 0; i < runs; i++) rs.push(await once(vm, way));
-      vm.free();
+    // one VM per way, warmed up (and optimized) first; then the ways take
+    // turns, run by run, so that a change in the machine's load while
+    // they run falls on all of them alike
+    const vms = {};
+    const rss = {};
+    for (const way of ways) {
+      vms[way] = fresh(tier);
+      await once(vms[way], way);
+      rss[way] = [];
+    }
+    // (the JavaScript reference takes its turns with the tier-on runs)
+    const js = tier === 'on' && program.js ? eval(program.js) : null;
+    if (js) js(program.arg);
+    const jsTimes = [];
+    for (let i = 0; i < runs; i++) {
+      for (const way of ways) rss[way].push(await once(vms[way], way));
+      if (js) {
+        const t0 = performance.now();
+        js(program.arg);
+        jsTimes.push(performance.now() - t0);
+      }
+    }
+    if (js) out.js = { ms: median(jsTimes) };
+    for (const way of ways) {
+      vms[way].free();
+      const rs = rss[way];
       const ms = median(rs.map((r) => r.ms));
       out[`${tier}_${way}`] = {
         ms,
@@ -134,17 +157,6 @@ async function measure({ program, runs, moduleUrl }) {
         bytecodes_per_s: (rs[0].insns / ms) * 1000,
       };
     }
-  }
-  if (program.js) {
-    const f = eval(program.js);
-    f(program.arg);
-    const ts = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      f(program.arg);
-      ts.push(performance.now() - t0);
-    }
-    out.js = { ms: median(ts) };
   }
   return out;
 }
