@@ -83,7 +83,8 @@ impl Vm {
             // (no in-place primitive reads the stack)
             n: 0,
         };
-        match prims::run_charged(self, run, a) {
+        // (an in-place primitive allocates nothing: no charge to make)
+        match run(self, a) {
             PrimResult::Value(v) => Some(v),
             // (`Done` is no in-place primitive's answer)
             PrimResult::Fail | PrimResult::Done => None,

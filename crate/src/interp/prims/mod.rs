@@ -739,17 +739,12 @@ pub(crate) fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
         argc,
         n,
     };
-    run_charged(vm, p.run, args)
-}
-
-/// Runs `run` on `args`. What it allocates costs fuel (`Heap::charge`),
-/// once: a primitive that runs another (`perform:`) has its allocations
-/// charged there. A collection inside it leaves `allocated` counting from
-/// there.
-pub(crate) fn run_charged(vm: &mut Vm, run: PrimFn, args: Args) -> PrimResult {
+    // what it allocates costs fuel (`Heap::charge`), once: a primitive
+    // that runs another (`perform:`) has its allocations charged there. A
+    // collection inside it leaves `allocated` counting from there.
     let (allocated, collections, owed) =
         (vm.heap.allocated, vm.heap.collections, vm.heap.fuel_owed);
-    let r = run(vm, args);
+    let r = (p.run)(vm, args);
     let made = if vm.heap.collections == collections {
         vm.heap.allocated.saturating_sub(allocated)
     } else {
