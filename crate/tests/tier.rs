@@ -8,6 +8,17 @@ use livetalk::Vm;
 
 const SEED: &str = include_str!("live/seed.st");
 
+/// Prints `expr` (run once more after `warm` runs), and counts the frames
+/// that last run made: with the tier on, the warm-up optimizes first.
+fn frames_of(vm: &mut Vm, expr: &str, warm: usize) -> (Vec<String>, u64) {
+    let mut out: Vec<String> = (0..warm)
+        .map(|_| vm.eval_print(expr).expect("runs"))
+        .collect();
+    let before = vm.frames_made();
+    out.push(vm.eval_print(expr).expect("runs"));
+    (out, vm.frames_made() - before)
+}
+
 /// Runs the seed scenario with a fixed schedule; answers the transcript
 /// and the tier events.
 fn seed_session(tier: TierMode) -> (String, Vec<String>) {
@@ -366,11 +377,7 @@ fn a_polymorphic_site_answers_each_class_leaf_without_a_frame() {
         )
         .expect("count");
         let expr = "Cell count: {nil. Cell new v: 2. nil. Cell new v: 5} times: 3000";
-        // warm up, then count the frames one run makes
-        let mut out = vec![vm.eval_print(expr).expect("runs")];
-        let before = vm.frames_made();
-        out.push(vm.eval_print(expr).expect("runs"));
-        let frames = vm.frames_made() - before;
+        let (mut out, frames) = frames_of(&mut vm, expr, 1);
         vm.accept("UndefinedObject", false, "isNil\n\t^ false", Some("t"))
             .expect("redefine");
         vm.accept("UndefinedObject", false, "v\n\t^ 100", Some("t"))
@@ -416,10 +423,7 @@ fn a_polymorphic_leaf_inside_an_inlined_callee_keeps_it_inlined() {
         )
         .expect("count");
         let expr = "Task count: {Task new flag: true. Task new flag: false. Task new flag: false} times: 2000";
-        let mut out = vec![vm.eval_print(expr).expect("runs")];
-        let before = vm.frames_made();
-        out.push(vm.eval_print(expr).expect("runs"));
-        let frames = vm.frames_made() - before;
+        let (mut out, frames) = frames_of(&mut vm, expr, 1);
         vm.accept("False", false, "not\n\t^ 7 = 8", Some("t"))
             .expect("redefine");
         out.push(vm.eval_print(expr).expect("runs"));
