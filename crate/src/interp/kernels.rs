@@ -44,50 +44,65 @@ pub(super) fn run_kernel(
         }
     }
     let imm = Value::small(k.imm as i64);
-    let mut used = 0u64;
-    loop {
-        if avail - used < k.cost {
-            return (used, 0);
-        }
-        let (x, y) = (get(t, k.a), k.b.map_or(imm, |b| get(t, b)));
+    // whole iterations only: the fuel for them is counted once, here, and
+    // what ran is worked out where the loop leaves (`ran`)
+    let iterations = avail / k.cost.max(1);
+    // the instructions of `done` whole iterations, then the test and the
+    // statements before statement `s`
+    let ran = |done: u64, s: usize| {
+        done * k.cost + 4 + k.body.iter().take(s).map(|&(_, _, n)| n).sum::<u64>()
+    };
+    // (the loop's invariants in locals: fewer registers spilled)
+    let (ta, tb, test, body) = (k.a, k.b, k.op, &k.body[..]);
+    for done in 0..iterations {
+        let (x, y) = (get(t, ta), tb.map_or(imm, |b| get(t, b)));
         if !x.both_int(y) {
-            return (used, 0);
+            return (done * k.cost, 0);
         }
-        match compare_tagged(k.op, x, y) {
-            Some(true) => used += 4,
-            Some(false) => return (used + 4, k.exit),
-            None => return (used, 0),
+        match compare_tagged(test, x, y) {
+            Some(true) => {}
+            Some(false) => return (done * k.cost + 4, k.exit),
+            None => return (done * k.cost, 0),
         }
-        for &(off, stmt, n) in k.body.iter() {
-            match stmt {
+        for (s, &(off, stmt, _)) in body.iter().enumerate() {
+            let ok = match stmt {
                 Stmt::AtPut { b, v, .. } => {
                     let i = get(t, b);
                     // (an index of 0 or less wraps past any size; compared
                     // as a u64, which a usize may be too narrow for)
                     let at = (i.int_unchecked() as u64).wrapping_sub(1);
-                    if !i.is_int() || at >= slots.len() as u64 {
-                        return (used, off);
+                    let ok = i.is_int() && at < slots.len() as u64;
+                    if ok {
+                        slots[at as usize] = v;
                     }
-                    slots[at as usize] = v;
+                    ok
                 }
                 Stmt::SetTT { c, a, b, op } => {
                     let (x, y) = (get(t, a), get(t, b));
                     match x.both_int(y).then(|| arith_tagged(op, x, y)).flatten() {
-                        Some(r) => set(t, c, r),
-                        None => return (used, off),
+                        Some(r) => {
+                            set(t, c, r);
+                            true
+                        }
+                        None => false,
                     }
                 }
                 Stmt::SetTI { c, a, imm, op } => {
                     let (x, y) = (get(t, a), Value::small(imm as i64));
                     match x.is_int().then(|| arith_tagged(op, x, y)).flatten() {
-                        Some(r) => set(t, c, r),
-                        None => return (used, off),
+                        Some(r) => {
+                            set(t, c, r);
+                            true
+                        }
+                        None => false,
                     }
                 }
+            };
+            if !ok {
+                return (ran(done, s), off);
             }
-            used += n;
         }
-        // the back-edge
-        used += 1;
     }
+    // (the fuel left covers no whole iteration: the test, dispatched)
+    (iterations * k.cost, 0)
 }
