@@ -6,11 +6,12 @@ CPython and Node, at the same inner sizes. Prints a table, writes
 target/bench/awfy.json and target/bench/awfy.md, and leaves drawing the
 chart to scripts/awfy_svg.py.
 
-Each benchmark runs in one process per VM: 1 + BENCH_RUNS iterations of
-`innerBenchmarkLoop: size`, each timed inside the process; the first
-warms up (and, tier on, optimizes) and is dropped, the figure is the
-median of the others. Peak memory is that process's max RSS
-(/usr/bin/time -f %M)."""
+Each benchmark runs in AWFY_ROUNDS (default 2) processes per VM, the VMs
+taking turns round by round: 1 + BENCH_RUNS iterations of
+`innerBenchmarkLoop: size` a process, each timed inside the process; the
+first warms up (and, tier on, optimizes) and is dropped, the figure is
+the median of the others from all rounds. Peak memory is the largest of
+those processes' max RSS (/usr/bin/time -f %M)."""
 import json
 import math
 import os
@@ -298,6 +299,7 @@ def main():
     suite = find_suite(sys.argv[1])
     livetalk = os.environ.get("LIVETALK", os.path.join(ROOT, "target", "release", "livetalk"))
     runs = int(os.environ.get("BENCH_RUNS", "3"))
+    rounds = max(1, int(os.environ.get("AWFY_ROUNDS", "2")))
     div = float(os.environ.get("AWFY_SIZE_DIV", "10"))
     only = [s for s in os.environ.get("AWFY_ONLY", "").split(",") if s]
     sizes = rebench_sizes(suite[1])
@@ -307,23 +309,35 @@ def main():
         plan = [p for p in plan if p[1] in only]
     out_dir = os.path.join(ROOT, "target", "bench")
     os.makedirs(out_dir, exist_ok=True)
-    print(f"{len(plan)} benchmarks x {len(VMS)} VMs, {runs + 1} iterations each "
-          f"(the first dropped); sizes: the suite's rebench.conf divided by {div:g}, "
+    print(f"{len(plan)} benchmarks x {len(VMS)} VMs x {rounds} rounds, {runs + 1} "
+          f"iterations a process (the first dropped); sizes: the suite's rebench.conf divided by {div:g}, "
           "Havlak, CD, Mandelbrot and NBody at the nearest size they verify",
           flush=True)
     started = time.time()
     results = []
     for group, name, size in plan:
         r = {"name": name, "group": group, "size": size, "vms": {}}
-        for vm in VMS:
-            cmd = command(vm, name, size, runs + 1, suite, livetalk)
-            if cmd is None:
-                r["vms"][vm] = {"median_ms": None, "runs_ms": [], "peak_kb": None,
-                                "error": "skipped"}
-                continue
-            times, peak, err = measure(cmd[0], cmd[1], runs)
+        # each VM runs in `rounds` processes that take turns with the other
+        # VMs' (in a rotated order), so that a change in the machine's load
+        # falls on all of them alike
+        got = {vm: {"times": [], "peak": None, "error": None} for vm in VMS}
+        for k in range(rounds):
+            for vm in VMS[k % len(VMS):] + VMS[:k % len(VMS)]:
+                g = got[vm]
+                if g["error"]:
+                    continue
+                cmd = command(vm, name, size, runs + 1, suite, livetalk)
+                if cmd is None:
+                    g["error"] = "skipped"
+                    continue
+                times, peak, err = measure(cmd[0], cmd[1], runs)
+                g["times"] += times or []
+                g["peak"] = max(filter(None, [g["peak"], peak]), default=None)
+                g["error"] = err
+        for vm, g in got.items():
+            times = [] if g["error"] else g["times"]
             r["vms"][vm] = {"median_ms": median(times) if times else None,
-                            "runs_ms": times or [], "peak_kb": peak, "error": err}
+                            "runs_ms": times, "peak_kb": g["peak"], "error": g["error"]}
         r["ratios"] = ratios(r)
         results.append(r)
         v = r["vms"]
@@ -346,6 +360,7 @@ def main():
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average "
                    f"{os.getloadavg()[0]:.1f} at the end",
         "runs": runs,
+        "rounds": rounds,
         "size_divisor": div,
         "suite": suite[0],
         "versions": versions,
@@ -363,7 +378,8 @@ def main():
     print()
     print(md)
     print()
-    print(f"{doc['seconds']} s; medians of {runs}; JSON in target/bench/awfy.json")
+    print(f"{doc['seconds']} s; medians of {runs * rounds} ({rounds} processes of {runs}); "
+          "JSON in target/bench/awfy.json")
     if failures:
         print("\nFailed (the table says FAILED):")
         print("\n".join(failures))

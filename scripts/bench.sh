@@ -26,7 +26,8 @@
 #
 # BENCH_RUNS sets the number of measured runs (default 5; 3 with --awfy).
 # --awfy also reads AWFY_SIZE_DIV (the suite's sizes divided by it,
-# default 10) and AWFY_ONLY (a comma-separated list of benchmarks).
+# default 10), AWFY_ONLY (a comma-separated list of benchmarks) and
+# AWFY_ROUNDS (processes per VM and benchmark, taking turns; default 2).
 set -euo pipefail
 caller_dir="$PWD"
 cd "$(dirname "$0")/.."
