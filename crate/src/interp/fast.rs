@@ -868,25 +868,28 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             continue;
         }};
     }
-    // A special instruction's send run in place when the method it would
-    // run is a primitive that answers from its operands alone
-    // (`Vm::special_in_place`: a String's `=`, `at:` on a String):
-    // `Some` of the answer, the send counted and what the primitive owes
-    // paid; `None`: the send must happen (nothing changed).
-    macro_rules! special {
+    // The send a special instruction stands for when its own fast path
+    // does not apply: run in place when the method it would run is a
+    // primitive that answers from its operands alone
+    // (`Vm::special_in_place`: a String's `=`, `at:` on a String), the
+    // send counted and what the primitive owes paid, and its answer is the
+    // value; otherwise the general send (`send_general!`).
+    macro_rules! special_or_send {
         ($which:expr, $sel:expr, $argc:expr) => {{
-            let argc: usize = $argc;
+            let (sel, argc): (Value, usize) = ($sel, $argc);
             let ops = operands!();
-            let r = vm.special_in_place($which, $sel, &ops[ops.len() - argc - 1..]);
-            if r.is_some() {
-                vm.send_count += 1;
-                if vm.heap.fuel_owed != 0 {
-                    let f = vm.heap.pay_owed(fuel!());
-                    set_fuel!(f);
-                    check_fuel!();
+            match vm.special_in_place($which, sel, &ops[ops.len() - argc - 1..]) {
+                Some(v) => {
+                    vm.send_count += 1;
+                    if vm.heap.fuel_owed != 0 {
+                        let f = vm.heap.pay_owed(fuel!());
+                        set_fuel!(f);
+                        check_fuel!();
+                    }
+                    v
                 }
+                None => send_general!(sel, argc, None),
             }
-            r
         }};
     }
     // A tier send site the fast paths do not cover: `Vm::tier_send`
@@ -1155,10 +1158,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     // paths registers)
                     match arith_float(a, x, y) {
                         Some(r) => r,
-                        None => match special!(a as usize, vm.sel.arith[a as usize], 1) {
-                            Some(r) => r,
-                            None => send_general!(vm.sel.arith[a as usize], 1, None),
-                        },
+                        None => special_or_send!(a as usize, vm.sel.arith[a as usize], 1),
                     }
                 };
                 // what follows, in the same dispatch, charged as its own
@@ -1212,13 +1212,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             }
                         }
                     }
-                    None => match special!(special::AT, vm.sel.at, 1) {
-                        Some(v) => {
-                            at!(2) = v;
-                            drop_n!(1);
-                        }
-                        None => send_general!(vm.sel.at, 1, None),
-                    },
+                    None => {
+                        at!(2) = special_or_send!(special::AT, vm.sel.at, 1);
+                        drop_n!(1);
+                    }
                 }
             }
             Op::AtPut => {
@@ -1240,13 +1237,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                             drop_n!(2);
                         }
                     }
-                    None => match special!(special::AT_PUT, vm.sel.at_put, 2) {
-                        Some(v) => {
-                            at!(3) = v;
-                            drop_n!(2);
-                        }
-                        None => send_general!(vm.sel.at_put, 2, None),
-                    },
+                    None => {
+                        at!(3) = special_or_send!(special::AT_PUT, vm.sel.at_put, 2);
+                        drop_n!(2);
+                    }
                 }
             }
             Op::IdentityEq => {
@@ -1417,13 +1411,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         drop_n!(3);
                         ip = ip.wrapping_add(1);
                     }
-                    None => match special!(special::AT_PUT, vm.sel.at_put, 2) {
-                        Some(_) => {
-                            drop_n!(3);
-                            ip = ip.wrapping_add(1);
-                        }
-                        None => send_general!(vm.sel.at_put, 2, None),
-                    },
+                    None => {
+                        special_or_send!(special::AT_PUT, vm.sel.at_put, 2);
+                        drop_n!(3);
+                        ip = ip.wrapping_add(1);
+                    }
                 }
             }
             Op::Loop { kernel, .. } => {

@@ -52,19 +52,17 @@ pub(super) fn run_kernel(
     let ran = |done: u64, s: usize| {
         done * k.cost + 4 + k.body.iter().take(s).map(|&(_, _, n)| n).sum::<u64>()
     };
-    // (the loop's invariants in locals: fewer registers spilled)
-    let (ta, tb, test, body) = (k.a, k.b, k.op, &k.body[..]);
     for done in 0..iterations {
-        let (x, y) = (get(t, ta), tb.map_or(imm, |b| get(t, b)));
+        let (x, y) = (get(t, k.a), k.b.map_or(imm, |b| get(t, b)));
         if !x.both_int(y) {
             return (done * k.cost, 0);
         }
-        match compare_tagged(test, x, y) {
+        match compare_tagged(k.op, x, y) {
             Some(true) => {}
             Some(false) => return (done * k.cost + 4, k.exit),
             None => return (done * k.cost, 0),
         }
-        for (s, &(off, stmt, _)) in body.iter().enumerate() {
+        for (s, &(off, stmt, _)) in k.body.iter().enumerate() {
             let ok = match stmt {
                 Stmt::AtPut { b, v, .. } => {
                     let i = get(t, b);
