@@ -1,6 +1,7 @@
 //! Random straight-line loops, which the tier runs as loop kernels: every
 //! arithmetic operation, values near the SmallInteger limit, division by
-//! zero, comparisons stored into temps, Array stores out of range; tier
+//! zero, comparisons stored into temps, Array stores out of range, a
+//! Fraction where a SmallInteger was, every ordering as the test; tier
 //! off against on and eager, answers and lockstep slices.
 
 mod common;
@@ -10,8 +11,9 @@ use livetalk::interp::TierMode;
 use livetalk::Vm;
 
 fn operand(r: &mut Rng) -> String {
-    match r.below(6) {
+    match r.below(7) {
         0 => "1152921504606846000".into(),
+        6 => "5/2".into(),
         1 => "-7".into(),
         2 => format!("{}", r.below(40)),
         3 => "0".into(),
@@ -44,13 +46,21 @@ fn method(r: &mut Rng, k: usize) -> String {
     }
     let step = 1 + r.below(3);
     let (test, init) = if r.below(2) == 0 {
+        let op = ["<=", "<"][r.index(2)];
         (
-            format!("[i <= n] whileTrue: [{}. i := i + {step}]", body.join(". ")),
+            format!(
+                "[i {op} n] whileTrue: [{}. i := i + {step}]",
+                body.join(". ")
+            ),
             "i := 1".to_string(),
         )
     } else {
         (
-            format!("[i > 0] whileTrue: [{}. i := i - {step}]", body.join(". ")),
+            format!(
+                "[{}] whileTrue: [{}. i := i - {step}]",
+                ["i > 0", "i >= 1", "0 < i"][r.index(3)],
+                body.join(". ")
+            ),
             "i := n".to_string(),
         )
     };

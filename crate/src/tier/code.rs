@@ -5,6 +5,7 @@
 //! dependencies that invalidate it. Data only: the files beside it make
 //! it.
 
+use crate::bytecode::arith::holds_on;
 use crate::bytecode::{Arith, Op};
 use crate::object::{ClassId, Closure, Code, Value};
 use std::cell::{Cell, RefCell};
@@ -150,9 +151,9 @@ impl std::fmt::Display for Guard {
 
 /// A loop whose body is straight-line statements the fast loop runs
 /// without a send (`Op::Loop`, at its test): `while test do body`, a
-/// `whileTrue:` or an inlined `to:do:` over SmallIntegers, run an
-/// iteration at a time by `fast::run_kernel` on the frame's temps. Pcs
-/// are offsets from the test's.
+/// `whileTrue:` or an inlined `to:do:` over SmallIntegers, run whole
+/// iterations at a time by `interp::kernels::run_kernel` on the frame's
+/// temps. Pcs are offsets from the test's.
 #[derive(Clone, Debug)]
 pub struct Kernel {
     /// The test: temp `a` compared (`op`) with temp `b` or the constant
@@ -166,6 +167,19 @@ pub struct Kernel {
     /// The body's statements with their offsets and the instructions each
     /// stands for; the back-edge after them (1) goes back to the test.
     pub body: Vec<(usize, Stmt, u64)>,
+    /// The body decoded for running, one step per statement, on the
+    /// kernel's registers (`regs`).
+    pub steps: Vec<Step>,
+    /// The temps the test and the statements read or assign, but the
+    /// Array: register `r` holds temp `regs[r]` while the kernel runs,
+    /// and register `regs.len()` the test's constant. SmallIntegers on
+    /// the way in (checked), they stay so, since every statement assigns
+    /// a SmallInteger or leaves.
+    pub regs: Vec<u16>,
+    /// The test on registers, as `r[lo] < r[hi] + bias` on the tagged
+    /// bits: SmallIntegers' bits are in their order, and the next above
+    /// `x` is `x + 8`, so `x <= y` is `x < y + 1`.
+    pub test: (u8, u8, i64),
     /// What one iteration costs: test, body and back-edge.
     pub cost: u64,
     /// The temp holding the Array the body stores into, if it does: one
@@ -175,6 +189,96 @@ pub struct Kernel {
     pub array: Option<u16>,
     /// One more than the highest temp it names.
     pub temps: u16,
+}
+
+impl Kernel {
+    /// At most this many registers (temps, and the test's constant).
+    pub const REGS: usize = 16;
+
+    /// The kernel of a loop testing `a op b` (or `a op imm`), exiting to
+    /// `exit`, with `body`; `None` unless `op` is an ordering (`<`, `>`,
+    /// `<=`, `>=`), the body is not empty, its statements assign
+    /// SmallIntegers only and store into one Array that none of them
+    /// names otherwise, and the temps fit the registers.
+    pub fn new(
+        (a, b, imm, op): (u16, Option<u16>, i16, Arith),
+        exit: usize,
+        body: Vec<(usize, Stmt, u64)>,
+    ) -> Option<Kernel> {
+        if body.is_empty() {
+            return None;
+        }
+        let mut array = None;
+        let mut regs: Vec<u16> = Vec::new();
+        let mut reg = |t: u16| -> u8 {
+            let at = regs.iter().position(|&x| x == t).unwrap_or_else(|| {
+                regs.push(t);
+                regs.len() - 1
+            });
+            at as u8
+        };
+        let x = reg(a);
+        let k = b.map(&mut reg);
+        let mut steps = Vec::with_capacity(body.len());
+        for &(_, stmt, _) in &body {
+            let arith = |op: Arith| holds_on(op).is_none().then_some(op);
+            let step = match stmt {
+                Stmt::AtPut { a, b, v } => {
+                    if array.is_some_and(|x| x != a) {
+                        return None;
+                    }
+                    array = Some(a);
+                    Step::Store { b: reg(b), v }
+                }
+                Stmt::SetTT { c, a, b, op } => {
+                    let (c, a, b) = (reg(c), reg(a), reg(b));
+                    match arith(op)? {
+                        Arith::Add => Step::Add { c, a, b },
+                        Arith::Sub => Step::Sub { c, a, b },
+                        op => Step::Arith { c, a, b, op },
+                    }
+                }
+                Stmt::SetTI { c, a, imm, op } => {
+                    let (c, a) = (reg(c), reg(a));
+                    let d = (imm as i64) << 3;
+                    match arith(op)? {
+                        Arith::Add => Step::AddI { c, a, d },
+                        Arith::Sub => Step::AddI { c, a, d: -d },
+                        op => Step::ArithI { c, a, imm, op },
+                    }
+                }
+            };
+            steps.push(step);
+        }
+        if regs.len() >= Self::REGS || array.is_some_and(|x| regs.contains(&x)) {
+            return None;
+        }
+        // the constant's register, if the test has one
+        let y = k.unwrap_or(regs.len() as u8);
+        let test = match op {
+            Arith::Lt => (x, y, 0),
+            Arith::Le => (x, y, 1),
+            Arith::Gt => (y, x, 0),
+            Arith::Ge => (y, x, 1),
+            _ => return None,
+        };
+        let temps = regs.iter().chain(&array).max()?.checked_add(1)?;
+        let cost = 4 + body.iter().map(|s| s.2).sum::<u64>() + 1;
+        Some(Kernel {
+            a,
+            b,
+            imm,
+            op,
+            exit,
+            body,
+            steps,
+            regs,
+            test,
+            cost,
+            array,
+            temps,
+        })
+    }
 }
 
 impl std::fmt::Display for Kernel {
@@ -212,6 +316,24 @@ pub enum Stmt {
     SetTT { c: u16, a: u16, b: u16, op: Arith },
     /// `c := a op imm` (`SetTI`, and `IncTemp`)
     SetTI { c: u16, a: u16, imm: i16, op: Arith },
+}
+
+/// A `Stmt` decoded for `run_kernel`, on the kernel's registers (which
+/// hold SmallIntegers, tagged): each arm is the statement's whole work.
+#[derive(Clone, Copy, Debug)]
+pub enum Step {
+    /// `array at: b put: v`
+    Store { b: u8, v: Value },
+    /// `c := a + b`
+    Add { c: u8, a: u8, b: u8 },
+    /// `c := a - b`
+    Sub { c: u8, a: u8, b: u8 },
+    /// `c := a + imm` or `a - imm`: `d` is the tagged difference
+    AddI { c: u8, a: u8, d: i64 },
+    /// `c := a op b`, any other operation answering a SmallInteger
+    Arith { c: u8, a: u8, b: u8, op: Arith },
+    /// `c := a op imm`, likewise
+    ArithI { c: u8, a: u8, imm: i16, op: Arith },
 }
 
 /// The state of one send site in optimized code.

@@ -391,44 +391,8 @@ fn kernel(out: &[Op], back: usize) -> Option<(usize, Kernel)> {
         body.push((pc - test, stmt, n));
         pc += n as usize;
     }
-    if pc != back || body.is_empty() {
+    if pc != back {
         return None;
     }
-    // the Array stored into: one temp, which no statement assigns
-    let mut array = None;
-    for (_, stmt, _) in &body {
-        if let Stmt::AtPut { a, .. } = *stmt {
-            if array.is_some_and(|x| x != a) {
-                return None;
-            }
-            array = Some(a);
-        }
-    }
-    if body.iter().any(|(_, stmt, _)| match *stmt {
-        Stmt::SetTT { c, .. } | Stmt::SetTI { c, .. } => Some(c) == array,
-        Stmt::AtPut { .. } => false,
-    }) {
-        return None;
-    }
-    let cost = 4 + body.iter().map(|s| s.2).sum::<u64>() + 1;
-    let named = body.iter().flat_map(|(_, stmt, _)| match *stmt {
-        Stmt::AtPut { a, b, .. } => [a, b, a],
-        Stmt::SetTT { c, a, b, .. } => [c, a, b],
-        Stmt::SetTI { c, a, .. } => [c, a, a],
-    });
-    let temps = named.chain([a, b.unwrap_or(a)]).max()?.checked_add(1)?;
-    Some((
-        test,
-        Kernel {
-            a,
-            b,
-            imm,
-            op,
-            exit,
-            body,
-            cost,
-            array,
-            temps,
-        },
-    ))
+    Some((test, Kernel::new((a, b, imm, op), exit, body)?))
 }
