@@ -854,6 +854,7 @@ fn inlined(off: u16, ret: u16, enter_argc: u8, body_ret: Op) -> (Rc<Code>, OptCo
         parent: None,
         next: None,
         block: false,
+        plain: true,
         maker_frame: false,
         tag_guard: false,
         guard: None,

@@ -268,11 +268,7 @@ pub(super) unsafe fn enter_plain(
     let me = (s.off as usize).checked_sub(1)?;
     // SAFETY: bpp <= sp in one buffer
     let depth = unsafe { sp.offset_from(bpp) } as usize;
-    if s.block
-        || depth != me + 1 + s.argc as usize
-        || s.code.num_temps != s.code.num_args
-        || vm.deep()
-    {
+    if !s.plain || depth != s.off as usize + s.argc as usize || vm.deep() {
         return None;
     }
     // SAFETY: me < depth, so below sp

@@ -406,6 +406,9 @@ pub struct InlineScope {
     pub next: Option<u16>,
     /// A block's body (see above), for closures of `code`.
     pub block: bool,
+    /// A method's body whose only temps are its arguments: entering it
+    /// pushes nothing (`interp::sites::enter_plain`).
+    pub plain: bool,
     /// For a block that reads `self` or instance variables, inlined into
     /// the frame that made it: only for closures this frame made (its
     /// `self` is theirs).

@@ -465,6 +465,7 @@ impl Vm {
             parent: o.scope_at(pc).map(|(i, _)| i as u16),
             next: None,
             block: block_code.is_some(),
+            plain: block_code.is_none() && scope_code.num_temps == scope_code.num_args,
             maker_frame,
             tag_guard: class == self.known.small_integer,
             guard: match block_code {
