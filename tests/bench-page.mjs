@@ -21,7 +21,9 @@
 //   BASE_URL=http://127.0.0.1:8000/ node bench-page.mjs [OUT.json]
 //   (scripts/bench.sh --page builds, serves and runs this)
 //
-// BENCH_FIB and BENCH_SIEVE set the sizes (29, 200). Extra programs: BENCH_PAGE_PROGRAMS='[{"name":..,"load":"file.st","expr":..}]'
+// BENCH_FIB and BENCH_SIEVE set the sizes (29, 200); BENCH_PAGE_KERNEL_JIT=off
+// interprets loop kernels instead of compiling them. Extra programs:
+// BENCH_PAGE_PROGRAMS='[{"name":..,"load":"file.st","expr":..}]'
 // (the files are read here and filed in before the expression runs).
 
 import { chromium } from 'playwright-core';
@@ -31,6 +33,8 @@ import { dirname } from 'node:path';
 
 const BASE = process.env.BASE_URL || 'http://127.0.0.1:8000/';
 const RUNS = Number(process.env.BENCH_RUNS || 5);
+// loop kernels compiled to WebAssembly (the default), or interpreted
+const JIT = process.env.BENCH_PAGE_KERNEL_JIT !== 'off';
 const OUT = process.argv[2] || '../target/bench/page.json';
 
 // the JavaScript references: the same algorithms as Benchmark.st
@@ -65,7 +69,7 @@ for (const p of JSON.parse(process.env.BENCH_PAGE_PROGRAMS || '[]')) {
 }
 
 // Runs in the page: one program, every way, RUNS times.
-async function measure({ program, runs, moduleUrl }) {
+async function measure({ program, runs, moduleUrl, jit }) {
   const m = await import(moduleUrl);
   await m.default();
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -73,6 +77,7 @@ async function measure({ program, runs, moduleUrl }) {
   const fresh = (tier) => {
     const vm = new m.LiveVm();
     vm.setTier(tier);
+    vm.setKernelJit(jit);
     if (program.source) {
       const r = vm.fileIn(program.name + '.st', program.source);
       if (r && r.ok === false) throw new Error('fileIn: ' + JSON.stringify(r));
@@ -170,7 +175,7 @@ const moduleUrl = new URL('pkg/livetalk.js', BASE).href;
 await page.goto(moduleUrl);
 const results = [];
 for (const program of programs) {
-  results.push(await page.evaluate(measure, { program, runs: RUNS, moduleUrl }));
+  results.push(await page.evaluate(measure, { program, runs: RUNS, moduleUrl, jit: JIT }));
 }
 const version = browser.version();
 await browser.close();

@@ -241,6 +241,13 @@ impl LiveVm {
         to_js(&self.s.set_tier(mode))
     }
 
+    /// Whether loop kernels run compiled to WebAssembly (on by default);
+    /// off, they are interpreted, as natively.
+    #[wasm_bindgen(js_name = setKernelJit)]
+    pub fn set_kernel_jit(&mut self, on: bool) {
+        self.s.set_kernel_jit(on);
+    }
+
     /// A share link (`#v1/...`) for the named classes (definitions and
     /// all their methods), the run expression and the tier setting:
     /// `{ ok, link }` or `{ ok: false, error }`.

@@ -1430,7 +1430,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 let ran = opt!()
                     .and_then(|o| o.kernels.get(kernel as usize))
                     .map(|k| {
-                        run_kernel(&mut vm.heap, c.array_class, c.array_plain, k, temps, avail)
+                        let (heap, jit) = (&mut vm.heap, vm.jit_kernels);
+                        run_kernel(heap, c.array_class, c.array_plain, jit, k, temps, avail)
                     });
                 match ran {
                     Some((used, to)) if used > 0 => {

@@ -1,9 +1,11 @@
 //! Loop kernels (`Op::Loop`, `tier::Kernel`): whole iterations of a
 //! straight-line loop over SmallIntegers and an Array in one dispatch.
 
+use super::kernel_jit;
 use crate::bytecode::arith::arith_tagged;
 use crate::object::{ClassId, Heap, Value};
 use crate::tier::code::{Kernel, Step};
+use crate::tier::wasm_kernel::{AT_EXIT, AT_STEP};
 
 /// Runs loop `k` (`Op::Loop`) on the frame's temps `t` from its test,
 /// whole iterations while `avail` instructions cover one, each statement
@@ -25,6 +27,7 @@ pub(super) fn run_kernel(
     heap: &mut Heap,
     array: ClassId,
     array_plain: bool,
+    jit: bool,
     k: &Kernel,
     t: &mut [Value],
     avail: u64,
@@ -61,6 +64,23 @@ pub(super) fn run_kernel(
     // whole iterations only: the fuel for them is counted once, here, and
     // what ran is worked out where the loop leaves
     let iterations = avail / k.cost.max(1);
+    // the instructions of `done` whole iterations, then the test and the
+    // statements before statement `s`
+    let ran = |done: u64, s: usize| {
+        done * k.cost + 4 + k.body.iter().take(s).map(|&(_, _, n)| n).sum::<u64>()
+    };
+    // compiled, where it can be (the registers are the temps: it reads
+    // and writes them itself)
+    if jit {
+        if let Some((done, at)) = kernel_jit::run(k, t, slots, iterations) {
+            let s = at.wrapping_sub(AT_STEP) as usize;
+            return match at {
+                AT_EXIT => (done * k.cost + 4, k.exit),
+                _ if s < k.body.len() => (ran(done, s), k.body[s].0),
+                _ => (done * k.cost, 0),
+            };
+        }
+    }
     let (ran, to) = 'run: {
         for done in 0..iterations {
             if r[lo] >= r[hi] + bias {
@@ -102,8 +122,7 @@ pub(super) fn run_kernel(
                         // SAFETY: `step` is an element of `k.steps`
                         let s = unsafe { (step as *const Step).offset_from(k.steps.as_ptr()) };
                         let s = s as usize;
-                        let before = k.body.iter().take(s).map(|&(_, _, n)| n).sum::<u64>();
-                        break 'run (done * k.cost + 4 + before, k.body[s].0);
+                        break 'run (ran(done, s), k.body[s].0);
                     }
                 }
             }

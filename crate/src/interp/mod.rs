@@ -14,6 +14,7 @@ pub mod frame;
 mod gc;
 mod general;
 mod isolate;
+pub mod kernel_jit;
 mod kernels;
 pub mod prims;
 pub mod proctable;
@@ -166,6 +167,9 @@ pub struct Vm {
     /// what reads frames as contexts (`thisContext`, `sender`, handler
     /// search) then gives such callees frames of their own first.
     pub(crate) inlined_ran: bool,
+    /// Loop kernels run compiled to WebAssembly where they can (in the
+    /// browser: `kernel_jit`); off, they are interpreted everywhere.
+    pub jit_kernels: bool,
     /// Set by [`Vm::run_until`] for a chunk of fuel that is not its last:
     /// the fast loop may then stop short of the chunk's end, at an
     /// instruction boundary, rather than run the chunk's tail one
@@ -320,6 +324,7 @@ impl Vm {
             unshaped: 0,
             handed_over: 0,
             inlined_ran: false,
+            jit_kernels: true,
             soft_stop: false,
             clock_every: run::CLOCK_CHECK,
             frames_materialized: 0,

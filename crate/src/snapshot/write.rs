@@ -132,6 +132,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         send_count,
         unshaped,
         inlined_ran: _,
+        jit_kernels: _,
         handed_over: _,
         soft_stop: _,
         clock_every: _,

@@ -189,6 +189,9 @@ pub struct Kernel {
     pub array: Option<u16>,
     /// One more than the highest temp it names.
     pub temps: u16,
+    /// Its compiled form, in the browser (`interp::kernel_jit`): not
+    /// tried yet, none, or the module's number.
+    pub jit: Cell<i32>,
 }
 
 impl Kernel {
@@ -277,6 +280,7 @@ impl Kernel {
             cost,
             array,
             temps,
+            jit: Cell::new(crate::interp::kernel_jit::UNTRIED),
         })
     }
 }

@@ -51,6 +51,7 @@ pub(crate) mod inline;
 pub(crate) mod leaf;
 mod send;
 pub(crate) mod specialize;
+pub mod wasm_kernel;
 
 pub use code::{
     CacheEntry, Dependency, Guard, InlineScope, Kernel, Leaf, OptCode, Site, Src, Stmt, TierInfo,

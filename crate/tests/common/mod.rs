@@ -10,6 +10,7 @@ mod rng;
 pub use rng::Rng;
 
 pub mod diff;
+pub mod kernel_loops;
 pub mod session_ops;
 
 /// A VM with the tier in mode `tier` and `src` filed in (its tier

@@ -324,6 +324,12 @@ impl Session {
         ok()
     }
 
+    /// Whether loop kernels run compiled to WebAssembly, where the host
+    /// can compile (the browser); on by default.
+    pub fn set_kernel_jit(&mut self, on: bool) {
+        self.vm.jit_kernels = on;
+    }
+
     /// A share link (`#v1/...`) for the named classes (definitions and
     /// all their methods), the run expression and the tier setting:
     /// `{ ok, link }` or `{ ok: false, error }`.
