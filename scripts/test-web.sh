@@ -26,10 +26,12 @@ step "wasm size budget"
 # snapshot came in (crate/kernel/kernel.snap, 56 KB of it gzipped, and
 # 10 KB of code to read it and to paint the Canvas from the VM), which
 # makes the page start about 250 ms sooner than compiling the kernel
-# sources did (docs/performance.md, "Loading"). A change that grows it
-# past the budget fails here: make it smaller, or raise the budget on
-# purpose, with the reason.
-WASM_GZ_BUDGET=${WASM_GZ_BUDGET:-570000}
+# sources did (docs/performance.md, "Loading"). It was 570,000 until
+# loop kernels were compiled to WebAssembly in the page (2026-12-07:
+# 565,608 bytes before, 577,906 after; the sieve about 3 times as fast
+# in the page). A change that grows it past the budget fails here: make
+# it smaller, or raise the budget on purpose, with the reason.
+WASM_GZ_BUDGET=${WASM_GZ_BUDGET:-585000}
 gz=$(stat -c %s www/pkg/livetalk_bg.wasm.gz)
 if [ "$gz" -gt "$WASM_GZ_BUDGET" ]; then
   echo "www/pkg/livetalk_bg.wasm.gz is $gz bytes, over the budget of $WASM_GZ_BUDGET bytes" >&2

@@ -340,10 +340,28 @@ fn edges(
                         temp(c)?;
                         temp(a)?;
                     }
+                    Stmt::IfAt { a, b, to } => {
+                        temp(a)?;
+                        temp(b)?;
+                        out.push((pc + to, h));
+                    }
+                    // an earlier kernel, with no inner loop of its own:
+                    // kernels nest one deep
+                    Stmt::Inner { kernel: i } => {
+                        let inner = u
+                            .opt
+                            .and_then(|o| o.kernels.get(i as usize))
+                            .filter(|_| i < kernel)
+                            .ok_or_else(|| format!("pc {pc}: kernel {kernel} runs kernel {i}"))?;
+                        if inner.body.iter().any(|b| matches!(b.1, Stmt::Inner { .. })) {
+                            return Err(format!("pc {pc}: kernel {i} nests too deep"));
+                        }
+                    }
                 }
                 out.push((pc + off, h));
             }
             out.push((pc + k.exit, h));
+            out.push((pc + k.back, h));
             out.push((pc, h));
         }
         Op::StoreRemote { vec, .. } => {

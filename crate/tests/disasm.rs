@@ -108,9 +108,9 @@ optimized (deopts 0):
 
 /// The sieve's shape: `(flags at: i) ifTrue: [flags at: i put: false …]`
 /// inside `to:do:`. The test and the store are one instruction each
-/// (`BranchAtTT`, `AtPutTTK`), and the loop's back-edge runs the loop
-/// test too (`JumpBranch`), so an iteration that skips the body is three
-/// dispatches.
+/// (`BranchAtTT`, `AtPutTTK`), and the whole loop is a kernel (`Loop`),
+/// whose `ifTrue:` skips to the counter's increment; its back-edge goes
+/// back to the kernel.
 #[test]
 fn optimized_sieve_listing() {
     let (listing, optimized) = optimized_listing(
@@ -126,7 +126,7 @@ optimized (deopts 0):
    3  PopTemp(3)
    4  PushTemp(1)
    5  PopTemp(4)
-   6  BranchUnless t3 <= t4  -> 28
+   6  Loop (kernel 0)
    7  PushTemp(4)
    8  Arith <=
    9  JumpIfFalse(18)  -> 28
@@ -147,9 +147,10 @@ optimized (deopts 0):
   24  PushInt(1)
   25  Arith +
   26  PopTemp(3)
-  27  JumpBranch t3 <= t4  -> 6
+  27  Jump(-22)  -> 6
   28  PushTemp(2)
   29  ReturnTop
+loop kernel 0: while t3 <= t4: unless t0 at: t3 to +17. t0 at: t3 put: false. t2 := t2 + 1. t3 := t3 + 1 (22 per iteration, exit +22)
 ";
     assert_eq!(optimized, expected, "{}", listing);
 }
@@ -158,7 +159,8 @@ optimized (deopts 0):
 /// k := k + step]`: its test becomes a loop kernel (`Loop`) that runs
 /// whole iterations, test, store, update and back-edge, in one dispatch,
 /// listed after the code; the instructions it stands for stay, for the
-/// iterations it leaves to them.
+/// iterations it leaves to them, and its back-edge is a plain jump back
+/// to the kernel.
 #[test]
 fn optimized_loop_kernel_listing() {
     let (listing, optimized) = optimized_listing(
@@ -183,7 +185,7 @@ optimized (deopts 0):
   12  PushTemp(2)
   13  Arith +
   14  PopTemp(4)
-  15  JumpBranch t4 <= t3  -> 2
+  15  Jump(-14)  -> 2
   16  PushTemp(0)
   17  ReturnTop
 loop kernel 0: while t4 <= t3: t0 at: t4 put: false. t4 := t4 + t2 (14 per iteration, exit +14)

@@ -1,4 +1,5 @@
-//! Random straight-line loops, which the tier runs as loop kernels: every
+//! Random loops, which the tier runs as loop kernels (straight-line,
+//! with `ifTrue:` on an Array's elements, with a loop inside): every
 //! arithmetic operation, values near the SmallInteger limit, division by
 //! zero, comparisons stored into temps, Array stores out of range, a
 //! Fraction where a SmallInteger was, every ordering as the test; tier
@@ -20,7 +21,7 @@ fn vm(tier: TierMode, src: &str) -> Vm {
 
 #[test]
 fn random_kernels() {
-    let mut kernels = 0;
+    let (mut kernels, mut skips, mut nested) = (0, 0, 0);
     for seed in 1..120u64 {
         let (src, expr) = program(seed * 7919 + 13);
         let want = vm(TierMode::Off, &src).eval_print(&expr).expect("off");
@@ -34,7 +35,10 @@ fn random_kernels() {
             if t == TierMode::Eager {
                 for k in 0..6 {
                     if let Ok(d) = v.disassemble(&format!("KF>>m{k}:with:")) {
-                        kernels += d.matches("loop kernel").count();
+                        kernels += d.matches("\nloop kernel").count();
+                        // (a kernel's `ifTrue:`, and a loop inside one)
+                        skips += d.matches(" unless t").count();
+                        nested += d.matches(" loop kernel").count();
                     }
                 }
             }
@@ -49,12 +53,12 @@ fn random_kernels() {
                 &format!("seed {seed} {t:?}\n{src}"),
                 (&mut a, pa),
                 (&mut b, pb),
-                move |j| [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144][(j * 7 + s) % 11],
+                move |j| [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 377, 987, 2584][(j * 7 + s) % 14],
                 2_000_000,
                 |_, _, _, _| {},
             );
         }
     }
-    println!("kernels: {kernels}");
-    assert!(kernels > 50);
+    println!("kernels: {kernels}, with an ifTrue: {skips}, with a loop inside: {nested}");
+    assert!(kernels > 50 && skips > 20 && nested > 20);
 }

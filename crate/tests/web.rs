@@ -1042,17 +1042,18 @@ fn kernel_vm(jit: bool, src: &str) -> Vm {
 /// Loop kernels compiled to WebAssembly do what the interpreter does:
 /// the same answers, errors and Arrays for random loops (overflow, stores
 /// out of range, a Fraction where a SmallInteger was), and the same
-/// states at every slice boundary, slices of 1 to 144 instructions.
+/// states at every slice boundary, slices of 1 to 2,584 instructions.
 #[wasm_bindgen_test]
 fn compiled_loop_kernels_do_what_the_interpreter_does() {
     let before = kernel_jit::modules();
     for seed in 1..50u64 {
         let (src, expr) = kernel_loops::program(seed * 7919 + 13);
-        let want = kernel_vm(false, &src)
-            .eval_print(&expr)
-            .expect("interpreted");
-        let got = kernel_vm(true, &src).eval_print(&expr).expect("compiled");
+        let (mut a, mut b) = (kernel_vm(false, &src), kernel_vm(true, &src));
+        let want = a.eval_print(&expr).expect("interpreted");
+        let got = b.eval_print(&expr).expect("compiled");
         assert_eq!(got, want, "seed {seed}\n{src}\n{expr}");
+        // (and as many instructions: the fuel is exact)
+        assert_eq!(a.insn_count, b.insn_count, "seed {seed}\n{src}\n{expr}");
         let mut a = kernel_vm(false, &src);
         let mut b = kernel_vm(true, &src);
         let pa = a.start(&expr, 40).expect("start");
@@ -1062,7 +1063,7 @@ fn compiled_loop_kernels_do_what_the_interpreter_does() {
             &format!("seed {seed}\n{src}"),
             (&mut a, pa),
             (&mut b, pb),
-            move |j| [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144][(j * 7 + s) % 11],
+            move |j| [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 377, 987, 2584][(j * 7 + s) % 14],
             2_000_000,
             |_, _, _, _| {},
         );
@@ -1070,6 +1071,9 @@ fn compiled_loop_kernels_do_what_the_interpreter_does() {
     let compiled = kernel_jit::modules() - before;
     assert!(compiled > 30, "{compiled} kernels compiled");
     // and the tiny benchmarks' sieve, compiled and not
-    let sieve = |jit| kernel_vm(jit, "").eval_print("3 benchmark").expect("sieve");
+    let sieve = |jit| {
+        let mut vm = kernel_vm(jit, "");
+        (vm.eval_print("3 benchmark").expect("sieve"), vm.insn_count)
+    };
     assert_eq!(sieve(true), sieve(false));
 }

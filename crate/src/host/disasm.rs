@@ -30,6 +30,18 @@ impl Vm {
         Ok(out)
     }
 
+    /// The WebAssembly modules its loop kernels compile to, in the
+    /// browser (`tier::wasm_kernel`), kernel by kernel: `None` for one
+    /// that stays interpreted. Empty if the tier has not optimized it.
+    pub fn kernel_modules(&mut self, spec: &str) -> Result<Vec<Option<Vec<u8>>>, HostError> {
+        let code = self.code_of_spec(spec)?;
+        let t = code.tier.borrow();
+        let ks = t.opt.as_ref().map_or(&[][..], |o| &o.kernels[..]);
+        Ok((0..ks.len())
+            .map(|i| crate::tier::wasm_kernel::compile(ks, i))
+            .collect())
+    }
+
     /// Where the parts of [`Vm::disassemble`]'s text came from in the
     /// method's source: its pcs, and its inlined scopes when the tier
     /// optimized it.

@@ -1427,12 +1427,15 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 // the frame's temps and operands
                 let temps =
                     unsafe { std::slice::from_raw_parts_mut(bpp, sp.offset_from(bpp) as usize) };
-                let ran = opt!()
-                    .and_then(|o| o.kernels.get(kernel as usize))
-                    .map(|k| {
-                        let (heap, jit) = (&mut vm.heap, vm.jit_kernels);
-                        run_kernel(heap, c.array_class, c.array_plain, jit, k, temps, avail)
-                    });
+                let ran = opt!().map(|o| {
+                    let (heap, jit, ks, k) = (
+                        &mut vm.heap,
+                        vm.jit_kernels,
+                        &o.kernels[..],
+                        kernel as usize,
+                    );
+                    run_kernel(heap, c.array_class, c.array_plain, jit, ks, k, temps, avail)
+                });
                 match ran {
                     Some((used, to)) if used > 0 => {
                         // on at the exit, a statement or the test, the

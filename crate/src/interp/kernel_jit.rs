@@ -8,8 +8,6 @@ use crate::object::Value;
 use crate::tier::code::Kernel;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-/// `Kernel::jit` before the kernel was first compiled.
-pub const UNTRIED: i32 = -2;
 /// `Kernel::jit` when it has no compiled form (or the engine refused it).
 #[cfg(target_arch = "wasm32")]
 const NONE: i32 = -1;
@@ -18,20 +16,23 @@ const NONE: i32 = -1;
 #[cfg(target_arch = "wasm32")]
 const MAX_MODULES: i32 = 1024;
 
-/// Runs at most `iterations` whole iterations of `k` by its compiled
-/// form, on temps `t` (whose registers are SmallIntegers) and Array slots
-/// `cells`: how many ran, and where it stopped
-/// (`tier::wasm_kernel::AT_*`); `None` when it has no compiled form.
+/// Runs kernel `which` of `kernels` by its compiled form, on temps `t`
+/// (whose registers are SmallIntegers) and Array slots `cells`, with
+/// `avail` instructions of fuel: `run_kernel`'s answer (the instructions
+/// it ran, and where the frame goes on); `None` when it has no compiled
+/// form.
 #[cfg(target_arch = "wasm32")]
 pub fn run(
-    k: &Kernel,
+    kernels: &[Kernel],
+    which: usize,
     t: &mut [Value],
     cells: &mut [Value],
-    iterations: u64,
-) -> Option<(u64, u32)> {
+    avail: u64,
+) -> Option<(u64, usize)> {
+    let k = kernels.get(which)?;
     let mut id = k.jit.get();
-    if id == UNTRIED {
-        id = compile(k);
+    if id == Kernel::UNTRIED {
+        id = compile(kernels, which);
         k.jit.set(id);
     }
     if id < 0 {
@@ -41,16 +42,22 @@ pub fn run(
     let mut p = [0u64; 4];
     p[0] = t.as_mut_ptr() as u32 as u64 | (cells.as_mut_ptr() as u32 as u64) << 32;
     p[1] = cells.len() as u64;
-    p[2] = iterations;
-    let at = host::kernel_run(id, p.as_mut_ptr() as u32);
-    // SAFETY: the kernel wrote the count there (a read the compiler
+    p[2] = avail;
+    let to = host::kernel_run(id, p.as_mut_ptr() as u32);
+    // SAFETY: the kernel wrote what it ran there (a read the compiler
     // cannot move before the call, which had the block's address)
-    let done = unsafe { std::ptr::read_volatile(&p[3]) };
-    Some((done, at))
+    let ran = unsafe { std::ptr::read_volatile(&p[3]) };
+    Some((ran, to as usize))
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub fn run(_: &Kernel, _: &mut [Value], _: &mut [Value], _: u64) -> Option<(u64, u32)> {
+pub fn run(
+    _: &[Kernel],
+    _: usize,
+    _: &mut [Value],
+    _: &mut [Value],
+    _: u64,
+) -> Option<(u64, usize)> {
     None
 }
 
@@ -63,11 +70,11 @@ pub fn modules() -> i32 {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn compile(k: &Kernel) -> i32 {
+fn compile(kernels: &[Kernel], which: usize) -> i32 {
     if MODULES.load(Ordering::Relaxed) >= MAX_MODULES {
         return NONE;
     }
-    let Some(bytes) = crate::tier::wasm_kernel::compile(k) else {
+    let Some(bytes) = crate::tier::wasm_kernel::compile(kernels, which) else {
         return NONE;
     };
     let id = host::kernel_compile(&bytes, &wasm_bindgen::memory());

@@ -164,23 +164,36 @@ pub struct Kernel {
     pub op: Arith,
     /// Where the loop goes when the test fails.
     pub exit: usize,
+    /// Where its back-edge is.
+    pub back: usize,
     /// The body's statements with their offsets and the instructions each
     /// stands for; the back-edge after them (1) goes back to the test.
     pub body: Vec<(usize, Stmt, u64)>,
     /// The body decoded for running, one step per statement, on the
     /// kernel's registers (`regs`).
     pub steps: Vec<Step>,
+    /// The instructions from each statement on to the back-edge, which
+    /// an iteration has not run when it leaves at that statement (with
+    /// one more entry, the back-edge's: 1). An inner loop's count here
+    /// as none: what they run is counted as they run.
+    pub rest: Vec<u64>,
     /// The temps the test and the statements read or assign, but the
     /// Array: register `r` holds temp `regs[r]` while the kernel runs,
     /// and register `regs.len()` the test's constant. SmallIntegers on
     /// the way in (checked), they stay so, since every statement assigns
     /// a SmallInteger or leaves.
     pub regs: Vec<u16>,
+    /// For each register, whether every iteration assigns it before it
+    /// reads it (straight from the test, before any `ifTrue:`): it need
+    /// not be a SmallInteger on the way in (a temp the body sets, nil
+    /// the first time).
+    pub defined: Vec<bool>,
     /// The test on registers, as `r[lo] < r[hi] + bias` on the tagged
     /// bits: SmallIntegers' bits are in their order, and the next above
     /// `x` is `x + 8`, so `x <= y` is `x < y + 1`.
     pub test: (u8, u8, i64),
-    /// What one iteration costs: test, body and back-edge.
+    /// What one iteration costs: test, body and back-edge (but its
+    /// inner loops).
     pub cost: u64,
     /// The temp holding the Array the body stores into, if it does: one
     /// for all its `AtPut`s, assigned by none of its statements, so that
@@ -197,21 +210,40 @@ pub struct Kernel {
 impl Kernel {
     /// At most this many registers (temps, and the test's constant).
     pub const REGS: usize = 16;
+    /// `jit` before the kernel was first compiled.
+    pub const UNTRIED: i32 = -2;
+
+    /// The offset of statement `s`, or of the back-edge past the last.
+    pub fn offset(&self, s: usize) -> usize {
+        self.body.get(s).map_or(self.back, |b| b.0)
+    }
 
     /// The kernel of a loop testing `a op b` (or `a op imm`), exiting to
-    /// `exit`, with `body`; `None` unless `op` is an ordering (`<`, `>`,
-    /// `<=`, `>=`), the body is not empty, its statements assign
-    /// SmallIntegers only and store into one Array that none of them
-    /// names otherwise, and the temps fit the registers.
+    /// `exit`, with `body` (whose inner loops are in `kernels`); `None`
+    /// unless `op` is an ordering (`<`, `>`, `<=`, `>=`), the body is not
+    /// empty, its statements and its inner loops assign SmallIntegers
+    /// only, read and store one Array that none of them names otherwise,
+    /// and skip forward to a statement or the back-edge (at `back`), its
+    /// inner loops have none of their own, and its temps fit the
+    /// registers.
     pub fn new(
         (a, b, imm, op): (u16, Option<u16>, i16, Arith),
         exit: usize,
+        back: usize,
         body: Vec<(usize, Stmt, u64)>,
+        kernels: &[Kernel],
     ) -> Option<Kernel> {
         if body.is_empty() {
             return None;
         }
         let mut array = None;
+        let mut one_array = |a: u16| match array {
+            Some(x) if x != a => None,
+            _ => {
+                array = Some(a);
+                Some(())
+            }
+        };
         let mut regs: Vec<u16> = Vec::new();
         let mut reg = |t: u16| -> u8 {
             let at = regs.iter().position(|&x| x == t).unwrap_or_else(|| {
@@ -222,15 +254,18 @@ impl Kernel {
         };
         let x = reg(a);
         let k = b.map(&mut reg);
+        let mut rest = vec![1];
+        for &(_, _, n) in body.iter().rev() {
+            rest.push(rest.last()? + n);
+        }
+        rest.reverse();
         let mut steps = Vec::with_capacity(body.len());
-        for &(_, stmt, _) in &body {
+        let mut inner_temps = 0;
+        for (s, &(_, stmt, _)) in body.iter().enumerate() {
             let arith = |op: Arith| holds_on(op).is_none().then_some(op);
             let step = match stmt {
                 Stmt::AtPut { a, b, v } => {
-                    if array.is_some_and(|x| x != a) {
-                        return None;
-                    }
-                    array = Some(a);
+                    one_array(a)?;
                     Step::Store { b: reg(b), v }
                 }
                 Stmt::SetTT { c, a, b, op } => {
@@ -250,11 +285,100 @@ impl Kernel {
                         op => Step::ArithI { c, a, imm, op },
                     }
                 }
+                Stmt::IfAt { a, b, to } => {
+                    one_array(a)?;
+                    let j = match body.iter().position(|&(off, _, _)| off == to) {
+                        Some(j) if j > s => j,
+                        _ if to == back => body.len(),
+                        _ => return None,
+                    };
+                    Step::Skip {
+                        b: reg(b),
+                        to: u16::try_from(j).ok()?,
+                        skipped: u32::try_from(rest[s + 1] - rest[j]).ok()?,
+                    }
+                }
+                Stmt::Inner { kernel } => {
+                    let inner = kernels.get(kernel as usize)?;
+                    if inner.steps.iter().any(|s| matches!(s, Step::Inner { .. })) {
+                        return None;
+                    }
+                    inner_temps = inner_temps.max(inner.temps);
+                    Step::Inner { kernel }
+                }
             };
             steps.push(step);
         }
-        if regs.len() >= Self::REGS || array.is_some_and(|x| regs.contains(&x)) {
+        // the inner loops': one Array for all, which none assigns (the
+        // loop checks it on the way in, for them)
+        let inners = body.iter().filter_map(|&(_, stmt, _)| match stmt {
+            Stmt::Inner { kernel } => kernels.get(kernel as usize),
+            _ => None,
+        });
+        for i in inners.clone() {
+            if let Some(a) = i.array {
+                one_array(a)?;
+            }
+        }
+        if regs.len() >= Self::REGS
+            || array.is_some_and(|x| regs.contains(&x))
+            || inners
+                .clone()
+                .any(|i| array.is_some_and(|x| i.regs.contains(&x)))
+        {
             return None;
+        }
+        // which registers every iteration assigns before reading them
+        let mut seen = vec![false; regs.len()];
+        let mut defined = vec![false; regs.len()];
+        let mut straight = true;
+        let read = |r: u8, seen: &mut Vec<bool>| {
+            if let Some(x) = seen.get_mut(r as usize) {
+                *x = true;
+            }
+        };
+        read(x, &mut seen);
+        if let Some(k) = k {
+            read(k, &mut seen);
+        }
+        for step in &steps {
+            let c = match *step {
+                Step::Store { b, .. } => {
+                    read(b, &mut seen);
+                    None
+                }
+                Step::Skip { b, .. } => {
+                    read(b, &mut seen);
+                    straight = false;
+                    None
+                }
+                Step::Add { c, a, b } | Step::Sub { c, a, b } | Step::Arith { c, a, b, .. } => {
+                    read(a, &mut seen);
+                    read(b, &mut seen);
+                    Some(c)
+                }
+                Step::AddI { c, a, .. } | Step::ArithI { c, a, .. } => {
+                    read(a, &mut seen);
+                    Some(c)
+                }
+                Step::Inner { kernel } => {
+                    let names = kernels
+                        .get(kernel as usize)
+                        .map_or(&[][..], |i| &i.regs[..]);
+                    for (r, t) in regs.iter().enumerate() {
+                        if names.contains(t) {
+                            read(r as u8, &mut seen);
+                        }
+                    }
+                    None
+                }
+            };
+            if let Some(c) = c {
+                if straight && !seen[c as usize] {
+                    defined[c as usize] = true;
+                }
+                seen[c as usize] = true;
+            }
         }
         // the constant's register, if the test has one
         let y = k.unwrap_or(regs.len() as u8);
@@ -265,22 +389,30 @@ impl Kernel {
             Arith::Ge => (y, x, 1),
             _ => return None,
         };
-        let temps = regs.iter().chain(&array).max()?.checked_add(1)?;
-        let cost = 4 + body.iter().map(|s| s.2).sum::<u64>() + 1;
+        let temps = regs
+            .iter()
+            .chain(&array)
+            .max()?
+            .checked_add(1)?
+            .max(inner_temps);
+        let cost = 4 + rest[0];
         Some(Kernel {
             a,
             b,
             imm,
             op,
             exit,
+            back,
             body,
             steps,
+            rest,
             regs,
+            defined,
             test,
             cost,
             array,
             temps,
-            jit: Cell::new(crate::interp::kernel_jit::UNTRIED),
+            jit: Cell::new(Kernel::UNTRIED),
         })
     }
 }
@@ -304,6 +436,8 @@ impl std::fmt::Display for Kernel {
                 Stmt::SetTI { c, a, imm, op } => {
                     write!(f, "{sep}t{c} := t{a} {} {imm}", op.selector())?
                 }
+                Stmt::IfAt { a, b, to } => write!(f, "{sep}unless t{a} at: t{b} to +{to}")?,
+                Stmt::Inner { kernel } => write!(f, "{sep}loop kernel {kernel}")?,
             }
         }
         write!(f, " ({} per iteration, exit +{})", self.cost, self.exit)
@@ -320,6 +454,12 @@ pub enum Stmt {
     SetTT { c: u16, a: u16, b: u16, op: Arith },
     /// `c := a op imm` (`SetTI`, and `IncTemp`)
     SetTI { c: u16, a: u16, imm: i16, op: Arith },
+    /// `(a at: b) ifTrue: [...]` (`BranchAtTT`; `a` is the kernel's
+    /// `array`): on when true, to the statement at `to` when false
+    IfAt { a: u16, b: u16, to: usize },
+    /// An inner loop (`Op::Loop` at its test), run to its exit by its
+    /// own kernel, `kernel`, which has no inner loop itself
+    Inner { kernel: u16 },
 }
 
 /// A `Stmt` decoded for `run_kernel`, on the kernel's registers (which
@@ -338,6 +478,11 @@ pub enum Step {
     Arith { c: u8, a: u8, b: u8, op: Arith },
     /// `c := a op imm`, likewise
     ArithI { c: u8, a: u8, imm: i16, op: Arith },
+    /// `array at: b`: true goes on, false goes to step `to`, passing
+    /// statements that stand for `skipped` instructions
+    Skip { b: u8, to: u16, skipped: u32 },
+    /// Inner loop `kernel`, run on the temps
+    Inner { kernel: u16 },
 }
 
 /// The state of one send site in optimized code.

@@ -322,14 +322,21 @@ fn fuse(
         }
     }
     // Rotated loops whose body is straight-line statements: their test
-    // runs whole iterations (`Op::Loop`).
+    // runs whole iterations (`Op::Loop`), and their back-edge goes back
+    // to it again (a plain jump), so that an iteration the kernel left
+    // (its fuel ran out, a guard failed) is followed by the kernel again,
+    // not by the rest of the loop in the interpreter.
     for back in 0..out.len() {
-        if let Some((test, k)) = kernel(&out, back) {
-            if let (Ok(index), Op::BranchTT { a, .. } | Op::BranchTI { a, .. }) =
-                (u16::try_from(kernels.len()), out[test])
+        if let Some((test, k)) = kernel(&out, back, kernels) {
+            if let (
+                Ok(index),
+                Op::BranchTT { a, .. } | Op::BranchTI { a, .. },
+                Op::JumpBranchTT { d, .. } | Op::JumpBranchTI { d, .. },
+            ) = (u16::try_from(kernels.len()), out[test], out[back])
             {
                 kernels.push(k);
                 out[test] = Op::Loop { kernel: index, a };
+                out[back] = Op::Jump(d as i32);
             }
         }
     }
@@ -338,7 +345,7 @@ fn fuse(
 
 /// The loop whose back-edge (`JumpBranchTT/TI`) is at `back`, if its body
 /// is straight-line statements a kernel runs: its test's pc and kernel.
-fn kernel(out: &[Op], back: usize) -> Option<(usize, Kernel)> {
+fn kernel(out: &[Op], back: usize, kernels: &[Kernel]) -> Option<(usize, Kernel)> {
     let (d, a, b, imm, op) = match out[back] {
         Op::JumpBranchTT { a, b, op, d } => (d, a, Some(b), 0, op),
         Op::JumpBranchTI { a, imm, op, d } => (d, a, None, imm, op),
@@ -376,6 +383,18 @@ fn kernel(out: &[Op], back: usize) -> Option<(usize, Kernel)> {
                 5,
             ),
             Op::SetTT { c, a, b, op } => (Stmt::SetTT { c, a, b, op }, 4),
+            Op::BranchAtTT { a, b, d } => {
+                let to = usize::try_from((pc + 4) as i64 + d as i64).ok()?;
+                let to = to.checked_sub(test)?;
+                (Stmt::IfAt { a, b, to }, 4)
+            }
+            Op::Loop { kernel, .. } => {
+                // (its instructions are counted as they run: none here)
+                let inner = kernels.get(kernel as usize)?;
+                body.push((pc - test, Stmt::Inner { kernel }, 0));
+                pc += inner.exit;
+                continue;
+            }
             Op::SetTI { c, a, imm, op } => (Stmt::SetTI { c, a, imm, op }, 4),
             Op::IncTemp { a, imm } => (
                 Stmt::SetTI {
@@ -394,5 +413,6 @@ fn kernel(out: &[Op], back: usize) -> Option<(usize, Kernel)> {
     if pc != back {
         return None;
     }
-    Some((test, Kernel::new((a, b, imm, op), exit, body)?))
+    let k = Kernel::new((a, b, imm, op), exit, back - test, body, kernels)?;
+    Some((test, k))
 }

@@ -14,37 +14,35 @@
 //! | 0 | in | the frame's temps (`Value`s, 8 bytes each) |
 //! | 4 | in | the Array's slots (or any address, if none) |
 //! | 8 | in | how many slots |
-//! | 16 | in | how many whole iterations the fuel covers (u64) |
-//! | 24 | out | how many iterations ran (u64) |
+//! | 16 | in | the fuel: instructions it may run (u64) |
+//! | 24 | out | the instructions it ran (u64) |
 //!
-//! It answers where it stopped: 0 for the fuel (at the test), 1 for the
-//! exit (the test failed), `2 + s` for statement `s`, whose guard failed
-//! (not run). The caller checked what `run_kernel` checks on the way in
-//! (the temps are SmallIntegers, the Array an Array); each temp lives in
-//! a wasm local while the loop runs and is written back where it stops.
+//! It answers where the frame goes on, as an offset from the loop's test
+//! (`run_kernel`'s answer). The caller checked what `run_kernel` checks
+//! on the way in (the temps are SmallIntegers, the Array an Array); each
+//! temp the loop or its inner loop names lives in a wasm local while it
+//! runs and is written back where it stops.
 
 use crate::bytecode::Arith;
+use crate::object::value::{TAG_INT, TAG_MASK};
 use crate::object::Value;
 
 use super::code::{Kernel, Step};
 
-/// Where `run`'s answer says the loop stopped.
-pub const AT_FUEL: u32 = 0;
-pub const AT_EXIT: u32 = 1;
-pub const AT_STEP: u32 = 2;
-
-// locals: the parameter, then i32s, then i64s, then one i64 per register
+// locals: the parameter, then i32s, then i64s, then one i64 per temp
 const P: u32 = 0;
 const T: u32 = 1;
 const CELLS: u32 = 2;
-const CODE: u32 = 3;
+const TO: u32 = 3;
 const LEN: u32 = 4;
-const ITERS: u32 = 5;
-const DONE: u32 = 6;
+const AVAIL: u32 = 5;
+const USED: u32 = 6;
 const X: u32 = 7;
 const Y: u32 = 8;
 const RES: u32 = 9;
-const REG0: u32 = 10;
+const IUSED: u32 = 10;
+const IAVAIL: u32 = 11;
+const TEMP0: u32 = 12;
 
 // the instructions used (WebAssembly 1.0 opcodes)
 const BLOCK: u8 = 0x02;
@@ -62,7 +60,10 @@ const I64_STORE: u8 = 0x37;
 const I32_CONST: u8 = 0x41;
 const I64_CONST: u8 = 0x42;
 const I32_EQZ: u8 = 0x45;
+const I64_EQ: u8 = 0x51;
+const I64_NE: u8 = 0x52;
 const I64_LT_S: u8 = 0x53;
+const I64_GT_U: u8 = 0x56;
 const I64_GE_U: u8 = 0x5a;
 const I32_ADD: u8 = 0x6a;
 const I32_SHL: u8 = 0x74;
@@ -75,13 +76,46 @@ const I64_SHR_S: u8 = 0x87;
 const I32_WRAP_I64: u8 = 0xa7;
 const I64_EXTEND_I32_U: u8 = 0xad;
 
-/// The module for kernel `k`, or `None` if a statement has no compiled
-/// form (`*`, `//` and `\\` stay interpreted).
-pub fn compile(k: &Kernel) -> Option<Vec<u8>> {
-    let regs = u32::try_from(k.regs.len()).ok()?;
-    let reg = |r: u8| -> Option<u32> { (u32::from(r) < regs).then_some(REG0 + u32::from(r)) };
-    let mut f = Func::default();
-    // the parameters, then the registers from the temps
+/// Where a branch goes: out of everything (to write the temps back), the
+/// loop's next iteration, past an inner loop (its exit), or to step `j`
+/// of kernel `k` (a skip's target: a block that ends there).
+#[derive(Clone, Copy, PartialEq)]
+enum Label {
+    Out,
+    Top,
+    InnerExit,
+    Step(usize, usize),
+    If,
+}
+
+/// The module for kernel `which` of `kernels`, or `None` if it has no
+/// compiled form: a statement without one (`*`, `//` and `\\` stay
+/// interpreted), or an inner loop on another Array.
+pub fn compile(kernels: &[Kernel], which: usize) -> Option<Vec<u8>> {
+    let k = kernels.get(which)?;
+    // every temp named, the loop's first (its registers), then the inner
+    // loops' others
+    let mut temps: Vec<u16> = k.regs.clone();
+    for step in &k.steps {
+        if let Step::Inner { kernel } = *step {
+            let i = kernels.get(kernel as usize)?;
+            if i.steps.iter().any(|s| matches!(s, Step::Inner { .. }))
+                || (i.array.is_some() && i.array != k.array)
+            {
+                return None;
+            }
+            for &t in &i.regs {
+                if !temps.contains(&t) {
+                    temps.push(t);
+                }
+            }
+        }
+    }
+    let mut f = Func {
+        temps: temps.clone(),
+        ..Func::default()
+    };
+    // the parameters, then the temps
     f.local_get(P).op(I32_LOAD).mem(2, 0).local_set(T);
     f.local_get(P).op(I32_LOAD).mem(2, 4).local_set(CELLS);
     f.local_get(P)
@@ -89,96 +123,36 @@ pub fn compile(k: &Kernel) -> Option<Vec<u8>> {
         .mem(2, 8)
         .op(I64_EXTEND_I32_U)
         .local_set(LEN);
-    f.local_get(P).op(I64_LOAD).mem(3, 16).local_set(ITERS);
-    for (i, &t) in k.regs.iter().enumerate() {
+    f.local_get(P).op(I64_LOAD).mem(3, 16).local_set(AVAIL);
+    for (i, &t) in temps.iter().enumerate() {
         f.local_get(T).op(I64_LOAD).mem(3, 8 * u32::from(t));
-        f.local_set(REG0 + i as u32);
+        f.local_set(TEMP0 + i as u32);
     }
-    f.op(BLOCK).op(EMPTY).op(LOOP).op(EMPTY);
-    // (inside the loop, inside an `if`: the block is 2 out)
-    // the fuel: whole iterations only
-    f.local_get(DONE).local_get(ITERS).op(I64_GE_U);
-    f.leave_if(AT_FUEL);
-    // the test: `lo < hi + bias`, where a register past the temps is the
-    // test's constant
-    let operand = |f: &mut Func, r: u8| match reg(r) {
-        Some(l) => {
-            f.local_get(l);
-        }
-        None => {
-            f.i64_const(Value::small(k.imm as i64).bits() as i64);
-        }
-    };
-    let (lo, hi, bias) = k.test;
-    operand(&mut f, lo);
-    operand(&mut f, hi);
-    if bias != 0 {
-        f.i64_const(bias).op(I64_ADD);
-    }
-    f.op(I64_LT_S).op(I32_EQZ);
-    f.leave_if(AT_EXIT);
-    for (s, step) in k.steps.iter().enumerate() {
-        let at = AT_STEP.checked_add(u32::try_from(s).ok()?)?;
-        match *step {
-            Step::Store { b, v } => {
-                // the index, 0-based: out of bounds (below 1 too, as
-                // an unsigned number) leaves
-                f.local_get(reg(b)?).i64_const(3).op(I64_SHR_S);
-                f.i64_const(1).op(I64_SUB).op(LOCAL_TEE).uleb(X);
-                f.local_get(LEN).op(I64_GE_U);
-                f.leave_if(at);
-                f.local_get(CELLS).local_get(X).op(I32_WRAP_I64);
-                f.op(I32_CONST).sleb(3).op(I32_SHL).op(I32_ADD);
-                f.i64_const(v.bits() as i64).op(I64_STORE).mem(3, 0);
-            }
-            Step::Add { c, a, b } => {
-                f.local_get(reg(b)?).i64_const(1).op(I64_SUB).local_set(Y);
-                f.add_checked(reg(a)?, reg(c)?, at);
-            }
-            Step::AddI { c, a, d } => {
-                f.i64_const(d).local_set(Y);
-                f.add_checked(reg(a)?, reg(c)?, at);
-            }
-            Step::Sub { c, a, b } => {
-                // x - (y - 1) keeps the tag; it overflows when x and y
-                // differ in sign and the result's sign is not x's
-                let (a, c) = (reg(a)?, reg(c)?);
-                f.local_get(reg(b)?).i64_const(1).op(I64_SUB).local_set(Y);
-                f.local_get(a).local_get(Y).op(I64_SUB).local_set(RES);
-                f.local_get(a).local_get(Y).op(I64_XOR);
-                f.local_get(a).local_get(RES).op(I64_XOR).op(I64_AND);
-                f.i64_const(0).op(I64_LT_S);
-                f.leave_if(at);
-                f.local_get(RES).local_set(c);
-            }
-            // (the tags survive `&` and `|`: both are 1)
-            Step::Arith { c, a, b, op } => {
-                let op = bit_op(op)?;
-                f.local_get(reg(a)?)
-                    .local_get(reg(b)?)
-                    .op(op)
-                    .local_set(reg(c)?);
-            }
-            Step::ArithI { c, a, imm, op } => {
-                let op = bit_op(op)?;
-                f.local_get(reg(a)?)
-                    .i64_const(Value::small(imm as i64).bits() as i64);
-                f.op(op).local_set(reg(c)?);
-            }
-        }
-    }
-    f.local_get(DONE).i64_const(1).op(I64_ADD).local_set(DONE);
-    f.op(BR).uleb(0);
-    f.op(END).op(END);
-    // where it stopped: the registers back to the temps, and the count
-    for (i, &t) in k.regs.iter().enumerate() {
-        f.local_get(T).local_get(REG0 + i as u32);
+    f.open(BLOCK, Label::Out);
+    f.open(LOOP, Label::Top);
+    // the fuel: a whole iteration, or stop at the test
+    f.local_get(USED).i64_const(k.cost as i64).op(I64_ADD);
+    f.local_get(AVAIL).op(I64_GT_U);
+    f.when(|f| f.go_to(0).br(Label::Out));
+    f.test(k)?;
+    f.when(|f| f.add_used(USED, 4).go_to(k.exit as u32).br(Label::Out));
+    f.add_used(USED, k.cost as i64);
+    f.body(kernels, which, &|f, s| {
+        // leaving at step `s`, not run
+        f.add_used(USED, -(k.rest[s] as i64));
+        f.go_to(k.offset(s) as u32).br(Label::Out);
+    })?;
+    f.br(Label::Top);
+    f.close().close();
+    // where it stopped: the temps back, and what ran
+    for (i, &t) in temps.iter().enumerate() {
+        f.local_get(T).local_get(TEMP0 + i as u32);
         f.op(I64_STORE).mem(3, 8 * u32::from(t));
     }
-    f.local_get(P).local_get(DONE).op(I64_STORE).mem(3, 24);
-    f.local_get(CODE);
+    f.local_get(P).local_get(USED).op(I64_STORE).mem(3, 24);
+    f.local_get(TO);
     f.op(END);
-    Some(module(&f.code, regs))
+    Some(module(&f.code, temps.len() as u32))
 }
 
 /// The i64 instruction of a bitwise operation.
@@ -190,10 +164,13 @@ fn bit_op(op: Arith) -> Option<u8> {
     }
 }
 
-/// A function body being written.
+/// A function body being written, with its open blocks.
 #[derive(Default)]
 struct Func {
     code: Vec<u8>,
+    labels: Vec<Label>,
+    /// The temp each local from `TEMP0` on holds.
+    temps: Vec<u16>,
 }
 
 impl Func {
@@ -230,24 +207,268 @@ impl Func {
     fn mem(&mut self, align: u32, offset: u32) -> &mut Self {
         self.uleb(align).uleb(offset)
     }
-    /// Pops a condition; if it holds, stops at `code` (out of the loop
-    /// and its block, to where the registers are written back).
-    fn leave_if(&mut self, code: u32) -> &mut Self {
-        self.op(IF).op(EMPTY);
-        self.op(I32_CONST).sleb(i64::from(code)).local_set(CODE);
-        self.op(BR).uleb(2).op(END)
+    fn open(&mut self, kind: u8, l: Label) -> &mut Self {
+        self.labels.push(l);
+        self.op(kind).op(EMPTY)
+    }
+    fn close(&mut self) -> &mut Self {
+        self.labels.pop();
+        self.op(END)
+    }
+    /// A branch to `l`, the innermost such label.
+    fn br(&mut self, l: Label) -> &mut Self {
+        let at = self.labels.iter().rposition(|&x| x == l).unwrap_or(0);
+        let depth = (self.labels.len() - 1 - at) as u32;
+        self.op(BR).uleb(depth)
+    }
+    /// Pops a condition; if it holds, runs `then`.
+    fn when(&mut self, then: impl FnOnce(&mut Self) -> &mut Self) -> &mut Self {
+        self.open(IF, Label::If);
+        then(self);
+        self.close()
+    }
+    /// Sets where the frame goes on.
+    fn go_to(&mut self, to: u32) -> &mut Self {
+        self.op(I32_CONST).sleb(i64::from(to)).local_set(TO)
+    }
+    fn add_used(&mut self, l: u32, n: i64) -> &mut Self {
+        self.local_get(l).i64_const(n).op(I64_ADD).local_set(l)
+    }
+    /// The local of register `r` of kernel `k` (`None`: the test's
+    /// constant).
+    fn reg(&self, k: &Kernel, r: u8) -> Option<u32> {
+        let t = *k.regs.get(r as usize)?;
+        let i = self.temps.iter().position(|&x| x == t)?;
+        Some(TEMP0 + i as u32)
+    }
+    fn operand(&mut self, k: &Kernel, r: u8) -> &mut Self {
+        match self.reg(k, r) {
+            Some(l) => self.local_get(l),
+            None => self.i64_const(Value::small(k.imm as i64).bits() as i64),
+        }
+    }
+    /// Pushes whether `k`'s test fails: not `lo < hi + bias`.
+    fn test(&mut self, k: &Kernel) -> Option<&mut Self> {
+        let (lo, hi, bias) = k.test;
+        if self.reg(k, lo).is_none() && self.reg(k, hi).is_none() {
+            return None;
+        }
+        self.operand(k, lo).operand(k, hi);
+        if bias != 0 {
+            self.i64_const(bias).op(I64_ADD);
+        }
+        Some(self.op(I64_LT_S).op(I32_EQZ))
+    }
+    /// The 0-based index in register `b` into `X`, and whether it is
+    /// out of bounds (below 1 too, as an unsigned number), pushed.
+    fn index(&mut self, b: u32) -> &mut Self {
+        self.local_get(b).i64_const(3).op(I64_SHR_S);
+        self.i64_const(1).op(I64_SUB).op(LOCAL_TEE).uleb(X);
+        self.local_get(LEN).op(I64_GE_U)
+    }
+    /// The address of slot `X`, pushed.
+    fn cell(&mut self) -> &mut Self {
+        self.local_get(CELLS).local_get(X).op(I32_WRAP_I64);
+        self.op(I32_CONST).sleb(3).op(I32_SHL).op(I32_ADD)
+    }
+    /// The steps of kernel `which` (the loop's, or an inner loop's), each
+    /// leaving by `leave(step)` when its guard fails; a skip goes to the
+    /// end of a block that closes at its target.
+    fn body(
+        &mut self,
+        kernels: &[Kernel],
+        which: usize,
+        leave: &dyn Fn(&mut Self, usize),
+    ) -> Option<&mut Self> {
+        let k = kernels.get(which)?;
+        let mut targets: Vec<usize> = k
+            .steps
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Skip { to, .. } => Some(to as usize),
+                _ => None,
+            })
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        for &j in targets.iter().rev() {
+            self.open(BLOCK, Label::Step(which, j));
+        }
+        for (s, step) in k.steps.iter().enumerate() {
+            if targets.contains(&s) {
+                self.close();
+            }
+            match *step {
+                Step::Store { b, v } => {
+                    self.index(self.reg(k, b)?).when(|f| {
+                        leave(f, s);
+                        f
+                    });
+                    self.cell()
+                        .i64_const(v.bits() as i64)
+                        .op(I64_STORE)
+                        .mem(3, 0);
+                }
+                Step::Skip { b, to, skipped } => {
+                    // true goes on, false skips, anything else leaves
+                    self.index(self.reg(k, b)?).when(|f| {
+                        leave(f, s);
+                        f
+                    });
+                    self.cell().op(I64_LOAD).mem(3, 0).local_set(Y);
+                    self.local_get(Y)
+                        .i64_const(Value::TRUE.bits() as i64)
+                        .op(I64_NE);
+                    self.when(|f| {
+                        f.local_get(Y)
+                            .i64_const(Value::FALSE.bits() as i64)
+                            .op(I64_EQ);
+                        f.when(|f| {
+                            let used = if f.labels.contains(&Label::InnerExit) {
+                                IUSED
+                            } else {
+                                USED
+                            };
+                            f.add_used(used, -i64::from(skipped));
+                            f.br(Label::Step(which, to as usize))
+                        });
+                        leave(f, s);
+                        f
+                    });
+                }
+                Step::Add { c, a, b } => {
+                    let (a, c) = (self.reg(k, a)?, self.reg(k, c)?);
+                    self.local_get(self.reg(k, b)?)
+                        .i64_const(1)
+                        .op(I64_SUB)
+                        .local_set(Y);
+                    self.add_checked(a, c, &|f| leave(f, s));
+                }
+                Step::AddI { c, a, d } => {
+                    let (a, c) = (self.reg(k, a)?, self.reg(k, c)?);
+                    self.i64_const(d).local_set(Y);
+                    self.add_checked(a, c, &|f| leave(f, s));
+                }
+                Step::Sub { c, a, b } => {
+                    // x - (y - 1) keeps the tag; it overflows when x and
+                    // y differ in sign and the result's sign is not x's
+                    let (a, c) = (self.reg(k, a)?, self.reg(k, c)?);
+                    self.local_get(self.reg(k, b)?)
+                        .i64_const(1)
+                        .op(I64_SUB)
+                        .local_set(Y);
+                    self.local_get(a).local_get(Y).op(I64_SUB).local_set(RES);
+                    self.local_get(a).local_get(Y).op(I64_XOR);
+                    self.local_get(a).local_get(RES).op(I64_XOR).op(I64_AND);
+                    self.i64_const(0).op(I64_LT_S).when(|f| {
+                        leave(f, s);
+                        f
+                    });
+                    self.local_get(RES).local_set(c);
+                }
+                // (the tags survive `&` and `|`: both are 1)
+                Step::Arith { c, a, b, op } => {
+                    let (a, b, c, op) = (
+                        self.reg(k, a)?,
+                        self.reg(k, b)?,
+                        self.reg(k, c)?,
+                        bit_op(op)?,
+                    );
+                    self.local_get(a).local_get(b).op(op).local_set(c);
+                }
+                Step::ArithI { c, a, imm, op } => {
+                    let (a, c, op) = (self.reg(k, a)?, self.reg(k, c)?, bit_op(op)?);
+                    self.local_get(a)
+                        .i64_const(Value::small(imm as i64).bits() as i64);
+                    self.op(op).local_set(c);
+                }
+                Step::Inner { kernel } => self.inner(kernels, which, kernel as usize, s)?,
+            }
+        }
+        // (skips to the back-edge)
+        while matches!(self.labels.last(), Some(Label::Step(w, _)) if *w == which) {
+            self.close();
+        }
+        Some(self)
+    }
+    /// Inner loop `ki` of kernel `which`, at its step `s`: the inner
+    /// loop's own temps checked on the way in, its whole iterations while
+    /// the fuel lasts, and where it stops (but at its exit) where the
+    /// frame goes on.
+    fn inner(&mut self, kernels: &[Kernel], which: usize, ki: usize, s: usize) -> Option<()> {
+        let (k, i) = (kernels.get(which)?, kernels.get(ki)?);
+        let (rest, off) = (k.rest[s] as i64, k.offset(s) as u32);
+        // stopping in there: what the outer iteration did not run, what
+        // the inner loop ran, and where in it
+        let stop = move |f: &mut Self, to: u32| {
+            f.local_get(USED).i64_const(rest).op(I64_SUB);
+            f.local_get(IUSED).op(I64_ADD).local_set(USED);
+            f.go_to(off + to).br(Label::Out);
+        };
+        // its temps the outer loop does not compute with: SmallIntegers,
+        // or it does not run (it stops at its test, having run nothing)
+        f_check(self, k, i, &stop)?;
+        self.local_get(AVAIL)
+            .local_get(USED)
+            .op(I64_SUB)
+            .local_set(IAVAIL);
+        self.i64_const(0).local_set(IUSED);
+        self.open(BLOCK, Label::InnerExit);
+        self.open(LOOP, Label::Top);
+        self.local_get(IUSED).i64_const(i.cost as i64).op(I64_ADD);
+        self.local_get(IAVAIL).op(I64_GT_U);
+        self.when(|f| {
+            stop(f, 0);
+            f
+        });
+        self.test(i)?;
+        self.when(|f| f.add_used(IUSED, 4).br(Label::InnerExit));
+        self.add_used(IUSED, i.cost as i64);
+        self.body(kernels, ki, &|f, q| {
+            f.add_used(IUSED, -(i.rest[q] as i64));
+            stop(f, i.offset(q) as u32);
+        })?;
+        self.br(Label::Top);
+        self.close().close();
+        self.local_get(USED)
+            .local_get(IUSED)
+            .op(I64_ADD)
+            .local_set(USED);
+        Some(())
     }
     /// `c := a + Y` on tagged SmallIntegers (`Y` already untagged by
-    /// one), leaving at `code` on overflow: when the result's sign is
+    /// one), leaving by `leave` on overflow: when the result's sign is
     /// neither operand's.
-    fn add_checked(&mut self, a: u32, c: u32, code: u32) -> &mut Self {
+    fn add_checked(&mut self, a: u32, c: u32, leave: &dyn Fn(&mut Self)) -> &mut Self {
         self.local_get(a).local_get(Y).op(I64_ADD).local_set(RES);
         self.local_get(a).local_get(RES).op(I64_XOR);
         self.local_get(Y).local_get(RES).op(I64_XOR).op(I64_AND);
-        self.i64_const(0).op(I64_LT_S);
-        self.leave_if(code);
+        self.i64_const(0).op(I64_LT_S).when(|f| {
+            leave(f);
+            f
+        });
         self.local_get(RES).local_set(c)
     }
+}
+
+/// The check on the way into inner loop `i` of `k`: each temp it computes
+/// with that `k` does not, and that it reads before it assigns, is a
+/// SmallInteger, or it stops at its test.
+fn f_check(f: &mut Func, k: &Kernel, i: &Kernel, stop: &dyn Fn(&mut Func, u32)) -> Option<()> {
+    for (r, &t) in i.regs.iter().enumerate() {
+        if k.regs.contains(&t) || i.defined.get(r) != Some(&false) {
+            continue;
+        }
+        let l = f.reg(i, r as u8)?;
+        f.local_get(l).i64_const(TAG_MASK as i64).op(I64_AND);
+        f.i64_const(TAG_INT as i64).op(I64_NE);
+        f.when(|f| {
+            f.i64_const(0).local_set(IUSED);
+            stop(f, 0);
+            f
+        });
+    }
+    Some(())
 }
 
 fn uleb(out: &mut Vec<u8>, mut v: u32) {
@@ -269,8 +490,8 @@ fn section(out: &mut Vec<u8>, id: u8, body: &[u8]) {
     out.extend_from_slice(body);
 }
 
-/// The module around function body `code` with `regs` register locals.
-fn module(code: &[u8], regs: u32) -> Vec<u8> {
+/// The module around function body `code` with `temps` temp locals.
+fn module(code: &[u8], temps: u32) -> Vec<u8> {
     const I32: u8 = 0x7f;
     const I64: u8 = 0x7e;
     let mut m = b"\0asm\x01\0\0\0".to_vec();
@@ -280,9 +501,9 @@ fn module(code: &[u8], regs: u32) -> Vec<u8> {
     section(&mut m, 2, &[1, 1, b'm', 1, b'm', 0x02, 0x00, 0x00]);
     section(&mut m, 3, &[1, 0]);
     section(&mut m, 7, &[1, 1, b'k', 0x00, 0]);
-    // the body: its locals (3 i32s; 6 i64s and the registers), its code
+    // the body: its locals (3 i32s; 8 i64s and the temps), its code
     let mut body = vec![2, 3, I32];
-    uleb(&mut body, 6 + regs);
+    uleb(&mut body, 8 + temps);
     body.push(I64);
     body.extend_from_slice(code);
     let mut bodies = vec![1];

@@ -1,4 +1,5 @@
-//! Random straight-line loops, which the tier runs as loop kernels (for
+//! Random loops, which the tier runs as loop kernels: straight-line
+//! statements, `ifTrue:` on an Array's elements, a loop inside (for
 //! `loop_kernels_random.rs`, and for the browser's compiled kernels in
 //! `web.rs`): `program(seed)` is a class and an expression that calls
 //! its methods.
@@ -16,28 +17,64 @@ fn operand(r: &mut Rng) -> String {
     }
 }
 
-fn method(r: &mut Rng, k: usize) -> String {
+/// A statement on SmallIntegers and the Array `a`.
+fn simple(r: &mut Rng, index: &str) -> String {
     let ops = [
         "+", "-", "*", "//", "\\\\", "<", "<=", "=", "bitAnd:", "bitOr:",
     ];
+    let c = ["t1", "t2", "t3"][r.index(3)];
+    let a = ["t1", "t2", "t3", index][r.index(4)];
+    let op = r.pick(&ops);
+    match r.below(4) {
+        0 => format!("{c} := {a} {op} {}", ["t1", "t2", "t3", index][r.index(4)]),
+        1 => format!("{c} := {a} {op} {}", r.below(9)),
+        2 => format!(
+            "a at: {} put: {}",
+            [index, "t1", "t2"][r.index(3)],
+            ["nil", "true", "false", "3", "-2"][r.index(5)]
+        ),
+        _ => format!("{c} := {c} + 1"),
+    }
+}
+
+/// A statement of a loop over `index`: a simple one, an `ifTrue:` on an
+/// element of `a`, or (with `inner`) a loop inside, over `j`.
+fn statement(r: &mut Rng, index: &str, inner: bool) -> String {
+    match r.below(if inner { 8 } else { 6 }) {
+        0 | 1 => {
+            let then: Vec<String> = (0..1 + r.below(2)).map(|_| simple(r, index)).collect();
+            format!(
+                "(a at: {}) ifTrue: [{}]",
+                [index, "t1", "t2"][r.index(3)],
+                then.join(". ")
+            )
+        }
+        6 | 7 => {
+            // (mostly statements that do not fail, so that the loop
+            // inside runs to its end)
+            let body: Vec<String> = (0..1 + r.below(3))
+                .map(|_| match r.below(5) {
+                    0 => statement(r, "j", false),
+                    1 => format!("a at: j put: {}", ["true", "false"][r.index(2)]),
+                    2 => format!("(a at: j) ifTrue: [t{} := t3 + j]", 1 + r.below(3)),
+                    _ => format!("t{} := t{} + j", 1 + r.below(3), 1 + r.below(3)),
+                })
+                .collect();
+            format!(
+                "j := i + {}. [j <= n] whileTrue: [{}. j := j + {}]",
+                r.below(3),
+                body.join(". "),
+                1 + r.below(3)
+            )
+        }
+        _ => simple(r, index),
+    }
+}
+
+fn method(r: &mut Rng, k: usize) -> String {
     let mut body = Vec::new();
     for _ in 0..1 + r.below(5) {
-        let c = ["t1", "t2", "t3"][r.index(3)];
-        let a = ["t1", "t2", "t3", "i"][r.index(4)];
-        let op = r.pick(&ops);
-        match r.below(4) {
-            0 => body.push(format!(
-                "{c} := {a} {op} {}",
-                ["t1", "t2", "t3", "i"][r.index(4)]
-            )),
-            1 => body.push(format!("{c} := {a} {op} {}", r.below(9))),
-            2 => body.push(format!(
-                "a at: {} put: {}",
-                ["i", "t1", "t2"][r.index(3)],
-                ["nil", "true", "false", "3", "-2"][r.index(5)]
-            )),
-            _ => body.push(format!("{c} := {c} + 1")),
-        }
+        body.push(statement(r, "i", true));
     }
     let step = 1 + r.below(3);
     let (test, init) = if r.below(2) == 0 {
@@ -60,7 +97,7 @@ fn method(r: &mut Rng, k: usize) -> String {
         )
     };
     format!(
-        "m{k}: n with: a\n\t| i t1 t2 t3 |\n\tt1 := {}. t2 := {}. t3 := {}. {init}.\n\t{test}.\n\t^ Array with: t1 with: t2 with: t3 with: a\n",
+        "m{k}: n with: a\n\t| i j t1 t2 t3 |\n\tt1 := {}. t2 := {}. t3 := {}. {init}.\n\t{test}.\n\t^ Array with: t1 with: t2 with: t3 with: a\n",
         operand(r), operand(r), operand(r)
     )
 }
@@ -76,10 +113,16 @@ pub fn program(seed: u64) -> (String, String) {
     src.push_str("! !\n");
     let mut expr = String::from("| r | r := OrderedCollection new. 1 to: 3 do: [:j |\n");
     for k in 0..n {
-        let size = 1 + r.below(12);
         let cnt = r.below(14);
+        // (half the time, large enough for every index up to the count)
+        let size = if r.below(2) == 0 {
+            cnt + 3
+        } else {
+            1 + r.below(12)
+        };
+        let fill = ["", " withAll: true", " withAll: false"][r.index(3)];
         expr.push_str(&format!(
-            "r add: ([KF new m{k}: {cnt} with: (Array new: {size})] on: Error do: [:e | e class name]).\n"
+            "r add: ([KF new m{k}: {cnt} with: (Array new: {size}{fill})] on: Error do: [:e | e class name]).\n"
         ));
     }
     expr.push_str("]. r");
