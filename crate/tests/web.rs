@@ -1076,4 +1076,9 @@ fn compiled_loop_kernels_do_what_the_interpreter_does() {
         (vm.eval_print("3 benchmark").expect("sieve"), vm.insn_count)
     };
     assert_eq!(sieve(true), sieve(false));
+    // a kernel made again (another VM, the method accepted again) reuses
+    // the module its code was compiled to
+    let made = kernel_jit::modules();
+    sieve(true);
+    assert_eq!(kernel_jit::modules(), made);
 }

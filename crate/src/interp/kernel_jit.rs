@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 #[cfg(target_arch = "wasm32")]
 const NONE: i32 = -1;
 /// At most this many compiled kernels in one page: each is a module the
-/// engine keeps, and live coding makes new ones all along.
+/// engine keeps (a kernel made again with the same code reuses its own).
 #[cfg(target_arch = "wasm32")]
 const MAX_MODULES: i32 = 1024;
 
@@ -71,17 +71,29 @@ pub fn modules() -> i32 {
 
 #[cfg(target_arch = "wasm32")]
 fn compile(kernels: &[Kernel], which: usize) -> i32 {
-    if MODULES.load(Ordering::Relaxed) >= MAX_MODULES {
-        return NONE;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        // the modules made so far, by their bytes: a kernel made again
+        // (the method accepted again, the code optimized again) reuses
+        // its module
+        static MADE: RefCell<HashMap<Vec<u8>, i32>> = RefCell::new(HashMap::new());
     }
     let Some(bytes) = crate::tier::wasm_kernel::compile(kernels, which) else {
         return NONE;
     };
-    let id = host::kernel_compile(&bytes, &wasm_bindgen::memory());
+    if let Some(id) = MADE.with(|m| m.borrow().get(&bytes).copied()) {
+        return id;
+    }
+    if MODULES.load(Ordering::Relaxed) >= MAX_MODULES {
+        return NONE;
+    }
+    let id = host::kernel_compile(&bytes, &wasm_bindgen::memory()).max(NONE);
     if id >= 0 {
         MODULES.fetch_add(1, Ordering::Relaxed);
+        MADE.with(|m| m.borrow_mut().insert(bytes, id));
     }
-    id.max(NONE)
+    id
 }
 
 #[cfg(target_arch = "wasm32")]
