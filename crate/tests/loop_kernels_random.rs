@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::in_lockstep;
-use common::kernel_loops::program;
+use common::kernel_loops::{in_slices, program};
 use livetalk::interp::TierMode;
 use livetalk::Vm;
 
@@ -44,19 +43,9 @@ fn random_kernels() {
             }
         }
         for (i, t) in [TierMode::On, TierMode::Eager].into_iter().enumerate() {
-            let mut a = vm(TierMode::Off, &src);
-            let mut b = vm(t, &src);
-            let pa = a.start(&expr, 40).expect("start");
-            let pb = b.start(&expr, 40).expect("start");
-            let s = seed as usize + i;
-            in_lockstep(
-                &format!("seed {seed} {t:?}\n{src}"),
-                (&mut a, pa),
-                (&mut b, pb),
-                move |j| [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 377, 987, 2584][(j * 7 + s) % 14],
-                2_000_000,
-                |_, _, _, _| {},
-            );
+            let (mut a, mut b) = (vm(TierMode::Off, &src), vm(t, &src));
+            let label = format!("seed {seed} {t:?}\n{src}");
+            in_slices(&label, &expr, &mut a, &mut b, seed as usize + i);
         }
     }
     println!("kernels: {kernels}, with an ifTrue: {skips}, with a loop inside: {nested}");

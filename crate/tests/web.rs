@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{in_lockstep, kernel_loops};
+use common::kernel_loops;
 use js_sys::{Array, Reflect};
 use livetalk::interp::{kernel_jit, TierMode};
 use livetalk::wasm::LiveVm;
@@ -1054,19 +1054,9 @@ fn compiled_loop_kernels_do_what_the_interpreter_does() {
         assert_eq!(got, want, "seed {seed}\n{src}\n{expr}");
         // (and as many instructions: the fuel is exact)
         assert_eq!(a.insn_count, b.insn_count, "seed {seed}\n{src}\n{expr}");
-        let mut a = kernel_vm(false, &src);
-        let mut b = kernel_vm(true, &src);
-        let pa = a.start(&expr, 40).expect("start");
-        let pb = b.start(&expr, 40).expect("start");
-        let s = seed as usize;
-        in_lockstep(
-            &format!("seed {seed}\n{src}"),
-            (&mut a, pa),
-            (&mut b, pb),
-            move |j| [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 377, 987, 2584][(j * 7 + s) % 14],
-            2_000_000,
-            |_, _, _, _| {},
-        );
+        let (mut a, mut b) = (kernel_vm(false, &src), kernel_vm(true, &src));
+        let label = format!("seed {seed}\n{src}");
+        kernel_loops::in_slices(&label, &expr, &mut a, &mut b, seed as usize);
     }
     let compiled = kernel_jit::modules() - before;
     assert!(compiled > 30, "{compiled} kernels compiled");

@@ -4,7 +4,8 @@
 //! `web.rs`): `program(seed)` is a class and an expression that calls
 //! its methods.
 
-use super::Rng;
+use super::{in_lockstep, Rng};
+use livetalk::Vm;
 
 fn operand(r: &mut Rng) -> String {
     match r.below(7) {
@@ -127,4 +128,20 @@ pub fn program(seed: u64) -> (String, String) {
     }
     expr.push_str("]. r");
     (src, expr)
+}
+
+/// Runs `expr` in `a` and `b` slice by slice, slices of 1 to 2,584
+/// instructions (in an order `seed` picks), comparing their stacks at
+/// every boundary (`in_lockstep`).
+pub fn in_slices(label: &str, expr: &str, a: &mut Vm, b: &mut Vm, seed: usize) {
+    let pa = a.start(expr, 40).expect("start");
+    let pb = b.start(expr, 40).expect("start");
+    in_lockstep(
+        label,
+        (a, pa),
+        (b, pb),
+        move |j| [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 377, 987, 2584][(j * 7 + seed) % 14],
+        2_000_000,
+        |_, _, _, _| {},
+    );
 }
