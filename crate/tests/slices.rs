@@ -147,3 +147,31 @@ fn debugger_actions_materialize_only_their_process() {
     assert_eq!(common::frames(&mut vm, q), view_q);
     assert_ne!(common::frames(&mut vm, p), view_p);
 }
+
+/// The clock is read less often as code runs fast (up to every
+/// `CLOCK_CHECK_MAX` instructions), loop kernels too: a chunk that
+/// stopped short of its fuel at a kernel (which runs whole iterations
+/// only) still tells the rate. (It did not, and the sieve read the clock
+/// every 4,096 instructions, a third of its time in the page.)
+#[test]
+fn loop_kernels_let_the_clock_be_read_less_often() {
+    let mut vm = Vm::new().unwrap();
+    vm.tier = TierMode::On;
+    vm.eval("3 benchmark").unwrap();
+    // a fast machine: a microsecond between readings
+    let reads = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let r = reads.clone();
+    vm.clock = Box::new(move || {
+        r.set(r.get() + 1);
+        r.get() as f64 * 0.001
+    });
+    vm.start("50 benchmark", 40).unwrap();
+    let start = vm.insn_count;
+    assert_eq!(vm.run_until(5_000_000, f64::INFINITY), Outcome::Yielded);
+    let ran = vm.insn_count - start;
+    assert!(
+        reads.get() < ran / 16_384,
+        "{} clock readings in {ran} instructions",
+        reads.get()
+    );
+}

@@ -86,8 +86,10 @@ impl Vm {
             if now >= deadline {
                 return out;
             }
-            // (only a full chunk tells the rate)
-            if used >= self.clock_every {
+            // (only a chunk that ran most of its fuel tells the rate: one
+            // that stopped short, at a loop kernel that had not the fuel
+            // for a whole iteration, counts)
+            if used * 2 >= self.clock_every {
                 let dt = now - last;
                 if dt < CLOCK_MIN_MS {
                     self.clock_every = (self.clock_every * 2).min(CLOCK_CHECK_MAX);
