@@ -149,11 +149,12 @@ impl std::fmt::Display for Guard {
     }
 }
 
-/// A loop whose body is straight-line statements the fast loop runs
-/// without a send (`Op::Loop`, at its test): `while test do body`, a
-/// `whileTrue:` or an inlined `to:do:` over SmallIntegers, run whole
-/// iterations at a time by `interp::kernels::run_kernel` on the frame's
-/// temps. Pcs are offsets from the test's.
+/// A loop whose body is statements the fast loop runs without a send
+/// (`Op::Loop`, at its test), `ifTrue:`s over them and loops of such
+/// statements: `while test do body`, a `whileTrue:` or an inlined
+/// `to:do:` over SmallIntegers, run whole iterations at a time by
+/// `interp::kernels::run_kernel` on the frame's temps (in the browser,
+/// compiled: `tier::wasm_kernel`). Pcs are offsets from the test's.
 #[derive(Clone, Debug)]
 pub struct Kernel {
     /// The test: temp `a` compared (`op`) with temp `b` or the constant
