@@ -338,10 +338,7 @@ impl Func {
                 }
                 Step::Add { c, a, b } => {
                     let (a, c) = (self.reg(k, a)?, self.reg(k, c)?);
-                    self.local_get(self.reg(k, b)?)
-                        .i64_const(1)
-                        .op(I64_SUB)
-                        .local_set(Y);
+                    self.untagged_y(self.reg(k, b)?);
                     self.add_checked(a, c, &|f| leave(f, s));
                 }
                 Step::AddI { c, a, d } => {
@@ -353,10 +350,7 @@ impl Func {
                     // x - (y - 1) keeps the tag; it overflows when x and
                     // y differ in sign and the result's sign is not x's
                     let (a, c) = (self.reg(k, a)?, self.reg(k, c)?);
-                    self.local_get(self.reg(k, b)?)
-                        .i64_const(1)
-                        .op(I64_SUB)
-                        .local_set(Y);
+                    self.untagged_y(self.reg(k, b)?);
                     self.local_get(a).local_get(Y).op(I64_SUB).local_set(RES);
                     self.local_get(a).local_get(Y).op(I64_XOR);
                     self.local_get(a).local_get(RES).op(I64_XOR).op(I64_AND);
@@ -435,6 +429,11 @@ impl Func {
             .op(I64_ADD)
             .local_set(USED);
         Some(())
+    }
+    /// `Y := b - 1`: SmallInteger `b` with its tag taken off, which
+    /// added to or taken from a tagged SmallInteger keeps its tag.
+    fn untagged_y(&mut self, b: u32) -> &mut Self {
+        self.local_get(b).i64_const(1).op(I64_SUB).local_set(Y)
     }
     /// `c := a + Y` on tagged SmallIntegers (`Y` already untagged by
     /// one), leaving by `leave` on overflow: when the result's sign is
