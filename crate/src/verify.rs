@@ -353,7 +353,7 @@ fn edges(
                             .and_then(|o| o.kernels.get(i as usize))
                             .filter(|_| i < kernel)
                             .ok_or_else(|| format!("pc {pc}: kernel {kernel} runs kernel {i}"))?;
-                        if inner.body.iter().any(|b| matches!(b.1, Stmt::Inner { .. })) {
+                        if inner.nests() {
                             return Err(format!("pc {pc}: kernel {i} nests too deep"));
                         }
                     }

@@ -79,16 +79,18 @@ pub(super) fn run_kernel(
     // and what it did not run taken back where it leaves or skips
     let mut used = 0u64;
     let steps = &k.steps[..];
-    // where it leaves: the test (0), the exit, or a step, not run
-    let to = 'run: loop {
+    // where it leaves (the test, 0; the exit; or a step, not run) and
+    // what of the iteration's count it did not run
+    let leave = |s: usize| (k.offset(s), k.rest[s]);
+    let (to, not_run) = 'run: loop {
         if used + k.cost > avail {
             // (the fuel left covers no whole iteration: the test,
             // dispatched)
-            break 'run 0;
+            break 'run (0, 0);
         }
         if r[lo] >= r[hi] + bias {
             used += 4;
-            break 'run k.exit;
+            break 'run (k.exit, 0);
         }
         used += k.cost;
         let mut s = 0;
@@ -131,7 +133,7 @@ pub(super) fn run_kernel(
                     // (no deeper: an inner kernel runs no inner loop)
                     let inner = kernels.get(kernel as usize);
                     let (ran, to) = match inner {
-                        Some(i) if !i.steps.iter().any(|s| matches!(s, Step::Inner { .. })) => {
+                        Some(i) if !i.nests() => {
                             let (k, t, left) = (kernel as usize, &mut *t, avail - used);
                             run_kernel(heap, array, array_plain, false, kernels, k, t, left)
                         }
@@ -149,7 +151,7 @@ pub(super) fn run_kernel(
                     s += 1;
                     match array_slots(heap, k, array, array_plain, t) {
                         Some(x) => cells = x,
-                        None => break 'run k.offset(s),
+                        None => break 'run leave(s),
                     }
                     continue;
                 }
@@ -174,19 +176,11 @@ pub(super) fn run_kernel(
                     r[at(c)] = v;
                     s += 1;
                 }
-                None => break 'run k.offset(s),
+                None => break 'run leave(s),
             }
         }
     };
-    // (what the iteration it left at a step did not run)
-    if to != 0 && to != k.exit {
-        let s = k
-            .body
-            .iter()
-            .position(|b| b.0 == to)
-            .unwrap_or(k.steps.len());
-        used -= k.rest[s];
-    }
+    used -= not_run;
     for (&x, &i) in r.iter().zip(&k.regs) {
         t[i as usize] = Value::from_bits(x as u64);
     }

@@ -214,6 +214,12 @@ impl Kernel {
     /// `jit` before the kernel was first compiled.
     pub const UNTRIED: i32 = -2;
 
+    /// Whether it runs an inner loop (then no kernel may run it as one:
+    /// kernels nest one deep).
+    pub fn nests(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::Inner { .. }))
+    }
+
     /// The offset of statement `s`, or of the back-edge past the last.
     pub fn offset(&self, s: usize) -> usize {
         self.body.get(s).map_or(self.back, |b| b.0)
@@ -261,7 +267,7 @@ impl Kernel {
         }
         rest.reverse();
         let mut steps = Vec::with_capacity(body.len());
-        let mut inner_temps = 0;
+        let mut inners: Vec<&Kernel> = Vec::new();
         for (s, &(_, stmt, _)) in body.iter().enumerate() {
             let arith = |op: Arith| holds_on(op).is_none().then_some(op);
             let step = match stmt {
@@ -300,11 +306,8 @@ impl Kernel {
                     }
                 }
                 Stmt::Inner { kernel } => {
-                    let inner = kernels.get(kernel as usize)?;
-                    if inner.steps.iter().any(|s| matches!(s, Step::Inner { .. })) {
-                        return None;
-                    }
-                    inner_temps = inner_temps.max(inner.temps);
+                    let inner = kernels.get(kernel as usize).filter(|i| !i.nests())?;
+                    inners.push(inner);
                     Step::Inner { kernel }
                 }
             };
@@ -312,11 +315,7 @@ impl Kernel {
         }
         // the inner loops': one Array for all, which none assigns (the
         // loop checks it on the way in, for them)
-        let inners = body.iter().filter_map(|&(_, stmt, _)| match stmt {
-            Stmt::Inner { kernel } => kernels.get(kernel as usize),
-            _ => None,
-        });
-        for i in inners.clone() {
+        for i in &inners {
             if let Some(a) = i.array {
                 one_array(a)?;
             }
@@ -324,7 +323,7 @@ impl Kernel {
         if regs.len() >= Self::REGS
             || array.is_some_and(|x| regs.contains(&x))
             || inners
-                .clone()
+                .iter()
                 .any(|i| array.is_some_and(|x| i.regs.contains(&x)))
         {
             return None;
@@ -390,6 +389,7 @@ impl Kernel {
             Arith::Ge => (y, x, 1),
             _ => return None,
         };
+        let inner_temps = inners.iter().map(|i| i.temps).max().unwrap_or(0);
         let temps = regs
             .iter()
             .chain(&array)

@@ -321,8 +321,8 @@ fn fuse(
             }
         }
     }
-    // Rotated loops whose body is straight-line statements: their test
-    // runs whole iterations (`Op::Loop`), and their back-edge goes back
+    // Rotated loops whose body is statements a kernel runs (see
+    // `kernel`): their test runs whole iterations (`Op::Loop`), and their back-edge goes back
     // to it again (a plain jump), so that an iteration the kernel left
     // (its fuel ran out, a guard failed) is followed by the kernel again,
     // not by the rest of the loop in the interpreter.
@@ -344,7 +344,9 @@ fn fuse(
 }
 
 /// The loop whose back-edge (`JumpBranchTT/TI`) is at `back`, if its body
-/// is straight-line statements a kernel runs: its test's pc and kernel.
+/// is statements a kernel runs (straight-line ones, `(a at: i) ifTrue:`
+/// over them, and loops already made kernels, in `kernels`): its test's
+/// pc and kernel.
 fn kernel(out: &[Op], back: usize, kernels: &[Kernel]) -> Option<(usize, Kernel)> {
     let (d, a, b, imm, op) = match out[back] {
         Op::JumpBranchTT { a, b, op, d } => (d, a, Some(b), 0, op),

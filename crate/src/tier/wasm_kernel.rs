@@ -99,9 +99,7 @@ pub fn compile(kernels: &[Kernel], which: usize) -> Option<Vec<u8>> {
     for step in &k.steps {
         if let Step::Inner { kernel } = *step {
             let i = kernels.get(kernel as usize)?;
-            if i.steps.iter().any(|s| matches!(s, Step::Inner { .. }))
-                || (i.array.is_some() && i.array != k.array)
-            {
+            if i.nests() || (i.array.is_some() && i.array != k.array) {
                 return None;
             }
             for &t in &i.regs {
