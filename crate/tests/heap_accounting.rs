@@ -107,6 +107,53 @@ fn a_deep_hierarchy_of_many_names_is_refused() {
 }
 
 #[test]
+fn a_superclass_cannot_push_a_subclass_past_the_limit() {
+    let mut vm = small_vm();
+    let names = |prefix: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("{prefix}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let define = |sup: &str, name: &str, vars: &str| {
+        format!(
+            "{sup} subclass: #{name} instanceVariableNames: '{vars}' classVariableNames: '' package: 'Gen'"
+        )
+    };
+    vm.eval(&define("Object", "Top", "a")).unwrap();
+    vm.eval(&define("Top", "Middle", &names("m", 2000)))
+        .unwrap();
+    vm.eval(&define("Middle", "Bottom", &names("b", 2000)))
+        .unwrap();
+    vm.eval("Bottom compile: 'b0 ^ b0'. Smalltalk at: #Kept put: (Bottom new instVarNamed: 'b0' put: 7; yourself)")
+        .unwrap();
+    // Top's 200 more would make Bottom's 4,201
+    let err = vm
+        .eval(&define("Object", "Top", &format!("a {}", names("t", 200))))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Bottom: too many instance variables (4201; at most 4096)"),
+        "{err}"
+    );
+    // nothing changed: the classes, and the instance
+    assert_eq!(vm.eval_print("Top instVarNames size").unwrap(), "1");
+    assert_eq!(
+        vm.eval_print("Bottom allInstVarNames size").unwrap(),
+        "4001"
+    );
+    assert_eq!(vm.eval_print("Kept b0").unwrap(), "7");
+    // within the limit it is reshaped
+    vm.eval(&define("Object", "Top", &format!("a {}", names("t", 90))))
+        .unwrap();
+    assert_eq!(
+        vm.eval_print("Bottom allInstVarNames size").unwrap(),
+        "4091"
+    );
+    assert_eq!(vm.eval_print("Kept b0").unwrap(), "7");
+}
+
+#[test]
 fn methods_past_the_limit_are_compile_errors() {
     let mut vm = small_vm();
     vm.eval(

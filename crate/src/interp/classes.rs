@@ -338,10 +338,23 @@ impl Vm {
             }
         }
         // A worklist, not recursion: hierarchies are as deep as users make
-        // them. Each entry is a class with its new superclass and layout.
+        // them. First every subclass's new length (its own variables over
+        // its superclass's new layout): if one would pass the limit,
+        // nothing changes.
+        let subclasses = self.direct_subclasses();
+        let mut check = vec![(class, all.len())];
+        while let Some((c, len)) = check.pop() {
+            let old = self.classes[c as usize].inst_vars.len();
+            for &s in subclasses.get(&c).into_iter().flatten() {
+                let own = self.classes[s as usize].inst_vars.len().saturating_sub(old);
+                check_inst_var_count(len + own)
+                    .map_err(|e| format!("{}: {e}", self.classes[s as usize].name))?;
+                check.push((s, len + own));
+            }
+        }
+        // Each entry is a class with its new superclass and layout.
         let mut work = vec![(class, superclass, all, format)];
         let mut changed = false;
-        let subclasses = self.direct_subclasses();
         while let Some((c, sup, all, format)) = work.pop() {
             let Some(old_len) = self.reshape_one(c, sup, all, format) else {
                 continue;

@@ -170,6 +170,10 @@ pub struct Vm {
     /// Loop kernels run compiled to WebAssembly where they can (in the
     /// browser: `kernel_jit`); off, they are interpreted everywhere.
     pub jit_kernels: bool,
+    /// The most work one LargeInteger primitive may do
+    /// ([`STEP_WORK`](crate::object::large::STEP_WORK); a test lowers it
+    /// to run the Smalltalk code that goes on beyond it).
+    pub large_step: u64,
     /// Set by [`Vm::run_until`] for a chunk of fuel that is not its last:
     /// the fast loop may then stop short of the chunk's end, at an
     /// instruction boundary, rather than run the chunk's tail one
@@ -325,6 +329,7 @@ impl Vm {
             handed_over: 0,
             inlined_ran: false,
             jit_kernels: true,
+            large_step: crate::object::large::STEP_WORK,
             soft_stop: false,
             clock_every: run::CLOCK_CHECK,
             frames_materialized: 0,

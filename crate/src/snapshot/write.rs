@@ -133,6 +133,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         unshaped,
         inlined_ran: _,
         jit_kernels: _,
+        large_step: _,
         handed_over: _,
         soft_stop: _,
         clock_every: _,

@@ -7,7 +7,7 @@
 use super::ast::Span;
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_traits::{Num, One, ToPrimitive, Zero};
+use num_traits::{One, ToPrimitive, Zero};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
@@ -368,18 +368,18 @@ impl<'a> Lexer<'a> {
                     d.parse::<u32>().unwrap_or(0).min(1000)
                 };
                 let all = format!("{}{}", mantissa, frac);
-                let num = match BigInt::from_str_radix(&all, radix) {
-                    Ok(n) => n,
-                    Err(_) => return Tok::Error("malformed number".into()),
+                let num = match crate::object::large::parse_int(&all, radix) {
+                    Some(n) => n,
+                    None => return Tok::Error("malformed number".into()),
                 };
                 let den = BigInt::from(radix).pow(frac.len() as u32);
                 return Tok::Scaled { num, den, scale };
             }
         }
         if frac.is_empty() {
-            let n = match BigInt::from_str_radix(&mantissa, radix) {
-                Ok(n) => n,
-                Err(_) => return Tok::Error("malformed number".into()),
+            let n = match crate::object::large::parse_int(&mantissa, radix) {
+                Some(n) => n,
+                None => return Tok::Error("malformed number".into()),
             };
             if !has_exp {
                 return Tok::Integer(n);
@@ -397,7 +397,9 @@ impl<'a> Lexer<'a> {
                 return Tok::Error("exponent too large".into());
             }
             let den = BigInt::from(radix).pow((-exp) as u32);
-            let g = n.gcd(&den);
+            // (reduced first: the binary gcd of a long literal with a
+            // small power took seconds)
+            let g = (&n % &den).gcd(&den);
             let (num, den) = (n / &g, den / g);
             if den.is_one() {
                 return Tok::Integer(num);
@@ -405,11 +407,16 @@ impl<'a> Lexer<'a> {
             return Tok::Fraction { num, den };
         }
         let all = format!("{}{}", mantissa, frac);
-        let n = match BigInt::from_str_radix(&all, radix) {
-            Ok(n) => n,
-            Err(_) => return Tok::Error("malformed number".into()),
+        let exp = exp - frac.len() as i64;
+        if radix == 10 {
+            // the digits as they are: the nearest float, in linear time
+            return Tok::Float(format!("{all}e{exp}").parse::<f64>().unwrap_or(f64::NAN));
+        }
+        let n = match crate::object::large::parse_int(&all, radix) {
+            Some(n) => n,
+            None => return Tok::Error("malformed number".into()),
         };
-        Tok::Float(to_float(&n, radix, exp - frac.len() as i64))
+        Tok::Float(to_float(&n, radix, exp))
     }
 }
 
@@ -418,10 +425,6 @@ impl<'a> Lexer<'a> {
 fn to_float(n: &BigInt, radix: u32, exp: i64) -> f64 {
     if n.is_zero() {
         return 0.0;
-    }
-    if radix == 10 {
-        let s = format!("{}e{}", n, exp);
-        return s.parse::<f64>().unwrap_or(f64::NAN);
     }
     let m = n.to_f64().unwrap_or(f64::INFINITY);
     m * (radix as f64).powi(exp.clamp(-5000, 5000) as i32)

@@ -6,6 +6,7 @@
 use super::PrimResult::{self, *};
 use super::{out_of_memory, room_for};
 use super::{Args, Vm};
+use crate::object::large;
 use crate::object::{Body, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -120,8 +121,28 @@ pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
-pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
+/// Runs a division `op` of the receiver by the argument, which must be
+/// Integers, neither zero nor a step beyond [`STEP_WORK`](large::STEP_WORK)
+/// (`large::division_work`): then the method's code signals ZeroDivide,
+/// or an ArithmeticError naming the limit (`Integer>>divisionTooLarge:`).
+fn division(
+    vm: &mut Vm,
+    c: Args,
+    op: impl FnOnce(&mut Vm, BigInt, BigInt) -> Option<Value>,
+) -> PrimResult {
+    if c.r.is_int() && c.a0.is_int() {
+        return binary(vm, c, op);
+    }
     binary(vm, c, |vm, x, y| {
+        if y.is_zero() || large::division_work(&x, &y) > vm.large_step {
+            return None;
+        }
+        op(vm, x, y)
+    })
+}
+
+pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
+    division(vm, c, |vm, x, y| {
         if y.is_zero() || !(&x % &y).is_zero() {
             return None;
         }
@@ -130,25 +151,25 @@ pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn modulo(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |vm, x, y| {
+    division(vm, c, |vm, x, y| {
         (!y.is_zero()).then(|| vm.int_from_big(x.mod_floor(&y)))
     })
 }
 
 pub(super) fn div_floor(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |vm, x, y| {
+    division(vm, c, |vm, x, y| {
         (!y.is_zero()).then(|| vm.int_from_big(x.div_floor(&y)))
     })
 }
 
 pub(super) fn quo(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |vm, x, y| {
+    division(vm, c, |vm, x, y| {
         (!y.is_zero()).then(|| vm.int_from_big(x / y))
     })
 }
 
 pub(super) fn rem(vm: &mut Vm, c: Args) -> PrimResult {
-    binary(vm, c, |vm, x, y| {
+    division(vm, c, |vm, x, y| {
         (!y.is_zero()).then(|| vm.int_from_big(x % y))
     })
 }
@@ -258,9 +279,13 @@ fn small_digits_in(i: i64, base: u64, buf: &mut [u8; 65]) -> &[u8] {
     &buf[at..]
 }
 
+/// Fails beyond [`STEP_WORK`](large::STEP_WORK): `Integer>>gcd:` then goes on by Euclid's
+/// algorithm in Smalltalk, a remainder at a time.
 pub(super) fn gcd(vm: &mut Vm, c: Args) -> PrimResult {
     match (vm.to_big(c.r), vm.to_big(c.a0)) {
-        (Some(x), Some(y)) => Value(vm.int_from_big(x.gcd(&y))),
+        (Some(x), Some(y)) if large::gcd_work(&x, &y) <= vm.large_step => {
+            Value(vm.int_from_big(x.gcd(&y)))
+        }
         _ => Fail,
     }
 }
@@ -272,9 +297,13 @@ pub(super) fn high_bit(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+/// Fails beyond [`STEP_WORK`](large::STEP_WORK): `Integer>>sqrtFloor` then goes on by
+/// Newton's iteration in Smalltalk, a division at a time.
 pub(super) fn sqrt_floor(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.to_big(c.r) {
-        Some(x) if !x.is_negative() => Value(vm.int_from_big(x.sqrt())),
+        Some(x) if !x.is_negative() && large::sqrt_work(&x) <= vm.large_step => {
+            Value(vm.int_from_big(x.sqrt()))
+        }
         _ => Fail,
     }
 }
@@ -288,7 +317,7 @@ pub(super) fn from_string(vm: &mut Vm, c: Args) -> PrimResult {
     if !(2..=36).contains(&base) {
         return Fail;
     }
-    match BigInt::parse_bytes(s.trim().as_bytes(), base as u32) {
+    match large::parse_int(s.trim(), base as u32) {
         Some(b) => Value(vm.int_from_big(b)),
         None => Value(Value::NIL),
     }
@@ -317,10 +346,12 @@ pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+/// Fails beyond [`STEP_WORK`](large::STEP_WORK): `Integer>>isProbablyPrime` then runs the
+/// same test in Smalltalk, a square at a time.
 pub(super) fn is_probably_prime(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.to_big(c.r) {
-        Some(n) => Value(Value::bool(probably_prime(&n))),
-        None => Fail,
+        Some(n) if large::prime_work(&n) <= vm.large_step => Value(Value::bool(probably_prime(&n))),
+        _ => Fail,
     }
 }
 

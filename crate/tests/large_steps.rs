@@ -1,0 +1,183 @@
+//! LargeInteger work in bounded steps: a primitive whose work grows
+//! faster than its operands (gcd:, sqrtFloor, isProbablyPrime, the
+//! divisions) refuses a step beyond `large::STEP_WORK`, and Smalltalk code
+//! goes on a step at a time (which fuel, a slice or Stop interrupts) or,
+//! for a division, signals an ArithmeticError naming the limit. Before,
+//! one primitive held the host for as long as it took: a gcd of two
+//! 3-Mbit Integers 31 s, a square root of 60 Mbit a minute, a primality
+//! test of 100,000 bits most of an hour, in a page that must keep drawing.
+//! Digits are read in subquadratic time, in literals and by `asNumber`.
+
+use livetalk::host::EvalError;
+use livetalk::interp::ProcState;
+use livetalk::{Outcome, Vm};
+
+/// The results of `exprs` (printed) with the primitives, then with every
+/// super-linear one beyond a tiny bound (`Vm::large_step`), so that the
+/// Smalltalk code after each primitive runs on the same operands.
+fn both_ways(exprs: &[&str]) -> (Vec<String>, Vec<String>) {
+    let mut vm = Vm::new().unwrap();
+    let run = |vm: &mut Vm| -> Vec<String> {
+        exprs
+            .iter()
+            .map(|e| {
+                vm.eval_print(e)
+                    .unwrap_or_else(|err| format!("{e}: {err:?}"))
+            })
+            .collect()
+    };
+    let primitive = run(&mut vm);
+    vm.large_step = 1000;
+    let stepped = run(&mut vm);
+    (primitive, stepped)
+}
+
+#[test]
+fn the_stepped_code_answers_what_the_primitives_answer() {
+    let mut exprs: Vec<String> = Vec::new();
+    for k in 0..6 {
+        // gcd: coprime cofactors times a known common part, signs mixed
+        exprs.push(format!(
+            "| g a b | g := (7 raisedTo: {}) + {k}. a := ((3 raisedTo: {}) + 1) * g. \
+             b := ((3 raisedTo: {}) + 1) * g. {{a gcd: b. a negated gcd: b. (a gcd: b) = (b gcd: a)}}",
+            300 + 37 * k,
+            900 + 11 * k,
+            700 + 13 * k
+        ));
+        // sqrtFloor: squares, squares less one, and in between
+        exprs.push(format!(
+            "| r | r := (5 raisedTo: {}) + {}. {{(r * r) sqrtFloor = r. (r * r - 1) sqrtFloor = (r - 1). \
+             ((r * r) + r) sqrtFloor = r. ((11 raisedTo: {}) + 3) sqrtFloor}}",
+            900 + 41 * k,
+            k * k,
+            1500 + 77 * k
+        ));
+    }
+    // primality: Mersenne primes and composites near them, a strong
+    // pseudoprime to 2, 3, 5 and 7, a Carmichael number, and small ones
+    for e in [89, 107, 127, 521, 607] {
+        exprs.push(format!(
+            "| m | m := (2 raisedTo: {e}) - 1. {{m isProbablyPrime. (m + 2) isProbablyPrime. \
+             (m * 3) isProbablyPrime. (m * m) isProbablyPrime}}"
+        ));
+    }
+    exprs.push("{3215031751 isProbablyPrime. 41041 isProbablyPrime. 2 isProbablyPrime. 1 isProbablyPrime. -7 isProbablyPrime. 1000000007 isPrime}".into());
+    let refs: Vec<&str> = exprs.iter().map(String::as_str).collect();
+    let (primitive, stepped) = both_ways(&refs);
+    for ((e, p), s) in refs.iter().zip(&primitive).zip(&stepped) {
+        assert_eq!(p, s, "{e}");
+        assert!(!p.contains("Error"), "{e}: {p}");
+    }
+    // the answers themselves, where they are known
+    assert!(primitive[0].ends_with("true)"), "{}", primitive[0]);
+    assert_eq!(primitive[1].matches("true").count(), 3, "{}", primitive[1]);
+    assert_eq!(
+        primitive[primitive.len() - 1],
+        "#(false false true false false true)"
+    );
+    for p in &primitive[12..17] {
+        assert_eq!(p, "#(true false false false)");
+    }
+}
+
+#[test]
+fn a_division_beyond_a_step_is_an_arithmetic_error() {
+    let mut vm = Vm::new().unwrap();
+    vm.large_step = 1000;
+    for sel in ["//", "\\\\", "quo:", "rem:"] {
+        let e = format!(
+            "[(2 raisedTo: 100000) {sel} (3 raisedTo: 30000)] on: ArithmeticError do: [:e | e class name , ': ' , e messageText]"
+        );
+        assert_eq!(
+            vm.eval_print(&e).unwrap(),
+            "'ArithmeticError: division too large for one step: 100001 bits by 47549 bits'",
+            "{sel}"
+        );
+        // within the bound, and by zero, as before
+        let small = format!("(2 raisedTo: 100000) {sel} 12345");
+        assert!(vm.eval_print(&small).is_ok(), "{sel}");
+        let zero = format!("[(2 raisedTo: 100000) {sel} 0] on: ZeroDivide do: [:e | #zero]");
+        assert_eq!(vm.eval_print(&zero).unwrap(), "#zero", "{sel}");
+    }
+    // an unhandled one suspends the process, with its stack
+    match vm.eval("(2 raisedTo: 100000) // (3 raisedTo: 30000)") {
+        Err(EvalError::Runtime {
+            class_name, stack, ..
+        }) => {
+            assert_eq!(class_name, "ArithmeticError");
+            assert!(
+                stack.iter().any(|f| f.contains("divisionTooLarge:")),
+                "{stack:?}"
+            );
+        }
+        other => panic!("expected an ArithmeticError, got {:?}", other.map(|_| ())),
+    }
+}
+
+/// Computes `setup` (the operands, as globals), then starts `expr` on
+/// them and runs `fuel` instructions: the process must still be running.
+/// With every step bounded, fuel stops it; the primitive that did the
+/// whole of it in one step finished it (here, on purpose, within a
+/// second or so natively: beyond, it took minutes to hours).
+fn still_running_after(setup: &str, expr: &str, fuel: u64) {
+    let mut vm = Vm::new().unwrap();
+    vm.eval_print(setup).unwrap();
+    let pid = vm.start(expr, 40).unwrap();
+    let outcome = vm.run(fuel);
+    assert_eq!(outcome, Outcome::Yielded, "{expr}");
+    assert!(
+        !matches!(
+            vm.procs[pid].state,
+            ProcState::Finished | ProcState::Errored | ProcState::Terminated
+        ),
+        "{expr}: {:?}",
+        vm.procs[pid].state
+    );
+    vm.terminate_process(pid).unwrap();
+    assert_eq!(vm.eval_print("3 + 4").unwrap(), "7");
+}
+
+#[test]
+fn huge_operands_go_a_step_at_a_time() {
+    // 400 and 250 Kbit (the primitive's binary gcd: half a second; 3
+    // and 1.6 Mbit took 31 s)
+    still_running_after(
+        "Smalltalk at: #A put: (2 raisedTo: 400000) - 1; at: #B put: (3 raisedTo: 160000) + 7. nil",
+        "A gcd: B",
+        20_000,
+    );
+    // 1.6 Mbit (the primitive: a third of a second; 60 Mbit a minute)
+    still_running_after(
+        "Smalltalk at: #A put: (3 raisedTo: 1000000) + 5. nil",
+        "A sqrtFloor",
+        50,
+    );
+    // a prime of 2,281 bits (the primitive: 0.1 s; 9,689 bits 8 s)
+    still_running_after(
+        "Smalltalk at: #A put: (2 raisedTo: 2281) - 1. nil",
+        "A isProbablyPrime",
+        20_000,
+    );
+}
+
+#[test]
+fn long_digit_strings_read_in_subquadratic_time() {
+    let mut vm = Vm::new().unwrap();
+    let digits: String = (0..120_000u32)
+        .map(|i| char::from(b'1' + ((i * 7 + i / 13) % 9) as u8))
+        .collect();
+    // a literal, asNumber, and a literal with a negative exponent (a
+    // Fraction, reduced)
+    let src = format!(
+        "| n | n := {digits}. {{n printString size. n = '{digits}' asNumber. \
+         {digits}e-50 = (n / (10 raisedTo: 50)). (n \\\\ 1000) printString}}"
+    );
+    let tail = &digits[digits.len() - 3..];
+    let want = format!("#(120000 true true '{}')", tail.trim_start_matches('0'));
+    assert_eq!(vm.eval_print(&src).unwrap(), want);
+    // in another base, and a Float literal of many digits
+    let src = format!("(36r{digits} printString: 36) = '{digits}'");
+    assert_eq!(vm.eval_print(&src).unwrap(), "true");
+    let src = format!("0.{digits}e1 = {}.{}", &digits[..1], &digits[1..]);
+    assert_eq!(vm.eval_print(&src).unwrap(), "true");
+}
