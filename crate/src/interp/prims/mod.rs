@@ -397,6 +397,8 @@ const NAMED: &[Prim] = entries! { Name:
     "charAsUppercase" => string::char_as_uppercase;
     /// Character `asLowercase` by Unicode's one-to-one mapping.
     "charAsLowercase" => string::char_as_lowercase;
+    /// Character `asString`: a new ByteString, or WideString beyond Latin-1.
+    "charAsString" => string::char_as_string;
     /// A Unicode property of a Character: 1 letter, 2 upper case, 3 lower case.
     "charIs", argc 1 => string::char_is;
     /// A ByteString of a String's characters in UTF-8 (`squeakToUtf8`).
