@@ -699,7 +699,7 @@ pub(crate) fn primitive_name(i: u16) -> String {
 pub(crate) fn in_place(prim: u16, argc: usize) -> Option<PrimFn> {
     const STRING_EQ: usize = named_index("stringEq");
     let i = prim as usize;
-    let ok = matches!(i, 60..=61 | 63..=64) || i == STRING_EQ;
+    let ok = matches!(i, 60..=61 | 63..=64 | 110) || i == STRING_EQ;
     let p = PRIMS.get(i).filter(|_| ok)?;
     p.arity.is_none_or(|k| k as usize == argc).then_some(p.run)
 }
