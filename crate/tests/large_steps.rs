@@ -81,6 +81,31 @@ fn the_stepped_code_answers_what_the_primitives_answer() {
 }
 
 #[test]
+fn the_stepped_code_answers_for_small_operands_too() {
+    // with no work allowed at all, every gcd, root and primality test
+    // runs the Smalltalk code (small divisions are no work: they still
+    // run as primitives)
+    let exprs = [
+        "{0 sqrtFloor. 1 sqrtFloor. 2 sqrtFloor. 3 sqrtFloor. 4 sqrtFloor. 99 sqrtFloor. 100 sqrtFloor}",
+        "{0 gcd: 0. 0 gcd: -5. -12 gcd: 18. 12 gcd: -18. 7 gcd: 1. 1071 gcd: 462}",
+        "(0 to: 60) select: [:n | n isProbablyPrime]",
+        "{-3 isProbablyPrime. 561 isProbablyPrime. 7919 isProbablyPrime}",
+    ];
+    let mut vm = Vm::new().unwrap();
+    let primitive: Vec<String> = exprs.iter().map(|e| vm.eval_print(e).unwrap()).collect();
+    vm.large_step = 0;
+    let stepped: Vec<String> = exprs.iter().map(|e| vm.eval_print(e).unwrap()).collect();
+    assert_eq!(primitive, stepped);
+    assert_eq!(primitive[0], "#(0 1 1 1 2 9 10)");
+    assert_eq!(primitive[1], "#(0 5 6 6 1 21)");
+    assert_eq!(
+        primitive[2],
+        "#(2 3 5 7 11 13 17 19 23 29 31 37 41 43 47 53 59)"
+    );
+    assert_eq!(primitive[3], "#(false false true)");
+}
+
+#[test]
 fn a_division_beyond_a_step_is_an_arithmetic_error() {
     let mut vm = Vm::new().unwrap();
     vm.large_step = 1000;
