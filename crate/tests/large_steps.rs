@@ -186,6 +186,25 @@ fn huge_operands_go_a_step_at_a_time() {
 }
 
 #[test]
+fn a_primality_test_beyond_a_step_still_answers_composites_at_once() {
+    // a multiple of a base, and 2^2400 + 1, which has no factor below 72
+    // but which base 2 proves composite: one primitive each
+    for (n, want) in [
+        ("(2 raisedTo: 100000) + 2", "false"),
+        ("(2 raisedTo: 2400) + 1", "false"),
+    ] {
+        let mut vm = Vm::new().unwrap();
+        vm.eval_print(&format!("Smalltalk at: #A put: {n}. nil"))
+            .unwrap();
+        vm.start("A isProbablyPrime", 40).unwrap();
+        match vm.run(50) {
+            Outcome::Finished { value, .. } => assert_eq!(vm.quick_print(value), want, "{n}"),
+            other => panic!("{n}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn long_digit_strings_read_in_subquadratic_time() {
     let mut vm = Vm::new().unwrap();
     let digits: String = (0..120_000u32)

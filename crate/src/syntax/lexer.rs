@@ -406,17 +406,23 @@ impl<'a> Lexer<'a> {
             }
             return Tok::Fraction { num, den };
         }
-        let all = format!("{}{}", mantissa, frac);
-        let exp = exp - frac.len() as i64;
         if radix == 10 {
-            // the digits as they are: the nearest float, in linear time
-            return Tok::Float(format!("{all}e{exp}").parse::<f64>().unwrap_or(f64::NAN));
+            // the digits as written, the point in place, for the float
+            // parser (correctly rounded, in linear time; a long fraction
+            // moved into the exponent would pass the parser's limit on it)
+            let f = format!("{mantissa}.{frac}e{exp}").parse::<f64>();
+            return Tok::Float(f.unwrap_or(f64::NAN));
         }
+        let all = format!("{}{}", mantissa, frac);
         let n = match crate::object::large::parse_int(&all, radix) {
             Some(n) => n,
             None => return Tok::Error("malformed number".into()),
         };
-        Tok::Float(to_float(&n, radix, exp))
+        if n.is_zero() && all.starts_with('-') {
+            // (as `-0.0` and `10r-0.0`)
+            return Tok::Float(-0.0);
+        }
+        Tok::Float(to_float(&n, radix, exp - frac.len() as i64))
     }
 }
 
@@ -472,6 +478,22 @@ mod tests {
         assert_eq!(toks("3. x")[0], Tok::Integer(3.into()));
         assert_eq!(toks("3. x")[1], Tok::Dot);
         assert!(matches!(toks("3.14s2")[0], Tok::Scaled { scale: 2, .. }));
+    }
+    #[test]
+    fn floats_of_many_digits_and_signed_zeros() {
+        // a fraction of 700,000 digits: its length is not an exponent
+        let src = format!("1.{}", "0".repeat(700_000));
+        assert_eq!(toks(&src)[0], Tok::Float(1.0));
+        let src = format!("0.{}1e99999", "0".repeat(99_998));
+        assert_eq!(toks(&src)[0], Tok::Float(1.0));
+        assert_eq!(toks("1.5e-3")[0], Tok::Float(0.0015));
+        // a negative zero in any radix, as `-0.0` is
+        for src in ["10r-0.0", "16r-0.0", "2r-0.0"] {
+            match toks(src)[0] {
+                Tok::Float(f) => assert!(f == 0.0 && f.is_sign_negative(), "{src}"),
+                ref t => panic!("{src}: {t:?}"),
+            }
+        }
     }
     #[test]
     fn symbols_and_keywords() {

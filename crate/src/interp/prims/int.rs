@@ -346,56 +346,76 @@ pub(super) fn hash(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
-/// Fails beyond [`STEP_WORK`](large::STEP_WORK): `Integer>>isProbablyPrime` then runs the
+/// Beyond [`STEP_WORK`](large::STEP_WORK) it answers what a step can
+/// decide: false for a multiple of a base, or for a number the first
+/// base proves composite (as it does most composites), if one round fits
+/// the bound; otherwise it fails, and `Integer>>isProbablyPrime` runs the
 /// same test in Smalltalk, a square at a time.
 pub(super) fn is_probably_prime(vm: &mut Vm, c: Args) -> PrimResult {
-    match vm.to_big(c.r) {
-        Some(n) if large::prime_work(&n) <= vm.large_step => Value(Value::bool(probably_prime(&n))),
-        _ => Fail,
+    let Some(n) = vm.to_big(c.r) else {
+        return Fail;
+    };
+    let work = large::prime_work(&n);
+    if work <= vm.large_step {
+        return Value(Value::bool(probably_prime(&n)));
     }
+    if let Some(answer) = by_trial_division(&n) {
+        return Value(Value::bool(answer));
+    }
+    if work / BASES.len() as u64 <= vm.large_step && !strong_probable_prime(&n, BASES[0]) {
+        return Value(Value::FALSE);
+    }
+    Fail
 }
+
+/// Miller-Rabin's bases: the first 20 primes.
+const BASES: [u32; 20] = [
+    2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71,
+];
 
 /// Miller-Rabin with the first prime bases: exact for n < 3.3e24, and
 /// wrong with probability below 4^-20 beyond.
 fn probably_prime(n: &BigInt) -> bool {
-    const BASES: [u32; 20] = [
-        2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71,
-    ];
-    let two = BigInt::from(2);
-    if n < &two {
-        return false;
+    by_trial_division(n).unwrap_or_else(|| BASES.iter().all(|&a| strong_probable_prime(n, a)))
+}
+
+/// What trying the bases as divisors decides: below 2 false, a base
+/// true, a multiple of one false; `None` for any other number.
+fn by_trial_division(n: &BigInt) -> Option<bool> {
+    if n < &BigInt::from(2) {
+        return Some(false);
     }
     for &p in BASES.iter() {
         let p = BigInt::from(p);
         if n == &p {
-            return true;
+            return Some(true);
         }
         if (n % &p).is_zero() {
-            return false;
+            return Some(false);
         }
     }
+    None
+}
+
+/// Whether odd `n` (past the bases) is a strong probable prime to base
+/// `a`: with n - 1 = d * 2^s, d odd, a^d is 1 or one of a^(d 2^r) is
+/// n - 1.
+fn strong_probable_prime(n: &BigInt, a: u32) -> bool {
     let one = BigInt::one();
     let n1 = n - &one;
-    let mut d = n1.clone();
-    let mut s = 0u64;
-    while d.is_even() {
-        d >>= 1;
-        s += 1;
+    let s = n1.trailing_zeros().unwrap_or(0);
+    let d = &n1 >> s as usize;
+    let mut x = BigInt::from(a).modpow(&d, n);
+    if x == one || x == n1 {
+        return true;
     }
-    'bases: for &a in BASES.iter() {
-        let mut x = BigInt::from(a).modpow(&d, n);
-        if x == one || x == n1 {
-            continue;
+    for _ in 1..s {
+        x = (&x * &x) % n;
+        if x == n1 {
+            return true;
         }
-        for _ in 1..s {
-            x = (&x * &x) % n;
-            if x == n1 {
-                continue 'bases;
-            }
-        }
-        return false;
     }
-    true
+    false
 }
 
 #[cfg(test)]
