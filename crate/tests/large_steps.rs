@@ -196,11 +196,60 @@ fn a_primality_test_beyond_a_step_still_answers_composites_at_once() {
         let mut vm = Vm::new().unwrap();
         vm.eval_print(&format!("Smalltalk at: #A put: {n}. nil"))
             .unwrap();
+        let sends = vm.send_count;
         vm.start("A isProbablyPrime", 40).unwrap();
-        match vm.run(50) {
+        match vm.run(u64::MAX) {
             Outcome::Finished { value, .. } => assert_eq!(vm.quick_print(value), want, "{n}"),
             other => panic!("{n}: {other:?}"),
         }
+        // the primitive's answer (the Smalltalk test sends thousands)
+        assert!(
+            vm.send_count - sends < 10,
+            "{n}: {} sends",
+            vm.send_count - sends
+        );
+    }
+}
+
+/// How many times `op` (on globals A and B) runs in one call of
+/// `run(100_000)`, in a loop that counts them in global N.
+fn ops_in_a_slice(setup: &str, op: &str) -> i64 {
+    let mut vm = Vm::new().unwrap();
+    vm.eval_print(&format!("{setup}. Smalltalk at: #N put: 0. nil"))
+        .unwrap();
+    let src = format!("[Smalltalk at: #N put: (Smalltalk at: #N) + 1. {op}] repeat");
+    let pid = vm.start(&src, 40).unwrap();
+    assert_eq!(vm.run(100_000), Outcome::Yielded);
+    vm.terminate_process(pid).unwrap();
+    vm.eval_print("N").unwrap().parse().unwrap()
+}
+
+#[test]
+fn fuel_pays_for_large_integer_work() {
+    // each of these takes a tenth of a millisecond or more and allocates
+    // little: charged for its work, a slice of 100,000 instructions runs
+    // a few (it ran thousands, and with larger operands took minutes)
+    let cases = [
+        (
+            "(2 raisedTo: 5000) - 1",
+            "(3 raisedTo: 3000) + 7",
+            "A gcd: B",
+        ),
+        (
+            "(2 raisedTo: 100000) - 1",
+            "(3 raisedTo: 60000) + 7",
+            "A * B",
+        ),
+        (
+            "(2 raisedTo: 400000) - 1",
+            "(3 raisedTo: 120000) + 7",
+            "A // B",
+        ),
+        ("(2 raisedTo: 100000) - 1", "0", "A printString"),
+    ];
+    for (a, b, op) in cases {
+        let n = ops_in_a_slice(&format!("Smalltalk at: #A put: {a}; at: #B put: {b}"), op);
+        assert!((1..=4).contains(&n), "{op}: {n} in one slice");
     }
 }
 

@@ -267,6 +267,14 @@ impl Heap {
             .saturating_add((bytes / BYTES_PER_FUEL) as u64);
     }
 
+    /// Charges the running program `fuel` for work a primitive did
+    /// without allocating or reading as much (LargeInteger arithmetic:
+    /// `object::large::fuel_for`).
+    #[inline]
+    pub fn owe(&mut self, fuel: u64) {
+        self.fuel_owed = self.fuel_owed.saturating_add(fuel);
+    }
+
     /// Takes what is owed out of `fuel` (as much as it has; the rest stays
     /// owed) and answers the fuel left. The interpreter calls it before
     /// the next instruction after a primitive, so the same program stops

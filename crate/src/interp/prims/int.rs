@@ -116,7 +116,10 @@ pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
         room_for(vm, bytes as usize)
     };
     match room {
-        Ok(()) => Value(vm.int_from_big(x * y)),
+        Ok(()) => {
+            vm.heap.owe(large::fuel_for(large::mul_work(&x, &y)));
+            Value(vm.int_from_big(x * y))
+        }
         Err(no_room) => no_room,
     }
 }
@@ -134,9 +137,11 @@ fn division(
         return binary(vm, c, op);
     }
     binary(vm, c, |vm, x, y| {
-        if y.is_zero() || large::division_work(&x, &y) > vm.large_step {
+        let work = large::division_work(&x, &y);
+        if y.is_zero() || work > vm.large_step {
             return None;
         }
+        vm.heap.owe(large::fuel_for(work));
         op(vm, x, y)
     })
 }
@@ -234,6 +239,9 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
         // linear time: a primitive that may not take seconds fails
         Some(b) if !(base as u64).is_power_of_two() && b.bits() > MAX_PRINT_BITS => Fail,
         Some(b) => {
+            if !(base as u64).is_power_of_two() {
+                vm.heap.owe(large::fuel_for(large::print_work(&b)));
+            }
             let s = b.to_str_radix(base as u32).to_uppercase();
             Value(vm.new_string(&s))
         }
@@ -284,6 +292,7 @@ fn small_digits_in(i: i64, base: u64, buf: &mut [u8; 65]) -> &[u8] {
 pub(super) fn gcd(vm: &mut Vm, c: Args) -> PrimResult {
     match (vm.to_big(c.r), vm.to_big(c.a0)) {
         (Some(x), Some(y)) if large::gcd_work(&x, &y) <= vm.large_step => {
+            vm.heap.owe(large::fuel_for(large::gcd_work(&x, &y)));
             Value(vm.int_from_big(x.gcd(&y)))
         }
         _ => Fail,
@@ -302,6 +311,7 @@ pub(super) fn high_bit(vm: &mut Vm, c: Args) -> PrimResult {
 pub(super) fn sqrt_floor(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.to_big(c.r) {
         Some(x) if !x.is_negative() && large::sqrt_work(&x) <= vm.large_step => {
+            vm.heap.owe(large::fuel_for(large::sqrt_work(&x)));
             Value(vm.int_from_big(x.sqrt()))
         }
         _ => Fail,
@@ -317,6 +327,7 @@ pub(super) fn from_string(vm: &mut Vm, c: Args) -> PrimResult {
     if !(2..=36).contains(&base) {
         return Fail;
     }
+    vm.heap.owe(large::fuel_for(large::parse_work(s.len())));
     match large::parse_int(s.trim(), base as u32) {
         Some(b) => Value(vm.int_from_big(b)),
         None => Value(Value::NIL),
@@ -357,13 +368,18 @@ pub(super) fn is_probably_prime(vm: &mut Vm, c: Args) -> PrimResult {
     };
     let work = large::prime_work(&n);
     if work <= vm.large_step {
+        vm.heap.owe(large::fuel_for(work));
         return Value(Value::bool(probably_prime(&n)));
     }
     if let Some(answer) = by_trial_division(&n) {
         return Value(Value::bool(answer));
     }
-    if work / BASES.len() as u64 <= vm.large_step && !strong_probable_prime(&n, BASES[0]) {
-        return Value(Value::FALSE);
+    let one_base = work / BASES.len() as u64;
+    if one_base <= vm.large_step {
+        vm.heap.owe(large::fuel_for(one_base));
+        if !strong_probable_prime(&n, BASES[0]) {
+            return Value(Value::FALSE);
+        }
     }
     Fail
 }
