@@ -12,8 +12,8 @@ use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::Num;
 
 /// The most work one LargeInteger primitive may do: about 60 ms natively
-/// (two or three times that in the browser). Tuned per operation by the
-/// factors below, from measured times (`crate/tests/large_steps.rs`).
+/// (two or three times that in the browser), by each operation's
+/// estimate below, whose factor comes from times measured natively.
 pub const STEP_WORK: u64 = 60_000_000;
 
 /// The fuel a primitive that did `work` owes: one instruction per 2
