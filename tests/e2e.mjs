@@ -709,6 +709,10 @@ async function main() {
     await ws.press('Control+d');
     await page.waitForFunction(() => window.livetalk.workspaceOutput() === 'one\ntwo\nthree\n');
     await waitForLines(page, 'new 6', 5);
+    // (the pane shows what arrived at its next frame)
+    await page
+      .waitForFunction(() => document.getElementById('ws-output').textContent === 'one\ntwo\nthree\n', null, { timeout: 5000 })
+      .catch(() => {});
     assert.equal(await page.textContent('#ws-output'), 'one\ntwo\nthree\n');
     await page.click('#ws-output-clear');
   });
@@ -773,6 +777,10 @@ async function main() {
     const w0 = await page.evaluate(() => window.livetalk.written());
     await page.waitForFunction((w0) => window.livetalk.written() > w0 + 20_000, w0);
     await waitForLines(page, 'new 6', 5);
+    // (the Transcript shows what arrived at its next frame)
+    for (let t0 = Date.now(); (await onScreen('seen by process')) && Date.now() - t0 < 5000; ) {
+      await page.waitForTimeout(50);
+    }
     assert.equal(await onScreen('seen by process'), false, 'the loop printed over it');
     // ...while the workspace filter keeps it in view as the loop goes on
     await ws.fill("Transcript show: 'while it runs'; cr");
@@ -1947,13 +1955,20 @@ async function main() {
       // running: the live band lies inside methA:'s editor
       await gp.click('#run');
       await waitForLines(gp, '1', 3);
-      const inside = await gp.evaluate(() => {
-        const sec = [...document.querySelectorAll('section.browser')].find((s) => s.querySelector('h2').textContent === 'Demo>>methA:');
-        const band = sec.querySelector('.live-line');
-        const box = sec.querySelector('textarea').getBoundingClientRect();
-        const r = band.getBoundingClientRect();
-        return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom;
-      });
+      // (the band is placed at the page's next frame)
+      const inside = await gp
+        .waitForFunction(
+          () => {
+            const sec = [...document.querySelectorAll('section.browser')].find((s) => s.querySelector('h2').textContent === 'Demo>>methA:');
+            const band = sec.querySelector('.live-line');
+            const box = sec.querySelector('textarea').getBoundingClientRect();
+            const r = band.getBoundingClientRect();
+            return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom;
+          },
+          null,
+          { timeout: 5000 },
+        )
+        .then(() => true, () => false);
       assert.ok(inside, 'the running line is in view without scrolling');
       assert.ok(await gp.locator('#guide').isHidden(), 'a closed guide stays closed');
       await gp.click('#stop');
