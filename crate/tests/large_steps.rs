@@ -13,9 +13,9 @@ use livetalk::interp::ProcState;
 use livetalk::{Outcome, Vm};
 
 /// The results of `exprs` (printed) with the primitives, then with every
-/// super-linear one beyond a tiny bound (`Vm::large_step`), so that the
-/// Smalltalk code after each primitive runs on the same operands.
-fn both_ways(exprs: &[&str]) -> (Vec<String>, Vec<String>) {
+/// super-linear one beyond the tiny bound `step` (`Vm::large_step`), so
+/// that the Smalltalk code after each primitive runs on the same operands.
+fn both_ways(exprs: &[&str], step: u64) -> (Vec<String>, Vec<String>) {
     let mut vm = Vm::new().unwrap();
     let run = |vm: &mut Vm| -> Vec<String> {
         exprs
@@ -27,7 +27,7 @@ fn both_ways(exprs: &[&str]) -> (Vec<String>, Vec<String>) {
             .collect()
     };
     let primitive = run(&mut vm);
-    vm.large_step = 1000;
+    vm.large_step = step;
     let stepped = run(&mut vm);
     (primitive, stepped)
 }
@@ -63,7 +63,7 @@ fn the_stepped_code_answers_what_the_primitives_answer() {
     }
     exprs.push("{3215031751 isProbablyPrime. 41041 isProbablyPrime. 2 isProbablyPrime. 1 isProbablyPrime. -7 isProbablyPrime. 1000000007 isPrime}".into());
     let refs: Vec<&str> = exprs.iter().map(String::as_str).collect();
-    let (primitive, stepped) = both_ways(&refs);
+    let (primitive, stepped) = both_ways(&refs, 1000);
     for ((e, p), s) in refs.iter().zip(&primitive).zip(&stepped) {
         assert_eq!(p, s, "{e}");
         assert!(!p.contains("Error"), "{e}: {p}");
@@ -91,10 +91,7 @@ fn the_stepped_code_answers_for_small_operands_too() {
         "(0 to: 60) select: [:n | n isProbablyPrime]",
         "{-3 isProbablyPrime. 561 isProbablyPrime. 7919 isProbablyPrime}",
     ];
-    let mut vm = Vm::new().unwrap();
-    let primitive: Vec<String> = exprs.iter().map(|e| vm.eval_print(e).unwrap()).collect();
-    vm.large_step = 0;
-    let stepped: Vec<String> = exprs.iter().map(|e| vm.eval_print(e).unwrap()).collect();
+    let (primitive, stepped) = both_ways(&exprs, 0);
     assert_eq!(primitive, stepped);
     assert_eq!(primitive[0], "#(0 1 1 1 2 9 10)");
     assert_eq!(primitive[1], "#(0 5 6 6 1 21)");

@@ -86,9 +86,9 @@ impl Vm {
             if now >= deadline {
                 return out;
             }
-            // (only a chunk that ran most of its fuel tells the rate: one
-            // that stopped short, at a loop kernel that had not the fuel
-            // for a whole iteration, counts)
+            // (only a chunk that ran at least half its fuel tells the
+            // rate: one that stopped short, at a loop kernel that had not
+            // the fuel for a whole iteration, counts)
             if used * 2 >= self.clock_every {
                 let dt = now - last;
                 if dt < CLOCK_MIN_MS {

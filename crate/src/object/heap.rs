@@ -262,9 +262,7 @@ impl Heap {
     /// [`BYTES_PER_FUEL`], owed until [`Heap::pay_owed`].
     #[inline]
     pub fn charge(&mut self, bytes: usize) {
-        self.fuel_owed = self
-            .fuel_owed
-            .saturating_add((bytes / BYTES_PER_FUEL) as u64);
+        self.owe((bytes / BYTES_PER_FUEL) as u64);
     }
 
     /// Charges the running program `fuel` for work a primitive did

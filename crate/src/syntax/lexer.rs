@@ -426,8 +426,8 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// `n * radix^exp` as the correctly rounded nearest f64 (for radix 10 via
-/// Rust's float parser, which rounds correctly).
+/// `n * radix^exp` as an f64, for a radix other than 10 (a radix-10
+/// literal goes to Rust's float parser, which rounds correctly).
 fn to_float(n: &BigInt, radix: u32, exp: i64) -> f64 {
     if n.is_zero() {
         return 0.0;

@@ -124,31 +124,37 @@ pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
     }
 }
 
+/// Whether `work` fits in one step ([`STEP_WORK`](large::STEP_WORK), or
+/// `Vm::large_step`); if so, the running program owes its fuel.
+fn within_step(vm: &mut Vm, work: u64) -> bool {
+    if work > vm.large_step {
+        return false;
+    }
+    vm.heap.owe(large::fuel_for(work));
+    true
+}
+
 /// Runs a division `op` of the receiver by the argument, which must be
-/// Integers, neither zero nor a step beyond [`STEP_WORK`](large::STEP_WORK)
-/// (`large::division_work`): then the method's code signals ZeroDivide,
-/// or an ArithmeticError naming the limit (`Integer>>divisionTooLarge:`).
+/// Integers, the argument not zero and the work one step
+/// (`large::division_work`): otherwise the method's code signals
+/// ZeroDivide, or an ArithmeticError naming the limit
+/// (`Integer>>divisionTooLarge:`).
 fn division(
     vm: &mut Vm,
     c: Args,
     op: impl FnOnce(&mut Vm, BigInt, BigInt) -> Option<Value>,
 ) -> PrimResult {
-    if c.r.is_int() && c.a0.is_int() {
-        return binary(vm, c, op);
-    }
     binary(vm, c, |vm, x, y| {
-        let work = large::division_work(&x, &y);
-        if y.is_zero() || work > vm.large_step {
+        if y.is_zero() || !within_step(vm, large::division_work(&x, &y)) {
             return None;
         }
-        vm.heap.owe(large::fuel_for(work));
         op(vm, x, y)
     })
 }
 
 pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
     division(vm, c, |vm, x, y| {
-        if y.is_zero() || !(&x % &y).is_zero() {
+        if !(&x % &y).is_zero() {
             return None;
         }
         Some(vm.int_from_big(x / y))
@@ -156,27 +162,19 @@ pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn modulo(vm: &mut Vm, c: Args) -> PrimResult {
-    division(vm, c, |vm, x, y| {
-        (!y.is_zero()).then(|| vm.int_from_big(x.mod_floor(&y)))
-    })
+    division(vm, c, |vm, x, y| Some(vm.int_from_big(x.mod_floor(&y))))
 }
 
 pub(super) fn div_floor(vm: &mut Vm, c: Args) -> PrimResult {
-    division(vm, c, |vm, x, y| {
-        (!y.is_zero()).then(|| vm.int_from_big(x.div_floor(&y)))
-    })
+    division(vm, c, |vm, x, y| Some(vm.int_from_big(x.div_floor(&y))))
 }
 
 pub(super) fn quo(vm: &mut Vm, c: Args) -> PrimResult {
-    division(vm, c, |vm, x, y| {
-        (!y.is_zero()).then(|| vm.int_from_big(x / y))
-    })
+    division(vm, c, |vm, x, y| Some(vm.int_from_big(x / y)))
 }
 
 pub(super) fn rem(vm: &mut Vm, c: Args) -> PrimResult {
-    division(vm, c, |vm, x, y| {
-        (!y.is_zero()).then(|| vm.int_from_big(x % y))
-    })
+    division(vm, c, |vm, x, y| Some(vm.int_from_big(x % y)))
 }
 
 pub(super) fn bit_and(vm: &mut Vm, c: Args) -> PrimResult {
@@ -291,8 +289,7 @@ fn small_digits_in(i: i64, base: u64, buf: &mut [u8; 65]) -> &[u8] {
 /// algorithm in Smalltalk, a remainder at a time.
 pub(super) fn gcd(vm: &mut Vm, c: Args) -> PrimResult {
     match (vm.to_big(c.r), vm.to_big(c.a0)) {
-        (Some(x), Some(y)) if large::gcd_work(&x, &y) <= vm.large_step => {
-            vm.heap.owe(large::fuel_for(large::gcd_work(&x, &y)));
+        (Some(x), Some(y)) if within_step(vm, large::gcd_work(&x, &y)) => {
             Value(vm.int_from_big(x.gcd(&y)))
         }
         _ => Fail,
@@ -310,8 +307,7 @@ pub(super) fn high_bit(vm: &mut Vm, c: Args) -> PrimResult {
 /// Newton's iteration in Smalltalk, a division at a time.
 pub(super) fn sqrt_floor(vm: &mut Vm, c: Args) -> PrimResult {
     match vm.to_big(c.r) {
-        Some(x) if !x.is_negative() && large::sqrt_work(&x) <= vm.large_step => {
-            vm.heap.owe(large::fuel_for(large::sqrt_work(&x)));
+        Some(x) if !x.is_negative() && within_step(vm, large::sqrt_work(&x)) => {
             Value(vm.int_from_big(x.sqrt()))
         }
         _ => Fail,
@@ -367,19 +363,14 @@ pub(super) fn is_probably_prime(vm: &mut Vm, c: Args) -> PrimResult {
         return Fail;
     };
     let work = large::prime_work(&n);
-    if work <= vm.large_step {
-        vm.heap.owe(large::fuel_for(work));
+    if within_step(vm, work) {
         return Value(Value::bool(probably_prime(&n)));
     }
     if let Some(answer) = by_trial_division(&n) {
         return Value(Value::bool(answer));
     }
-    let one_base = work / BASES.len() as u64;
-    if one_base <= vm.large_step {
-        vm.heap.owe(large::fuel_for(one_base));
-        if !strong_probable_prime(&n, BASES[0]) {
-            return Value(Value::FALSE);
-        }
+    if within_step(vm, work / BASES.len() as u64) && !strong_probable_prime(&n, BASES[0]) {
+        return Value(Value::FALSE);
     }
     Fail
 }
