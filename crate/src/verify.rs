@@ -529,6 +529,17 @@ fn edges(
                     "pc {pc}: InlineEnter's shortcut does not fit scope {scope}"
                 ));
             }
+            // past the first scope's guard clause's test (`Guard::on`),
+            // which leaves the height as it found it
+            if let (true, Some(g)) = (int_body != 0, first.guard) {
+                let past = first.start + g.on as usize;
+                if past >= first.end {
+                    return Err(format!(
+                        "pc {pc}: scope {scope}'s guard goes on past its end"
+                    ));
+                }
+                out.push((past, h));
+            }
             // the inline-cached send
             out.push((next, h - argc));
             // each scope's body, with the callee's temps above its

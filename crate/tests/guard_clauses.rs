@@ -141,10 +141,22 @@ fn a_deep_send_to_a_guard_clause_becomes_inline_prefix() {
         // inlined scopes answer on their guard clause too, before
         // their body, and the listing says how
         for (m, guard) in [
-            ("fibG", "self < 2 answers self (8 instructions)"),
-            ("down:", "self <= 0 answers t0 (7 instructions)"),
-            ("upTo:", "t0 < self answers self (7 instructions)"),
-            ("zeroSelf", "0 = self answers nil (7 instructions)"),
+            (
+                "fibG",
+                "self < 2 answers self (8 instructions), else on at 6",
+            ),
+            (
+                "down:",
+                "self <= 0 answers t0 (7 instructions), else on at 6",
+            ),
+            (
+                "upTo:",
+                "t0 < self answers self (7 instructions), else on at 6",
+            ),
+            (
+                "zeroSelf",
+                "0 = self answers nil (7 instructions), else on at 6",
+            ),
         ] {
             if tier != TierMode::Eager {
                 // (which code is current after the runs depends on when
@@ -171,6 +183,34 @@ fn a_deep_send_to_a_guard_clause_becomes_inline_prefix() {
             assert!(!listing.contains("guard clause"), "{listing}");
         }
     }
+}
+
+/// When a guard clause's test fails at the send that tried it, the
+/// callee starts past the test instead of running it again: an inlined
+/// callee (at an `InlineEnter`) and a frame (at an `InlinePrefix`, deeper
+/// than `NEST_MAX`) alike, with the same answers and sends as the
+/// interpreter (`guard_clauses_answer_as_the_interpreter_does`, and the
+/// lockstep runs below). The skips are counted in debug builds.
+#[test]
+fn a_failed_guard_clause_is_not_tested_again() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    for tier in [TierMode::On, TierMode::Eager] {
+        let mut vm = vm(tier);
+        for _ in 0..3 {
+            vm.eval_print("20 fibG. 60 down: 0. 0 upTo: 60")
+                .expect("run");
+        }
+        let [inlined, frames] = vm.guard_skips;
+        assert!(inlined > 1000, "{tier:?}: inlined callees {inlined}");
+        assert!(frames > 100, "{tier:?}: frames {frames}");
+        assert_eq!(vm.unshaped, 0, "{tier:?}");
+    }
+    let mut off = vm(TierMode::Off);
+    off.eval_print("20 fibG. 60 down: 0. 0 upTo: 60")
+        .expect("run");
+    assert_eq!(off.guard_skips, [0, 0]);
 }
 
 #[test]

@@ -35,14 +35,14 @@ use super::frame::{Frame, OnReturn};
 use super::kernels::run_kernel;
 use super::sites::{
     cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, leaf_hit, unfetch_inlined,
-    TierSend,
+    Prefix, TierSend,
 };
 use super::special;
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
 use crate::bytecode::{small_const, tiny_const, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Value};
-use crate::tier::code::{InlineScope, OptCode};
+use crate::tier::code::{Decision, InlineScope, OptCode, GUARD_TEST};
 use crate::tier::opt_of;
 use std::rc::Rc;
 
@@ -406,6 +406,23 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             check_fuel!();
         }};
     }
+    // A jump into an inlined callee past its guard clause's test, which
+    // is charged as the instructions skipped (`GUARD_TEST`; there is
+    // room: after a jump `fuel_end` covers the code and `FUSED_MAX` more).
+    macro_rules! jump_past_test {
+        ($d:expr) => {{
+            if cfg!(debug_assertions) {
+                vm.guard_skips[0] += 1;
+            }
+            let t = ip.wrapping_offset($d as isize);
+            debug_assert!(t >= c.ops_ptr && t < ops_end, "verified jump");
+            fuel_end = fuel_end
+                .wrapping_add((t as usize).wrapping_sub(ip as usize))
+                .wrapping_sub(GUARD_TEST as usize * OP);
+            ip = t;
+            check_fuel!();
+        }};
+    }
     // A fused instruction whose guard failed runs the first instruction
     // of the sequence it replaced instead (the following ones are still
     // canonical in the optimized code), known from the instruction itself
@@ -566,23 +583,33 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 // fuel for it (`InlineScope::guard`), else its body; the
                 // send happened, as far as a program can tell
                 vm.send_count += 1;
-                let answer = match opt!().and_then(|o| o.scopes.get(scope as usize)) {
+                let decision = match opt!().and_then(|o| o.scopes.get(scope as usize)) {
                     Some(InlineScope { guard: Some(g), .. }) => {
                         // SAFETY: the receiver and arguments are below sp
                         let slots = unsafe {
                             std::slice::from_raw_parts(sp.sub(argc as usize + 1), argc as usize + 1)
                         };
-                        g.answer(slots)
-                            .map(|v| (g.cost as u64, v))
-                            .filter(|&(cost, _)| fuel!() >= cost)
+                        match g.decide(slots) {
+                            Decision::Answers(v) if fuel!() >= g.cost as u64 => {
+                                Ok((g.cost as u64, v))
+                            }
+                            // the test failed: the body goes on past it
+                            // (charged as the instructions it skips)
+                            Decision::GoesOn => Err(g.on as isize),
+                            _ => Err(0),
+                        }
                     }
-                    _ => None,
+                    _ => Err(0),
                 };
-                match answer {
-                    Some((cost, v)) => Enter::Answer(cost, v),
-                    None => {
+                match decision {
+                    Ok((cost, v)) => Enter::Answer(cost, v),
+                    Err(0) => {
                         vm.inlined_ran = true;
                         Enter::Body(int_body as isize, sp)
+                    }
+                    Err(on) => {
+                        vm.inlined_ran = true;
+                        Enter::Past(int_body as isize + on)
                     }
                 }
             } else {
@@ -620,6 +647,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         ip = ip.wrapping_add(1);
                         sp = new_sp;
                         jump!(d);
+                    }
+                    Enter::Past(d) => {
+                        ip = ip.wrapping_add(1);
+                        jump_past_test!(d);
                     }
                     Enter::Send => {}
                 }
@@ -765,8 +796,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     // carries on in it. Anything else is the general loop's, which runs
     // the instruction at `pc - 1` again from the start.
     macro_rules! send {
-        ($op:expr, $selector:expr, $argc:expr, $cached:expr) => {{
-            let argc: usize = $argc;
+        ($op:expr, $selector:expr, $argc:expr, $cached:expr) => {
+            send_at!($op, $selector, $argc, $cached, 0)
+        };
+    }
+    // The same, the callee's frame starting at pc `$past`: 0, or past its
+    // guard clause's test, which failed at the send (`Prefix::Send`),
+    // charged as the instructions it skips.
+    macro_rules! send_at {
+        ($op:expr, $selector:expr, $argc:expr, $cached:expr, $past:expr) => {{
+            let (argc, past): (usize, u8) = ($argc, $past);
             if !has!(argc + 1) {
                 leave!(Exit::Slow($op));
             }
@@ -830,9 +869,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // into its frame; otherwise the call is counted
             let opt = if c.tier_on { opt_of(&callee) } else { None };
             let count = c.tier_on && opt.is_none();
+            if past != 0 {
+                if cfg!(debug_assertions) {
+                    vm.guard_skips[1] += 1;
+                }
+                // (the site checked there is the fuel)
+                let n = GUARD_TEST as usize * OP;
+                if fuel_end - ip as usize >= n {
+                    fuel_end -= n;
+                } else {
+                    let f = fuel!() - GUARD_TEST as u64;
+                    set_fuel!(f);
+                }
+            }
             vm.frames.push(Frame {
                 code: callee,
-                pc: 0,
+                pc: past as u32,
                 bp: new_bp as u32,
                 receiver: r,
                 method,
@@ -846,7 +898,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             if count {
                 vm.tier_enter();
             }
-            switch_frame!(true);
+            if past == 0 {
+                switch_frame!(true);
+            } else {
+                switch_frame!(false);
+            }
         }};
     }
     // The send an instruction stands for when its fast path does not
@@ -1051,11 +1107,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // a guard clause that answers, else the inline-cached send
             Op::InlinePrefix { site } => {
                 match inline_prefix(vm, opt!(), site as usize, operands!(), fuel!()) {
-                    Some((cost, argc, v)) => leaf_done!(cost, argc, v),
-                    None => match cache_hit(vm, opt!(), site as usize, operands!()) {
-                        Some((selector, argc, hit)) => send!(*op, selector, argc, Some(hit)),
-                        None => tier_send!(*op, site),
-                    },
+                    Prefix::Answer(cost, argc, v) => leaf_done!(cost, argc, v),
+                    Prefix::Send(selector, argc, hit, past) => {
+                        send_at!(*op, selector, argc, Some(hit), past)
+                    }
+                    Prefix::Miss => tier_send!(*op, site),
                 }
             }
             Op::SendAdaptive { site } => tier_send!(*op, site),
@@ -1493,6 +1549,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     sp = new_sp;
                     jump!(d);
                 }
+                Enter::Past(d) => jump_past_test!(d),
                 Enter::Send => tier_send!(*op, scope),
             },
             Op::InlineReturn { off, top, d } => inline_return!(off, top, d),
@@ -1624,6 +1681,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
 enum Enter {
     Answer(u64, Value),
     Body(isize, *mut Value),
+    /// The first scope's body past its guard clause's test, at this jump
+    /// (see `Guard::on`).
+    Past(isize),
     Send,
 }
 

@@ -163,6 +163,10 @@ pub struct Vm {
     /// global's store, ...). A send it can make itself is not one of
     /// them (tests check).
     pub handed_over: u64,
+    /// Calls entered past their guard clause's test, which had failed at
+    /// the send (`tier::Guard::on`): inlined callees, then frames.
+    /// Counted in debug builds only, for tests.
+    pub guard_skips: [u64; 2],
     /// Set when a frame entered an inlined callee's body (`InlineEnter`):
     /// what reads frames as contexts (`thisContext`, `sender`, handler
     /// search) then gives such callees frames of their own first.
@@ -327,6 +331,7 @@ impl Vm {
             send_count: 0,
             unshaped: 0,
             handed_over: 0,
+            guard_skips: [0; 2],
             inlined_ran: false,
             jit_kernels: true,
             large_step: crate::object::large::STEP_WORK,

@@ -9,7 +9,7 @@ use super::Vm;
 use crate::bytecode::arith::arith_small;
 use crate::bytecode::Op;
 use crate::object::{Body, Code, Value};
-use crate::tier::code::{Leaf, OptCode, Site};
+use crate::tier::code::{Decision, Leaf, OptCode, Site, GUARD_TEST};
 use std::rc::Rc;
 
 /// What a tier send did.
@@ -214,15 +214,29 @@ impl Vm {
     }
 }
 
+/// What an `InlinePrefix` site does (`inline_prefix`).
+pub(super) enum Prefix {
+    /// The callee's guard clause answers: its fuel cost (the send and the
+    /// instructions it stands for), argument count and value.
+    Answer(u64, usize, Value),
+    /// The inline cache's hit: (selector, argument count, the cached
+    /// method), and the pc its frame starts at: past the guard clause's
+    /// test when the test ran here and failed (`Guard::on`, charged as
+    /// `GUARD_TEST` instructions), else 0.
+    Send(Value, usize, (Value, Rc<Code>), u8),
+    /// Neither: the tier's send.
+    Miss,
+}
+
 /// A guard clause (`InlinePrefix`, `tier::Guard`) in place, on the
 /// running frame's `operands`: when the inline cache holds the receiver's
 /// class (for the current lookup epoch, so the code run is the code the
 /// send would call) and that callee's guard clause answers, within the
-/// fuel left, answers its fuel cost (the send and the instructions it
-/// stands for), argument count and value; otherwise `None`, and nothing
-/// has changed. Not below the depth limit (the send must meet it). Out of
-/// line, as `inline_leaf` (inlined, it cost the interpreter's loop
-/// registers: callgrind, benchFib and the objects benchmark tier off).
+/// fuel left, its answer; when the clause decides the callee goes on, the
+/// cached send past the test (the frame would run it again at once).
+/// Not below the depth limit (the send must meet it). Out of line, as
+/// `inline_leaf` (inlined, it cost the interpreter's loop registers:
+/// callgrind, benchFib and the objects benchmark tier off).
 #[inline(never)]
 pub(super) fn inline_prefix(
     vm: &mut Vm,
@@ -230,22 +244,27 @@ pub(super) fn inline_prefix(
     site: usize,
     operands: &[Value],
     fuel: u64,
-) -> Option<(u64, usize, Value)> {
-    // SAFETY: a guard's answer reads the operands and changes no site
-    let (s, argc, n, r) = unsafe { current_site(vm, opt, site, operands) }?;
-    let e = s.entry_for(vm.class_of(r))?;
-    if e.code.num_args as usize != argc {
-        return None;
+) -> Prefix {
+    // SAFETY: a guard's decision reads the operands and changes no site
+    let Some((s, argc, n, r)) = (unsafe { current_site(vm, opt, site, operands) }) else {
+        return Prefix::Miss;
+    };
+    let Some(e) = s.entry_for(vm.class_of(r)) else {
+        return Prefix::Miss;
+    };
+    let mut past = 0;
+    if let (Some(g), true) = (&e.guard, e.code.num_args as usize == argc) {
+        match g.decide(&operands[n..]) {
+            Decision::Answers(v) if fuel >= g.cost as u64 - 1 && !vm.deep() => {
+                // counted as the send it stands for (`Time primSendCount`)
+                vm.send_count += 1;
+                return Prefix::Answer(g.cost as u64, argc, v);
+            }
+            Decision::GoesOn if fuel >= GUARD_TEST as u64 => past = g.on,
+            _ => {}
+        }
     }
-    let g = e.guard.as_ref()?;
-    let v = g.answer(&operands[n..])?;
-    let cost = g.cost as u64;
-    if fuel < cost - 1 || vm.deep() {
-        return None;
-    }
-    // counted as the send it stands for (`Time primSendCount`)
-    vm.send_count += 1;
-    Some((cost, argc, v))
+    Prefix::Send(s.sel, argc, (e.method, e.code.clone()), past)
 }
 
 /// `inline_enter`'s common case, kept in the loop: the send's first

@@ -135,6 +135,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         jit_kernels: _,
         large_step: _,
         handed_over: _,
+        guard_skips: _,
         soft_stop: _,
         clock_every: _,
         frames_searched: _,

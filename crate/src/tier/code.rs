@@ -93,6 +93,24 @@ pub struct Guard {
     /// The orders of `a` and `b` (less, equal, greater: bits 0 to 2) for
     /// which `a op b` is `when`: `op` and `when` in one test.
     pub answers_on: u8,
+    /// Where the callee goes on when the clause does not answer (its pc
+    /// after the test's `GUARD_TEST` instructions and their branch).
+    pub on: u8,
+}
+
+/// The instructions of a guard clause's test (`a`, `b`, `op` and the
+/// conditional jump): what entering a callee past its test is charged.
+pub const GUARD_TEST: u8 = 4;
+
+/// What a guard clause decides for given operands (`Guard::decide`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Decision {
+    /// The callee answers this at once.
+    Answers(Value),
+    /// The test fails: the callee goes on at `Guard::on`.
+    GoesOn,
+    /// The operands are not SmallIntegers: the callee runs its test.
+    Unknown,
 }
 
 impl Guard {
@@ -101,18 +119,33 @@ impl Guard {
     /// callee goes on, or the operands are not SmallIntegers.
     #[inline(always)]
     pub fn answer(&self, slots: &[Value]) -> Option<Value> {
+        match self.decide(slots) {
+            Decision::Answers(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// What the clause decides for the receiver and arguments `slots`.
+    #[inline(always)]
+    pub fn decide(&self, slots: &[Value]) -> Decision {
+        use crate::bytecode::arith::order_tagged;
         let get = |s: Src| match s {
             Src::Slot(i) => slots.get(i as usize).copied(),
             Src::Const(v) => Some(v),
         };
-        let (x, y) = (get(self.a)?, get(self.b)?);
+        let (Some(x), Some(y)) = (get(self.a), get(self.b)) else {
+            return Decision::Unknown;
+        };
         if !x.both_int(y) {
-            return None;
+            return Decision::Unknown;
         }
-        if self.answers_on >> crate::bytecode::arith::order_tagged(x, y) & 1 == 0 {
-            return None;
+        if self.answers_on >> order_tagged(x, y) & 1 == 0 {
+            return Decision::GoesOn;
         }
-        get(self.value)
+        match get(self.value) {
+            Some(v) => Decision::Answers(v),
+            None => Decision::Unknown,
+        }
     }
 }
 
@@ -134,17 +167,18 @@ impl std::fmt::Display for Src {
 
 impl std::fmt::Display for Guard {
     /// As the disassembler lists it: `self < 2 answers self (8
-    /// instructions)`.
+    /// instructions), else on at 6`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} {} {}{} answers {} ({} instructions)",
+            "{} {} {}{} answers {} ({} instructions), else on at {}",
             self.a,
             self.op.selector(),
             self.b,
             if self.when { "" } else { " is false" },
             self.value,
-            self.cost
+            self.cost,
+            self.on
         )
     }
 }

@@ -2,7 +2,7 @@
 //! `a op b ifTrue: [^ value]` (`guard_of`), which every inline-cache
 //! entry records for its callee.
 
-use super::code::{CacheEntry, Guard, Leaf, Src};
+use super::code::{CacheEntry, Guard, Leaf, Src, GUARD_TEST};
 use crate::bytecode::Op;
 use crate::object::{ClassId, Code, Value};
 use std::rc::Rc;
@@ -83,10 +83,12 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         JumpIfTrue(d) if d >= 0 => (d as usize, true),
         _ => return None,
     };
-    // the branch not taken returns at once, or the one taken does
-    let (when, (value, n)) = match (returns(4), returns(4 + d)) {
-        (Some(r), _) => (!jumps_on, r),
-        (None, Some(r)) => (jumps_on, r),
+    // the branch not taken returns at once, or the one taken does; the
+    // callee goes on at the other
+    let t = GUARD_TEST as usize;
+    let (when, (value, n), on) = match (returns(t), returns(t + d)) {
+        (Some(r), _) => (!jumps_on, r, t + d),
+        (None, Some(r)) => (jumps_on, r, t),
         (None, None) => return None,
     };
     let answers_on = (if when { holds } else { !holds & 0b111 }) as u8;
@@ -96,7 +98,8 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         op,
         when,
         value,
-        cost: 1 + 4 + n,
+        cost: 1 + GUARD_TEST + n,
         answers_on,
+        on: u8::try_from(on).ok()?,
     })
 }
