@@ -58,6 +58,22 @@ pub(super) fn slot(heap: &Heap, obj: Value, i: usize) -> Value {
     }
 }
 
+/// A quickened getter's read (`Op::GetterS`/`GetterT`): slot `i` of
+/// `obj` when it is an ordinary object of class `class`, with one look
+/// at the object (its class and its slots); `None` otherwise.
+#[inline(always)]
+pub(super) fn getter(heap: &Heap, obj: Value, class: ClassId, i: usize) -> Option<Value> {
+    let o = heap.try_get(obj)?;
+    if o.class != class {
+        return None;
+    }
+    match o.body {
+        Body::Slots(s) if i < s.len() => heap.space.get(s.at as usize + i).copied(),
+        Body::Slots(_) => Some(Value::NIL),
+        _ => Some(class_slot(heap, obj, i)),
+    }
+}
+
 /// Slot `i` of a pointer object, to change (`None` if it has none).
 #[inline(always)]
 pub(super) fn slot_mut(heap: &mut Heap, obj: Value, i: usize) -> Option<&mut Value> {

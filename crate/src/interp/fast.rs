@@ -30,7 +30,7 @@
 //! tier's send sites and inlined callees) and `kernels.rs` (loop
 //! kernels), and its arithmetic in `crate::bytecode::arith`.
 
-use super::access::{array_cell, closure_receiver, set_plain_slot, slot};
+use super::access::{array_cell, closure_receiver, getter, set_plain_slot, slot};
 use super::frame::{Frame, OnReturn};
 use super::kernels::run_kernel;
 use super::sites::{
@@ -1581,21 +1581,22 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // after it, in one): for its class, the value is pushed and
             // both instructions are charged with the leaf's cost (3) as
             // they would be separately; otherwise the push runs.
-            Op::GetterS { slot: i, class } => {
-                if vm.class_of(recv) == class && !vm.deep() {
-                    push!(slot(&vm.heap, recv, i as usize));
-                    quickened_leaf!();
-                } else {
-                    unfuse!(op)
-                }
-            }
-            Op::GetterT { t, slot: i, class } => match temp!(t) {
-                Some(r) if vm.class_of(r) == class && !vm.deep() => {
-                    push!(slot(&vm.heap, r, i as usize));
+            Op::GetterS { slot: i, class } => match getter(&vm.heap, recv, class, i as usize) {
+                Some(v) if !vm.deep() => {
+                    push!(v);
                     quickened_leaf!();
                 }
                 _ => unfuse!(op),
             },
+            Op::GetterT { t, slot: i, class } => {
+                match temp!(t).and_then(|r| getter(&vm.heap, r, class, i as usize)) {
+                    Some(v) if !vm.deep() => {
+                        push!(v);
+                        quickened_leaf!();
+                    }
+                    _ => unfuse!(op),
+                }
+            }
             Op::ConstS { kind, imm, class } => {
                 if vm.class_of(recv) == class && !vm.deep() {
                     push!(small_const(kind, imm));
