@@ -44,6 +44,7 @@ use crate::bytecode::{small_const, tiny_const, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{Decision, InlineScope, OptCode, GUARD_TEST};
 use crate::tier::opt_of;
+use smallvec::SmallVec;
 use std::rc::Rc;
 
 /// What the fast loop stopped on. In every case the frames and the
@@ -1627,7 +1628,9 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     _ => leave!(Exit::Slow(*op)),
                 };
                 // SAFETY: `copied` operands (has!)
-                let values = unsafe { std::slice::from_raw_parts(sp.sub(copied), copied) }.to_vec();
+                let values = SmallVec::from_slice(unsafe {
+                    std::slice::from_raw_parts(sp.sub(copied), copied)
+                });
                 drop_n!(copied);
                 let f = &vm.frames[c.fi];
                 let closure = Closure {

@@ -352,7 +352,8 @@ impl Vm {
                         }
                         Op::MakeClosure { block, copied } => {
                             let n = self.stack.len() - copied as usize;
-                            let copied = self.stack.split_off(n);
+                            let copied = smallvec::SmallVec::from_slice(&self.stack[n..]);
+                            self.stack.truncate(n);
                             let f = &self.frames[fi];
                             let c = Closure {
                                 code: code.blocks[block as usize].clone(),

@@ -26,7 +26,7 @@ mod transcript;
 
 use crate::bytecode::Arith;
 use crate::compiler::{self, ClassContext, CompileError, Env};
-use crate::object::{text, Body, ClassId, Code, Heap, Text, Value};
+use crate::object::{text, Body, Bytes, ClassId, Code, Heap, Text, Value};
 use crate::syntax::ast::{Literal, Pragma};
 use classes::{ClassInfo, Format};
 use frame::Frame;
@@ -692,7 +692,7 @@ impl Vm {
             }
             Literal::ByteArray(b) => self
                 .heap
-                .alloc(self.known.byte_array, Body::Bytes(b.clone())),
+                .alloc(self.known.byte_array, Body::Bytes(Bytes::from_slice(b))),
         }
     }
 

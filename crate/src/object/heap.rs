@@ -17,6 +17,11 @@ use std::rc::Rc;
 
 pub type ClassId = u32;
 
+/// A byte object's bytes: up to 16 are kept in the object itself (most
+/// Strings a program makes are short: a printed number, a key, one
+/// character), longer ones in an allocation of their own.
+pub type Bytes = smallvec::SmallVec<[u8; 16]>;
+
 /// What an object holds.
 #[derive(Debug)]
 pub enum Body {
@@ -27,7 +32,7 @@ pub enum Body {
     /// Named and indexed pointer slots (named first), in the slot space.
     Slots(Span),
     /// Bytes: ByteStrings (Latin-1), ByteSymbols, ByteArrays.
-    Bytes(Vec<u8>),
+    Bytes(Bytes),
     /// 32-bit words: WideStrings and WideSymbols (one Unicode code point
     /// each).
     Words(Vec<u32>),
@@ -102,7 +107,9 @@ pub struct Closure {
     pub process: Value,
     /// Serial of the frame that created the closure (its `outerContext`).
     pub outer: u64,
-    pub copied: Vec<Value>,
+    /// The values the block copied when it was made (up to two kept in
+    /// the closure, more in an allocation of their own).
+    pub copied: smallvec::SmallVec<[Value; 2]>,
 }
 
 #[derive(Debug)]

@@ -10,7 +10,7 @@ pub mod method;
 pub mod text;
 pub mod value;
 
-pub use heap::{Body, ClassId, Closure, Heap, Obj, Span};
+pub use heap::{Body, Bytes, ClassId, Closure, Heap, Obj, Span};
 pub use method::{Code, Marker, MethodInfo, Spans};
 pub use text::Text;
 pub use value::Value;

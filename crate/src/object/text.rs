@@ -5,7 +5,7 @@
 //! text (UTF-8, the form of every boundary: source, the command line, the
 //! page, share links, fileOut) and gives one read-only view of either.
 
-use super::heap::Body;
+use super::heap::{Body, Bytes};
 
 /// The characters of a byte or word body, as code points.
 #[derive(Clone, Copy, Debug)]
@@ -92,7 +92,7 @@ pub fn char_or_replacement(c: u32) -> char {
 pub fn body_for(s: &str) -> (bool, Body) {
     if s.is_ascii() {
         // (the common case, copied at once)
-        (false, Body::Bytes(s.as_bytes().to_vec()))
+        (false, Body::Bytes(Bytes::from_slice(s.as_bytes())))
     } else if s.chars().all(|c| (c as u32) < 256) {
         (
             false,
@@ -121,7 +121,7 @@ mod tests {
     fn latin1_text_stays_bytes_and_wider_text_is_words() {
         let (wide, b) = body_for("café");
         assert!(!wide);
-        assert!(matches!(&b, Body::Bytes(v) if v == &[99, 97, 102, 233]));
+        assert!(matches!(&b, Body::Bytes(v) if **v == [99, 97, 102, 233]));
         let (wide, b) = body_for("日本x");
         assert!(wide);
         assert!(matches!(&b, Body::Words(v) if v == &[0x65E5, 0x672C, 0x78]));

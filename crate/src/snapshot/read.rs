@@ -12,7 +12,7 @@ use crate::interp::classes::{ClassInfo, Format, InstVars};
 use crate::interp::proctable::ProcTable;
 use crate::interp::{Known, Vm};
 use crate::object::heap::{xorshift, Heap, Obj, HASH_MASK, HASH_SEED, NO_FREE};
-use crate::object::{Body, ClassId, Code, Marker, MethodInfo, Spans, Text, Value};
+use crate::object::{Body, Bytes, ClassId, Code, Marker, MethodInfo, Spans, Text, Value};
 use num_bigint::{BigInt, Sign};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -611,7 +611,7 @@ fn check(vm: &Vm) -> Result<()> {
 }
 
 /// Latin-1 text as bytes (a snapshot writes byte objects so).
-fn latin1(s: &str) -> Result<Vec<u8>> {
+fn latin1(s: &str) -> Result<Bytes> {
     s.chars()
         .map(|c| u8::try_from(u32::from(c)).map_err(|_| "bytes that are not Latin-1".to_string()))
         .collect()

@@ -5,7 +5,7 @@
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::interp::classes::Format;
-use crate::object::{Body, Text, Value};
+use crate::object::{Body, Bytes, Text, Value};
 
 /// A 0-based index from a 1-based SmallInteger, if within `len` (a
 /// SmallInteger may not fit a usize on a 32-bit target).
@@ -233,7 +233,7 @@ pub(super) fn concat(vm: &mut Vm, c: Args) -> PrimResult {
         vm.heap.try_get(c.a0).map(|o| &o.body),
     ) {
         (Some(Body::Bytes(x)), Some(Body::Bytes(y))) => {
-            let mut v = Vec::with_capacity(x.len() + y.len());
+            let mut v = Bytes::with_capacity(x.len() + y.len());
             v.extend_from_slice(x);
             v.extend_from_slice(y);
             let class = if rc == vm.known.byte_symbol {

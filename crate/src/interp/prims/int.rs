@@ -7,7 +7,7 @@ use super::PrimResult::{self, *};
 use super::{out_of_memory, room_for};
 use super::{Args, Vm};
 use crate::object::large;
-use crate::object::{Body, Value};
+use crate::object::{Body, Bytes, Value};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -229,7 +229,7 @@ pub(super) fn print_base(vm: &mut Vm, c: Args) -> PrimResult {
         let digits = small_digits_in(i, base as u64, &mut buf);
         return Value(
             vm.heap
-                .alloc(vm.known.byte_string, Body::Bytes(digits.to_vec())),
+                .alloc(vm.known.byte_string, Body::Bytes(Bytes::from_slice(digits))),
         );
     }
     match vm.to_big(c.r) {

@@ -8,7 +8,7 @@ use super::room_for;
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::interp::classes::Format;
-use crate::object::{Body, Value};
+use crate::object::{Body, Bytes, Value};
 
 pub(super) fn basic_new(vm: &mut Vm, c: Args) -> PrimResult {
     instantiate(vm, c.r, None)
@@ -43,7 +43,7 @@ fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
     let body = match info.format {
         Format::Pointers if indexed.is_none() => return Value(vm.heap.alloc_nils(class, named)),
         Format::Indexable => return Value(vm.heap.alloc_nils(class, named + size)),
-        Format::Bytes => Body::Bytes(zeroed(size)),
+        Format::Bytes => Body::Bytes(Bytes::from_elem(0, size)),
         Format::Words => Body::Words(zeroed(size)),
         _ => return Fail,
     };

@@ -8,7 +8,7 @@
 use super::PrimResult::{self, *};
 use super::{room_for, Args, Vm};
 use crate::object::text::{char_or_replacement, Text};
-use crate::object::{Body, Value};
+use crate::object::{Body, Bytes, Value};
 use std::cmp::Ordering;
 
 /// The text of a String (byte or wide, Symbols included), not of a
@@ -141,10 +141,10 @@ pub(super) fn char_as_uppercase(_: &mut Vm, c: Args) -> PrimResult {
 /// character they read).
 pub(super) fn char_as_string(vm: &mut Vm, c: Args) -> PrimResult {
     match c.r.as_char() {
-        Some(ch) if ch <= 0xFF => Value(
-            vm.heap
-                .alloc(vm.known.byte_string, Body::Bytes(vec![ch as u8])),
-        ),
+        Some(ch) if ch <= 0xFF => Value(vm.heap.alloc(
+            vm.known.byte_string,
+            Body::Bytes(Bytes::from_slice(&[ch as u8])),
+        )),
         Some(ch) => Value(vm.heap.alloc(vm.known.wide_string, Body::Words(vec![ch]))),
         None => Fail,
     }
@@ -486,10 +486,10 @@ pub(super) fn to_utf8(vm: &mut Vm, c: Args) -> PrimResult {
     if let Err(no_room) = room_for(vm, s.len()) {
         return no_room;
     }
-    Value(
-        vm.heap
-            .alloc(vm.known.byte_string, Body::Bytes(s.into_bytes())),
-    )
+    Value(vm.heap.alloc(
+        vm.known.byte_string,
+        Body::Bytes(Bytes::from_vec(s.into_bytes())),
+    ))
 }
 
 /// `utf8ToSqueak`: the String a ByteString's (or ByteArray's) bytes spell
