@@ -6,6 +6,8 @@
 use super::PrimResult::{self, *};
 use super::{out_of_memory, room_for};
 use super::{Args, Vm};
+use crate::bytecode::arith::arith_small;
+use crate::bytecode::Arith;
 use crate::object::large;
 use crate::object::{Body, Bytes, Value};
 use num_bigint::BigInt;
@@ -48,6 +50,13 @@ impl Vm {
             _ => None,
         }
     }
+}
+
+/// The receiver and argument when both are SmallIntegers: the operations
+/// below answer those without making BigInts of them (an allocation
+/// each), and fall back on BigInts when the result is not a SmallInteger.
+fn small_pair(c: &Args) -> Option<(i64, i64)> {
+    Some((c.r.as_int()?, c.a0.as_int()?))
 }
 
 /// Runs `op` on the receiver and argument as BigInts; fails unless both
@@ -153,6 +162,13 @@ fn division(
 }
 
 pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some((x, y)) = small_pair(&c) {
+        if y != 0 && x % y == 0 {
+            if let Some(v) = x.checked_div(y).and_then(Value::int) {
+                return Value(v);
+            }
+        }
+    }
     division(vm, c, |vm, x, y| {
         if !(&x % &y).is_zero() {
             return None;
@@ -162,34 +178,69 @@ pub(super) fn div_exact(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn modulo(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some(v) = small_pair(&c).and_then(|(x, y)| arith_small(Arith::Mod, x, y)) {
+        return Value(v);
+    }
     division(vm, c, |vm, x, y| Some(vm.int_from_big(x.mod_floor(&y))))
 }
 
 pub(super) fn div_floor(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some(v) = small_pair(&c).and_then(|(x, y)| arith_small(Arith::Div, x, y)) {
+        return Value(v);
+    }
     division(vm, c, |vm, x, y| Some(vm.int_from_big(x.div_floor(&y))))
 }
 
 pub(super) fn quo(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some(v) = small_pair(&c).and_then(|(x, y)| x.checked_div(y).and_then(Value::int)) {
+        return Value(v);
+    }
     division(vm, c, |vm, x, y| Some(vm.int_from_big(x / y)))
 }
 
 pub(super) fn rem(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some(v) = small_pair(&c).and_then(|(x, y)| x.checked_rem(y).and_then(Value::int)) {
+        return Value(v);
+    }
     division(vm, c, |vm, x, y| Some(vm.int_from_big(x % y)))
 }
 
 pub(super) fn bit_and(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some((x, y)) = small_pair(&c) {
+        return Value(Value::small(x & y));
+    }
     binary(vm, c, |vm, x, y| Some(vm.int_from_big(x & y)))
 }
 
 pub(super) fn bit_or(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some((x, y)) = small_pair(&c) {
+        return Value(Value::small(x | y));
+    }
     binary(vm, c, |vm, x, y| Some(vm.int_from_big(x | y)))
 }
 
 pub(super) fn bit_xor(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some((x, y)) = small_pair(&c) {
+        return Value(Value::small(x ^ y));
+    }
     binary(vm, c, |vm, x, y| Some(vm.int_from_big(x ^ y)))
 }
 
 pub(super) fn bit_shift(vm: &mut Vm, c: Args) -> PrimResult {
+    if let Some((x, s)) = small_pair(&c) {
+        if s <= 0 {
+            // (an arithmetic shift: past 63 places, 0 or -1)
+            return Value(Value::small(x >> s.unsigned_abs().min(63)));
+        }
+        if s < 63 {
+            let r = x << s;
+            if r >> s == x {
+                if let Some(v) = Value::int(r) {
+                    return Value(v);
+                }
+            }
+        }
+    }
     binary(vm, c, |vm, x, y| {
         // (unsigned_abs: -2^63 is out of range, not an overflow)
         let s = y.to_i64().filter(|s| s.unsigned_abs() <= 1 << 24)?;
