@@ -281,6 +281,29 @@ impl Env for VmEnv<'_> {
     }
 }
 
+/// Optimized code and inline caches can refer back to the methods that
+/// hold them (a recursive callee inlined into itself, caches of methods
+/// that call each other): cycles of `Rc`s that dropping the heap would
+/// leave behind. They are cut first, as `retire_method` cuts a replaced
+/// method's. (The command line exits without dropping its VM.)
+impl Drop for Vm {
+    fn drop(&mut self) {
+        let mut codes: Vec<Rc<Code>> = Vec::new();
+        for o in &self.heap.objs {
+            if let Body::Method(code) = &o.body {
+                codes.push(code.clone());
+            }
+        }
+        // (blocks nest in their methods: a stack, not recursion)
+        while let Some(code) = codes.pop() {
+            if let Ok(mut t) = code.tier.try_borrow_mut() {
+                t.opt = None;
+            }
+            codes.extend(code.blocks.iter().cloned());
+        }
+    }
+}
+
 impl Vm {
     /// A VM with only the core classes (no kernel source loaded).
     pub fn bare() -> Vm {
