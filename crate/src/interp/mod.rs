@@ -288,19 +288,23 @@ impl Env for VmEnv<'_> {
 /// method's. (The command line exits without dropping its VM.)
 impl Drop for Vm {
     fn drop(&mut self) {
-        let mut codes: Vec<Rc<Code>> = Vec::new();
         for o in &self.heap.objs {
             if let Body::Method(code) = &o.body {
-                codes.push(code.clone());
+                drop_optimized(code);
             }
         }
-        // (blocks nest in their methods: a stack, not recursion)
-        while let Some(code) = codes.pop() {
-            if let Ok(mut t) = code.tier.try_borrow_mut() {
-                t.opt = None;
-            }
-            codes.extend(code.blocks.iter().cloned());
+    }
+}
+
+/// Drops the optimized code of `code` and of its blocks (which nest in
+/// it: a stack, not recursion).
+fn drop_optimized(code: &Rc<Code>) {
+    let mut codes = vec![code.clone()];
+    while let Some(code) = codes.pop() {
+        if let Ok(mut t) = code.tier.try_borrow_mut() {
+            t.opt = None;
         }
+        codes.extend(code.blocks.iter().cloned());
     }
 }
 
@@ -796,15 +800,14 @@ impl Vm {
         Ok(m)
     }
 
-    /// A method replaced or removed: its optimized code (if any) is
-    /// dropped. Activations still running it keep theirs (R3), and no new
-    /// call can reach it; its inline caches, which can refer back to the
-    /// method itself (a recursive send), would otherwise keep both alive.
+    /// A method replaced or removed: its optimized code (if any), and its
+    /// blocks', is dropped. Activations still running it keep theirs
+    /// (R3), and no new call can reach it; its inline caches, which can
+    /// refer back to the method itself (a recursive send), would
+    /// otherwise keep both alive.
     fn retire_method(&mut self, old: Option<Value>) {
         if let Some(code) = old.and_then(|m| self.method_code(m)) {
-            if let Ok(mut t) = code.tier.try_borrow_mut() {
-                t.opt = None;
-            }
+            drop_optimized(&code);
         }
     }
 
