@@ -243,12 +243,15 @@ pub(super) fn bit_shift(vm: &mut Vm, c: Args) -> PrimResult {
     }
     binary(vm, c, |vm, x, y| {
         // (unsigned_abs: -2^63 is out of range, not an overflow)
-        let s = y.to_i64().filter(|s| s.unsigned_abs() <= 1 << 24)?;
-        Some(if s >= 0 {
-            vm.int_from_big(x << s as usize)
-        } else {
-            vm.int_from_big(x >> (-s) as usize)
-        })
+        match y.to_i64().filter(|s| s.unsigned_abs() <= 1 << 24) {
+            Some(s) if s >= 0 => Some(vm.int_from_big(x << s as usize)),
+            Some(s) => Some(vm.int_from_big(x >> (-s) as usize)),
+            // a shift right past every bit leaves the sign, as Squeak
+            // answers (and as the SmallInteger path above does); one
+            // left that far is refused (the primitive fails)
+            None if y.is_negative() => Some(Value::small(if x.is_negative() { -1 } else { 0 })),
+            None => None,
+        }
     })
 }
 
