@@ -408,20 +408,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         }};
     }
     // A jump into an inlined callee past its guard clause's test, which
-    // is charged as the instructions skipped (`GUARD_TEST`; there is
-    // room: after a jump `fuel_end` covers the code and `FUSED_MAX` more).
+    // is charged as the instructions skipped (`GUARD_TEST`; the chunk
+    // holds them: while the loop runs, `fuel_end` covers the code and
+    // `FUSED_MAX` more).
     macro_rules! jump_past_test {
         ($d:expr) => {{
             if cfg!(debug_assertions) {
                 vm.guard_skips[0] += 1;
             }
-            let t = ip.wrapping_offset($d as isize);
-            debug_assert!(t >= c.ops_ptr && t < ops_end, "verified jump");
-            fuel_end = fuel_end
-                .wrapping_add((t as usize).wrapping_sub(ip as usize))
-                .wrapping_sub(GUARD_TEST as usize * OP);
-            ip = t;
-            check_fuel!();
+            fuel_end -= GUARD_TEST as usize * OP;
+            jump!($d);
         }};
     }
     // A fused instruction whose guard failed runs the first instruction
@@ -739,6 +735,21 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             then_inline_return!();
         }};
     }
+    // Charges `$k` instructions beyond the one dispatched, out of the
+    // chunk in `fuel_end` when it holds them, else out of the reserve
+    // too (the caller checked there is that much fuel).
+    macro_rules! charge {
+        ($k:expr) => {{
+            let k: u64 = $k;
+            let n = k as usize * OP;
+            if fuel_end - ip as usize >= n {
+                fuel_end -= n;
+            } else {
+                let f = fuel!() - k;
+                set_fuel!(f);
+            }
+        }};
+    }
     // An inlined leaf's (or guard clause's) value `$v`, which replaces
     // the receiver and `$argc` arguments (operands), charged `$cost` in
     // all (the caller checked there is that much fuel).
@@ -747,13 +758,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             let (cost, argc, v): (u64, usize, Value) = ($cost, $argc, $v);
             drop_n!(argc);
             at!(1) = v;
-            let n = (cost - 1) as usize * OP;
-            if fuel_end - ip as usize >= n {
-                fuel_end -= n;
-            } else {
-                let f = fuel!() - (cost - 1);
-                set_fuel!(f);
-            }
+            charge!(cost - 1);
             check_fuel!();
         }};
     }
@@ -875,13 +880,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     vm.guard_skips[1] += 1;
                 }
                 // (the site checked there is the fuel)
-                let n = GUARD_TEST as usize * OP;
-                if fuel_end - ip as usize >= n {
-                    fuel_end -= n;
-                } else {
-                    let f = fuel!() - GUARD_TEST as u64;
-                    set_fuel!(f);
-                }
+                charge!(GUARD_TEST as u64);
             }
             vm.frames.push(Frame {
                 code: callee,

@@ -114,18 +114,8 @@ pub enum Decision {
 }
 
 impl Guard {
-    /// The guard clause's value, for the receiver and arguments `slots`
-    /// (as on the sender's operand stack), if it answers; `None` if the
-    /// callee goes on, or the operands are not SmallIntegers.
-    #[inline(always)]
-    pub fn answer(&self, slots: &[Value]) -> Option<Value> {
-        match self.decide(slots) {
-            Decision::Answers(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// What the clause decides for the receiver and arguments `slots`.
+    /// What the clause decides for the receiver and arguments `slots`
+    /// (as on the sender's operand stack).
     #[inline(always)]
     pub fn decide(&self, slots: &[Value]) -> Decision {
         use crate::bytecode::arith::order_tagged;
