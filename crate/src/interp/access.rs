@@ -1,9 +1,13 @@
 //! Reading and writing objects without a send, for both loops and the
 //! primitives: slots, Array cells (`at:` and `at:put:` on an Array,
-//! primitives 60 and 61), a closure's receiver, identity (`==`).
+//! primitives 60 and 61), a closure's receiver, identity (`==`), and
+//! making a small pointer object (`basicNew`, `basicNew:`, primitives 70
+//! and 71).
 
+use super::classes::Format;
 use super::Vm;
-use crate::object::{Body, ClassId, Heap, Value};
+use crate::object::heap::BYTES_PER_FUEL;
+use crate::object::{Body, Bytes, ClassId, Heap, Value};
 
 impl Vm {
     /// Slot `i` of a pointer object (nil if there is none).
@@ -152,4 +156,44 @@ pub(super) fn array_access(
     st.truncate(n - argc);
     st[n - argc - 1] = v;
     true
+}
+
+/// Fast path of `basicNew` and `basicNew:` (primitives 70 and 71) sent
+/// to `r` with `args`: a pointer or byte object whose bytes are under a
+/// unit of fuel, with the heap far from its limit, made in place of the
+/// primitive's call. `None` (nothing changed) when the primitive must
+/// run: another receiver or size, or an object that costs fuel or may
+/// not fit (checked at least as strictly as the primitive does). What it
+/// makes and charges (nothing: under a unit) is what the primitive would.
+#[inline]
+pub(super) fn new_in_place(vm: &mut Vm, prim: u16, r: Value, args: &[Value]) -> Option<Value> {
+    if args.len() != prim as usize - 70 {
+        return None;
+    }
+    let class = match vm.heap.try_get(r).map(|o| &o.body) {
+        Some(Body::Class { id, .. }) => *id,
+        _ => return None,
+    };
+    let info = vm.classes.get(class as usize)?;
+    let named = info.inst_vars.len();
+    let size = match args.first() {
+        None => 0,
+        Some(size) => match size.as_int().map(usize::try_from) {
+            Some(Ok(size)) if size < BYTES_PER_FUEL => size,
+            _ => return None,
+        },
+    };
+    // what `Heap::cost` counts, and what the primitive asks room for
+    let (bytes, asked) = match (info.format, args.len()) {
+        (Format::Pointers, 0) | (Format::Indexable, _) => (32 + (named + size) * 8, size * 8),
+        (Format::Bytes, 1) => (32 + size, size * 8),
+        _ => return None,
+    };
+    if bytes >= BYTES_PER_FUEL || vm.heap.would_exceed(bytes.max(asked)) {
+        return None;
+    }
+    Some(match info.format {
+        Format::Bytes => vm.heap.alloc(class, Body::Bytes(Bytes::from_elem(0, size))),
+        _ => vm.heap.alloc_nils(class, named + size),
+    })
 }

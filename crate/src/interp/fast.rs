@@ -601,11 +601,11 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 match decision {
                     Ok((cost, v)) => Enter::Answer(cost, v),
                     Err(0) => {
-                        vm.inlined_ran = true;
+                        vm.note_inlined(c.fi);
                         Enter::Body(int_body as isize, sp)
                     }
                     Err(on) => {
-                        vm.inlined_ran = true;
+                        vm.note_inlined(c.fi);
                         Enter::Past(int_body as isize + on)
                     }
                 }
@@ -845,7 +845,16 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     after_call!(f);
                     continue;
                 }
-                vm.invoke(method, callee, r, argc);
+                if vm.invoke(method, callee, r, argc) {
+                    // answered in place: only the operands changed
+                    drop_n!(argc);
+                    if vm.heap.fuel_owed != 0 {
+                        let f = vm.heap.pay_owed(f);
+                        set_fuel!(f);
+                    }
+                    check_fuel!();
+                    continue;
+                }
                 // a primitive may have redefined at:/at:put: (R5)
                 c.array_plain = vm.array_prims_plain();
                 after_call!(f);

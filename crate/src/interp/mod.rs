@@ -104,6 +104,10 @@ pub const CACHE_SIZE: usize = 4096;
 /// `OutOfMemory` error (a browser tab should not grow without bound).
 pub const DEFAULT_HEAP_LIMIT: usize = 256 << 20;
 
+/// [`Vm::inlined_from`] when no frame entered an inlined callee's body
+/// since the last materialization.
+pub(crate) const NOT_INLINED: usize = usize::MAX;
+
 pub struct Vm {
     pub heap: Heap,
     pub classes: Vec<ClassInfo>,
@@ -167,10 +171,20 @@ pub struct Vm {
     /// the send (`tier::Guard::on`): inlined callees, then frames.
     /// Counted in debug builds only, for tests.
     pub guard_skips: [u64; 2],
-    /// Set when a frame entered an inlined callee's body (`InlineEnter`):
-    /// what reads frames as contexts (`thisContext`, `sender`, handler
-    /// search) then gives such callees frames of their own first.
-    pub(crate) inlined_ran: bool,
+    /// Primitives that answered in place of their call (`prim_in_place`:
+    /// no frame, no reload of the running one). Counted in debug builds
+    /// only, for tests.
+    pub prims_in_place: u64,
+    /// The lowest frame of the active process that entered an inlined
+    /// callee's body (`InlineEnter`) since the last materialization
+    /// ([`NOT_INLINED`] if none): what reads frames as contexts
+    /// (`thisContext`, `sender`, handler search) then gives such callees
+    /// frames of their own first, from that frame up. The frames below
+    /// it run no inlined callee, so that costs what ran since, not the
+    /// depth of the stack.
+    pub(crate) inlined_from: usize,
+    /// The same for processes taken off the CPU since: pid and frame.
+    pub(crate) inlined_elsewhere: Vec<(usize, usize)>,
     /// Loop kernels run compiled to WebAssembly where they can (in the
     /// browser: `kernel_jit`); off, they are interpreted everywhere.
     pub jit_kernels: bool,
@@ -359,7 +373,9 @@ impl Vm {
             unshaped: 0,
             handed_over: 0,
             guard_skips: [0; 2],
-            inlined_ran: false,
+            prims_in_place: 0,
+            inlined_from: NOT_INLINED,
+            inlined_elsewhere: Vec::new(),
             jit_kernels: true,
             large_step: crate::object::large::STEP_WORK,
             soft_stop: false,

@@ -123,6 +123,11 @@ impl Vm {
             return;
         }
         let a = self.active;
+        // its frames that may run inlined callees are still to split
+        let from = std::mem::replace(&mut self.inlined_from, super::NOT_INLINED);
+        if from != super::NOT_INLINED {
+            self.note_inlined_elsewhere(a, from);
+        }
         self.procs[a].frames = std::mem::take(&mut self.frames);
         self.procs[a].stack = std::mem::take(&mut self.stack);
         self.active = NO_PROC;

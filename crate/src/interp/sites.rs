@@ -300,7 +300,7 @@ pub(super) unsafe fn enter_plain(
         .is_some_and(|x| std::ptr::eq(x, s) && !x.block && x.code.num_temps <= x.argc as u16));
     // the send happened, as far as a program can tell
     vm.send_count += 1;
-    vm.inlined_ran = true;
+    vm.note_inlined(vm.frames.len().saturating_sub(1));
     Some(s.start as isize - s.ret as isize)
 }
 
@@ -371,7 +371,7 @@ pub(super) unsafe fn inline_enter(
     }
     // the send happened, as far as a program can tell
     vm.send_count += 1;
-    vm.inlined_ran = true;
+    vm.note_inlined(vm.frames.len().saturating_sub(1));
     Some((s.start as isize - s.ret as isize, sp))
 }
 

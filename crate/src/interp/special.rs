@@ -91,6 +91,61 @@ impl Vm {
         }
     }
 
+    /// Primitive `prim` of a method a send found, for the receiver and
+    /// `argc` arguments on top of the stack, run in place of the call when
+    /// it answers from its operands alone (`prims::in_place`) or makes a
+    /// small object (`access::new_in_place`): true if it answered, its
+    /// answer replacing receiver and arguments; false (nothing changed)
+    /// to make the call. The caller pays what the primitive owes
+    /// (`Heap::pay_owed`).
+    #[inline(never)]
+    pub(super) fn prim_in_place(&mut self, prim: u16, argc: usize) -> bool {
+        let n = self.stack.len();
+        if argc > 2 || n < argc + 1 {
+            return false;
+        }
+        let arg = |i: usize| {
+            if i < argc {
+                self.stack[n - argc + i]
+            } else {
+                Value::NIL
+            }
+        };
+        let (r, a0, a1) = (self.stack[n - argc - 1], arg(0), arg(1));
+        let v = if prim == 70 || prim == 71 {
+            super::access::new_in_place(self, prim, r, &[a0][..argc])
+        } else {
+            let Some(run) = prims::in_place(prim, argc) else {
+                return false;
+            };
+            let a = Args {
+                r,
+                a0,
+                a1,
+                a2: Value::NIL,
+                a3: Value::NIL,
+                argc,
+                // (no in-place primitive reads the stack)
+                n: 0,
+            };
+            match run(self, a) {
+                PrimResult::Value(v) => Some(v),
+                PrimResult::Fail | PrimResult::Done => None,
+            }
+        };
+        match v {
+            Some(v) => {
+                self.stack.truncate(n - argc);
+                self.stack[n - argc - 1] = v;
+                if cfg!(debug_assertions) {
+                    self.prims_in_place += 1;
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Fills entry `h` for special selector `which` sent to an instance of
     /// `class` with `argc` arguments: the primitive of the method found, if
     /// it runs in place.

@@ -397,6 +397,7 @@ impl Heap {
 
     /// Puts a new object in the next cell ([`Heap::next_index`]),
     /// counted as allocated.
+    #[inline]
     fn place(&mut self, class: ClassId, body: Body) -> Value {
         self.allocated += cost(&body);
         self.allocated_objects += 1;
@@ -408,16 +409,23 @@ impl Heap {
             mark: false,
             body,
         };
-        if self.free != NO_FREE {
-            let idx = self.free;
-            if let Body::Free { next } = self.objs[idx as usize].body {
-                self.free = next;
+        let idx = self.free;
+        match self.objs.get_mut(idx as usize) {
+            Some(cell) => {
+                // the free list's head: a `Free` cell, which owns nothing
+                // (forgotten, not dropped: no drop glue to run)
+                let old = std::mem::replace(cell, obj);
+                debug_assert!(matches!(old.body, Body::Free { .. }));
+                if let Body::Free { next } = old.body {
+                    self.free = next;
+                }
+                std::mem::forget(old);
+                Value::obj(idx)
             }
-            self.objs[idx as usize] = obj;
-            Value::obj(idx)
-        } else {
-            self.objs.push(obj);
-            Value::obj((self.objs.len() - 1) as u32)
+            None => {
+                self.objs.push(obj);
+                Value::obj((self.objs.len() - 1) as u32)
+            }
         }
     }
 

@@ -13,10 +13,13 @@
 use super::code::{InlineScope, OptCode, NEST_MAX};
 use super::event::TierEvent;
 use crate::interp::frame::{Frame, OnReturn};
-use crate::interp::Vm;
+use crate::interp::{Vm, NOT_INLINED};
 use crate::object::{Body, ClassId, Heap, Value};
 use std::borrow::Cow;
 use std::rc::Rc;
+
+/// In `Vm::inlined_elsewhere`: every process (too many to track).
+const ALL_PROCESSES: usize = usize::MAX;
 
 impl Vm {
     /// Splits frame `fi` of the active process if it runs an inlined
@@ -39,10 +42,16 @@ impl Vm {
     /// debugger and the host see the interpreter's frames). Answers true
     /// if there was one.
     pub(crate) fn materialize_inlined(&mut self) -> bool {
+        self.inlined_from = NOT_INLINED;
+        self.inlined_elsewhere.clear();
         let mut added = 0;
+        let mut looked = 0;
         self.each_process(|frames, stack, heap, serial| {
+            looked += frames.len();
             added += split_frames(frames, stack, heap, serial, |_| true);
         });
+        self.frames_searched
+            .set(self.frames_searched.get() + looked as u64);
         self.frames_materialized += added as u64;
         added > 0
     }
@@ -103,7 +112,69 @@ impl Vm {
     /// (for what looks at frames often: contexts): none ran since the
     /// last time, so none is running. Answers true if a frame was added.
     pub(crate) fn materialize_if_inlined(&mut self) -> bool {
-        std::mem::take(&mut self.inlined_ran) && self.materialize_inlined()
+        if self
+            .inlined_elsewhere
+            .first()
+            .is_some_and(|x| x.0 == ALL_PROCESSES)
+        {
+            return self.materialize_inlined();
+        }
+        let from = std::mem::replace(&mut self.inlined_from, NOT_INLINED);
+        let elsewhere = std::mem::take(&mut self.inlined_elsewhere);
+        let mut added = 0;
+        let mut looked = 0;
+        if from != NOT_INLINED {
+            looked += self.frames.len().saturating_sub(from);
+            added += split_frames_from(
+                &mut self.frames,
+                from,
+                &self.stack,
+                &self.heap,
+                &mut self.next_serial,
+                |_| true,
+            );
+        }
+        for (pid, from) in elsewhere {
+            let (frames, stack) = if pid == self.active {
+                (&mut self.frames, &self.stack)
+            } else {
+                match self.procs.get_mut(pid) {
+                    Some(p) => (&mut p.frames, &p.stack),
+                    None => continue,
+                }
+            };
+            looked += frames.len().saturating_sub(from);
+            let serial = &mut self.next_serial;
+            added += split_frames_from(frames, from, stack, &self.heap, serial, |_| true);
+        }
+        // (what a context primitive's look at the frames costs)
+        self.frames_searched
+            .set(self.frames_searched.get() + looked as u64);
+        self.frames_materialized += added as u64;
+        added > 0
+    }
+
+    /// Notes that process `pid`, taken off the CPU, may run inlined
+    /// callees from frame `from` up. A few processes are tracked one by
+    /// one; past that, all of them, from their first frame.
+    pub(crate) fn note_inlined_elsewhere(&mut self, pid: usize, from: usize) {
+        const TRACKED: usize = 16;
+        let e = &mut self.inlined_elsewhere;
+        if let Some(x) = e.iter_mut().find(|x| x.0 == pid || x.0 == ALL_PROCESSES) {
+            x.1 = x.1.min(from);
+        } else if e.len() < TRACKED {
+            e.push((pid, from));
+        } else {
+            e.clear();
+            e.push((ALL_PROCESSES, 0));
+        }
+    }
+
+    /// Notes that frame `fi` of the active process entered an inlined
+    /// callee's body (see `inlined_from`).
+    #[inline(always)]
+    pub(crate) fn note_inlined(&mut self, fi: usize) {
+        self.inlined_from = self.inlined_from.min(fi);
     }
 
     /// A method for `sel` was installed in or removed from `class`:
@@ -344,8 +415,22 @@ pub(crate) fn split_frames(
     next_serial: &mut u64,
     which: impl Fn(&Frame) -> bool,
 ) -> usize {
-    let first = match frames.iter().position(|f| f.in_inlined() && which(f)) {
-        Some(i) => i,
+    split_frames_from(frames, 0, stack, heap, next_serial, which)
+}
+
+/// [`split_frames`] of the frames from `from` up (those below it are
+/// known to run no inlined callee).
+fn split_frames_from(
+    frames: &mut Vec<Frame>,
+    from: usize,
+    stack: &[Value],
+    heap: &Heap,
+    next_serial: &mut u64,
+    which: impl Fn(&Frame) -> bool,
+) -> usize {
+    let above = frames.get(from..).unwrap_or_default();
+    let first = match above.iter().position(|f| f.in_inlined() && which(f)) {
+        Some(i) => from + i,
         None => return 0,
     };
     // the frames below the first to split stay where they are (the stack

@@ -697,11 +697,15 @@ pub(crate) fn primitive_name(i: u16) -> String {
 /// allocates (so never signals). `None` for any other, or for an argument
 /// count it does not take.
 pub(crate) fn in_place(prim: u16, argc: usize) -> Option<PrimFn> {
-    const STRING_EQ: usize = named_index("stringEq");
-    let i = prim as usize;
-    let ok = matches!(i, 60..=61 | 63..=64 | 110) || i == STRING_EQ;
-    let p = PRIMS.get(i).filter(|_| ok)?;
+    let p = PRIMS.get(prim as usize).filter(|_| runs_in_place(prim))?;
     p.arity.is_none_or(|k| k as usize == argc).then_some(p.run)
+}
+
+/// Whether primitive `prim` is one [`in_place`] may answer.
+#[inline(always)]
+pub(crate) fn runs_in_place(prim: u16) -> bool {
+    const STRING_EQ: u16 = named_index("stringEq") as u16;
+    matches!(prim, 60..=61 | 63..=64 | 110) || prim == STRING_EQ
 }
 
 /// The index of named primitive `name`, at compile time (an unknown name

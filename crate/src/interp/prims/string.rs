@@ -253,27 +253,39 @@ pub(super) fn same_text(x: Text, y: Text) -> (bool, usize) {
     (p == x.len(), read_bytes(x, y, p + 1))
 }
 
+/// The longest byte strings `eq` compares without charging: reading
+/// both costs less than one unit of fuel (`BYTES_PER_FUEL`).
+const SHORT_EQ: usize = crate::object::heap::BYTES_PER_FUEL / 2 - 2;
+
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
     // two byte objects of one class (two ByteStrings: the common case)
     if let (Some(x), Some(y)) = (vm.heap.try_get(c.r), vm.heap.try_get(c.a0)) {
         if let (Body::Bytes(a), Body::Bytes(b)) = (&x.body, &y.body) {
             if x.class == y.class {
-                let (same, read) = if a.len() != b.len() {
-                    (false, 0)
-                } else {
-                    // (short ones, most of them, a byte at a time)
-                    let p = if a.len() <= 32 {
-                        a.iter().zip(b.iter()).take_while(|(p, q)| p == q).count()
-                    } else {
-                        common_prefix(a, b)
-                    };
-                    (p == a.len(), (p + 1).saturating_mul(2))
-                };
-                vm.heap.charge(read);
-                return Value(Value::bool(same));
+                let (a, b) = (a.as_slice(), b.as_slice());
+                if a.len() != b.len() {
+                    return Value(Value::FALSE);
+                }
+                // Up to SHORT_EQ bytes, what is read (twice the common
+                // prefix and one) is under a unit of fuel: a plain compare.
+                if a.len() <= SHORT_EQ {
+                    // (a loop: most are a few bytes, under a memcmp call)
+                    return Value(Value::bool(a.iter().zip(b).all(|(p, q)| p == q)));
+                }
+                let (p, n) = (common_prefix(a, b), a.len());
+                vm.heap.charge((p + 1).saturating_mul(2));
+                return Value(Value::bool(p == n));
             }
         }
     }
+    eq_text(vm, c)
+}
+
+/// `eq` of anything but two byte objects of one class (kept out of line:
+/// the common case saves registers).
+#[cold]
+#[inline(never)]
+fn eq_text(vm: &mut Vm, c: Args) -> PrimResult {
     match (vm.text_of(c.r), vm.text_of(c.a0)) {
         (Some(x), Some(y)) => {
             let ca = vm.class_of(c.r);
