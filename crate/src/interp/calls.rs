@@ -45,43 +45,36 @@ impl Vm {
         let recv = self.stack[n - argc - 1];
         let class = lookup_class.unwrap_or_else(|| self.class_of(recv));
         match self.lookup(class, sel) {
-            Some((m, code)) => {
-                self.invoke(m, code, recv, argc);
-            }
+            Some((m, code)) => self.invoke(m, code, recv, argc),
             None => self.does_not_understand(sel, argc, lookup_class),
         }
     }
 
-    pub(crate) fn invoke(
-        &mut self,
-        method: Value,
-        code: Rc<Code>,
-        recv: Value,
-        argc: usize,
-    ) -> bool {
+    pub(crate) fn invoke(&mut self, method: Value, code: Rc<Code>, recv: Value, argc: usize) {
         let prim = code.info.primitive;
         if prim != 0 {
             if (prim == 60 || prim == 61) && self.array_access(prim, argc) {
-                return true;
+                return;
             }
+            // a small object, or an answer from the operands alone: with
+            // no primitive call around it (`prim_in_place`)
             if (matches!(prim, 70..=71) || prims::runs_in_place(prim))
                 && self.prim_in_place(prim, argc)
             {
-                return true;
+                return;
             }
             match prims::call(self, prim, argc) {
                 PrimResult::Value(v) => {
                     let n = self.stack.len();
                     self.stack.truncate(n - argc - 1);
                     self.stack.push(v);
-                    return false;
+                    return;
                 }
-                PrimResult::Done => return false,
+                PrimResult::Done => return,
                 PrimResult::Fail => {}
             }
         }
         self.activate(method, code, recv, argc);
-        false
     }
 
     /// True while Array's `at:` and `at:put:` are the primitives, so the
@@ -305,9 +298,7 @@ impl Vm {
         let dnu = self.sel.does_not_understand;
         let class = self.class_of(recv);
         match self.lookup(class, dnu) {
-            Some((m, code)) => {
-                self.invoke(m, code, recv, 1);
-            }
+            Some((m, code)) => self.invoke(m, code, recv, 1),
             None => {
                 let name = self.str_of(sel).unwrap_or_default();
                 let cname = self.class_name(class).to_string();

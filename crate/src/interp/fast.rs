@@ -845,16 +845,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     after_call!(f);
                     continue;
                 }
-                if vm.invoke(method, callee, r, argc) {
-                    // answered in place: only the operands changed
-                    drop_n!(argc);
-                    if vm.heap.fuel_owed != 0 {
-                        let f = vm.heap.pay_owed(f);
-                        set_fuel!(f);
-                    }
-                    check_fuel!();
-                    continue;
-                }
+                vm.invoke(method, callee, r, argc);
                 // a primitive may have redefined at:/at:put: (R5)
                 c.array_plain = vm.array_prims_plain();
                 after_call!(f);
