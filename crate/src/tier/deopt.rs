@@ -420,6 +420,7 @@ pub(crate) fn split_frames(
 
 /// [`split_frames`] of the frames from `from` up (those below it are
 /// known to run no inlined callee).
+#[inline(never)]
 fn split_frames_from(
     frames: &mut Vec<Frame>,
     from: usize,
