@@ -113,7 +113,13 @@ impl Vm {
         };
         let (r, a0, a1) = (self.stack[n - argc - 1], arg(0), arg(1));
         let v = if prim == 70 || prim == 71 {
-            super::access::new_in_place(self, prim, r, &[a0][..argc])
+            // (`basicNew` and `basicNew:` take no argument or one; another
+            // count is the call's to refuse)
+            let args = [a0];
+            let Some(args) = args.get(..argc) else {
+                return false;
+            };
+            super::access::new_in_place(self, prim, r, args)
         } else {
             let Some(run) = prims::in_place(prim, argc) else {
                 return false;
