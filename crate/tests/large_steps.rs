@@ -271,3 +271,59 @@ fn long_digit_strings_read_in_subquadratic_time() {
     let src = format!("0.{digits}e1 = {}.{}", &digits[..1], &digits[1..]);
     assert_eq!(vm.eval_print(&src).unwrap(), "true");
 }
+
+/// A multiplication beyond one step is made from smaller products
+/// (`Integer>>timesInSteps:`, Karatsuba's three halves), each a primitive
+/// step or split again: the same products, signs and zeros as one
+/// primitive, here with every product of more than a few limbs split.
+#[test]
+fn products_beyond_a_step_answer_what_one_primitive_answers() {
+    let mut exprs: Vec<String> = Vec::new();
+    for (i, (x, y)) in [
+        ("(3 raisedTo: 2000) + 1", "(7 raisedTo: 1500) - 2"),
+        ("(3 raisedTo: 2000) negated", "(7 raisedTo: 1500) + 5"),
+        ("(2 raisedTo: 4000) - 1", "(2 raisedTo: 4000) - 3"),
+        ("(5 raisedTo: 3000) negated", "(11 raisedTo: 100) negated"),
+        ("(2 raisedTo: 6000)", "(3 raisedTo: 50)"),
+        ("(13 raisedTo: 1000)", "0"),
+        ("(13 raisedTo: 1000) + 1", "1"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        exprs.push(format!(
+            "| x y | x := {x}. y := {y}. {{x * y. y * x. (x * y) \\\\ 1000000007. {i}}}"
+        ));
+    }
+    let refs: Vec<&str> = exprs.iter().map(String::as_str).collect();
+    let (primitive, stepped) = both_ways(&refs, 100);
+    for ((e, p), s) in refs.iter().zip(&primitive).zip(&stepped) {
+        assert_eq!(p, s, "{e}");
+        assert!(!p.contains("Error"), "{e}: {p}");
+    }
+    // the path was taken: with the tiny step the products are split
+    let mut vm = Vm::new().unwrap();
+    vm.large_step = 100;
+    assert_eq!(
+        vm.eval_print("((3 raisedTo: 2000) + 1) productInSteps: ((7 raisedTo: 1500) - 2)")
+            .unwrap(),
+        "true"
+    );
+    vm.large_step = u64::MAX;
+    assert_eq!(
+        vm.eval_print("((3 raisedTo: 2000) + 1) productInSteps: ((7 raisedTo: 1500) - 2)")
+            .unwrap(),
+        "false"
+    );
+}
+
+#[test]
+fn a_huge_product_goes_a_step_at_a_time() {
+    // 16 Mbit by 16 Mbit (the primitive: about a quarter of a second in
+    // one step, 32 by 32 Mbit half a second)
+    still_running_after(
+        "Smalltalk at: #A put: (2 raisedTo: 16000000) - 1; at: #B put: (2 raisedTo: 16000000) - 3. nil",
+        "A * B",
+        200,
+    );
+}

@@ -104,9 +104,9 @@ pub(super) fn ne(vm: &mut Vm, c: Args) -> PrimResult {
     binary(vm, c, |_, x, y| Some(Value::bool(x != y)))
 }
 
-/// Bytes of the largest LargeInteger a primitive makes (64 Mbit): one
-/// multiplication of two such halves takes about a second; anything
-/// larger would hold the host for longer than a page can wait.
+/// Bytes of the largest LargeInteger a product may be (64 Mbit). A
+/// multiplication beyond one step's work is made in steps
+/// (`Integer>>timesInSteps:`), so the bound is on memory, not time.
 pub const MAX_LARGE_BYTES: u64 = 8 << 20;
 
 pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
@@ -125,12 +125,24 @@ pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
         room_for(vm, bytes as usize)
     };
     match room {
-        Ok(()) => {
-            vm.heap.owe(large::fuel_for(large::mul_work(&x, &y)));
-            Value(vm.int_from_big(x * y))
-        }
+        // more work than one step: the fallback makes the product from
+        // smaller ones (`Integer>>timesInSteps:`)
+        Ok(()) if !within_step(vm, large::mul_work(&x, &y)) => Fail,
+        Ok(()) => Value(vm.int_from_big(x * y)),
         Err(no_room) => no_room,
     }
+}
+
+/// Whether the product of two Integers fits in memory (in one
+/// LargeInteger, and in the heap as it is now) but is more work than one
+/// step: what `Integer>>*` asks when its primitive fails.
+pub(super) fn mul_in_steps(vm: &mut Vm, c: Args) -> PrimResult {
+    let (Some(x), Some(y)) = (vm.to_big(c.r), vm.to_big(c.a0)) else {
+        return Fail;
+    };
+    let bytes = (x.bits() + y.bits()) / 8 + 32;
+    let fits = bytes <= MAX_LARGE_BYTES && !vm.heap.would_exceed(bytes as usize);
+    Value(Value::bool(fits && large::mul_work(&x, &y) > vm.large_step))
 }
 
 /// Whether `work` fits in one step ([`STEP_WORK`](large::STEP_WORK), or

@@ -301,6 +301,8 @@ const NAMED: &[Prim] = entries! { Name:
     "intPrintBase" => int::print_base;
     /// Greatest common divisor of two Integers.
     "intGcd" => int::gcd;
+    /// Whether two Integers' product fits in memory but not in one step.
+    "intMulInSteps" => int::mul_in_steps;
     /// The number of bits of an Integer's magnitude.
     "intHighBit" => int::high_bit;
     /// Floor of the square root of a non-negative Integer.
