@@ -75,16 +75,25 @@ impl Vm {
     /// own: what the debugger does before it acts on a process (step,
     /// restart, terminate). Other processes keep their optimized frames.
     pub fn materialize_process(&mut self, pid: usize) {
+        if let Some((_, added)) = self.split_process(pid, 0) {
+            self.frames_materialized += added as u64;
+        }
+    }
+
+    /// Splits the frames of process `pid` (the active one's are the
+    /// VM's) from frame `from` up: the frames looked at and added, or
+    /// `None` if there is no such process.
+    fn split_process(&mut self, pid: usize, from: usize) -> Option<(usize, usize)> {
         let (frames, stack) = if pid == self.active {
             (&mut self.frames, &self.stack)
         } else {
-            match self.procs.get_mut(pid) {
-                Some(p) => (&mut p.frames, &p.stack),
-                None => return,
-            }
+            let p = self.procs.get_mut(pid)?;
+            (&mut p.frames, &p.stack)
         };
-        let added = split_frames(frames, stack, &self.heap, &mut self.next_serial, |_| true);
-        self.frames_materialized += added as u64;
+        let looked = frames.len().saturating_sub(from);
+        let serial = &mut self.next_serial;
+        let added = split_frames_from(frames, from, stack, &self.heap, serial, |_| true);
+        Some((looked, added))
     }
 
     /// The frames of process `pid` as materializing them would leave them
@@ -121,31 +130,13 @@ impl Vm {
         }
         let from = std::mem::replace(&mut self.inlined_from, NOT_INLINED);
         let elsewhere = std::mem::take(&mut self.inlined_elsewhere);
-        let mut added = 0;
-        let mut looked = 0;
-        if from != NOT_INLINED {
-            looked += self.frames.len().saturating_sub(from);
-            added += split_frames_from(
-                &mut self.frames,
-                from,
-                &self.stack,
-                &self.heap,
-                &mut self.next_serial,
-                |_| true,
-            );
-        }
-        for (pid, from) in elsewhere {
-            let (frames, stack) = if pid == self.active {
-                (&mut self.frames, &self.stack)
-            } else {
-                match self.procs.get_mut(pid) {
-                    Some(p) => (&mut p.frames, &p.stack),
-                    None => continue,
-                }
-            };
-            looked += frames.len().saturating_sub(from);
-            let serial = &mut self.next_serial;
-            added += split_frames_from(frames, from, stack, &self.heap, serial, |_| true);
+        let (mut looked, mut added) = (0, 0);
+        let active = (from != NOT_INLINED).then_some((self.active, from));
+        for (pid, from) in active.into_iter().chain(elsewhere) {
+            if let Some((l, a)) = self.split_process(pid, from) {
+                looked += l;
+                added += a;
+            }
         }
         // (what a context primitive's look at the frames costs)
         self.frames_searched
