@@ -46,7 +46,10 @@ for t in $list; do
   mkdir -p "$corpus/$t" "crate/fuzz/artifacts/$t"
   echo "== $t, $secs s"
   "$bin/$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=1024 \
-    -artifact_prefix="crate/fuzz/artifacts/$t/" "$corpus/$t" 2>&1 | grep -E '^Done|^==|ERROR|panicked' || true
+    -artifact_prefix="crate/fuzz/artifacts/$t/" "$corpus/$t" 2>&1 |
+    # (the whole log, with the stack of a timeout or crash, stays in
+    # target/fuzz/TARGET.log)
+    tee "target/fuzz/$t.log" | grep -E '^Done|^==|ERROR|panicked' || true
   # keep the corpus small: only inputs that add coverage
   mkdir -p "target/fuzz/min-$t" && rm -rf "target/fuzz/min-$t"/*
   "$bin/$t" -merge=1 "target/fuzz/min-$t" "$corpus/$t" >/dev/null 2>&1 \
