@@ -72,6 +72,13 @@ impl Vm {
         } else {
             self.special_miss(h, which, class, sel, args.len())
         }?;
+        self.run_in_place(run, r, args)
+    }
+
+    /// In-place primitive `run` (`prims::in_place`) for receiver `r` and
+    /// `args`: its answer, or `None` if it failed.
+    #[inline(always)]
+    fn run_in_place(&mut self, run: PrimFn, r: Value, args: &[Value]) -> Option<Value> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(Value::NIL);
         let a = Args {
             r,
@@ -104,40 +111,22 @@ impl Vm {
         if argc > 2 || n < argc + 1 {
             return false;
         }
-        let arg = |i: usize| {
-            if i < argc {
-                self.stack[n - argc + i]
+        // (receiver and arguments, copied one by one: a copy of a slice
+        // of unknown length is a memcpy call)
+        let at = |i: usize| {
+            if i <= argc {
+                self.stack[n - argc - 1 + i]
             } else {
                 Value::NIL
             }
         };
-        let (r, a0, a1) = (self.stack[n - argc - 1], arg(0), arg(1));
+        let ops = [at(0), at(1), at(2)];
+        let (r, args) = (ops[0], &ops[1..=argc]);
         let v = if prim == 70 || prim == 71 {
-            // (`basicNew` and `basicNew:` take no argument or one; another
-            // count is the call's to refuse)
-            let args = [a0];
-            let Some(args) = args.get(..argc) else {
-                return false;
-            };
+            // (an argument count they do not take is the call's to refuse)
             super::access::new_in_place(self, prim, r, args)
         } else {
-            let Some(run) = prims::in_place(prim, argc) else {
-                return false;
-            };
-            let a = Args {
-                r,
-                a0,
-                a1,
-                a2: Value::NIL,
-                a3: Value::NIL,
-                argc,
-                // (no in-place primitive reads the stack)
-                n: 0,
-            };
-            match run(self, a) {
-                PrimResult::Value(v) => Some(v),
-                PrimResult::Fail | PrimResult::Done => None,
-            }
+            prims::in_place(prim, argc).and_then(|run| self.run_in_place(run, r, args))
         };
         match v {
             Some(v) => {
