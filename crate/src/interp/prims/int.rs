@@ -109,6 +109,12 @@ pub(super) fn ne(vm: &mut Vm, c: Args) -> PrimResult {
 /// (`Integer>>timesInSteps:`), so the bound is on memory, not time.
 pub const MAX_LARGE_BYTES: u64 = 8 << 20;
 
+/// The bytes the product of `x` and `y` takes, as the heap counts it
+/// (known before it is computed).
+fn product_bytes(x: &BigInt, y: &BigInt) -> u64 {
+    (x.bits() + y.bits()) / 8 + 32
+}
+
 pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
     let (Some(x), Some(y)) = (vm.to_big(c.r), vm.to_big(c.a0)) else {
         return Fail;
@@ -116,7 +122,7 @@ pub(super) fn mul(vm: &mut Vm, c: Args) -> PrimResult {
     // the product's size is known before it is computed: one too large
     // for a primitive or for the heap fails first, and the fallback
     // signals OutOfMemory (`Integer>>*`)
-    let bytes = (x.bits() + y.bits()) / 8 + 32;
+    let bytes = product_bytes(&x, &y);
     let room = if bytes > MAX_LARGE_BYTES {
         // (collecting gives back a reserve lent before)
         vm.collect_garbage();
@@ -140,7 +146,7 @@ pub(super) fn mul_in_steps(vm: &mut Vm, c: Args) -> PrimResult {
     let (Some(x), Some(y)) = (vm.to_big(c.r), vm.to_big(c.a0)) else {
         return Fail;
     };
-    let bytes = (x.bits() + y.bits()) / 8 + 32;
+    let bytes = product_bytes(&x, &y);
     let fits = bytes <= MAX_LARGE_BYTES && !vm.heap.would_exceed(bytes as usize);
     Value(Value::bool(fits && large::mul_work(&x, &y) > vm.large_step))
 }
