@@ -4,7 +4,7 @@
 //! making a small pointer object (`basicNew`, `basicNew:`, primitives 70
 //! and 71).
 
-use super::classes::Format;
+use super::classes::Instance;
 use super::Vm;
 use crate::object::heap::BYTES_PER_FUEL;
 use crate::object::{Body, Bytes, ClassId, Heap, Value};
@@ -175,25 +175,29 @@ pub(super) fn new_in_place(vm: &mut Vm, prim: u16, r: Value, args: &[Value]) -> 
         _ => return None,
     };
     let info = vm.classes.get(class as usize)?;
-    let named = info.inst_vars.len();
-    let size = match args.first() {
-        None => 0,
+    let indexed = match args.first() {
+        None => None,
         Some(size) => match size.as_int().map(usize::try_from) {
-            Some(Ok(size)) if size < BYTES_PER_FUEL => size,
+            Some(Ok(size)) if size < BYTES_PER_FUEL => Some(size),
             _ => return None,
         },
     };
-    // what `Heap::cost` counts, and what the primitive asks room for
-    let (bytes, asked) = match (info.format, args.len()) {
-        (Format::Pointers, 0) | (Format::Indexable, _) => (32 + (named + size) * 8, size * 8),
-        (Format::Bytes, 1) => (32 + size, size * 8),
-        _ => return None,
+    let instance = info.format.instance(info.inst_vars.len(), indexed)?;
+    // what `Heap::cost` counts
+    let bytes = match instance {
+        Instance::Slots(n) => 32 + n * 8,
+        Instance::Bytes(n) => 32 + n,
+        // (few Words objects are made: the call makes them)
+        Instance::Words(_) => return None,
     };
-    if bytes >= BYTES_PER_FUEL || vm.heap.would_exceed(bytes.max(asked)) {
+    // (and at least the room the primitive asks for: its indexed part)
+    let asked = bytes.max(indexed.unwrap_or(0) * 8);
+    if bytes >= BYTES_PER_FUEL || vm.heap.would_exceed(asked) {
         return None;
     }
-    Some(match info.format {
-        Format::Bytes => vm.heap.alloc(class, Body::Bytes(Bytes::from_elem(0, size))),
-        _ => vm.heap.alloc_nils(class, named + size),
+    Some(match instance {
+        Instance::Slots(n) => vm.heap.alloc_nils(class, n),
+        Instance::Bytes(n) => vm.heap.alloc(class, Body::Bytes(Bytes::from_elem(0, n))),
+        Instance::Words(_) => return None,
     })
 }

@@ -128,6 +128,34 @@ pub enum Format {
     Special,
 }
 
+/// What `basicNew` or `basicNew:` makes of a class ([`Format::instance`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Instance {
+    /// Pointer slots (named, then indexed), all nil.
+    Slots(usize),
+    /// Bytes, all 0.
+    Bytes(usize),
+    /// 32-bit words, all 0.
+    Words(usize),
+}
+
+impl Format {
+    /// An instance of a class of this format with `named` named slots,
+    /// made by `basicNew` (`indexed` none) or `basicNew:`; `None` if the
+    /// class has none made that way (a non-indexable class's `basicNew:`,
+    /// a class the VM makes).
+    pub fn instance(self, named: usize, indexed: Option<usize>) -> Option<Instance> {
+        let size = indexed.unwrap_or(0);
+        match self {
+            Format::Pointers if indexed.is_none() => Some(Instance::Slots(named)),
+            Format::Indexable => Some(Instance::Slots(named + size)),
+            Format::Bytes => Some(Instance::Bytes(size)),
+            Format::Words => Some(Instance::Words(size)),
+            _ => None,
+        }
+    }
+}
+
 pub struct ClassInfo {
     pub name: String,
     /// The class object (instance of the metaclass).

@@ -7,7 +7,7 @@ use super::collection::check_index;
 use super::room_for;
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
-use crate::interp::classes::Format;
+use crate::interp::classes::Instance;
 use crate::object::{Body, Bytes, Value};
 
 pub(super) fn basic_new(vm: &mut Vm, c: Args) -> PrimResult {
@@ -39,13 +39,11 @@ fn instantiate(vm: &mut Vm, r: Value, indexed: Option<usize>) -> PrimResult {
         return no_room;
     }
     let info = &vm.classes[class as usize];
-    let named = info.inst_vars.len();
-    let body = match info.format {
-        Format::Pointers if indexed.is_none() => return Value(vm.heap.alloc_nils(class, named)),
-        Format::Indexable => return Value(vm.heap.alloc_nils(class, named + size)),
-        Format::Bytes => Body::Bytes(Bytes::from_elem(0, size)),
-        Format::Words => Body::Words(zeroed(size)),
-        _ => return Fail,
+    let body = match info.format.instance(info.inst_vars.len(), indexed) {
+        Some(Instance::Slots(n)) => return Value(vm.heap.alloc_nils(class, n)),
+        Some(Instance::Bytes(n)) => Body::Bytes(Bytes::from_elem(0, n)),
+        Some(Instance::Words(n)) => Body::Words(zeroed(n)),
+        None => return Fail,
     };
     Value(vm.heap.alloc(class, body))
 }
