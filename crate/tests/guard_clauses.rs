@@ -52,6 +52,14 @@ leaf
 	self < 0 ifTrue: [^ #neg].
 	^ [self + 1000] value
 !
+fromTop
+	5 <= self ifTrue: [^ self].
+	^ (self + 1) fromTop
+!
+belowTwo
+	2 > self ifFalse: [^ self - 2].
+	^ (self + 3) belowTwo
+!
 odd
 	self \\\\ 2 = 1 ifTrue: [^ #odd].
 	self < 1 ifTrue: [^ #even].
@@ -101,6 +109,9 @@ fn guard_clauses_answer_as_the_interpreter_does() {
         exprs.push(format!("{n} nonneg"));
         exprs.push(format!("0 upTo: {n}"));
         exprs.push(format!("{n} zeroSelf"));
+        // the constant first: the orders turned around
+        exprs.push(format!("{} fromTop", n - 8));
+        exprs.push(format!("{} belowTwo", n - 10));
     }
     let exprs: Vec<&str> = exprs.iter().map(|s| s.as_str()).collect();
     let off = answers(TierMode::Off, &exprs);

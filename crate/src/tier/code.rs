@@ -96,6 +96,10 @@ pub struct Guard {
     /// Where the callee goes on when the clause does not answer (its pc
     /// after the test's `GUARD_TEST` instructions and their branch).
     pub on: u8,
+    /// The common shape, a slot against a SmallInteger constant (`n < 2`,
+    /// and `2 > n` turned around), decoded for `decide`: the slot, the
+    /// constant, and the orders of slot against constant it answers on.
+    pub slot_const: Option<(u8, Value, u8)>,
 }
 
 /// The instructions of a guard clause's test (`a`, `b`, `op` and the
@@ -119,6 +123,21 @@ impl Guard {
     #[inline(always)]
     pub fn decide(&self, slots: &[Value]) -> Decision {
         use crate::bytecode::arith::order_tagged;
+        if let Some((i, k, answers_on)) = self.slot_const {
+            let x = match slots.get(i as usize) {
+                Some(&x) if x.is_int() => x,
+                _ => return Decision::Unknown,
+            };
+            if answers_on >> order_tagged(x, k) & 1 == 0 {
+                return Decision::GoesOn;
+            }
+            return match self.value {
+                Src::Const(v) => Decision::Answers(v),
+                Src::Slot(i) => slots
+                    .get(i as usize)
+                    .map_or(Decision::Unknown, |&v| Decision::Answers(v)),
+            };
+        }
         let get = |s: Src| match s {
             Src::Slot(i) => slots.get(i as usize).copied(),
             Src::Const(v) => Some(v),

@@ -92,6 +92,13 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         (None, None) => return None,
     };
     let answers_on = (if when { holds } else { !holds & 0b111 }) as u8;
+    // (turned around, less and greater trade places)
+    let mirrored = (answers_on & 0b010) | (answers_on & 1) << 2 | (answers_on >> 2 & 1);
+    let slot_const = match (a, b) {
+        (Src::Slot(i), Src::Const(k)) => Some((i, k, answers_on)),
+        (Src::Const(k), Src::Slot(i)) => Some((i, k, mirrored)),
+        _ => None,
+    };
     Some(Guard {
         a,
         b,
@@ -101,5 +108,6 @@ pub fn guard_of(code: &Code) -> Option<Guard> {
         cost: 1 + GUARD_TEST + n,
         answers_on,
         on: u8::try_from(on).ok()?,
+        slot_const,
     })
 }
