@@ -342,9 +342,11 @@ impl Vm {
             return Some(pid);
         }
         let saved = self.active;
-        // build the bottom frame directly in the new process
+        // build the bottom frame directly in the new process (the running
+        // one's mark of frames still to split waits, as its frames do)
         let prev_frames = std::mem::take(&mut self.frames);
         let prev_stack = std::mem::take(&mut self.stack);
+        let prev_from = std::mem::replace(&mut self.inlined_from, super::NOT_INLINED);
         self.active = pid;
         self.stack.push(recv);
         self.stack.extend_from_slice(args);
@@ -359,6 +361,10 @@ impl Vm {
         }
         self.procs[pid].frames = std::mem::take(&mut self.frames);
         self.procs[pid].stack = std::mem::take(&mut self.stack);
+        let from = std::mem::replace(&mut self.inlined_from, prev_from);
+        if from != super::NOT_INLINED {
+            self.note_inlined_elsewhere(pid, from);
+        }
         self.frames = prev_frames;
         self.stack = prev_stack;
         self.active = saved;
