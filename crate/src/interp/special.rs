@@ -30,6 +30,22 @@ struct Entry {
     epoch: u32,
     /// The primitive to run in place; `None`: send.
     run: Option<PrimFn>,
+    /// Its common case, run here without the primitive call.
+    fast: Fast,
+}
+
+/// The common cases of two in-place primitives, which a special
+/// instruction runs itself before it calls the primitive.
+#[derive(Clone, Copy, Default, PartialEq)]
+enum Fast {
+    #[default]
+    None,
+    /// String `=` (`prims::STRING_EQ`) on two short byte strings
+    /// (`prims::eq_short`).
+    StringEq,
+    /// `at:` (primitive 60) on a byte string of a String class
+    /// (`prims::byte_char_at`).
+    ByteCharAt,
 }
 
 /// The entries, direct-mapped by selector and class.
@@ -68,6 +84,14 @@ impl Vm {
         let h = SpecialCache::slot(which, class);
         let e = self.special.0[h];
         let run = if e.class == class && e.which == which && e.epoch == self.cache_epoch {
+            let fast = match e.fast {
+                Fast::None => None,
+                Fast::StringEq => prims::eq_short(&self.heap, r, *args.first()?),
+                Fast::ByteCharAt => prims::byte_char_at(&self.heap, r, *args.first()?),
+            };
+            if fast.is_some() {
+                return fast;
+            }
             e.run
         } else {
             self.special_miss(h, which, class, sel, args.len())
@@ -153,14 +177,21 @@ impl Vm {
         sel: Value,
         argc: usize,
     ) -> Option<PrimFn> {
-        let run = self
-            .lookup(class, sel)
-            .and_then(|(_, code)| prims::in_place(code.info.primitive, argc));
+        let prim = self.lookup(class, sel).map(|(_, code)| code.info.primitive);
+        let run = prim.and_then(|p| prims::in_place(p, argc));
         self.special.0[h] = Entry {
             which,
             class,
             epoch: self.cache_epoch,
             run,
+            fast: match prim {
+                _ if run.is_none() => Fast::None,
+                Some(prims::STRING_EQ) if argc == 1 => Fast::StringEq,
+                Some(60) if argc == 1 && self.inherits_from(class, self.known.string) => {
+                    Fast::ByteCharAt
+                }
+                _ => Fast::None,
+            },
         };
         run
     }

@@ -5,7 +5,7 @@
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::interp::classes::Format;
-use crate::object::{Body, Bytes, Text, Value};
+use crate::object::{Body, Bytes, Heap, Text, Value};
 
 /// A 0-based index from a 1-based SmallInteger, if within `len` (a
 /// SmallInteger may not fit a usize on a 32-bit target).
@@ -18,6 +18,19 @@ pub(super) fn check_index(i: Value, len: usize) -> Option<usize> {
 fn span(start: usize, count: usize, len: usize) -> Option<std::ops::Range<usize>> {
     let end = start.checked_add(count)?;
     (end <= len).then_some(start..end)
+}
+
+/// `basic_at`'s answer for a byte object of a String class (the caller
+/// knows the class): the Character at SmallInteger index `i`, or `None`
+/// for any other body or an index out of range. What a special `at:`
+/// runs when the method it finds is this primitive
+/// (`Vm::special_in_place`).
+#[inline(always)]
+pub(crate) fn byte_char_at(heap: &Heap, r: Value, i: Value) -> Option<Value> {
+    match &heap.try_get(r)?.body {
+        Body::Bytes(b) => check_index(i, b.len()).map(|ix| Value::char(b[ix] as u32)),
+        _ => None,
+    }
 }
 
 pub(super) fn basic_at(vm: &mut Vm, c: Args) -> PrimResult {

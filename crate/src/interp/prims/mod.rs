@@ -703,10 +703,15 @@ pub(crate) fn in_place(prim: u16, argc: usize) -> Option<PrimFn> {
     p.arity.is_none_or(|k| k as usize == argc).then_some(p.run)
 }
 
+/// The String `=` primitive's number.
+pub(crate) const STRING_EQ: u16 = named_index("stringEq") as u16;
+
+pub(crate) use collection::byte_char_at;
+pub(crate) use string::eq_short;
+
 /// Whether primitive `prim` is one [`in_place`] may answer.
 #[inline(always)]
 pub(crate) fn runs_in_place(prim: u16) -> bool {
-    const STRING_EQ: u16 = named_index("stringEq") as u16;
     matches!(prim, 60..=61 | 63..=64 | 110) || prim == STRING_EQ
 }
 

@@ -8,7 +8,7 @@
 use super::PrimResult::{self, *};
 use super::{room_for, Args, Vm};
 use crate::object::text::{char_or_replacement, Text};
-use crate::object::{Body, Bytes, Value};
+use crate::object::{Body, Bytes, Heap, Value};
 use std::cmp::Ordering;
 
 /// The text of a String (byte or wide, Symbols included), not of a
@@ -257,21 +257,37 @@ pub(super) fn same_text(x: Text, y: Text) -> (bool, usize) {
 /// both costs less than one unit of fuel (`BYTES_PER_FUEL`).
 const SHORT_EQ: usize = crate::object::heap::BYTES_PER_FUEL / 2 - 2;
 
+/// `eq`'s answer for two byte objects of one class (two ByteStrings: the
+/// common case) of at most `SHORT_EQ` bytes, or of different sizes, which
+/// costs no fuel (what is read, twice the common prefix and one, is under
+/// a unit); `None` for anything else. What a special `=` runs when the
+/// method it finds is this primitive (`Vm::special_in_place`).
+#[inline(always)]
+pub(crate) fn eq_short(heap: &Heap, r: Value, a: Value) -> Option<Value> {
+    let (x, y) = (heap.try_get(r)?, heap.try_get(a)?);
+    let (Body::Bytes(p), Body::Bytes(q)) = (&x.body, &y.body) else {
+        return None;
+    };
+    if x.class != y.class {
+        return None;
+    }
+    let (p, q) = (p.as_slice(), q.as_slice());
+    if p.len() != q.len() {
+        return Some(Value::FALSE);
+    }
+    // (a loop: most are a few bytes, under a memcmp call)
+    (p.len() <= SHORT_EQ).then(|| Value::bool(p.iter().zip(q).all(|(a, b)| a == b)))
+}
+
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
-    // two byte objects of one class (two ByteStrings: the common case)
+    if let Some(v) = eq_short(&vm.heap, c.r, c.a0) {
+        return Value(v);
+    }
+    // two longer byte objects of one class
     if let (Some(x), Some(y)) = (vm.heap.try_get(c.r), vm.heap.try_get(c.a0)) {
         if let (Body::Bytes(a), Body::Bytes(b)) = (&x.body, &y.body) {
             if x.class == y.class {
                 let (a, b) = (a.as_slice(), b.as_slice());
-                if a.len() != b.len() {
-                    return Value(Value::FALSE);
-                }
-                // Up to SHORT_EQ bytes, what is read (twice the common
-                // prefix and one) is under a unit of fuel: a plain compare.
-                if a.len() <= SHORT_EQ {
-                    // (a loop: most are a few bytes, under a memcmp call)
-                    return Value(Value::bool(a.iter().zip(b).all(|(p, q)| p == q)));
-                }
                 let (p, n) = (common_prefix(a, b), a.len());
                 vm.heap.charge((p + 1).saturating_mul(2));
                 return Value(Value::bool(p == n));
