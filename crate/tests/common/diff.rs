@@ -68,13 +68,14 @@ fn rec(r: &mut Rng) -> String {
     // (atoms over the argument: the method has no `b`)
     let atom = |r: &mut Rng| expr(r, 0, 0).replace('b', "a");
     let (guard, answer, more) = (r.pick(&["<", "<="]), atom(r), atom(r));
-    format!(
-        "rec: a\n\ta {} {} ifTrue: [^ {}].\n\t^ (self rec: a - 1) + {}",
-        guard,
-        r.below(3),
-        answer,
-        more
-    )
+    let k = r.below(3);
+    // the test as written, or turned around (`2 > a` for `a < 2`)
+    let test = if r.below(2) == 0 {
+        format!("a {guard} {k}")
+    } else {
+        format!("{k} {} a", if guard == "<" { ">" } else { ">=" })
+    };
+    format!("rec: a\n\t{test} ifTrue: [^ {answer}].\n\t^ (self rec: a - 1) + {more}")
 }
 
 fn method(r: &mut Rng, i: usize) -> String {
@@ -82,10 +83,16 @@ fn method(r: &mut Rng, i: usize) -> String {
     // a guard clause, which a send too deep to inline runs in place
     // (`InlinePrefix`) when it answers
     if r.below(3) == 0 {
+        let (op, k) = (r.pick(&["<", "<=", "=", ">"]), r.below(8) as i64 - 2);
+        // (the constant first, too)
+        let test = if r.below(2) == 0 {
+            format!("a {op} {k}")
+        } else {
+            format!("{k} {op} a")
+        };
         s.push_str(&format!(
-            "\ta {} {} {}: [^ {}].\n",
-            r.pick(&["<", "<=", "=", ">"]),
-            r.below(8) as i64 - 2,
+            "\t{} {}: [^ {}].\n",
+            test,
             r.pick(&["ifTrue", "ifFalse"]),
             expr(r, i, 0)
         ));
