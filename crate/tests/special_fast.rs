@@ -60,9 +60,16 @@ fn at_table() -> String {
 /// Splits `a/b a/b ...` into pairs and checks each pair agrees.
 fn assert_pairs_agree(table: &str, what: &str) {
     let mut n = 0;
-    for cell in table.trim_matches('\'').split(' ').filter(|c| !c.is_empty()) {
+    for cell in table
+        .trim_matches('\'')
+        .split(' ')
+        .filter(|c| !c.is_empty())
+    {
         let (x, y) = cell.split_once('/').unwrap_or((cell, ""));
-        assert_eq!(x, y, "{what}: the special instruction and the send differ in {cell}");
+        assert_eq!(
+            x, y,
+            "{what}: the special instruction and the send differ in {cell}"
+        );
         n += 1;
     }
     assert!(n > 50, "{what}: {n} cells in {table}");
