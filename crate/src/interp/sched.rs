@@ -342,11 +342,12 @@ impl Vm {
             return Some(pid);
         }
         let saved = self.active;
-        // build the bottom frame directly in the new process (the running
-        // one's mark of frames still to split waits, as its frames do)
+        // the running process is put aside as for a switch (its frames, and
+        // its mark of frames still to split, where materializing looks),
+        // and the bottom frame is built directly in the new process
+        self.save_active();
         let prev_frames = std::mem::take(&mut self.frames);
         let prev_stack = std::mem::take(&mut self.stack);
-        let prev_from = std::mem::replace(&mut self.inlined_from, super::NOT_INLINED);
         self.active = pid;
         self.stack.push(recv);
         self.stack.extend_from_slice(args);
@@ -359,14 +360,14 @@ impl Vm {
             self.procs[pid].event_pending = true;
             self.events.push_back(Outcome::Finished { pid, value: v });
         }
-        self.procs[pid].frames = std::mem::take(&mut self.frames);
-        self.procs[pid].stack = std::mem::take(&mut self.stack);
-        let from = std::mem::replace(&mut self.inlined_from, prev_from);
-        if from != super::NOT_INLINED {
-            self.note_inlined_elsewhere(pid, from);
-        }
+        // (its frames, stack and mark to the new process)
+        self.save_active();
         self.frames = prev_frames;
         self.stack = prev_stack;
+        if let Some(p) = self.procs.get_mut(saved) {
+            self.frames = std::mem::take(&mut p.frames);
+            self.stack = std::mem::take(&mut p.stack);
+        }
         self.active = saved;
         if self.procs[pid].state != ProcState::Finished
             && self.procs[pid].state != ProcState::Errored
