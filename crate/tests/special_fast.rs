@@ -106,8 +106,9 @@ fn special_eq_and_at_answer_as_the_send() {
 }
 
 /// A program's own `ByteString>>=` and `ByteString>>at:` take effect at
-/// once inside a running loop, and removing them brings the primitives'
-/// answers back, in every tier mode.
+/// once, accepted by the host between runs or compiled by the running
+/// loop itself, and removing them brings the primitives' answers back, in
+/// every tier mode.
 #[test]
 fn a_redefined_eq_or_at_takes_effect_at_once() {
     for tier in [TierMode::Off, TierMode::On, TierMode::Eager] {
@@ -125,5 +126,14 @@ fn a_redefined_eq_or_at_takes_effect_at_once() {
         vm.remove("ByteString", false, "=").expect("remove =");
         vm.remove("ByteString", false, "at:").expect("remove at:");
         assert_eq!(eval(&mut vm, probe), "#(200200 true $b)", "{tier:?}");
+        // in the loop: from its 200th turn on (the tier has the loop by then)
+        let inside = "| s n | s := 'abc' copy. n := 0.
+			1 to: 400 do: [:i |
+				i = 200 ifTrue: [ByteString compile: '= other ^ #mine'.
+					ByteString compile: 'at: i ^ #also'].
+				((s = 'abc') == #mine and: [(s at: 1) == #also]) ifTrue: [n := n + 1]].
+			ByteString removeSelector: #=. ByteString removeSelector: #at:.
+			{n. s = 'abc'. s at: 1}";
+        assert_eq!(eval(&mut vm, inside), "#(201 true $a)", "{tier:?}");
     }
 }
