@@ -257,21 +257,22 @@ pub(super) fn same_text(x: Text, y: Text) -> (bool, usize) {
 /// both costs less than one unit of fuel (`BYTES_PER_FUEL`).
 const SHORT_EQ: usize = crate::object::heap::BYTES_PER_FUEL / 2 - 2;
 
-/// `eq`'s answer for two byte objects of one class (two ByteStrings: the
-/// common case) of at most `SHORT_EQ` bytes, or of different sizes, which
-/// costs no fuel (what is read, twice the common prefix and one, is under
-/// a unit); `None` for anything else. What a special `=` runs when the
-/// method it finds is this primitive (`Vm::special_in_place`).
+/// The bytes of `r` and `a` if both are byte objects of one class (two
+/// ByteStrings: the common case of `eq`).
 #[inline(always)]
-pub(crate) fn eq_short(heap: &Heap, r: Value, a: Value) -> Option<Value> {
+fn byte_pair(heap: &Heap, r: Value, a: Value) -> Option<(&[u8], &[u8])> {
     let (x, y) = (heap.try_get(r)?, heap.try_get(a)?);
-    let (Body::Bytes(p), Body::Bytes(q)) = (&x.body, &y.body) else {
-        return None;
-    };
-    if x.class != y.class {
-        return None;
+    match (&x.body, &y.body) {
+        (Body::Bytes(p), Body::Bytes(q)) if x.class == y.class => Some((p, q)),
+        _ => None,
     }
-    let (p, q) = (p.as_slice(), q.as_slice());
+}
+
+/// Whether byte strings `p` and `q` are equal when that costs no fuel:
+/// of different sizes, or of at most `SHORT_EQ` bytes (what is read,
+/// twice the common prefix and one, is under a unit); `None` otherwise.
+#[inline(always)]
+fn short_bytes_eq(p: &[u8], q: &[u8]) -> Option<Value> {
     if p.len() != q.len() {
         return Some(Value::FALSE);
     }
@@ -279,22 +280,25 @@ pub(crate) fn eq_short(heap: &Heap, r: Value, a: Value) -> Option<Value> {
     (p.len() <= SHORT_EQ).then(|| Value::bool(p.iter().zip(q).all(|(a, b)| a == b)))
 }
 
+/// `eq`'s answer for two byte objects of one class that costs no fuel
+/// (`short_bytes_eq`); `None` for anything else. What a special `=` runs
+/// when the method it finds is this primitive (`Vm::special_in_place`).
+#[inline(always)]
+pub(crate) fn eq_short(heap: &Heap, r: Value, a: Value) -> Option<Value> {
+    byte_pair(heap, r, a).and_then(|(p, q)| short_bytes_eq(p, q))
+}
+
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
-    if let Some(v) = eq_short(&vm.heap, c.r, c.a0) {
+    let Some((a, b)) = byte_pair(&vm.heap, c.r, c.a0) else {
+        return eq_text(vm, c);
+    };
+    if let Some(v) = short_bytes_eq(a, b) {
         return Value(v);
     }
-    // two longer byte objects of one class
-    if let (Some(x), Some(y)) = (vm.heap.try_get(c.r), vm.heap.try_get(c.a0)) {
-        if let (Body::Bytes(a), Body::Bytes(b)) = (&x.body, &y.body) {
-            if x.class == y.class {
-                let (a, b) = (a.as_slice(), b.as_slice());
-                let (p, n) = (common_prefix(a, b), a.len());
-                vm.heap.charge((p + 1).saturating_mul(2));
-                return Value(Value::bool(p == n));
-            }
-        }
-    }
-    eq_text(vm, c)
+    // longer ones: charged for what is read
+    let (p, n) = (common_prefix(a, b), a.len());
+    vm.heap.charge((p + 1).saturating_mul(2));
+    Value(Value::bool(p == n))
 }
 
 /// `eq` of anything but two byte objects of one class (kept out of line:
