@@ -362,13 +362,12 @@ impl Vm {
         }
         // (its frames, stack and mark to the new process)
         self.save_active();
-        self.frames = prev_frames;
-        self.stack = prev_stack;
-        if let Some(p) = self.procs.get_mut(saved) {
-            self.frames = std::mem::take(&mut p.frames);
-            self.stack = std::mem::take(&mut p.stack);
+        if saved == NO_PROC {
+            self.frames = prev_frames;
+            self.stack = prev_stack;
+        } else {
+            self.switch_to(saved);
         }
-        self.active = saved;
         if self.procs[pid].state != ProcState::Finished
             && self.procs[pid].state != ProcState::Errored
         {
