@@ -75,6 +75,7 @@ if [ "${1:-}" = "--awfy" ]; then
     echo "== in Chromium (the wasm build)"
     mkdir -p target/bench
     python3 scripts/awfy.py --plan "$suite" >target/bench/awfy-page-plan.json
+    bash scripts/setup.sh test # Chromium and playwright-core
     bash scripts/serve.sh --build-only
     source scripts/static-server.sh
     start_static_server
@@ -85,6 +86,7 @@ if [ "${1:-}" = "--awfy" ]; then
 fi
 
 if [ "${1:-}" = "--page" ]; then
+  bash scripts/setup.sh test # Chromium and playwright-core
   bash scripts/serve.sh --build-only
   mkdir -p target
   source scripts/static-server.sh
