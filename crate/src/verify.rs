@@ -499,7 +499,7 @@ fn edges(
             lit(i)?;
             out.push((pc + 2, h + 1));
         }
-        Op::GetterT { t, .. } | Op::ConstT { t, .. } => {
+        Op::GetterT { t, .. } | Op::ConstT { t, .. } | Op::ConstNilT { t, .. } => {
             temp(t as u16)?;
             out.push((pc + 2, h + 1));
         }

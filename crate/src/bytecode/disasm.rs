@@ -79,6 +79,13 @@ pub fn format_op(op: &Op, names: &Names) -> String {
         Op::ConstT { t, imm, class } => {
             format!("ConstT {} if t{} is {}", imm, t, (names.class)(class))
         }
+        Op::ConstNilT { t, nil, k, class } => format!(
+            "ConstNilT {:?} if t{} is nil, {:?} if {}",
+            crate::bytecode::tiny_const(nil),
+            t,
+            crate::bytecode::tiny_const(k),
+            (names.class)(class)
+        ),
         Op::InlineEnter {
             scope, int_body, ..
         } => format!(

@@ -301,6 +301,14 @@ pub enum Op {
     /// `self` is a temp), for a receiver of class `class`; otherwise the
     /// push.
     ConstT { t: u8, imm: i16, class: u32 },
+    /// `PushTemp t; SendLeaves` whose site has two leaves that answer
+    /// constants ([`tiny_const`]s), one for nil and one for receivers of
+    /// class `class` (`x isNil`, `x notNil`): the constant `nil` for nil,
+    /// `k` for a `class`, in one dispatch, charged and counted as the
+    /// send; otherwise the push (then the `SendLeaves`). Both lookups are
+    /// dependencies of the code, so redefining either method
+    /// invalidates it.
+    ConstNilT { t: u8, nil: u8, k: u8, class: u32 },
     /// An inlined callee that sends (see `tier::InlineScope`), at the
     /// send's pc: for a receiver of the scope's class, with the operand
     /// stack at the depth the callee was inlined for, it puts the
@@ -365,7 +373,9 @@ impl Op {
             | Op::AtPutTTK { a, .. }
             | Op::BranchAtTT { a, .. }
             | Op::Loop { a, .. } => Op::PushTemp(a),
-            Op::GetterT { t, .. } | Op::ConstT { t, .. } => Op::PushTemp(t as u16),
+            Op::GetterT { t, .. } | Op::ConstT { t, .. } | Op::ConstNilT { t, .. } => {
+                Op::PushTemp(t as u16)
+            }
             Op::ArithSI { .. } | Op::BranchSI { .. } | Op::GetterS { .. } | Op::ConstS { .. } => {
                 Op::PushSelf
             }
@@ -405,6 +415,7 @@ impl Op {
                 | Op::GetterT { .. }
                 | Op::ConstS { .. }
                 | Op::ConstT { .. }
+                | Op::ConstNilT { .. }
                 | Op::ConstG { .. }
                 | Op::InlineEnter { .. }
                 | Op::InlineReturn { .. }

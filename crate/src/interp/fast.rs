@@ -1619,6 +1619,17 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 }
                 _ => unfuse!(op),
             },
+            Op::ConstNilT { t, nil, k, class } => match temp!(t) {
+                Some(Value::NIL) if !vm.deep() => {
+                    push!(tiny_const(nil));
+                    quickened_leaf!();
+                }
+                Some(r) if r != Value::NIL && vm.class_of(r) == class && !vm.deep() => {
+                    push!(tiny_const(k));
+                    quickened_leaf!();
+                }
+                _ => unfuse!(op),
+            },
             Op::MakeClosure { block, copied } => {
                 let copied = copied as usize;
                 verified!(copied);

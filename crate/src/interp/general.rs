@@ -392,6 +392,7 @@ impl Vm {
                         | Op::GetterT { .. }
                         | Op::ConstS { .. }
                         | Op::ConstT { .. }
+                        | Op::ConstNilT { .. }
                         | Op::ConstG { .. }
                         | Op::Loop { .. } => {
                             cur = &ops[pc - 1];

@@ -298,6 +298,7 @@ impl Vm {
                         o.ops[pc].set(Op::SendMega { site: site as u16 });
                     }
                 }
+                self.quicken_nil_leaves(o, site, pc);
                 self.send_count += 1;
                 self.invoke(m, code, recv, argc);
                 TierSend::Sent
@@ -335,6 +336,58 @@ impl Vm {
         }
         self.add_dep(o, class, sel);
         true
+    }
+
+    /// A `SendLeaves` site at `pc` whose receiver is a temp pushed just
+    /// before it (`PushTemp`), with two entries, nil's and one other
+    /// class's, each a leaf answering a constant (`x isNil`): the push
+    /// becomes `ConstNilT`, which answers both in one dispatch, and both
+    /// lookups become dependencies of `o` (a redefinition invalidates it,
+    /// as for an inlined leaf; the site's own cache checks the lookup
+    /// epoch instead).
+    fn quicken_nil_leaves(&mut self, o: &Rc<OptCode>, site: usize, pc: usize) {
+        if !matches!(o.ops[pc].get(), Op::SendLeaves { .. }) {
+            return;
+        }
+        let Some(prev) = pc.checked_sub(1).and_then(|p| o.ops.get(p)) else {
+            return;
+        };
+        let Op::PushTemp(t) = prev.get() else {
+            return;
+        };
+        let (sel, quick) = {
+            let s = o.sites[site].borrow();
+            let nil_class = self.known.undefined_object;
+            let konst = |e: &CacheEntry| match e.leaf {
+                Some((Leaf::Const(v), 3)) => crate::bytecode::tiny_const_of(v),
+                _ => None,
+            };
+            let quick = match (s.argc, &s.entries[..]) {
+                (0, [a, b]) => {
+                    let (n, other) = if a.class == nil_class { (a, b) } else { (b, a) };
+                    match (n.class == nil_class, konst(n), konst(other), u8::try_from(t)) {
+                        (true, Some(nil), Some(k), Ok(t)) if other.class != nil_class => {
+                            Some((Op::ConstNilT { t, nil, k, class: other.class }, other.class))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            (s.sel, quick)
+        };
+        let Some((q, class)) = quick else {
+            return;
+        };
+        prev.set(q);
+        // a pair of pushes fused over that push would jump past it
+        if let Some(pp) = pc.checked_sub(2).and_then(|p| o.ops.get(p)) {
+            if let Op::PushTT { a, .. } = pp.get() {
+                pp.set(Op::PushTemp(a));
+            }
+        }
+        self.add_dep(o, self.known.undefined_object, sel);
+        self.add_dep(o, class, sel);
     }
 
     /// Records that `o` relied on what looking up `sel` in `class` finds.
