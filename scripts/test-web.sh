@@ -32,10 +32,13 @@ step "wasm size budget"
 # in the page). It was 585,000 until byte objects and closures kept
 # short contents inline (smallvec; 2026-12-07: 583,390 bytes before,
 # 586,467 after; natively 5-6% fewer instructions in the string,
-# dictionary and exception programs, in the page up to 5% less time).
+# dictionary and exception programs, in the page up to 5% less time). It
+# was 590,000 until leaves were quickened at any receiver (GetterLeaf,
+# ConstLeaf, ConstNilT; 2026-12-07: 589,779 bytes before, 591,242 after;
+# natively List 19%, Richards 9%, DeltaBlue 5% fewer instructions).
 # A change that grows it past the budget fails here: make it smaller, or
 # raise the budget on purpose, with the reason.
-WASM_GZ_BUDGET=${WASM_GZ_BUDGET:-590000}
+WASM_GZ_BUDGET=${WASM_GZ_BUDGET:-592000}
 gz=$(stat -c %s www/pkg/livetalk_bg.wasm.gz)
 if [ "$gz" -gt "$WASM_GZ_BUDGET" ]; then
   echo "www/pkg/livetalk_bg.wasm.gz is $gz bytes, over the budget of $WASM_GZ_BUDGET bytes" >&2

@@ -494,6 +494,17 @@ fn edges(
             need(argc + 1)?;
             out.push((next, h - argc));
         }
+        // (their value replaces the receiver: unary sites only)
+        Op::GetterLeaf { site, .. } | Op::ConstLeaf { site, .. } => {
+            let argc = site_argc(site)?;
+            if argc != 0 {
+                return Err(format!(
+                    "pc {pc}: a quickened leaf at a site with {argc} arguments"
+                ));
+            }
+            need(argc + 1)?;
+            out.push((next, h - argc));
+        }
         Op::GetterS { .. } | Op::ConstS { .. } => out.push((pc + 2, h + 1)),
         Op::ConstG { lit: i, .. } => {
             lit(i)?;

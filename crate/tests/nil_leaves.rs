@@ -44,7 +44,8 @@ fn tags(vm: &mut Vm, second: &str) -> String {
         "| a r | a := LNode new next: ({second} new); yourself. \
          1 to: 40 do: [:k | r := LNode new tags: a]. r"
     );
-    vm.eval_print(&src).unwrap_or_else(|e| format!("error: {e}"))
+    vm.eval_print(&src)
+        .unwrap_or_else(|e| format!("error: {e}"))
 }
 
 #[test]

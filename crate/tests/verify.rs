@@ -819,6 +819,27 @@ fn send_sites_in_optimized_code() {
         let o = opt(&code, ops(s), vec![site(1)], vec![]);
         assert_eq!(opt_shape(&o, &code), "[0 1 2 1] max 2", "{s:?}");
     }
+    // a quickened getter or constant only at a unary site (its value
+    // replaces the receiver)
+    for s in [
+        GetterLeaf {
+            site: 0,
+            slot: 0,
+            class: 7,
+        },
+        ConstLeaf {
+            site: 0,
+            k: 0,
+            class: 7,
+        },
+    ] {
+        let o = opt(&code, ops(s), vec![site(1)], vec![]);
+        let e = verify_opt(&o, &code).unwrap_err();
+        assert!(
+            e.contains("a quickened leaf at a site with 1 arguments"),
+            "{e}"
+        );
+    }
     // a missing site
     let o = opt(&code, ops(SendAdaptive { site: 1 }), vec![site(1)], vec![]);
     let e = verify_opt(&o, &code).unwrap_err();
@@ -1366,7 +1387,7 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
                 lit(i)?;
                 vec![(p + 2, h + 1)]
             }
-            GetterT { t, .. } | ConstT { t, .. } => {
+            GetterT { t, .. } | ConstT { t, .. } | ConstNilT { t, .. } => {
                 temp(t as u16)?;
                 vec![(p + 2, h + 1)]
             }
@@ -1376,7 +1397,9 @@ fn reference(ops: &[Op], temps: usize, literals: usize, blocks: usize) -> Result
             | SendMega { .. }
             | InlinePrefix { .. }
             | InlineLeaf { .. }
-            | SetterLeaf { .. } => return Err(pc),
+            | SetterLeaf { .. }
+            | GetterLeaf { .. }
+            | ConstLeaf { .. } => return Err(pc),
             InlineEnter { .. } | Loop { .. } | PushScopeLit { .. } => return Err(pc),
             // the callee's value (top or its receiver, temp off - 1) is
             // left at temp off - 1, the caller's operand
@@ -1582,7 +1605,17 @@ fn random_op(r: &mut Rng) -> Op {
                 d: offset16(r),
             },
         },
-        55 => match r.below(7) {
+        55 => match r.below(9) {
+            7 => GetterLeaf {
+                site: small(r, 3),
+                slot: r.below(3) as u8,
+                class: 7,
+            },
+            8 => ConstLeaf {
+                site: small(r, 3),
+                k: r.below(6) as u8,
+                class: 7,
+            },
             0 => SendAdaptive { site: small(r, 3) },
             1 => SendCached { site: small(r, 3) },
             2 => SendMega { site: small(r, 3) },
@@ -1604,7 +1637,13 @@ fn random_op(r: &mut Rng) -> Op {
             slot: 1,
             class: 7,
         },
-        58 => match r.below(3) {
+        58 => match r.below(4) {
+            3 => ConstNilT {
+                t: t(r) as u8,
+                nil: r.below(3) as u8,
+                k: r.below(6) as u8,
+                class: 7,
+            },
             2 => ConstG {
                 lit: small(r, 5),
                 k: r.below(6) as u8,

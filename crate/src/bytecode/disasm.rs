@@ -52,6 +52,19 @@ pub fn format_op(op: &Op, names: &Names) -> String {
         Op::GetterS { slot, class } => {
             format!("GetterS self.{} if {}", slot, (names.class)(class))
         }
+        Op::GetterLeaf { site, slot, class } => {
+            format!(
+                "GetterLeaf {{ site: {site} }} .{slot} if {}",
+                (names.class)(class)
+            )
+        }
+        Op::ConstLeaf { site, k, class } => {
+            format!(
+                "ConstLeaf {{ site: {site} }} {:?} if {}",
+                crate::bytecode::tiny_const(k),
+                (names.class)(class)
+            )
+        }
         Op::SetterLeaf { site, slot, class } => {
             format!(
                 "SetterLeaf {{ site: {site} }} .{slot} if {}",

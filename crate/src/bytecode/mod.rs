@@ -274,6 +274,18 @@ pub enum Op {
     /// charged and counted as the `InlineLeaf`; any other receiver is the
     /// `InlineLeaf` of `site`. Its dependency covers this too.
     SetterLeaf { site: u16, slot: u8, class: u32 },
+    /// An `InlineLeaf` whose leaf is a getter of instance variable `slot`:
+    /// for a receiver of class `class` (the site's first), the variable
+    /// in one dispatch, with no site lookup, charged and counted as the
+    /// `InlineLeaf`; any other receiver is the `InlineLeaf` of `site`.
+    /// For a receiver pushed by any instruction (an instance variable, a
+    /// send's result), where `GetterS`/`GetterT` quicken only the pushes
+    /// of self and temps.
+    GetterLeaf { site: u16, slot: u8, class: u32 },
+    /// The same for a leaf answering a constant (a [`tiny_const`], `k`):
+    /// `RBObject NoWork` in an inlined callee, `x isEmpty` on a class
+    /// whose method answers `false`.
+    ConstLeaf { site: u16, k: u8, class: u32 },
     /// `PushSelf; InlineLeaf` whose leaf reads instance variable `slot`:
     /// for a receiver of class `class` (the site's first class, kept in
     /// the instruction as CPython's `LOAD_ATTR_INSTANCE_VALUE` keeps its
@@ -411,6 +423,8 @@ impl Op {
                 | Op::InlinePrefix { .. }
                 | Op::InlineLeaf { .. }
                 | Op::SetterLeaf { .. }
+                | Op::GetterLeaf { .. }
+                | Op::ConstLeaf { .. }
                 | Op::GetterS { .. }
                 | Op::GetterT { .. }
                 | Op::ConstS { .. }

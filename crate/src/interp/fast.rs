@@ -1104,6 +1104,37 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     }
                 }
             }
+            // a quickened getter or constant leaf: for its class, the
+            // value; otherwise the `InlineLeaf`
+            Op::GetterLeaf {
+                site,
+                slot: i,
+                class,
+            } => {
+                verified!(1);
+                match getter(&vm.heap, at!(1), class, i as usize) {
+                    Some(v) if fuel!() >= 2 && !vm.deep() => {
+                        vm.send_count += 1;
+                        leaf_done!(3, 0, v);
+                    }
+                    _ => match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
+                        Some((cost, argc, v)) => leaf_done!(cost, argc, v),
+                        None => tier_send!(*op, site),
+                    },
+                }
+            }
+            Op::ConstLeaf { site, k, class } => {
+                verified!(1);
+                if vm.class_of(at!(1)) == class && fuel!() >= 2 && !vm.deep() {
+                    vm.send_count += 1;
+                    leaf_done!(3, 0, tiny_const(k));
+                } else {
+                    match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
+                        Some((cost, argc, v)) => leaf_done!(cost, argc, v),
+                        None => tier_send!(*op, site),
+                    }
+                }
+            }
             // a guard clause that answers, else the inline-cached send
             Op::InlinePrefix { site } => {
                 match inline_prefix(vm, opt!(), site as usize, operands!(), fuel!()) {

@@ -428,6 +428,8 @@ impl Vm {
                         | Op::InlinePrefix { site }
                         | Op::InlineLeaf { site }
                         | Op::SetterLeaf { site, .. }
+                        | Op::GetterLeaf { site, .. }
+                        | Op::ConstLeaf { site, .. }
                         | Op::InlineEnter { scope: site, .. } => {
                             let o = match &opt {
                                 Some(o) => o.clone(),

@@ -40,7 +40,9 @@ impl Vm {
                 None => return TierSend::Fallback,
             },
             // a quickened setter that missed: its leaf's site
-            Op::SetterLeaf { site, .. } => (site as usize, Op::InlineLeaf { site }, None),
+            Op::SetterLeaf { site, .. }
+            | Op::GetterLeaf { site, .. }
+            | Op::ConstLeaf { site, .. } => (site as usize, Op::InlineLeaf { site }, None),
             _ => (site, op, None),
         };
         // Inside an inlined callee's body the frame stands for more than
@@ -226,19 +228,40 @@ impl Vm {
                                 s.leaf = Some((leaf, cost));
                             }
                             o.ops[pc].set(Op::InlineLeaf { site: site as u16 });
-                            // a setter is quickened in place; a getter or
-                            // constant sent to self or a temp, into the
-                            // push before it
-                            if let (Leaf::Setter(i), 5) = (leaf, cost) {
-                                if let Ok(slot) = u8::try_from(i) {
-                                    o.ops[pc].set(Op::SetterLeaf {
-                                        site: site as u16,
+                            // a setter, getter or constant is quickened in
+                            // place (any receiver: the site's first class);
+                            // a getter or constant sent to self or a temp,
+                            // also into the push before it
+                            let site16 = site as u16;
+                            let quick = match (leaf, cost, argc) {
+                                (Leaf::Setter(i), 5, _) => {
+                                    u8::try_from(i).ok().map(|slot| Op::SetterLeaf {
+                                        site: site16,
                                         slot,
                                         class,
-                                    });
+                                    })
                                 }
-                            } else if let Some(prev) = pc.checked_sub(1).and_then(|p| o.ops.get(p))
-                            {
+                                (Leaf::Getter(i), 3, 0) => {
+                                    u8::try_from(i).ok().map(|slot| Op::GetterLeaf {
+                                        site: site16,
+                                        slot,
+                                        class,
+                                    })
+                                }
+                                (Leaf::Const(v), 3, 0) => {
+                                    crate::bytecode::tiny_const_of(v).map(|k| Op::ConstLeaf {
+                                        site: site16,
+                                        k,
+                                        class,
+                                    })
+                                }
+                                _ => None,
+                            };
+                            if let Some(q) = quick {
+                                o.ops[pc].set(q);
+                            }
+                            let prev = pc.checked_sub(1).and_then(|p| o.ops.get(p));
+                            if let Some(prev) = prev.filter(|_| !matches!(leaf, Leaf::Setter(_))) {
                                 if let Some(q) = quicken_leaf(prev.get(), leaf, cost, argc, class) {
                                     prev.set(q);
                                     // a pair of pushes fused over that push
@@ -365,10 +388,21 @@ impl Vm {
             let quick = match (s.argc, &s.entries[..]) {
                 (0, [a, b]) => {
                     let (n, other) = if a.class == nil_class { (a, b) } else { (b, a) };
-                    match (n.class == nil_class, konst(n), konst(other), u8::try_from(t)) {
-                        (true, Some(nil), Some(k), Ok(t)) if other.class != nil_class => {
-                            Some((Op::ConstNilT { t, nil, k, class: other.class }, other.class))
-                        }
+                    match (
+                        n.class == nil_class,
+                        konst(n),
+                        konst(other),
+                        u8::try_from(t),
+                    ) {
+                        (true, Some(nil), Some(k), Ok(t)) if other.class != nil_class => Some((
+                            Op::ConstNilT {
+                                t,
+                                nil,
+                                k,
+                                class: other.class,
+                            },
+                            other.class,
+                        )),
                         _ => None,
                     }
                 }
