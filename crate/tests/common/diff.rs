@@ -55,8 +55,10 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
             expr(r, me, depth - 1),
             expr(r, me, depth - 1)
         ),
-        5 => "self leaf".into(),
-        6 => "self getV".into(),
+        // a leaf sent to self (quickened into the push), or to the value
+        // of a send (quickened at the send: `GetterLeaf`, `ConstLeaf`)
+        5 => r.pick(&["self leaf", "self yourself leaf"]).into(),
+        6 => r.pick(&["self getV", "self yourself getV"]).into(),
         7 if me > 0 => format!("(self rec: ({} \\\\ 14) + 14)", expr(r, me, depth - 1)),
         _ => atom(r),
     }
@@ -99,7 +101,13 @@ fn method(r: &mut Rng, i: usize) -> String {
     }
     s.push_str(&format!("\tb := {}.\n", expr(r, i, 2)));
     for _ in 0..1 + r.below(3) {
-        match r.below(13) {
+        match r.below(14) {
+            // a temp that is nil or not, and its nil test (`ConstNilT`)
+            // and a leaf sent to it
+            13 => s.push_str(&format!(
+                "\t1 to: {} do: [:k | | q | q := k odd ifTrue: [nil] ifFalse: [self]. b := b + (q isNil ifTrue: [k] ifFalse: [q leaf])].\n",
+                1 + r.below(6)
+            )),
             // blocks inlined with the `do:`-like callee that runs them
             // (block scopes), and one they make for another (not)
             9 => s.push_str(&format!(
@@ -303,7 +311,7 @@ pub fn check_round(r: &mut Rng) -> Result<(), String> {
     let mut schedule = Vec::new();
     for _ in 0..1 + r.below(6) {
         let fuel = 1 + r.below(3000);
-        let action = match r.below(8) {
+        let action = match r.below(9) {
             0 | 1 => {
                 // identical re-accept
                 let i = r.below(n as u64) as usize;
@@ -314,7 +322,8 @@ pub fn check_round(r: &mut Rng) -> Result<(), String> {
                 Action::Accept(method(r, i))
             }
             4 => Action::Accept(format!("leaf\n\t^ {}", r.below(9))),
-            5 => Action::Remove(r.pick(&["leaf", "getV"]).to_string()),
+            5 => Action::Remove(r.pick(&["leaf", "getV", "isNil"]).to_string()),
+            7 => Action::Accept(format!("isNil\n\t^ {}", r.pick(&["true", "false"]))),
             6 => Action::Restart(r.below(5)),
             _ => Action::None,
         };
