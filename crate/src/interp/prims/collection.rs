@@ -143,11 +143,29 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
         (Ok(count), Ok(start), Ok(rs)) => (count, start, rs),
         _ => return Fail,
     };
-    let rc = vm.class_of(c.r);
-    let named = vm.classes[rc as usize].inst_vars.len();
     // (charged whether or not the range turns out valid: a failure costs
     // no more than a copy)
     vm.heap.charge(count.saturating_mul(8));
+    // the common case first, without looking at the classes (the answer
+    // does not depend on them): bytes into the bytes of another object
+    // (a stream's `nextPutAll:` of a String)
+    if c.r != c.a2 {
+        if let Some((dst, src)) = vm.heap.pair_mut(c.r, c.a2) {
+            if let (Body::Bytes(d), Body::Bytes(s)) = (&mut dst.body, &src.body) {
+                let from = span(rs, count, s.len());
+                let to = span(start, count, d.len());
+                return match from.zip(to) {
+                    Some((f, t)) => {
+                        d[t].copy_from_slice(&s[f]);
+                        Value(c.r)
+                    }
+                    None => Fail,
+                };
+            }
+        }
+    }
+    let rc = vm.class_of(c.r);
+    let named = vm.classes[rc as usize].inst_vars.len();
     let sc = vm.class_of(c.a2);
     let snamed = vm.classes[sc as usize].inst_vars.len();
     // (a copy within one object may overlap: Squeak copies it as if
