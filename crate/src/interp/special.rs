@@ -80,14 +80,20 @@ impl Vm {
         ops: &[Value],
     ) -> Option<Value> {
         let (&r, args) = ops.split_first()?;
-        let class = self.class_of(r);
+        // the receiver's object, looked up once for its class and for the
+        // fast cases
+        let obj = self.heap.try_get(r);
+        let class = match obj {
+            Some(o) => o.class,
+            None => self.class_of(r),
+        };
         let h = SpecialCache::slot(which, class);
-        let e = self.special.0[h];
+        let e = &self.special.0[h];
         let run = if e.class == class && e.which == which && e.epoch == self.cache_epoch {
-            let fast = match e.fast {
-                Fast::None => None,
-                Fast::StringEq => prims::eq_short(&self.heap, r, *args.first()?),
-                Fast::ByteCharAt => prims::byte_char_at(&self.heap, r, *args.first()?),
+            let fast = match (e.fast, obj) {
+                (Fast::StringEq, Some(x)) => prims::eq_short(&self.heap, x, *args.first()?),
+                (Fast::ByteCharAt, Some(x)) => prims::byte_char_at(x, *args.first()?),
+                _ => None,
             };
             if fast.is_some() {
                 return fast;

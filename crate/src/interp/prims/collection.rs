@@ -5,7 +5,7 @@
 use super::PrimResult::{self, *};
 use super::{Args, Vm};
 use crate::interp::classes::Format;
-use crate::object::{Body, Bytes, Heap, Text, Value};
+use crate::object::{Body, Bytes, Obj, Text, Value};
 
 /// A 0-based index from a 1-based SmallInteger, if within `len` (a
 /// SmallInteger may not fit a usize on a 32-bit target).
@@ -26,8 +26,8 @@ fn span(start: usize, count: usize, len: usize) -> Option<std::ops::Range<usize>
 /// runs when the method it finds is this primitive
 /// (`Vm::special_in_place`).
 #[inline(always)]
-pub(crate) fn byte_char_at(heap: &Heap, r: Value, i: Value) -> Option<Value> {
-    match &heap.try_get(r)?.body {
+pub(crate) fn byte_char_at(r: &Obj, i: Value) -> Option<Value> {
+    match &r.body {
         Body::Bytes(b) => check_index(i, b.len()).map(|ix| Value::char(b[ix] as u32)),
         _ => None,
     }

@@ -8,7 +8,7 @@
 use super::PrimResult::{self, *};
 use super::{room_for, Args, Vm};
 use crate::object::text::{char_or_replacement, Text};
-use crate::object::{Body, Bytes, Heap, Value};
+use crate::object::{Body, Bytes, Heap, Obj, Value};
 use std::cmp::Ordering;
 
 /// The text of a String (byte or wide, Symbols included), not of a
@@ -284,8 +284,12 @@ fn short_bytes_eq(p: &[u8], q: &[u8]) -> Option<Value> {
 /// (`short_bytes_eq`); `None` for anything else. What a special `=` runs
 /// when the method it finds is this primitive (`Vm::special_in_place`).
 #[inline(always)]
-pub(crate) fn eq_short(heap: &Heap, r: Value, a: Value) -> Option<Value> {
-    byte_pair(heap, r, a).and_then(|(p, q)| short_bytes_eq(p, q))
+pub(crate) fn eq_short(heap: &Heap, r: &Obj, a: Value) -> Option<Value> {
+    let y = heap.try_get(a)?;
+    match (&r.body, &y.body) {
+        (Body::Bytes(p), Body::Bytes(q)) if r.class == y.class => short_bytes_eq(p, q),
+        _ => None,
+    }
 }
 
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
