@@ -636,3 +636,40 @@ fn the_page_collects_by_objects_made_as_well_as_by_bytes() {
     let sliced = collections_in_runs_of(small, 2_000.0);
     assert!((5..=8).contains(&sliced), "{sliced} collections");
 }
+
+/// A print-it whose `printString` is a primitive that blocks (here a
+/// Semaphore's wait): the printing process waits, and prints once the
+/// Semaphore is signalled, while the running program goes on; before,
+/// it was taken for finished at once, with nil.
+#[test]
+fn a_print_string_that_waits_prints_once_woken() {
+    let (mut s, _) = seeded();
+    let def = "Semaphore subclass: #PrintWait instanceVariableNames: '' \
+               classVariableNames: '' poolDictionaries: '' category: 'T'!\n\
+               !PrintWait methodsFor: 't'!\nprintString\n\t<primitive: 'semWait'>\n\t^ 'failed'\n! !\n";
+    assert!(s.file_in("t.st", def).ok);
+    let p = s
+        .evaluate("Smalltalk at: #PW put: PrintWait new", true)
+        .pid
+        .unwrap();
+    let printed = |events: &[Event]| {
+        events.iter().find_map(|e| match e {
+            Event::Printed { pid, text } if *pid == p => Some(text.clone()),
+            _ => None,
+        })
+    };
+    let (out, events) = run(&mut s, 5_000.0, 5);
+    assert_eq!(printed(&events), None, "{events:?}");
+    assert!(!out.is_empty(), "the program runs meanwhile");
+    let q = s.evaluate("PW signal. 42", true).pid.unwrap();
+    let (out, events) = run(&mut s, 5_000.0, 5);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Printed { pid, text } if *pid == q && text == "42")));
+    // (the wait answers the Semaphore, which is no String)
+    assert_eq!(
+        printed(&events).as_deref(),
+        Some("<printString did not answer a String>")
+    );
+    assert!(!out.is_empty(), "the program runs on");
+}

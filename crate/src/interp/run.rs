@@ -132,6 +132,14 @@ impl Vm {
                     }
                 }
             }
+            if self.frames.is_empty() {
+                // a process whose first send answered from a primitive that
+                // had blocked it (`Vm::start_send`): it has finished, with
+                // that answer
+                let v = self.stack.pop().unwrap_or(Value::NIL);
+                self.process_finished(v);
+                continue;
+            }
             if fuel == 0 {
                 return Outcome::Yielded;
             }

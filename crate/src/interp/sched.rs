@@ -352,8 +352,13 @@ impl Vm {
         self.stack.push(recv);
         self.stack.extend_from_slice(args);
         self.invoke(m, code, recv, args.len());
+        // a primitive may have taken the process off the CPU (a Semaphore
+        // wait): it keeps its answer on its stack and the state it was
+        // given, and finishes with that answer once it runs again
+        // (`Vm::run`)
+        let blocked = self.active != pid;
         // a primitive may have answered at once
-        if self.frames.is_empty() {
+        if !blocked && self.frames.is_empty() {
             let v = self.stack.pop().unwrap_or(Value::NIL);
             self.procs[pid].state = ProcState::Finished;
             self.procs[pid].result = Some(v);
@@ -368,7 +373,8 @@ impl Vm {
         } else {
             self.switch_to(saved);
         }
-        if self.procs[pid].state != ProcState::Finished
+        if !blocked
+            && self.procs[pid].state != ProcState::Finished
             && self.procs[pid].state != ProcState::Errored
         {
             self.make_ready(pid);
