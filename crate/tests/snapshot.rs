@@ -214,3 +214,38 @@ fn what_a_snapshot_cannot_keep_is_refused_when_it_is_written() {
     vm.start("[true] whileTrue", 40).unwrap();
     assert!(encode(&vm).unwrap_err().contains("not at rest"));
 }
+
+/// A damaged kernel (the `snapshot` fuzz target's edits: an operation, a
+/// 4-byte offset and a value, six bytes each) whose methods read back
+/// with a stack that is not as their code's shape says: the tier sends
+/// instead of inlining into such a frame (it inlined, and the copy did
+/// not verify: a debug assertion, found by the fuzzer).
+#[test]
+fn a_damaged_kernel_runs_without_inlining_where_the_frame_does_not_fit() {
+    let edits: [u8; 50] = [
+        0x02, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x73, 0x00,
+    ];
+    let mut p = KERNEL[32..].to_vec();
+    for r in edits.chunks_exact(6) {
+        let at = u32::from_le_bytes([r[1], r[2], r[3], r[4]]) as usize % p.len();
+        match r[0] % 5 {
+            0 => p[at] ^= r[5] | 1,
+            1 => p[at] = r[5],
+            2 => p.insert(at, r[5]),
+            3 => {
+                p.remove(at);
+            }
+            _ => p.truncate(at),
+        }
+    }
+    if let Ok(mut vm) = decode(&livetalk::snapshot::seal(&p)) {
+        vm.heap.limit = vm.heap.limit.min(32 << 20);
+        if let Ok(pid) = vm.start("(3 + 4) printString size", 40) {
+            let _ = vm.run(100_000);
+            let _ = vm.inspect_stack(pid);
+        }
+    }
+}

@@ -478,9 +478,23 @@ impl Vm {
             _ => return false,
         };
         let argc = callee.num_args as usize;
+        // (a method whose arguments are not its selector's, which only a
+        // damaged snapshot holds, is sent, not inlined: its body would not
+        // fit the send)
+        if o.sites
+            .get(site)
+            .is_none_or(|s| s.borrow().argc as usize != argc)
+        {
+            return false;
+        }
         // the callee's receiver and arguments are the top operands: its
-        // temps start where they are, `off` temps into this frame
+        // temps start where they are, `off` temps into this frame; a frame
+        // whose stack is not as the code's shape says (a damaged method's
+        // temps) is not inlined into: the scope would not fit its send
         let depth = self.stack.len().saturating_sub(frame.bp as usize);
+        if o.shape.at(pc) != Some(depth) {
+            return false;
+        }
         let off = match depth.checked_sub(argc).and_then(|d| u16::try_from(d).ok()) {
             Some(d) => d,
             None => return false,
