@@ -6,6 +6,7 @@
 //! `LIVETALK_WRITE_SNAPSHOT=1 cargo test --test snapshot current` remakes
 //! `crate/kernel/kernel.snap` (what `bash scripts/snapshot.sh` runs).
 
+mod common;
 use livetalk::object::Body;
 use livetalk::snapshot::{decode, encode, KERNEL};
 use livetalk::Vm;
@@ -228,19 +229,7 @@ fn a_damaged_kernel_runs_without_inlining_where_the_frame_does_not_fit() {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         0x00, 0x00, 0x00, 0x73, 0x00,
     ];
-    let mut p = KERNEL[32..].to_vec();
-    for r in edits.chunks_exact(6) {
-        let at = u32::from_le_bytes([r[1], r[2], r[3], r[4]]) as usize % p.len();
-        match r[0] % 5 {
-            0 => p[at] ^= r[5] | 1,
-            1 => p[at] = r[5],
-            2 => p.insert(at, r[5]),
-            3 => {
-                p.remove(at);
-            }
-            _ => p.truncate(at),
-        }
-    }
+    let p = common::damage::damaged(&KERNEL[32..], &edits);
     if let Ok(mut vm) = decode(&livetalk::snapshot::seal(&p)) {
         vm.heap.limit = vm.heap.limit.min(32 << 20);
         if let Ok(pid) = vm.start("(3 + 4) printString size", 40) {

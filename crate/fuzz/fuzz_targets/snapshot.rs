@@ -12,26 +12,8 @@
 use libfuzzer_sys::fuzz_target;
 use livetalk::snapshot;
 
-/// The kernel's payload with the edits `records` describe.
-fn damaged(records: &[u8]) -> Vec<u8> {
-    let mut p = snapshot::KERNEL[32..].to_vec();
-    for r in records.chunks_exact(6) {
-        if p.is_empty() {
-            break;
-        }
-        let at = u32::from_le_bytes([r[1], r[2], r[3], r[4]]) as usize % p.len();
-        match r[0] % 5 {
-            0 => p[at] ^= r[5] | 1,
-            1 => p[at] = r[5],
-            2 => p.insert(at, r[5]),
-            3 => {
-                p.remove(at);
-            }
-            _ => p.truncate(at),
-        }
-    }
-    p
-}
+#[path = "../../tests/common/damage.rs"]
+mod damage;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
@@ -40,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let payload = if mode & 1 == 0 {
         rest.to_vec()
     } else {
-        damaged(rest)
+        damage::damaged(&snapshot::KERNEL[32..], rest)
     };
     match snapshot::decode(&snapshot::seal(&payload)) {
         Ok(mut vm) => {

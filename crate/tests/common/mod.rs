@@ -9,6 +9,7 @@ use std::process::Command;
 mod rng;
 pub use rng::Rng;
 
+pub mod damage;
 pub mod diff;
 pub mod kernel_loops;
 pub mod session_ops;
