@@ -1002,6 +1002,19 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             }
         }};
     }
+    // The `InlineLeaf` of site `$site` (also what a quickened leaf's
+    // instruction does for another class): the leaf in place, else the
+    // tier's send.
+    macro_rules! inline_leaf_or_send {
+        ($op:expr, $site:expr) => {{
+            let site: u16 = $site;
+            match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
+                Some((cost, argc, v)) => leaf_done!(cost, argc, v),
+                // (the instruction is read only here)
+                None => tier_send!($op, site),
+            }
+        }};
+    }
     let exit = loop {
         // Matched through a reference, so each arm loads only its own
         // operands (a copied `Op` is first reassembled from its packed
@@ -1075,12 +1088,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     },
                 }
             }
-            Op::InlineLeaf { site } => {
-                match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
-                    Some((cost, argc, v)) => leaf_done!(cost, argc, v),
-                    None => tier_send!(*op, site),
-                }
-            }
+            Op::InlineLeaf { site } => inline_leaf_or_send!(*op, site),
             // a quickened setter: for its class, the store; otherwise the
             // `InlineLeaf` (charged as it: the send and 4 instructions)
             Op::SetterLeaf {
@@ -1098,10 +1106,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     vm.send_count += 1;
                     leaf_done!(5, 1, r);
                 } else {
-                    match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
-                        Some((cost, argc, v)) => leaf_done!(cost, argc, v),
-                        None => tier_send!(*op, site),
-                    }
+                    inline_leaf_or_send!(*op, site)
                 }
             }
             // a quickened getter or constant leaf: for its class, the
@@ -1117,10 +1122,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                         vm.send_count += 1;
                         leaf_done!(3, 0, v);
                     }
-                    _ => match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
-                        Some((cost, argc, v)) => leaf_done!(cost, argc, v),
-                        None => tier_send!(*op, site),
-                    },
+                    _ => inline_leaf_or_send!(*op, site),
                 }
             }
             Op::ConstLeaf { site, k, class } => {
@@ -1129,10 +1131,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     vm.send_count += 1;
                     leaf_done!(3, 0, tiny_const(k));
                 } else {
-                    match inline_leaf(vm, opt!(), site as usize, operands!(), fuel!()) {
-                        Some((cost, argc, v)) => leaf_done!(cost, argc, v),
-                        None => tier_send!(*op, site),
-                    }
+                    inline_leaf_or_send!(*op, site)
                 }
             }
             // a guard clause that answers, else the inline-cached send

@@ -263,15 +263,7 @@ impl Vm {
                             let prev = pc.checked_sub(1).and_then(|p| o.ops.get(p));
                             if let Some(prev) = prev.filter(|_| !matches!(leaf, Leaf::Setter(_))) {
                                 if let Some(q) = quicken_leaf(prev.get(), leaf, cost, argc, class) {
-                                    prev.set(q);
-                                    // a pair of pushes fused over that push
-                                    // would jump past the quickened form
-                                    // (`x - x foo`): it becomes its first
-                                    if let Some(pp) = pc.checked_sub(2).and_then(|p| o.ops.get(p)) {
-                                        if let Op::PushTT { a, .. } = pp.get() {
-                                            pp.set(Op::PushTemp(a));
-                                        }
-                                    }
+                                    quicken_push(o, pc, q);
                                 }
                             }
                             let callee = format!("{} v{}", code.print_name(), code.info.version);
@@ -413,13 +405,7 @@ impl Vm {
         let Some((q, class)) = quick else {
             return;
         };
-        prev.set(q);
-        // a pair of pushes fused over that push would jump past it
-        if let Some(pp) = pc.checked_sub(2).and_then(|p| o.ops.get(p)) {
-            if let Op::PushTT { a, .. } = pp.get() {
-                pp.set(Op::PushTemp(a));
-            }
-        }
+        quicken_push(o, pc, q);
         self.add_dep(o, self.known.undefined_object, sel);
         self.add_dep(o, class, sel);
     }
@@ -686,6 +672,21 @@ impl Vm {
                 pc,
                 despecialized: true,
             });
+        }
+    }
+}
+
+/// The push before the send at `pc` becomes `q`, its quickened form
+/// with the send; a pair of pushes fused over that push would jump past
+/// it (`x - x foo`): it becomes its first push.
+fn quicken_push(o: &OptCode, pc: usize, q: Op) {
+    let Some(prev) = pc.checked_sub(1).and_then(|p| o.ops.get(p)) else {
+        return;
+    };
+    prev.set(q);
+    if let Some(pp) = pc.checked_sub(2).and_then(|p| o.ops.get(p)) {
+        if let Op::PushTT { a, .. } = pp.get() {
+            pp.set(Op::PushTemp(a));
         }
     }
 }

@@ -224,12 +224,8 @@ pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
     let Some((dst, src)) = vm.heap.pair_mut(c.r, c.a2) else {
         return Fail;
     };
+    // (bytes into bytes were copied above)
     let ok = match (&mut dst.body, &src.body) {
-        (Body::Bytes(d), Body::Bytes(s)) => {
-            let from = span(rs, count, s.len());
-            let to = span(start, count, d.len());
-            from.zip(to).map(|(f, t)| d[t].copy_from_slice(&s[f]))
-        }
         (Body::Words(d), Body::Words(s)) => {
             let from = span(rs, count, s.len());
             let to = span(start, count, d.len());

@@ -257,11 +257,10 @@ pub(super) fn same_text(x: Text, y: Text) -> (bool, usize) {
 /// both costs less than one unit of fuel (`BYTES_PER_FUEL`).
 const SHORT_EQ: usize = crate::object::heap::BYTES_PER_FUEL / 2 - 2;
 
-/// The bytes of `r` and `a` if both are byte objects of one class (two
+/// The bytes of `x` and `y` if both are byte objects of one class (two
 /// ByteStrings: the common case of `eq`).
 #[inline(always)]
-fn byte_pair(heap: &Heap, r: Value, a: Value) -> Option<(&[u8], &[u8])> {
-    let (x, y) = (heap.try_get(r)?, heap.try_get(a)?);
+fn byte_pair<'a>(x: &'a Obj, y: &'a Obj) -> Option<(&'a [u8], &'a [u8])> {
     match (&x.body, &y.body) {
         (Body::Bytes(p), Body::Bytes(q)) if x.class == y.class => Some((p, q)),
         _ => None,
@@ -285,15 +284,15 @@ fn short_bytes_eq(p: &[u8], q: &[u8]) -> Option<Value> {
 /// when the method it finds is this primitive (`Vm::special_in_place`).
 #[inline(always)]
 pub(crate) fn eq_short(heap: &Heap, r: &Obj, a: Value) -> Option<Value> {
-    let y = heap.try_get(a)?;
-    match (&r.body, &y.body) {
-        (Body::Bytes(p), Body::Bytes(q)) if r.class == y.class => short_bytes_eq(p, q),
-        _ => None,
-    }
+    byte_pair(r, heap.try_get(a)?).and_then(|(p, q)| short_bytes_eq(p, q))
 }
 
 pub(super) fn eq(vm: &mut Vm, c: Args) -> PrimResult {
-    let Some((a, b)) = byte_pair(&vm.heap, c.r, c.a0) else {
+    let pair = match (vm.heap.try_get(c.r), vm.heap.try_get(c.a0)) {
+        (Some(x), Some(y)) => byte_pair(x, y),
+        _ => None,
+    };
+    let Some((a, b)) = pair else {
         return eq_text(vm, c);
     };
     if let Some(v) = short_bytes_eq(a, b) {
