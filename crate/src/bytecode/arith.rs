@@ -127,6 +127,34 @@ pub(crate) fn arith_fast(a: Arith, x: Value, y: Value) -> Option<Value> {
 /// immediate range (the primitive boxes it).
 #[inline]
 pub(crate) fn arith_float(a: Arith, x: Value, y: Value) -> Option<Value> {
+    // two Floats first; a SmallInteger beside a Float out of line
+    let (p, q) = if x.is_float() & y.is_float() {
+        (x.float_unchecked(), y.float_unchecked())
+    } else {
+        float_operands(x, y)?
+    };
+    match a {
+        Arith::Add => Value::float(p + q),
+        Arith::Sub => Value::float(p - q),
+        Arith::Mul => Value::float(p * q),
+        _ => {
+            // a comparison, by the orders it holds for (as
+            // `compare_tagged`); unordered (a NaN): only `~=` holds
+            let holds = holds_on(a)?;
+            let order = match p.partial_cmp(&q) {
+                Some(o) => o as i32 + 1,
+                None => return Some(Value::bool(a == Arith::Ne)),
+            };
+            Some(Value::bool(holds >> order & 1 != 0))
+        }
+    }
+}
+
+/// `arith_float`'s operands when they are not two Floats: a Float and a
+/// SmallInteger that converts exactly (|i| <= 2^53).
+#[cold]
+#[inline(never)]
+fn float_operands(x: Value, y: Value) -> Option<(f64, f64)> {
     const EXACT: i64 = 1 << 53;
     let as_f64 = |v: Value| {
         if v.is_float() {
@@ -139,19 +167,16 @@ pub(crate) fn arith_float(a: Arith, x: Value, y: Value) -> Option<Value> {
     if !(x.is_float() || y.is_float()) {
         return None;
     }
-    let (p, q) = (as_f64(x)?, as_f64(y)?);
-    match a {
-        Arith::Add => Value::float(p + q),
-        Arith::Sub => Value::float(p - q),
-        Arith::Mul => Value::float(p * q),
-        Arith::Lt => Some(Value::bool(p < q)),
-        Arith::Gt => Some(Value::bool(p > q)),
-        Arith::Le => Some(Value::bool(p <= q)),
-        Arith::Ge => Some(Value::bool(p >= q)),
-        Arith::Eq => Some(Value::bool(p == q)),
-        Arith::Ne => Some(Value::bool(p != q)),
-        _ => None,
-    }
+    Some((as_f64(x)?, as_f64(y)?))
+}
+
+/// Whether comparison `a` holds for the operands `arith_float` takes, or
+/// `None` where it answers `None` or `a` is not a comparison (the fused
+/// compare-and-branch instructions' Float path).
+#[inline(never)]
+pub(crate) fn compare_float(a: Arith, x: Value, y: Value) -> Option<bool> {
+    holds_on(a)?;
+    arith_float(a, x, y).map(|v| v == Value::TRUE)
 }
 
 #[cfg(test)]
@@ -176,6 +201,47 @@ mod tests {
         assert_eq!(arith_float(Arith::Add, f(1.0), Value::NIL), None);
         assert_eq!(arith_float(Arith::Div, f(7.0), f(2.0)), None);
         assert_eq!(arith_float(Arith::Mul, f(1e38), f(1e38)), None);
+    }
+    /// Every comparison, on every order of two Floats (and of a Float and
+    /// a SmallInteger), as f64's own operators answer, in `arith_float`
+    /// and in the fused branches' `compare_float`.
+    #[test]
+    fn float_comparisons() {
+        let f = |x: f64| Value::float(x).unwrap();
+        let i = |x: i64| Value::int(x).unwrap();
+        type Holds = fn(f64, f64) -> bool;
+        let ops: [(Arith, Holds); 6] = [
+            (Arith::Lt, |p, q| p < q),
+            (Arith::Gt, |p, q| p > q),
+            (Arith::Le, |p, q| p <= q),
+            (Arith::Ge, |p, q| p >= q),
+            (Arith::Eq, |p, q| p == q),
+            (Arith::Ne, |p, q| p != q),
+        ];
+        let pairs = [
+            (-1.5, 2.0),
+            (2.0, 2.0),
+            (2.0, -1.5),
+            (0.0, -0.0),
+            (-3.0, -3.0),
+        ];
+        for (a, want) in ops {
+            for (p, q) in pairs {
+                let w = Some(Value::bool(want(p, q)));
+                assert_eq!(arith_float(a, f(p), f(q)), w, "{a:?} {p} {q}");
+                assert_eq!(compare_float(a, f(p), f(q)), w.map(|v| v == Value::TRUE));
+                if q.fract() == 0.0 {
+                    assert_eq!(
+                        arith_float(a, f(p), i(q as i64)),
+                        w,
+                        "{a:?} {p} {}",
+                        q as i64
+                    );
+                }
+            }
+        }
+        // not a comparison: no branch
+        assert_eq!(compare_float(Arith::Add, f(1.0), f(2.0)), None);
     }
     #[test]
     fn floored_division() {

@@ -39,7 +39,7 @@ use super::sites::{
 };
 use super::special;
 use super::{TierMode, Vm};
-use crate::bytecode::arith::{arith_fast, arith_float, compare_tagged};
+use crate::bytecode::arith::{arith_fast, arith_float, compare_float, compare_tagged};
 use crate::bytecode::{small_const, tiny_const, Arith, Op, Shape, DEAD};
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{Decision, InlineScope, OptCode, GUARD_TEST};
@@ -437,7 +437,10 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
         };
     }
     macro_rules! unfuse {
-        ($op:expr) => {
+        ($op:expr) => {{
+            if cfg!(debug_assertions) {
+                vm.unfused += 1;
+            }
             match $op.unfused() {
                 Some(Op::PushTemp(i)) => push!(temp!(i).unwrap_or(Value::NIL)),
                 Some(Op::PushSelf) => push!(recv),
@@ -445,25 +448,35 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                 Some(other) => leave!(Exit::Slow(other)),
                 None => leave!(Exit::Slow(*$op)),
             }
-        };
+        }};
     }
     macro_rules! int {
         ($k:expr) => {
             Some(Value::small($k as i64))
         };
     }
-    // A fused SmallInteger operation standing for `$n + 1` canonical
-    // instructions, done by `$f` (`arith_tagged`, or `compare_tagged` for
-    // a comparison and its branch): `$then` gets the result; operands
-    // that are not SmallIntegers, or an overflow, run the first
+    // A fused operation standing for `$n + 1` canonical instructions,
+    // done by `$f` on SmallIntegers (`arith_fast`, or `compare_tagged` for
+    // a comparison and its branch), whose result `$then` gets, and on
+    // Floats by `$g` (`arith_float`, `compare_float`: what the canonical
+    // `Arith` does, out of line), whose result `$fthen` gets (the rest of
+    // `$then`'s work, without what it runs in the same dispatch). Other
+    // operands, an overflow or a Float result to box run the first
     // instruction instead.
     macro_rules! fused_by {
-        ($f:ident, $op:expr, $x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr) => {
+        ($f:ident, $g:ident, $op:expr, $x:expr, $y:expr, $aop:expr, $n:expr, |$r:ident| $then:expr, |$fr:ident| $fthen:expr) => {
             match ($x, $y) {
                 (Some(x), Some(y)) if x.both_int(y) => match $f($aop, x, y) {
                     Some($r) => {
                         ip = ip.wrapping_add($n);
                         $then;
+                    }
+                    None => unfuse!($op),
+                },
+                (Some(x), Some(y)) => match $g($aop, x, y) {
+                    Some($fr) => {
+                        ip = ip.wrapping_add($n);
+                        $fthen;
                     }
                     None => unfuse!($op),
                 },
@@ -473,12 +486,12 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
     }
     macro_rules! fused {
         ($($t:tt)*) => {
-            fused_by!(arith_fast, $($t)*)
+            fused_by!(arith_fast, arith_float, $($t)*)
         };
     }
     macro_rules! fused_test {
         ($($t:tt)*) => {
-            fused_by!(compare_tagged, $($t)*)
+            fused_by!(compare_tagged, compare_float, $($t)*)
         };
     }
     // A loop back-edge that also runs the loop test at its target
@@ -1404,70 +1417,148 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // sequence, the sequence's first instruction runs instead.
             // (the pushing ones first check for room for their result)
             Op::ArithTT { a, b, op: aop } => {
-                fused!(op, temp!(a), temp!(b), aop, 2, |r| {
-                    push!(r);
-                    // (an argument, or an operand)
-                    if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
-                        then_enter!()
-                    } else {
-                        then_ops!()
-                    }
-                })
+                fused!(
+                    op,
+                    temp!(a),
+                    temp!(b),
+                    aop,
+                    2,
+                    |r| {
+                        push!(r);
+                        // (an argument, or an operand)
+                        if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
+                            then_enter!()
+                        } else {
+                            then_ops!()
+                        }
+                    },
+                    |f| push!(f)
+                )
             }
             Op::ArithTI { a, imm, op: aop } => {
-                fused!(op, temp!(a), int!(imm), aop, 2, |r| {
-                    push!(r);
-                    // (an argument, or an operand)
-                    if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
-                        then_enter!()
-                    } else {
-                        then_ops!()
-                    }
-                })
+                fused!(
+                    op,
+                    temp!(a),
+                    int!(imm),
+                    aop,
+                    2,
+                    |r| {
+                        push!(r);
+                        // (an argument, or an operand)
+                        if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
+                            then_enter!()
+                        } else {
+                            then_ops!()
+                        }
+                    },
+                    |f| push!(f)
+                )
             }
             Op::ArithSI { imm, op: aop } => {
-                fused!(op, Some(recv), int!(imm), aop, 2, |r| {
-                    push!(r);
-                    // (an argument, or an operand)
-                    if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
-                        then_enter!()
-                    } else {
-                        then_ops!()
-                    }
-                })
+                fused!(
+                    op,
+                    Some(recv),
+                    int!(imm),
+                    aop,
+                    2,
+                    |r| {
+                        push!(r);
+                        // (an argument, or an operand)
+                        if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
+                            then_enter!()
+                        } else {
+                            then_ops!()
+                        }
+                    },
+                    |f| push!(f)
+                )
             }
             Op::BranchTT { a, b, op: aop, d } => {
-                fused_test!(op, temp!(a), temp!(b), aop, 3, |holds| if !holds {
-                    jump!(d)
-                })
+                fused_test!(
+                    op,
+                    temp!(a),
+                    temp!(b),
+                    aop,
+                    3,
+                    |holds| if !holds {
+                        jump!(d)
+                    },
+                    |holds| if !holds {
+                        jump!(d)
+                    }
+                )
             }
             Op::BranchTI { a, imm, op: aop, d } => {
-                fused_test!(op, temp!(a), int!(imm), aop, 3, |holds| if !holds {
-                    jump!(d)
-                })
+                fused_test!(
+                    op,
+                    temp!(a),
+                    int!(imm),
+                    aop,
+                    3,
+                    |holds| if !holds {
+                        jump!(d)
+                    },
+                    |holds| if !holds {
+                        jump!(d)
+                    }
+                )
             }
             Op::BranchSI { imm, op: aop, d } => {
-                fused_test!(op, Some(recv), int!(imm), aop, 3, |holds| if !holds {
-                    jump!(d)
-                })
+                fused_test!(
+                    op,
+                    Some(recv),
+                    int!(imm),
+                    aop,
+                    3,
+                    |holds| if !holds {
+                        jump!(d)
+                    },
+                    |holds| if !holds {
+                        jump!(d)
+                    }
+                )
             }
             Op::IncTemp { a, imm } => {
-                fused!(op, temp!(a), int!(imm), Arith::Add, 3, |r| {
-                    set_temp!(a, r);
-                    then_back_edge!()
-                })
+                fused!(
+                    op,
+                    temp!(a),
+                    int!(imm),
+                    Arith::Add,
+                    3,
+                    |r| {
+                        set_temp!(a, r);
+                        then_back_edge!()
+                    },
+                    |f| set_temp!(a, f)
+                )
             }
             Op::SetTT { c, a, b, op: aop } => {
-                fused!(op, temp!(a), temp!(b), aop, 3, |r| {
-                    set_temp!(c, r);
-                    then_back_edge!()
-                })
+                fused!(
+                    op,
+                    temp!(a),
+                    temp!(b),
+                    aop,
+                    3,
+                    |r| {
+                        set_temp!(c, r);
+                        then_back_edge!()
+                    },
+                    |f| set_temp!(c, f)
+                )
             }
             Op::SetTI { c, a, imm, op: aop } => {
-                fused!(op, temp!(a), int!(imm), aop, 3, |r| {
-                    set_temp!(c, r);
-                    then_back_edge!()
-                })
+                fused!(
+                    op,
+                    temp!(a),
+                    int!(imm),
+                    aop,
+                    3,
+                    |r| {
+                        set_temp!(c, r);
+                        then_back_edge!()
+                    },
+                    |f| set_temp!(c, f)
+                )
             }
             Op::PushTT { a, b } => match (temp!(a), temp!(b)) {
                 (Some(x), Some(y)) => {

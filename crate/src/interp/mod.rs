@@ -171,6 +171,10 @@ pub struct Vm {
     /// the send (`tier::Guard::on`): inlined callees, then frames.
     /// Counted in debug builds only, for tests.
     pub guard_skips: [u64; 2],
+    /// Fused instructions that ran their first canonical instruction
+    /// instead (operands they do not take, an overflow). Counted in debug
+    /// builds only, for tests.
+    pub unfused: u64,
     /// Primitives that answered in place of their call (`prim_in_place`:
     /// no frame, no reload of the running one). Counted in debug builds
     /// only, for tests.
@@ -373,6 +377,7 @@ impl Vm {
             unshaped: 0,
             handed_over: 0,
             guard_skips: [0; 2],
+            unfused: 0,
             prims_in_place: 0,
             inlined_from: NOT_INLINED,
             inlined_elsewhere: Vec::new(),

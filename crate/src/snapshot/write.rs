@@ -137,6 +137,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         large_step: _,
         handed_over: _,
         guard_skips: _,
+        unfused: _,
         prims_in_place: _,
         soft_stop: _,
         clock_every: _,
