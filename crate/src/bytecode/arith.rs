@@ -102,6 +102,9 @@ pub(crate) fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
         }
         Arith::BitAnd => Value::int(x & y),
         Arith::BitOr => Value::int(x | y),
+        // (an inexact quotient is a Fraction: the send's)
+        Arith::Quo if y != 0 && x % y == 0 => Value::int(x / y),
+        Arith::Quo => None,
     }
 }
 
@@ -137,6 +140,9 @@ pub(crate) fn arith_float(a: Arith, x: Value, y: Value) -> Option<Value> {
         Arith::Add => Value::float(p + q),
         Arith::Sub => Value::float(p - q),
         Arith::Mul => Value::float(p * q),
+        // (a zero divisor is the send's: ZeroDivide)
+        Arith::Quo if q != 0.0 => Value::float(p / q),
+        Arith::Quo => None,
         _ => {
             // a comparison, by the orders it holds for (as
             // `compare_tagged`); unordered (a NaN): only `~=` holds

@@ -39,11 +39,15 @@ pub enum Arith {
     Mod,
     BitAnd,
     BitOr,
+    /// `/` (exact division): a SmallInteger when it divides exactly, a
+    /// Float on Floats; anything else (a Fraction, a zero divisor) is the
+    /// send's
+    Quo,
 }
 
 impl Arith {
     /// Every operation, in declaration order.
-    pub const ALL: [Arith; 13] = [
+    pub const ALL: [Arith; 14] = [
         Arith::Add,
         Arith::Sub,
         Arith::Lt,
@@ -57,6 +61,7 @@ impl Arith {
         Arith::Mod,
         Arith::BitAnd,
         Arith::BitOr,
+        Arith::Quo,
     ];
 
     pub fn selector(self) -> &'static str {
@@ -74,6 +79,7 @@ impl Arith {
             Arith::Mod => "\\\\",
             Arith::BitAnd => "bitAnd:",
             Arith::BitOr => "bitOr:",
+            Arith::Quo => "/",
         }
     }
     pub fn from_selector(s: &str) -> Option<Arith> {
