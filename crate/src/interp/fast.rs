@@ -41,6 +41,7 @@ use super::special;
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, arith_float, compare_float, compare_tagged};
 use crate::bytecode::{small_const, tiny_const, Arith, Op, Shape, DEAD};
+use crate::object::value::TAG_FLOAT;
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{Decision, InlineScope, OptCode, GUARD_TEST};
 use crate::tier::opt_of;
@@ -1254,8 +1255,14 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     }
                 } else {
                     // Floats (out of line: it costs the SmallInteger
-                    // paths registers)
-                    match arith_float(a, x, y) {
+                    // paths registers; not called for two objects, such
+                    // as Strings' `=`)
+                    let f = if (x.bits() | y.bits()) & TAG_FLOAT != 0 {
+                        arith_float(a, x, y)
+                    } else {
+                        None
+                    };
+                    match f {
                         Some(r) => r,
                         None => special_or_send!(a as usize, vm.sel.arith[a as usize], 1),
                     }
