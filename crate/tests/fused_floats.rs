@@ -97,9 +97,9 @@ fn floats_run_fused() {
 }
 
 /// `/` is a special arithmetic instruction (as in Squeak's bytecode set):
-/// SmallIntegers that divide exactly and Floats answer in the loop,
-/// everything else (a Fraction, a zero divisor, a LargeInteger, a boxed
-/// Float) is the send. Each pair's `/` answers as `perform: #/` does, and
+/// Floats (and a Float beside an exact SmallInteger) answer in the loop,
+/// everything else (SmallIntegers, a zero divisor, a LargeInteger, a
+/// Fraction, a boxed Float) is the send. Each pair's `/` answers as `perform: #/` does, and
 /// as with the tier off, in every tier mode (in a loop hot enough to be
 /// optimized), errors included.
 #[test]

@@ -102,8 +102,8 @@ pub(crate) fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
         }
         Arith::BitAnd => Value::int(x & y),
         Arith::BitOr => Value::int(x | y),
-        // (an inexact quotient is a Fraction: the send's)
-        Arith::Quo if y != 0 && x % y == 0 => Value::int(x / y),
+        // (`/` on SmallIntegers is the send's: its primitive answers
+        // in place, `prims::runs_in_place`)
         Arith::Quo => None,
     }
 }

@@ -39,9 +39,9 @@ pub enum Arith {
     Mod,
     BitAnd,
     BitOr,
-    /// `/` (exact division): a SmallInteger when it divides exactly, a
-    /// Float on Floats; anything else (a Fraction, a zero divisor) is the
-    /// send's
+    /// `/`: a Float's quotient in the loop; anything else (SmallIntegers,
+    /// whose primitive answers an exact quotient and otherwise makes a
+    /// Fraction, a zero divisor) is the send's
     Quo,
 }
 
