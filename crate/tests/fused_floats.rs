@@ -95,39 +95,3 @@ fn floats_run_fused() {
     vm.eval_print("1.0e38 flLoop: 1.0e38").expect("boxed");
     assert!(vm.unfused > u0, "a product to box ran fused");
 }
-
-/// `/` is a special arithmetic instruction (as in Squeak's bytecode set):
-/// Floats (and a Float beside an exact SmallInteger) answer in the loop,
-/// everything else (SmallIntegers, a zero divisor, a LargeInteger, a
-/// Fraction, a boxed Float) is the send. Each pair's `/` answers as `perform: #/` does, and
-/// as with the tier off, in every tier mode (in a loop hot enough to be
-/// optimized), errors included.
-#[test]
-fn slash_answers_as_the_send_in_every_tier() {
-    let table = "| xs out | xs := { 6. 4. -3. 0. 1.5. -0.0. 0.25. 1.0e38. 1.0e-38. (3/4). 100 factorial. 9007199254740993 }.
-	out := WriteStream on: String new.
-	1 to: 20 do: [:round | xs do: [:a | xs do: [:b | | x y |
-		x := [a / b] on: ZeroDivide do: [:e | #zeroDivide].
-		y := [a perform: #/ with: b] on: ZeroDivide do: [:e | #zeroDivide].
-		x = y ifFalse: [out print: a; nextPutAll: ' / '; print: b; nextPutAll: ': '; print: x; nextPutAll: ' against '; print: y; cr].
-		round = 1 ifTrue: [out print: x; space]]]].
-	out contents";
-    let off = filed_in(TierMode::Off, "").eval_print(table).expect("off");
-    assert!(!off.contains("against"), "{off}");
-    assert!(
-        off.contains("(3/2)") && off.contains("#zeroDivide") && off.contains("6.0"),
-        "{off}"
-    );
-    for tier in [TierMode::On, TierMode::Eager] {
-        let mut vm = filed_in(tier, "");
-        assert_eq!(vm.eval_print(table).expect("tier"), off, "{tier:?}");
-    }
-    let mut vm = filed_in(TierMode::Off, LOOP);
-    vm.file_in(
-        "t.st",
-        "!Number methodsFor: 't'!\nhalf\n\t^ self / 2\n! !\n",
-    )
-    .expect("file in");
-    let listing = vm.disassemble("Number>>half").expect("disassemble");
-    assert!(listing.contains("Arith /"), "{listing}");
-}

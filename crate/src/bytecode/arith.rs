@@ -102,9 +102,6 @@ pub(crate) fn arith_small(a: Arith, x: i64, y: i64) -> Option<Value> {
         }
         Arith::BitAnd => Value::int(x & y),
         Arith::BitOr => Value::int(x | y),
-        // (`/` on SmallIntegers is the send's: its primitive answers
-        // in place, `prims::runs_in_place`)
-        Arith::Quo => None,
     }
 }
 
@@ -140,9 +137,6 @@ pub(crate) fn arith_float(a: Arith, x: Value, y: Value) -> Option<Value> {
         Arith::Add => Value::float(p + q),
         Arith::Sub => Value::float(p - q),
         Arith::Mul => Value::float(p * q),
-        // (a zero divisor is the send's: ZeroDivide)
-        Arith::Quo if q != 0.0 => Value::float(p / q),
-        Arith::Quo => None,
         _ => {
             // a comparison, by the orders it holds for (as
             // `compare_tagged`); unordered (a NaN): only `~=` holds

@@ -39,15 +39,11 @@ pub enum Arith {
     Mod,
     BitAnd,
     BitOr,
-    /// `/`: a Float's quotient in the loop; anything else (SmallIntegers,
-    /// whose primitive answers an exact quotient and otherwise makes a
-    /// Fraction, a zero divisor) is the send's
-    Quo,
 }
 
 impl Arith {
     /// Every operation, in declaration order.
-    pub const ALL: [Arith; 14] = [
+    pub const ALL: [Arith; 13] = [
         Arith::Add,
         Arith::Sub,
         Arith::Lt,
@@ -61,7 +57,6 @@ impl Arith {
         Arith::Mod,
         Arith::BitAnd,
         Arith::BitOr,
-        Arith::Quo,
     ];
 
     pub fn selector(self) -> &'static str {
@@ -79,7 +74,6 @@ impl Arith {
             Arith::Mod => "\\\\",
             Arith::BitAnd => "bitAnd:",
             Arith::BitOr => "bitOr:",
-            Arith::Quo => "/",
         }
     }
     pub fn from_selector(s: &str) -> Option<Arith> {

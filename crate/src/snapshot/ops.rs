@@ -222,9 +222,6 @@ mod tests {
         }
         // an operand too large for its field
         assert!(read(&mut Reader::new(&[5, 0xFE, 0xFF, 0x7F])).is_err());
-        // (an Arith past the last: the operand is zigzag-coded)
-        let past = Arith::ALL.len() as u8 * 2;
-        assert!(read(&mut Reader::new(&[21, past])).is_err());
-        assert!(read(&mut Reader::new(&[21, past - 2])).is_ok());
+        assert!(read(&mut Reader::new(&[21, 26])).is_err());
     }
 }

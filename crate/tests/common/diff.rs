@@ -36,7 +36,7 @@ fn expr(r: &mut Rng, me: usize, depth: u32) -> String {
         0 | 1 => format!(
             "({} {} {})",
             expr(r, me, depth - 1),
-            r.pick(&["+", "-", "*", "/", "//", "\\\\"]),
+            r.pick(&["+", "-", "*", "//", "\\\\"]),
             expr(r, me, depth - 1)
         ),
         2 => format!(
