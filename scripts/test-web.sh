@@ -35,10 +35,12 @@ step "wasm size budget"
 # dictionary and exception programs, in the page up to 5% less time). It
 # was 590,000 until leaves were quickened at any receiver (GetterLeaf,
 # ConstLeaf, ConstNilT; 2026-12-07: 589,779 bytes before, 591,242 after;
-# natively List 19%, Richards 9%, DeltaBlue 5% fewer instructions).
+# natively List 19%, Richards 9%, DeltaBlue 5% fewer instructions). It
+# was 592,000 until the fused instructions took Floats (2026-12-08:
+# 591,287 bytes before, 592,507 after; natively Mandelbrot 19% less time).
 # A change that grows it past the budget fails here: make it smaller, or
 # raise the budget on purpose, with the reason.
-WASM_GZ_BUDGET=${WASM_GZ_BUDGET:-592000}
+WASM_GZ_BUDGET=${WASM_GZ_BUDGET:-594000}
 gz=$(stat -c %s www/pkg/livetalk_bg.wasm.gz)
 if [ "$gz" -gt "$WASM_GZ_BUDGET" ]; then
   echo "www/pkg/livetalk_bg.wasm.gz is $gz bytes, over the budget of $WASM_GZ_BUDGET bytes" >&2
