@@ -495,6 +495,67 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             fused_by!(compare_tagged, compare_float, $($t)*)
         };
     }
+    // The fused arithmetic that pushes its result (`ArithTT/TI/SI`): a
+    // SmallInteger one goes on, in the same dispatch, into an inlined
+    // callee's entry it is the last argument of, or the operations after it
+    macro_rules! fused_push {
+        ($op:expr, $x:expr, $y:expr, $aop:expr) => {
+            fused!(
+                $op,
+                $x,
+                $y,
+                $aop,
+                2,
+                |r| {
+                    push!(r);
+                    // (an argument, or an operand)
+                    if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
+                        then_enter!()
+                    } else {
+                        then_ops!()
+                    }
+                },
+                |f| push!(f)
+            )
+        };
+    }
+    // The fused compare-and-branch (`BranchTT/TI/SI`): on to the jump by
+    // `$d` when the comparison does not hold.
+    macro_rules! fused_branch {
+        ($op:expr, $x:expr, $y:expr, $aop:expr, $d:expr) => {
+            fused_test!(
+                $op,
+                $x,
+                $y,
+                $aop,
+                3,
+                |holds| if !holds {
+                    jump!($d)
+                },
+                |holds| if !holds {
+                    jump!($d)
+                }
+            )
+        };
+    }
+    // The fused assignment of arithmetic to temp `$c` (`SetTT/TI`,
+    // `IncTemp`): a SmallInteger one also runs a back-edge right after it.
+    macro_rules! fused_set {
+        ($op:expr, $c:expr, $x:expr, $y:expr, $aop:expr) => {
+            fused!(
+                $op,
+                $x,
+                $y,
+                $aop,
+                3,
+                |r| {
+                    set_temp!($c, r);
+                    then_back_edge!()
+                },
+                |f| set_temp!($c, f)
+            )
+        };
+    }
     // A loop back-edge that also runs the loop test at its target
     // (`JumpBranchTT/TI`): into the body when it holds, else to the
     // test's `JumpIfFalse` with `false` pushed; when the operands are not
@@ -1423,150 +1484,15 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             // when its guard fails, or the fuel cannot cover the whole
             // sequence, the sequence's first instruction runs instead.
             // (the pushing ones first check for room for their result)
-            Op::ArithTT { a, b, op: aop } => {
-                fused!(
-                    op,
-                    temp!(a),
-                    temp!(b),
-                    aop,
-                    2,
-                    |r| {
-                        push!(r);
-                        // (an argument, or an operand)
-                        if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
-                            then_enter!()
-                        } else {
-                            then_ops!()
-                        }
-                    },
-                    |f| push!(f)
-                )
-            }
-            Op::ArithTI { a, imm, op: aop } => {
-                fused!(
-                    op,
-                    temp!(a),
-                    int!(imm),
-                    aop,
-                    2,
-                    |r| {
-                        push!(r);
-                        // (an argument, or an operand)
-                        if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
-                            then_enter!()
-                        } else {
-                            then_ops!()
-                        }
-                    },
-                    |f| push!(f)
-                )
-            }
-            Op::ArithSI { imm, op: aop } => {
-                fused!(
-                    op,
-                    Some(recv),
-                    int!(imm),
-                    aop,
-                    2,
-                    |r| {
-                        push!(r);
-                        // (an argument, or an operand)
-                        if matches!(*unsafe { &*ip }, Op::InlineEnter { .. }) {
-                            then_enter!()
-                        } else {
-                            then_ops!()
-                        }
-                    },
-                    |f| push!(f)
-                )
-            }
-            Op::BranchTT { a, b, op: aop, d } => {
-                fused_test!(
-                    op,
-                    temp!(a),
-                    temp!(b),
-                    aop,
-                    3,
-                    |holds| if !holds {
-                        jump!(d)
-                    },
-                    |holds| if !holds {
-                        jump!(d)
-                    }
-                )
-            }
-            Op::BranchTI { a, imm, op: aop, d } => {
-                fused_test!(
-                    op,
-                    temp!(a),
-                    int!(imm),
-                    aop,
-                    3,
-                    |holds| if !holds {
-                        jump!(d)
-                    },
-                    |holds| if !holds {
-                        jump!(d)
-                    }
-                )
-            }
-            Op::BranchSI { imm, op: aop, d } => {
-                fused_test!(
-                    op,
-                    Some(recv),
-                    int!(imm),
-                    aop,
-                    3,
-                    |holds| if !holds {
-                        jump!(d)
-                    },
-                    |holds| if !holds {
-                        jump!(d)
-                    }
-                )
-            }
-            Op::IncTemp { a, imm } => {
-                fused!(
-                    op,
-                    temp!(a),
-                    int!(imm),
-                    Arith::Add,
-                    3,
-                    |r| {
-                        set_temp!(a, r);
-                        then_back_edge!()
-                    },
-                    |f| set_temp!(a, f)
-                )
-            }
-            Op::SetTT { c, a, b, op: aop } => {
-                fused!(
-                    op,
-                    temp!(a),
-                    temp!(b),
-                    aop,
-                    3,
-                    |r| {
-                        set_temp!(c, r);
-                        then_back_edge!()
-                    },
-                    |f| set_temp!(c, f)
-                )
-            }
-            Op::SetTI { c, a, imm, op: aop } => {
-                fused!(
-                    op,
-                    temp!(a),
-                    int!(imm),
-                    aop,
-                    3,
-                    |r| {
-                        set_temp!(c, r);
-                        then_back_edge!()
-                    },
-                    |f| set_temp!(c, f)
-                )
-            }
+            Op::ArithTT { a, b, op: aop } => fused_push!(op, temp!(a), temp!(b), aop),
+            Op::ArithTI { a, imm, op: aop } => fused_push!(op, temp!(a), int!(imm), aop),
+            Op::ArithSI { imm, op: aop } => fused_push!(op, Some(recv), int!(imm), aop),
+            Op::BranchTT { a, b, op: aop, d } => fused_branch!(op, temp!(a), temp!(b), aop, d),
+            Op::BranchTI { a, imm, op: aop, d } => fused_branch!(op, temp!(a), int!(imm), aop, d),
+            Op::BranchSI { imm, op: aop, d } => fused_branch!(op, Some(recv), int!(imm), aop, d),
+            Op::IncTemp { a, imm } => fused_set!(op, a, temp!(a), int!(imm), Arith::Add),
+            Op::SetTT { c, a, b, op: aop } => fused_set!(op, c, temp!(a), temp!(b), aop),
+            Op::SetTI { c, a, imm, op: aop } => fused_set!(op, c, temp!(a), int!(imm), aop),
             Op::PushTT { a, b } => match (temp!(a), temp!(b)) {
                 (Some(x), Some(y)) => {
                     debug_assert!(sp.wrapping_add(2) <= limit, "verified stack room");
