@@ -164,7 +164,7 @@ fn float_operands(x: Value, y: Value) -> Option<(f64, f64)> {
             (-EXACT..=EXACT).contains(&i).then_some(i as f64)
         }
     };
-    if !(x.is_float() || y.is_float()) {
+    if !x.either_float(y) {
         return None;
     }
     Some((as_f64(x)?, as_f64(y)?))

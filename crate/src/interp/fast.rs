@@ -41,7 +41,6 @@ use super::special;
 use super::{TierMode, Vm};
 use crate::bytecode::arith::{arith_fast, arith_float, compare_float, compare_tagged};
 use crate::bytecode::{small_const, tiny_const, Arith, Op, Shape, DEAD};
-use crate::object::value::TAG_FLOAT;
 use crate::object::{Body, ClassId, Closure, Code, Value};
 use crate::tier::code::{Decision, InlineScope, OptCode, GUARD_TEST};
 use crate::tier::opt_of;
@@ -1318,7 +1317,7 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     // Floats (out of line: it costs the SmallInteger
                     // paths registers; not called for two objects, such
                     // as Strings' `=`)
-                    let f = if (x.bits() | y.bits()) & TAG_FLOAT != 0 {
+                    let f = if x.either_float(y) {
                         arith_float(a, x, y)
                     } else {
                         None

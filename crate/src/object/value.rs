@@ -28,6 +28,8 @@ pub const TAG_FLOAT: u64 = 4;
 const FLOAT_EXP_OFFSET: u64 = 896;
 // `Value::both_int` relies on this: only SmallIntegers have the low bit.
 const _: () = assert!(TAG_INT & 1 == 1 && TAG_OBJ & 1 == 0 && TAG_CHAR & 1 == 0);
+// `Value::either_float` relies on this: only Floats have the tag's top bit.
+const _: () = assert!(TAG_FLOAT == 4 && TAG_INT & 4 == 0 && TAG_OBJ & 4 == 0 && TAG_CHAR & 4 == 0);
 
 /// Largest SmallInteger (Squeak: `SmallInteger maxVal`).
 pub const SMALL_MAX: i64 = (1 << 60) - 1;
@@ -120,6 +122,12 @@ impl Value {
     #[inline(always)]
     pub fn both_int(self, other: Value) -> bool {
         self.0 & other.0 & 1 != 0
+    }
+    /// Either one an immediate Float, in one test: the Float tag is the
+    /// only one with its top bit set.
+    #[inline(always)]
+    pub fn either_float(self, other: Value) -> bool {
+        (self.0 | other.0) & TAG_FLOAT != 0
     }
     #[inline(always)]
     pub fn is_char(self) -> bool {
