@@ -33,6 +33,7 @@
 use super::access::{array_cell, closure_receiver, getter, set_plain_slot, slot};
 use super::frame::{Frame, OnReturn};
 use super::kernels::run_kernel;
+use super::prims;
 use super::sites::{
     cache_hit, enter_plain, inline_enter, inline_leaf, inline_prefix, leaf_hit, unfetch_inlined,
     Prefix, TierSend,
@@ -919,7 +920,23 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
                     after_call!(f);
                     continue;
                 }
-                vm.invoke(method, callee, r, argc);
+                // a leaf primitive: its answer in place of the receiver and
+                // arguments, the frame kept (`Vm::send_leaf`)
+                if let Some(run) = prims::leaf(callee.info.primitive, argc) {
+                    if vm.send_leaf(run, method, callee, r, argc) && vm.heap.fuel_owed == 0 {
+                        // (the frame's state read back as after any call:
+                        // the same code, kept out of registers across it)
+                        load_stack!();
+                        let fr = &vm.frames[c.fi];
+                        ip = c.ops_ptr.wrapping_add(fr.pc as usize);
+                        let bp = fr.bp;
+                        set_bpp!(bp);
+                        set_fuel!(f);
+                        continue;
+                    }
+                } else {
+                    vm.invoke(method, callee, r, argc);
+                }
                 // a primitive may have redefined at:/at:put: (R5)
                 c.array_plain = vm.array_prims_plain();
                 after_call!(f);

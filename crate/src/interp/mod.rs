@@ -179,6 +179,10 @@ pub struct Vm {
     /// no frame, no reload of the running one). Counted in debug builds
     /// only, for tests.
     pub prims_in_place: u64,
+    /// Leaf primitives the fast loop called in place of their send
+    /// (`Vm::send_leaf`) that answered there. Counted in debug builds
+    /// only, for tests.
+    pub leaf_calls: u64,
     /// The lowest frame of the active process that entered an inlined
     /// callee's body (`InlineEnter`) since the last materialization
     /// ([`NOT_INLINED`] if none): what reads frames as contexts
@@ -379,6 +383,7 @@ impl Vm {
             guard_skips: [0; 2],
             unfused: 0,
             prims_in_place: 0,
+            leaf_calls: 0,
             inlined_from: NOT_INLINED,
             inlined_elsewhere: Vec::new(),
             jit_kernels: true,

@@ -10,7 +10,8 @@
 use super::prims::{self, Args, PrimFn, PrimResult};
 use super::Vm;
 use crate::bytecode::Arith;
-use crate::object::{ClassId, Value};
+use crate::object::{ClassId, Code, Value};
+use std::rc::Rc;
 
 /// The special selectors are the `Arith` ones (by index), `at:` ([`AT`])
 /// and `at:put:` ([`AT_PUT`]).
@@ -168,6 +169,57 @@ impl Vm {
                 true
             }
             None => false,
+        }
+    }
+
+    /// The send of `method` (`code`), whose primitive is the leaf `run`
+    /// (`prims::leaf`), to `r` with `argc` arguments on top of the stack,
+    /// from the fast loop. True when the primitive answered in place of
+    /// the receiver and arguments, the frames and the process as they were
+    /// and runnable; otherwise the send happened as any other
+    /// (`Vm::invoke`) and the caller reloads.
+    #[inline(never)]
+    pub(super) fn send_leaf(
+        &mut self,
+        run: PrimFn,
+        method: Value,
+        code: Rc<Code>,
+        r: Value,
+        argc: usize,
+    ) -> bool {
+        let n = self.stack.len();
+        let Some(at) = n.checked_sub(argc + 1) else {
+            self.invoke(method, code, r, argc);
+            return false;
+        };
+        let ops = &self.stack[at..];
+        let arg = |i: usize| ops.get(i + 1).copied().unwrap_or(Value::NIL);
+        let a = Args {
+            r: ops[0],
+            a0: arg(0),
+            a1: arg(1),
+            a2: arg(2),
+            a3: arg(3),
+            argc,
+            n,
+        };
+        match run(self, a) {
+            PrimResult::Value(v) => {
+                self.stack.truncate(at + 1);
+                self.stack[at] = v;
+                if cfg!(debug_assertions) {
+                    self.leaf_calls += 1;
+                }
+                // (unless the process stopped, a collection is due or an
+                // event waits)
+                self.runnable_here()
+            }
+            // its method's own code
+            PrimResult::Fail => {
+                self.activate(method, code, r, argc);
+                false
+            }
+            PrimResult::Done => false,
         }
     }
 

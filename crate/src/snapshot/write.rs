@@ -139,6 +139,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         guard_skips: _,
         unfused: _,
         prims_in_place: _,
+        leaf_calls: _,
         soft_stop: _,
         clock_every: _,
         frames_searched: _,

@@ -130,6 +130,11 @@ pub(crate) struct Prim {
     arity: Option<u8>,
     /// Its code.
     run: PrimFn,
+    /// A leaf: it reads only its receiver and arguments (`Args`, not the
+    /// stack), never touches the frames or the processes and never
+    /// answers `Done`, so the fast loop calls it in place of the send
+    /// ([`leaf`]). It may allocate, and so collect.
+    leaf: bool,
 }
 
 impl Prim {
@@ -138,6 +143,7 @@ impl Prim {
         key: Key::None,
         arity: None,
         run: fail,
+        leaf: false,
     };
 }
 
@@ -146,8 +152,8 @@ fn fail(_: &mut Vm, _: Args) -> PrimResult {
     PrimResult::Fail
 }
 
-/// Table entries from lines `key [, argc N] => function;`, each with
-/// its `///` doc (required).
+/// Table entries from lines `key [, argc N] => function [, leaf];`,
+/// each with its `///` doc (required).
 macro_rules! entries {
     (@arity) => {
         None
@@ -155,11 +161,18 @@ macro_rules! entries {
     (@arity $a:literal) => {
         Some($a)
     };
-    ($kind:ident: $( $(#[doc = $doc:literal])+ $key:literal $(, argc $arity:literal)? => $run:path; )*) => {
+    (@leaf) => {
+        false
+    };
+    (@leaf leaf) => {
+        true
+    };
+    ($kind:ident: $( $(#[doc = $doc:literal])+ $key:literal $(, argc $arity:literal)? => $run:path $(, $leaf:ident)?; )*) => {
         &[$(Prim {
             key: Key::$kind($key),
             arity: entries!(@arity $($arity)?),
             run: $run,
+            leaf: entries!(@leaf $($leaf)?),
         },)*]
     };
 }
@@ -167,119 +180,119 @@ macro_rules! entries {
 /// The Squeak-numbered primitives (each goes at its number).
 const NUMBERED: &[Prim] = entries! { Number:
     /// Integer `+` (SmallIntegers or LargeIntegers).
-    1, argc 1 => int::add;
+    1, argc 1 => int::add, leaf;
     /// Integer `-`.
-    2, argc 1 => int::sub;
+    2, argc 1 => int::sub, leaf;
     /// Integer `<`.
-    3, argc 1 => int::lt;
+    3, argc 1 => int::lt, leaf;
     /// Integer `>`.
-    4, argc 1 => int::gt;
+    4, argc 1 => int::gt, leaf;
     /// Integer `<=`.
-    5, argc 1 => int::le;
+    5, argc 1 => int::le, leaf;
     /// Integer `>=`.
-    6, argc 1 => int::ge;
+    6, argc 1 => int::ge, leaf;
     /// Integer `=`.
-    7, argc 1 => int::eq;
+    7, argc 1 => int::eq, leaf;
     /// Integer `~=`.
-    8, argc 1 => int::ne;
+    8, argc 1 => int::ne, leaf;
     /// Integer `*`.
-    9, argc 1 => int::mul;
+    9, argc 1 => int::mul, leaf;
     /// Integer `/` when exact (otherwise the Fraction code runs).
-    10, argc 1 => int::div_exact;
+    10, argc 1 => int::div_exact, leaf;
     /// Integer `\\` (modulo, rounding toward negative infinity).
-    11, argc 1 => int::modulo;
+    11, argc 1 => int::modulo, leaf;
     /// Integer `//` (quotient, rounding toward negative infinity).
-    12, argc 1 => int::div_floor;
+    12, argc 1 => int::div_floor, leaf;
     /// Integer `quo:` (quotient, truncated toward zero).
-    13, argc 1 => int::quo;
+    13, argc 1 => int::quo, leaf;
     /// Integer `bitAnd:`.
-    14, argc 1 => int::bit_and;
+    14, argc 1 => int::bit_and, leaf;
     /// Integer `bitOr:`.
-    15, argc 1 => int::bit_or;
+    15, argc 1 => int::bit_or, leaf;
     /// Integer `bitXor:`.
-    16, argc 1 => int::bit_xor;
+    16, argc 1 => int::bit_xor, leaf;
     /// Integer `bitShift:` (shifts up to 2^24 places).
-    17, argc 1 => int::bit_shift;
+    17, argc 1 => int::bit_shift, leaf;
     /// Integer `rem:` (remainder, truncated toward zero).
-    20, argc 1 => int::rem;
+    20, argc 1 => int::rem, leaf;
     /// Integer `asFloat`.
-    40 => int::as_float;
+    40 => int::as_float, leaf;
     /// Float `+` (a SmallInteger argument converts; a LargeInteger fails).
-    41, argc 1 => float::add;
+    41, argc 1 => float::add, leaf;
     /// Float `-`.
-    42, argc 1 => float::sub;
+    42, argc 1 => float::sub, leaf;
     /// Float `<`.
-    43, argc 1 => float::lt;
+    43, argc 1 => float::lt, leaf;
     /// Float `>`.
-    44, argc 1 => float::gt;
+    44, argc 1 => float::gt, leaf;
     /// Float `<=`.
-    45, argc 1 => float::le;
+    45, argc 1 => float::le, leaf;
     /// Float `>=`.
-    46, argc 1 => float::ge;
+    46, argc 1 => float::ge, leaf;
     /// Float `=`.
-    47, argc 1 => float::eq;
+    47, argc 1 => float::eq, leaf;
     /// Float `~=`.
-    48, argc 1 => float::ne;
+    48, argc 1 => float::ne, leaf;
     /// Float `*`.
-    49, argc 1 => float::mul;
+    49, argc 1 => float::mul, leaf;
     /// Float `/` (fails on a zero divisor).
-    50, argc 1 => float::div;
+    50, argc 1 => float::div, leaf;
     /// Number `truncated` toward zero (fails on infinities and NaN).
-    51 => float::truncated;
+    51 => float::truncated, leaf;
     /// Number `fractionPart`.
-    52 => float::fraction_part;
+    52 => float::fraction_part, leaf;
     /// Number `exponent` (floor of log2 of a nonzero finite value).
-    53 => float::exponent;
+    53 => float::exponent, leaf;
     /// Float `timesTwoPower:`.
-    54, argc 1 => float::times_two_power;
+    54, argc 1 => float::times_two_power, leaf;
     /// Number `sqrt`.
-    55 => float::sqrt;
+    55 => float::sqrt, leaf;
     /// Number `sin`.
-    56 => float::sin;
+    56 => float::sin, leaf;
     /// Number `arcTan`.
-    57 => float::arc_tan;
+    57 => float::arc_tan, leaf;
     /// Number `ln`.
-    58 => float::ln;
+    58 => float::ln, leaf;
     /// Number `exp`.
-    59 => float::exp;
+    59 => float::exp, leaf;
     /// `basicAt:` of an indexable object (Characters for a String).
-    60 => collection::basic_at;
+    60 => collection::basic_at, leaf;
     /// `basicAt:put:` (not for Symbols; a ByteString takes Characters < 256, a WideString any).
-    61 => collection::basic_at_put;
+    61 => collection::basic_at_put, leaf;
     /// `basicSize`: the indexed fields.
-    62 => collection::basic_size;
+    62 => collection::basic_size, leaf;
     /// String `at:` (as 60).
-    63 => collection::basic_at;
+    63 => collection::basic_at, leaf;
     /// String `at:put:` (as 61).
-    64 => collection::basic_at_put;
+    64 => collection::basic_at_put, leaf;
     /// Class `basicNew`.
     70 => object::basic_new;
     /// Class `basicNew:` with indexed fields.
     71 => object::basic_new_sized;
     /// `instVarAt:`.
-    73 => object::inst_var_at;
+    73 => object::inst_var_at, leaf;
     /// `instVarAt:put:`.
-    74 => object::inst_var_at_put;
+    74 => object::inst_var_at_put, leaf;
     /// `identityHash` (SmallIntegers and Characters hash to their value).
-    75 => object::identity_hash;
+    75 => object::identity_hash, leaf;
     /// `perform:` (with up to four `with:` arguments).
     83 => context::perform;
     /// `perform:withArguments:`.
     84 => context::perform_with_arguments;
     /// `replaceFrom:to:with:startingAt:`.
-    105 => collection::replace_from_to;
+    105 => collection::replace_from_to, leaf;
     /// `==`.
-    110 => object::identical;
+    110 => object::identical, leaf;
     /// `class`.
-    111 => object::class;
+    111 => object::class, leaf;
     /// `shallowCopy` (nil, booleans, Symbols and immediates answer themselves).
-    148 => object::shallow_copy;
+    148 => object::shallow_copy, leaf;
     /// `~~`.
-    169 => object::not_identical;
+    169 => object::not_identical, leaf;
     /// `Character value:` (code points up to 16r10FFFF).
-    170 => string::char_value;
+    170 => string::char_value, leaf;
     /// Character `asInteger`.
-    171 => string::char_code;
+    171 => string::char_code, leaf;
     /// Block `value`.
     201 => context::block_value;
     /// Block `value:`.
@@ -298,123 +311,123 @@ const NUMBERED: &[Prim] = entries! { Number:
 const NAMED: &[Prim] = entries! { Name:
     // Integers (int.rs)
     /// An Integer printed in a base (2..36, 10 without an argument), upper case.
-    "intPrintBase" => int::print_base;
+    "intPrintBase" => int::print_base, leaf;
     /// Greatest common divisor of two Integers.
-    "intGcd" => int::gcd;
+    "intGcd" => int::gcd, leaf;
     /// Whether two Integers' product fits in memory but not in one step.
-    "intMulInSteps" => int::mul_in_steps;
+    "intMulInSteps" => int::mul_in_steps, leaf;
     /// The number of bits of an Integer's magnitude.
-    "intHighBit" => int::high_bit;
+    "intHighBit" => int::high_bit, leaf;
     /// Floor of the square root of a non-negative Integer.
-    "intSqrtFloor" => int::sqrt_floor;
+    "intSqrtFloor" => int::sqrt_floor, leaf;
     /// Integer `asFloat` (as 40).
-    "intAsFloat" => int::as_float;
+    "intAsFloat" => int::as_float, leaf;
     /// The Integer a String spells in a base (nil if it spells none).
-    "intFromString" => int::from_string;
+    "intFromString" => int::from_string, leaf;
     /// A hash of an Integer consistent with `=`.
-    "intHash" => int::hash;
+    "intHash" => int::hash, leaf;
     /// Miller-Rabin primality (deterministic below 3.3e24).
-    "intIsProbablyPrime" => int::is_probably_prime;
+    "intIsProbablyPrime" => int::is_probably_prime, leaf;
     // Floats (float.rs)
     /// A Float printed Squeak's way (shortest digits that read back).
-    "floatPrintString" => float::print_string;
+    "floatPrintString" => float::print_string, leaf;
     /// A Float printed in a base (2..36), shortest digits that read back.
-    "floatPrintBase" => float::print_base;
+    "floatPrintBase" => float::print_base, leaf;
     /// Number `truncated` (as 51).
-    "floatTruncated" => float::truncated;
+    "floatTruncated" => float::truncated, leaf;
     /// Floor of the base 10 logarithm of a positive finite Number.
-    "floatFloorLog10" => float::floor_log10;
+    "floatFloorLog10" => float::floor_log10, leaf;
     /// Number `cos`.
-    "floatCos" => float::cos;
+    "floatCos" => float::cos, leaf;
     /// Number `tan`.
-    "floatTan" => float::tan;
+    "floatTan" => float::tan, leaf;
     /// Number `arcSin`.
-    "floatArcSin" => float::arc_sin;
+    "floatArcSin" => float::arc_sin, leaf;
     /// Number `arcCos`.
-    "floatArcCos" => float::arc_cos;
+    "floatArcCos" => float::arc_cos, leaf;
     /// Number `raisedTo:` a Number, in floating point.
-    "floatRaisedTo" => float::raised_to;
+    "floatRaisedTo" => float::raised_to, leaf;
     /// Number `isNaN`.
-    "floatIsNaN" => float::is_nan;
+    "floatIsNaN" => float::is_nan, leaf;
     /// Number `isInfinite`.
-    "floatIsInfinite" => float::is_infinite;
+    "floatIsInfinite" => float::is_infinite, leaf;
     /// Always fails (the Smalltalk printer runs).
-    "printFloatExact" => float::print_exact;
+    "printFloatExact" => float::print_exact, leaf;
     /// A finite Float's exact value as {numerator. denominator}, reduced.
-    "floatAsExactFraction" => float::as_exact_fraction;
+    "floatAsExactFraction" => float::as_exact_fraction, leaf;
     /// A hash of a Float consistent with `=` for non-integral values.
-    "floatHash" => float::hash;
+    "floatHash" => float::hash, leaf;
     /// numerator / denominator (the two arguments) correctly rounded to a Float.
-    "ratioAsFloat" => float::ratio_as_float;
+    "ratioAsFloat" => float::ratio_as_float, leaf;
     /// Float `log:` 10.
-    "floatLog10" => float::log10;
+    "floatLog10" => float::log10, leaf;
     /// Four-quadrant arc tangent of the receiver (y) and the argument (x).
-    "floatArcTan2" => float::arc_tan2;
+    "floatArcTan2" => float::arc_tan2, leaf;
     /// Whether a Float's sign bit is set (true for -0.0).
-    "floatSignBit" => float::sign_bit;
+    "floatSignBit" => float::sign_bit, leaf;
     /// Float `sinh`.
-    "floatSinh" => float::sinh;
+    "floatSinh" => float::sinh, leaf;
     /// Float `cosh`.
-    "floatCosh" => float::cosh;
+    "floatCosh" => float::cosh, leaf;
     /// Float `tanh`.
-    "floatTanh" => float::tanh;
+    "floatTanh" => float::tanh, leaf;
     /// The least Float above the receiver (IEEE nextUp; NaN and +inf answer themselves).
-    "floatSuccessor" => float::successor;
+    "floatSuccessor" => float::successor, leaf;
     /// The greatest Float below the receiver (IEEE nextDown; NaN and -inf answer themselves).
-    "floatPredecessor" => float::predecessor;
+    "floatPredecessor" => float::predecessor, leaf;
     /// A Float rounded to IEEE single precision (to nearest, ties to even), as its 32-bit word.
-    "floatAsIEEE32BitWord" => float::as_ieee32_bit_word;
+    "floatAsIEEE32BitWord" => float::as_ieee32_bit_word, leaf;
     /// The Float (exactly) of an IEEE single-precision word, 0 to 16rFFFFFFFF.
-    "floatFromIEEE32Bit", argc 1 => float::from_ieee32_bit;
+    "floatFromIEEE32Bit", argc 1 => float::from_ieee32_bit, leaf;
     // Strings, Symbols and Characters (string.rs)
     /// Comparison of two Strings (or byte objects) by code point: 1, 2 or 3 (before, equal, after).
-    "stringCompare" => string::compare;
+    "stringCompare" => string::compare, leaf;
     /// Whether two Strings hold the same characters, byte or wide (a String never equals a ByteArray).
-    "stringEq" => string::eq;
+    "stringEq" => string::eq, leaf;
     /// A hash of a String's code points (FNV-1a), the same for its byte and wide forms.
-    "stringHash" => string::hash;
+    "stringHash" => string::hash, leaf;
     /// The Symbol spelled by a String (a WideSymbol beyond Latin-1).
-    "asSymbol" => string::as_symbol;
+    "asSymbol" => string::as_symbol, leaf;
     /// A new String spelled like a Symbol (or String), in its byte or wide form.
-    "symbolAsString" => string::symbol_as_string;
+    "symbolAsString" => string::symbol_as_string, leaf;
     /// Does nothing (there is no Symbol cache to flush); answers the receiver.
-    "symbolFlush" => string::symbol_flush;
+    "symbolFlush" => string::symbol_flush, leaf;
     /// The Number a String spells (`'-12'`, `'1.5e3'`, `'16r1F'`), or nil.
-    "stringAsNumber" => string::as_number;
+    "stringAsNumber" => string::as_number, leaf;
     /// The Number a String starts with and how many characters it takes, {number. count}, or nil.
-    "stringNumberPrefix" => string::number_prefix;
+    "stringNumberPrefix" => string::number_prefix, leaf;
     /// 1-based index of a substring at or after a start, or 0.
-    "stringIndexOfSubstring" => string::index_of_substring;
+    "stringIndexOfSubstring" => string::index_of_substring, leaf;
     /// 1-based index of a Character at or after a start, or 0.
-    "stringIndexOfChar" => string::index_of_char;
+    "stringIndexOfChar" => string::index_of_char, leaf;
     /// A new String upper-cased: a ByteString's Latin-1 letters, a WideString's Unicode ones.
-    "stringAsUppercase" => string::as_uppercase;
+    "stringAsUppercase" => string::as_uppercase, leaf;
     /// A new String lower-cased: a ByteString's Latin-1 letters, a WideString's Unicode ones.
-    "stringAsLowercase" => string::as_lowercase;
+    "stringAsLowercase" => string::as_lowercase, leaf;
     /// Comparison ignoring case: 1, 2 or 3 (before, equal, after).
-    "stringCompareIgnoringCase" => string::compare_ignoring_case;
+    "stringCompareIgnoringCase" => string::compare_ignoring_case, leaf;
     /// A ByteString becomes a WideString in place (every reference sees it; identity kept).
-    "stringBecomeWide" => string::become_wide;
+    "stringBecomeWide" => string::become_wide, leaf;
     /// Character `asUppercase` by Unicode's one-to-one mapping.
-    "charAsUppercase" => string::char_as_uppercase;
+    "charAsUppercase" => string::char_as_uppercase, leaf;
     /// Character `asLowercase` by Unicode's one-to-one mapping.
-    "charAsLowercase" => string::char_as_lowercase;
+    "charAsLowercase" => string::char_as_lowercase, leaf;
     /// Character `asString`: a new ByteString, or WideString beyond Latin-1.
-    "charAsString" => string::char_as_string;
+    "charAsString" => string::char_as_string, leaf;
     /// A Unicode property of a Character: 1 letter, 2 upper case, 3 lower case.
-    "charIs", argc 1 => string::char_is;
+    "charIs", argc 1 => string::char_is, leaf;
     /// A ByteString of a String's characters in UTF-8 (`squeakToUtf8`).
-    "stringToUtf8" => string::to_utf8;
+    "stringToUtf8" => string::to_utf8, leaf;
     /// The String a ByteString's bytes spell in UTF-8 (`utf8ToSqueak`; U+FFFD where they are not UTF-8).
-    "stringFromUtf8" => string::from_utf8;
+    "stringFromUtf8" => string::from_utf8, leaf;
     // Collections (collection.rs)
     /// Two byte objects, two Strings (a wide one gives a WideString) or two plain Arrays joined.
-    "concat" => collection::concat;
+    "concat" => collection::concat, leaf;
     /// HashedCollection>>scanFor: for keys the VM hashes and compares as the kernel does.
-    "hashedScanFor", argc 1 => hashed::hashed_scan_for;
+    "hashedScanFor", argc 1 => hashed::hashed_scan_for, leaf;
     // Objects (object.rs)
     /// The identity hash of an object (fails for immediates).
-    "basicIdentityHash" => object::basic_identity_hash;
+    "basicIdentityHash" => object::basic_identity_hash, leaf;
     // Classes and methods (class.rs)
     /// A class's name: a Symbol, or a String for a metaclass.
     "className" => class::name;
@@ -700,6 +713,14 @@ pub(crate) fn primitive_name(i: u16) -> String {
 /// count it does not take.
 pub(crate) fn in_place(prim: u16, argc: usize) -> Option<PrimFn> {
     let p = PRIMS.get(prim as usize).filter(|_| runs_in_place(prim))?;
+    p.arity.is_none_or(|k| k as usize == argc).then_some(p.run)
+}
+
+/// The code of primitive `prim` if it is a leaf ([`Prim::leaf`]) that
+/// takes `argc` arguments.
+#[inline(always)]
+pub(crate) fn leaf(prim: u16, argc: usize) -> Option<PrimFn> {
+    let p = PRIMS.get(prim as usize).filter(|p| p.leaf)?;
     p.arity.is_none_or(|k| k as usize == argc).then_some(p.run)
 }
 
