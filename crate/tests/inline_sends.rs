@@ -558,3 +558,68 @@ fn smallinteger_callees_entered_on_the_tag_in_slices() {
         assert!(deepest >= 13, "{expr}: {deepest}");
     }
 }
+
+/// An inlined callee with a few temps besides its arguments is entered in
+/// the fast loop (`sites::enter_plain`), its temps pushed nil each time
+/// whatever the slots above the stack held; one with more than
+/// `PLAIN_NILS` out of it (`sites::inline_enter`). Both answer as the
+/// interpreter.
+#[test]
+fn callees_with_temps_are_entered_with_nil_temps() {
+    const TEMPS: &str = "Object subclass: #Temps
+	instanceVariableNames: ''
+	classVariableNames: ''
+	poolDictionaries: ''
+	category: 'Test'!
+
+!Temps methodsFor: 'test'!
+few: x
+	| a b c |
+	(a isNil and: [b isNil and: [c isNil]]) ifFalse: [^ 1000000].
+	a := x. b := a + 1. c := b * 2.
+	^ a + b + c
+!
+many: x
+	| a b c d e f |
+	(a isNil and: [f isNil]) ifFalse: [^ 1000000].
+	a := x. b := a. c := b. d := c. e := d. f := e.
+	^ a + f
+!
+run: n
+	| s |
+	s := 0.
+	1 to: n do: [:i | s := s + (self few: i) + (self many: i)].
+	^ s
+! !
+";
+    let off = filed_in(TierMode::Off, TEMPS)
+        .eval_print("Temps new run: 300")
+        .expect("off");
+    for tier in [TierMode::On, TierMode::Eager] {
+        let mut vm = filed_in(tier, TEMPS);
+        assert_eq!(
+            vm.eval_print("Temps new run: 300").unwrap(),
+            off,
+            "{tier:?}"
+        );
+        let listing = vm.disassemble("Temps>>run:").expect("disassemble");
+        assert_eq!(listing.matches("InlineEnter").count(), 2, "{listing}");
+        // entered 300 times each: `few:` in the loop, `many:` out of it
+        let before = vm.entered_out_of_line;
+        assert_eq!(
+            vm.eval_print("Temps new run: 300").unwrap(),
+            off,
+            "{tier:?}"
+        );
+        assert_eq!(vm.entered_out_of_line - before, 300, "{tier:?}");
+    }
+    // and at every slice boundary
+    lockstep_with_off(
+        |t| filed_in(t, TEMPS),
+        TierMode::Eager,
+        "Temps new run: 40",
+        |i| 1 + (i as u64 * 7919) % 17,
+        100_000,
+        |_, _, _, _| {},
+    );
+}

@@ -876,6 +876,7 @@ fn inlined(off: u16, ret: u16, enter_argc: u8, body_ret: Op) -> (Rc<Code>, OptCo
         next: None,
         block: false,
         plain: true,
+        nils: 0,
         maker_frame: false,
         tag_guard: false,
         guard: None,

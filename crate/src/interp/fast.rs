@@ -687,8 +687,8 @@ pub(super) fn run(vm: &mut Vm, fuel_io: &mut u64) -> Exit {
             } else {
                 let (o, scope) = (opt!(), scope as usize);
                 // SAFETY: bpp <= sp <= limit, in the stack's buffer
-                match unsafe { enter_plain(vm, o, scope, bpp, sp) } {
-                    Some(d) => Enter::Body(d, sp),
+                match unsafe { enter_plain(vm, o, scope, bpp, sp, limit) } {
+                    Some((d, new_sp)) => Enter::Body(d, new_sp),
                     None => match unsafe { inline_enter(vm, o, scope, bpp, sp, limit) } {
                         Some((d, new_sp)) => Enter::Body(d, new_sp),
                         None => Enter::Send,

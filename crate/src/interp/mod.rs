@@ -183,6 +183,11 @@ pub struct Vm {
     /// (`Vm::send_leaf`) that answered there. Counted in debug builds
     /// only, for tests.
     pub leaf_calls: u64,
+    /// Inlined callees entered out of the fast loop's common case
+    /// (`sites::inline_enter`: blocks, another class at a polymorphic
+    /// send, many temps, little room). Counted in debug builds only, for
+    /// tests.
+    pub entered_out_of_line: u64,
     /// The lowest frame of the active process that entered an inlined
     /// callee's body (`InlineEnter`) since the last materialization
     /// ([`NOT_INLINED`] if none): what reads frames as contexts
@@ -384,6 +389,7 @@ impl Vm {
             unfused: 0,
             prims_in_place: 0,
             leaf_calls: 0,
+            entered_out_of_line: 0,
             inlined_from: NOT_INLINED,
             inlined_elsewhere: Vec::new(),
             jit_kernels: true,

@@ -9,7 +9,7 @@ use super::Vm;
 use crate::bytecode::arith::arith_small;
 use crate::bytecode::Op;
 use crate::object::{Body, Code, Value};
-use crate::tier::code::{Decision, Leaf, OptCode, Site, GUARD_TEST};
+use crate::tier::code::{Decision, Leaf, OptCode, Site, GUARD_TEST, PLAIN_NILS};
 use std::rc::Rc;
 
 /// What a tier send did.
@@ -268,13 +268,14 @@ pub(super) fn inline_prefix(
 }
 
 /// `inline_enter`'s common case, kept in the loop: the send's first
-/// scope is a method's (not a block's) for the receiver's class, and its
-/// callee has no temporaries besides its arguments, so entering it is
-/// only a jump (no temps to push). Answers that jump, or `None` for
-/// `inline_enter` to decide.
+/// scope is a method's (not a block's) for the receiver's class, with at
+/// most `code::PLAIN_NILS` temps besides its arguments, and there is room
+/// below `limit` for that many values: its temps are pushed (nil, as its
+/// frame would have them). Answers the jump to its body and the new `sp`,
+/// or `None` for `inline_enter` to decide.
 ///
 /// # Safety
-/// `bpp <= sp`, in one buffer, everything below `sp` written.
+/// `bpp <= sp <= limit`, in one buffer, everything below `sp` written.
 #[inline(always)]
 pub(super) unsafe fn enter_plain(
     vm: &mut Vm,
@@ -282,26 +283,41 @@ pub(super) unsafe fn enter_plain(
     scope: usize,
     bpp: *mut Value,
     sp: *mut Value,
-) -> Option<isize> {
+    limit: *mut Value,
+) -> Option<(isize, *mut Value)> {
     let s = opt?.scopes.get(scope)?;
     let me = (s.off as usize).checked_sub(1)?;
-    // SAFETY: bpp <= sp in one buffer
-    let depth = unsafe { sp.offset_from(bpp) } as usize;
-    if !s.plain || depth != s.off as usize + s.argc as usize || vm.deep() {
+    // SAFETY: bpp <= sp <= limit in one buffer
+    let (depth, room) = unsafe { (sp.offset_from(bpp) as usize, limit.offset_from(sp) as usize) };
+    if !s.plain
+        || depth != s.off as usize + s.argc as usize
+        || room < PLAIN_NILS as usize
+        || vm.deep()
+    {
         return None;
     }
     // SAFETY: me < depth, so below sp
     if vm.class_of(unsafe { *bpp.add(me) }) != s.class {
         return None;
     }
-    // (the scope `inline_enter` would enter, with nothing to push)
+    // (the scope `inline_enter` would enter, with as many temps to push)
     debug_assert!(opt
         .and_then(|o| o.scope_for(scope, s.class))
-        .is_some_and(|x| std::ptr::eq(x, s) && !x.block && x.code.num_temps <= x.argc as u16));
+        .is_some_and(|x| std::ptr::eq(x, s)
+            && !x.block
+            && x.code.num_temps == x.argc as u16 + s.nils as u16));
+    // (as many as any plain scope has, whatever this one's: the room
+    // above the temps is free)
+    for i in 0..PLAIN_NILS as usize {
+        // SAFETY: PLAIN_NILS <= room
+        unsafe { sp.add(i).write(Value::NIL) };
+    }
+    let nils = s.nils as usize;
     // the send happened, as far as a program can tell
     vm.send_count += 1;
     vm.note_inlined(vm.frames.len().saturating_sub(1));
-    Some(s.start as isize - s.ret as isize)
+    // SAFETY: nils <= PLAIN_NILS <= room
+    Some((s.start as isize - s.ret as isize, unsafe { sp.add(nils) }))
 }
 
 /// An inlined callee that sends (`InlineEnter`) is entered if its
@@ -372,6 +388,9 @@ pub(super) unsafe fn inline_enter(
     // the send happened, as far as a program can tell
     vm.send_count += 1;
     vm.note_inlined(vm.frames.len().saturating_sub(1));
+    if cfg!(debug_assertions) {
+        vm.entered_out_of_line += 1;
+    }
     Some((s.start as isize - s.ret as isize, sp))
 }
 

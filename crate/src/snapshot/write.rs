@@ -140,6 +140,7 @@ pub fn payload(vm: &Vm) -> Result<Vec<u8>> {
         unfused: _,
         prims_in_place: _,
         leaf_calls: _,
+        entered_out_of_line: _,
         soft_stop: _,
         clock_every: _,
         frames_searched: _,

@@ -599,9 +599,12 @@ pub struct InlineScope {
     pub next: Option<u16>,
     /// A block's body (see above), for closures of `code`.
     pub block: bool,
-    /// A method's body whose only temps are its arguments: entering it
-    /// pushes nothing (`interp::sites::enter_plain`).
+    /// A method's body with at most [`PLAIN_NILS`] temps besides its
+    /// arguments: entering it pushes `nils` nils, checked in the fast loop
+    /// (`interp::sites::enter_plain`).
     pub plain: bool,
+    /// The temps a method's body has besides its arguments (nil on entry).
+    pub nils: u8,
     /// For a block that reads `self` or instance variables, inlined into
     /// the frame that made it: only for closures this frame made (its
     /// `self` is theirs).
@@ -625,6 +628,9 @@ impl InlineScope {
         Rc::ptr_eq(&c.code, &self.code) && (!self.maker_frame || c.outer == frame)
     }
 }
+
+/// The most temps (besides its arguments) a plain scope pushes on entry.
+pub const PLAIN_NILS: u16 = 4;
 
 /// How deep inlined callees that send nest: a frame stands for at most
 /// `NEST_MAX + 1` activations.

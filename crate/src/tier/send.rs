@@ -5,7 +5,7 @@
 //! despecialized. Invalidation and deoptimization of running activations
 //! are in `deopt.rs`.
 
-use super::code::{CacheEntry, Dependency, InlineScope, Leaf, OptCode, NEST_MAX};
+use super::code::{CacheEntry, Dependency, InlineScope, Leaf, OptCode, NEST_MAX, PLAIN_NILS};
 use super::event::TierEvent;
 use super::guard::guard_of;
 use super::inline::{inline_block_body, inline_body, SCOPES_MAX};
@@ -539,6 +539,7 @@ impl Vm {
             Some(c) => c,
             None => return false,
         };
+        let nils = scope_code.num_temps.saturating_sub(scope_code.num_args);
         let scope = InlineScope {
             class,
             method: scope_method,
@@ -552,7 +553,8 @@ impl Vm {
             parent: o.scope_at(pc).map(|(i, _)| i as u16),
             next: None,
             block: block_code.is_some(),
-            plain: block_code.is_none() && scope_code.num_temps == scope_code.num_args,
+            plain: block_code.is_none() && nils <= PLAIN_NILS,
+            nils: nils.min(PLAIN_NILS) as u8,
             maker_frame,
             tag_guard: class == self.known.small_integer,
             guard: match block_code {
