@@ -80,25 +80,44 @@ impl Vm {
         sel: Value,
         ops: &[Value],
     ) -> Option<Value> {
+        // the common cases, answered without the registers the rest needs
+        // (`special_send`, a tail call, saves them)
+        if let (Some(&r), Some(&a)) = (ops.first(), ops.get(1)) {
+            if let Some(x) = self.heap.try_get(r) {
+                let e = &self.special.0[SpecialCache::slot(which, x.class)];
+                if e.class == x.class && e.which == which && e.epoch == self.cache_epoch {
+                    let fast = match e.fast {
+                        Fast::StringEq => prims::eq_short(&self.heap, x, a),
+                        Fast::ByteCharAt => prims::byte_char_at(x, a),
+                        Fast::None => None,
+                    };
+                    if fast.is_some() {
+                        return fast;
+                    }
+                    let run = e.run?;
+                    return self.special_run(run, r, &ops[1..]);
+                }
+            }
+        }
+        self.special_send(which, sel, ops)
+    }
+
+    /// In-place primitive `run` for receiver `r` and `args`, out of line
+    /// (see [`Vm::special_in_place`]).
+    #[inline(never)]
+    fn special_run(&mut self, run: PrimFn, r: Value, args: &[Value]) -> Option<Value> {
+        self.run_in_place(run, r, args)
+    }
+
+    /// The rest of [`Vm::special_in_place`]: the cache filled on a miss,
+    /// and the primitive called.
+    #[inline(never)]
+    fn special_send(&mut self, which: usize, sel: Value, ops: &[Value]) -> Option<Value> {
         let (&r, args) = ops.split_first()?;
-        // the receiver's object, looked up once for its class and for the
-        // fast cases
-        let obj = self.heap.try_get(r);
-        let class = match obj {
-            Some(o) => o.class,
-            None => self.class_of(r),
-        };
+        let class = self.class_of(r);
         let h = SpecialCache::slot(which, class);
         let e = &self.special.0[h];
         let run = if e.class == class && e.which == which && e.epoch == self.cache_epoch {
-            let fast = match (e.fast, obj) {
-                (Fast::StringEq, Some(x)) => prims::eq_short(&self.heap, x, *args.first()?),
-                (Fast::ByteCharAt, Some(x)) => prims::byte_char_at(x, *args.first()?),
-                _ => None,
-            };
-            if fast.is_some() {
-                return fast;
-            }
             e.run
         } else {
             self.special_miss(h, which, class, sel, args.len())

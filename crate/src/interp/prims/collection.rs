@@ -115,14 +115,29 @@ pub(super) fn basic_at_put(vm: &mut Vm, c: Args) -> PrimResult {
 }
 
 pub(super) fn basic_size(vm: &mut Vm, c: Args) -> PrimResult {
-    let class = vm.class_of(c.r);
-    let named = vm.classes[class as usize].inst_vars.len();
-    match vm.heap.try_get(c.r).map(|o| &o.body) {
-        Some(&Body::Slots(s)) => Value(Value::small(s.len().saturating_sub(named) as i64)),
-        Some(Body::Bytes(b)) => Value(Value::small(b.len() as i64)),
-        Some(Body::Words(w)) => Value(Value::small(w.len() as i64)),
-        _ => Value(Value::small(0)),
-    }
+    let size = match vm.heap.try_get(c.r) {
+        Some(Obj {
+            body: Body::Bytes(b),
+            ..
+        }) => b.len(),
+        Some(Obj {
+            body: Body::Words(w),
+            ..
+        }) => w.len(),
+        Some(&Obj {
+            body: Body::Slots(s),
+            class,
+            ..
+        }) => {
+            let named = vm
+                .classes
+                .get(class as usize)
+                .map_or(0, |k| k.inst_vars.len());
+            s.len().saturating_sub(named)
+        }
+        _ => 0,
+    };
+    Value(Value::small(size as i64))
 }
 
 pub(super) fn replace_from_to(vm: &mut Vm, c: Args) -> PrimResult {
