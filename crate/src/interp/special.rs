@@ -206,22 +206,11 @@ impl Vm {
         r: Value,
         argc: usize,
     ) -> bool {
-        let n = self.stack.len();
-        let Some(at) = n.checked_sub(argc + 1) else {
+        let Some(a) = Args::on_top(&self.stack, argc) else {
             self.invoke(method, code, r, argc);
             return false;
         };
-        let ops = &self.stack[at..];
-        let arg = |i: usize| ops.get(i + 1).copied().unwrap_or(Value::NIL);
-        let a = Args {
-            r: ops[0],
-            a0: arg(0),
-            a1: arg(1),
-            a2: arg(2),
-            a3: arg(3),
-            argc,
-            n,
-        };
+        let at = a.n - argc - 1;
         match run(self, a) {
             PrimResult::Value(v) => {
                 self.stack.truncate(at + 1);

@@ -56,6 +56,24 @@ pub(crate) struct Args {
 }
 
 impl Args {
+    /// The receiver and `argc` arguments on top of `stack` (`None` if it
+    /// holds fewer).
+    #[inline(always)]
+    pub fn on_top(stack: &[Value], argc: usize) -> Option<Args> {
+        let n = stack.len();
+        let ops = &stack[n.checked_sub(argc + 1)?..];
+        let arg = |i: usize| ops.get(i + 1).copied().unwrap_or(Value::NIL);
+        Some(Args {
+            r: ops[0],
+            a0: arg(0),
+            a1: arg(1),
+            a2: arg(2),
+            a3: arg(3),
+            argc,
+            n,
+        })
+    }
+
     /// Pops the receiver and arguments (for a primitive that then
     /// unwinds: `Done`).
     pub fn pop(self, vm: &mut Vm) {
@@ -758,20 +776,11 @@ pub(crate) fn call(vm: &mut Vm, prim: u16, argc: usize) -> PrimResult {
         Some(p) => p,
         None => return PrimResult::Fail,
     };
-    let n = vm.stack.len();
-    if n < argc + 1 || p.arity.is_some_and(|k| k as usize != argc) {
+    if p.arity.is_some_and(|k| k as usize != argc) {
         return PrimResult::Fail;
     }
-    let stack = &vm.stack[n - argc - 1..];
-    let arg = |i: usize| stack.get(i + 1).copied().unwrap_or(Value::NIL);
-    let args = Args {
-        r: stack[0],
-        a0: arg(0),
-        a1: arg(1),
-        a2: arg(2),
-        a3: arg(3),
-        argc,
-        n,
+    let Some(args) = Args::on_top(&vm.stack, argc) else {
+        return PrimResult::Fail;
     };
     // what it allocates costs fuel (`Heap::charge`), once: a primitive
     // that runs another (`perform:`) has its allocations charged there. A
